@@ -1,0 +1,1 @@
+"""The runtime: settings, app factory, CLI, dispatcher and channel adapters."""

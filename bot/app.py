@@ -1,0 +1,69 @@
+"""The ASGI app factory: one FastAPI app for the web chat, the panel, webhooks and health."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import text
+
+from bot import runtime
+from bot.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.check()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.prepare_database(settings)
+        rt = runtime.build(settings)
+        app.state.runtime = rt
+        app.state.started = time.time()
+        try:
+            yield
+        finally:
+            await rt.close()
+
+    app = FastAPI(title="Bình Yên", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        rt: runtime.Runtime = request.app.state.runtime
+        checks: dict[str, str] = {}
+        try:
+            async with rt.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception:
+            checks["database"] = "unavailable"
+        if rt.redis is not None:
+            try:
+                await rt.redis.ping()
+                checks["redis"] = "ok"
+            except Exception:
+                checks["redis"] = "unavailable"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> PlainTextResponse:
+        from bot.metrics import exposition
+
+        return PlainTextResponse(exposition(request.app.state.started))
+
+    from admin.app import router as admin_router
+    from bot.channels.web import router as web_router
+
+    app.include_router(web_router)
+    app.include_router(admin_router)
+    return app

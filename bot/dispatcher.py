@@ -1,0 +1,99 @@
+"""The inbound pipeline shared by every channel.
+
+claim the event id → hold the chat's lock → load state → handle → commit → save state →
+render. Duplicates return None. A failure rolls back, releases the claim so a retry can
+succeed, and answers a short apology: no chat is left stuck.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from bot import metrics, render
+from content.i18n import DEFAULT_LANGUAGE
+from content.text import clean
+from handlers import router
+from handlers.common import say
+from handlers.context import Ctx
+from handlers.model import InboundEvent, Kind, RenderedReply, Reply
+from handlers.ports import Profile
+from handlers.state import ChatLocks, ConversationState, EventClaims, StateStore
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger("binhyen.dispatcher")
+
+
+@dataclass
+class Dispatcher:
+    states: StateStore
+    claims: EventClaims
+    locks: ChatLocks
+    unit_of_work: Callable[[], SqlUnitOfWork]
+    max_text_length: int = 4000
+
+    async def dispatch(self, event: InboundEvent) -> list[RenderedReply] | None:
+        """Handle one event; None when it is a duplicate of one already handled."""
+        claim = f"{event.channel}:{event.account}:{event.event_id}"
+        if not await self.claims.claim(claim):
+            metrics.DUPLICATES[event.channel] += 1
+            return None
+        metrics.EVENTS[(event.channel, event.kind.value)] += 1
+        try:
+            async with self.locks.hold(event.chat_key):
+                return await self._handle(event)
+        except Exception:
+            await self.claims.release(claim)
+            metrics.FAILURES[event.channel] += 1
+            # The type of failure only: messages may hold a reporter's words.
+            log.exception("event failed channel=%s kind=%s", event.channel, event.kind.value)
+            return render.replies([say("error.internal")], DEFAULT_LANGUAGE)
+
+    async def _handle(self, event: InboundEvent) -> list[RenderedReply]:
+        state = await self.states.load(event.chat_key) or ConversationState()
+        uow = self.unit_of_work()
+        try:
+            profile = await self._profile(uow, event, state)
+            replies = self._precheck(event)
+            if replies is None:
+                ctx = Ctx(self._sanitise(event), state, uow, profile)
+                replies = await router.handle(ctx)
+                profile = ctx.profile
+            await uow.commit()
+        except BaseException:
+            await uow.rollback()
+            raise
+        finally:
+            await uow.close()
+        rendered = render.replies(replies, profile.lang or DEFAULT_LANGUAGE)
+        offered = next((r.choices for r in reversed(rendered) if r.choices), None)
+        if offered is not None:
+            state.pending = [[c.id, c.label] for c in offered]
+        await self.states.save(event.chat_key, state)
+        return rendered
+
+    async def _profile(
+        self, uow: SqlUnitOfWork, event: InboundEvent, state: ConversationState
+    ) -> Profile:
+        cached = Profile.from_cache(state.profile)
+        if cached is not None:
+            return cached
+        profile = await uow.residents.for_identity(event.channel, event.account, event.user_id)
+        state.profile = profile.to_cache()
+        return profile
+
+    def _precheck(self, event: InboundEvent) -> list[Reply] | None:
+        """Input that must be refused before any flow sees it."""
+        if event.kind is Kind.TEXT and len(event.text) > self.max_text_length:
+            return [say("input.too_long", length=len(event.text), limit=self.max_text_length)]
+        return None
+
+    def _sanitise(self, event: InboundEvent) -> InboundEvent:
+        if event.kind is Kind.TEXT:
+            return replace(event, text=clean(event.text))
+        if event.kind is Kind.COMMAND:
+            return replace(
+                event, command=clean(event.command).lower(), payload=clean(event.payload)
+            )
+        return event

@@ -1,0 +1,40 @@
+"""Typed settings, read once per process from BINHYEN_* variables."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BINHYEN_", extra="ignore")
+
+    env: str = "development"
+    database_url: str = "sqlite+aiosqlite:///./binhyen.db"
+    redis_url: str = ""
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    public_url: str = ""
+    max_text_length: int = 4000
+
+    telegram_token: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_webhook_secret: SecretStr | None = None
+    zalo_bot_token: SecretStr | None = None
+    zalo_bot_api_base: str = "https://bot-api.zaloplatforms.com"
+    zalo_bot_webhook_secret: SecretStr | None = None
+    zalo_oa_app_id: str = ""
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_oa_access_token: SecretStr | None = None
+    zalo_oa_refresh_token: SecretStr | None = None
+    zalo_oa_api_base: str = "https://openapi.zalo.me"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def check(self) -> None:
+        """Refuse to run in production with the development secret."""
+        if self.is_production and self.secret_key.get_secret_value() == DEFAULT_SECRET:
+            raise SystemExit("BINHYEN_SECRET_KEY must be set in production.")

@@ -1,0 +1,1 @@
+"""Content: Babel catalogs, administrative areas, and (later) content packs."""

@@ -1,0 +1,60 @@
+"""Validation of the catalogs (and, as they arrive, the content packs)."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from content.i18n import DOMAIN, LANGUAGES, po_path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRS = ("bot", "handlers", "content", "admin")
+KEYWORDS = {"Msg": None, "say": None, "translate": None, "choice": (2,), "_": None, "gettext": None}
+
+
+def used_ids() -> set[str]:
+    """Every message id the source marks for translation."""
+    found: set[str] = set()
+    for folder in SOURCE_DIRS:
+        path = ROOT / folder
+        if not path.is_dir():
+            continue
+        method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+        for _file, _line, message, _comments, _ctx in extract_from_dir(
+            str(path), method_map=method_map, keywords=KEYWORDS
+        ):
+            if isinstance(message, str) and "." in message and " " not in message:
+                found.add(message)
+    return found
+
+
+def check_catalogs() -> list[str]:
+    problems: list[str] = []
+    wanted = used_ids()
+    for lang in LANGUAGES:
+        with po_path(lang).open("rb") as fh:
+            catalog = read_po(fh, locale=lang, domain=DOMAIN)
+        try:
+            write_mo(io.BytesIO(), catalog)
+        except Exception as exc:
+            problems.append(f"{lang}: catalog does not compile: {exc}")
+        have = {str(m.id): m.string for m in catalog if m.id}
+        for msgid in sorted(wanted - have.keys()):
+            problems.append(f"{lang}: missing message {msgid}")
+        for msgid, text in sorted(have.items()):
+            if not text:
+                problems.append(f"{lang}: empty translation for {msgid}")
+            elif isinstance(text, str) and unicodedata.normalize("NFC", text) != text:
+                problems.append(f"{lang}: {msgid} is not NFC")
+        for msgid in sorted(have.keys() - wanted):
+            problems.append(f"{lang}: unused message {msgid}")
+    return problems
+
+
+def check_all() -> list[str]:
+    return check_catalogs()

@@ -1,0 +1,1 @@
+"""Conversation flows and use cases, free of channels, web frameworks and SQL."""

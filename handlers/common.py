@@ -1,0 +1,33 @@
+"""Small reply builders shared by the flows."""
+
+from __future__ import annotations
+
+from handlers.model import Choice, Msg, Reply
+
+NAV_MENU = "nav:menu"
+NAV_BACK = "nav:back"
+NAV_EMERGENCY = "nav:emergency"
+NAV_IDS = frozenset({NAV_MENU, NAV_BACK, NAV_EMERGENCY})
+
+
+def say(msgid: str, **params: object) -> Reply:
+    return Reply(Msg(msgid, dict(params)))
+
+
+def ask(text: Msg | str, choices: list[Choice] | tuple[Choice, ...]) -> Reply:
+    return Reply(text, tuple(choices))
+
+
+def choice(choice_id: str, msgid: str, **params: object) -> Choice:
+    return Choice(choice_id, Msg(msgid, dict(params)))
+
+
+def with_nav(reply: Reply, *, menu: bool = True) -> Reply:
+    """Add the way home and the emergency numbers to a reply's choices, once each."""
+    have = {c.id for c in reply.choices}
+    extra: list[Choice] = []
+    if menu and NAV_MENU not in have:
+        extra.append(choice(NAV_MENU, "nav.menu"))
+    if NAV_EMERGENCY not in have:
+        extra.append(choice(NAV_EMERGENCY, "nav.emergency"))
+    return Reply(reply.text, reply.choices + tuple(extra), reply.request, reply.media, reply.calls)

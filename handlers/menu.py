@@ -1,0 +1,37 @@
+"""The main menu. Items whose flows are not built yet say so plainly."""
+
+from __future__ import annotations
+
+from handlers.common import NAV_EMERGENCY, ask, choice, say, with_nav
+from handlers.context import Ctx
+from handlers.model import Kind, Msg, Reply
+
+FLOW = "menu"
+
+ITEMS = (
+    choice("menu:tip", "menu.tip"),
+    choice("menu:check", "menu.check"),
+    choice("menu:learn", "menu.learn"),
+    choice("menu:mytips", "menu.mytips"),
+    choice(NAV_EMERGENCY, "menu.emergency"),
+    choice("menu:settings", "menu.settings"),
+)
+COMING = {
+    c.id: c.label for c in ITEMS if c.id in {"menu:tip", "menu:check", "menu:learn", "menu:mytips"}
+}
+
+
+def show(ctx: Ctx) -> list[Reply]:
+    ctx.state.go(FLOW)
+    return [with_nav(ask(Msg("menu.title"), ITEMS), menu=False)]
+
+
+def prompt(ctx: Ctx) -> list[Reply]:
+    return show(ctx)
+
+
+async def on_event(ctx: Ctx) -> list[Reply]:
+    event = ctx.event
+    if event.kind is Kind.CHOICE and event.choice in COMING:
+        return [say("menu.coming", item=COMING[event.choice]), *show(ctx)]
+    return [say("input.not_understood"), *show(ctx)]

@@ -1,0 +1,126 @@
+"""The neutral conversation model shared by every channel.
+
+Adapters turn platform updates into an `InboundEvent` and render `Reply` objects;
+handlers see nothing else of a platform.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Kind(enum.StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    COMMAND = "command"
+    MEDIA = "media"
+    LOCATION = "location"
+    CONTACT = "contact"
+    SYSTEM = "system"
+
+
+class MediaType(enum.StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+    VOICE = "voice"
+    FILE = "file"
+
+
+class SystemEvent(enum.StrEnum):
+    BLOCKED = "blocked"
+    UNBLOCKED = "unblocked"
+    FOLLOW = "follow"
+    UNFOLLOW = "unfollow"
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    type: MediaType
+    ref: str
+    mime: str | None = None
+    size: int | None = None
+    caption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundEvent:
+    """One thing a resident did, in channel-neutral form."""
+
+    channel: str
+    account: str
+    chat_id: str
+    user_id: str
+    event_id: str
+    kind: Kind
+    text: str = ""
+    choice: str = ""
+    command: str = ""
+    payload: str = ""
+    media: Media | None = None
+    lat: float | None = None
+    lon: float | None = None
+    phone: str = ""
+    system: SystemEvent | None = None
+
+    @property
+    def chat_key(self) -> str:
+        return f"{self.channel}:{self.account}:{self.chat_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    """A catalog message id with its parameters, rendered at the edge."""
+
+    id: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# A label is either a catalog message or literal data (a commune name, a pack title).
+Label = Msg | str
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    id: str
+    label: Label
+
+
+class Request(enum.StrEnum):
+    LOCATION = "location"
+    CONTACT = "contact"
+
+
+@dataclass(frozen=True, slots=True)
+class CallAction:
+    label: Label
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the bot says back; every part is optional but the text."""
+
+    text: Label | tuple[Label, ...]
+    choices: tuple[Choice, ...] = ()
+    request: Request | None = None
+    media: tuple[Media, ...] = ()
+    calls: tuple[CallAction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedChoice:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedReply:
+    """A reply in the resident's language, ready for an adapter to draw."""
+
+    text: str
+    choices: tuple[RenderedChoice, ...] = ()
+    request: Request | None = None
+    media: tuple[Media, ...] = ()
+    calls: tuple[tuple[str, str], ...] = ()

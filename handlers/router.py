@@ -1,0 +1,142 @@
+"""The one entry point of the conversation: an event and its context in, replies out.
+
+Global intents (start, menu, help, cancel, emergency) work at every step; everything
+else goes to the flow the chat is in. A step can always be shown again (`prompt`), which
+is how stale buttons, bad input and "back" recover without leaving a chat stuck.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from types import ModuleType
+
+from content.keywords import intent_of
+from content.text import fold, has_words
+from handlers import area, emergency, menu, settings, start
+from handlers.common import NAV_BACK, NAV_EMERGENCY, NAV_IDS, NAV_MENU, say
+from handlers.context import Ctx
+from handlers.model import Kind, Reply, SystemEvent
+
+FLOWS: dict[str, ModuleType] = {m.FLOW: m for m in (start, area, menu, settings)}
+COMMANDS = ("start", "menu", "help", "sos", "cancel")
+
+Handler = Callable[[Ctx], Awaitable[list[Reply]]]
+
+
+def _flow(ctx: Ctx) -> ModuleType | None:
+    return FLOWS.get(ctx.state.flow)
+
+
+def prompt(ctx: Ctx) -> list[Reply]:
+    """Show the current step again, or the menu when there is none."""
+    flow = _flow(ctx)
+    if flow is None:
+        return _home(ctx)
+    replies: list[Reply] = flow.prompt(ctx)
+    return replies
+
+
+def _home(ctx: Ctx) -> list[Reply]:
+    """Where a resident lands: onboarding until they have a commune, then the menu."""
+    if not ctx.profile.lang:
+        return start.begin(ctx)
+    if not ctx.profile.has_area:
+        return area.begin(ctx)
+    return menu.show(ctx)
+
+
+async def _intent(ctx: Ctx, intent: str) -> list[Reply]:
+    if intent == "start":
+        return (
+            start.begin(ctx)
+            if not ctx.profile.has_area
+            else [say("start.welcome_back"), *_home(ctx)]
+        )
+    if intent == "emergency":
+        return [emergency.numbers(can_go_back=_flow(ctx) not in (None, menu))]
+    if intent == "help":
+        return [say("help.text"), *prompt(ctx)]
+    if intent == "cancel":
+        ctx.state.go("")
+        return [say("nav.cancelled"), *_home(ctx)]
+    return _home(ctx) if not ctx.profile.has_area else menu.show(ctx)
+
+
+async def _choice(ctx: Ctx) -> list[Reply]:
+    chosen = ctx.event.choice
+    if chosen == NAV_EMERGENCY:
+        return await _intent(ctx, "emergency")
+    if chosen == NAV_MENU:
+        return await _intent(ctx, "menu")
+    if chosen == NAV_BACK:
+        return prompt(ctx)
+    if chosen == "menu:settings" and ctx.profile.has_area:
+        return settings.begin(ctx)
+    return await _in_flow(ctx)
+
+
+async def _in_flow(ctx: Ctx) -> list[Reply]:
+    flow = _flow(ctx)
+    if flow is None:
+        return _home(ctx)
+    on_event: Handler = flow.on_event
+    return await on_event(ctx)
+
+
+async def _system(ctx: Ctx) -> list[Reply]:
+    event = ctx.event
+    reachable = event.system in (SystemEvent.UNBLOCKED, SystemEvent.FOLLOW)
+    await ctx.uow.residents.set_reachable(event.channel, event.account, event.user_id, reachable)
+    if event.system is SystemEvent.FOLLOW:
+        return _home(ctx)
+    return []
+
+
+async def handle(ctx: Ctx) -> list[Reply]:
+    event = ctx.event
+    if event.kind is Kind.SYSTEM:
+        return await _system(ctx)
+    if event.kind is Kind.COMMAND:
+        if event.command not in COMMANDS:
+            return [say("input.unknown_command", command=event.command[:32]), *prompt(ctx)]
+        return await _intent(ctx, {"sos": "emergency"}.get(event.command, event.command))
+    if not ctx.state.flow and not ctx.profile.lang:
+        return start.begin(ctx)  # any first message greets
+    if event.kind is Kind.TEXT:
+        typed = typed_choice(ctx.state.pending, event.text)
+        if typed:
+            ctx.event = event = replace(event, kind=Kind.CHOICE, choice=typed)
+    if event.kind is Kind.CHOICE:
+        if event.choice not in NAV_IDS and event.choice not in {p[0] for p in ctx.state.pending}:
+            return stale_choice(ctx)
+        return await _choice(ctx)
+    if event.kind is Kind.TEXT:
+        if not event.text:
+            return [say("input.empty"), *prompt(ctx)]
+        intent = intent_of(event.text)
+        if intent:
+            return await _intent(ctx, intent)
+        if not has_words(event.text):
+            return [say("input.not_understood"), *prompt(ctx)]
+    return await _in_flow(ctx)
+
+
+def _label_key(text: str) -> str:
+    return "".join(ch for ch in fold(text) if ch.isalnum() or ch == " ").strip()
+
+
+def typed_choice(pending: list[list[str]], text: str) -> str | None:
+    """The id of the offered choice a typed message names, by its number or its label."""
+    typed = text.strip().rstrip(".)")
+    if typed.isdigit() and 1 <= int(typed) <= len(pending):
+        return pending[int(typed) - 1][0]
+    key = _label_key(text)
+    if not key:
+        return None
+    return next((cid for cid, label in pending if _label_key(label) == key), None)
+
+
+def stale_choice(ctx: Ctx) -> list[Reply]:
+    """A button from an earlier menu: say so, then show where the chat really is."""
+    return [say("input.stale_choice"), *prompt(ctx)]

@@ -1,0 +1,76 @@
+"""Conversation state per chat and the small interfaces behind it.
+
+The in-process and Redis implementations live in storage/; one contract test suite runs
+against both.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import AbstractAsyncContextManager
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+STATE_TTL_SECONDS = 30 * 24 * 3600
+DEDUPE_TTL_SECONDS = 24 * 3600
+
+
+@dataclass
+class ConversationState:
+    """Where a chat is: the flow and step, data gathered so far, and the choices last offered.
+
+    `profile` caches the resident's id, language and area so that most messages need no
+    database round trip; the database stays the source of truth.
+    """
+
+    flow: str = ""
+    step: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    pending: list[list[str]] = field(default_factory=list)
+    profile: dict[str, Any] = field(default_factory=dict)
+    version: int = 1
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> ConversationState:
+        value = json.loads(raw)
+        if not isinstance(value, dict):
+            raise ValueError("conversation state is not an object")
+        return cls(
+            flow=str(value.get("flow", "")),
+            step=str(value.get("step", "")),
+            data=dict(value.get("data") or {}),
+            pending=[list(map(str, p)) for p in value.get("pending") or []],
+            profile=dict(value.get("profile") or {}),
+            version=int(value.get("version", 1)),
+        )
+
+    def go(self, flow: str, step: str = "", **data: Any) -> None:
+        self.flow, self.step = flow, step
+        self.data = dict(data)
+
+
+class StateStore(Protocol):
+    async def load(self, key: str) -> ConversationState | None: ...
+
+    async def save(
+        self, key: str, state: ConversationState, ttl: int = STATE_TTL_SECONDS
+    ) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+
+class EventClaims(Protocol):
+    """Dedupe of platform event ids: the first claim wins, later ones are duplicates."""
+
+    async def claim(self, event_key: str, ttl: int = DEDUPE_TTL_SECONDS) -> bool: ...
+
+    async def release(self, event_key: str) -> None: ...
+
+
+class ChatLocks(Protocol):
+    """Serialises the handling of one chat's events; other chats run concurrently."""
+
+    def hold(self, chat_key: str) -> AbstractAsyncContextManager[None]: ...

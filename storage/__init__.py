@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models and repositories, migrations, state, dedupe and locks."""

@@ -1,0 +1,97 @@
+"""In-process conversation state, event claims and chat locks for the embedded default."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from handlers.state import DEDUPE_TTL_SECONDS, STATE_TTL_SECONDS, ConversationState
+
+
+class _Expiring:
+    """A dict whose entries expire; expired entries are swept as new ones arrive."""
+
+    def __init__(self, sweep_every: int = 4096) -> None:
+        self._items: dict[str, tuple[float, str]] = {}
+        self._writes = 0
+        self._sweep_every = sweep_every
+
+    def get(self, key: str) -> str | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        if item[0] <= time.monotonic():
+            del self._items[key]
+            return None
+        return item[1]
+
+    def put(self, key: str, value: str, ttl: float) -> None:
+        self._items[key] = (time.monotonic() + ttl, value)
+        self._writes += 1
+        if self._writes % self._sweep_every == 0:
+            now = time.monotonic()
+            for stale in [k for k, (expiry, _) in self._items.items() if expiry <= now]:
+                del self._items[stale]
+
+    def pop(self, key: str) -> None:
+        self._items.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class MemoryStateStore:
+    """Keeps the JSON form, so that what is stored is exactly what Redis would hold."""
+
+    def __init__(self) -> None:
+        self._data = _Expiring()
+
+    async def load(self, key: str) -> ConversationState | None:
+        raw = self._data.get(key)
+        return None if raw is None else ConversationState.from_json(raw)
+
+    async def save(self, key: str, state: ConversationState, ttl: int = STATE_TTL_SECONDS) -> None:
+        self._data.put(key, state.to_json(), ttl)
+
+    async def delete(self, key: str) -> None:
+        self._data.pop(key)
+
+
+class MemoryEventClaims:
+    def __init__(self) -> None:
+        self._seen = _Expiring()
+
+    async def claim(self, event_key: str, ttl: int = DEDUPE_TTL_SECONDS) -> bool:
+        if self._seen.get(event_key) is not None:
+            return False
+        self._seen.put(event_key, "1", ttl)
+        return True
+
+    async def release(self, event_key: str) -> None:
+        self._seen.pop(event_key)
+
+
+class MemoryChatLocks:
+    """One asyncio lock per chat, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, chat_key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_key, (asyncio.Lock(), 0))
+        self._locks[chat_key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat_key]
+            if users <= 1:
+                del self._locks[chat_key]
+            else:
+                self._locks[chat_key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)

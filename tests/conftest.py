@@ -1,0 +1,205 @@
+"""Shared fixtures: databases built by the real migrations, state backends, a chat driver.
+
+The PostgreSQL and Redis fixtures use the local servers (127.0.0.1:5432 and :6379). Where
+they do not answer the tests that need them skip, unless BINHYEN_TEST_REQUIRE_SERVICES=1
+(as in CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from bot.dispatcher import Dispatcher
+from handlers.model import InboundEvent, Kind, RenderedReply
+from storage import migrate
+from storage.db import make_engine, make_sessions
+from storage.state_memory import MemoryChatLocks, MemoryEventClaims, MemoryStateStore
+from storage.uow import SqlUnitOfWork
+
+PG_ADMIN_URL = os.environ.get("BINHYEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BINHYEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
+REQUIRE = os.environ.get("BINHYEN_TEST_REQUIRE_SERVICES") == "1"
+T = TypeVar("T")
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _unavailable(what: str, exc: BaseException) -> None:
+    message = f"{what} is not reachable ({type(exc).__name__}: {exc})"
+    if REQUIRE:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def in_thread(fn: Callable[..., T], *args: object) -> T:
+    """Run blocking set-up (which may call asyncio.run) away from any running event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _run(coro_fn: Callable[..., Coroutine[object, object, None]], *args: object) -> None:
+    in_thread(lambda: asyncio.run(coro_fn(*args)))
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, built by `alembic upgrade head`."""
+    name = f"binhyen_test_{secrets.token_hex(4)}"
+    try:
+        _run(_pg_admin, f'CREATE DATABASE "{name}"')
+    except Exception as exc:
+        _unavailable("PostgreSQL", exc)
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{name}"
+    in_thread(migrate.upgrade, url)
+    yield url
+    _run(_pg_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'binhyen.db'}"
+    in_thread(migrate.upgrade, url)
+    return url
+
+
+@pytest.fixture
+async def redis_client() -> AsyncIterator[object]:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except Exception as exc:
+        await client.aclose()
+        _unavailable("Redis", exc)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def redis_prefix(redis_client: object) -> Iterator[str]:
+    prefix = f"binhyen-test:{secrets.token_hex(4)}:"
+    yield prefix
+
+
+@dataclass
+class Chat:
+    """Drives one resident's conversation through the dispatcher, as an adapter would."""
+
+    dispatcher: Dispatcher
+    user: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    channel: str = "test"
+    last: list[RenderedReply] = field(default_factory=list)
+
+    def event(
+        self, kind: Kind = Kind.TEXT, event_id: str | None = None, **values: object
+    ) -> InboundEvent:
+        return InboundEvent(
+            channel=self.channel,
+            account="acc",
+            chat_id=self.user,
+            user_id=self.user,
+            event_id=event_id or uuid.uuid4().hex,
+            kind=kind,
+            **values,  # type: ignore[arg-type]
+        )
+
+    async def send_event(self, event: InboundEvent) -> list[RenderedReply] | None:
+        result = await self.dispatcher.dispatch(event)
+        if result is not None:
+            self.last = result
+        return result
+
+    async def say(self, text: str) -> str:
+        if text.startswith("/") and len(text) > 1:
+            command, _, payload = text[1:].partition(" ")
+            await self.send_event(self.event(Kind.COMMAND, command=command, payload=payload))
+        else:
+            await self.send_event(self.event(Kind.TEXT, text=text))
+        return self.text
+
+    async def pick(self, choice_id: str) -> str:
+        await self.send_event(self.event(Kind.CHOICE, choice=choice_id))
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.text for r in self.last)
+
+    @property
+    def choices(self) -> list[str]:
+        offered = next((r.choices for r in reversed(self.last) if r.choices), ())
+        return [c.id for c in offered]
+
+    async def onboard(self, province: str = "ha noi", commune: str = "ba dinh") -> None:
+        await self.say("/start")
+        await self.pick("lang:vi")
+        await self.say(province)
+        await self.say(commune)
+        assert "menu:tip" in self.choices, self.text
+
+
+@pytest.fixture(params=["sqlite-memory", "postgres-redis"])
+async def dispatcher(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Dispatcher]:
+    """The core on both backends: SQLite with in-process state, PostgreSQL with Redis."""
+    if request.param == "sqlite-memory":
+        url = request.getfixturevalue("sqlite_url")
+        engine = make_engine(url)
+        yield Dispatcher(
+            states=MemoryStateStore(),
+            claims=MemoryEventClaims(),
+            locks=MemoryChatLocks(),
+            unit_of_work=lambda: SqlUnitOfWork(make_sessions(engine)),
+        )
+        await engine.dispose()
+        return
+    from redis.asyncio import Redis
+
+    from storage.state_redis import RedisChatLocks, RedisEventClaims, RedisStateStore
+
+    url = request.getfixturevalue("pg_url")
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        await redis.ping()
+    except Exception as exc:
+        await redis.aclose()
+        _unavailable("Redis", exc)
+    prefix = f"binhyen-test:{secrets.token_hex(4)}:"
+    engine = make_engine(url)
+    sessions = make_sessions(engine)
+    yield Dispatcher(
+        states=RedisStateStore(redis, prefix),
+        claims=RedisEventClaims(redis, prefix),
+        locks=RedisChatLocks(redis, prefix),
+        unit_of_work=lambda: SqlUnitOfWork(sessions),
+    )
+    keys = [k async for k in redis.scan_iter(match=f"{prefix}*")]
+    if keys:
+        await redis.delete(*keys)
+    await redis.aclose()
+    await engine.dispose()
+
+
+@pytest.fixture
+def chat(dispatcher: Dispatcher) -> Chat:
+    return Chat(dispatcher)
