@@ -1,6 +1,6 @@
 """The inbound pipeline shared by every channel.
 
-claim the event id → hold the chat's lock → load state → handle → commit → save state →
+hold the chat's lock → claim the event id → load state → handle → commit → save state →
 render. Duplicates return None. A failure rolls back, releases the claim so a retry can
 succeed, and answers a short apology: no chat is left stuck.
 """
@@ -8,6 +8,7 @@ succeed, and answers a short apology: no chat is left stuck.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -36,19 +37,26 @@ class Dispatcher:
     async def dispatch(self, event: InboundEvent) -> list[RenderedReply] | None:
         """Handle one event; None when it is a duplicate of one already handled."""
         claim = f"{event.channel}:{event.account}:{event.event_id}"
-        if not await self.claims.claim(claim):
-            metrics.DUPLICATES[event.channel] += 1
-            return None
-        metrics.EVENTS[(event.channel, event.kind.value)] += 1
-        try:
-            async with self.locks.hold(event.chat_key):
+        # The chat's lock comes first, so that one chat's events run in arrival order.
+        async with self.locks.hold(event.chat_key):
+            if not await self.claims.claim(claim):
+                metrics.DUPLICATES[event.channel] += 1
+                return None
+            metrics.EVENTS[(event.channel, event.kind.value)] += 1
+            try:
                 return await self._handle(event)
-        except Exception:
-            await self.claims.release(claim)
-            metrics.FAILURES[event.channel] += 1
-            # The type of failure only: messages may hold a reporter's words.
-            log.exception("event failed channel=%s kind=%s", event.channel, event.kind.value)
-            return render.replies([say("error.internal")], DEFAULT_LANGUAGE)
+            except Exception as exc:
+                await self.claims.release(claim)
+                metrics.FAILURES[event.channel] += 1
+                # The type and the stack only: an error's message may hold a reporter's words.
+                log.error(
+                    "event failed channel=%s kind=%s error=%s\n%s",
+                    event.channel,
+                    event.kind.value,
+                    type(exc).__name__,
+                    "".join(traceback.format_tb(exc.__traceback__)),
+                )
+                return render.replies([say("error.internal")], DEFAULT_LANGUAGE)
 
     async def _handle(self, event: InboundEvent) -> list[RenderedReply]:
         state = await self.states.load(event.chat_key) or ConversationState()

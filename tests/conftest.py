@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from redis.asyncio import Redis
 
 from bot.dispatcher import Dispatcher
 from handlers.model import InboundEvent, Kind, RenderedReply
 from storage import migrate
 from storage.db import make_engine, make_sessions
 from storage.state_memory import MemoryChatLocks, MemoryEventClaims, MemoryStateStore
+from storage.state_redis import RedisChatLocks, RedisEventClaims, RedisStateStore
 from storage.uow import SqlUnitOfWork
 
 PG_ADMIN_URL = os.environ.get("BINHYEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -82,24 +84,25 @@ def sqlite_url(tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture
-async def redis_client() -> AsyncIterator[object]:
-    from redis.asyncio import Redis
-
+async def connect_redis() -> Redis:
+    """A client of the local Redis, or a skip (a failure in CI) when it does not answer."""
     client = Redis.from_url(REDIS_URL)
     try:
         await client.ping()
     except Exception as exc:
         await client.aclose()
         _unavailable("Redis", exc)
-    yield client
-    await client.aclose()
+    return client
 
 
-@pytest.fixture
-def redis_prefix(redis_client: object) -> Iterator[str]:
-    prefix = f"binhyen-test:{secrets.token_hex(4)}:"
-    yield prefix
+async def drop_keys(redis: Redis, prefix: str) -> None:
+    keys = [k async for k in redis.scan_iter(match=f"{prefix}*")]
+    if keys:
+        await redis.delete(*keys)
+
+
+def key_prefix() -> str:
+    return f"binhyen-test:{secrets.token_hex(4)}:"
 
 
 @dataclass
@@ -173,18 +176,9 @@ async def dispatcher(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
         )
         await engine.dispose()
         return
-    from redis.asyncio import Redis
-
-    from storage.state_redis import RedisChatLocks, RedisEventClaims, RedisStateStore
-
     url = request.getfixturevalue("pg_url")
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        await redis.ping()
-    except Exception as exc:
-        await redis.aclose()
-        _unavailable("Redis", exc)
-    prefix = f"binhyen-test:{secrets.token_hex(4)}:"
+    redis = await connect_redis()
+    prefix = key_prefix()
     engine = make_engine(url)
     sessions = make_sessions(engine)
     yield Dispatcher(
@@ -193,9 +187,7 @@ async def dispatcher(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
         locks=RedisChatLocks(redis, prefix),
         unit_of_work=lambda: SqlUnitOfWork(sessions),
     )
-    keys = [k async for k in redis.scan_iter(match=f"{prefix}*")]
-    if keys:
-        await redis.delete(*keys)
+    await drop_keys(redis, prefix)
     await redis.aclose()
     await engine.dispose()
 

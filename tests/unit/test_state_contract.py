@@ -1,0 +1,137 @@
+"""One contract for conversation state, event claims and chat locks, on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from handlers.state import ConversationState
+from storage.state_memory import MemoryChatLocks, MemoryEventClaims, MemoryStateStore
+from storage.state_redis import RedisChatLocks, RedisEventClaims, RedisStateStore
+from tests.conftest import connect_redis, drop_keys, key_prefix
+
+
+@dataclass
+class Backend:
+    states: Any
+    claims: Any
+    locks: Any
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    if request.param == "memory":
+        yield Backend(MemoryStateStore(), MemoryEventClaims(), MemoryChatLocks())
+        return
+    redis = await connect_redis()
+    prefix = key_prefix()
+    yield Backend(
+        RedisStateStore(redis, prefix),
+        RedisEventClaims(redis, prefix),
+        RedisChatLocks(redis, prefix),
+    )
+    await drop_keys(redis, prefix)
+    await redis.aclose()
+
+
+async def test_missing_state_is_none(backend: Backend) -> None:
+    assert await backend.states.load("nobody") is None
+
+
+async def test_state_round_trip_keeps_vietnamese_and_structure(backend: Backend) -> None:
+    state = ConversationState(
+        flow="area",
+        step="commune",
+        data={"province": "01", "note": "Phường Ba Đình", "n": 3},
+        pending=[["commune:00004", "Phường Ba Đình"]],
+        profile={"resident_id": "r1", "lang": "vi"},
+    )
+    await backend.states.save("chat-1", state)
+    loaded = await backend.states.load("chat-1")
+    assert loaded == state
+
+
+async def test_state_overwrite_and_delete(backend: Backend) -> None:
+    await backend.states.save("chat-2", ConversationState(flow="menu"))
+    await backend.states.save("chat-2", ConversationState(flow="settings", step="language"))
+    loaded = await backend.states.load("chat-2")
+    assert loaded is not None and (loaded.flow, loaded.step) == ("settings", "language")
+    await backend.states.delete("chat-2")
+    assert await backend.states.load("chat-2") is None
+
+
+async def test_state_expires_after_ttl(backend: Backend) -> None:
+    await backend.states.save("chat-3", ConversationState(flow="menu"), ttl=1)
+    assert await backend.states.load("chat-3") is not None
+    await asyncio.sleep(1.2)
+    assert await backend.states.load("chat-3") is None
+
+
+async def test_states_of_different_chats_are_apart(backend: Backend) -> None:
+    await backend.states.save("a", ConversationState(flow="menu"))
+    await backend.states.save("b", ConversationState(flow="area"))
+    a, b = await backend.states.load("a"), await backend.states.load("b")
+    assert a is not None and b is not None and (a.flow, b.flow) == ("menu", "area")
+
+
+async def test_first_claim_wins_and_release_allows_a_retry(backend: Backend) -> None:
+    assert await backend.claims.claim("tg:1:42") is True
+    assert await backend.claims.claim("tg:1:42") is False
+    assert await backend.claims.claim("tg:1:43") is True
+    await backend.claims.release("tg:1:42")
+    assert await backend.claims.claim("tg:1:42") is True
+
+
+async def test_concurrent_claims_of_one_event_let_exactly_one_through(backend: Backend) -> None:
+    results = await asyncio.gather(*(backend.claims.claim("dup-event") for _ in range(20)))
+    assert sum(results) == 1
+
+
+async def test_claims_expire(backend: Backend) -> None:
+    assert await backend.claims.claim("short", ttl=1) is True
+    await asyncio.sleep(1.2)
+    assert await backend.claims.claim("short", ttl=1) is True
+
+
+async def test_lock_serialises_one_chat(backend: Backend) -> None:
+    order: list[str] = []
+
+    async def work(name: str) -> None:
+        async with backend.locks.hold("chat-x"):
+            order.append(f"{name}-in")
+            await asyncio.sleep(0.02)
+            order.append(f"{name}-out")
+
+    await asyncio.gather(work("a"), work("b"), work("c"))
+    for i in range(0, 6, 2):
+        assert order[i].endswith("-in") and order[i + 1].endswith("-out")
+        assert order[i].split("-")[0] == order[i + 1].split("-")[0]
+
+
+async def test_lock_lets_other_chats_run_concurrently(backend: Backend) -> None:
+    inside = 0
+    most = 0
+
+    async def work(chat: str) -> None:
+        nonlocal inside, most
+        async with backend.locks.hold(chat):
+            inside += 1
+            most = max(most, inside)
+            await asyncio.sleep(0.05)
+            inside -= 1
+
+    await asyncio.gather(*(work(f"chat-{n}") for n in range(5)))
+    assert most == 5
+
+
+async def test_lock_is_released_when_the_body_fails(backend: Backend) -> None:
+    with pytest.raises(RuntimeError):
+        async with backend.locks.hold("chat-err"):
+            raise RuntimeError("boom")
+    async with asyncio.timeout(2):
+        async with backend.locks.hold("chat-err"):
+            pass
