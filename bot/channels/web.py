@@ -48,16 +48,18 @@ def reply_json(reply: RenderedReply) -> dict[str, object]:
 
 
 def _event(chat_id: str, body: Outgoing) -> InboundEvent:
-    base = InboundEvent(
-        CHANNEL, ACCOUNT, chat_id, chat_id, body.message_id or uuid.uuid4().hex, Kind.TEXT
-    )
+    # Client ids are unique per browser only, so the dedupe key is scoped to the chat.
+    event_id = f"{chat_id}:{body.message_id}" if body.message_id else uuid.uuid4().hex
+    base = InboundEvent(CHANNEL, ACCOUNT, chat_id, chat_id, event_id, Kind.TEXT)
     if body.kind == "choice":
         return replace(base, kind=Kind.CHOICE, choice=body.choice)
     if body.kind == "location" and body.lat is not None and body.lon is not None:
         return replace(base, kind=Kind.LOCATION, lat=body.lat, lon=body.lon)
     text = body.text
     stripped = text.strip()
-    if body.kind == "command" or (stripped.startswith("/") and stripped[1:2].isalpha()):
+    if (body.kind == "command" and stripped.lstrip("/")) or (
+        stripped.startswith("/") and stripped[1:2].isalpha()
+    ):
         command, _, payload = stripped.lstrip("/").partition(" ")
         return replace(base, kind=Kind.COMMAND, command=command, payload=payload)
     return replace(base, text=text)

@@ -1,0 +1,250 @@
+"""The web chat page in a real headless Chromium, against the real server in a subprocess.
+
+Uses Debian's /usr/bin/chromium; Playwright never downloads a browser. Without Chromium or
+the playwright module these tests skip, unless BINHYEN_TEST_REQUIRE_BROWSER=1 (as in CI),
+where they fail instead. Set BINHYEN_TEST_SCREENSHOT=/tmp/chat.png to keep a screenshot.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE = os.environ.get("BINHYEN_TEST_REQUIRE_BROWSER") == "1"
+SCREENSHOT = os.environ.get("BINHYEN_TEST_SCREENSHOT", "")
+PHONE = {"width": 375, "height": 667}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+TIMEOUT_MS = 15_000
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRE:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"server did not become healthy:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`binhyen serve` on a free port with its own SQLite file (it migrates itself)."""
+    tmp = tmp_path_factory.mktemp("web-chat")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "BINHYEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'binhyen.db'}"}
+    log = tmp / "server.log"
+    command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(base, proc, log)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        _unavailable(f"the playwright module is not installed ({exc})")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    """A phone-sized page in a fresh context: no cookie, so a new conversation."""
+    context = browser.new_context(viewport=PHONE, locale="vi-VN", has_touch=True, is_mobile=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert not errors, errors
+
+
+def _choice(page: Any, choice_id: str) -> Any:
+    return page.locator(f'button[data-choice="{choice_id}"]')
+
+
+def _type(page: Any, text: str) -> None:
+    box = page.get_by_role("textbox")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_onboarding_then_emergency_on_a_phone(page: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/chat")
+    expect(page).to_have_title("Bình Yên")
+    expect(page.locator(".bot").first).to_contain_text("Bình Yên")  # the greeting
+    expect(page.locator("#send")).to_be_enabled()
+    _choice(page, "lang:vi").click()
+    expect(page.locator(".me").last).to_have_text("Tiếng Việt")
+    expect(_choice(page, "province:01")).to_be_visible()
+
+    _type(page, "ha noi")
+    expect(page.get_by_role("textbox")).to_have_value("")
+    expect(_choice(page, "area:province")).to_be_visible()
+    _type(page, "Ba Đình")
+    expect(_choice(page, "menu:tip")).to_be_visible()
+    expect(_choice(page, "menu:settings")).to_be_visible()
+    expect(_choice(page, "province:01")).to_have_count(0)  # only the last reply's choices
+
+    page.locator("#sos").click()
+    call = page.locator('a[href="tel:113"]').first
+    expect(call).to_be_visible()
+    expect(call).to_contain_text("113")
+    expect(_choice(page, "nav:menu")).to_be_visible()
+    if SCREENSHOT:
+        page.screenshot(path=SCREENSHOT, full_page=False)
+
+    _assert_fits_a_phone(page)
+
+
+def _assert_fits_a_phone(page: Any) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+    targets = page.locator("button:visible, a:visible, textarea")
+    for i in range(targets.count()):
+        box = targets.nth(i).bounding_box()
+        assert box and box["height"] >= 44, (targets.nth(i).inner_text(), box)
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.bot')).fontSize)")
+    assert size >= 16
+
+
+def test_text_is_shown_as_text_and_survives_a_reload(page: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/chat")
+    expect(_choice(page, "lang:vi")).to_be_visible()
+    hostile = '<img src=x onerror="window.pwned=1">\nline two'
+    _type(page, hostile)
+    expect(page.locator(".me").last).to_have_text(hostile)
+    expect(_choice(page, "lang:vi")).to_be_visible()
+    assert page.locator("#log img").count() == 0
+    assert page.evaluate("window.pwned") is None
+
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    page.reload()
+    expect(page.locator(".me").last).to_have_text(hostile)
+    expect(_choice(page, "lang:vi")).to_be_visible()
+    assert sent == [], "a reload with a transcript must not send /start again"
+
+
+def test_a_lost_request_is_retried_with_the_same_message_id(page: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    bodies: list[dict[str, Any]] = []
+
+    def flaky(route: Any) -> None:
+        bodies.append(json.loads(route.request.post_data or "{}"))
+        if len(bodies) == 1:
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/chat/api/messages", flaky)
+    page.goto(f"{server}/chat")
+    expect(_choice(page, "lang:vi")).to_be_visible()
+    assert [b["text"] for b in bodies] == ["/start", "/start"]
+    assert bodies[0]["message_id"] == bodies[1]["message_id"]
+
+
+def test_a_lost_answer_shows_the_current_step_again(page: Any, server: str) -> None:
+    """The server handled the message but the answer never arrived: the resend is a
+    duplicate, and the page asks for the current step instead of staying silent."""
+    from playwright.sync_api import expect
+
+    bodies: list[dict[str, Any]] = []
+
+    def answer_lost(route: Any) -> None:
+        bodies.append(json.loads(route.request.post_data or "{}"))
+        if len(bodies) == 1:
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/chat/api/messages", answer_lost)
+    page.goto(f"{server}/chat")
+    expect(_choice(page, "lang:vi")).to_be_visible()
+    assert bodies[0]["message_id"] == bodies[1]["message_id"]
+    assert bodies[2]["choice"] == "nav:back"
+
+
+def test_the_resend_button_after_two_failures(page: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    bodies: list[dict[str, Any]] = []
+
+    def down_twice(route: Any) -> None:
+        bodies.append(json.loads(route.request.post_data or "{}"))
+        if len(bodies) <= 2:
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/chat/api/messages", down_twice)
+    page.goto(f"{server}/chat")
+    resend = page.locator("#log .note button")
+    expect(resend).to_be_visible()
+    expect(page.locator('#log .note a[href="tel:113"]')).to_be_visible()
+    resend.click()
+    expect(_choice(page, "lang:vi")).to_be_visible()
+    expect(page.locator("#log .note")).to_have_count(0)
+    assert len({b["message_id"] for b in bodies}) == 1
