@@ -26,6 +26,16 @@ def _parser() -> argparse.ArgumentParser:
     content = sub.add_parser("content", help="content packs and catalogs")
     content_sub = content.add_subparsers(dest="content_command", required=True)
     content_sub.add_parser("check", help="validate catalogs and content packs")
+    admin = sub.add_parser("admin", help="panel accounts")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
+    create = admin_sub.add_parser(
+        "create", help="create a panel account (password from BINHYEN_ADMIN_PASSWORD or a prompt)"
+    )
+    create.add_argument("--username", required=True)
+    create.add_argument("--role", required=True, help="officer, chief, province_admin or leader")
+    create.add_argument(
+        "--commune", default="", help="commune code (for province_admin: province code)"
+    )
     return parser
 
 
@@ -89,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
     elif args.command == "content":
         return _content_check()
+    elif args.command == "admin":
+        from admin.cli import run
+
+        return run(_settings(), args.username, args.role, args.commune)
     return 0
 
 

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
@@ -20,6 +20,7 @@ from storage.uow import SqlUnitOfWork
 class Runtime:
     settings: Settings
     engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
     dispatcher: Dispatcher
     redis: Any = None
 
@@ -57,4 +58,6 @@ def build(settings: Settings) -> Runtime:
         unit_of_work=lambda: SqlUnitOfWork(sessions),
         max_text_length=settings.max_text_length,
     )
-    return Runtime(settings=settings, engine=engine, dispatcher=dispatcher, redis=redis)
+    return Runtime(
+        settings=settings, engine=engine, sessions=sessions, dispatcher=dispatcher, redis=redis
+    )
