@@ -19,7 +19,7 @@ from handlers import router
 from handlers.common import say
 from handlers.context import Ctx
 from handlers.model import InboundEvent, Kind, RenderedReply, Reply
-from handlers.ports import Profile
+from handlers.ports import Config, MediaKeeper, Profile
 from handlers.state import ChatLocks, ConversationState, EventClaims, StateStore
 from storage.uow import SqlUnitOfWork
 
@@ -32,6 +32,8 @@ class Dispatcher:
     claims: EventClaims
     locks: ChatLocks
     unit_of_work: Callable[[], SqlUnitOfWork]
+    config: Config
+    media: MediaKeeper
     max_text_length: int = 4000
 
     async def dispatch(self, event: InboundEvent) -> list[RenderedReply] | None:
@@ -65,7 +67,7 @@ class Dispatcher:
             profile = await self._profile(uow, event, state)
             replies = self._precheck(event)
             if replies is None:
-                ctx = Ctx(self._sanitise(event), state, uow, profile)
+                ctx = Ctx(self._sanitise(event), state, uow, profile, self.config, self.media)
                 replies = await router.handle(ctx)
                 profile = ctx.profile
             await uow.commit()

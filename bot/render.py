@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from content.i18n import translate
-from handlers.model import Label, Msg, RenderedChoice, RenderedReply, Reply
+from handlers.model import Label, Localized, Msg, RenderedChoice, RenderedReply, Reply
 
 
 def text(label: Label, lang: str) -> str:
     if isinstance(label, Msg):
-        params = {k: text(v, lang) if isinstance(v, Msg) else v for k, v in label.params.items()}
+        params = {
+            k: text(v, lang) if isinstance(v, Msg | Localized) else v
+            for k, v in label.params.items()
+        }
         return translate(label.id, lang, params)
+    if isinstance(label, Localized):
+        return label.en if lang == "en" else label.vi
     return label
 
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
+from content.holidays import holidays, parse_dates
+from handlers.ports import Config, MediaKeeper
+from handlers.state import ChatLocks, EventClaims, StateStore
 from storage import migrate
+from storage.blobs import BlobStore, MediaKeeperImpl
 from storage.db import is_sqlite, make_engine, make_sessions
+from storage.sealing import Sealer, derive_key
 from storage.state_memory import MemoryChatLocks, MemoryEventClaims, MemoryStateStore
 from storage.uow import SqlUnitOfWork
 
@@ -22,6 +28,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     dispatcher: Dispatcher
+    media: MediaKeeperImpl
     redis: Any = None
 
     async def close(self) -> None:
@@ -36,9 +43,48 @@ async def prepare_database(settings: Settings) -> None:
         await asyncio.to_thread(migrate.upgrade, settings.database_url)
 
 
+def tip_config(settings: Settings) -> Config:
+    secret = settings.secret_key.get_secret_value().encode("utf-8")
+    return Config(
+        pin_secret=derive_key(secret, b"binhyen tip pin v1"),
+        max_tips_per_day=settings.max_tips_per_day,
+        holidays=holidays(parse_dates(settings.holidays)),
+    )
+
+
+def sealer(settings: Settings) -> Sealer:
+    contact_key = settings.contact_key.get_secret_value() if settings.contact_key else ""
+    return Sealer.from_settings(settings.secret_key.get_secret_value(), contact_key)
+
+
+def core(
+    sessions: async_sessionmaker[AsyncSession],
+    states: StateStore,
+    claims: EventClaims,
+    locks: ChatLocks,
+    config: Config,
+    media: MediaKeeper,
+    seal: Sealer,
+    max_text_length: int = 4000,
+) -> Dispatcher:
+    """The conversation core over a database and a state backend."""
+    return Dispatcher(
+        states=states,
+        claims=claims,
+        locks=locks,
+        unit_of_work=lambda: SqlUnitOfWork(sessions, config.pin_secret, seal),
+        config=config,
+        media=media,
+        max_text_length=max_text_length,
+    )
+
+
 def build(settings: Settings) -> Runtime:
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
+    config = tip_config(settings)
+    seal = sealer(settings)
+    media = MediaKeeperImpl(BlobStore(Path(settings.media_dir)), config.max_attachment_bytes)
     redis = None
     if settings.redis_url:
         from redis.asyncio import Redis
@@ -51,13 +97,14 @@ def build(settings: Settings) -> Runtime:
         locks: Any = RedisChatLocks(redis)
     else:
         states, claims, locks = MemoryStateStore(), MemoryEventClaims(), MemoryChatLocks()
-    dispatcher = Dispatcher(
-        states=states,
-        claims=claims,
-        locks=locks,
-        unit_of_work=lambda: SqlUnitOfWork(sessions),
-        max_text_length=settings.max_text_length,
+    dispatcher = core(
+        sessions, states, claims, locks, config, media, seal, settings.max_text_length
     )
     return Runtime(
-        settings=settings, engine=engine, sessions=sessions, dispatcher=dispatcher, redis=redis
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        dispatcher=dispatcher,
+        media=media,
+        redis=redis,
     )

@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     public_url: str = ""
     max_text_length: int = 4000
+    media_dir: str = "./media"
+    contact_key: SecretStr | None = None
+    max_tips_per_day: int = 5
+    holidays: str = ""
 
     telegram_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"

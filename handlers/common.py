@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.model import Choice, Msg, Reply
+from handlers.model import Choice, Label, Msg, Reply
 
 NAV_MENU = "nav:menu"
 NAV_BACK = "nav:back"
@@ -14,7 +14,7 @@ def say(msgid: str, **params: object) -> Reply:
     return Reply(Msg(msgid, dict(params)))
 
 
-def ask(text: Msg | str, choices: list[Choice] | tuple[Choice, ...]) -> Reply:
+def ask(text: Label | tuple[Label, ...], choices: list[Choice] | tuple[Choice, ...]) -> Reply:
     return Reply(text, tuple(choices))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.model import InboundEvent
-from handlers.ports import Profile, UnitOfWork
+from handlers.ports import Config, MediaKeeper, Profile, UnitOfWork
 from handlers.state import ConversationState
 
 
@@ -15,6 +15,8 @@ class Ctx:
     state: ConversationState
     uow: UnitOfWork
     profile: Profile
+    config: Config
+    media: MediaKeeper
 
     @property
     def lang(self) -> str:

@@ -77,8 +77,16 @@ class Msg:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-# A label is either a catalog message or literal data (a commune name, a pack title).
-Label = Msg | str
+@dataclass(frozen=True, slots=True)
+class Localized:
+    """Text from a content pack, in both languages."""
+
+    vi: str
+    en: str
+
+
+# A label is a catalog message, pack text in both languages, or literal data (a place name).
+Label = Msg | Localized | str
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,49 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Protocol
+
+from handlers.deadlines import Deadlines
+from handlers.model import Media
+from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings a flow needs, handed over by the runtime."""
+
+    pin_secret: bytes = b"test-only"
+    max_tips_per_day: int = 5
+    holidays: frozenset[date] = frozenset()
+    max_attachment_bytes: int = 20 * 1024 * 1024
+    max_attachments: int = 10
+    attachment_types: frozenset[str] = field(
+        default_factory=lambda: frozenset({"photo", "video", "voice", "file"})
+    )
+    clock: Callable[[], datetime] = utc_now
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    ref: str
+    mime: str
+    size: int
+    sha256: str
+
+
+class MediaUnavailable(Exception):
+    """The platform would not hand over the file (gone, too large, or the fetch failed)."""
+
+
+class MediaKeeper(Protocol):
+    async def keep(self, channel: str, account: str, media: Media) -> StoredMedia: ...
 
 
 @dataclass
@@ -12,6 +53,7 @@ class Profile:
     lang: str = ""
     province_code: str = ""
     commune_code: str = ""
+    consent_version: str = ""
 
     @property
     def has_area(self) -> bool:
@@ -23,6 +65,7 @@ class Profile:
             "lang": self.lang,
             "province_code": self.province_code,
             "commune_code": self.commune_code,
+            "consent_version": self.consent_version,
         }
 
     @classmethod
@@ -34,6 +77,7 @@ class Profile:
             lang=str(cached.get("lang", "")),
             province_code=str(cached.get("province_code", "")),
             commune_code=str(cached.get("commune_code", "")),
+            consent_version=str(cached.get("consent_version", "")),
         )
 
 
@@ -48,12 +92,51 @@ class Residents(Protocol):
         self, channel: str, account: str, user_id: str, reachable: bool
     ) -> None: ...
 
+    async def accept_consent(self, resident_id: str, version: str, at: datetime) -> None: ...
+
+
+class Tips(Protocol):
+    async def find_submission(self, submission_key: str) -> TipView | None: ...
+
+    async def submit(
+        self,
+        *,
+        submission_key: str,
+        resident_id: str,
+        draft: TipDraft,
+        pin: str,
+        deadlines: Deadlines,
+        now: datetime,
+        new_code: Callable[[], str],
+    ) -> tuple[TipView, bool]: ...
+
+    async def count_since(self, resident_id: str, since: datetime) -> int: ...
+
+    async def of_resident(self, resident_id: str, limit: int = 10) -> list[TipView]: ...
+
+    async def view(self, tip_id: str) -> TipView | None: ...
+
+    async def pin_check(self, code: str) -> PinCheck | None: ...
+
+    async def set_pin_failures(
+        self, tip_id: str, failures: int, locked_until: datetime | None
+    ) -> None: ...
+
+    async def reporter_timeline(self, tip_id: str) -> list[TimelineEntry]: ...
+
+    async def add_event(
+        self, tip_id: str, at: datetime, kind: str, visibility: Visibility, body: str = ""
+    ) -> None: ...
+
 
 class UnitOfWork(Protocol):
     """One unit of work per inbound event: repositories share a session, committed once."""
 
     @property
     def residents(self) -> Residents: ...
+
+    @property
+    def tips(self) -> Tips: ...
 
     async def commit(self) -> None: ...
 

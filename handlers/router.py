@@ -13,12 +13,13 @@ from types import ModuleType
 
 from content.keywords import intent_of
 from content.text import fold, has_words
-from handlers import area, emergency, menu, settings, start
+from content.tips import sounds_like_emergency
+from handlers import area, emergency, menu, mytips, report, settings, start
 from handlers.common import NAV_BACK, NAV_EMERGENCY, NAV_IDS, NAV_MENU, say
 from handlers.context import Ctx
 from handlers.model import Kind, Reply, SystemEvent
 
-FLOWS: dict[str, ModuleType] = {m.FLOW: m for m in (start, area, menu, settings)}
+FLOWS: dict[str, ModuleType] = {m.FLOW: m for m in (start, area, menu, settings, report, mytips)}
 COMMANDS = ("start", "menu", "help", "sos", "cancel")
 
 Handler = Callable[[Ctx], Awaitable[list[Reply]]]
@@ -73,6 +74,10 @@ async def _choice(ctx: Ctx) -> list[Reply]:
         return prompt(ctx)
     if chosen == "menu:settings" and ctx.profile.has_area:
         return settings.begin(ctx)
+    if chosen == "menu:tip" and ctx.profile.has_area:
+        return await report.begin(ctx)
+    if chosen == "menu:mytips" and ctx.profile.has_area:
+        return await mytips.begin(ctx)
     return await _in_flow(ctx)
 
 
@@ -119,6 +124,10 @@ async def handle(ctx: Ctx) -> list[Reply]:
             return await _intent(ctx, intent)
         if not has_words(event.text):
             return [say("input.not_understood"), *prompt(ctx)]
+        if sounds_like_emergency(event.text):
+            # Danger first: the numbers before anything else, then the step goes on.
+            numbers = emergency.numbers(can_go_back=False)
+            return [Reply(numbers.text, calls=numbers.calls), *await _in_flow(ctx)]
     return await _in_flow(ctx)
 
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
+    false,
     func,
     true,
 )
@@ -33,6 +39,8 @@ class Resident(Base):
     lang: Mapped[str] = mapped_column(String(8), default="", server_default="")
     province_code: Mapped[str] = mapped_column(String(2), default="", server_default="")
     commune_code: Mapped[str] = mapped_column(String(5), default="", server_default="", index=True)
+    consent_version: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -124,3 +132,76 @@ class AuditLog(Base):
     subject: Mapped[str] = mapped_column(String(64), default="", server_default="")
     detail: Mapped[str] = mapped_column(String(64), default="", server_default="")
     ip: Mapped[str] = mapped_column(String(45), default="", server_default="")
+
+
+# --- Tips ------------------------------------------------------------------------------------
+
+
+class Tip(Base):
+    """A tip. No platform id lives here; contact details only encrypted (contact_sealed)."""
+
+    __tablename__ = "tips"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(64))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resident_id: Mapped[str | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    incident_when: Mapped[str] = mapped_column(String(8))
+    incident_date: Mapped[date | None] = mapped_column(Date)
+    province_code: Mapped[str] = mapped_column(String(2))
+    commune_code: Mapped[str] = mapped_column(String(5))
+    address: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    contact_sealed: Mapped[str] = mapped_column(Text, default="", server_default="")
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    status: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
+    details: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_on: Mapped[date] = mapped_column(Date)
+    ack_due: Mapped[date] = mapped_column(Date)
+    decision_due: Mapped[date] = mapped_column(Date)
+    extensions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    outcome_due: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        Index("ix_tips_commune_status_due", "commune_code", "status", "decision_due"),
+        Index("ix_tips_resident_created", "resident_id", "created_at"),
+    )
+
+
+class TipAttachment(Base):
+    __tablename__ = "tip_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    tip_id: Mapped[str] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    ref: Mapped[str] = mapped_column(String(500))
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TipEvent(Base):
+    """The tip's timeline. Append-only: triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "tip_events"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    tip_id: Mapped[str] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))
+    visibility: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text, default="", server_default="")
+    actor: Mapped[str] = mapped_column(String(64), default="", server_default="")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ def _profile(resident: Resident) -> Profile:
         lang=resident.lang,
         province_code=resident.province_code,
         commune_code=resident.commune_code,
+        consent_version=resident.consent_version,
     )
 
 
@@ -41,7 +43,9 @@ class SqlResidents:
         found = await self._find(channel, account, user_id)
         if found is not None:
             return _profile(found)
-        resident = Resident(id=str(uuid.uuid4()), lang="", province_code="", commune_code="")
+        resident = Resident(
+            id=str(uuid.uuid4()), lang="", province_code="", commune_code="", consent_version=""
+        )
         try:
             async with self.session.begin_nested():
                 self.session.add(resident)
@@ -85,4 +89,11 @@ class SqlResidents:
                 ChannelIdentity.platform_user_id == user_id,
             )
             .values(reachable=reachable)
+        )
+
+    async def accept_consent(self, resident_id: str, version: str, at: datetime) -> None:
+        await self.session.execute(
+            update(Resident)
+            .where(Resident.id == resident_id)
+            .values(consent_version=version, consent_at=at)
         )

@@ -5,12 +5,18 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.residents import SqlResidents
+from storage.sealing import Sealer
+from storage.tips import SqlTips
 
 
 class SqlUnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], pin_secret: bytes, sealer: Sealer
+    ) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None
+        self._pin_secret = pin_secret
+        self._sealer = sealer
 
     @property
     def session(self) -> AsyncSession:
@@ -21,6 +27,10 @@ class SqlUnitOfWork:
     @property
     def residents(self) -> SqlResidents:
         return SqlResidents(self.session)
+
+    @property
+    def tips(self) -> SqlTips:
+        return SqlTips(self.session, self._pin_secret, self._sealer)
 
     async def commit(self) -> None:
         if self._session is not None:

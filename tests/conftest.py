@@ -14,24 +14,30 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import text
 
 from bot.dispatcher import Dispatcher
-from handlers.model import InboundEvent, Kind, RenderedReply
+from bot.runtime import core
+from handlers.model import InboundEvent, Kind, Media, RenderedReply
+from handlers.ports import Config, MediaUnavailable
 from storage import migrate
+from storage.blobs import BlobStore, MediaKeeperImpl
 from storage.db import make_engine, make_sessions
+from storage.sealing import Sealer, derive_key
 from storage.state_memory import MemoryChatLocks, MemoryEventClaims, MemoryStateStore
 from storage.state_redis import RedisChatLocks, RedisEventClaims, RedisStateStore
-from storage.uow import SqlUnitOfWork
 
 PG_ADMIN_URL = os.environ.get("BINHYEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BINHYEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
 REQUIRE = os.environ.get("BINHYEN_TEST_REQUIRE_SERVICES") == "1"
 T = TypeVar("T")
+PER_TEST_TABLES = ("tip_events", "tip_attachments", "tips", "channel_identities", "residents")
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
@@ -162,18 +168,45 @@ class Chat:
         assert "menu:tip" in self.choices, self.text
 
 
+class Clock:
+    """A settable clock for deadlines, limits and lockouts."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # a Monday, 10:00 in Vietnam
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+TEST_FILES: dict[str, bytes] = {}
+
+
+async def fetch_test_file(_account: str, media: Media) -> bytes:
+    """The test channel's fetcher: refs name entries of TEST_FILES."""
+    if media.ref not in TEST_FILES:
+        raise MediaUnavailable("gone")
+    return TEST_FILES[media.ref]
+
+
+def test_core(sessions: Any, states: Any, claims: Any, locks: Any, tmp_path: Path) -> Dispatcher:
+    keeper = MediaKeeperImpl(BlobStore(tmp_path / "media"), 20 * 1024 * 1024)
+    keeper.register("test", fetch_test_file)
+    config = Config(pin_secret=b"pin-secret-for-tests", clock=Clock())
+    seal = Sealer(derive_key(b"contact-secret-for-tests", b"contact"))
+    return core(sessions, states, claims, locks, config, keeper, seal)
+
+
 @pytest.fixture(params=["sqlite-memory", "postgres-redis"])
 async def dispatcher(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Dispatcher]:
     """The core on both backends: SQLite with in-process state, PostgreSQL with Redis."""
     if request.param == "sqlite-memory":
         url = request.getfixturevalue("sqlite_url")
         engine = make_engine(url)
-        yield Dispatcher(
-            states=MemoryStateStore(),
-            claims=MemoryEventClaims(),
-            locks=MemoryChatLocks(),
-            unit_of_work=lambda: SqlUnitOfWork(make_sessions(engine)),
-        )
+        states, claims, locks = MemoryStateStore(), MemoryEventClaims(), MemoryChatLocks()
+        yield test_core(make_sessions(engine), states, claims, locks, tmp_path)
         await engine.dispose()
         return
     url = request.getfixturevalue("pg_url")
@@ -181,14 +214,17 @@ async def dispatcher(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
     prefix = key_prefix()
     engine = make_engine(url)
     sessions = make_sessions(engine)
-    yield Dispatcher(
-        states=RedisStateStore(redis, prefix),
-        claims=RedisEventClaims(redis, prefix),
-        locks=RedisChatLocks(redis, prefix),
-        unit_of_work=lambda: SqlUnitOfWork(sessions),
+    yield test_core(
+        sessions,
+        RedisStateStore(redis, prefix),
+        RedisEventClaims(redis, prefix),
+        RedisChatLocks(redis, prefix),
+        tmp_path,
     )
     await drop_keys(redis, prefix)
     await redis.aclose()
+    async with engine.begin() as conn:  # the database is shared by the session's tests
+        await conn.execute(text(f"TRUNCATE {', '.join(PER_TEST_TABLES)} CASCADE"))
     await engine.dispose()
 
 

@@ -1,0 +1,171 @@
+"""My tips: the resident's own tips, and follow-up by receipt code and PIN from anywhere."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from content.tips import category
+from handlers import menu, receipt
+from handlers.common import ask, choice, say, with_nav
+from handlers.context import Ctx
+from handlers.model import Choice, Kind, Localized, Msg, Reply
+from handlers.tipmodel import TipStatus, TipView
+
+FLOW = "mytips"
+LISTED = 10
+FREE_FAILURES = 3  # wrong PINs before each further try is locked out for a while
+MAX_LOCK = timedelta(hours=24)
+CHAT_ATTEMPTS = 10  # PIN tries per chat per hour, whatever the code
+
+STATUS_MSG = {
+    TipStatus.NEW: Msg("tip.status_new"),
+    TipStatus.ACKNOWLEDGED: Msg("tip.status_acknowledged"),
+    TipStatus.VERIFYING: Msg("tip.status_verifying"),
+    TipStatus.FORWARDED: Msg("tip.status_forwarded"),
+    TipStatus.CLOSED: Msg("tip.status_closed"),
+}
+EVENT_MSG = {"created": Msg("tip.event_created")}
+UPDATE_MSG = Msg("tip.event_update")
+
+
+async def begin(ctx: Ctx) -> list[Reply]:
+    ctx.state.go(FLOW, "list")
+    return await _list(ctx)
+
+
+def _label(tip: TipView) -> Localized | str:
+    found = category(tip.category)
+    return Localized(f"{tip.code} · {found.vi}", f"{tip.code} · {found.en}") if found else tip.code
+
+
+async def _list(ctx: Ctx) -> list[Reply]:
+    tips = await ctx.uow.tips.of_resident(ctx.profile.resident_id, LISTED)
+    items = [Choice(f"mytip:{t.id}", _label(t)) for t in tips]
+    items.append(choice("mytips:code", "tip.follow_by_code"))
+    text = Msg("tip.mytips", {"count": len(tips)}) if tips else Msg("tip.mytips_none")
+    return [with_nav(ask(text, items))]
+
+
+def prompt(ctx: Ctx) -> list[Reply]:
+    if ctx.state.step == "code":
+        return [_code_prompt()]
+    if ctx.state.step == "pin":
+        return [_pin_prompt()]
+    return menu.show(ctx)
+
+
+async def on_event(ctx: Ctx) -> list[Reply]:
+    picked = ctx.event.choice if ctx.event.kind is Kind.CHOICE else ""
+    if picked.startswith("mytip:"):
+        return await _own_tip(ctx, picked.removeprefix("mytip:"))
+    if picked == "mytips:list":
+        return await begin(ctx)
+    if picked == "mytips:code":
+        ctx.state.step = "code"
+        return [_code_prompt()]
+    if ctx.state.step == "code":
+        return _on_code(ctx)
+    if ctx.state.step == "pin":
+        return await _on_pin(ctx)
+    return [say("input.not_understood"), *await _list(ctx)]
+
+
+async def _own_tip(ctx: Ctx, tip_id: str) -> list[Reply]:
+    tip = await ctx.uow.tips.view(tip_id)
+    mine = {t.id for t in await ctx.uow.tips.of_resident(ctx.profile.resident_id, 100)}
+    if tip is None or tip.id not in mine:
+        return [say("input.stale_choice"), *await _list(ctx)]
+    return await _show(ctx, tip)
+
+
+async def _show(ctx: Ctx, tip: TipView) -> list[Reply]:
+    timeline = await ctx.uow.tips.reporter_timeline(tip.id)
+    lines = tuple(
+        Msg(
+            "tip.timeline_line",
+            {
+                "at": _local(e.at),
+                "what": EVENT_MSG.get(e.kind, UPDATE_MSG),
+                "body": e.body,
+            },
+        )
+        for e in timeline
+    )
+    found = category(tip.category)
+    head = Msg(
+        "tip.detail",
+        {
+            "code": tip.code,
+            "category": Localized(found.vi, found.en) if found else tip.category,
+            "status": STATUS_MSG[tip.status],
+            "ack_due": tip.ack_due.strftime("%d/%m/%Y"),
+            "decision_due": tip.decision_due.strftime("%d/%m/%Y"),
+        },
+    )
+    ctx.state.go(FLOW, "list")
+    back = [choice("mytips:list", "tip.back_to_list")]
+    return [with_nav(ask((head, *lines), back))]
+
+
+def _local(moment: datetime) -> str:
+    from handlers.deadlines import LOCAL_TZ
+
+    return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def _code_prompt() -> Reply:
+    return with_nav(ask(Msg("tip.ask_code"), []))
+
+
+def _pin_prompt() -> Reply:
+    return with_nav(ask(Msg("tip.ask_pin"), []))
+
+
+def _on_code(ctx: Ctx) -> list[Reply]:
+    code = receipt.normalise_code(ctx.event.text) if ctx.event.kind is Kind.TEXT else None
+    if code is None:
+        return [say("tip.code_invalid"), _code_prompt()]
+    ctx.state.data["code"] = code
+    ctx.state.step = "pin"
+    return [_pin_prompt()]
+
+
+def _chat_attempts(ctx: Ctx, now: datetime) -> list[str]:
+    recent = [
+        t
+        for t in ctx.state.data.get("pin_tries", [])
+        if datetime.fromisoformat(t) > now - timedelta(hours=1)
+    ]
+    ctx.state.data["pin_tries"] = recent
+    return recent
+
+
+async def _on_pin(ctx: Ctx) -> list[Reply]:
+    now = ctx.config.clock()
+    tries = _chat_attempts(ctx, now)
+    if len(tries) >= CHAT_ATTEMPTS:
+        return [say("tip.pin_locked"), *menu.show(ctx)]
+    tries.append(now.isoformat())
+    code = str(ctx.state.data.get("code", ""))
+    check = await ctx.uow.tips.pin_check(code)
+    pin = ctx.event.text if ctx.event.kind is Kind.TEXT else ""
+    if check is not None and check.locked_until is not None and check.locked_until > now:
+        return [say("tip.pin_locked"), *menu.show(ctx)]
+    if check is not None and receipt.verify_pin(ctx.config.pin_secret, code, pin, check.pin_hash):
+        await ctx.uow.tips.set_pin_failures(check.tip_id, 0, None)
+        tip = await ctx.uow.tips.view(check.tip_id)
+        if tip is not None:
+            return await _show(ctx, tip)
+    if check is not None:
+        failures = check.failures + 1
+        await ctx.uow.tips.set_pin_failures(check.tip_id, failures, _lock_until(failures, now))
+    # The same answer whether the code exists or not.
+    ctx.state.step = "code"
+    return [say("tip.pin_wrong"), _code_prompt()]
+
+
+def _lock_until(failures: int, now: datetime) -> datetime | None:
+    """Slower with every wrong PIN past the first few: 1, 2, 4 … minutes, at most a day."""
+    if failures < FREE_FAILURES:
+        return None
+    return now + min(timedelta(minutes=2 ** (failures - FREE_FAILURES)), MAX_LOCK)

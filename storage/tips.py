@@ -1,0 +1,198 @@
+"""Tips: submission (idempotent per draft), the resident's list, PIN checks, the timeline."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.deadlines import Deadlines
+from handlers.receipt import hash_pin
+from handlers.tipmodel import (
+    PinCheck,
+    TimelineEntry,
+    TipDraft,
+    TipStatus,
+    TipView,
+    Visibility,
+)
+from storage.models import Tip, TipAttachment, TipEvent
+from storage.sealing import Sealer
+
+CODE_ATTEMPTS = 8
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every time stored here is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _view(tip: Tip) -> TipView:
+    return TipView(
+        id=tip.id,
+        code=tip.code,
+        category=tip.category,
+        status=TipStatus(tip.status),
+        urgent=tip.urgent,
+        created_at=aware(tip.created_at) or tip.created_at,
+        ack_due=tip.ack_due,
+        decision_due=tip.decision_due,
+    )
+
+
+class SqlTips:
+    def __init__(self, session: AsyncSession, pin_secret: bytes, sealer: Sealer) -> None:
+        self.session = session
+        self.pin_secret = pin_secret
+        self.sealer = sealer
+
+    async def find_submission(self, submission_key: str) -> TipView | None:
+        query = select(Tip).where(Tip.submission_key == submission_key)
+        tip = (await self.session.execute(query)).scalar_one_or_none()
+        return None if tip is None else _view(tip)
+
+    async def submit(
+        self,
+        *,
+        submission_key: str,
+        resident_id: str,
+        draft: TipDraft,
+        pin: str,
+        deadlines: Deadlines,
+        now: datetime,
+        new_code: Callable[[], str],
+    ) -> tuple[TipView, bool]:
+        """Store the tip once per draft: (the tip, whether this call created it)."""
+        existing = await self.find_submission(submission_key)
+        if existing is not None:
+            return existing, False
+        for _ in range(CODE_ATTEMPTS):
+            code = new_code()
+            tip = self._row(submission_key, resident_id, draft, code, pin, deadlines, now)
+            try:
+                async with self.session.begin_nested():
+                    self.session.add(tip)
+                    await self.session.flush()
+            except IntegrityError:
+                existing = await self.find_submission(submission_key)
+                if existing is not None:  # a concurrent delivery of the same confirmation
+                    return existing, False
+                continue  # the code was taken: draw another
+            await self._attach(tip.id, draft)
+            await self.add_event(tip.id, now, "created", Visibility.REPORTER)
+            if draft.urgent:
+                await self.add_event(tip.id, now, "urgent", Visibility.INTERNAL)
+            return _view(tip), True
+        raise RuntimeError("no free receipt code after several draws")
+
+    def _row(
+        self,
+        submission_key: str,
+        resident_id: str,
+        draft: TipDraft,
+        code: str,
+        pin: str,
+        deadlines: Deadlines,
+        now: datetime,
+    ) -> Tip:
+        contact = {"name": draft.contact_name, "phone": draft.contact_phone}
+        return Tip(
+            id=str(uuid.uuid4()),
+            code=code,
+            submission_key=submission_key,
+            pin_hash=hash_pin(self.pin_secret, code, pin),
+            pin_failures=0,
+            resident_id=resident_id,
+            category=draft.category,
+            description=draft.description,
+            incident_when=draft.incident_when,
+            incident_date=draft.incident_date,
+            province_code=draft.province_code,
+            commune_code=draft.commune_code,
+            address=draft.address,
+            lat=draft.lat,
+            lon=draft.lon,
+            anonymous=draft.anonymous,
+            contact_sealed="" if draft.anonymous else self.sealer.seal(contact),
+            urgent=draft.urgent,
+            status=TipStatus.NEW.value,
+            details=dict(draft.details),
+            created_at=now,
+            received_on=deadlines.received_on,
+            ack_due=deadlines.ack_due,
+            decision_due=deadlines.decision_due,
+            extensions=deadlines.extensions,
+        )
+
+    async def _attach(self, tip_id: str, draft: TipDraft) -> None:
+        for a in draft.attachments:
+            self.session.add(
+                TipAttachment(
+                    tip_id=tip_id,
+                    kind=a.kind,
+                    ref=a.ref,
+                    mime=a.mime,
+                    size=a.size,
+                    sha256=a.sha256,
+                    received_at=a.received_at,
+                )
+            )
+
+    async def add_event(
+        self, tip_id: str, at: datetime, kind: str, visibility: Visibility, body: str = ""
+    ) -> None:
+        self.session.add(
+            TipEvent(tip_id=tip_id, at=at, kind=kind, visibility=visibility.value, body=body)
+        )
+        await self.session.flush()
+
+    async def count_since(self, resident_id: str, since: datetime) -> int:
+        query = select(func.count()).where(Tip.resident_id == resident_id, Tip.created_at >= since)
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def of_resident(self, resident_id: str, limit: int = 10) -> list[TipView]:
+        query = (
+            select(Tip)
+            .where(Tip.resident_id == resident_id)
+            .order_by(Tip.created_at.desc())
+            .limit(limit)
+        )
+        return [_view(t) for t in (await self.session.execute(query)).scalars()]
+
+    async def view(self, tip_id: str) -> TipView | None:
+        tip = await self.session.get(Tip, tip_id)
+        return None if tip is None else _view(tip)
+
+    async def pin_check(self, code: str) -> PinCheck | None:
+        query = select(Tip.id, Tip.code, Tip.pin_hash, Tip.pin_failures, Tip.pin_locked_until)
+        row = (await self.session.execute(query.where(Tip.code == code))).one_or_none()
+        if row is None:
+            return None
+        locked = aware(row.pin_locked_until)
+        return PinCheck(row.id, row.code, row.pin_hash, row.pin_failures, locked)
+
+    async def set_pin_failures(
+        self, tip_id: str, failures: int, locked_until: datetime | None
+    ) -> None:
+        await self.session.execute(
+            update(Tip)
+            .where(Tip.id == tip_id)
+            .values(pin_failures=failures, pin_locked_until=locked_until)
+        )
+
+    async def reporter_timeline(self, tip_id: str) -> list[TimelineEntry]:
+        query = (
+            select(TipEvent)
+            .where(TipEvent.tip_id == tip_id, TipEvent.visibility == Visibility.REPORTER.value)
+            .order_by(TipEvent.at, TipEvent.id)
+        )
+        return [
+            TimelineEntry(e.at, e.kind, e.body)
+            for e in (await self.session.execute(query)).scalars()
+        ]
