@@ -42,3 +42,9 @@ class Settings(BaseSettings):
         """Refuse to run in production with the development secret."""
         if self.is_production and self.secret_key.get_secret_value() == DEFAULT_SECRET:
             raise SystemExit("BINHYEN_SECRET_KEY must be set in production.")
+        from content.holidays import parse_dates
+
+        try:
+            parse_dates(self.holidays)
+        except ValueError as exc:
+            raise SystemExit(f"BINHYEN_HOLIDAYS: {exc}") from None

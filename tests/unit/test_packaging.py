@@ -61,3 +61,14 @@ def test_production_refuses_the_default_secret() -> None:
     )
     assert done.returncode != 0
     assert "BINHYEN_SECRET_KEY" in done.stderr
+
+
+def test_a_bad_holiday_setting_is_refused_clearly() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "migrate"],
+        capture_output=True,
+        text=True,
+        env={"BINHYEN_HOLIDAYS": "2026-09-03,3/9/2026", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode != 0
+    assert "BINHYEN_HOLIDAYS" in done.stderr and "3/9/2026" in done.stderr
