@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from storage.sealing import Sealer
+    from storage.tips_export import ExportSummary
+
+EXIT_USAGE = 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +44,16 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--commune", default="", help="commune code (for province_admin: province code)"
     )
+    tips = sub.add_parser("tips", help="tips held in the database")
+    tips_sub = tips.add_subparsers(dest="tips_command", required=True)
+    export = tips_sub.add_parser("export", help="write every tip as CSV or JSON")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument(
+        "--with-contact",
+        action="store_true",
+        help="include reporters' names and phones (needs BINHYEN_CONTACT_KEY or a real secret)",
+    )
+    export.add_argument("--output", metavar="FILE", help="write FILE (mode 0600), not stdout")
     return parser
 
 
@@ -86,6 +104,94 @@ def _content_check() -> int:
     return 1 if problems else 0
 
 
+def _contact_sealer(settings: Settings) -> Sealer:
+    """The key that opens contacts; refused while only the development default is set."""
+    from bot import runtime
+    from bot.settings import DEFAULT_SECRET
+
+    contact_key = settings.contact_key.get_secret_value() if settings.contact_key else ""
+    secret = settings.secret_key.get_secret_value()
+    if not contact_key and secret in ("", DEFAULT_SECRET):
+        raise ValueError(
+            "--with-contact needs a configured key: set BINHYEN_CONTACT_KEY, or "
+            "BINHYEN_SECRET_KEY to the secret the service runs with"
+        )
+    return runtime.sealer(settings)  # the key's form was checked with the settings
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    """stdout, or a private temporary file renamed over FILE only once it is complete."""
+    if path is None:
+        sys.stdout.flush()
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            yield stream
+            stream.flush()
+        finally:
+            stream.detach()
+        return
+    import tempfile
+
+    target = Path(path)
+    # mkstemp creates the file 0600: tips name places and people even without contacts.
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+
+
+async def _export(
+    settings: Settings, fmt: str, sealer: Sealer | None, output: str | None
+) -> ExportSummary:
+    from bot import runtime
+    from storage.db import make_engine, make_sessions
+    from storage.tips_export import Format, export
+
+    await runtime.prepare_database(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with _output(output) as out:
+            target = output or "stdout"
+            return await export(make_sessions(engine), out, Format(fmt), sealer, target=target)
+    finally:
+        await engine.dispose()
+
+
+def _tips_export(fmt: str, with_contact: bool, output: str | None) -> int:
+    settings = _settings()
+    name = "binhyen tips export"
+    try:
+        sealer = _contact_sealer(settings) if with_contact else None
+    except ValueError as exc:
+        print(f"{name}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        summary = asyncio.run(_export(settings, fmt, sealer, output))
+    except BrokenPipeError:
+        # The reader went away (`| head`); keep the interpreter from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        print(f"{name}: error: {exc}", file=sys.stderr)
+        return 1
+    if summary.unopened_contacts:
+        print(
+            f"{name}: warning: {summary.unopened_contacts} contact(s) could not be opened "
+            "with the configured key and were exported empty",
+            file=sys.stderr,
+        )
+    print(f"{name}: {summary.tips} tip(s) exported", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
@@ -103,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from admin.cli import run
 
         return run(_settings(), args.username, args.role, args.commune)
+    elif args.command == "tips":
+        return _tips_export(args.format, args.with_contact, args.output)
     return 0
 
 

@@ -44,6 +44,16 @@ class Settings(BaseSettings):
             raise SystemExit("BINHYEN_SECRET_KEY must be set in production.")
         from content.holidays import parse_dates
 
+        if self.contact_key is not None:
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(self.contact_key.get_secret_value().encode("ascii"))
+            except (ValueError, UnicodeEncodeError):
+                raise SystemExit(
+                    "BINHYEN_CONTACT_KEY must be a Fernet key (32 url-safe base64 bytes)."
+                ) from None
+
         try:
             parse_dates(self.holidays)
         except ValueError as exc:

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import utc
 from storage.models import AdminRole, AdminSession, AdminUser, AuditLog
 
 MAX_FAILURES = 5
@@ -92,11 +93,6 @@ class AuditEntry:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite hands timestamps back without a zone; everything stored here is UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _identity(user: AdminUser) -> Identity:
@@ -237,7 +233,7 @@ async def sign_in(
 
 
 async def _check(user: AdminUser, password: str, now: datetime) -> SignIn:
-    if user.locked_until is not None and _utc(user.locked_until) <= now:
+    if user.locked_until is not None and utc(user.locked_until) <= now:
         user.locked_until, user.failed_count = None, 0
     locked = user.locked_until is not None
     # Verify even when locked, so a locked account answers as slowly as any other.
@@ -346,7 +342,7 @@ async def audit_trail(
     rows = (await session.execute(query)).scalars().all()
     return [
         AuditEntry(
-            _utc(r.created_at), r.actor_id, r.actor_username, r.action, r.subject, r.detail, r.ip
+            utc(r.created_at), r.actor_id, r.actor_username, r.action, r.subject, r.detail, r.ip
         )
         for r in rows
     ]

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+
+
+def utc(value: datetime) -> datetime:
+    """SQLite hands timestamps back without a zone; everything stored is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def is_sqlite(url: str) -> bool:
@@ -40,4 +46,4 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-__all__ = ["AsyncSession", "Engine", "is_sqlite", "make_engine", "make_sessions"]
+__all__ = ["AsyncSession", "Engine", "is_sqlite", "make_engine", "make_sessions", "utc"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,17 +20,11 @@ from handlers.tipmodel import (
     TipView,
     Visibility,
 )
+from storage.db import utc
 from storage.models import Tip, TipAttachment, TipEvent
 from storage.sealing import Sealer
 
 CODE_ATTEMPTS = 8
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every time stored here is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 def _view(tip: Tip) -> TipView:
@@ -40,7 +34,7 @@ def _view(tip: Tip) -> TipView:
         category=tip.category,
         status=TipStatus(tip.status),
         urgent=tip.urgent,
-        created_at=aware(tip.created_at) or tip.created_at,
+        created_at=utc(tip.created_at),
         ack_due=tip.ack_due,
         decision_due=tip.decision_due,
     )
@@ -174,7 +168,7 @@ class SqlTips:
         row = (await self.session.execute(query.where(Tip.code == code))).one_or_none()
         if row is None:
             return None
-        locked = aware(row.pin_locked_until)
+        locked = None if row.pin_locked_until is None else utc(row.pin_locked_until)
         return PinCheck(row.id, row.code, row.pin_hash, row.pin_failures, locked)
 
     async def set_pin_failures(

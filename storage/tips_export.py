@@ -1,0 +1,260 @@
+"""Every tip as CSV or JSON, streamed, for the commune police's own records and analysis.
+
+Only tip data leaves: never a resident id, a platform id, a PIN hash or a submission key (the
+query selects the exported columns, nothing more). Reporter contacts are included only when a
+Sealer is given, and a contact that key cannot open is left empty and counted, never shown
+sealed. The audit row is committed before the first tip is read, so no export goes unrecorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, TextIO
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import admin_users
+from storage.db import utc
+from storage.models import Tip, TipAttachment
+from storage.sealing import Sealer, SealError
+
+AUDIT_ACTION = "tips_export"
+AUDIT_ACTOR = "cli"
+BATCH_SIZE = 1000
+COLUMNS = (
+    "code",
+    "category",
+    "status",
+    "urgent",
+    "anonymous",
+    "created_at",
+    "received_on",
+    "ack_due",
+    "decision_due",
+    "extensions",
+    "outcome_due",
+    "incident_when",
+    "incident_date",
+    "province_code",
+    "commune_code",
+    "address",
+    "lat",
+    "lon",
+    "description",
+    "details",
+    "attachment_count",
+    "attachment_sha256",
+)
+CONTACT_COLUMNS = ("contact_name", "contact_phone")
+# Cells Excel would read as a formula (OWASP "CSV injection"); residents write free text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Row = dict[str, Any]
+
+
+class Format(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+@dataclass
+class ExportSummary:
+    tips: int = 0
+    unopened_contacts: int = 0
+
+
+def columns(with_contact: bool) -> tuple[str, ...]:
+    return COLUMNS + CONTACT_COLUMNS if with_contact else COLUMNS
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _moment(value: datetime) -> str:
+    return utc(value).astimezone(UTC).isoformat()
+
+
+_SELECTED = (
+    Tip.id,
+    Tip.code,
+    Tip.category,
+    Tip.status,
+    Tip.urgent,
+    Tip.anonymous,
+    Tip.created_at,
+    Tip.received_on,
+    Tip.ack_due,
+    Tip.decision_due,
+    Tip.extensions,
+    Tip.outcome_due,
+    Tip.incident_when,
+    Tip.incident_date,
+    Tip.province_code,
+    Tip.commune_code,
+    Tip.address,
+    Tip.lat,
+    Tip.lon,
+    Tip.description,
+    Tip.details,
+    Tip.contact_sealed,
+)
+
+
+def _row(tip: Any, hashes: list[str]) -> Row:
+    return {
+        "code": tip.code,
+        "category": tip.category,
+        "status": tip.status,
+        "urgent": bool(tip.urgent),
+        "anonymous": bool(tip.anonymous),
+        "created_at": _moment(tip.created_at),
+        "received_on": _day(tip.received_on),
+        "ack_due": _day(tip.ack_due),
+        "decision_due": _day(tip.decision_due),
+        "extensions": tip.extensions,
+        "outcome_due": _day(tip.outcome_due),
+        "incident_when": tip.incident_when,
+        "incident_date": _day(tip.incident_date),
+        "province_code": tip.province_code,
+        "commune_code": tip.commune_code,
+        "address": tip.address,
+        "lat": tip.lat,
+        "lon": tip.lon,
+        "description": tip.description,
+        "details": dict(tip.details or {}),
+        "attachment_count": len(hashes),
+        "attachment_sha256": hashes,
+    }
+
+
+def _contact(sealed: str, sealer: Sealer, summary: ExportSummary) -> tuple[str, str]:
+    if not sealed:
+        return "", ""
+    try:
+        opened = sealer.open(sealed)
+    except SealError:
+        summary.unopened_contacts += 1
+        return "", ""
+    return opened.get("name", ""), opened.get("phone", "")
+
+
+async def _hashes(session: AsyncSession, tip_ids: Sequence[str]) -> dict[str, list[str]]:
+    query = (
+        select(TipAttachment.tip_id, TipAttachment.sha256)
+        .where(TipAttachment.tip_id.in_(tip_ids))
+        .order_by(TipAttachment.tip_id, TipAttachment.id)
+    )
+    found: dict[str, list[str]] = {}
+    for tip_id, sha256 in await session.execute(query):
+        found.setdefault(tip_id, []).append(sha256)
+    return found
+
+
+async def tip_rows(
+    session: AsyncSession,
+    sealer: Sealer | None,
+    summary: ExportSummary,
+    batch_size: int = BATCH_SIZE,
+) -> AsyncIterator[Row]:
+    """All tips, oldest first, read `batch_size` at a time from one server-side cursor.
+
+    One statement rather than keyset pages: nothing indexes (created_at, id), so each page
+    would sort the whole table again; one cursor sorts once and reads a consistent snapshot.
+    """
+    query = (
+        select(*_SELECTED).order_by(Tip.created_at, Tip.id).execution_options(yield_per=batch_size)
+    )
+    result = await session.stream(query)
+    async for batch in result.partitions():
+        hashes = await _hashes(session, [tip.id for tip in batch])
+        for tip in batch:
+            row = _row(tip, hashes.get(tip.id, []))
+            if sealer is not None:
+                name, phone = _contact(tip.contact_sealed, sealer, summary)
+                row["contact_name"], row["contact_phone"] = name, phone
+            summary.tips += 1
+            yield row
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return _text("; ".join(f"{key}: {text}" for key, text in value.items()))
+    if isinstance(value, list):
+        return " ".join(value)
+    if isinstance(value, str):
+        return _text(value)
+    return str(value)
+
+
+async def write_csv(rows: AsyncIterator[Row], out: TextIO, with_contact: bool) -> None:
+    """UTF-8 with a byte-order mark, so Excel shows Vietnamese as written; RFC 4180 lines."""
+    names = columns(with_contact)
+    writer = csv.writer(out)
+    out.write("\ufeff")
+    writer.writerow(names)
+    async for row in rows:
+        writer.writerow([_cell(row[name]) for name in names])
+
+
+async def write_json(rows: AsyncIterator[Row], out: TextIO) -> None:
+    """One JSON array, one tip per line, written as the tips are read."""
+    opened = False
+    async for row in rows:
+        out.write(",\n" if opened else "[\n")
+        out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+        opened = True
+    out.write("\n]\n" if opened else "[]\n")
+
+
+def audit_detail(fmt: Format, with_contact: bool) -> str:
+    return f"{fmt.value},with_contact" if with_contact else fmt.value
+
+
+def audit_subject(target: str, limit: int = 64) -> str:
+    """Where the tips went; a long path keeps its end, which names the file."""
+    return target if len(target) <= limit else "…" + target[-(limit - 1) :]
+
+
+async def export(
+    sessions: async_sessionmaker[AsyncSession],
+    out: TextIO,
+    fmt: Format,
+    sealer: Sealer | None = None,
+    *,
+    target: str = "stdout",
+    batch_size: int = BATCH_SIZE,
+) -> ExportSummary:
+    """Audit the export (committed first), then write every tip to `out`."""
+    with_contact = sealer is not None
+    async with sessions() as session:
+        await admin_users.record(
+            session,
+            AUDIT_ACTION,
+            actor_username=AUDIT_ACTOR,
+            subject=audit_subject(target),
+            detail=audit_detail(fmt, with_contact),
+        )
+        await session.commit()
+    summary = ExportSummary()
+    async with sessions() as session:
+        rows = tip_rows(session, sealer, summary, batch_size)
+        if fmt is Format.CSV:
+            await write_csv(rows, out, with_contact)
+        else:
+            await write_json(rows, out)
+    return summary
