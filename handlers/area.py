@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from content import areas
 from handlers import menu
-from handlers.common import ask, choice, say, with_nav
+from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Choice, Kind, Msg, Reply
 
@@ -47,7 +47,7 @@ def _on_province(ctx: Ctx) -> list[Reply]:
     if event.kind is Kind.CHOICE and event.choice.startswith("province:"):
         return _province_chosen(ctx, event.choice.removeprefix("province:"))
     if event.kind is not Kind.TEXT:
-        return [say("input.not_understood"), ask_province()]
+        return [not_understood(ctx.event.kind), ask_province()]
     found = areas.find_provinces(event.text)
     if len(found) == 1:
         return _province_chosen(ctx, found[0].code)
@@ -59,7 +59,7 @@ def _on_province(ctx: Ctx) -> list[Reply]:
 
 def _province_chosen(ctx: Ctx, code: str) -> list[Reply]:
     if areas.province(code) is None:
-        return [say("input.not_understood"), ask_province()]
+        return [not_understood(ctx.event.kind), ask_province()]
     ctx.state.step = "commune"
     ctx.state.data["province"] = code
     return [_ask_commune(code)]
@@ -73,7 +73,7 @@ async def _on_commune(ctx: Ctx) -> list[Reply]:
     if event.kind is Kind.CHOICE and event.choice.startswith("commune:"):
         return await _commune_chosen(ctx, event.choice.removeprefix("commune:"))
     if event.kind is not Kind.TEXT:
-        return [say("input.not_understood"), _ask_commune(province_code)]
+        return [not_understood(ctx.event.kind), _ask_commune(province_code)]
     found = areas.find_communes(province_code, event.text)
     if len(found) == 1:
         return await _commune_chosen(ctx, found[0].code)
@@ -100,7 +100,7 @@ async def _on_commune(ctx: Ctx) -> list[Reply]:
 async def _commune_chosen(ctx: Ctx, code: str) -> list[Reply]:
     commune = areas.commune(code)
     if commune is None:
-        return [say("input.not_understood"), *prompt(ctx)]
+        return [not_understood(ctx.event.kind), *prompt(ctx)]
     province = areas.province(commune.province_code)
     ctx.profile.province_code = commune.province_code
     ctx.profile.commune_code = commune.code

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.model import Choice, Label, Msg, Reply
+from handlers.model import Choice, Kind, Label, Msg, Reply
 
 NAV_MENU = "nav:menu"
 NAV_BACK = "nav:back"
@@ -20,6 +20,15 @@ def ask(text: Label | tuple[Label, ...], choices: list[Choice] | tuple[Choice, .
 
 def choice(choice_id: str, msgid: str, **params: object) -> Choice:
     return Choice(choice_id, Msg(msgid, dict(params)))
+
+
+def not_understood(kind: Kind) -> Reply:
+    """The step could not use what was sent; a file or a place gets words of its own."""
+    if kind is Kind.MEDIA:
+        return say("input.unexpected_file")
+    if kind in (Kind.LOCATION, Kind.CONTACT):
+        return say("input.unexpected_location")
+    return say("input.not_understood")
 
 
 def with_nav(reply: Reply, *, menu: bool = True) -> Reply:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.common import NAV_EMERGENCY, ask, choice, say, with_nav
+from handlers.common import NAV_EMERGENCY, ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Kind, Msg, Reply
 
@@ -34,4 +34,4 @@ async def on_event(ctx: Ctx) -> list[Reply]:
     event = ctx.event
     if event.kind is Kind.CHOICE and event.choice in COMING:
         return [say("menu.coming", item=COMING[event.choice]), *show(ctx)]
-    return [say("input.not_understood"), *show(ctx)]
+    return [not_understood(ctx.event.kind), *show(ctx)]

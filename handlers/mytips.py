@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from content.tips import category
 from handlers import menu, receipt
-from handlers.common import ask, choice, say, with_nav
+from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Choice, Kind, Localized, Msg, Reply
 from handlers.tipmodel import TipStatus, TipView
@@ -67,7 +67,7 @@ async def on_event(ctx: Ctx) -> list[Reply]:
         return _on_code(ctx)
     if ctx.state.step == "pin":
         return await _on_pin(ctx)
-    return [say("input.not_understood"), *await _list(ctx)]
+    return [not_understood(ctx.event.kind), *await _list(ctx)]
 
 
 async def _own_tip(ctx: Ctx, tip_id: str) -> list[Reply]:

@@ -18,7 +18,7 @@ from typing import Any
 from content import areas
 from content.tips import categories, category, sounds_like_emergency
 from handlers import deadlines, emergency, menu, receipt
-from handlers.common import ask, choice, say, with_nav
+from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Choice, Kind, Localized, Msg, Reply, Request
 from handlers.ports import MediaUnavailable
@@ -89,7 +89,7 @@ async def on_event(ctx: Ctx) -> list[Reply]:
 
 
 def _not_understood(ctx: Ctx) -> list[Reply]:
-    return [say("input.not_understood"), *prompt(ctx)]
+    return [not_understood(ctx.event.kind), *prompt(ctx)]
 
 
 def _chosen(ctx: Ctx) -> str:

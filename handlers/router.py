@@ -15,7 +15,7 @@ from content.keywords import intent_of
 from content.text import fold, has_words
 from content.tips import sounds_like_emergency
 from handlers import area, emergency, menu, mytips, report, settings, start
-from handlers.common import NAV_BACK, NAV_EMERGENCY, NAV_IDS, NAV_MENU, say
+from handlers.common import NAV_BACK, NAV_EMERGENCY, NAV_IDS, NAV_MENU, not_understood, say
 from handlers.context import Ctx
 from handlers.model import Kind, Reply, SystemEvent
 
@@ -123,7 +123,7 @@ async def handle(ctx: Ctx) -> list[Reply]:
         if intent:
             return await _intent(ctx, intent)
         if not has_words(event.text):
-            return [say("input.not_understood"), *prompt(ctx)]
+            return [not_understood(ctx.event.kind), *prompt(ctx)]
         if sounds_like_emergency(event.text):
             # Danger first: the numbers before anything else, then the step goes on.
             numbers = emergency.numbers(can_go_back=False)
@@ -143,7 +143,12 @@ def typed_choice(pending: list[list[str]], text: str) -> str | None:
     key = _label_key(text)
     if not key:
         return None
-    return next((cid for cid, label in pending if _label_key(label) == key), None)
+    exact = [cid for cid, label in pending if _label_key(label) == key]
+    if exact:
+        return exact[0]
+    # The first words of one label only ("Không" for "Không, tiếp tục").
+    starts = [cid for cid, label in pending if _label_key(label).startswith(key + " ")]
+    return starts[0] if len(starts) == 1 else None
 
 
 def stale_choice(ctx: Ctx) -> list[Reply]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from content import areas
 from handlers import area, menu
-from handlers.common import ask, choice, say, with_nav
+from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Kind, Msg, Reply
 
@@ -48,7 +48,7 @@ async def set_language(ctx: Ctx, lang: str) -> Reply:
 async def on_event(ctx: Ctx) -> list[Reply]:
     event = ctx.event
     if event.kind is not Kind.CHOICE:
-        return [say("input.not_understood"), *prompt(ctx)]
+        return [not_understood(ctx.event.kind), *prompt(ctx)]
     if event.choice == "settings:language":
         ctx.state.step = "language"
         return prompt(ctx)
@@ -57,4 +57,4 @@ async def on_event(ctx: Ctx) -> list[Reply]:
     if event.choice in ("lang:vi", "lang:en") and ctx.state.step == "language":
         saved = await set_language(ctx, event.choice.removeprefix("lang:"))
         return [saved, *menu.show(ctx)]
-    return [say("input.not_understood"), *prompt(ctx)]
+    return [not_understood(ctx.event.kind), *prompt(ctx)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers import area, menu, settings
-from handlers.common import ask, say, with_nav
+from handlers.common import ask, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Kind, Msg, Reply
 
@@ -26,4 +26,4 @@ async def on_event(ctx: Ctx) -> list[Reply]:
         if ctx.profile.has_area:
             return [saved, *menu.show(ctx)]
         return [saved, say("start.why_area"), *area.begin(ctx)]
-    return [say("input.not_understood"), *prompt(ctx)]
+    return [not_understood(ctx.event.kind), *prompt(ctx)]

@@ -6,8 +6,10 @@ getFile, a Zalo URL, a web upload); the keeper checks the size, hashes and store
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
+import secrets
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -54,34 +56,39 @@ class MediaKeeperImpl:
         self.store = store
         self.max_bytes = max_bytes
         self.fetchers: dict[str, Fetcher] = {}
+        self._held: dict[str, bytes] = {}
+
+    def hold(self, data: bytes) -> str:
+        """Keep an upload in memory for one request; only a flow that keeps it writes it."""
+        ref = f"held:{secrets.token_hex(16)}"
+        self._held[ref] = data
+        return ref
+
+    def release(self, ref: str) -> None:
+        self._held.pop(ref, None)
 
     def register(self, channel: str, fetcher: Fetcher) -> None:
         self.fetchers[channel] = fetcher
 
     async def keep(self, channel: str, account: str, media: Media) -> StoredMedia:
         mime = media.mime or DEFAULT_MIME.get(media.type.value, "application/octet-stream")
-        if media.ref.startswith("blob:"):  # already stored by the adapter (web uploads)
-            digest = media.ref.removeprefix("blob:")
-            if not self.store.has(digest):
-                raise MediaUnavailable("stored file is missing")
-            size = self.store.path(digest).stat().st_size
-            return StoredMedia(ref=media.ref, mime=mime, size=size, sha256=digest)
+        data = self._held.pop(media.ref, None)
+        if data is None:
+            data = await self._fetch(channel, account, media)
+        if len(data) > self.max_bytes:
+            raise MediaUnavailable("file too large")
+        digest = await asyncio.to_thread(self.store.put, data)
+        return StoredMedia(ref=f"blob:{digest}", mime=mime, size=len(data), sha256=digest)
+
+    async def _fetch(self, channel: str, account: str, media: Media) -> bytes:
+        if media.ref.startswith("held:"):  # an upload from another request: not ours to use
+            raise MediaUnavailable("upload no longer held")
         fetcher = self.fetchers.get(channel)
         if fetcher is None:
             raise MediaUnavailable(f"no fetcher for channel {channel}")
         try:
-            data = await fetcher(account, media)
+            return await fetcher(account, media)
         except MediaUnavailable:
             raise
         except Exception as exc:
             raise MediaUnavailable(type(exc).__name__) from exc
-        if len(data) > self.max_bytes:
-            raise MediaUnavailable("file too large")
-        digest = await _put(self.store, data)
-        return StoredMedia(ref=f"blob:{digest}", mime=mime, size=len(data), sha256=digest)
-
-
-async def _put(store: BlobStore, data: bytes) -> str:
-    import asyncio
-
-    return await asyncio.to_thread(store.put, data)

@@ -7,8 +7,10 @@ where they fail instead. Set BINHYEN_TEST_SCREENSHOT=/tmp/chat.png to keep a scr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -64,12 +66,22 @@ def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`binhyen serve` on a free port with its own SQLite file (it migrates itself)."""
-    tmp = tmp_path_factory.mktemp("web-chat")
+def server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("web-chat")
+
+
+@pytest.fixture(scope="module")
+def server(server_dir: Path) -> Iterator[str]:
+    """`binhyen serve` on a free port with its own SQLite file (it migrates itself) and its
+    own media folder."""
+    tmp = server_dir
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "BINHYEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'binhyen.db'}"}
+    env = {
+        **os.environ,
+        "BINHYEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'binhyen.db'}",
+        "BINHYEN_MEDIA_DIR": str(tmp / "media"),
+    }
     log = tmp / "server.log"
     command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
@@ -248,3 +260,54 @@ def test_the_resend_button_after_two_failures(page: Any, server: str) -> None:
     expect(_choice(page, "lang:vi")).to_be_visible()
     expect(page.locator("#log .note")).to_have_count(0)
     assert len({b["message_id"] for b in bodies}) == 1
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_a_whole_tip_with_a_photo_on_a_phone(page: Any, server: str, server_dir: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/chat")
+    _choice(page, "lang:vi").click()
+    expect(_choice(page, "province:01")).to_be_visible()
+    _type(page, "ha noi")
+    expect(_choice(page, "area:province")).to_be_visible()
+    _type(page, "Ba Đình")
+    _choice(page, "menu:tip").click()
+    _choice(page, "tip:consent_yes").click()
+    _choice(page, "cat:theft_robbery").click()
+    _type(page, "Tối qua có hai người lạ lấy trộm xe đạp trước nhà số 12")
+    _choice(page, "tip:done").click()
+    _choice(page, "when:today").click()
+    expect(page.locator(".geo")).to_be_visible()  # the reply asks for a location
+    _type(page, "Số 12 ngõ 5 phố Đội Cấn")
+    expect(_choice(page, "tip:media_done")).to_be_visible()
+
+    attach = page.get_by_role("button", name="Gửi ảnh, tệp")
+    expect(attach).to_be_visible()
+    _assert_fits_a_phone(page)
+    page.set_input_files(
+        "#file", files=[{"name": "biển số.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    expect(page.locator(".me").last).to_have_text("📎 biển số.png")
+    expect(page.locator(".bot").last).to_contain_text("Đã nhận 1 tệp")
+    digest = hashlib.sha256(PNG).hexdigest()
+    assert (server_dir / "media" / digest[:2] / digest).read_bytes() == PNG
+
+    _choice(page, "tip:media_done").click()
+    _choice(page, "tip:details_no").click()
+    _choice(page, "id:named").click()
+    _type(page, "Nguyễn Văn An")
+    _type(page, "0912 345 678")
+    expect(page.locator(".bot").last).to_contain_text("Tệp đính kèm: 1")
+    _choice(page, "tip:confirm").click()
+    receipt = page.locator(".bot", has_text="Mã PIN")
+    expect(receipt).to_contain_text("BY-")
+    found = re.search(r"BY-[0-9A-Z]{4}-[0-9A-Z]{2}.*?PIN: (\d{6})", receipt.inner_text(), re.S)
+    assert found, receipt.inner_text()
+    expect(_choice(page, "menu:tip")).to_be_visible()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from handlers.model import Kind, SystemEvent
+from handlers.model import Kind, Media, MediaType, SystemEvent
 from tests.conftest import Chat
 
 
@@ -166,13 +166,22 @@ async def test_a_button_from_an_old_menu(chat: Chat) -> None:
 
 async def test_media_location_and_contact_where_not_expected(chat: Chat) -> None:
     await chat.onboard()
-    for kind, values in (
-        (Kind.LOCATION, {"lat": 21.03, "lon": 105.83}),
-        (Kind.CONTACT, {"phone": "+84912345678"}),
+    for kind, values, expected in (
+        (Kind.LOCATION, {"lat": 21.03, "lon": 105.83}, "chưa dùng vị trí"),
+        (Kind.CONTACT, {"phone": "+84912345678"}, "chưa dùng vị trí hay số điện thoại"),
+        (Kind.MEDIA, {"media": Media(MediaType.PHOTO, "x")}, "tệp không được lưu"),
     ):
         await chat.send_event(chat.event(kind, **values))
-        assert "Tôi chưa hiểu" in chat.text
+        assert expected in chat.text
         assert "menu:tip" in chat.choices
+
+
+async def test_a_label_can_be_typed_by_its_first_words(chat: Chat) -> None:
+    await chat.onboard()
+    await chat.say("cài đặt")
+    assert "settings:language" in chat.choices
+    await chat.say("ngôn ngữ")
+    assert "lang:en" in chat.choices
 
 
 async def test_cancel_and_help_work_anywhere(chat: Chat) -> None:
