@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CODE := bot handlers storage admin content
+CHECKED := $(CODE) tests $(wildcard bench)
 LOCALES := content/locale
 
 .PHONY: install run test lint fmt typecheck i18n i18n-check bench clean
@@ -22,12 +23,12 @@ test: install
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff format --check $(CODE) tests bench
-	$(BIN)/ruff check $(CODE) tests bench
+	$(BIN)/ruff format --check $(CHECKED)
+	$(BIN)/ruff check $(CHECKED)
 
 fmt: install
-	$(BIN)/ruff format $(CODE) tests bench
-	$(BIN)/ruff check --fix $(CODE) tests bench
+	$(BIN)/ruff format $(CHECKED)
+	$(BIN)/ruff check --fix $(CHECKED)
 
 typecheck: install
 	$(BIN)/mypy $(CODE)
