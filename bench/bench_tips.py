@@ -1,0 +1,183 @@
+"""Confirmed tips per second on PostgreSQL + Redis with 100 concurrent residents.
+
+Method: a fresh PostgreSQL database built by the migrations and Redis state under its own
+key prefix, the dispatcher exactly as `binhyen serve` builds it (bot.runtime.build). N
+residents are onboarded and accept the notice (not timed). Then, round after round, every
+resident fills a tip up to its review (not timed), and all of them press "send" at once:
+only those confirmations are timed, each from the dispatch call to its rendered receipt
+(the tip, its attachment-less timeline row and the commit included). Throughput is
+confirmations per second of wall time over the confirm phases.
+
+Run: .venv/bin/python bench/bench_tips.py [--residents 100] [--rounds 10] [--json]
+Target (issue 3): at least 200 confirmed tips/s, p99 at most 100 ms per confirm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import emit, machine, median, percentile
+
+from bot.dispatcher import Dispatcher
+from handlers.model import InboundEvent, Kind
+from storage import migrate
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+TARGET_TPS, TARGET_P99_MS = 200, 100
+
+
+class Resident:
+    def __init__(self, dispatcher: Dispatcher, n: int) -> None:
+        self.dispatcher = dispatcher
+        self.user = f"bench-{n}-{secrets.token_hex(3)}"
+
+    def event(self, kind: Kind, **values: Any) -> InboundEvent:
+        return InboundEvent("bench", "acc", self.user, self.user, uuid.uuid4().hex, kind, **values)
+
+    async def send(self, kind: Kind, **values: Any) -> str:
+        replies = await self.dispatcher.dispatch(self.event(kind, **values))
+        return "\n".join(r.text for r in replies or [])
+
+    async def onboard(self) -> None:
+        await self.send(Kind.COMMAND, command="start")
+        await self.send(Kind.CHOICE, choice="lang:vi")
+        await self.send(Kind.TEXT, text="ha noi")
+        await self.send(Kind.TEXT, text="ba dinh")
+        await self.send(Kind.CHOICE, choice="menu:tip")
+        await self.send(Kind.CHOICE, choice="tip:consent_yes")
+        await self.send(Kind.CHOICE, choice="nav:menu")
+
+    async def to_review(self, n: int) -> None:
+        steps: list[tuple[Kind, dict[str, Any]]] = [
+            (Kind.CHOICE, {"choice": "menu:tip"}),
+            (Kind.CHOICE, {"choice": "cat:fraud_online"}),
+            (Kind.TEXT, {"text": f"Tin nhắn giả ngân hàng yêu cầu bấm link, lần {n}"}),
+            (Kind.CHOICE, {"choice": "tip:done"}),
+            (Kind.CHOICE, {"choice": "when:today"}),
+            (Kind.TEXT, {"text": "Số 12 ngõ 5 phố Đội Cấn"}),
+            (Kind.CHOICE, {"choice": "tip:media_done"}),
+            (Kind.CHOICE, {"choice": "tip:details_no"}),
+            (Kind.CHOICE, {"choice": "id:named"}),
+            (Kind.TEXT, {"text": "Nguyễn Văn An"}),
+            (Kind.TEXT, {"text": "0912345678"}),
+        ]
+        for kind, values in steps:
+            text = await self.send(kind, **values)
+        if "Gửi tin báo này?" not in text:
+            raise RuntimeError(f"did not reach the review: {text[:200]}")
+
+    async def confirm(self) -> float:
+        started = time.perf_counter()
+        text = await self.send(Kind.CHOICE, choice="tip:confirm")
+        elapsed = time.perf_counter() - started
+        if "Mã tin báo" not in text:
+            raise RuntimeError(f"no receipt: {text[:200]}")
+        return elapsed
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def run(residents: int, rounds: int, url: str, media: Path) -> dict[str, Any]:
+    from redis.asyncio import Redis
+
+    from bot import runtime
+    from bot.settings import Settings
+    from storage.state_redis import RedisChatLocks, RedisEventClaims, RedisStateStore
+
+    settings = Settings(database_url=url, media_dir=str(media), max_tips_per_day=10**6)
+    rt = runtime.build(settings)
+    redis = Redis.from_url(REDIS_URL)
+    prefix = f"binhyen-bench:{secrets.token_hex(4)}:"
+    rt.dispatcher.states = RedisStateStore(redis, prefix)
+    rt.dispatcher.claims = RedisEventClaims(redis, prefix)
+    rt.dispatcher.locks = RedisChatLocks(redis, prefix)
+    people = [Resident(rt.dispatcher, n) for n in range(residents)]
+    latencies: list[float] = []
+    confirm_wall = 0.0
+    try:
+        await asyncio.gather(*(p.onboard() for p in people))
+        for n in range(rounds):
+            await asyncio.gather(*(p.to_review(n) for p in people))
+            started = time.perf_counter()
+            latencies += await asyncio.gather(*(p.confirm() for p in people))
+            confirm_wall += time.perf_counter() - started
+    finally:
+        keys = [k async for k in redis.scan_iter(match=f"{prefix}*", count=1000)]
+        for i in range(0, len(keys), 1000):
+            await redis.delete(*keys[i : i + 1000])
+        await redis.aclose()
+        await rt.close()
+    latencies.sort()
+    return {
+        "tips": len(latencies),
+        "tips_per_s": round(len(latencies) / confirm_wall, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 95) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "max_ms": round(latencies[-1] * 1000, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--residents", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results = []
+    for _ in range(args.runs):
+        name = f"binhyen_bench_tips_{secrets.token_hex(4)}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        try:
+            url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+            migrate.upgrade(url)
+            with tempfile.TemporaryDirectory() as media:
+                results.append(asyncio.run(run(args.residents, args.rounds, url, Path(media))))
+        finally:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    summary = {
+        "machine": machine(),
+        "residents": args.residents,
+        "rounds": args.rounds,
+        "runs": results,
+        "median_tips_per_s": median([r["tips_per_s"] for r in results]),
+        "median_p99_ms": median([r["p99_ms"] for r in results]),
+    }
+    ok = summary["median_tips_per_s"] >= TARGET_TPS and summary["median_p99_ms"] <= TARGET_P99_MS
+    if args.json:
+        emit(summary, True)
+    else:
+        for r in results:
+            print(
+                f"{r['tips']} tips  {r['tips_per_s']:>7.1f} tips/s  p50 {r['p50_ms']} ms  "
+                f"p95 {r['p95_ms']} ms  p99 {r['p99_ms']} ms  max {r['max_ms']} ms"
+            )
+        print(
+            f"median: {summary['median_tips_per_s']} tips/s, p99 {summary['median_p99_ms']} ms "
+            f"(target ≥ {TARGET_TPS}/s, p99 ≤ {TARGET_P99_MS} ms): {'met' if ok else 'NOT met'}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
