@@ -48,8 +48,8 @@ class Dispatcher:
             try:
                 return await self._handle(event)
             except Exception as exc:
-                await self.claims.release(claim)
                 metrics.FAILURES[event.channel] += 1
+                await self._release(claim)
                 # The type and the stack only: an error's message may hold a reporter's words.
                 log.error(
                     "event failed channel=%s kind=%s error=%s\n%s",
@@ -59,6 +59,13 @@ class Dispatcher:
                     "".join(traceback.format_tb(exc.__traceback__)),
                 )
                 return render.replies([say("error.internal")], DEFAULT_LANGUAGE)
+
+    async def _release(self, claim: str) -> None:
+        """Let a platform's retry through; if even that fails, the claim expires in a day."""
+        try:
+            await self.claims.release(claim)
+        except Exception as exc:
+            log.error("claim release failed error=%s", type(exc).__name__)
 
     async def _handle(self, event: InboundEvent) -> list[RenderedReply]:
         state = await self.states.load(event.chat_key) or ConversationState()

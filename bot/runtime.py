@@ -87,11 +87,14 @@ def build(settings: Settings) -> Runtime:
     media = MediaKeeperImpl(BlobStore(Path(settings.media_dir)), config.max_attachment_bytes)
     redis = None
     if settings.redis_url:
-        from redis.asyncio import Redis
+        from redis.asyncio import BlockingConnectionPool, Redis
 
         from storage.state_redis import RedisChatLocks, RedisEventClaims, RedisStateStore
 
-        redis = Redis.from_url(settings.redis_url)
+        # A bounded pool that waits for a free connection under load, instead of failing
+        # (redis-py's default pool raises at once past its limit).
+        pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=64, timeout=10)
+        redis = Redis(connection_pool=pool)
         states: Any = RedisStateStore(redis)
         claims: Any = RedisEventClaims(redis)
         locks: Any = RedisChatLocks(redis)

@@ -71,9 +71,8 @@ async def on_event(ctx: Ctx) -> list[Reply]:
 
 
 async def _own_tip(ctx: Ctx, tip_id: str) -> list[Reply]:
-    tip = await ctx.uow.tips.view(tip_id)
-    mine = {t.id for t in await ctx.uow.tips.of_resident(ctx.profile.resident_id, 100)}
-    if tip is None or tip.id not in mine:
+    tip = await ctx.uow.tips.view(tip_id, resident_id=ctx.profile.resident_id)
+    if tip is None:
         return [say("input.stale_choice"), *await _list(ctx)]
     return await _show(ctx, tip)
 

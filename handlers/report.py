@@ -567,19 +567,20 @@ def _draft(ctx: Ctx) -> TipDraft:
 async def _submit(ctx: Ctx) -> list[Reply]:
     data = _data(ctx)
     tips = ctx.uow.tips
-    existing = await tips.find_submission(data["submission"])
-    if existing is None and await _over_limit(ctx):
-        return [say("tip.limit", limit=ctx.config.max_tips_per_day), _review_prompt(ctx)]
-    now = ctx.config.clock()
-    tip, _created = await tips.submit(
-        submission_key=data["submission"],
-        resident_id=ctx.profile.resident_id,
-        draft=_draft(ctx),
-        pin=data["pin"],
-        deadlines=deadlines.initial(now, ctx.config.holidays),
-        now=now,
-        new_code=receipt.new_code,
-    )
+    tip = await tips.find_submission(data["submission"])  # a retry after a crash
+    if tip is None:
+        if await _over_limit(ctx):
+            return [say("tip.limit", limit=ctx.config.max_tips_per_day), _review_prompt(ctx)]
+        now = ctx.config.clock()
+        tip, _created = await tips.submit(
+            submission_key=data["submission"],
+            resident_id=ctx.profile.resident_id,
+            draft=_draft(ctx),
+            pin=data["pin"],
+            deadlines=deadlines.initial(now, ctx.config.holidays),
+            now=now,
+            new_code=receipt.new_code,
+        )
     pin = data["pin"]
     ctx.state.go("")
     return [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from contextlib import AbstractAsyncContextManager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 STATE_TTL_SECONDS = 30 * 24 * 3600
@@ -31,7 +31,17 @@ class ConversationState:
     version: int = 1
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        # A plain dict, not dataclasses.asdict: asdict deep-copies every value first, which
+        # measured as a fifth of the core's time per message (docs/BENCHMARKS.md).
+        value = {
+            "flow": self.flow,
+            "step": self.step,
+            "data": self.data,
+            "pending": self.pending,
+            "profile": self.profile,
+            "version": self.version,
+        }
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> ConversationState:

@@ -6,15 +6,18 @@ Keys are namespaced under `binhyen:` and every key has a TTL.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from handlers.state import DEDUPE_TTL_SECONDS, STATE_TTL_SECONDS, ConversationState
 from storage.state_memory import MemoryChatLocks
 
+log = logging.getLogger("binhyen.state")
 PREFIX = "binhyen:"
 LOCK_TTL_MS = 30_000
 _RELEASE = """
@@ -78,4 +81,8 @@ class RedisChatLocks:
             try:
                 yield
             finally:
-                await self._release(keys=[key], args=[token])
+                try:
+                    await self._release(keys=[key], args=[token])
+                except RedisError:
+                    # The lock expires by itself (LOCK_TTL_MS); the reply must not be lost.
+                    log.warning("chat lock release failed; it expires in %d ms", LOCK_TTL_MS)

@@ -62,26 +62,24 @@ class SqlTips:
         now: datetime,
         new_code: Callable[[], str],
     ) -> tuple[TipView, bool]:
-        """Store the tip once per draft: (the tip, whether this call created it)."""
-        existing = await self.find_submission(submission_key)
-        if existing is not None:
-            return existing, False
+        """Store the tip once per draft: (the tip, whether this call created it).
+
+        The caller looks for the submission first; a concurrent delivery of the same
+        confirmation still meets the unique submission key here and gets the stored tip.
+        """
         for _ in range(CODE_ATTEMPTS):
-            code = new_code()
-            tip = self._row(submission_key, resident_id, draft, code, pin, deadlines, now)
+            tip = self._row(submission_key, resident_id, draft, new_code(), pin, deadlines, now)
             try:
                 async with self.session.begin_nested():
                     self.session.add(tip)
+                    self.session.add_all(self._attachments(tip.id, draft))
+                    self.session.add_all(self._created_events(tip.id, draft, now))
                     await self.session.flush()
             except IntegrityError:
                 existing = await self.find_submission(submission_key)
-                if existing is not None:  # a concurrent delivery of the same confirmation
+                if existing is not None:
                     return existing, False
                 continue  # the code was taken: draw another
-            await self._attach(tip.id, draft)
-            await self.add_event(tip.id, now, "created", Visibility.REPORTER)
-            if draft.urgent:
-                await self.add_event(tip.id, now, "urgent", Visibility.INTERNAL)
             return _view(tip), True
         raise RuntimeError("no free receipt code after several draws")
 
@@ -124,19 +122,31 @@ class SqlTips:
             extensions=deadlines.extensions,
         )
 
-    async def _attach(self, tip_id: str, draft: TipDraft) -> None:
-        for a in draft.attachments:
-            self.session.add(
-                TipAttachment(
-                    tip_id=tip_id,
-                    kind=a.kind,
-                    ref=a.ref,
-                    mime=a.mime,
-                    size=a.size,
-                    sha256=a.sha256,
-                    received_at=a.received_at,
-                )
+    @staticmethod
+    def _attachments(tip_id: str, draft: TipDraft) -> list[TipAttachment]:
+        return [
+            TipAttachment(
+                tip_id=tip_id,
+                kind=a.kind,
+                ref=a.ref,
+                mime=a.mime,
+                size=a.size,
+                sha256=a.sha256,
+                received_at=a.received_at,
             )
+            for a in draft.attachments
+        ]
+
+    @staticmethod
+    def _created_events(tip_id: str, draft: TipDraft, now: datetime) -> list[TipEvent]:
+        events = [
+            TipEvent(tip_id=tip_id, at=now, kind="created", visibility=Visibility.REPORTER.value)
+        ]
+        if draft.urgent:
+            events.append(
+                TipEvent(tip_id=tip_id, at=now, kind="urgent", visibility=Visibility.INTERNAL.value)
+            )
+        return events
 
     async def add_event(
         self, tip_id: str, at: datetime, kind: str, visibility: Visibility, body: str = ""
@@ -159,9 +169,12 @@ class SqlTips:
         )
         return [_view(t) for t in (await self.session.execute(query)).scalars()]
 
-    async def view(self, tip_id: str) -> TipView | None:
+    async def view(self, tip_id: str, resident_id: str | None = None) -> TipView | None:
+        """A tip by id; with `resident_id`, only if that resident sent it."""
         tip = await self.session.get(Tip, tip_id)
-        return None if tip is None else _view(tip)
+        if tip is None or (resident_id is not None and tip.resident_id != resident_id):
+            return None
+        return _view(tip)
 
     async def pin_check(self, code: str) -> PinCheck | None:
         query = select(Tip.id, Tip.code, Tip.pin_hash, Tip.pin_failures, Tip.pin_locked_until)

@@ -135,3 +135,20 @@ async def test_lock_is_released_when_the_body_fails(backend: Backend) -> None:
     async with asyncio.timeout(2):
         async with backend.locks.hold("chat-err"):
             pass
+
+
+async def test_a_failed_unlock_does_not_fail_the_message() -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    redis = await connect_redis()
+    prefix = key_prefix()
+    locks = RedisChatLocks(redis, prefix)
+
+    async def broken(**_kwargs: object) -> None:
+        raise RedisConnectionError("gone")
+
+    locks._release = broken  # type: ignore[assignment]
+    async with locks.hold("chat-y"):
+        pass  # leaving must not raise: the lock expires by itself
+    await drop_keys(redis, prefix)
+    await redis.aclose()
