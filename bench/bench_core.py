@@ -4,10 +4,11 @@ Two backends:
 
 * ``memory``: in-process state, claims and locks, SQLite (aiosqlite) in a temp file;
 * ``pg``: PostgreSQL (a database of our own on 127.0.0.1:5432, dropped afterwards) with
-  Redis state, claims and locks (127.0.0.1:6379, a unique key prefix, deleted afterwards).
+  Redis turns (lock, claim and state in two scripts; 127.0.0.1:6379, a unique key prefix,
+  deleted afterwards).
 
 Both are built by `bot.runtime.build` (the code path of `binhyen serve`); for ``pg`` the
-Redis stores are then swapped for ones under a private key prefix.
+Redis keys live under a private prefix (BINHYEN_REDIS_PREFIX).
 
 Per run: N residents are onboarded (/start, lang:vi, "ha noi", "ba dinh"; not timed), a
 short warm-up runs (not timed), then M messages of a seeded, realistic menu-navigation mix
@@ -165,12 +166,14 @@ def _count_statements(engine: Any) -> list[int]:
     return counter
 
 
-def _runtime(url: str, media_dir: Path) -> Any:
-    """The process-wide objects exactly as `binhyen serve` builds them (embedded default)."""
+def _runtime(url: str, media_dir: Path, redis_url: str = "", prefix: str = "binhyen:") -> Any:
+    """The process-wide objects exactly as `binhyen serve` builds them."""
     from bot import runtime
     from bot.settings import Settings
 
-    settings = Settings(database_url=url, redis_url="", media_dir=str(media_dir))
+    settings = Settings(
+        database_url=url, redis_url=redis_url, redis_prefix=prefix, media_dir=str(media_dir)
+    )
     return runtime.build(settings)
 
 
@@ -181,22 +184,14 @@ async def memory_backend(url: str, media_dir: Path) -> Backend:
 
 async def pg_backend(url: str, media_dir: Path, prefix: str) -> Backend:
     """As `binhyen serve` with PostgreSQL and Redis, but Redis keys under our own prefix."""
-    from redis.asyncio import Redis
-
-    from storage.state_redis import RedisChatLocks, RedisEventClaims, RedisStateStore
-
-    redis = Redis.from_url(REDIS_URL)  # as bot.runtime.build does
+    rt = _runtime(url, media_dir, REDIS_URL, prefix)  # Redis exactly as runtime.build makes it
+    redis = rt.redis
     await redis.ping()
-    rt = _runtime(url, media_dir)
-    rt.dispatcher.states = RedisStateStore(redis, prefix)
-    rt.dispatcher.claims = RedisEventClaims(redis, prefix)
-    rt.dispatcher.locks = RedisChatLocks(redis, prefix)
 
     async def close() -> None:
         try:
             await drop_keys(redis, prefix)
         finally:
-            await redis.aclose()
             await rt.close()
 
     return Backend(rt.dispatcher, _count_statements(rt.engine), close)

@@ -97,19 +97,19 @@ async def _pg_admin(sql: str) -> None:
 
 
 async def run(residents: int, rounds: int, url: str, media: Path) -> dict[str, Any]:
-    from redis.asyncio import Redis
-
     from bot import runtime
     from bot.settings import Settings
-    from storage.state_redis import RedisChatLocks, RedisEventClaims, RedisStateStore
 
-    settings = Settings(database_url=url, media_dir=str(media), max_tips_per_day=10**6)
-    rt = runtime.build(settings)
-    redis = Redis.from_url(REDIS_URL)
     prefix = f"binhyen-bench:{secrets.token_hex(4)}:"
-    rt.dispatcher.states = RedisStateStore(redis, prefix)
-    rt.dispatcher.claims = RedisEventClaims(redis, prefix)
-    rt.dispatcher.locks = RedisChatLocks(redis, prefix)
+    settings = Settings(
+        database_url=url,
+        redis_url=REDIS_URL,
+        redis_prefix=prefix,
+        media_dir=str(media),
+        max_tips_per_day=10**6,
+    )
+    rt = runtime.build(settings)
+    redis = rt.redis
     people = [Resident(rt.dispatcher, n) for n in range(residents)]
     latencies: list[float] = []
     confirm_wall = 0.0
@@ -124,7 +124,6 @@ async def run(residents: int, rounds: int, url: str, media: Path) -> dict[str, A
         keys = [k async for k in redis.scan_iter(match=f"{prefix}*", count=1000)]
         for i in range(0, len(keys), 1000):
             await redis.delete(*keys[i : i + 1000])
-        await redis.aclose()
         await rt.close()
     latencies.sort()
     return {

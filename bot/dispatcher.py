@@ -1,8 +1,8 @@
 """The inbound pipeline shared by every channel.
 
-hold the chat's lock → claim the event id → load state → handle → commit → save state →
-render. Duplicates return None. A failure rolls back, releases the claim so a retry can
-succeed, and answers a short apology: no chat is left stuck.
+hold the chat and claim the event id → load state → handle → commit → render → save state
+and let go of the chat. Duplicates return None. A failure rolls back, releases the claim so
+a retry can succeed, and answers a short apology: no chat is left stuck.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from handlers.common import say
 from handlers.context import Ctx
 from handlers.model import InboundEvent, Kind, RenderedReply, Reply
 from handlers.ports import Config, MediaKeeper, Profile
-from handlers.state import ChatLocks, ConversationState, EventClaims, StateStore
+from handlers.state import Conversations, ConversationState
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("binhyen.dispatcher")
@@ -28,9 +28,7 @@ log = logging.getLogger("binhyen.dispatcher")
 
 @dataclass
 class Dispatcher:
-    states: StateStore
-    claims: EventClaims
-    locks: ChatLocks
+    conversations: Conversations
     unit_of_work: Callable[[], SqlUnitOfWork]
     config: Config
     media: MediaKeeper
@@ -39,17 +37,18 @@ class Dispatcher:
     async def dispatch(self, event: InboundEvent) -> list[RenderedReply] | None:
         """Handle one event; None when it is a duplicate of one already handled."""
         claim = f"{event.channel}:{event.account}:{event.event_id}"
-        # The chat's lock comes first, so that one chat's events run in arrival order.
-        async with self.locks.hold(event.chat_key):
-            if not await self.claims.claim(claim):
+        # The chat is held before the claim, so that one chat's events run in arrival order.
+        async with self.conversations.turn(event.chat_key, claim) as turn:
+            if not turn.claimed:
                 metrics.DUPLICATES[event.channel] += 1
                 return None
             metrics.EVENTS[(event.channel, event.kind.value)] += 1
+            state = turn.state or ConversationState()
             try:
-                return await self._handle(event)
+                rendered = await self._handle(event, state)
             except Exception as exc:
+                turn.fail()  # a platform's retry of this event is not a duplicate
                 metrics.FAILURES[event.channel] += 1
-                await self._release(claim)
                 # The type and the stack only: an error's message may hold a reporter's words.
                 log.error(
                     "event failed channel=%s kind=%s error=%s\n%s",
@@ -59,16 +58,10 @@ class Dispatcher:
                     "".join(traceback.format_tb(exc.__traceback__)),
                 )
                 return render.replies([say("error.internal")], DEFAULT_LANGUAGE)
+            turn.keep(state)
+            return rendered
 
-    async def _release(self, claim: str) -> None:
-        """Let a platform's retry through; if even that fails, the claim expires in a day."""
-        try:
-            await self.claims.release(claim)
-        except Exception as exc:
-            log.error("claim release failed error=%s", type(exc).__name__)
-
-    async def _handle(self, event: InboundEvent) -> list[RenderedReply]:
-        state = await self.states.load(event.chat_key) or ConversationState()
+    async def _handle(self, event: InboundEvent, state: ConversationState) -> list[RenderedReply]:
         uow = self.unit_of_work()
         try:
             profile = await self._profile(uow, event, state)
@@ -87,7 +80,6 @@ class Dispatcher:
         offered = next((r.choices for r in reversed(rendered) if r.choices), None)
         if offered is not None:
             state.pending = [[c.id, c.label] for c in offered]
-        await self.states.save(event.chat_key, state)
         return rendered
 
     async def _profile(

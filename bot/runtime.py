@@ -13,12 +13,12 @@ from bot.dispatcher import Dispatcher
 from bot.settings import Settings
 from content.holidays import holidays, parse_dates
 from handlers.ports import Config, MediaKeeper
-from handlers.state import ChatLocks, EventClaims, StateStore
+from handlers.state import Conversations
 from storage import migrate
 from storage.blobs import BlobStore, MediaKeeperImpl
 from storage.db import is_sqlite, make_engine, make_sessions
 from storage.sealing import Sealer, derive_key
-from storage.state_memory import MemoryChatLocks, MemoryEventClaims, MemoryStateStore
+from storage.state_memory import memory_conversations
 from storage.uow import SqlUnitOfWork
 
 
@@ -59,9 +59,7 @@ def sealer(settings: Settings) -> Sealer:
 
 def core(
     sessions: async_sessionmaker[AsyncSession],
-    states: StateStore,
-    claims: EventClaims,
-    locks: ChatLocks,
+    conversations: Conversations,
     config: Config,
     media: MediaKeeper,
     seal: Sealer,
@@ -69,9 +67,7 @@ def core(
 ) -> Dispatcher:
     """The conversation core over a database and a state backend."""
     return Dispatcher(
-        states=states,
-        claims=claims,
-        locks=locks,
+        conversations=conversations,
         unit_of_work=lambda: SqlUnitOfWork(sessions, config.pin_secret, seal),
         config=config,
         media=media,
@@ -89,20 +85,16 @@ def build(settings: Settings) -> Runtime:
     if settings.redis_url:
         from redis.asyncio import BlockingConnectionPool, Redis
 
-        from storage.state_redis import RedisChatLocks, RedisEventClaims, RedisStateStore
+        from storage.state_redis import RedisConversations
 
         # A bounded pool that waits for a free connection under load, instead of failing
         # (redis-py's default pool raises at once past its limit).
         pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=64, timeout=10)
         redis = Redis(connection_pool=pool)
-        states: Any = RedisStateStore(redis)
-        claims: Any = RedisEventClaims(redis)
-        locks: Any = RedisChatLocks(redis)
+        conversations: Conversations = RedisConversations(redis, settings.redis_prefix)
     else:
-        states, claims, locks = MemoryStateStore(), MemoryEventClaims(), MemoryChatLocks()
-    dispatcher = core(
-        sessions, states, claims, locks, config, media, seal, settings.max_text_length
-    )
+        conversations = memory_conversations()
+    dispatcher = core(sessions, conversations, config, media, seal, settings.max_text_length)
     return Runtime(
         settings=settings,
         engine=engine,

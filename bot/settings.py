@@ -14,6 +14,7 @@ class Settings(BaseSettings):
     env: str = "development"
     database_url: str = "sqlite+aiosqlite:///./binhyen.db"
     redis_url: str = ""
+    redis_prefix: str = "binhyen:"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     public_url: str = ""
     max_text_length: int = 4000

@@ -24,4 +24,4 @@ class Ctx:
 
     async def save_profile(self) -> None:
         await self.uow.residents.save_profile(self.profile)
-        self.state.profile = self.profile.to_cache()
+        self.state.profile = {**self.state.profile, **self.profile.to_cache()}

@@ -60,12 +60,26 @@ def _go(ctx: Ctx, step: str) -> list[Reply]:
 
 
 async def begin(ctx: Ctx) -> list[Reply]:
-    if await _over_limit(ctx):
+    if _over_limit_cached(ctx):
         return [say("tip.limit", limit=ctx.config.max_tips_per_day), *menu.show(ctx)]
     ctx.state.go(FLOW, "", details={}, attachments=[], description=[])
     if ctx.profile.consent_version != CONSENT_VERSION:
         return _go(ctx, "consent")
     return _go(ctx, "category")
+
+
+def _recent(ctx: Ctx) -> list[str]:
+    """When this chat's last tips were sent, kept with the cached profile."""
+    since = ctx.config.clock() - timedelta(days=1)
+    sent = [t for t in ctx.state.profile.get("sent", []) if datetime.fromisoformat(t) > since]
+    ctx.state.profile["sent"] = sent
+    return sent
+
+
+def _over_limit_cached(ctx: Ctx) -> bool:
+    """A first look without the database, so the resident is told before filling a tip in
+    vain; the count in the database decides at submission."""
+    return len(_recent(ctx)) >= ctx.config.max_tips_per_day
 
 
 async def _over_limit(ctx: Ctx) -> bool:
@@ -581,6 +595,7 @@ async def _submit(ctx: Ctx) -> list[Reply]:
             now=now,
             new_code=receipt.new_code,
         )
+        _recent(ctx).append(now.isoformat())
     pin = data["pin"]
     ctx.state.go("")
     return [

@@ -84,3 +84,29 @@ class ChatLocks(Protocol):
     """Serialises the handling of one chat's events; other chats run concurrently."""
 
     def hold(self, chat_key: str) -> AbstractAsyncContextManager[None]: ...
+
+
+class Turn(Protocol):
+    """One event's hold on its chat: whether the event is new, and the chat's state."""
+
+    claimed: bool
+    state: ConversationState | None
+
+    def keep(self, state: ConversationState) -> None:
+        """Save this state when the turn ends."""
+        ...
+
+    def fail(self) -> None:
+        """The event was not handled: let a retry of it through."""
+        ...
+
+
+class Conversations(Protocol):
+    """Lock, claim and load on entry; save or release and unlock on exit. A store may fuse
+    these into as few round trips as it can (Redis: one script each way)."""
+
+    def turn(self, chat_key: str, event_key: str) -> AbstractAsyncContextManager[Turn]: ...
+
+    async def forget(self, chat_key: str) -> None:
+        """Drop a chat's state (its resident's data lives on in the database)."""
+        ...

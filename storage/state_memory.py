@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from handlers.state import DEDUPE_TTL_SECONDS, STATE_TTL_SECONDS, ConversationState
+from handlers.state import (
+    DEDUPE_TTL_SECONDS,
+    STATE_TTL_SECONDS,
+    ChatLocks,
+    ConversationState,
+    EventClaims,
+    StateStore,
+)
+
+log = logging.getLogger("binhyen.state")
 
 
 class _Expiring:
@@ -95,3 +105,46 @@ class MemoryChatLocks:
 
     def __len__(self) -> int:
         return len(self._locks)
+
+
+class _Turn:
+    def __init__(self, claimed: bool, state: ConversationState | None) -> None:
+        self.claimed, self.state = claimed, state
+        self.kept: ConversationState | None = None
+        self.failed = False
+
+    def keep(self, state: ConversationState) -> None:
+        self.kept = state
+
+    def fail(self) -> None:
+        self.failed = True
+
+
+class ComposedConversations:
+    """Turns made of a lock, a claim store and a state store: one call each."""
+
+    def __init__(self, states: StateStore, claims: EventClaims, locks: ChatLocks) -> None:
+        self.states, self.claims, self.locks = states, claims, locks
+
+    @asynccontextmanager
+    async def turn(self, chat_key: str, event_key: str) -> AsyncIterator[_Turn]:
+        async with self.locks.hold(chat_key):
+            if not await self.claims.claim(event_key):
+                yield _Turn(False, None)
+                return
+            turn = _Turn(True, await self.states.load(chat_key))
+            yield turn
+            if turn.failed:
+                try:
+                    await self.claims.release(event_key)
+                except Exception as exc:  # the claim expires in a day; the apology goes out
+                    log.error("claim release failed error=%s", type(exc).__name__)
+            elif turn.kept is not None:
+                await self.states.save(chat_key, turn.kept)
+
+    async def forget(self, chat_key: str) -> None:
+        await self.states.delete(chat_key)
+
+
+def memory_conversations() -> ComposedConversations:
+    return ComposedConversations(MemoryStateStore(), MemoryEventClaims(), MemoryChatLocks())

@@ -30,8 +30,8 @@ from storage import migrate
 from storage.blobs import BlobStore, MediaKeeperImpl
 from storage.db import make_engine, make_sessions
 from storage.sealing import Sealer, derive_key
-from storage.state_memory import MemoryChatLocks, MemoryEventClaims, MemoryStateStore
-from storage.state_redis import RedisChatLocks, RedisEventClaims, RedisStateStore
+from storage.state_memory import memory_conversations
+from storage.state_redis import RedisConversations
 
 PG_ADMIN_URL = os.environ.get("BINHYEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BINHYEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -191,12 +191,12 @@ async def fetch_test_file(_account: str, media: Media) -> bytes:
     return TEST_FILES[media.ref]
 
 
-def test_core(sessions: Any, states: Any, claims: Any, locks: Any, tmp_path: Path) -> Dispatcher:
+def test_core(sessions: Any, conversations: Any, tmp_path: Path) -> Dispatcher:
     keeper = MediaKeeperImpl(BlobStore(tmp_path / "media"), 20 * 1024 * 1024)
     keeper.register("test", fetch_test_file)
     config = Config(pin_secret=b"pin-secret-for-tests", clock=Clock())
     seal = Sealer(derive_key(b"contact-secret-for-tests", b"contact"))
-    return core(sessions, states, claims, locks, config, keeper, seal)
+    return core(sessions, conversations, config, keeper, seal)
 
 
 @pytest.fixture(params=["sqlite-memory", "postgres-redis"])
@@ -205,8 +205,7 @@ async def dispatcher(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
     if request.param == "sqlite-memory":
         url = request.getfixturevalue("sqlite_url")
         engine = make_engine(url)
-        states, claims, locks = MemoryStateStore(), MemoryEventClaims(), MemoryChatLocks()
-        yield test_core(make_sessions(engine), states, claims, locks, tmp_path)
+        yield test_core(make_sessions(engine), memory_conversations(), tmp_path)
         await engine.dispose()
         return
     url = request.getfixturevalue("pg_url")
@@ -214,13 +213,7 @@ async def dispatcher(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
     prefix = key_prefix()
     engine = make_engine(url)
     sessions = make_sessions(engine)
-    yield test_core(
-        sessions,
-        RedisStateStore(redis, prefix),
-        RedisEventClaims(redis, prefix),
-        RedisChatLocks(redis, prefix),
-        tmp_path,
-    )
+    yield test_core(sessions, RedisConversations(redis, prefix), tmp_path)
     await drop_keys(redis, prefix)
     await redis.aclose()
     async with engine.begin() as conn:  # the database is shared by the session's tests

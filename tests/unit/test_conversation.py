@@ -113,7 +113,7 @@ async def test_settings_change_language_and_commune(chat: Chat) -> None:
 
 async def test_profile_outlives_the_conversation_state(chat: Chat) -> None:
     await chat.onboard()
-    await chat.dispatcher.states.delete(chat.event().chat_key)
+    await chat.dispatcher.conversations.forget(chat.event().chat_key)
     text = await chat.say("/start")
     assert "Chào mừng bạn trở lại" in text
     assert "menu:tip" in chat.choices

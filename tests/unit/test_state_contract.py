@@ -152,3 +152,75 @@ async def test_a_failed_unlock_does_not_fail_the_message() -> None:
         pass  # leaving must not raise: the lock expires by itself
     await drop_keys(redis, prefix)
     await redis.aclose()
+
+
+# --- turns: lock, claim and state together (composed in process, fused scripts in Redis) ---
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def conversations(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    from storage.state_memory import memory_conversations
+    from storage.state_redis import RedisConversations
+
+    if request.param == "memory":
+        yield memory_conversations()
+        return
+    redis = await connect_redis()
+    prefix = key_prefix()
+    yield RedisConversations(redis, prefix)
+    await drop_keys(redis, prefix)
+    await redis.aclose()
+
+
+async def test_a_turn_claims_loads_and_keeps_state(conversations: Any) -> None:
+    async with conversations.turn("chat-t", "ev-1") as turn:
+        assert turn.claimed and turn.state is None
+        turn.keep(ConversationState(flow="menu", data={"tên": "Phường Ba Đình"}))
+    async with conversations.turn("chat-t", "ev-2") as turn:
+        assert turn.claimed and turn.state is not None
+        assert turn.state.flow == "menu" and turn.state.data == {"tên": "Phường Ba Đình"}
+    async with conversations.turn("chat-t", "ev-1") as turn:
+        assert not turn.claimed  # a duplicate
+    await conversations.forget("chat-t")
+    async with conversations.turn("chat-t", "ev-3") as turn:
+        assert turn.state is None
+
+
+async def test_a_failed_turn_saves_nothing_and_lets_the_retry_through(conversations: Any) -> None:
+    async with conversations.turn("chat-f", "ev-1") as turn:
+        turn.keep(ConversationState(flow="menu"))
+    async with conversations.turn("chat-f", "ev-2") as turn:
+        turn.keep(ConversationState(flow="report"))
+        turn.fail()
+    async with conversations.turn("chat-f", "ev-2") as turn:
+        assert turn.claimed  # the retry is not a duplicate
+        assert turn.state is not None and turn.state.flow == "menu"
+
+
+async def test_turns_of_one_chat_run_one_at_a_time_in_order(conversations: Any) -> None:
+    order: list[str] = []
+
+    async def work(name: str) -> None:
+        async with conversations.turn("chat-o", f"ev-{name}") as turn:
+            order.append(f"{name}-in")
+            await asyncio.sleep(0.01)
+            state = turn.state or ConversationState()
+            state.data.setdefault("seen", []).append(name)
+            turn.keep(state)
+            order.append(f"{name}-out")
+
+    await asyncio.gather(*(work(n) for n in "abcde"))
+    assert order == [f"{n}-{w}" for n in "abcde" for w in ("in", "out")]
+    async with conversations.turn("chat-o", "ev-last") as turn:
+        assert turn.state is not None and turn.state.data["seen"] == list("abcde")
+
+
+async def test_a_duplicate_arriving_together_is_claimed_once(conversations: Any) -> None:
+    claimed: list[bool] = []
+
+    async def work() -> None:
+        async with conversations.turn("chat-d", "same") as turn:
+            claimed.append(turn.claimed)
+
+    await asyncio.gather(*(work() for _ in range(10)))
+    assert claimed.count(True) == 1
