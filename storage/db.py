@@ -5,15 +5,24 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.sql.dml import Insert
 
 
 def utc(value: datetime) -> datetime:
     """SQLite hands timestamps back without a zone; everything stored is UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def insert_ignoring_conflicts(session: AsyncSession, table: Table) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING in the session's dialect (PostgreSQL or SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 def is_sqlite(url: str) -> bool:
@@ -46,4 +55,12 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-__all__ = ["AsyncSession", "Engine", "is_sqlite", "make_engine", "make_sessions", "utc"]
+__all__ = [
+    "AsyncSession",
+    "Engine",
+    "insert_ignoring_conflicts",
+    "is_sqlite",
+    "make_engine",
+    "make_sessions",
+    "utc",
+]

@@ -217,6 +217,7 @@ async def dispatcher(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
     await drop_keys(redis, prefix)
     await redis.aclose()
     async with engine.begin() as conn:  # the database is shared by the session's tests
+        await conn.execute(text("SET LOCAL lock_timeout = '10s'"))  # never hang on a leak
         await conn.execute(text(f"TRUNCATE {', '.join(PER_TEST_TABLES)} CASCADE"))
     await engine.dispose()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -64,3 +65,40 @@ async def test_no_reporter_data_in_logs(chat: Chat, caplog: pytest.LogCaptureFix
     logged = caplog.text
     for secret in ("Nguyễn Văn An", "0912", "912345678", "ngõ 5", "Đội Cấn", pin):
         assert secret not in logged
+
+
+async def test_a_taken_code_is_drawn_again_and_a_repeated_submission_is_one_tip(
+    chat: Chat,
+) -> None:
+    from handlers import deadlines, receipt
+    from handlers.tipmodel import TipDraft
+
+    await chat.onboard()
+    taken, fresh, spare = receipt.new_code(), receipt.new_code(), receipt.new_code()
+    draft = TipDraft("drugs", "Mua bán ma túy ở bãi đất trống", "00004", "01")
+    now = datetime(2026, 11, 24, 3, tzinfo=UTC)
+    uow = chat.dispatcher.unit_of_work()
+    try:
+        profile = await uow.residents.for_identity(chat.channel, "acc", chat.user)
+        codes = iter([taken, taken, fresh, spare])
+
+        async def submit(key: str) -> tuple[Any, bool]:
+            return await uow.tips.submit(
+                submission_key=key,
+                resident_id=profile.resident_id,
+                draft=draft,
+                pin="482913",
+                deadlines=deadlines.initial(now, frozenset()),
+                now=now,
+                new_code=lambda: next(codes),
+            )
+
+        first, created = await submit("draft-1")
+        second, created_again = await submit("draft-2")  # draws the taken code, then another
+        assert created and created_again
+        assert (first.code, second.code) == (taken, fresh)
+        again, created_third = await submit("draft-1")  # the same draft once more
+        assert not created_third and again.code == taken
+        await uow.commit()
+    finally:
+        await uow.close()
