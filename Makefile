@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_rss.py
+	$(BIN)/python bench/bench_tips.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info binhyen.db*

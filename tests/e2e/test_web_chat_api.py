@@ -7,9 +7,7 @@ database built by the real migrations.
 from __future__ import annotations
 
 import unicodedata
-import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
@@ -18,13 +16,11 @@ from fastapi import FastAPI
 from bot.app import create_app
 from bot.channels.web import COOKIE
 from bot.settings import Settings
-from content.i18n import translate
+from tests.e2e.webchat import API, Body, browser, offered, onboard, send, texts, vi
 
 pytestmark = pytest.mark.e2e
 
-API = "/chat/api/messages"
 SHORT = 400  # a "short" reply: a notice, not an echo of what was sent
-Body = dict[str, Any]
 
 
 @pytest.fixture
@@ -34,46 +30,10 @@ async def app(sqlite_url: str) -> AsyncIterator[FastAPI]:
         yield application
 
 
-def browser(app: FastAPI) -> httpx.AsyncClient:
-    """A client with its own cookie jar, like one phone's browser."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-
-
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with browser(app) as c:
         yield c
-
-
-def vi(msgid: str, **params: object) -> str:
-    return translate(msgid, "vi", params)
-
-
-async def send(client: httpx.AsyncClient, **body: Any) -> Body:
-    body.setdefault("message_id", uuid.uuid4().hex)
-    response = await client.post(API, json=body)
-    assert response.status_code == 200, response.text
-    data: Body = response.json()
-    return data
-
-
-def texts(data: Body) -> list[str]:
-    return [r["text"] for r in data["replies"]]
-
-
-def offered(data: Body) -> list[str]:
-    """The ids of the choices the page shows: those of the last reply that has any."""
-    with_choices = [r["choices"] for r in data["replies"] if r["choices"]]
-    return [c["id"] for c in with_choices[-1]] if with_choices else []
-
-
-async def onboard(client: httpx.AsyncClient) -> Body:
-    await send(client, kind="command", text="/start")
-    await send(client, kind="choice", choice="lang:vi")
-    await send(client, text="ha noi")
-    data = await send(client, text="phuong ba dinh")
-    assert "menu:tip" in offered(data), texts(data)
-    return data
 
 
 async def test_the_page_is_a_small_self_contained_vietnamese_html_page(

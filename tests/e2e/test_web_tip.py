@@ -22,13 +22,12 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.channels.web import media_kind
 from bot.settings import Settings
-from content.i18n import translate
 from handlers.model import MediaType
 from storage.models import Tip, TipAttachment
+from tests.e2e.webchat import API, Body, browser, offered, onboard, send, texts, vi
 
 pytestmark = pytest.mark.e2e
 
-API = "/chat/api/messages"
 MEDIA = "/chat/api/media"
 MB = 1024 * 1024
 LIMIT = 20 * MB
@@ -38,7 +37,6 @@ PNG = (
     b"\x00\x00\x00\x00IEND\xaeB`\x82"
 )
 RECEIPT = re.compile(r"(BY-[0-9A-Z]{4}-[0-9A-Z]{2}).*?PIN: (\d{6})", re.S)
-Body = dict[str, Any]
 
 
 @pytest.fixture
@@ -54,27 +52,10 @@ async def app(sqlite_url: str, media_dir: Path) -> AsyncIterator[FastAPI]:
         yield application
 
 
-def browser(app: FastAPI) -> httpx.AsyncClient:
-    """A client with its own cookie jar, like one phone's browser."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-
-
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with browser(app) as c:
         yield c
-
-
-def vi(msgid: str, **params: object) -> str:
-    return translate(msgid, "vi", params)
-
-
-async def send(client: httpx.AsyncClient, **body: Any) -> Body:
-    body.setdefault("message_id", uuid.uuid4().hex)
-    response = await client.post(API, json=body)
-    assert response.status_code == 200, response.text
-    data: Body = response.json()
-    return data
 
 
 async def upload(
@@ -91,25 +72,8 @@ async def upload(
     return body
 
 
-def texts(data: Body) -> list[str]:
-    return [r["text"] for r in data["replies"]]
-
-
-def offered(data: Body) -> list[str]:
-    with_choices = [r["choices"] for r in data["replies"] if r["choices"]]
-    return [c["id"] for c in with_choices[-1]] if with_choices else []
-
-
 def requested(data: Body) -> list[str | None]:
     return [r["request"] for r in data["replies"]]
-
-
-async def onboard(client: httpx.AsyncClient) -> None:
-    await send(client, kind="command", text="/start")
-    await send(client, kind="choice", choice="lang:vi")
-    await send(client, text="ha noi")
-    data = await send(client, text="phuong ba dinh")
-    assert "menu:tip" in offered(data), texts(data)
 
 
 async def to_files_step(client: httpx.AsyncClient) -> Body:
