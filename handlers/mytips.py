@@ -8,6 +8,7 @@ from content.tips import category
 from handlers import menu, receipt
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
+from handlers.deadlines import LOCAL_TZ
 from handlers.model import Choice, Kind, Localized, Msg, Reply
 from handlers.tipmodel import TipStatus, TipView
 
@@ -107,8 +108,6 @@ async def _show(ctx: Ctx, tip: TipView) -> list[Reply]:
 
 
 def _local(moment: datetime) -> str:
-    from handlers.deadlines import LOCAL_TZ
-
     return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
 
 
