@@ -47,6 +47,18 @@ async def _list(ctx: Ctx) -> list[Reply]:
     return [with_nav(ask(text, items))]
 
 
+def ask_code(ctx: Ctx) -> list[Reply]:
+    """Follow-up by code and PIN, reachable before onboarding: it needs no commune."""
+    ctx.state.go(FLOW, "code")
+    return [_code_prompt()]
+
+
+def follow(ctx: Ctx, code: str) -> list[Reply]:
+    """A receipt code typed anywhere: straight to its PIN."""
+    ctx.state.go(FLOW, "pin", code=code)
+    return [_pin_prompt()]
+
+
 def prompt(ctx: Ctx) -> list[Reply]:
     if ctx.state.step == "code":
         return [_code_prompt()]
@@ -62,8 +74,7 @@ async def on_event(ctx: Ctx) -> list[Reply]:
     if picked == "mytips:list":
         return await begin(ctx)
     if picked == "mytips:code":
-        ctx.state.step = "code"
-        return [_code_prompt()]
+        return ask_code(ctx)
     if ctx.state.step == "code":
         return _on_code(ctx)
     if ctx.state.step == "pin":
@@ -131,10 +142,10 @@ def _on_code(ctx: Ctx) -> list[Reply]:
 def _chat_attempts(ctx: Ctx, now: datetime) -> list[str]:
     recent = [
         t
-        for t in ctx.state.data.get("pin_tries", [])
+        for t in ctx.state.profile.get("pin_tries", [])
         if datetime.fromisoformat(t) > now - timedelta(hours=1)
     ]
-    ctx.state.data["pin_tries"] = recent
+    ctx.state.profile["pin_tries"] = recent  # outlives flows: kept with the profile
     return recent
 
 

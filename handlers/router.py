@@ -14,7 +14,7 @@ from types import ModuleType
 from content.keywords import intent_of
 from content.text import fold, has_words
 from content.tips import sounds_like_emergency
-from handlers import area, emergency, menu, mytips, report, settings, start
+from handlers import area, emergency, menu, mytips, receipt, report, settings, start
 from handlers.common import NAV_BACK, NAV_EMERGENCY, NAV_IDS, NAV_MENU, not_understood, say
 from handlers.context import Ctx
 from handlers.model import Kind, Reply, SystemEvent
@@ -58,6 +58,8 @@ async def _intent(ctx: Ctx, intent: str) -> list[Reply]:
         return [emergency.numbers(can_go_back=_flow(ctx) not in (None, menu))]
     if intent == "help":
         return [say("help.text"), *prompt(ctx)]
+    if intent == "follow":
+        return mytips.ask_code(ctx)
     if intent == "cancel":
         ctx.state.go("")
         return [say("nav.cancelled"), *_home(ctx)]
@@ -106,8 +108,15 @@ async def handle(ctx: Ctx) -> list[Reply]:
         if event.command not in COMMANDS:
             return [say("input.unknown_command", command=event.command[:32]), *prompt(ctx)]
         return await _intent(ctx, {"sos": "emergency"}.get(event.command, event.command))
+    code = _receipt_code(ctx)
+    if code is not None:  # a receipt code, typed anywhere but inside a tip: follow it up
+        return mytips.follow(ctx, code)
     if not ctx.state.flow and not ctx.profile.lang:
-        return start.begin(ctx)  # any first message greets
+        # Any first message greets, but danger and a follow-up need no introduction.
+        first = intent_of(event.text) if event.kind is Kind.TEXT else None
+        if first in ("emergency", "follow"):
+            return await _intent(ctx, first)
+        return start.begin(ctx)
     if event.kind is Kind.TEXT:
         typed = typed_choice(ctx.state.pending, event.text)
         if typed:
@@ -129,6 +138,15 @@ async def handle(ctx: Ctx) -> list[Reply]:
             numbers = emergency.numbers(can_go_back=False)
             return [Reply(numbers.text, calls=numbers.calls), *await _in_flow(ctx)]
     return await _in_flow(ctx)
+
+
+def _receipt_code(ctx: Ctx) -> str | None:
+    event = ctx.event
+    if event.kind is not Kind.TEXT or ctx.state.flow == report.FLOW:
+        return None
+    if not fold(event.text).replace(" ", "").startswith("by"):
+        return None
+    return receipt.normalise_code(event.text)
 
 
 def _label_key(text: str) -> str:

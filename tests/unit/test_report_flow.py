@@ -397,3 +397,40 @@ async def test_unknown_code_answers_like_a_wrong_pin(chat: Chat) -> None:
     if "Mã chưa đúng" not in text:  # a well-formed code that does not exist
         assert "Mã hoặc PIN không đúng" in await chat.say("123456")
     assert "Mã chưa đúng" in await chat.say("abc")
+
+
+async def test_a_receipt_code_typed_anywhere_leads_to_its_pin(dispatcher: Any) -> None:
+    reporter = Chat(dispatcher)
+    await to_review(reporter)
+    code, pin = receipt_of(await reporter.pick("tip:confirm"))
+    stranger = Chat(dispatcher, channel="web")
+    text = await stranger.say(code.lower())  # a brand-new chat: no language, no commune yet
+    assert "PIN" in text
+    text = await stranger.say(pin)
+    assert f"Tin báo {code}" in text
+    other = Chat(dispatcher, channel="cli")
+    await other.say("tra cứu tin báo")
+    assert "Gõ mã tin báo" in other.text
+
+
+async def test_pin_tries_per_chat_outlive_leaving_the_flow(dispatcher: Any) -> None:
+    from handlers import receipt
+
+    reporter = Chat(dispatcher)
+    await to_review(reporter)
+    code, pin = receipt_of(await reporter.pick("tip:confirm"))
+    guesser = Chat(dispatcher)
+    for _ in range(10):  # codes that exist nowhere: no tip gets locked, only this chat counts
+        await guesser.say(receipt.new_code())
+        assert "Mã hoặc PIN không đúng" in await guesser.say("123456")
+        await guesser.say("menu")
+    await guesser.say(code)
+    assert "thử sai quá nhiều lần" in await guesser.say(pin)
+    dispatcher.config.clock.advance(hours=1, minutes=1)
+    await guesser.say(code)
+    assert f"Tin báo {code}" in await guesser.say(pin)
+
+
+async def test_a_new_chat_typing_danger_words_gets_the_numbers_not_the_greeting(chat: Chat) -> None:
+    text = await chat.say("khẩn cấp")
+    assert "113" in text and "Xin chào" not in text
