@@ -107,7 +107,7 @@ class MemoryChatLocks:
         return len(self._locks)
 
 
-class _Turn:
+class TurnRecord:
     def __init__(self, claimed: bool, state: ConversationState | None) -> None:
         self.claimed, self.state = claimed, state
         self.kept: ConversationState | None = None
@@ -127,12 +127,12 @@ class ComposedConversations:
         self.states, self.claims, self.locks = states, claims, locks
 
     @asynccontextmanager
-    async def turn(self, chat_key: str, event_key: str) -> AsyncIterator[_Turn]:
+    async def turn(self, chat_key: str, event_key: str) -> AsyncIterator[TurnRecord]:
         async with self.locks.hold(chat_key):
             if not await self.claims.claim(event_key):
-                yield _Turn(False, None)
+                yield TurnRecord(False, None)
                 return
-            turn = _Turn(True, await self.states.load(chat_key))
+            turn = TurnRecord(True, await self.states.load(chat_key))
             yield turn
             if turn.failed:
                 try:

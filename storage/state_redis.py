@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from handlers.state import DEDUPE_TTL_SECONDS, STATE_TTL_SECONDS, ConversationState
-from storage.state_memory import MemoryChatLocks, _Turn
+from storage.state_memory import MemoryChatLocks, TurnRecord
 
 log = logging.getLogger("binhyen.state")
 PREFIX = "binhyen:"
@@ -136,7 +136,7 @@ class RedisConversations:
         await self.redis.delete(f"{self.prefix}state:{chat_key}")
 
     @asynccontextmanager
-    async def turn(self, chat_key: str, event_key: str) -> AsyncIterator[_Turn]:
+    async def turn(self, chat_key: str, event_key: str) -> AsyncIterator[TurnRecord]:
         keys, token = self._keys(chat_key, event_key), secrets.token_hex(8)
         async with self._local.hold(chat_key):
             delay = 0.002
@@ -147,10 +147,10 @@ class RedisConversations:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 0.05)
             if not int(got[1]):
-                yield _Turn(False, None)
+                yield TurnRecord(False, None)
                 return
             raw = got[2] if len(got) > 2 and got[2] else None
-            turn = _Turn(True, None if raw is None else ConversationState.from_json(raw))
+            turn = TurnRecord(True, None if raw is None else ConversationState.from_json(raw))
             try:
                 yield turn
             finally:

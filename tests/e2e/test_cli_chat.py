@@ -2,48 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-BINHYEN = [sys.executable, "-m", "bot.cli"]
-
-
-def run_chat(tmp_path: Path, lines: list[str], user: str = "tester") -> list[str]:
-    env = {**os.environ, "BINHYEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
-    env.pop("BINHYEN_REDIS_URL", None)
-    done = subprocess.run(
-        [*BINHYEN, "chat", "--user", user],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=True,
-    )
-    return _turns(done.stdout)
-
-
-def _turns(stdout: str) -> list[str]:
-    """Each message's replies end with a blank line after the numbered choices or calls.
-
-    A blank line inside a bot's text (between paragraphs) follows unindented text.
-    """
-    turns: list[str] = []
-    current: list[str] = []
-    for line in stdout.splitlines():
-        if line == "" and current and not current[-1].startswith(" "):
-            current.append(line)
-            continue
-        if line == "":
-            turns.append("\n".join(current))
-            current = []
-            continue
-        current.append(line)
-    if current:
-        turns.append("\n".join(current))
-    return turns
+from tests.e2e.clichat import BINHYEN, chat_env, run_chat
 
 
 def test_piped_conversation_onboards_and_numbers_choices(tmp_path: Path) -> None:
@@ -68,13 +30,12 @@ def test_the_profile_is_kept_between_runs(tmp_path: Path) -> None:
 
 
 def test_each_reply_is_flushed_before_the_next_line_is_read(tmp_path: Path) -> None:
-    env = {**os.environ, "BINHYEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'live.db'}"}
     proc = subprocess.Popen(
         [*BINHYEN, "chat"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env=env,
+        env=chat_env(tmp_path),
     )
     assert proc.stdin is not None and proc.stdout is not None
     try:

@@ -4,59 +4,17 @@ another user."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.clichat import run_chat
+
 pytestmark = pytest.mark.e2e
 
-BINHYEN = [sys.executable, "-m", "bot.cli"]
 RECEIPT = re.compile(r"Mã tin báo: (BY-[0-9A-Z]{4}-[0-9A-Z]{2})\nMã PIN: (\d{6})")
 ONBOARD = ["/start", "1", "ha noi", "phuong ba dinh"]
-
-
-def run_chat(tmp_path: Path, lines: list[str], user: str) -> list[str]:
-    """One `binhyen chat` run; the replies to each input line, in order."""
-    env = {
-        **os.environ,
-        "BINHYEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-        "BINHYEN_MEDIA_DIR": str(tmp_path / "media"),
-    }
-    env.pop("BINHYEN_REDIS_URL", None)
-    done = subprocess.run(
-        [*BINHYEN, "chat", "--user", user],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=90,
-        check=True,
-    )
-    turns = _turns(done.stdout)
-    assert len(turns) == len(lines), done.stdout
-    return turns
-
-
-def _turns(stdout: str) -> list[str]:
-    """Each line's replies end with a blank line after their numbered choices; a blank line
-    inside a text follows unindented text."""
-    turns: list[str] = []
-    current: list[str] = []
-    for line in stdout.splitlines():
-        if line == "" and current and not current[-1].startswith(" "):
-            current.append(line)
-        elif line == "":
-            turns.append("\n".join(current))
-            current = []
-        else:
-            current.append(line)
-    if current:
-        turns.append("\n".join(current))
-    return turns
 
 
 # What a resident types, by number or by label, and what the bot must say back.

@@ -7,33 +7,17 @@ database built by the real migrations.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.app import create_app
 from bot.channels.web import COOKIE
-from bot.settings import Settings
 from tests.e2e.webchat import API, Body, browser, offered, onboard, send, texts, vi
 
 pytestmark = pytest.mark.e2e
 
 SHORT = 400  # a "short" reply: a notice, not an echo of what was sent
-
-
-@pytest.fixture
-async def app(sqlite_url: str) -> AsyncIterator[FastAPI]:
-    application = create_app(Settings(database_url=sqlite_url, redis_url=""))
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with browser(app) as c:
-        yield c
 
 
 async def test_the_page_is_a_small_self_contained_vietnamese_html_page(

@@ -19,9 +19,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from bot.app import create_app
 from bot.channels.web import media_kind
-from bot.settings import Settings
 from handlers.model import MediaType
 from storage.models import Tip, TipAttachment
 from tests.e2e.webchat import API, Body, browser, offered, onboard, send, texts, vi
@@ -37,25 +35,6 @@ PNG = (
     b"\x00\x00\x00\x00IEND\xaeB`\x82"
 )
 RECEIPT = re.compile(r"(BY-[0-9A-Z]{4}-[0-9A-Z]{2}).*?PIN: (\d{6})", re.S)
-
-
-@pytest.fixture
-def media_dir(tmp_path: Path) -> Path:
-    return tmp_path / "media"
-
-
-@pytest.fixture
-async def app(sqlite_url: str, media_dir: Path) -> AsyncIterator[FastAPI]:
-    settings = Settings(database_url=sqlite_url, redis_url="", media_dir=str(media_dir))
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with browser(app) as c:
-        yield c
 
 
 async def upload(

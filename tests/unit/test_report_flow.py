@@ -393,9 +393,12 @@ async def test_unknown_code_answers_like_a_wrong_pin(chat: Chat) -> None:
     await chat.onboard()
     await chat.pick("menu:mytips")
     await chat.pick("mytips:code")
-    text = await chat.say("BY-ABCD-EF")
-    if "Mã chưa đúng" not in text:  # a well-formed code that does not exist
-        assert "Mã hoặc PIN không đúng" in await chat.say("123456")
+    from handlers import receipt
+
+    text = await chat.say(receipt.new_code())  # well formed, but no tip has it
+    assert "Gõ mã PIN" in text
+    assert "Mã hoặc PIN không đúng" in await chat.say("123456")
+    assert "Mã chưa đúng" in await chat.say("BY-ABCD-EF")  # a wrong check character
     assert "Mã chưa đúng" in await chat.say("abc")
 
 
