@@ -12,6 +12,8 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from sqlalchemy.exc import DBAPIError
+
 from bot import metrics, render
 from content.i18n import DEFAULT_LANGUAGE
 from content.text import clean
@@ -45,7 +47,7 @@ class Dispatcher:
             metrics.EVENTS[(event.channel, event.kind.value)] += 1
             state = turn.state or ConversationState()
             try:
-                rendered = await self._handle(event, state)
+                state, rendered = await self._handle_once_more_if_dropped(event, state)
             except Exception as exc:
                 turn.fail()  # a platform's retry of this event is not a duplicate
                 metrics.FAILURES[event.channel] += 1
@@ -60,6 +62,24 @@ class Dispatcher:
                 return render.replies([say("error.internal")], DEFAULT_LANGUAGE)
             turn.keep(state)
             return rendered
+
+    async def _handle_once_more_if_dropped(
+        self, event: InboundEvent, state: ConversationState
+    ) -> tuple[ConversationState, list[RenderedReply]]:
+        """Handle the event; once more on a fresh connection when the database had dropped
+        the pooled one (a restart or a failover). SQLAlchemy empties the pool on such an
+        error, so the second try connects anew; nothing was committed by the first. This
+        replaces a ping on every checkout, which cost a round trip per message."""
+        snapshot = state.to_json()
+        try:
+            return state, await self._handle(event, state)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            metrics.RECONNECTS[event.channel] += 1
+            log.warning("database connection lost; handling the event again")
+            state = ConversationState.from_json(snapshot)
+            return state, await self._handle(event, state)
 
     async def _handle(self, event: InboundEvent, state: ConversationState) -> list[RenderedReply]:
         uow = self.unit_of_work()

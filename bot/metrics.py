@@ -4,10 +4,38 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from typing import Any
 
 EVENTS: Counter[tuple[str, str]] = Counter()
 DUPLICATES: Counter[str] = Counter()
 FAILURES: Counter[str] = Counter()
+RECONNECTS: Counter[str] = Counter()
+# Outgoing messages by channel and outcome: sent, retried, rate_limited, unreachable, failed.
+DELIVERIES: Counter[tuple[str, str]] = Counter()
+
+# name, help, the counter, its label names (one per part of the key)
+_COUNTERS: list[tuple[str, str, Counter[Any], tuple[str, ...]]] = [
+    ("binhyen_events_total", "Inbound events handled.", EVENTS, ("channel", "kind")),
+    ("binhyen_duplicates_total", "Duplicate events dropped.", DUPLICATES, ("channel",)),
+    ("binhyen_failures_total", "Events whose handling failed.", FAILURES, ("channel",)),
+    (
+        "binhyen_db_reconnects_total",
+        "Events handled again after the database dropped a connection.",
+        RECONNECTS,
+        ("channel",),
+    ),
+    (
+        "binhyen_deliveries_total",
+        "Outgoing messages by outcome.",
+        DELIVERIES,
+        ("channel", "outcome"),
+    ),
+]
+
+
+def _labels(names: tuple[str, ...], key: Any) -> str:
+    values = key if isinstance(key, tuple) else (key,)
+    return ",".join(f'{n}="{v}"' for n, v in zip(names, values, strict=True))
 
 
 def exposition(started: float) -> str:
@@ -15,23 +43,8 @@ def exposition(started: float) -> str:
         "# HELP binhyen_uptime_seconds Seconds since the process started.",
         "# TYPE binhyen_uptime_seconds gauge",
         f"binhyen_uptime_seconds {time.time() - started:.0f}",
-        "# HELP binhyen_events_total Inbound events handled, by channel and kind.",
-        "# TYPE binhyen_events_total counter",
     ]
-    lines += [
-        f'binhyen_events_total{{channel="{c}",kind="{k}"}} {n}'
-        for (c, k), n in sorted(EVENTS.items())
-    ]
-    lines += [
-        "# HELP binhyen_duplicates_total Duplicate events dropped.",
-        "# TYPE binhyen_duplicates_total counter",
-    ]
-    lines += [
-        f'binhyen_duplicates_total{{channel="{c}"}} {n}' for c, n in sorted(DUPLICATES.items())
-    ]
-    lines += [
-        "# HELP binhyen_failures_total Events whose handling failed.",
-        "# TYPE binhyen_failures_total counter",
-    ]
-    lines += [f'binhyen_failures_total{{channel="{c}"}} {n}' for c, n in sorted(FAILURES.items())]
+    for name, text, counter, labels in _COUNTERS:
+        lines += [f"# HELP {name} {text}", f"# TYPE {name} counter"]
+        lines += [f"{name}{{{_labels(labels, k)}}} {n}" for k, n in sorted(counter.items())]
     return "\n".join(lines) + "\n"

@@ -581,11 +581,15 @@ def _draft(ctx: Ctx) -> TipDraft:
 async def _submit(ctx: Ctx) -> list[Reply]:
     data = _data(ctx)
     tips = ctx.uow.tips
-    tip = await tips.find_submission(data["submission"])  # a retry after a crash
-    if tip is None:
-        if await _over_limit(ctx):
+    tip = None
+    if await _over_limit(ctx):
+        # Only a retry of a tip already stored (a crash before its receipt) gets through.
+        tip = await tips.find_submission(data["submission"])
+        if tip is None:
             return [say("tip.limit", limit=ctx.config.max_tips_per_day), _review_prompt(ctx)]
+    if tip is None:
         now = ctx.config.clock()
+        # The submission key makes this idempotent: a retry gets the tip stored before.
         tip, _created = await tips.submit(
             submission_key=data["submission"],
             resident_id=ctx.profile.resident_id,
@@ -595,7 +599,7 @@ async def _submit(ctx: Ctx) -> list[Reply]:
             now=now,
             new_code=receipt.new_code,
         )
-        _recent(ctx).append(now.isoformat())
+    _recent(ctx).append(tip.created_at.isoformat())
     pin = data["pin"]
     ctx.state.go("")
     return [

@@ -46,8 +46,11 @@ def make_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # hide_parameters: SQL errors in logs must never carry what a resident wrote.
+    # No pool_pre_ping: it costs a round trip per unit of work (10-20 % of a tip's
+    # confirmation, docs/BENCHMARKS.md); the dispatcher handles an event once more when the
+    # server dropped a pooled connection, and pool_recycle retires idle ones.
     return create_async_engine(
-        url, pool_size=20, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+        url, pool_size=20, max_overflow=20, pool_recycle=1800, hide_parameters=True
     )
 
 

@@ -32,6 +32,24 @@ ATTACHMENTS = cast(Table, TipAttachment.__table__)
 EVENTS = cast(Table, TipEvent.__table__)
 
 
+_VIEW_COLUMNS = [
+    TIPS.c[name]
+    for name in (
+        "id",
+        "code",
+        "category",
+        "status",
+        "urgent",
+        "created_at",
+        "ack_due",
+        "decision_due",
+    )
+]
+
+
+_INSERT_TIP: dict[str, Any] = {}
+
+
 def _view_of(row: dict[str, Any]) -> TipView:
     return TipView(
         id=row["id"],
@@ -39,7 +57,7 @@ def _view_of(row: dict[str, Any]) -> TipView:
         category=row["category"],
         status=TipStatus(row["status"]),
         urgent=row["urgent"],
-        created_at=row["created_at"],
+        created_at=utc(row["created_at"]),
         ack_due=row["ack_due"],
         decision_due=row["decision_due"],
     )
@@ -64,10 +82,20 @@ class SqlTips:
         self.pin_secret = pin_secret
         self.sealer = sealer
 
+    def _insert_tip(self) -> Any:
+        """One INSERT … ON CONFLICT DO NOTHING RETURNING id per dialect, built once: the
+        row goes in as parameters, so SQLAlchemy compiles it once, not per tip."""
+        dialect = self.session.get_bind().dialect.name
+        statement = _INSERT_TIP.get(dialect)
+        if statement is None:
+            statement = insert_ignoring_conflicts(self.session, TIPS).returning(TIPS.c.id)
+            _INSERT_TIP[dialect] = statement
+        return statement
+
     async def find_submission(self, submission_key: str) -> TipView | None:
-        query = select(Tip).where(Tip.submission_key == submission_key)
-        tip = (await self.session.execute(query)).scalar_one_or_none()
-        return None if tip is None else _view(tip)
+        query = select(*_VIEW_COLUMNS).where(TIPS.c.submission_key == submission_key)
+        row = (await self.session.execute(query)).mappings().first()
+        return None if row is None else _view_of(dict(row))
 
     async def submit(
         self,
@@ -89,8 +117,7 @@ class SqlTips:
             row = self._row(submission_key, resident_id, draft, new_code(), pin, deadlines, now)
             # Core inserts, not the ORM's flush: this is the hot path of every confirmation.
             # A taken code or submission key inserts nothing instead of failing the transaction.
-            insert = insert_ignoring_conflicts(self.session, TIPS).values(row)
-            inserted = (await self.session.execute(insert.returning(TIPS.c.id))).first()
+            inserted = (await self.session.execute(self._insert_tip(), row)).first()
             if inserted is None:
                 existing = await self.find_submission(submission_key)
                 if existing is not None:  # a concurrent delivery of the same confirmation
@@ -184,7 +211,9 @@ class SqlTips:
         await self.session.flush()
 
     async def count_since(self, resident_id: str, since: datetime) -> int:
-        query = select(func.count()).where(Tip.resident_id == resident_id, Tip.created_at >= since)
+        query = select(func.count()).where(
+            TIPS.c.resident_id == resident_id, TIPS.c.created_at >= since
+        )
         return int((await self.session.execute(query)).scalar_one())
 
     async def of_resident(self, resident_id: str, limit: int = 10) -> list[TipView]:
