@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,9 +26,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rt = runtime.build(settings)
         app.state.runtime = rt
         app.state.started = time.time()
+        app.state.telegram = _telegram(settings, rt)
         try:
             yield
         finally:
+            if app.state.telegram is not None:
+                await app.state.telegram.stop()
+            await rt.delivery.drain()
             await rt.close()
 
     app = FastAPI(title="Bình Yên", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -73,4 +78,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(web_router)
     app.include_router(admin_router)
+    if settings.telegram_token is not None:
+        from bot.channels.telegram import router as telegram_router
+
+        app.include_router(telegram_router)
     return app
+
+
+def _telegram(settings: Settings, rt: runtime.Runtime) -> Any:
+    """The Telegram channel when a token is set: by webhook when the service has a public
+    URL (`binhyen telegram set-webhook` registers it), by long polling otherwise."""
+    if settings.telegram_token is None:
+        return None
+    from bot.channels import telegram
+
+    channel = telegram.TelegramChannel(
+        token=settings.telegram_token.get_secret_value(),
+        api_base=settings.telegram_api_base,
+        secret=telegram.webhook_secret(settings),
+        dispatcher=rt.dispatcher,
+        delivery=rt.delivery,
+        rates=telegram.Rates(per_bot=settings.telegram_rate),
+    )
+    rt.media.register(telegram.CHANNEL, channel.fetch)
+    if not settings.public_url:
+        channel.start_polling()
+    return channel

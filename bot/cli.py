@@ -54,6 +54,17 @@ def _parser() -> argparse.ArgumentParser:
         help="include reporters' names and phones (needs BINHYEN_CONTACT_KEY or a real secret)",
     )
     export.add_argument("--output", metavar="FILE", help="write FILE (mode 0600), not stdout")
+    tg = sub.add_parser("telegram", help="the Telegram bot's registration")
+    tg_sub = tg.add_subparsers(dest="telegram_command", required=True)
+    hook = tg_sub.add_parser(
+        "set-webhook",
+        help="register BINHYEN_PUBLIC_URL/webhooks/telegram with its secret, and the commands",
+    )
+    hook.add_argument(
+        "--drop-pending", action="store_true", help="discard updates Telegram still holds"
+    )
+    tg_sub.add_parser("webhook-info", help="what Telegram knows of the webhook")
+    tg_sub.add_parser("delete-webhook", help="remove the webhook (for polling)")
     return parser
 
 
@@ -192,6 +203,61 @@ def _tips_export(fmt: str, with_contact: bool, output: str | None) -> int:
     return 0
 
 
+async def _telegram_command(settings: Settings, command: str, drop_pending: bool) -> str:
+    from bot.channels import telegram
+
+    assert settings.telegram_token is not None
+    secret = telegram.webhook_secret(settings)
+    bot = telegram.make_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base)
+    try:
+        if command == "set-webhook":
+            url = await telegram.set_webhook(bot, secret, settings.public_url, drop_pending)
+            return f"webhook set: {url}"
+        if command == "delete-webhook":
+            await bot.delete_webhook()
+            return "webhook deleted"
+        info = await bot.get_webhook_info()
+        lines = [
+            f"url: {info.url or '(none: the bot polls)'}",
+            f"pending updates: {info.pending_update_count}",
+        ]
+        if info.last_error_message:
+            lines.append(f"last error: {info.last_error_message}")
+        return "\n".join(lines)
+    finally:
+        await bot.shutdown()
+
+
+def _telegram(command: str, drop_pending: bool) -> int:
+    settings = _settings()
+    name = f"binhyen telegram {command}"
+    if settings.telegram_token is None:
+        print(f"{name}: error: set BINHYEN_TELEGRAM_TOKEN", file=sys.stderr)
+        return EXIT_USAGE
+    if command == "set-webhook" and not settings.public_url.startswith("https://"):
+        print(
+            f"{name}: error: set BINHYEN_PUBLIC_URL to the service's https:// address",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        print(asyncio.run(_telegram_command(settings, command, drop_pending)))
+    except Exception as exc:
+        # Never the exception's text: PTB puts the token in some of them.
+        from telegram.error import InvalidToken, TelegramError
+
+        reason = (
+            "the token was refused"
+            if isinstance(exc, InvalidToken)
+            else f"Telegram answered {type(exc).__name__}"
+            if isinstance(exc, TelegramError)
+            else type(exc).__name__
+        )
+        print(f"{name}: error: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
@@ -211,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(_settings(), args.username, args.role, args.commune)
     elif args.command == "tips":
         return _tips_export(args.format, args.with_contact, args.output)
+    elif args.command == "telegram":
+        return _telegram(args.telegram_command, getattr(args, "drop_pending", False))
     return 0
 
 

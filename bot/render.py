@@ -26,8 +26,30 @@ def reply(item: Reply, lang: str) -> RenderedReply:
         request=item.request,
         media=item.media,
         calls=tuple((text(c.label, lang), c.phone) for c in item.calls),
+        lang=lang,
     )
 
 
 def replies(items: list[Reply], lang: str) -> list[RenderedReply]:
     return [reply(r, lang) for r in items]
+
+
+def split(message: str, limit: int) -> list[str]:
+    """Cut a text into pieces of at most `limit` characters for a channel's message limit:
+    between paragraphs where possible, then between lines, then between words."""
+    pieces: list[str] = []
+    rest = message
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        for sep in ("\n\n", "\n", " "):
+            cut = window.rfind(sep)
+            if cut > limit // 2:
+                pieces.append(rest[:cut].rstrip())
+                rest = rest[cut + len(sep) :].lstrip("\n ")
+                break
+        else:
+            pieces.append(rest[:limit])
+            rest = rest[limit:]
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.delivery import Delivery, Target
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
 from content.holidays import holidays, parse_dates
@@ -17,6 +19,8 @@ from handlers.state import Conversations
 from storage import migrate
 from storage.blobs import BlobStore, MediaKeeperImpl
 from storage.db import is_sqlite, make_engine, make_sessions
+from storage.limits import Limiter, MemoryLimiter, RedisLimiter
+from storage.residents import SqlResidents
 from storage.sealing import Sealer, derive_key
 from storage.state_memory import memory_conversations
 from storage.uow import SqlUnitOfWork
@@ -29,6 +33,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     dispatcher: Dispatcher
     media: MediaKeeperImpl
+    delivery: Delivery
     redis: Any = None
 
     async def close(self) -> None:
@@ -95,11 +100,29 @@ def build(settings: Settings) -> Runtime:
     else:
         conversations = memory_conversations()
     dispatcher = core(sessions, conversations, config, media, seal, settings.max_text_length)
+    limiter: Limiter = (
+        RedisLimiter(redis, settings.redis_prefix) if redis is not None else MemoryLimiter()
+    )
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
         dispatcher=dispatcher,
         media=media,
+        delivery=Delivery(limiter, mark_unreachable(sessions)),
         redis=redis,
     )
+
+
+def mark_unreachable(
+    sessions: async_sessionmaker[AsyncSession],
+) -> Callable[[Target], Awaitable[None]]:
+    """What delivery does when a platform says the resident blocked the bot."""
+
+    async def mark(target: Target) -> None:
+        async with sessions() as session:
+            residents = SqlResidents(session)
+            await residents.set_reachable(target.channel, target.account, target.user_id, False)
+            await session.commit()
+
+    return mark

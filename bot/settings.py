@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
     telegram_webhook_secret: SecretStr | None = None
+    # Messages per second to all chats of the bot (Telegram's guidance: about 30).
+    telegram_rate: float = 30.0
     zalo_bot_token: SecretStr | None = None
     zalo_bot_api_base: str = "https://bot-api.zaloplatforms.com"
     zalo_bot_webhook_secret: SecretStr | None = None
@@ -55,6 +57,18 @@ class Settings(BaseSettings):
                     "BINHYEN_CONTACT_KEY must be a Fernet key (32 url-safe base64 bytes)."
                 ) from None
 
+        if self.telegram_webhook_secret is not None:
+            import re
+
+            hook_secret = self.telegram_webhook_secret.get_secret_value()
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", hook_secret):
+                raise SystemExit(
+                    "BINHYEN_TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -."
+                )
+        if self.telegram_rate <= 0:
+            raise SystemExit("BINHYEN_TELEGRAM_RATE must be a positive number of messages/s.")
+        if self.telegram_token is not None and ":" not in self.telegram_token.get_secret_value():
+            raise SystemExit("BINHYEN_TELEGRAM_TOKEN does not look like a bot token (id:secret).")
         try:
             parse_dates(self.holidays)
         except ValueError as exc:

@@ -7,6 +7,7 @@ handlers see nothing else of a platform.
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ class Kind(enum.StrEnum):
     LOCATION = "location"
     CONTACT = "contact"
     SYSTEM = "system"
+    UNSUPPORTED = "unsupported"  # a sticker, a poll, a game: something the bot cannot read
 
 
 class MediaType(enum.StrEnum):
@@ -132,3 +134,13 @@ class RenderedReply:
     request: Request | None = None
     media: tuple[Media, ...] = ()
     calls: tuple[tuple[str, str], ...] = ()
+    lang: str = "vi"
+
+
+def button_payload(choice_id: str, limit: int) -> str:
+    """A choice id that fits in `limit` bytes of a platform's button payload (Telegram's
+    callback_data holds 64): the id itself, or "#" and a digest of it, which the core
+    matches against the choices it offered (kept in the conversation state)."""
+    if len(choice_id.encode("utf-8")) <= limit:
+        return choice_id
+    return "#" + hashlib.sha256(choice_id.encode("utf-8")).hexdigest()[: min(limit - 1, 32)]

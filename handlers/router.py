@@ -7,6 +7,7 @@ is how stale buttons, bad input and "back" recover without leaving a chat stuck.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from types import ModuleType
@@ -100,10 +101,22 @@ async def _system(ctx: Ctx) -> list[Reply]:
     return []
 
 
+def _unshorten(ctx: Ctx, payload: str) -> str:
+    """The offered choice a shortened button payload stands for (model.button_payload)."""
+    digest = payload[1:]
+    if len(digest) >= 16:
+        for choice_id, _label in ctx.state.pending:
+            if hashlib.sha256(choice_id.encode("utf-8")).hexdigest().startswith(digest):
+                return choice_id
+    return payload  # not offered (any more): a stale choice
+
+
 async def handle(ctx: Ctx) -> list[Reply]:
     event = ctx.event
     if event.kind is Kind.SYSTEM:
         return await _system(ctx)
+    if event.kind is Kind.UNSUPPORTED:
+        return [say("input.unsupported"), *prompt(ctx)]
     if event.kind is Kind.COMMAND:
         if event.command not in COMMANDS:
             return [say("input.unknown_command", command=event.command[:32]), *prompt(ctx)]
@@ -121,6 +134,8 @@ async def handle(ctx: Ctx) -> list[Reply]:
         typed = typed_choice(ctx.state.pending, event.text)
         if typed:
             ctx.event = event = replace(event, kind=Kind.CHOICE, choice=typed)
+    if event.kind is Kind.CHOICE and event.choice.startswith("#"):
+        ctx.event = event = replace(event, choice=_unshorten(ctx, event.choice))
     if event.kind is Kind.CHOICE:
         if event.choice not in NAV_IDS and event.choice not in {p[0] for p in ctx.state.pending}:
             return stale_choice(ctx)

@@ -32,6 +32,7 @@ from storage.db import make_engine, make_sessions
 from storage.sealing import Sealer, derive_key
 from storage.state_memory import memory_conversations
 from storage.state_redis import RedisConversations
+from tests.fakes.telegram_api import FakeTelegram, require_spec
 
 PG_ADMIN_URL = os.environ.get("BINHYEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BINHYEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -220,6 +221,19 @@ async def dispatcher(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
         await conn.execute(text("SET LOCAL lock_timeout = '10s'"))  # never hang on a leak
         await conn.execute(text(f"TRUNCATE {', '.join(PER_TEST_TABLES)} CASCADE"))
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def telegram_server() -> Iterator[FakeTelegram]:
+    """One fake Bot API for the session (skips where the Bot API spec file is absent)."""
+    with FakeTelegram(spec=require_spec()) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_telegram(telegram_server: FakeTelegram) -> FakeTelegram:
+    telegram_server.reset()
+    return telegram_server
 
 
 @pytest.fixture

@@ -114,18 +114,20 @@ async def test_lock_serialises_one_chat(backend: Backend) -> None:
 
 async def test_lock_lets_other_chats_run_concurrently(backend: Backend) -> None:
     inside = 0
-    most = 0
+    all_inside = asyncio.Event()
 
     async def work(chat: str) -> None:
-        nonlocal inside, most
+        nonlocal inside
         async with backend.locks.hold(chat):
             inside += 1
-            most = max(most, inside)
-            await asyncio.sleep(0.05)
-            inside -= 1
+            if inside == 5:
+                all_inside.set()
+            # Each holder waits for the others to be inside too: locks that serialised
+            # different chats would time out here (no timing assumption otherwise).
+            await asyncio.wait_for(all_inside.wait(), 5)
 
     await asyncio.gather(*(work(f"chat-{n}") for n in range(5)))
-    assert most == 5
+    assert inside == 5
 
 
 async def test_lock_is_released_when_the_body_fails(backend: Backend) -> None:

@@ -1,0 +1,161 @@
+"""Delivery: every outgoing message of every channel goes through here.
+
+- Rate limits shared by all processes (storage.limits): per bot account, per chat, per
+  group, as each channel sets them.
+- A platform's "too many requests, retry after N s" pauses every send of that account
+  for N s, in every process, and the message is tried again.
+- "Blocked by the user" marks the resident unreachable and drops the message.
+- Network errors and server errors are retried with exponential backoff and jitter.
+- One chat's messages go out in the order they were handed over; different chats in
+  parallel. Sends run in the background, so a webhook can answer as soon as the event is
+  committed; `drain()` waits for them on shutdown.
+
+Logs name the channel and the error type, never a chat id or a message text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from bot import metrics
+from storage.limits import Limit, Limiter
+from storage.state_memory import MemoryChatLocks
+
+log = logging.getLogger("binhyen.delivery")
+T = TypeVar("T")
+
+
+class DeliveryError(Exception):
+    """Raised by a channel's send call to tell delivery what happened."""
+
+
+class RetryLater(DeliveryError):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class Unreachable(DeliveryError):
+    """The resident blocked the bot or left: nothing more can be sent to them."""
+
+
+class Transient(DeliveryError):
+    """A network or server error: the same call may succeed later."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    channel: str
+    account: str
+    chat_id: str
+    user_id: str
+    limits: tuple[Limit, ...] = ()
+
+    @property
+    def chat_key(self) -> str:
+        return f"{self.channel}:{self.account}:{self.chat_id}"
+
+    @property
+    def pause_key(self) -> str:
+        return f"{self.channel}:{self.account}"
+
+
+OnUnreachable = Callable[[Target], Awaitable[None]]
+
+
+@dataclass
+class Delivery:
+    limiter: Limiter
+    on_unreachable: OnUnreachable
+    max_attempts: int = 5  # for network errors
+    max_rate_limited: int = 10  # 429s in a row for one message before giving up
+    backoff: float = 0.5  # first retry after this many seconds, doubling
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    _order: MemoryChatLocks = field(default_factory=MemoryChatLocks)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def send(
+        self, target: Target, call: Callable[[], Awaitable[T]], *, limited: bool = True
+    ) -> T | None:
+        """Make one platform call under the limits; its result, or None when it was given
+        up (blocked, or failed for good: logged and counted)."""
+        failures = rate_limited = 0
+        while True:
+            if limited:
+                await self._slot(target)
+            try:
+                result = await call()
+            except RetryLater as exc:
+                metrics.DELIVERIES[(target.channel, "rate_limited")] += 1
+                rate_limited += 1
+                await self.limiter.pause(target.pause_key, exc.seconds)
+                if rate_limited >= self.max_rate_limited:
+                    return self._give_up(target, exc)
+                if not limited:
+                    await self.sleep(exc.seconds)
+                continue
+            except Unreachable:
+                metrics.DELIVERIES[(target.channel, "unreachable")] += 1
+                try:
+                    await self.on_unreachable(target)
+                except Exception as exc:  # the message is dropped either way
+                    log.error("could not mark a resident unreachable: %s", type(exc).__name__)
+                return None
+            except Transient as exc:
+                failures += 1
+                if failures >= self.max_attempts:
+                    return self._give_up(target, exc)
+                metrics.DELIVERIES[(target.channel, "retried")] += 1
+                delay = self.backoff * 2 ** (failures - 1)
+                await self.sleep(delay * random.uniform(0.8, 1.2))
+                continue
+            except Exception as exc:  # a request the platform refuses: trying again won't help
+                return self._give_up(target, exc)
+            metrics.DELIVERIES[(target.channel, "sent")] += 1
+            return result
+
+    async def _slot(self, target: Target) -> None:
+        while (wait := await self.limiter.reserve(target.limits, target.pause_key)) > 0:
+            await self.sleep(wait)
+
+    @staticmethod
+    def _give_up(target: Target, exc: BaseException) -> None:
+        metrics.DELIVERIES[(target.channel, "failed")] += 1
+        log.error("message not delivered channel=%s error=%s", target.channel, type(exc).__name__)
+        return None
+
+    def post(self, target: Target, job: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+        """Run `job` (a channel's sends for one event) in the background, after every job
+        posted earlier for the same chat."""
+
+        async def in_order() -> None:
+            async with self._order.hold(target.chat_key):
+                try:
+                    await job()
+                except Exception as exc:
+                    self._give_up(target, exc)
+
+        task = asyncio.get_running_loop().create_task(in_order())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    @property
+    def pending(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait (at most `timeout` s) for the background sends; cancel what is left."""
+        tasks: Sequence[asyncio.Task[None]] = list(self._tasks)
+        if not tasks:
+            return
+        _done, late = await asyncio.wait(tasks, timeout=timeout)
+        for task in late:
+            task.cancel()
+        if late:
+            log.warning("shutdown: %d deliveries cancelled", len(late))

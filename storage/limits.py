@@ -1,0 +1,129 @@
+"""Rate limits shared by every process that sends: in process, or on Redis.
+
+Each limit is a GCRA bucket (the generic cell rate algorithm): `rate` sends per second on
+average, `burst` of them back to back. One `reserve` call checks several limits at once
+(the bot's, the chat's, the group's) and takes a slot from all of them or from none, so a
+send that must wait for one limit does not use up another. A `pause` stops every send
+under a key for a while: what a platform's "retry after N seconds" asks for.
+
+On Redis the check runs in one Lua script with the server's clock, so several processes
+share the same budget without trusting each other's clocks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    key: str
+    rate: float  # sends per second, on average
+    burst: int = 1  # sends allowed back to back
+
+    @property
+    def interval(self) -> float:
+        return 1.0 / self.rate
+
+
+class Limiter(Protocol):
+    async def reserve(self, limits: Sequence[Limit], pause_key: str) -> float:
+        """0 when a slot was taken from every limit; otherwise the seconds to wait
+        before asking again (nothing was taken)."""
+        ...
+
+    async def pause(self, pause_key: str, seconds: float) -> None: ...
+
+
+class MemoryLimiter:
+    """For one process (the embedded default)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._tat: dict[str, float] = {}  # theoretical arrival time of the next send
+        self._paused: dict[str, float] = {}
+
+    async def reserve(self, limits: Sequence[Limit], pause_key: str) -> float:
+        now = self._clock()
+        paused = self._paused.get(pause_key, 0.0) - now
+        if paused > 0:
+            return paused
+        self._paused.pop(pause_key, None)
+        wait, new = 0.0, {}
+        for limit in limits:
+            tat = max(self._tat.get(limit.key, now), now)
+            allowed_at = tat - (limit.burst - 1) * limit.interval
+            if allowed_at > now:
+                wait = max(wait, allowed_at - now)
+            new[limit.key] = tat + limit.interval
+        if wait > 0:
+            return wait
+        self._tat.update(new)
+        if len(self._tat) > 10_000:  # forget buckets that have drained
+            self._tat = {k: v for k, v in self._tat.items() if v > now}
+        return 0.0
+
+    async def pause(self, pause_key: str, seconds: float) -> None:
+        until = self._clock() + seconds
+        self._paused[pause_key] = max(self._paused.get(pause_key, 0.0), until)
+
+
+# KEYS: the pause key, then one key per limit. ARGV: for each limit its interval and burst
+# (in microseconds and sends). Returns the microseconds to wait; 0 means reserved.
+_RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
+if paused > now then return paused - now end
+local wait, new = 0, {}
+for i = 2, #KEYS do
+  local interval = tonumber(ARGV[2 * i - 3])
+  local burst = tonumber(ARGV[2 * i - 2])
+  local tat = math.max(tonumber(redis.call('GET', KEYS[i]) or '0'), now)
+  local allowed_at = tat - (burst - 1) * interval
+  if allowed_at > now then wait = math.max(wait, allowed_at - now) end
+  new[i] = tat + interval
+end
+if wait > 0 then return wait end
+for i = 2, #KEYS do
+  local ttl = math.ceil((new[i] - now) / 1000) + 1
+  redis.call('SET', KEYS[i], string.format('%d', new[i]), 'PX', ttl)
+end
+return 0
+"""
+
+_PAUSE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local untl = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untl > current then
+  local ttl = math.ceil(tonumber(ARGV[1]) / 1000) + 1
+  redis.call('SET', KEYS[1], string.format('%d', untl), 'PX', ttl)
+end
+return 1
+"""
+
+
+class RedisLimiter:
+    """For several processes: the buckets live in Redis under `prefix`."""
+
+    def __init__(self, redis: Any, prefix: str) -> None:
+        self._prefix = f"{prefix}limit:"
+        self._reserve = redis.register_script(_RESERVE)
+        self._pause = redis.register_script(_PAUSE)
+
+    async def reserve(self, limits: Sequence[Limit], pause_key: str) -> float:
+        keys = [self._prefix + "pause:" + pause_key, *(self._prefix + lim.key for lim in limits)]
+        args: list[int] = []
+        for limit in limits:
+            args += [round(limit.interval * 1_000_000), limit.burst]
+        waited = await self._reserve(keys=keys, args=args)
+        return int(waited) / 1_000_000
+
+    async def pause(self, pause_key: str, seconds: float) -> None:
+        key = self._prefix + "pause:" + pause_key
+        await self._pause(keys=[key], args=[round(seconds * 1_000_000)])

@@ -1,0 +1,418 @@
+"""Telegram end to end: updates posted to the real webhook of the real app, replies sent by
+the real python-telegram-bot client to a fake Bot API that checks every request against
+the Bot API spec (tests/fakes/telegram_api.py)."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from bot.app import create_app
+from bot.channels.telegram import Rates
+from bot.settings import Settings
+from content.i18n import translate
+from storage.db import make_engine
+from tests.fakes.telegram_api import Call, FakeTelegram
+
+SECRET = "webhook-secret_for-tests"
+UNPACED = Rates(per_bot=10_000, per_chat=10_000, chat_burst=10_000)
+HOOK = "/webhooks/telegram"
+PHOTO = b"\xff\xd8\xff\xe0" + b"a photo of the scooter" * 40
+
+
+def vi(msgid: str, **params: object) -> str:
+    return translate(msgid, "vi", params)
+
+
+@pytest.fixture
+def fake(fake_telegram: FakeTelegram) -> FakeTelegram:
+    return fake_telegram
+
+
+def settings_for(fake: FakeTelegram, sqlite_url: str, media: Path, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": sqlite_url,
+        "redis_url": "",
+        "media_dir": str(media),
+        "telegram_token": fake.token,
+        "telegram_api_base": fake.api_base,
+        "telegram_webhook_secret": SECRET,
+        "public_url": "https://binhyen.example",
+    }
+    values.update(extra)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def app(fake: FakeTelegram, sqlite_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
+    application = create_app(settings_for(fake, sqlite_url, tmp_path / "media"))
+    async with application.router.lifespan_context(application):
+        # Telegram's per-chat pace (1/s after a burst of 3) would make every step of these
+        # conversations wait; test_one_chat_is_paced checks it with the real rates.
+        application.state.telegram.rates = UNPACED
+        yield application
+
+
+@pytest.fixture
+async def hook(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        client.headers["X-Telegram-Bot-Api-Secret-Token"] = SECRET
+        yield client
+
+
+class Resident:
+    """One Telegram user: posts updates to the webhook, reads what the bot sent back."""
+
+    def __init__(self, app: FastAPI, hook: httpx.AsyncClient, fake: FakeTelegram, chat: int):
+        self.app, self.hook, self.fake, self.chat = app, hook, fake, chat
+        self.last: list[Call] = []
+
+    async def post(self, update: dict[str, Any]) -> list[Call]:
+        before = len(self.fake.calls())
+        response = await self.hook.post(HOOK, json=update)
+        assert response.status_code == 200, response.text
+        await self.app.state.runtime.delivery.drain()
+        self.last = [
+            c
+            for c in self.fake.calls()[before:]
+            if c.chat_id == self.chat or c.method == "answerCallbackQuery"
+        ]
+        return self.last
+
+    @property
+    def text(self) -> str:
+        return "\n".join(c.params["text"] for c in self.last if c.method == "sendMessage")
+
+    @property
+    def buttons(self) -> dict[str, str]:
+        """Label → callback_data of the last inline keyboard sent."""
+        for call in reversed(self.last):
+            markup = call.params.get("reply_markup") or {}
+            if "inline_keyboard" in markup:
+                return {
+                    b["text"]: b["callback_data"] for row in markup["inline_keyboard"] for b in row
+                }
+        return {}
+
+    async def say(self, words: str) -> str:
+        update = (
+            self.fake.updates.command(
+                self.chat, words.split()[0], " ".join(words.split()[1:]) or None
+            )
+            if words.startswith("/")
+            else self.fake.updates.text(self.chat, words)
+        )
+        await self.post(update)
+        return self.text
+
+    async def press(self, data: str) -> str:
+        assert data in self.buttons.values(), (data, self.buttons)
+        await self.post(self.fake.updates.callback(self.chat, data))
+        return self.text
+
+    async def onboard(self) -> None:
+        await self.say("/start")
+        await self.press("lang:vi")
+        await self.say("ha noi")
+        await self.say("ba dinh")
+        assert "menu:tip" in self.buttons.values(), self.text
+
+
+@pytest.fixture
+def resident(app: FastAPI, hook: httpx.AsyncClient, fake: FakeTelegram) -> Resident:
+    return Resident(app, hook, fake, 5550001)
+
+
+async def _db(url: str, sql: str) -> list[Any]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return list((await conn.execute(text(sql))).all())
+    finally:
+        await engine.dispose()
+
+
+# -- the webhook door -------------------------------------------------------------------
+
+
+async def test_the_secret_header_is_required(hook: httpx.AsyncClient, fake: FakeTelegram) -> None:
+    update = fake.updates.command(1, "/start")
+    wrong = await hook.post(HOOK, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "x"})
+    assert wrong.status_code == 403
+    del hook.headers["X-Telegram-Bot-Api-Secret-Token"]
+    missing = await hook.post(HOOK, json=update)
+    assert missing.status_code == 403
+    assert fake.calls("sendMessage") == []
+
+
+async def test_malformed_and_unknown_updates_get_200_and_nothing_else(
+    app: FastAPI, hook: httpx.AsyncClient, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "binhyen.telegram")
+    for body in (b"{not json", b"[]", b'{"update_id": "x"}', b'{"message": {}}'):
+        response = await hook.post(HOOK, content=body)
+        assert response.status_code == 200
+    edited = fake.updates.message(77, kind="edited_message", text="sửa lại")
+    assert (await hook.post(HOOK, json=edited)).status_code == 200
+    await app.state.runtime.delivery.drain()
+    assert fake.calls("sendMessage") == []
+    assert "malformed update ignored" in caplog.text
+    assert "update ignored: edited_message" in caplog.text
+    assert "sửa lại" not in caplog.text
+
+
+async def test_an_oversized_body_is_refused(hook: httpx.AsyncClient) -> None:
+    response = await hook.post(HOOK, content=b"{" + b" " * 1_000_001 + b"}")
+    assert response.status_code == 413
+
+
+async def test_group_messages_are_not_read(
+    app: FastAPI, hook: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    update = fake.updates.text(-100123, "tôi muốn báo tin", user_id=9)
+    assert (await hook.post(HOOK, json=update)).status_code == 200
+    await app.state.runtime.delivery.drain()
+    assert fake.calls("sendMessage") == []
+
+
+# -- conversations ----------------------------------------------------------------------
+
+
+async def test_start_language_commune_menu(resident: Resident, fake: FakeTelegram) -> None:
+    await resident.say("/start")
+    assert set(resident.buttons.values()) >= {"lang:vi", "lang:en"}
+    await resident.press("lang:vi")
+    assert resident.last[0].method == "answerCallbackQuery"
+    await resident.say("ha noi")
+    await resident.say("ba dinh")
+    assert (
+        vi("menu.title").split("{")[0][:20] in resident.text
+        or "menu:tip" in resident.buttons.values()
+    )
+    # Every request the bot made was valid per the Bot API spec (the fake refuses others).
+    assert all(c.ok for c in fake.calls()), [c for c in fake.calls() if not c.ok]
+
+
+async def test_a_full_tip_with_a_photo_and_a_location_then_my_tips(
+    resident: Resident, fake: FakeTelegram, sqlite_url: str
+) -> None:
+    await resident.onboard()
+    await resident.press("menu:tip")
+    await resident.press("tip:consent_yes")
+    await resident.press("cat:theft_robbery")
+    await resident.say(
+        "Hai thanh niên đi xe máy không biển số giật túi xách của một chị ở đầu ngõ."
+    )
+    await resident.press("tip:done")
+    await resident.press("when:today")
+    # The "where" step asks for a place: an inline keyboard, and a reply keyboard with the
+    # location button in a message of its own.
+    requests = [
+        b
+        for c in resident.last
+        for row in (c.params.get("reply_markup") or {}).get("keyboard", [])
+        for b in row
+    ]
+    assert any(b.get("request_location") for b in requests), resident.last
+    await resident.post(fake.updates.location(resident.chat, 21.0341, 105.8372))
+    fake.add_file("photo-big", PHOTO, "photos/file_1.jpg")
+    await resident.post(fake.updates.photo(resident.chat, "photo-big", caption="xe máy"))
+    assert fake.calls("getFile")
+    await resident.press("tip:media_done")
+    await resident.press("tip:details_no")
+    await resident.press("id:anonymous")
+    await resident.say("Xe Wave màu đỏ, người ngồi sau mặc áo khoác xanh, khoảng 20 tuổi.")
+    while "tip:confirm" not in resident.buttons.values():
+        await resident.press(
+            next(d for d in resident.buttons.values() if d.endswith("done") or d.endswith("skip"))
+        )
+    await resident.press("tip:confirm")
+    code = re.search(r"BY-[0-9A-Z]{4}-[0-9A-Z]{2}", resident.text)
+    assert code, resident.text
+    rows = await _db(
+        sqlite_url,
+        "SELECT t.code, t.lat, a.sha256, a.size "
+        "FROM tips t JOIN tip_attachments a ON a.tip_id = t.id",
+    )
+    assert len(rows) == 1 and rows[0][0] == code.group(0)
+    assert rows[0][1] == pytest.approx(21.0341)
+    assert rows[0][3] == len(PHOTO)
+    await resident.press("menu:mytips")
+    assert code.group(0) in resident.text or any(code.group(0) in k for k in resident.buttons)
+
+
+async def test_a_repeated_update_is_answered_once(resident: Resident, fake: FakeTelegram) -> None:
+    update = fake.updates.command(resident.chat, "/start")
+    await resident.post(update)
+    first = len(fake.calls("sendMessage"))
+    assert first >= 1
+    await resident.post(update)  # Telegram resends after a slow answer
+    assert len(fake.calls("sendMessage")) == first
+
+
+async def test_a_stale_button_is_answered_and_the_step_shown_again(
+    resident: Resident, fake: FakeTelegram
+) -> None:
+    await resident.onboard()
+    await resident.post(fake.updates.callback(resident.chat, "lang:en"))  # from the first menu
+    assert resident.last[0].method == "answerCallbackQuery"
+    assert vi("input.stale_choice") in resident.text
+
+
+async def test_a_sticker_gets_a_hint(resident: Resident, fake: FakeTelegram) -> None:
+    await resident.onboard()
+    sticker = {
+        "file_id": "st-1",
+        "file_unique_id": "st1",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": "👍",
+    }
+    await resident.post(fake.updates.message(resident.chat, sticker=sticker))
+    assert vi("input.unsupported") in resident.text
+
+
+async def test_the_contact_button_fills_the_phone(resident: Resident, fake: FakeTelegram) -> None:
+    await resident.onboard()
+    for step in ("menu:tip", "tip:consent_yes", "cat:fraud_phone"):
+        await resident.press(step)
+    await resident.say("Có người gọi tự xưng công an, bảo chuyển tiền để xác minh tài khoản.")
+    for step in ("tip:done", "when:today"):
+        await resident.press(step)
+    await resident.say("Số 3 phố Hàng Bông")
+    for step in ("tip:media_done", "tip:details_no", "id:named"):
+        await resident.press(step)
+    await resident.say("Trần Thị Bình")
+    keyboards = [c.params.get("reply_markup") or {} for c in resident.last]
+    assert any(
+        b.get("request_contact") for k in keyboards for row in k.get("keyboard", []) for b in row
+    )
+    await resident.post(fake.updates.contact(resident.chat, "+84912345678", "Bình"))
+    assert "tip:confirm" in resident.buttons.values(), resident.text
+    assert "0912345678" in resident.text or "+84912345678" in resident.text
+
+
+# -- delivery ---------------------------------------------------------------------------
+
+
+async def test_too_many_requests_pauses_then_delivers(
+    resident: Resident, fake: FakeTelegram
+) -> None:
+    fake.fail_next("sendMessage", 429, retry_after=1)
+    await resident.say("/start")
+    tries = fake.calls("sendMessage", ok=None)
+    assert [c.ok for c in tries] == [False] + [True] * (len(tries) - 1)
+    assert tries[1].params == tries[0].params  # the same message, after the pause
+    assert tries[1].at - tries[0].at >= 0.9
+
+
+async def test_a_blocked_bot_marks_the_resident_unreachable(
+    resident: Resident, fake: FakeTelegram, sqlite_url: str
+) -> None:
+    await resident.onboard()
+    fake.block_chat(resident.chat)
+    await resident.say("menu")
+    assert fake.calls("sendMessage", ok=False)
+    assert await _db(sqlite_url, "SELECT reachable FROM channel_identities") == [(False,)]
+    fake.unblock_chat(resident.chat)
+    await resident.post(fake.updates.unblocked(resident.chat))
+    assert await _db(sqlite_url, "SELECT reachable FROM channel_identities") == [(True,)]
+    await resident.post(fake.updates.blocked(resident.chat))
+    assert await _db(sqlite_url, "SELECT reachable FROM channel_identities") == [(False,)]
+
+
+async def test_one_chat_is_paced(resident: Resident, fake: FakeTelegram, app: FastAPI) -> None:
+    app.state.telegram.rates = Rates()  # Telegram's: 1 message/s per chat after a burst of 3
+    for _ in range(3):
+        await resident.say("/start")
+    times = [c.at for c in fake.calls("sendMessage")]
+    assert len(times) >= 6
+    assert times[2] - times[0] < 0.5  # the burst goes at once
+    assert all(later - earlier >= 0.9 for earlier, later in itertools.pairwise(times[2:]))
+
+
+async def test_network_errors_are_retried(resident: Resident, fake: FakeTelegram) -> None:
+    fake.fail_next("sendMessage", 502, "Bad Gateway")
+    await resident.say("/start")
+    tries = fake.calls("sendMessage", ok=None)
+    assert [c.ok for c in tries] == [False] + [True] * (len(tries) - 1)
+    assert tries[1].params == tries[0].params
+
+
+# -- polling and registration -------------------------------------------------------------
+
+
+async def test_polling_without_a_public_url(
+    fake: FakeTelegram, sqlite_url: str, tmp_path: Path
+) -> None:
+    fake.webhook["url"] = ""
+    application = create_app(settings_for(fake, sqlite_url, tmp_path / "m", public_url=""))
+    async with application.router.lifespan_context(application):
+        fake.queue_update(fake.updates.command(6001, "/start"))
+        fake.queue_update(fake.updates.command(6002, "/start"))
+        for chat in (6001, 6002):
+            await fake.wait_for(
+                lambda c, chat=chat: c.method == "sendMessage" and c.chat_id == chat
+            )
+        assert fake.calls("deleteWebhook")
+        # The next call confirms the handled updates.
+        await fake.wait_for(lambda c: c.method == "getUpdates" and bool(c.params.get("offset")))
+
+
+def test_set_webhook_registers_url_secret_and_commands(
+    fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("BINHYEN_TELEGRAM_TOKEN", fake.token)
+    monkeypatch.setenv("BINHYEN_TELEGRAM_API_BASE", fake.api_base)
+    monkeypatch.setenv("BINHYEN_TELEGRAM_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("BINHYEN_PUBLIC_URL", "https://binhyen.example/")
+    assert main(["telegram", "set-webhook"]) == 0
+    assert fake.webhook["url"] == "https://binhyen.example/webhooks/telegram"
+    assert fake.webhook["secret_token"] == SECRET
+    assert set(fake.webhook["allowed_updates"]) == {"message", "callback_query", "my_chat_member"}
+    assert [c["command"] for c in fake.commands()] == ["start", "menu", "sos", "help", "cancel"]
+    assert fake.commands(language_code="en")[0]["description"].startswith("Start")
+    assert main(["telegram", "webhook-info"]) == 0
+    assert "https://binhyen.example/webhooks/telegram" in capsys.readouterr().out
+    assert main(["telegram", "delete-webhook"]) == 0
+    assert not fake.webhook.get("url")
+
+
+def test_set_webhook_refuses_without_token_or_https(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.delenv("BINHYEN_TELEGRAM_TOKEN", raising=False)
+    assert main(["telegram", "set-webhook"]) == 2
+    monkeypatch.setenv("BINHYEN_TELEGRAM_TOKEN", "1:abc")
+    monkeypatch.setenv("BINHYEN_PUBLIC_URL", "http://insecure.example")
+    assert main(["telegram", "set-webhook"]) == 2
+    assert "https://" in capsys.readouterr().err
+
+
+def test_a_refused_token_is_reported_without_the_token(
+    fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("BINHYEN_TELEGRAM_TOKEN", "999:wrong-token-value")
+    monkeypatch.setenv("BINHYEN_TELEGRAM_API_BASE", fake.api_base)
+    assert main(["telegram", "webhook-info"]) == 1
+    err = capsys.readouterr().err
+    assert "refused" in err and "wrong-token-value" not in err

@@ -1,0 +1,1 @@
+"""Fakes of the outside world (chat platforms) for the test suite."""

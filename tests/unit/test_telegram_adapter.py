@@ -1,0 +1,155 @@
+"""The Telegram adapter's two halves without a server: updates → neutral events, and
+neutral replies → Bot API calls."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+import telegram
+
+from bot.channels.telegram import CALLBACK_LIMIT, TEXT_LIMIT, render, to_event
+from bot.render import split
+from handlers.model import (
+    Kind,
+    MediaType,
+    RenderedChoice,
+    RenderedReply,
+    Request,
+    SystemEvent,
+    button_payload,
+)
+from tests.conftest import Chat
+from tests.fakes.telegram_api import Updates
+
+ACCOUNT = "123456"
+updates = Updates()
+BOT = telegram.Bot("123456:TEST-token")
+
+
+def event_of(update: dict[str, Any]) -> Any:
+    return to_event(telegram.Update.de_json(update, BOT), ACCOUNT)
+
+
+def test_text_and_ids() -> None:
+    event = event_of(updates.text(501, "Có người lạ hỏi mật khẩu"))
+    assert (event.kind, event.text) == (Kind.TEXT, "Có người lạ hỏi mật khẩu")
+    assert (event.channel, event.account, event.chat_id, event.user_id) == (
+        "telegram",
+        ACCOUNT,
+        "501",
+        "501",
+    )
+    assert event.event_id.isdigit()
+
+
+@pytest.mark.parametrize(
+    ("command", "payload", "expected"),
+    [("/start", None, ("start", "")), ("/start", "tip-BY", ("start", "tip-BY"))],
+)
+def test_commands_with_payload(
+    command: str, payload: str | None, expected: tuple[str, str]
+) -> None:
+    event = event_of(updates.command(7, command, payload))
+    assert (event.kind, event.command, event.payload) == (Kind.COMMAND, *expected)
+
+
+def test_a_command_addressed_to_the_bot_by_name() -> None:
+    update = updates.message(
+        7, text="/menu@binhyen_bot", entities=[{"type": "bot_command", "offset": 0, "length": 17}]
+    )
+    assert event_of(update).command == "menu"
+
+
+def test_a_button_press_is_a_choice() -> None:
+    event = event_of(updates.callback(9, "cat:drugs"))
+    assert (event.kind, event.choice, event.chat_id) == (Kind.CHOICE, "cat:drugs", "9")
+
+
+def test_media_references() -> None:
+    photo = event_of(updates.photo(3, "big", caption="biển số"))
+    assert photo.media.type is MediaType.PHOTO
+    assert photo.media.ref == "big" and photo.media.caption == "biển số"
+    image_file = event_of(updates.document(3, "d1", "anh.png", "image/png", 2000))
+    assert image_file.media.type is MediaType.PHOTO and image_file.media.mime == "image/png"
+    pdf = event_of(updates.document(3, "d2", "don.pdf", "application/pdf", 2000))
+    assert (pdf.media.type, pdf.media.size) == (MediaType.FILE, 2000)
+    assert event_of(updates.voice(3, "v")).media.type is MediaType.VOICE
+    assert event_of(updates.video(3, "m")).media.type is MediaType.VIDEO
+
+
+def test_location_and_contact() -> None:
+    place = event_of(updates.location(3, 10.77, 106.7))
+    assert (place.kind, place.lat, place.lon) == (Kind.LOCATION, 10.77, 106.7)
+    contact = event_of(updates.contact(3, "+84901234567"))
+    assert (contact.kind, contact.phone) == (Kind.CONTACT, "+84901234567")
+
+
+def test_block_and_unblock() -> None:
+    assert event_of(updates.blocked(3)).system is SystemEvent.BLOCKED
+    assert event_of(updates.unblocked(3)).system is SystemEvent.UNBLOCKED
+
+
+def test_what_the_bot_does_not_take() -> None:
+    assert event_of(updates.message(3, kind="edited_message", text="sửa")) is None
+    assert event_of(updates.text(-1001, "trong nhóm", user_id=5)) is None
+    dice = {"emoji": "🎲", "value": 3}
+    assert event_of(updates.message(3, dice=dice)).kind is Kind.UNSUPPORTED
+
+
+def test_long_text_is_split_under_the_limit_with_the_buttons_last() -> None:
+    paragraph = "Cảnh giác với cuộc gọi tự xưng công an. " * 30
+    reply = RenderedReply(
+        text="\n\n".join([paragraph] * 12), choices=(RenderedChoice("nav:menu", "Menu"),)
+    )
+    calls = render(reply)
+    assert len(calls) >= 3
+    assert all(len(c.params["text"]) <= TEXT_LIMIT for c in calls)
+    assert [c.params["reply_markup"] is not None for c in calls] == [False] * (len(calls) - 1) + [
+        True
+    ]
+
+    def squeeze(text: str) -> str:
+        return text.replace("\n", "").replace(" ", "")
+
+    assert squeeze("".join(c.params["text"] for c in calls)) == squeeze(reply.text)
+
+
+def test_split_cuts_words_only_when_it_must() -> None:
+    assert split("một hai ba", 5) == ["một", "hai", "ba"]
+    assert split("x" * 12, 5) == ["xxxxx", "xxxxx", "xx"]
+    assert split("", 5) == [""]
+
+
+def test_a_request_beside_buttons_comes_as_its_own_message() -> None:
+    reply = RenderedReply(
+        text="Ở đâu?",
+        choices=(RenderedChoice("where:commune", "Tại xã"),),
+        request=Request.LOCATION,
+    )
+    first, second = render(reply)
+    assert isinstance(first.params["reply_markup"], telegram.InlineKeyboardMarkup)
+    keyboard = second.params["reply_markup"]
+    assert isinstance(keyboard, telegram.ReplyKeyboardMarkup)
+    assert keyboard.keyboard[0][0].request_location
+    alone = render(RenderedReply(text="Số điện thoại?", request=Request.CONTACT))
+    assert len(alone) == 1 and alone[0].params["reply_markup"].keyboard[0][0].request_contact
+
+
+def test_long_choice_ids_fit_in_callback_data() -> None:
+    long_id = "commune:" + "Phường Hoàn Kiếm " * 4
+    payload = button_payload(long_id, CALLBACK_LIMIT)
+    assert len(payload.encode()) <= CALLBACK_LIMIT and payload.startswith("#")
+    assert button_payload("cat:drugs", CALLBACK_LIMIT) == "cat:drugs"
+    button = render(RenderedReply(text="?", choices=(RenderedChoice(long_id, "x"),)))[0]
+    assert button.params["reply_markup"].inline_keyboard[0][0].callback_data == payload
+
+
+async def test_the_core_resolves_a_shortened_choice(chat: Chat) -> None:
+    await chat.onboard()
+    digest = "#" + hashlib.sha256(b"menu:tip").hexdigest()[:32]
+    await chat.pick(digest)
+    assert "tip:consent_yes" in chat.choices
+    await chat.pick("#" + "0" * 32)  # matches nothing offered: a stale button
+    assert "tip:consent_yes" in chat.choices
