@@ -27,11 +27,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.runtime = rt
         app.state.started = time.time()
         app.state.telegram = _telegram(settings, rt)
+        app.state.zalo_bot = _zalo_bot(settings, rt)
+        app.state.zalo_oa = _zalo_oa(settings, rt)
         try:
             yield
         finally:
-            if app.state.telegram is not None:
-                await app.state.telegram.stop()
+            for name in ("telegram", "zalo_bot", "zalo_oa"):
+                channel = getattr(app.state, name)
+                if channel is not None:
+                    await channel.stop()
             await rt.delivery.drain()
             await rt.close()
 
@@ -82,7 +86,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from bot.channels.telegram import router as telegram_router
 
         app.include_router(telegram_router)
+    if settings.zalo_bot_token is not None:
+        from bot.channels.zalo_bot import router as zalo_bot_router
+
+        app.include_router(zalo_bot_router)
+    if settings.zalo_oa_app_id:
+        from bot.channels.zalo_oa import router as zalo_oa_router
+
+        app.include_router(zalo_oa_router)
     return app
+
+
+def _zalo_bot(settings: Settings, rt: runtime.Runtime) -> Any:
+    """The Zalo Bot Platform channel when BINHYEN_ZALO_BOT_TOKEN is set (webhook with a
+    public URL, getUpdates polling without)."""
+    if settings.zalo_bot_token is None:
+        return None
+    from bot.channels import zalo_bot
+
+    return zalo_bot.build(settings, rt)
+
+
+def _zalo_oa(settings: Settings, rt: runtime.Runtime) -> Any:
+    """The Zalo Official Account channel when BINHYEN_ZALO_OA_APP_ID is set (webhook only)."""
+    if not settings.zalo_oa_app_id:
+        return None
+    from bot.channels import zalo_oa
+
+    return zalo_oa.build(settings, rt)
 
 
 def _telegram(settings: Settings, rt: runtime.Runtime) -> Any:

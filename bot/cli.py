@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     tg_sub.add_parser("webhook-info", help="what Telegram knows of the webhook")
     tg_sub.add_parser("delete-webhook", help="remove the webhook (for polling)")
+    zb = sub.add_parser("zalo-bot", help="the Zalo Bot Platform bot's registration")
+    zb_sub = zb.add_subparsers(dest="zalo_bot_command", required=True)
+    zb_sub.add_parser(
+        "set-webhook", help="register BINHYEN_PUBLIC_URL/webhooks/zalo-bot with its secret"
+    )
+    zb_sub.add_parser("webhook-info", help="what Zalo knows of the webhook")
+    zb_sub.add_parser("delete-webhook", help="remove the webhook (for polling)")
     return parser
 
 
@@ -279,6 +286,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _tips_export(args.format, args.with_contact, args.output)
     elif args.command == "telegram":
         return _telegram(args.telegram_command, getattr(args, "drop_pending", False))
+    elif args.command == "zalo-bot":
+        from bot.channels import zalo_bot
+
+        return zalo_bot.run_cli(_settings(), args.zalo_bot_command)
     return 0
 
 

@@ -125,4 +125,7 @@ class Dispatcher:
             return replace(
                 event, command=clean(event.command).lower(), payload=clean(event.payload)
             )
+        if event.kind is Kind.MEDIA and event.media is not None and event.media.caption:
+            caption = clean(event.media.caption[: self.max_text_length])
+            return replace(event, media=replace(event.media, caption=caption or None))
         return event

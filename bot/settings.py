@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     zalo_oa_access_token: SecretStr | None = None
     zalo_oa_refresh_token: SecretStr | None = None
     zalo_oa_api_base: str = "https://openapi.zalo.me"
+    # The app secret (developers.zalo.me), sent in the `secret_key` header of an OAuth
+    # refresh; not the OA secret key above, which signs the webhooks.
+    zalo_oa_app_secret: SecretStr | None = None
+    zalo_oa_oauth_base: str = "https://oauth.zaloapp.com"
 
     @property
     def is_production(self) -> bool:
@@ -69,6 +73,9 @@ class Settings(BaseSettings):
             raise SystemExit("BINHYEN_TELEGRAM_RATE must be a positive number of messages/s.")
         if self.telegram_token is not None and ":" not in self.telegram_token.get_secret_value():
             raise SystemExit("BINHYEN_TELEGRAM_TOKEN does not look like a bot token (id:secret).")
+        app_id = self.zalo_oa_app_id
+        if app_id and not (app_id.isdigit() and len(app_id) <= 32):
+            raise SystemExit("BINHYEN_ZALO_OA_APP_ID must be the numeric app id.")
         try:
             parse_dates(self.holidays)
         except ValueError as exc:

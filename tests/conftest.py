@@ -33,6 +33,8 @@ from storage.sealing import Sealer, derive_key
 from storage.state_memory import memory_conversations
 from storage.state_redis import RedisConversations
 from tests.fakes.telegram_api import FakeTelegram, require_spec
+from tests.fakes.zalo_bot_api import FakeZaloBot
+from tests.fakes.zalo_oa_api import FakeZaloOA
 
 PG_ADMIN_URL = os.environ.get("BINHYEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BINHYEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -234,6 +236,32 @@ def telegram_server() -> Iterator[FakeTelegram]:
 def fake_telegram(telegram_server: FakeTelegram) -> FakeTelegram:
     telegram_server.reset()
     return telegram_server
+
+
+@pytest.fixture(scope="session")
+def zalo_bot_server() -> Iterator[FakeZaloBot]:
+    """One fake Zalo Bot Platform API for the session."""
+    with FakeZaloBot() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_zalo_bot(zalo_bot_server: FakeZaloBot) -> FakeZaloBot:
+    zalo_bot_server.reset()
+    return zalo_bot_server
+
+
+@pytest.fixture(scope="session")
+def zalo_oa_server() -> Iterator[FakeZaloOA]:
+    """One fake Zalo OA Open API and OAuth server for the session."""
+    with FakeZaloOA() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_zalo_oa(zalo_oa_server: FakeZaloOA) -> FakeZaloOA:
+    zalo_oa_server.reset()
+    return zalo_oa_server
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Fixtures of the end-to-end tests: the real app in-process, and a browser-like client."""
+"""Fixtures of the end-to-end tests: the real app in-process, a browser-like client, and a
+client of a channel's webhook."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.app import create_app
-from bot.settings import Settings
+from tests.e2e.channels import ChannelSetup, app_settings, running_app
 from tests.e2e.webchat import browser
 
 
@@ -20,12 +20,27 @@ def media_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def app(sqlite_url: str, media_dir: Path) -> AsyncIterator[FastAPI]:
-    """The app inside its lifespan, on a SQLite file built by the migrations."""
-    settings = Settings(database_url=sqlite_url, redis_url="", media_dir=str(media_dir))
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
+def channel_setup(sqlite_url: str, media_dir: Path) -> ChannelSetup:
+    """The app on a SQLite file built by the migrations, no Redis, and no channel but the web
+    chat; the tests of a channel override this fixture (see tests/e2e/channels.py)."""
+    return ChannelSetup(app_settings(sqlite_url, media_dir))
+
+
+@pytest.fixture
+async def app(channel_setup: ChannelSetup) -> AsyncIterator[FastAPI]:
+    """The app inside its lifespan."""
+    async with running_app(channel_setup.settings, **channel_setup.rates) as application:
         yield application
+
+
+@pytest.fixture
+async def hook(app: FastAPI, channel_setup: ChannelSetup) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app in-process for a channel's webhook, with its webhook headers."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=channel_setup.webhook_headers
+    ) as client:
+        yield client
 
 
 @pytest.fixture

@@ -4,23 +4,27 @@ the Bot API spec (tests/fakes/telegram_api.py)."""
 
 from __future__ import annotations
 
-import itertools
 import logging
-import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
 
-from bot.app import create_app
 from bot.channels.telegram import Rates
 from bot.settings import Settings
-from content.i18n import translate
-from storage.db import make_engine
+from tests.e2e import channels
+from tests.e2e.channels import (
+    ChannelSetup,
+    app_settings,
+    assert_one_tip_stored,
+    assert_paced,
+    assert_retried,
+    db_rows,
+    running_app,
+    vi,
+)
 from tests.fakes.telegram_api import Call, FakeTelegram
 
 SECRET = "webhook-secret_for-tests"
@@ -29,62 +33,47 @@ HOOK = "/webhooks/telegram"
 PHOTO = b"\xff\xd8\xff\xe0" + b"a photo of the scooter" * 40
 
 
-def vi(msgid: str, **params: object) -> str:
-    return translate(msgid, "vi", params)
-
-
 @pytest.fixture
 def fake(fake_telegram: FakeTelegram) -> FakeTelegram:
     return fake_telegram
 
 
 def settings_for(fake: FakeTelegram, sqlite_url: str, media: Path, **extra: Any) -> Settings:
-    values: dict[str, Any] = {
-        "database_url": sqlite_url,
-        "redis_url": "",
-        "media_dir": str(media),
+    channel: dict[str, Any] = {
         "telegram_token": fake.token,
         "telegram_api_base": fake.api_base,
         "telegram_webhook_secret": SECRET,
         "public_url": "https://binhyen.example",
     }
-    values.update(extra)
-    return Settings(**values)
+    return app_settings(sqlite_url, media, **(channel | extra))
 
 
 @pytest.fixture
-async def app(fake: FakeTelegram, sqlite_url: str, tmp_path: Path) -> AsyncIterator[FastAPI]:
-    application = create_app(settings_for(fake, sqlite_url, tmp_path / "media"))
-    async with application.router.lifespan_context(application):
-        # Telegram's per-chat pace (1/s after a burst of 3) would make every step of these
-        # conversations wait; test_one_chat_is_paced checks it with the real rates.
-        application.state.telegram.rates = UNPACED
-        yield application
+def channel_setup(fake: FakeTelegram, sqlite_url: str, media_dir: Path) -> ChannelSetup:
+    # Telegram's per-chat pace (1/s after a burst of 3) would make every step of these
+    # conversations wait; test_one_chat_is_paced checks it with the real rates.
+    return ChannelSetup(
+        settings_for(fake, sqlite_url, media_dir),
+        rates={"telegram": UNPACED},
+        webhook_headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    )
 
 
-@pytest.fixture
-async def hook(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        client.headers["X-Telegram-Bot-Api-Secret-Token"] = SECRET
-        yield client
-
-
-class Resident:
+class Resident(channels.Resident[Call]):
     """One Telegram user: posts updates to the webhook, reads what the bot sent back."""
 
-    def __init__(self, app: FastAPI, hook: httpx.AsyncClient, fake: FakeTelegram, chat: int):
-        self.app, self.hook, self.fake, self.chat = app, hook, fake, chat
-        self.last: list[Call] = []
+    hook_path = HOOK
+
+    def __init__(
+        self, app: FastAPI, hook: httpx.AsyncClient, fake: FakeTelegram, chat: int
+    ) -> None:
+        super().__init__(app, hook)
+        self.fake, self.chat = fake, chat
 
     async def post(self, update: dict[str, Any]) -> list[Call]:
-        before = len(self.fake.calls())
-        response = await self.hook.post(HOOK, json=update)
-        assert response.status_code == 200, response.text
-        await self.app.state.runtime.delivery.drain()
         self.last = [
             c
-            for c in self.fake.calls()[before:]
+            for c in await self.exchange(self.fake.calls, json=update)
             if c.chat_id == self.chat or c.method == "answerCallbackQuery"
         ]
         return self.last
@@ -120,26 +109,16 @@ class Resident:
         await self.post(self.fake.updates.callback(self.chat, data))
         return self.text
 
-    async def onboard(self) -> None:
-        await self.say("/start")
+    async def choose_vietnamese(self) -> None:
         await self.press("lang:vi")
-        await self.say("ha noi")
-        await self.say("ba dinh")
-        assert "menu:tip" in self.buttons.values(), self.text
+
+    def at_the_menu(self) -> bool:
+        return "menu:tip" in self.buttons.values()
 
 
 @pytest.fixture
 def resident(app: FastAPI, hook: httpx.AsyncClient, fake: FakeTelegram) -> Resident:
     return Resident(app, hook, fake, 5550001)
-
-
-async def _db(url: str, sql: str) -> list[Any]:
-    engine = make_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return list((await conn.execute(text(sql))).all())
-    finally:
-        await engine.dispose()
 
 
 # -- the webhook door -------------------------------------------------------------------
@@ -237,18 +216,9 @@ async def test_a_full_tip_with_a_photo_and_a_location_then_my_tips(
             next(d for d in resident.buttons.values() if d.endswith("done") or d.endswith("skip"))
         )
     await resident.press("tip:confirm")
-    code = re.search(r"BY-[0-9A-Z]{4}-[0-9A-Z]{2}", resident.text)
-    assert code, resident.text
-    rows = await _db(
-        sqlite_url,
-        "SELECT t.code, t.lat, a.sha256, a.size "
-        "FROM tips t JOIN tip_attachments a ON a.tip_id = t.id",
-    )
-    assert len(rows) == 1 and rows[0][0] == code.group(0)
-    assert rows[0][1] == pytest.approx(21.0341)
-    assert rows[0][3] == len(PHOTO)
+    code = await assert_one_tip_stored(sqlite_url, resident.text, lat=21.0341, photo=PHOTO)
     await resident.press("menu:mytips")
-    assert code.group(0) in resident.text or any(code.group(0) in k for k in resident.buttons)
+    assert code in resident.text or any(code in k for k in resident.buttons)
 
 
 async def test_a_repeated_update_is_answered_once(resident: Resident, fake: FakeTelegram) -> None:
@@ -313,10 +283,7 @@ async def test_too_many_requests_pauses_then_delivers(
 ) -> None:
     fake.fail_next("sendMessage", 429, retry_after=1)
     await resident.say("/start")
-    tries = fake.calls("sendMessage", ok=None)
-    assert [c.ok for c in tries] == [False] + [True] * (len(tries) - 1)
-    assert tries[1].params == tries[0].params  # the same message, after the pause
-    assert tries[1].at - tries[0].at >= 0.9
+    assert_retried(fake.calls("sendMessage", ok=None), after=0.9)  # after the pause
 
 
 async def test_a_blocked_bot_marks_the_resident_unreachable(
@@ -326,12 +293,12 @@ async def test_a_blocked_bot_marks_the_resident_unreachable(
     fake.block_chat(resident.chat)
     await resident.say("menu")
     assert fake.calls("sendMessage", ok=False)
-    assert await _db(sqlite_url, "SELECT reachable FROM channel_identities") == [(False,)]
+    assert await db_rows(sqlite_url, "SELECT reachable FROM channel_identities") == [(False,)]
     fake.unblock_chat(resident.chat)
     await resident.post(fake.updates.unblocked(resident.chat))
-    assert await _db(sqlite_url, "SELECT reachable FROM channel_identities") == [(True,)]
+    assert await db_rows(sqlite_url, "SELECT reachable FROM channel_identities") == [(True,)]
     await resident.post(fake.updates.blocked(resident.chat))
-    assert await _db(sqlite_url, "SELECT reachable FROM channel_identities") == [(False,)]
+    assert await db_rows(sqlite_url, "SELECT reachable FROM channel_identities") == [(False,)]
 
 
 async def test_one_chat_is_paced(resident: Resident, fake: FakeTelegram, app: FastAPI) -> None:
@@ -339,17 +306,13 @@ async def test_one_chat_is_paced(resident: Resident, fake: FakeTelegram, app: Fa
     for _ in range(3):
         await resident.say("/start")
     times = [c.at for c in fake.calls("sendMessage")]
-    assert len(times) >= 6
-    assert times[2] - times[0] < 0.5  # the burst goes at once
-    assert all(later - earlier >= 0.9 for earlier, later in itertools.pairwise(times[2:]))
+    assert_paced(times, at_least=6, burst_within=0.5, gap=0.9)
 
 
 async def test_network_errors_are_retried(resident: Resident, fake: FakeTelegram) -> None:
     fake.fail_next("sendMessage", 502, "Bad Gateway")
     await resident.say("/start")
-    tries = fake.calls("sendMessage", ok=None)
-    assert [c.ok for c in tries] == [False] + [True] * (len(tries) - 1)
-    assert tries[1].params == tries[0].params
+    assert_retried(fake.calls("sendMessage", ok=None))
 
 
 # -- polling and registration -------------------------------------------------------------
@@ -359,8 +322,8 @@ async def test_polling_without_a_public_url(
     fake: FakeTelegram, sqlite_url: str, tmp_path: Path
 ) -> None:
     fake.webhook["url"] = ""
-    application = create_app(settings_for(fake, sqlite_url, tmp_path / "m", public_url=""))
-    async with application.router.lifespan_context(application):
+    settings = settings_for(fake, sqlite_url, tmp_path / "m", public_url="")
+    async with running_app(settings):
         fake.queue_update(fake.updates.command(6001, "/start"))
         fake.queue_update(fake.updates.command(6002, "/start"))
         for chat in (6001, 6002):

@@ -27,7 +27,6 @@ import html
 import itertools
 import json
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -36,12 +35,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypedDict
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.server import ApiCall, CallRecorder, ThreadedServer
 
 # parents[2] of tests/fakes/telegram_api.py is the repository root; shared/ is its sibling.
 SPEC_PATH = (
@@ -301,7 +301,7 @@ class UploadedFile:
 
 
 @dataclass(slots=True)
-class Call:
+class Call(ApiCall):
     """One request the fake answered, successful or not.
 
     `at` is `time.monotonic()` at arrival (for asserting retry spacing). `params` holds the
@@ -310,20 +310,9 @@ class Call:
     `transport` is "query", "form", "json", "multipart" or "" (no parameters).
     """
 
-    method: str
-    params: dict[str, Any]
-    at: float
-    ok: bool = True
-    error_code: int | None = None
-    description: str | None = None
-    result: Any = None
     files: dict[str, UploadedFile] = field(default_factory=dict)
     transport: str = ""
     http_method: str = "POST"
-
-    @property
-    def chat_id(self) -> Any:
-        return self.params.get("chat_id")
 
 
 class ApiError(Exception):
@@ -779,9 +768,11 @@ class BotKwargs(TypedDict):
     base_file_url: str
 
 
-class FakeTelegram:
+class FakeTelegram(ThreadedServer, CallRecorder[Call]):
     """State, recorder and HTTP server of the fake Bot API. Thread-safe: the server runs in its
     own thread and event loop, tests read and arrange state from theirs."""
+
+    server_name = "Telegram"
 
     def __init__(
         self,
@@ -790,12 +781,12 @@ class FakeTelegram:
         spec: BotApiSpec | None = None,
         max_long_poll: float = 1.0,
     ) -> None:
+        super().__init__()
         self.token = token
         self.spec = spec or require_spec()  # skips the test (or fixture) without the spec
         self.bot_user = _bot_user(token)
         self.bot_id: int = self.bot_user["id"]
         self._default_long_poll = max_long_poll
-        self._lock = threading.RLock()
         self.updates = Updates(
             self.bot_user, next_message_id=self._next_message_id, message_lookup=self._lookup
         )
@@ -825,9 +816,6 @@ class FakeTelegram:
         }
         for method, kind in _MEDIA_METHODS.items():
             self._handlers[method] = self._media_sender(kind)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._port: int | None = None
         self.app = Starlette(
             routes=[
                 Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
@@ -837,58 +825,7 @@ class FakeTelegram:
         )
         self.reset()
 
-    # ---- lifecycle ------------------------------------------------------------------------
-
-    def start(self) -> FakeTelegram:
-        """Serve on 127.0.0.1 on a free port; returns once the server accepts connections."""
-        if self._server is not None:
-            return self
-        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
-        # proto says TCP, and without it every reply stalls ~40 ms (Nagle + delayed ACK).
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            loop="asyncio",
-            http="h11",
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="fake-telegram", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the fake Telegram server did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self._server is None or self._thread is None:
-            return
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
-        self._server = self._thread = self._port = None
-
-    def __enter__(self) -> FakeTelegram:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def api_base(self) -> str:
-        """Root URL, e.g. for BINHYEN_TELEGRAM_API_BASE."""
-        if self._port is None:
-            raise RuntimeError("the fake Telegram server is not running; call start()")
-        return f"http://127.0.0.1:{self._port}"
+    # ---- URLs (start, stop, api_base: ThreadedServer) -------------------------------------
 
     @property
     def base_url(self) -> str:
@@ -907,7 +844,7 @@ class FakeTelegram:
     def reset(self) -> None:
         """Forget everything: calls, messages, files, updates, webhook, failures, blocks."""
         with self._lock:
-            self._calls: list[Call] = []
+            self._calls = []
             self._messages: dict[tuple[int | str, int], dict[str, Any]] = {}
             self._counters: dict[int | str, Iterator[int]] = {}
             self._files: dict[str, _StoredFile] = {}
@@ -918,11 +855,6 @@ class FakeTelegram:
             self._failures: list[_Failure] = []
             self._blocked: set[int | str] = set()
             self.max_long_poll = self._default_long_poll
-
-    def clear(self) -> None:
-        """Forget the recorded calls only."""
-        with self._lock:
-            self._calls.clear()
 
     def add_file(
         self,
@@ -1013,21 +945,6 @@ class FakeTelegram:
             "supports_inline_queries": False,
         }
 
-    def calls(self, method: str | None = None, *, ok: bool | None = None) -> list[Call]:
-        """Recorded calls in order, optionally of one method and/or only (un)successful ones."""
-        with self._lock:
-            return [
-                c
-                for c in self._calls
-                if (method is None or c.method == method) and (ok is None or c.ok == ok)
-            ]
-
-    def last(self, method: str) -> Call:
-        found = self.calls(method)
-        if not found:
-            raise AssertionError(f"no {method} call recorded; saw {self._summary()}")
-        return found[-1]
-
     def sent_texts(self, chat_id: int | str | None = None) -> list[str]:
         """Texts of the successful sendMessage calls, in order (optionally to one chat)."""
         return [
@@ -1043,28 +960,6 @@ class FakeTelegram:
             found = [dict(m) for (k, _), m in self._messages.items() if k == key]
         return sorted(found, key=lambda m: m["message_id"])
 
-    async def wait_for(
-        self,
-        what: str | Callable[[Call], bool],
-        count: int = 1,
-        timeout: float = 5.0,
-        *,
-        include_failed: bool = False,
-    ) -> list[Call]:
-        """Wait until `count` successful calls of a method (or matching a predicate) are
-        recorded; returns them. Raises AssertionError with what was seen on timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self._matching(what, include_failed)
-            if len(found) >= count:
-                return found
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"timed out after {timeout}s waiting for {count} x {what!r}; "
-                    f"saw {self._summary()}"
-                )
-            await asyncio.sleep(0.01)
-
     async def wait_for_calls(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         return await self.wait_for(method, count, timeout)
 
@@ -1076,22 +971,10 @@ class FakeTelegram:
         while len(found := self._matching(what, False)) < count:
             if time.monotonic() > deadline:
                 raise AssertionError(
-                    f"timed out waiting for {count} x {what!r}; saw {self._summary()}"
+                    f"timed out waiting for {count} x {what!r}; saw {self.summary()}"
                 )
             time.sleep(0.01)
         return found
-
-    def _matching(self, what: str | Callable[[Call], bool], include_failed: bool) -> list[Call]:
-        calls = self.calls(ok=None if include_failed else True)
-        if isinstance(what, str):
-            return [c for c in calls if what in ("*", c.method)]
-        return [c for c in calls if what(c)]
-
-    def _summary(self) -> str:
-        return (
-            ", ".join(c.method if c.ok else f"{c.method}({c.error_code})" for c in self.calls())
-            or "no calls"
-        )
 
     # ---- HTTP -----------------------------------------------------------------------------
 
@@ -1135,10 +1018,6 @@ class FakeTelegram:
 
     async def _not_found(self, request: Request) -> Response:
         return JSONResponse(ApiError(404, "Not Found").body(), status_code=404)
-
-    def _record(self, call: Call) -> None:
-        with self._lock:
-            self._calls.append(call)
 
     def _decode(
         self, spec: dict[str, Any], raw: dict[str, Any], files: dict[str, UploadedFile]

@@ -1,0 +1,34 @@
+"""Telegram: a thin adapter on python-telegram-bot's `Bot`, models and errors.
+
+Inbound, by webhook (`POST /webhooks/telegram`) or by long polling: the update is parsed by
+PTB, turned into the neutral event and handed to the dispatcher, which claims its
+update_id (24 h), handles it and commits. The webhook answers 200 once that is done; the
+replies go out through delivery in the background, in order per chat.
+
+Outbound: inline keyboards for choices (callback_data holds the choice id, or a digest of
+it the core resolves from the state), reply keyboards for a location or a phone number,
+text split at 4,096 characters, and an answer to every callback query.
+
+Nothing here logs a chat id, a user id or what a resident wrote.
+"""
+
+from bot.channels.telegram.bot_api import make_bot, set_webhook, webhook_secret
+from bot.channels.telegram.channel import Rates, TelegramChannel
+from bot.channels.telegram.events import CHANNEL, to_event
+from bot.channels.telegram.render import CALLBACK_LIMIT, TEXT_LIMIT, commands, render
+from bot.channels.telegram.webhook import router
+
+__all__ = [
+    "CALLBACK_LIMIT",
+    "CHANNEL",
+    "TEXT_LIMIT",
+    "Rates",
+    "TelegramChannel",
+    "commands",
+    "make_bot",
+    "render",
+    "router",
+    "set_webhook",
+    "to_event",
+    "webhook_secret",
+]

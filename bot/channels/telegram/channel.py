@@ -1,0 +1,225 @@
+"""The Telegram channel: receive updates, hand them to the core, send the replies."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import telegram
+from telegram import error as tg_error
+
+from bot.channels.telegram.bot_api import (
+    ALLOWED_UPDATES,
+    POLL_TIMEOUT,
+    call_api,
+    make_bot,
+    retry_after,
+)
+from bot.channels.telegram.events import CHANNEL, to_event
+from bot.channels.telegram.render import render
+from bot.delivery import Delivery, Target
+from bot.dispatcher import Dispatcher
+from handlers.model import Media, RenderedReply
+from handlers.ports import MediaUnavailable
+from storage.limits import Limit
+
+log = logging.getLogger("binhyen.telegram")
+
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves files up to 20 MB
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Telegram's published limits: ~30 messages/s per bot, 1/s per chat (short bursts
+    tolerated), 20/min per group."""
+
+    per_bot: float = 30.0
+    per_chat: float = 1.0
+    chat_burst: int = 3
+    per_group_minute: float = 20.0
+
+
+class TelegramChannel:
+    def __init__(
+        self,
+        token: str,
+        api_base: str,
+        secret: str,
+        dispatcher: Dispatcher,
+        delivery: Delivery,
+        rates: Rates | None = None,
+    ) -> None:
+        self.bot = make_bot(token, api_base)
+        self.account = token.split(":", 1)[0]
+        self.secret = secret
+        self.dispatcher = dispatcher
+        self.delivery = delivery
+        self.rates = rates or Rates()
+        self._polling: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    # -- inbound --
+
+    def check_secret(self, given: str | None) -> bool:
+        return hmac.compare_digest((given or "").encode(), self.secret.encode())
+
+    async def receive(self, body: bytes) -> None:
+        """One webhook body: parse, handle, hand the replies to delivery. Bad input is
+        logged and dropped (answering an error would make Telegram resend it forever)."""
+        try:
+            data = json.loads(body)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
+            update = telegram.Update.de_json(data, self.bot)
+        except Exception as exc:
+            log.warning("malformed update ignored: %s", type(exc).__name__)
+            return
+        await self.handle(update)
+
+    async def handle(self, update: telegram.Update) -> None:
+        event = to_event(update, self.account)
+        query = update.callback_query
+        if event is None:
+            kinds = sorted(k for k, v in update.to_dict().items() if k != "update_id" and v)
+            log.info("update ignored: %s", ",".join(kinds) or "empty")
+            if query is not None:  # a button in a group: still stop its spinner
+                self._post_answer(query.id, str(query.from_user.id))
+            return
+        replies = await self.dispatcher.dispatch(event)
+        if replies is None:  # a duplicate delivery of an update already handled
+            return
+        target = self._target(event.chat_id, event.user_id)
+        answer = query.id if query is not None else None
+        self.delivery.post(target, lambda: self._send(target, replies, answer))
+
+    def _post_answer(self, query_id: str, user_id: str) -> None:
+        target = self._target(user_id, user_id)
+
+        async def job() -> None:
+            await self._answer(target, query_id)
+
+        self.delivery.post(target, job)
+
+    # -- outbound --
+
+    def _target(self, chat_id: str, user_id: str) -> Target:
+        limits = [
+            Limit(f"tg:{self.account}", self.rates.per_bot, max(1, int(self.rates.per_bot))),
+            Limit(f"tg:{self.account}:{chat_id}", self.rates.per_chat, self.rates.chat_burst),
+        ]
+        if chat_id.startswith("-"):  # a group
+            per_second = self.rates.per_group_minute / 60
+            limits.append(Limit(f"tg:{self.account}:g{chat_id}", per_second, 1))
+        return Target(CHANNEL, self.account, chat_id, user_id, tuple(limits))
+
+    async def _answer(self, target: Target, query_id: str) -> None:
+        async def call() -> Any:
+            try:
+                return await call_api(lambda: self.bot.answer_callback_query(query_id))
+            except tg_error.BadRequest:  # too old: the spinner is gone anyway
+                return None
+
+        await self.delivery.send(target, call, limited=False)
+
+    async def _send(
+        self, target: Target, replies: list[RenderedReply], callback_query: str | None
+    ) -> None:
+        if callback_query is not None:
+            await self._answer(target, callback_query)
+        for reply in replies:
+            if not await self.deliver(target, reply):
+                return  # blocked, or failed for good: the rest would fail too
+
+    async def deliver(self, target: Target, reply: RenderedReply) -> bool:
+        """Send one reply; whether all of it went out."""
+        for out in render(reply):
+            method = getattr(self.bot, out.method)
+            params = {k: v for k, v in out.params.items() if v is not None}
+
+            async def call(m: Any = method, p: dict[str, Any] = params) -> Any:
+                return await call_api(lambda: m(chat_id=int(target.chat_id), **p))
+
+            if await self.delivery.send(target, call) is None:
+                return False
+        return True
+
+    # -- files --
+
+    async def fetch(self, _account: str, media: Media) -> bytes:
+        """The bytes of a file a resident sent, through getFile (what MediaKeeper asks)."""
+        if media.size is not None and media.size > DOWNLOAD_LIMIT:
+            raise MediaUnavailable("file too large for the Bot API")
+        try:
+            file = await self.bot.get_file(media.ref)
+            if file.file_size is not None and file.file_size > DOWNLOAD_LIMIT:
+                raise MediaUnavailable("file too large for the Bot API")
+            return bytes(await file.download_as_bytearray())
+        except tg_error.TelegramError as exc:
+            raise MediaUnavailable(type(exc).__name__) from exc
+
+    # -- polling --
+
+    def start_polling(self) -> None:
+        self._stop.clear()
+        self._polling = asyncio.get_running_loop().create_task(self.poll())
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._polling is not None:
+            self._polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._polling
+            self._polling = None
+        await self.delivery.drain()
+        try:
+            await self.bot.shutdown()
+        except Exception as exc:
+            log.warning("bot shutdown: %s", type(exc).__name__)
+
+    async def poll(self) -> None:
+        """getUpdates in a loop while no public URL is configured. A webhook left set
+        would make getUpdates fail, so it is removed first (pending updates are kept)."""
+        offset: int | None = None
+        failures = 0
+        removed_webhook = False
+        while not self._stop.is_set():
+            try:
+                if not removed_webhook:
+                    await self.bot.delete_webhook(drop_pending_updates=False)
+                    removed_webhook = True
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+                )
+                failures = 0
+            except tg_error.InvalidToken:
+                log.error("polling stopped: the token was refused (check BINHYEN_TELEGRAM_TOKEN)")
+                return
+            except tg_error.RetryAfter as exc:
+                await asyncio.sleep(retry_after(exc))
+                continue
+            except tg_error.Conflict:
+                log.warning("polling: another getUpdates or a webhook is active; retrying")
+                removed_webhook = False
+                await asyncio.sleep(5)
+                continue
+            except tg_error.TelegramError as exc:
+                failures += 1
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                log.warning("polling: %s, attempt %d", type(exc).__name__, failures)
+                continue
+            if not updates:
+                continue
+            offset = updates[-1].update_id + 1
+            # Chats run side by side, each in order (the dispatcher holds a chat in FIFO
+            # order); the next batch is asked for only when this one is committed.
+            results = await asyncio.gather(
+                *(self.handle(u) for u in updates), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, BaseException):
+                    log.error("polling: update failed: %s", type(result).__name__)

@@ -1,0 +1,68 @@
+"""Outbound: a RenderedReply → the Bot API calls that draw it (text split at 2,000
+characters, photos by URL, numbered choices and hints in place of buttons)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.channels.zalo_bot.client import _is_web_url
+from bot.render import split
+from content.i18n import translate
+from handlers.model import MediaType, RenderedReply
+from handlers.model import Request as Ask
+
+log = logging.getLogger("binhyen.zalo_bot")
+
+TEXT_LIMIT = 2000  # sendMessage text and sendPhoto caption: 1-2,000 characters
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One Bot API call without its chat_id: sendMessage or sendPhoto."""
+
+    method: str
+    params: dict[str, str]
+
+
+def _tail(reply: RenderedReply) -> str:
+    """What stands in for buttons: a line asking to type what no button can send, then
+    the choices as a numbered list and how to answer it."""
+    parts: list[str] = []
+    if reply.request is Ask.LOCATION:
+        parts.append(translate("zalo_bot.type_address", reply.lang))
+    elif reply.request is Ask.CONTACT:
+        parts.append(translate("zalo_bot.type_phone", reply.lang))
+    if reply.choices:
+        lines = [f"{n}. {c.label}" for n, c in enumerate(reply.choices, start=1)]
+        lines.append(translate("zalo_bot.choose_hint", reply.lang))
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def render(reply: RenderedReply) -> list[Outgoing]:
+    """The calls that draw one reply: its photos (by URL), then its text in pieces of at
+    most 2,000 characters, the numbered choices on the last piece (or on one of their
+    own when they do not fit). Call actions need nothing: the text lists the numbers."""
+    calls: list[Outgoing] = []
+    for media in reply.media:
+        if media.type is not MediaType.PHOTO or not _is_web_url(media.ref):
+            log.warning("reply media not sent: the Bot Platform sends photos by URL only")
+            continue
+        caption = (
+            split(media.caption, TEXT_LIMIT) if media.caption and media.caption.strip() else []
+        )
+        params = {"photo": media.ref}
+        if caption:
+            params["caption"] = caption[0]
+        calls.append(Outgoing("sendPhoto", params))
+        calls += [Outgoing("sendMessage", {"text": piece}) for piece in caption[1:]]
+    pieces = split(reply.text, TEXT_LIMIT) if reply.text.strip() else []
+    tail = _tail(reply)
+    if tail:
+        if pieces and len(pieces[-1]) + 2 + len(tail) <= TEXT_LIMIT:
+            pieces[-1] = f"{pieces[-1]}\n\n{tail}"
+        else:
+            pieces += split(tail, TEXT_LIMIT)
+    calls += [Outgoing("sendMessage", {"text": piece}) for piece in pieces if piece.strip()]
+    return calls
