@@ -49,6 +49,8 @@ bench: install
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_rss.py
 	$(BIN)/python bench/bench_tips.py
+	$(BIN)/python bench/bench_telegram.py
+	$(BIN)/python bench/bench_scamcheck.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info binhyen.db*

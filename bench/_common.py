@@ -102,3 +102,17 @@ def emit(result: dict[str, object], as_json: bool) -> None:
 def venv_bin(name: str) -> Path:
     """A console script next to the running interpreter (the project's virtualenv)."""
     return Path(sys.executable).parent / name
+
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+async def pg_admin(sql: str, url: str = PG_ADMIN_URL) -> None:
+    """Run one statement on the local PostgreSQL's admin database (CREATE/DROP DATABASE)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()

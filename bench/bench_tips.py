@@ -32,13 +32,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import emit, machine, median, percentile
+from _common import emit, machine, median, percentile, pg_admin
 
 from bot.dispatcher import Dispatcher
 from handlers.model import InboundEvent, Kind
 from storage import migrate
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 TARGET_TPS, TARGET_P99_MS = 200, 100
 
@@ -93,16 +92,6 @@ class Resident:
         if "Mã tin báo" not in text:
             raise RuntimeError(f"no receipt: {text[:200]}")
         return elapsed
-
-
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 def _stats(latencies: list[float]) -> dict[str, float]:
@@ -193,7 +182,7 @@ def main() -> int:
     results = []
     for n in range(args.runs):
         name = f"binhyen_bench_tips_{secrets.token_hex(4)}"
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
         try:
             url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
             migrate.upgrade(url)
@@ -204,7 +193,7 @@ def main() -> int:
                     )
                 )
         finally:
-            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     capacity = median([r["burst"]["tips_per_s"] for r in results])
     p99 = median([r["open_loop"]["p99_ms"] for r in results])
     summary = {
@@ -232,7 +221,7 @@ def main() -> int:
             f"median: capacity {capacity} tips/s, p99 at {args.rate:.0f}/s {p99} ms "
             f"(target ≥ {TARGET_TPS}/s, p99 ≤ {TARGET_P99_MS} ms): {'met' if ok else 'NOT met'}"
         )
-    return 0
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -72,6 +72,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     zb_sub.add_parser("webhook-info", help="what Zalo knows of the webhook")
     zb_sub.add_parser("delete-webhook", help="remove the webhook (for polling)")
+    indicators = sub.add_parser("indicators", help="scam indicators (phones, links, accounts)")
+    ind_sub = indicators.add_subparsers(dest="indicators_command", required=True)
+    imp = ind_sub.add_parser(
+        "import", help="load a CSV list: kind,value[,bank][,status]; nothing if a line is bad"
+    )
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--source", help="where the list comes from (default: import:<file name>)")
+    imp.add_argument(
+        "--status",
+        default="confirmed",
+        help="status of lines that give none: confirmed (default), reported or rejected",
+    )
     return parser
 
 
@@ -290,6 +302,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.channels import zalo_bot
 
         return zalo_bot.run_cli(_settings(), args.zalo_bot_command)
+    elif args.command == "indicators":
+        from bot.indicators_cli import run as import_indicators
+
+        return import_indicators(_settings(), args.file, args.source, args.status)
     return 0
 
 

@@ -10,6 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from content import awareness, scamcheck
 from content.i18n import DOMAIN, LANGUAGES, po_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,5 +57,10 @@ def check_catalogs() -> list[str]:
     return problems
 
 
+def check_packs() -> list[str]:
+    """Problems of the content packs: every awareness pack loads and meets its rules."""
+    return awareness.problems() + scamcheck.check_packs()
+
+
 def check_all() -> list[str]:
-    return check_catalogs()
+    return check_catalogs() + check_packs()

@@ -10,7 +10,7 @@ import yaml
 from content.text import fold
 
 _PATH = Path(__file__).parent / "packs" / "keywords.yaml"
-INTENTS = ("menu", "emergency", "cancel", "help", "start", "follow")
+INTENTS = ("menu", "emergency", "cancel", "help", "start", "follow", "stop")
 
 
 @cache

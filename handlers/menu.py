@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from content import scamcheck
 from handlers.common import NAV_EMERGENCY, ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Kind, Msg, Reply
@@ -34,4 +35,8 @@ async def on_event(ctx: Ctx) -> list[Reply]:
     event = ctx.event
     if event.kind is Kind.CHOICE and event.choice in COMING:
         return [say("menu.coming", item=COMING[event.choice]), *show(ctx)]
+    if event.kind is Kind.TEXT and scamcheck.extract(event.text).looks_like_scam():
+        from handlers import check  # imported here: check shows this menu itself
+
+        return check.offer(ctx, event.text)
     return [not_understood(ctx.event.kind), *show(ctx)]

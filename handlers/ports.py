@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Protocol
 
+from content.scamcheck import Found, Known
 from handlers.deadlines import Deadlines
 from handlers.model import Media
 from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility
@@ -129,6 +131,71 @@ class Tips(Protocol):
     ) -> None: ...
 
 
+@dataclass(frozen=True)
+class TopicProgress:
+    """A resident's way through one awareness topic: the cards seen and the best quiz."""
+
+    cards_seen: frozenset[str] = frozenset()
+    best_score: int | None = None
+    quiz_total: int = 0  # the questions the quiz had when the best score was made
+    last_score: int | None = None
+    last_quiz_at: datetime | None = None
+
+
+class SubscriptionKind(StrEnum):
+    AWARENESS = "awareness"  # prevention tips, nationwide
+    ALERTS = "alerts"  # the local police's alerts for one commune
+
+
+@dataclass(frozen=True)
+class Subscription:
+    kind: SubscriptionKind
+    commune_code: str = ""  # alerts only
+
+
+class Awareness(Protocol):
+    """Progress through the awareness topics, and opt-in subscriptions to messages."""
+
+    async def progress(self, resident_id: str) -> dict[str, TopicProgress]: ...
+
+    async def mark_seen(
+        self, resident_id: str, topic_id: str, card_id: str, at: datetime
+    ) -> None: ...
+
+    async def record_quiz(
+        self, resident_id: str, topic_id: str, score: int, total: int, at: datetime
+    ) -> TopicProgress: ...
+
+    async def subscriptions(self, resident_id: str) -> list[Subscription]:
+        """The resident's active subscriptions."""
+        ...
+
+    async def subscribe(self, resident_id: str, subscription: Subscription, at: datetime) -> bool:
+        """Opt in; False when already subscribed."""
+        ...
+
+    async def unsubscribe(
+        self, resident_id: str, subscription: Subscription, at: datetime
+    ) -> bool: ...
+
+    async def unsubscribe_all(self, resident_id: str, at: datetime) -> list[Subscription]:
+        """End every active subscription (STOP); the ones ended."""
+        ...
+
+
+class Indicators(Protocol):
+    """Scam indicators (phones, domains, URLs, accounts): what the check looks up, and what
+    fraud tips report."""
+
+    async def lookup(self, found: Sequence[Found]) -> list[Known]:
+        """What is known of these indicators (a domain's parents included)."""
+        ...
+
+    async def report_from_tip(self, tip_id: str, found: Sequence[Found], at: datetime) -> int:
+        """Count a confirmed tip's indicators as reported; how many counts went up."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One unit of work per inbound event: repositories share a session, committed once."""
 
@@ -137,6 +204,12 @@ class UnitOfWork(Protocol):
 
     @property
     def tips(self) -> Tips: ...
+
+    @property
+    def awareness(self) -> Awareness: ...
+
+    @property
+    def indicators(self) -> Indicators: ...
 
     async def commit(self) -> None: ...
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from content import areas
+from content import areas, scamcheck
 from content.tips import categories, category, sounds_like_emergency
 from handlers import deadlines, emergency, menu, receipt
 from handlers.common import ask, choice, not_understood, say, with_nav
@@ -30,6 +30,7 @@ MIN_DESCRIPTION = 15
 MAX_DESCRIPTION = 8000
 MAX_FIELD = 500
 DETAIL_FIELDS = ("suspects", "vehicles", "witnesses", "how_known")
+FRAUD_CATEGORIES = frozenset({"fraud_phone", "fraud_online"})
 ANONYMOUS_FIELDS = ("suspects", "evidence")
 PHONE = re.compile(r"^(?:\+?84|0)(?:3|5|7|8|9)\d{8}$|^(?:\+?84|0)2\d{9}$")
 DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?$")
@@ -66,6 +67,24 @@ async def begin(ctx: Ctx) -> list[Reply]:
     if ctx.profile.consent_version != CONSENT_VERSION:
         return _go(ctx, "consent")
     return _go(ctx, "category")
+
+
+async def begin_with(ctx: Ctx, category_id: str, description: str) -> list[Reply]:
+    """A tip started from elsewhere (the scam check): the category chosen and the description
+    given; the resident goes on from the description, where they may add to it."""
+    if _over_limit_cached(ctx):
+        return [say("tip.limit", limit=ctx.config.max_tips_per_day), *menu.show(ctx)]
+    ctx.state.go(
+        FLOW,
+        "",
+        details={},
+        attachments=[],
+        description=[description[:MAX_DESCRIPTION]],
+        category=category_id,
+    )
+    if ctx.profile.consent_version != CONSENT_VERSION:
+        return _go(ctx, "consent")
+    return _go(ctx, "description")
 
 
 def _recent(ctx: Ctx) -> list[str]:
@@ -132,7 +151,7 @@ async def _on_consent(ctx: Ctx) -> list[Reply]:
         ctx.profile.resident_id, CONSENT_VERSION, ctx.config.clock()
     )
     await ctx.save_profile()
-    return _go(ctx, "category")
+    return _go(ctx, "description" if _data(ctx).get("category") else "category")
 
 
 # -- category ---------------------------------------------------------------------------------
@@ -590,7 +609,7 @@ async def _submit(ctx: Ctx) -> list[Reply]:
     if tip is None:
         now = ctx.config.clock()
         # The submission key makes this idempotent: a retry gets the tip stored before.
-        tip, _created = await tips.submit(
+        tip, created = await tips.submit(
             submission_key=data["submission"],
             resident_id=ctx.profile.resident_id,
             draft=_draft(ctx),
@@ -599,6 +618,8 @@ async def _submit(ctx: Ctx) -> list[Reply]:
             now=now,
             new_code=receipt.new_code,
         )
+        if created:
+            await _report_indicators(ctx, tip.id, now)
     _recent(ctx).append(tip.created_at.isoformat())
     pin = data["pin"]
     ctx.state.go("")
@@ -612,6 +633,18 @@ async def _submit(ctx: Ctx) -> list[Reply]:
         ),
         *menu.show(ctx),
     ]
+
+
+async def _report_indicators(ctx: Ctx, tip_id: str, now: datetime) -> None:
+    """A fraud tip's numbers, links and accounts count as reported (the reporter's own contact
+    number excepted), in the same transaction as the tip."""
+    data = _data(ctx)
+    if data.get("category") not in FRAUD_CATEGORIES:
+        return
+    text = "\n".join([*data.get("description", []), data.get("details", {}).get("suspects", "")])
+    found = [f for f in scamcheck.extract(text).found() if f.value != data.get("phone")]
+    if found:
+        await ctx.uow.indicators.report_from_tip(tip_id, found, now)
 
 
 STEPS: dict[str, StepDef] = {

@@ -15,13 +15,27 @@ from types import ModuleType
 from content.keywords import intent_of
 from content.text import fold, has_words
 from content.tips import sounds_like_emergency
-from handlers import area, emergency, menu, mytips, receipt, report, settings, start
+from handlers import (
+    area,
+    check,
+    emergency,
+    learn,
+    menu,
+    mytips,
+    receipt,
+    report,
+    settings,
+    start,
+    subscriptions,
+)
 from handlers.common import NAV_BACK, NAV_EMERGENCY, NAV_IDS, NAV_MENU, not_understood, say
 from handlers.context import Ctx
 from handlers.model import Kind, Reply, SystemEvent
 
-FLOWS: dict[str, ModuleType] = {m.FLOW: m for m in (start, area, menu, settings, report, mytips)}
-COMMANDS = ("start", "menu", "help", "sos", "cancel")
+FLOWS: dict[str, ModuleType] = {
+    m.FLOW: m for m in (start, area, menu, settings, report, mytips, learn, check, subscriptions)
+}
+COMMANDS = ("start", "menu", "help", "sos", "cancel", "stop")
 
 Handler = Callable[[Ctx], Awaitable[list[Reply]]]
 
@@ -64,6 +78,9 @@ async def _intent(ctx: Ctx, intent: str) -> list[Reply]:
     if intent == "cancel":
         ctx.state.go("")
         return [say("nav.cancelled"), *_home(ctx)]
+    if intent == "stop":  # STOP / DỪNG: end every subscription, from any step
+        stopped = await subscriptions.stop(ctx)
+        return stopped if ctx.profile.has_area else [*stopped, *prompt(ctx)]
     return _home(ctx) if not ctx.profile.has_area else menu.show(ctx)
 
 
@@ -81,6 +98,10 @@ async def _choice(ctx: Ctx) -> list[Reply]:
         return await report.begin(ctx)
     if chosen == "menu:mytips" and ctx.profile.has_area:
         return await mytips.begin(ctx)
+    if chosen == "menu:learn" and ctx.profile.has_area:
+        return await learn.begin(ctx)
+    if chosen == "menu:check" and ctx.profile.has_area:
+        return await check.begin(ctx)
     return await _in_flow(ctx)
 
 
@@ -181,6 +202,8 @@ def typed_choice(pending: list[list[str]], text: str) -> str | None:
         return exact[0]
     # The first words of one label only ("Không" for "Không, tiếp tục").
     starts = [cid for cid, label in pending if _label_key(label).startswith(key + " ")]
+    if intent_of(text) == "stop":  # "dừng" stops, even where a label begins "Dùng …"
+        return None
     return starts[0] if len(starts) == 1 else None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from content import areas
-from handlers import area, menu
+from handlers import area, menu, subscriptions
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Kind, Msg, Reply
@@ -35,6 +35,7 @@ def prompt(ctx: Ctx) -> list[Reply]:
     items = [
         choice("settings:language", "settings.language"),
         choice("settings:area", "settings.area"),
+        choice("settings:subs", "subs.open"),
     ]
     return [with_nav(ask(text, items))]
 
@@ -54,6 +55,8 @@ async def on_event(ctx: Ctx) -> list[Reply]:
         return prompt(ctx)
     if event.choice == "settings:area":
         return area.begin(ctx)
+    if event.choice == "settings:subs":
+        return await subscriptions.begin(ctx, back="menu:settings")
     if event.choice in ("lang:vi", "lang:en") and ctx.state.step == "language":
         saved = await set_language(ctx, event.choice.removeprefix("lang:"))
         return [saved, *menu.show(ctx)]

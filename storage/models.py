@@ -234,3 +234,106 @@ class ZaloOaInteraction(Base):
     app_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- Awareness: each resident's progress through the topics, and opt-in subscriptions -------
+
+
+class AwarenessProgress(Base):
+    """One resident's way through one awareness topic. Card ids, not counts, so that a pack
+    that gains or loses cards still counts right."""
+
+    __tablename__ = "awareness_progress"
+
+    resident_id: Mapped[str] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cards_seen: Mapped[list[str]] = mapped_column(JSON, default=list)
+    best_score: Mapped[int | None] = mapped_column(Integer)
+    quiz_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_score: Mapped[int | None] = mapped_column(Integer)
+    last_quiz_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Subscription(Base):
+    """An opt-in to messages: awareness tips (commune_code "") or one commune's alerts. A row
+    per opt-in; `until` is set when it stops, so at most one row per resident, kind and
+    commune is active (a partial unique index)."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    resident_id: Mapped[str] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    commune_code: Mapped[str] = mapped_column(String(5), default="", server_default="")
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index(
+            "uq_subscriptions_active",
+            "resident_id",
+            "kind",
+            "commune_code",
+            unique=True,
+            sqlite_where=until.is_(None),
+            postgresql_where=until.is_(None),
+        ),
+        Index(
+            "ix_subscriptions_active_by_commune",
+            "kind",
+            "commune_code",
+            sqlite_where=until.is_(None),
+            postgresql_where=until.is_(None),
+        ),
+    )
+
+
+# --- Scam indicators: phone numbers, domains, URLs and bank accounts -------------------------
+
+
+class Indicator(Base):
+    """Something a scam points at, normalised (content.scamcheck): "+84912345678",
+    "evil.xyz", "bit.ly/abc", an account number with its bank. Tips report it (`reports`
+    counts distinct residents), imports list it, the police confirm or reject it."""
+
+    __tablename__ = "indicators"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(String(500))
+    bank: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    status: Mapped[str] = mapped_column(String(16), default="reported", server_default="reported")
+    source: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    reports: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+    __table_args__ = (
+        UniqueConstraint("kind", "value", name="uq_indicators_kind_value"),
+        Index("ix_indicators_status_last_seen", "status", "last_seen"),
+    )
+
+
+class IndicatorTip(Base):
+    """Which tips reported an indicator: a tip counts once, a resident once per indicator."""
+
+    __tablename__ = "indicator_tips"
+
+    indicator_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("indicators.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    tip_id: Mapped[str] = mapped_column(
+        ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

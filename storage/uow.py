@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.awareness import SqlAwareness
+from storage.indicators import SqlIndicators
 from storage.residents import SqlResidents
 from storage.sealing import Sealer
 from storage.tips import SqlTips
@@ -31,6 +33,14 @@ class SqlUnitOfWork:
     @property
     def tips(self) -> SqlTips:
         return SqlTips(self.session, self._pin_secret, self._sealer)
+
+    @property
+    def awareness(self) -> SqlAwareness:
+        return SqlAwareness(self.session)
+
+    @property
+    def indicators(self) -> SqlIndicators:
+        return SqlIndicators(self.session)
 
     async def commit(self) -> None:
         if self._session is not None:

@@ -464,3 +464,18 @@ def test_cli_errors_never_show_the_token(
     assert main(["zalo-bot", "set-webhook"]) == 1
     err = capsys.readouterr().err
     assert "400" in err and "url refused" in err and zalo_env.token not in err
+
+
+async def test_a_scam_check_then_a_tip_in_one_tap(resident: Resident) -> None:
+    await resident.onboard()
+    await resident.choose("Kiểm tra")
+    await resident.say(
+        "Công an phường thông báo: để cập nhật thông tin cư trú sau sáp nhập, bà con tải ứng "
+        "dụng Dịch vụ công tại https://dichvucong-gov.vn/app.apk"
+    )
+    assert "lời lẽ của tin nhắn này giống một kiểu lừa đảo" in resident.text
+    assert "an toàn" not in resident.text.lower()
+    await resident.say(resident.number_of(vi("check.send_tip")))
+    await resident.say("Tôi đồng ý")
+    # The tip wizard opens with the category chosen and the checked message as its text.
+    assert "Đã nhận 1 đoạn" in resident.text

@@ -553,3 +553,18 @@ def test_refuses_to_start_without_its_settings(sqlite_url: str, tmp_path: Path) 
         zalo_oa.build(settings, None)  # type: ignore[arg-type]
     with pytest.raises(SystemExit, match="numeric"):
         Settings(zalo_oa_app_id="my-app").check()
+
+
+async def test_a_scam_check_then_a_tip_in_one_tap(resident: Resident) -> None:
+    await resident.onboard()
+    await resident.press(vi("menu.check"))
+    await resident.say(
+        "Công an phường thông báo: để cập nhật thông tin cư trú sau sáp nhập, bà con tải ứng "
+        "dụng Dịch vụ công tại https://dichvucong-gov.vn/app.apk"
+    )
+    assert "lời lẽ của tin nhắn này giống một kiểu lừa đảo" in resident.text
+    assert "an toàn" not in resident.text.lower()
+    await resident.press(vi("check.send_tip"))
+    await resident.press(vi("tip.consent_yes"))
+    # The tip wizard opens with the category chosen and the checked message as its text.
+    assert "Đã nhận 1 đoạn" in resident.text

@@ -44,15 +44,7 @@ async def test_choices_answer_by_number_or_label(chat: Chat) -> None:
     assert "xã, phường" in chat.text
     await chat.say("ba dinh")
     await chat.say("🔍 Kiểm tra số điện thoại, đường link, tài khoản")
-    assert "đang được xây dựng" in chat.text
-
-
-async def test_items_not_built_say_so_and_return_to_menu(chat: Chat) -> None:
-    await chat.onboard()
-    for item in ("menu:check", "menu:learn"):
-        text = await chat.pick(item)
-        assert "đang được xây dựng" in text
-        assert "menu:tip" in chat.choices
+    assert "Kiểm tra lừa đảo" in chat.text  # the check: tests/unit/test_check_flow.py
 
 
 async def test_emergency_numbers_from_every_step(chat: Chat) -> None:
@@ -139,7 +131,7 @@ async def test_bad_input_gets_a_short_reply_and_the_chat_goes_on(
     assert expected in text
     assert "menu:tip" in chat.choices
     text = await chat.say("2")
-    assert "đang được xây dựng" in text
+    assert "Kiểm tra lừa đảo" in text  # the second item: the scam check
 
 
 async def test_a_100kb_message_is_refused_with_its_length(chat: Chat) -> None:
@@ -148,7 +140,7 @@ async def test_a_100kb_message_is_refused_with_its_length(chat: Chat) -> None:
     assert "Tin nhắn quá dài (100000 ký tự)" in text
     assert "4000" in text
     text = await chat.say("2")
-    assert "đang được xây dựng" in text
+    assert "Kiểm tra lừa đảo" in text  # the second item: the scam check
 
 
 async def test_a_button_from_an_old_menu(chat: Chat) -> None:

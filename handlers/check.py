@@ -1,0 +1,224 @@
+"""Scam check: a pasted or forwarded message, number, link or account, weighed against what the
+police confirmed, what residents reported and the wording of known scam types.
+
+The verdict names its reasons and never calls anything harmless: "nothing known" comes with
+general advice. One tap turns a check into a tip (handlers/report.py) with the category chosen
+and the message and its indicators as the description; once that tip is sent, its indicators
+count as reported.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from content import scamcheck
+from content.scamcheck import Found, Level, Reason, Verdict
+from handlers import report
+from handlers.common import ask, choice, not_understood, say, with_nav
+from handlers.context import Ctx
+from handlers.model import Choice, Kind, Localized, Msg, Reply
+
+FLOW = "check"
+KEPT = report.MAX_DESCRIPTION - 600  # room for the indicators' line in the tip
+
+HEADLINES = {
+    Level.CONFIRMED: Msg("check.verdict_confirmed"),
+    Level.REPORTED: Msg("check.verdict_reported"),
+    Level.WORDING: Msg("check.verdict_wording"),
+    Level.SIGNS: Msg("check.verdict_signs"),
+    Level.UNKNOWN: Msg("check.verdict_unknown"),
+    Level.NOTHING: Msg("check.verdict_nothing"),
+}
+
+
+async def begin(ctx: Ctx) -> list[Reply]:
+    ctx.state.go(FLOW, "paste")
+    return [_ask()]
+
+
+def offer(ctx: Ctx, text: str) -> list[Reply]:
+    """A message typed at the menu that looks like a forwarded scam: offer to check it."""
+    ctx.state.go(FLOW, "offer", text=text[:KEPT])
+    return [_offer_prompt()]
+
+
+def prompt(ctx: Ctx) -> list[Reply]:
+    if ctx.state.step == "offer":
+        return [_offer_prompt()]
+    if ctx.state.step == "verdict":
+        return [with_nav(ask(Msg("check.what_next"), _next_choices(ctx)))]
+    return [_ask()]
+
+
+async def on_event(ctx: Ctx) -> list[Reply]:
+    picked = ctx.event.choice if ctx.event.kind is Kind.CHOICE else ""
+    if picked == "check:again":
+        return await begin(ctx)
+    if picked == "check:run" and ctx.state.step == "offer":
+        return await _check(ctx, str(ctx.state.data.get("text", "")))
+    if picked.startswith("check:card:") and ctx.state.step == "verdict":
+        return _card(ctx, picked.removeprefix("check:card:"))
+    if picked == "check:tip" and ctx.state.step == "verdict":
+        return await _to_tip(ctx)
+    text = _text_of(ctx)
+    if text:
+        return await _check(ctx, text)
+    if ctx.event.kind is Kind.MEDIA:
+        return [say("check.no_text"), _ask()]
+    return [not_understood(ctx.event.kind), *prompt(ctx)]
+
+
+def _text_of(ctx: Ctx) -> str:
+    """What there is to check: the text, a file's caption, or a shared contact's number."""
+    event = ctx.event
+    if event.kind is Kind.TEXT:
+        return event.text
+    if event.kind is Kind.MEDIA and event.media is not None:
+        return event.media.caption or ""
+    if event.kind is Kind.CONTACT:
+        return event.phone
+    return ""
+
+
+def _ask() -> Reply:
+    return with_nav(ask(Msg("check.ask"), []))
+
+
+def _offer_prompt() -> Reply:
+    return with_nav(ask(Msg("check.offer"), [choice("check:run", "check.offer_yes")]))
+
+
+# -- the verdict -------------------------------------------------------------------------------
+
+
+async def _check(ctx: Ctx, text: str) -> list[Reply]:
+    extraction = scamcheck.extract(text)
+    found = extraction.found()
+    known = await ctx.uow.indicators.lookup(found) if found else []
+    result = scamcheck.verdict(extraction, known)
+    ctx.state.go(
+        FLOW,
+        "verdict",
+        text=text[:KEPT],
+        category=result.category,
+        cards=list(result.cards),
+        found=[[f.kind, f.value, f.bank] for f in result.found],
+    )
+    return [with_nav(ask(_verdict_text(result), _next_choices(ctx)))]
+
+
+def _verdict_text(result: Verdict) -> tuple[Msg, ...]:
+    parts = [HEADLINES[result.level], *(_reason(r) for r in result.reasons)]
+    if result.unknown and result.level is not Level.NOTHING:
+        parts.append(Msg("check.unknown", {"items": ", ".join(result.unknown)}))
+    parts.append(Msg("check.advice"))
+    return tuple(parts)
+
+
+def _names(pair: tuple[str, str]) -> Localized:
+    return Localized(*pair)
+
+
+def _reason(reason: Reason) -> Msg:
+    what = reason.subject
+    match reason.kind:
+        case "confirmed":
+            return Msg("check.reason_confirmed", {"what": what})
+        case "reported":
+            return Msg("check.reason_reported", {"what": what, "count": reason.count})
+        case "listed":
+            return Msg("check.reason_listed", {"what": what})
+        case "wording":
+            phrases = ", ".join(f"“{p}”" for p in reason.phrases)
+            rule = _names(scamcheck.rule_name(reason.rule))
+            return Msg("check.reason_wording", {"name": rule, "phrases": phrases})
+        case "advice":
+            return Msg("check.reason_advice", {"name": _card_title(reason.rule)})
+        case "lookalike":
+            return Msg(
+                "check.reason_lookalike",
+                {
+                    "what": what,
+                    "name": _names(scamcheck.official_name(reason.official)),
+                    "official": scamcheck.official_domain(reason.official),
+                },
+            )
+        case "idn":
+            return Msg("check.reason_idn", {"what": what})
+        case "shortener":
+            return Msg("check.reason_shortener", {"what": what})
+        case "apk":
+            return Msg("check.reason_apk", {"what": what})
+        case "odd_prefix":
+            return Msg("check.reason_odd_prefix", {"what": what, "prefix": reason.extra})
+        case "foreign":
+            return Msg("check.reason_foreign", {"what": what})
+        case "qr":
+            name = f" ({reason.extra})" if reason.extra else ""
+            return Msg("check.reason_qr", {"what": what, "name": name})
+        case _:
+            return Msg("check.reason_qr_damaged")
+
+
+def _next_choices(ctx: Ctx) -> list[Choice]:
+    cards: list[str] = list(ctx.state.data.get("cards", []))
+    items = [
+        Choice(f"check:card:{c}", Msg("check.read_card", {"title": _card_title(c)})) for c in cards
+    ]
+    items.append(choice("check:tip", "check.send_tip"))
+    items.append(choice("check:again", "check.again"))
+    return items
+
+
+# -- cards -------------------------------------------------------------------------------------
+
+
+def _card_entry(card_id: str) -> Any:
+    """The awareness card, or None while its pack is missing or being rewritten."""
+    try:
+        from content import awareness
+
+        found = awareness.find_card(card_id)
+    except (ImportError, ValueError):
+        return None
+    return found[1] if found else None
+
+
+def _card_title(card_id: str) -> Localized:
+    card = _card_entry(card_id)
+    if card is not None:
+        return Localized(card.title.vi, card.title.en)
+    rule = next((r for r in scamcheck.packs().rules if r.card == card_id), None)
+    return Localized(rule.vi, rule.en) if rule else Localized(card_id, card_id)
+
+
+def _card(ctx: Ctx, card_id: str) -> list[Reply]:
+    if card_id not in ctx.state.data.get("cards", []):
+        return [say("input.stale_choice"), *prompt(ctx)]
+    card = _card_entry(card_id)
+    if card is None:
+        text = Msg("check.card_missing")
+    else:
+        text = Msg(
+            "check.card",
+            {
+                "title": Localized(card.title.vi, card.title.en),
+                "body": Localized(card.body.vi, card.body.en),
+                "action": Localized(card.action.vi, card.action.en),
+                "source": Localized(card.source.vi, card.source.en),
+            },
+        )
+    return [with_nav(ask(text, _next_choices(ctx)))]
+
+
+# -- into a tip --------------------------------------------------------------------------------
+
+
+async def _to_tip(ctx: Ctx) -> list[Reply]:
+    data = ctx.state.data
+    text = str(data.get("text", ""))
+    found = [Found(str(k), str(v), str(b)) for k, v, b in data.get("found", [])]
+    line = scamcheck.describe(found)
+    description = f"{text}\n\n⚑ {line}" if line else text
+    category = str(data.get("category") or "fraud_online")
+    return await report.begin_with(ctx, category, description[: report.MAX_DESCRIPTION])

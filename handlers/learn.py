@@ -1,0 +1,302 @@
+"""Learn: awareness topics of short cards, the tip of the day, a quiz per topic, progress.
+
+Steps: "topics" (the list, with each topic's progress), "card" (one card of a topic), "tip"
+(the tip of the day), "quiz" (a question, or its answer) and "quiz_done" (the score). Choice
+ids name their target ("learn:card:<topic>:<n>", "quiz:a:<topic>:<q>:<option>"), so a tap
+goes where its button said even when sent twice. The state keeps what `prompt` needs to
+show a step again without the database.
+"""
+
+from __future__ import annotations
+
+from content import awareness
+from content.awareness import Card, Question, Text, Topic
+from handlers import subscriptions
+from handlers.common import ask, choice, not_understood, say, with_nav
+from handlers.context import Ctx
+from handlers.deadlines import local_date
+from handlers.model import Choice, Kind, Label, Localized, Msg, Reply
+from handlers.ports import TopicProgress
+
+FLOW = "learn"
+NOT_DONE = -1  # no quiz yet, in the progress kept in the state
+
+
+def _l(text: Text) -> Localized:
+    return Localized(text.vi, text.en)
+
+
+# --- The topic list -------------------------------------------------------------------------
+
+
+async def begin(ctx: Ctx) -> list[Reply]:
+    progress = await ctx.uow.awareness.progress(ctx.profile.resident_id)
+    ctx.state.go(FLOW, "topics", progress=_summary(progress))
+    return [_topics(ctx)]
+
+
+def _summary(progress: dict[str, TopicProgress]) -> dict[str, list[int]]:
+    """Cards seen and best score per topic, as small as the state can hold them."""
+    summary: dict[str, list[int]] = {}
+    for topic in awareness.topics():
+        found = progress.get(topic.id)
+        if found is None:
+            continue
+        seen = len(found.cards_seen & {c.id for c in topic.cards})
+        best = NOT_DONE if found.best_score is None else min(found.best_score, len(topic.quiz))
+        summary[topic.id] = [seen, best]
+    return summary
+
+
+def _topic_label(topic: Topic, seen: int, best: int) -> Label:
+    title = _l(topic.title)
+    if best != NOT_DONE:
+        return Msg(
+            "learn.topic_quiz",
+            {
+                "title": title,
+                "seen": seen,
+                "cards": len(topic.cards),
+                "best": best,
+                "questions": len(topic.quiz),
+            },
+        )
+    if seen:
+        return Msg("learn.topic_cards", {"title": title, "seen": seen, "cards": len(topic.cards)})
+    return title
+
+
+def _topics(ctx: Ctx) -> Reply:
+    raw = ctx.state.data.get("progress")
+    progress = raw if isinstance(raw, dict) else {}
+    items: list[Choice] = []
+    for topic in awareness.topics():
+        seen, best = progress.get(topic.id) or [0, NOT_DONE]
+        items.append(Choice(f"learn:topic:{topic.id}", _topic_label(topic, seen, best)))
+    items += [choice("learn:tip", "learn.tip_of_day"), choice("learn:subs", "subs.open")]
+    return with_nav(ask(Msg("learn.topics"), items))
+
+
+# --- Cards ------------------------------------------------------------------------------------
+
+
+def _card_text(topic: Topic, index: int) -> Msg:
+    card = topic.cards[index]
+    return Msg(
+        "learn.card",
+        {
+            "n": index + 1,
+            "total": len(topic.cards),
+            **_card_parts(card),
+        },
+    )
+
+
+def _card_parts(card: Card) -> dict[str, Localized]:
+    return {
+        "title": _l(card.title),
+        "body": _l(card.body),
+        "action": _l(card.action),
+        "source": _l(card.source),
+    }
+
+
+def _card_reply(topic: Topic, index: int) -> Reply:
+    items: list[Choice] = []
+    if index + 1 < len(topic.cards):
+        items.append(choice(f"learn:card:{topic.id}:{index + 1}", "learn.next"))
+    if index > 0:
+        items.append(choice(f"learn:card:{topic.id}:{index - 1}", "learn.previous"))
+    if topic.quiz:
+        items.append(choice(f"learn:quiz:{topic.id}", "learn.take_quiz"))
+    items.append(choice("learn:topics", "learn.back_to_topics"))
+    return with_nav(ask(_card_text(topic, index), items))
+
+
+async def _show_card(ctx: Ctx, topic: Topic, index: int, *, intro: bool = False) -> list[Reply]:
+    ctx.state.go(FLOW, "card", topic=topic.id, card=index)
+    await ctx.uow.awareness.mark_seen(
+        ctx.profile.resident_id, topic.id, topic.cards[index].id, ctx.config.clock()
+    )
+    replies = [_card_reply(topic, index)]
+    if intro:
+        head = Msg("learn.topic_intro", {"title": _l(topic.title), "summary": _l(topic.summary)})
+        replies.insert(0, Reply(head))
+    return replies
+
+
+# --- The tip of the day -------------------------------------------------------------------
+
+
+async def tip_of_the_day(ctx: Ctx) -> list[Reply]:
+    """The same card for everyone on a day (Vietnam's date), cycling through every card."""
+    day = local_date(ctx.config.clock())
+    topic, card = awareness.tip_of_the_day(day)
+    shown = day.strftime("%d/%m/%Y")
+    ctx.state.go(FLOW, "tip", card=card.id, day=shown)
+    await ctx.uow.awareness.mark_seen(
+        ctx.profile.resident_id, topic.id, card.id, ctx.config.clock()
+    )
+    return [_tip_reply(topic, card, shown)]
+
+
+def _tip_reply(topic: Topic, card: Card, day: str) -> Reply:
+    head = Msg("learn.tip_card", {"day": day, "topic": _l(topic.title), **_card_parts(card)})
+    items = [
+        choice(f"learn:topic:{topic.id}", "learn.open_topic"),
+        choice("learn:topics", "learn.back_to_topics"),
+    ]
+    return with_nav(ask(head, items))
+
+
+# --- The quiz -----------------------------------------------------------------------------
+
+
+async def _start_quiz(ctx: Ctx, topic: Topic) -> list[Reply]:
+    ctx.state.go(FLOW, "quiz", topic=topic.id, q=0, score=0, answered=NOT_DONE)
+    return [_question(topic, 0)]
+
+
+def _question(topic: Topic, index: int) -> Reply:
+    question = topic.quiz[index]
+    text = Msg(
+        "quiz.question",
+        {"n": index + 1, "total": len(topic.quiz), "prompt": _l(question.prompt)},
+    )
+    items = [
+        Choice(f"quiz:a:{topic.id}:{index}:{n}", _l(option))
+        for n, option in enumerate(question.options)
+    ]
+    items.append(choice(f"learn:topic:{topic.id}", "quiz.leave"))
+    return with_nav(ask(text, items))
+
+
+def _feedback(question: Question, picked: int) -> tuple[Label, ...]:
+    right = question.options[question.answer]
+    verdict = (
+        Msg("quiz.right") if picked == question.answer else Msg("quiz.wrong", {"answer": _l(right)})
+    )
+    return verdict, Msg("quiz.explanation", {"text": _l(question.explanation)})
+
+
+def _after_answer(topic: Topic, index: int, picked: int) -> Reply:
+    """An answered question that is not the last: its verdict and the way on."""
+    items = [
+        choice(f"quiz:q:{topic.id}:{index + 1}", "quiz.next"),
+        choice(f"learn:topic:{topic.id}", "quiz.leave"),
+    ]
+    return with_nav(ask(_feedback(topic.quiz[index], picked), items))
+
+
+def _score(topic: Topic, score: int, best: int) -> Reply:
+    total = len(topic.quiz)
+    verdict = (
+        Msg("quiz.all_right")
+        if score == total
+        else Msg("quiz.keep_learning")
+        if score * 2 < total
+        else Msg("quiz.well_done")
+    )
+    text = (
+        Msg("quiz.score", {"title": _l(topic.title), "score": score, "total": total}),
+        verdict,
+        Msg("quiz.best", {"best": best, "total": total}),
+    )
+    items = [
+        choice(f"learn:quiz:{topic.id}", "quiz.again"),
+        choice(f"learn:topic:{topic.id}", "quiz.review_cards"),
+        choice("learn:topics", "learn.back_to_topics"),
+    ]
+    return with_nav(ask(text, items))
+
+
+async def _answer(ctx: Ctx, topic: Topic, index: int, picked: int) -> list[Reply]:
+    data = ctx.state.data
+    question = topic.quiz[index]
+    score = int(data.get("score", 0)) + (picked == question.answer)
+    if index + 1 < len(topic.quiz):
+        ctx.state.go(FLOW, "quiz", topic=topic.id, q=index, score=score, answered=picked)
+        return [_after_answer(topic, index, picked)]
+    saved = await ctx.uow.awareness.record_quiz(
+        ctx.profile.resident_id, topic.id, score, len(topic.quiz), ctx.config.clock()
+    )
+    best = max(score, min(saved.best_score or 0, len(topic.quiz)))
+    ctx.state.go(
+        FLOW, "quiz_done", topic=topic.id, q=index, answered=picked, score=score, best=best
+    )
+    return [Reply(_feedback(question, picked)), _score(topic, score, best)]
+
+
+# --- Showing a step again, and events ------------------------------------------------------
+
+
+def _topic_in_state(ctx: Ctx) -> Topic | None:
+    return awareness.topic(str(ctx.state.data.get("topic", "")))
+
+
+def _index(raw: object, size: int) -> int | None:
+    value = int(raw) if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()) else -1
+    return value if 0 <= value < size else None
+
+
+def prompt(ctx: Ctx) -> list[Reply]:
+    step, data = ctx.state.step, ctx.state.data
+    topic = _topic_in_state(ctx)
+    found = awareness.find_card(str(data.get("card", ""))) if step == "tip" else None
+    if found is not None:
+        return [_tip_reply(*found, str(data.get("day", "")))]
+    if topic is not None and step == "card":
+        index = _index(data.get("card"), len(topic.cards))
+        if index is not None:
+            return [_card_reply(topic, index)]
+    if topic is not None and step in ("quiz", "quiz_done"):
+        index = _index(data.get("q"), len(topic.quiz))
+        answered = _index(data.get("answered"), 99)
+        if index is not None and step == "quiz_done":
+            score = int(data.get("score", 0))
+            return [_score(topic, score, int(data.get("best", score)))]
+        if index is not None and answered is None:
+            return [_question(topic, index)]
+        if index is not None and answered is not None:
+            return [_after_answer(topic, index, answered)]
+    ctx.state.go(FLOW, "topics", progress=data.get("progress") or {})
+    return [_topics(ctx)]
+
+
+async def on_event(ctx: Ctx) -> list[Reply]:
+    picked = ctx.event.choice if ctx.event.kind is Kind.CHOICE else ""
+    if picked == "learn:topics":
+        return await begin(ctx)
+    if picked == "learn:tip":
+        return await tip_of_the_day(ctx)
+    if picked == "learn:subs":
+        return await subscriptions.begin(ctx, back="menu:learn")
+    parts = picked.split(":")
+    topic = awareness.topic(parts[2]) if len(parts) >= 3 else None
+    if topic is None:
+        return [not_understood(ctx.event.kind), *prompt(ctx)]
+    head, args = ":".join(parts[:2]), parts[3:]
+    if head == "learn:topic" and not args:
+        return await _show_card(ctx, topic, 0, intro=True)
+    if head == "learn:card" and len(args) == 1:
+        index = _index(args[0], len(topic.cards))
+        if index is not None:
+            return await _show_card(ctx, topic, index)
+    if head == "learn:quiz" and not args and topic.quiz:
+        return await _start_quiz(ctx, topic)
+    data = ctx.state.data
+    in_quiz = ctx.state.step == "quiz" and data.get("topic") == topic.id
+    if head == "quiz:q" and len(args) == 1 and in_quiz:
+        index = _index(args[0], len(topic.quiz))
+        if index is not None:
+            score = int(data.get("score", 0))
+            ctx.state.go(FLOW, "quiz", topic=topic.id, q=index, score=score, answered=NOT_DONE)
+            return [_question(topic, index)]
+    if head == "quiz:a" and len(args) == 2 and in_quiz and data.get("answered") == NOT_DONE:
+        index = _index(args[0], len(topic.quiz))
+        if index is not None and index == data.get("q"):
+            picked_option = _index(args[1], len(topic.quiz[index].options))
+            if picked_option is not None:
+                return await _answer(ctx, topic, index, picked_option)
+    # A choice that no longer fits (a pack changed, or the quiz moved on).
+    return [say("input.stale_choice"), *prompt(ctx)]

@@ -1,0 +1,240 @@
+"""Subscriptions through the dispatcher, on both backends: opt in and out with one tap, from
+the learn menu and from settings; STOP, DỪNG and "dung" end everything from any step, with
+one tap to sign up again; English; what is stored for the broadcasts to come."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from handlers.ports import Subscription, SubscriptionKind
+from handlers.router import typed_choice
+from storage.awareness import SqlAwareness
+from tests.conftest import Chat
+
+BA_DINH = "00004"
+THUAN_HOA = "19786"
+AWARENESS = Subscription(SubscriptionKind.AWARENESS)
+ALERTS = Subscription(SubscriptionKind.ALERTS, BA_DINH)
+ON_AWARENESS = "subs:on:awareness:"
+OFF_AWARENESS = "subs:off:awareness:"
+ON_ALERTS = f"subs:on:alerts:{BA_DINH}"
+OFF_ALERTS = f"subs:off:alerts:{BA_DINH}"
+
+
+async def active(chat: Chat) -> list[Subscription]:
+    uow = chat.dispatcher.unit_of_work()
+    try:
+        profile = await uow.residents.for_identity(chat.channel, "acc", chat.user)
+        return await uow.awareness.subscriptions(profile.resident_id)
+    finally:
+        await uow.close()
+
+
+async def subscribed_to_both(chat: Chat) -> None:
+    await chat.onboard()
+    await chat.pick("menu:learn")
+    await chat.pick("learn:subs")
+    await chat.pick(ON_AWARENESS)
+    await chat.pick(ON_ALERTS)
+    assert await active(chat) == [AWARENESS, ALERTS]
+
+
+async def test_opt_in_and_out_with_one_tap_from_the_learn_menu(chat: Chat) -> None:
+    await chat.onboard()
+    await chat.pick("menu:learn")
+    text = await chat.pick("learn:subs")
+    assert "Nhận tin từ Bình Yên (chỉ khi bạn đăng ký)" in text
+    assert "Mẹo phòng tránh lừa đảo, cháy nổ, tai nạn: chưa nhận" in text
+    assert "Cảnh báo của Công an Phường Ba Đình: chưa nhận" in text
+    assert "gửi DỪNG" in text
+    assert chat.choices == [ON_AWARENESS, ON_ALERTS, "menu:learn", "nav:menu", "nav:emergency"]
+    text = await chat.pick(ON_AWARENESS)
+    assert "Đã đăng ký nhận mẹo phòng tránh" in text
+    assert "tai nạn: ✅ đang nhận" in text
+    assert chat.choices[:2] == [OFF_AWARENESS, ON_ALERTS]
+    text = await chat.pick(ON_ALERTS)
+    assert "Đã đăng ký nhận cảnh báo của Công an Phường Ba Đình" in text
+    assert "Phường Ba Đình: ✅ đang nhận" in text
+    assert await active(chat) == [AWARENESS, ALERTS]
+    labels = [c.label for c in chat.last[-1].choices]
+    assert labels[:2] == ["🔕 Ngừng nhận mẹo", "🔕 Ngừng cảnh báo ở Phường Ba Đình"]
+    text = await chat.pick(OFF_AWARENESS)
+    assert "Đã ngừng gửi mẹo phòng tránh" in text
+    assert await active(chat) == [ALERTS]
+    text = await chat.pick("menu:learn")  # back
+    assert "Tìm hiểu để phòng tránh" in text
+
+
+async def test_subscriptions_from_settings_and_back(chat: Chat) -> None:
+    await chat.onboard()
+    await chat.pick("menu:settings")
+    assert "settings:subs" in chat.choices
+    text = await chat.pick("settings:subs")
+    assert "Nhận tin từ Bình Yên" in text
+    assert "menu:settings" in chat.choices
+    await chat.pick(ON_ALERTS)
+    assert await active(chat) == [ALERTS]
+    assert "menu:settings" in chat.choices  # the way back survives a toggle
+    text = await chat.pick("menu:settings")
+    assert "Cài đặt" in text
+
+
+async def test_a_second_opt_in_stores_nothing_new(chat: Chat) -> None:
+    await subscribed_to_both(chat)
+    uow = chat.dispatcher.unit_of_work()
+    try:
+        profile = await uow.residents.for_identity(chat.channel, "acc", chat.user)
+        at = datetime(2026, 11, 24, tzinfo=UTC)
+        assert not await uow.awareness.subscribe(profile.resident_id, AWARENESS, at)
+        assert not await uow.awareness.unsubscribe(
+            profile.resident_id, Subscription(SubscriptionKind.ALERTS, THUAN_HOA), at
+        )
+        await uow.commit()
+    finally:
+        await uow.close()
+    assert await active(chat) == [AWARENESS, ALERTS]
+
+
+STEPS = ["menu", "card", "quiz", "tip", "settings", "subscriptions", "report"]
+
+
+async def go_to(chat: Chat, step: str) -> None:
+    if step == "menu":
+        await chat.say("menu")
+    elif step in ("card", "quiz"):
+        await chat.pick("menu:learn")
+        await chat.pick("learn:topic:fire_safety")
+        if step == "quiz":
+            await chat.pick("learn:quiz:fire_safety")
+    elif step == "tip":
+        await chat.pick("menu:learn")
+        await chat.pick("learn:tip")
+    elif step == "settings":
+        await chat.pick("menu:settings")
+    elif step == "subscriptions":
+        await chat.pick("menu:settings")
+        await chat.pick("settings:subs")
+    elif step == "report":
+        await chat.pick("menu:tip")
+        await chat.pick("tip:consent_yes")
+        await chat.pick("cat:drugs")
+
+
+WORDS = ["STOP", "DỪNG", "dung", "Dừng lại!", "/stop", "stop", "Dừng"]
+
+
+@pytest.mark.parametrize(("step", "word"), list(zip(STEPS, WORDS, strict=True)))
+async def test_stop_ends_every_subscription_from_any_step(chat: Chat, step: str, word: str) -> None:
+    await subscribed_to_both(chat)
+    await go_to(chat, step)
+    text = await chat.say(word)
+    assert "Đã dừng: Bình Yên sẽ không gửi mẹo hay cảnh báo nào cho bạn nữa." in text
+    assert await active(chat) == []
+    assert chat.choices == ["subs:resume", "nav:menu", "nav:emergency"]
+
+
+async def test_one_tap_signs_up_again_after_stop(chat: Chat) -> None:
+    await subscribed_to_both(chat)
+    await chat.say("dừng")
+    text = await chat.pick("subs:resume")
+    assert "Đã đăng ký nhận tin lại." in text
+    assert "tai nạn: ✅ đang nhận" in text and "Phường Ba Đình: ✅ đang nhận" in text
+    assert await active(chat) == [AWARENESS, ALERTS]
+    text = await chat.say("menu")
+    assert "menu:tip" in chat.choices
+
+
+async def test_stop_with_nothing_to_stop_says_so(chat: Chat) -> None:
+    await chat.onboard()
+    text = await chat.say("STOP")
+    assert "Bạn chưa đăng ký nhận tin nào" in text
+    assert chat.choices == ["subs:open", "nav:menu", "nav:emergency"]
+    text = await chat.pick("subs:open")
+    assert "Nhận tin từ Bình Yên" in text
+
+
+async def test_stop_before_a_commune_is_chosen_keeps_the_step(chat: Chat) -> None:
+    await chat.say("/start")
+    await chat.pick("lang:vi")
+    await chat.say("ha noi")
+    text = await chat.say("dừng")
+    assert "Bạn chưa đăng ký nhận tin nào" in text
+    assert "xã, phường" in text  # the commune step, again
+    await chat.say("ba dinh")
+    assert "menu:tip" in chat.choices
+
+
+def test_stop_wins_over_a_label_it_only_begins() -> None:
+    pending = [["a", "Dùng mật khẩu mạnh"], ["c", "Stop safety tips"]]
+    assert typed_choice(pending, "dùng") is None  # stop, not "Dùng mật khẩu mạnh"
+    assert typed_choice(pending, "STOP") is None
+    assert typed_choice(pending, "dùng mật") == "a"
+    # A label on offer that folds to the same word wins: a quiz answer "Đúng".
+    assert typed_choice([["a", "Đúng"], ["b", "Sai"]], "đúng") == "a"
+
+
+async def test_alerts_of_a_commune_left_behind_can_be_stopped(chat: Chat) -> None:
+    await subscribed_to_both(chat)
+    await chat.say("menu")
+    await chat.pick("menu:settings")
+    await chat.pick("settings:area")
+    await chat.say("hue")
+    await chat.say("thuan hoa")
+    await chat.pick("menu:settings")
+    text = await chat.pick("settings:subs")
+    assert "Cảnh báo của Công an Phường Thuận Hóa: chưa nhận" in text
+    assert "Cảnh báo của Công an Phường Ba Đình: ✅ đang nhận" in text
+    assert chat.choices[:3] == [OFF_AWARENESS, f"subs:on:alerts:{THUAN_HOA}", OFF_ALERTS]
+    await chat.pick(f"subs:on:alerts:{THUAN_HOA}")
+    text = await chat.pick(OFF_ALERTS)
+    assert "Đã ngừng gửi cảnh báo của Công an Phường Ba Đình" in text
+    assert await active(chat) == [AWARENESS, Subscription(SubscriptionKind.ALERTS, THUAN_HOA)]
+
+
+async def test_english_subscriptions_and_stop(chat: Chat) -> None:
+    await chat.say("/start")
+    await chat.pick("lang:en")
+    await chat.say("ha noi")
+    await chat.say("ba dinh")
+    await chat.pick("menu:settings")
+    assert "🔔 Messages (tips, alerts)" in [c.label for c in chat.last[-1].choices]
+    text = await chat.pick("settings:subs")
+    assert "Messages from Bình Yên (only if you sign up)" in text
+    assert "Alerts from the police of Phường Ba Đình: off" in text
+    text = await chat.pick(ON_AWARENESS)
+    assert "You will get safety tips. Send STOP at any time" in text
+    assert "accidents: ✅ on" in text
+    text = await chat.say("stop")
+    assert "Stopped: Bình Yên will send you no more tips or alerts." in text
+    assert chat.last[-1].choices[0].label == "🔔 Sign up again"
+    text = await chat.pick("subs:resume")
+    assert "You are signed up again." in text
+    assert await active(chat) == [AWARENESS]
+
+
+async def test_the_broadcasts_find_who_is_subscribed(dispatcher: object) -> None:
+    first, second = Chat(dispatcher), Chat(dispatcher)  # type: ignore[arg-type]
+    await subscribed_to_both(first)
+    await second.onboard()
+    await second.pick("menu:settings")
+    await second.pick("settings:subs")
+    await second.pick(ON_AWARENESS)
+    uow = first.dispatcher.unit_of_work()
+    try:
+        one = (await uow.residents.for_identity("test", "acc", first.user)).resident_id
+        two = (await uow.residents.for_identity("test", "acc", second.user)).resident_id
+        repo = uow.awareness
+        assert isinstance(repo, SqlAwareness)
+        assert await repo.subscribers(SubscriptionKind.AWARENESS) == [one, two]
+        assert await repo.subscribers(SubscriptionKind.ALERTS, BA_DINH) == [one]
+        assert await repo.subscribers(SubscriptionKind.ALERTS, THUAN_HOA) == []
+    finally:
+        await uow.close()
+    await first.say("DỪNG")
+    uow = first.dispatcher.unit_of_work()
+    try:
+        assert await uow.awareness.subscribers(SubscriptionKind.AWARENESS) == [two]
+    finally:
+        await uow.close()
