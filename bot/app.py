@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +30,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.telegram = _telegram(settings, rt)
         app.state.zalo_bot = _zalo_bot(settings, rt)
         app.state.zalo_oa = _zalo_oa(settings, rt)
+        # Everything loaded so far (catalogs, 3,321 communes, packs, the app) lives as long
+        # as the process: keep it out of the cyclic collector's full passes, which otherwise
+        # walk it all and showed up as tail latency (docs/BENCHMARKS.md §5).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -348,7 +348,14 @@ def test_set_webhook_registers_url_secret_and_commands(
     assert fake.webhook["url"] == "https://binhyen.example/webhooks/telegram"
     assert fake.webhook["secret_token"] == SECRET
     assert set(fake.webhook["allowed_updates"]) == {"message", "callback_query", "my_chat_member"}
-    assert [c["command"] for c in fake.commands()] == ["start", "menu", "sos", "help", "cancel"]
+    assert [c["command"] for c in fake.commands()] == [
+        "start",
+        "menu",
+        "sos",
+        "help",
+        "cancel",
+        "stop",
+    ]
     assert fake.commands(language_code="en")[0]["description"].startswith("Start")
     assert main(["telegram", "webhook-info"]) == 0
     assert "https://binhyen.example/webhooks/telegram" in capsys.readouterr().out

@@ -4,12 +4,16 @@ neutral replies → Bot API calls."""
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
+import httpx
 import pytest
 import telegram
 
 from bot.channels.telegram import CALLBACK_LIMIT, TEXT_LIMIT, render, to_event
+from bot.channels.telegram.bot_api import SendRefused
+from bot.delivery import RetryLater, Transient, Unreachable
 from bot.render import split
 from handlers.model import (
     Kind,
@@ -153,3 +157,51 @@ async def test_the_core_resolves_a_shortened_choice(chat: Chat) -> None:
     assert "tip:consent_yes" in chat.choices
     await chat.pick("#" + "0" * 32)  # matches nothing offered: a stale button
     assert "tip:consent_yes" in chat.choices
+
+
+def _sender(handler: Any) -> Any:
+    from bot.channels.telegram.bot_api import Sender
+
+    sender = Sender("123456:SECRET-token", "https://api.example")
+    sender._client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return sender
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "raised"),
+    [
+        (429, b'{"ok":false,"error_code":429,"parameters":{"retry_after":7}}', RetryLater),
+        (403, b'{"ok":false,"error_code":403,"description":"Forbidden: blocked"}', Unreachable),
+        (502, b"<html>Bad Gateway</html>", Transient),
+        (500, b'{"ok":false,"error_code":500}', Transient),
+        (400, b'{"ok":false,"error_code":400,"description":"Bad Request"}', SendRefused),
+    ],
+)
+async def test_the_sender_maps_bot_api_errors(status: int, body: bytes, raised: type) -> None:
+    sender = _sender(lambda request: httpx.Response(status, content=body))
+    with pytest.raises(raised) as caught:
+        await sender.call("sendMessage", {"chat_id": 1, "text": "x"})
+    assert "SECRET-token" not in str(caught.value)
+    if raised is RetryLater:
+        assert caught.value.seconds == 7
+
+
+async def test_the_sender_posts_json_and_keeps_the_token_out_of_errors() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True, "result": {"message_id": 1}})
+
+    assert await _sender(handler).call("sendMessage", {"chat_id": 1, "text": "Chào"}) == {
+        "message_id": 1
+    }
+    assert seen[0].url.path == "/bot123456:SECRET-token/sendMessage"
+    assert json.loads(seen[0].content) == {"chat_id": 1, "text": "Chào"}
+
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("cannot reach https://api.example/bot123456:SECRET-token/")
+
+    with pytest.raises(Transient) as caught:
+        await _sender(down).call("sendMessage", {})
+    assert "SECRET" not in str(caught.value) and caught.value.__cause__ is None

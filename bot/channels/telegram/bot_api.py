@@ -7,10 +7,10 @@ import hashlib
 import hmac
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import telegram
 from telegram import error as tg_error
 from telegram.request import HTTPXRequest
@@ -21,6 +21,7 @@ from bot.settings import Settings
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 POLL_TIMEOUT = 25  # seconds a getUpdates call waits for news
+SEND_CONCURRENCY = 8
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -42,18 +43,56 @@ def retry_after(exc: tg_error.RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def call_api(make: Callable[[], Awaitable[Any]]) -> Any:
-    """One Bot API call, its errors in delivery's terms."""
-    try:
-        return await make()
-    except tg_error.RetryAfter as exc:
-        raise RetryLater(retry_after(exc)) from exc
-    except tg_error.Forbidden as exc:
-        raise Unreachable() from exc
-    except (tg_error.TimedOut, tg_error.NetworkError) as exc:
-        if isinstance(exc, tg_error.BadRequest):  # a subclass of NetworkError in PTB
-            raise
-        raise Transient(type(exc).__name__) from exc
+class SendRefused(Exception):
+    """The Bot API refused a request (400, 404…): sending it again would not help."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"Bot API error {code}")
+        self.code = code
+
+
+class Sender:
+    """Bot API calls on the hot path (sendMessage, sendPhoto, answerCallbackQuery) as plain
+    JSON POSTs, without PTB's request machinery and without parsing the answer into PTB
+    objects: that was most of the CPU of a reply (docs/BENCHMARKS.md §5). PTB still parses
+    updates, fetches files, polls and registers the webhook. Errors come out in delivery's
+    terms; no URL (it holds the token) and no description ever reaches an exception."""
+
+    def __init__(self, token: str, api_base: str) -> None:
+        self._url = f"{api_base.rstrip('/')}/bot{token}/"
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(10.0, pool=10.0),
+            limits=httpx.Limits(
+                max_connections=SEND_CONCURRENCY, max_keepalive_connections=SEND_CONCURRENCY
+            ),
+        )
+
+    async def call(self, method: str, params: dict[str, Any]) -> Any:
+        try:
+            response = await self._client.post(self._url + method, json=params)
+        except httpx.HTTPError as exc:
+            raise Transient(type(exc).__name__) from None
+        try:
+            body = response.json()
+        except ValueError:
+            raise Transient(f"HTTP {response.status_code}, not JSON") from None
+        if not isinstance(body, dict):
+            raise Transient("not a Bot API answer")
+        if body.get("ok") is True:
+            return body.get("result", True)
+        code = body.get("error_code")
+        code = code if isinstance(code, int) else response.status_code
+        if code == 429:
+            parameters = body.get("parameters") or {}
+            raise RetryLater(float(parameters.get("retry_after") or 1))
+        if code == 403:
+            raise Unreachable()
+        if code >= 500:
+            raise Transient(f"HTTP {code}")
+        raise SendRefused(code)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
 
 def make_bot(token: str, api_base: str) -> telegram.Bot:
@@ -67,7 +106,9 @@ def make_bot(token: str, api_base: str) -> telegram.Bot:
         token,
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
-        request=HTTPXRequest(connection_pool_size=64, read_timeout=10.0),
+        # Files, polling and registration only (replies go through Sender). A small pool:
+        # httpcore scans every pooled connection on each request (docs/BENCHMARKS.md §5).
+        request=HTTPXRequest(connection_pool_size=4, read_timeout=10.0, pool_timeout=10.0),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=POLL_TIMEOUT + 10),
     )
 

@@ -16,7 +16,9 @@ from telegram import error as tg_error
 from bot.channels.telegram.bot_api import (
     ALLOWED_UPDATES,
     POLL_TIMEOUT,
-    call_api,
+    SEND_CONCURRENCY,
+    Sender,
+    SendRefused,
     make_bot,
     retry_after,
 )
@@ -31,6 +33,7 @@ from storage.limits import Limit
 log = logging.getLogger("binhyen.telegram")
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves files up to 20 MB
+REPLY_WAIT = 5.0  # seconds an update's handling waits for its replies to go out
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class TelegramChannel:
         rates: Rates | None = None,
     ) -> None:
         self.bot = make_bot(token, api_base)
+        self.sender = Sender(token, api_base)
         self.account = token.split(":", 1)[0]
         self.secret = secret
         self.dispatcher = dispatcher
@@ -62,6 +66,7 @@ class TelegramChannel:
         self.rates = rates or Rates()
         self._polling: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        self._sending = asyncio.Semaphore(SEND_CONCURRENCY)
 
     # -- inbound --
 
@@ -95,7 +100,11 @@ class TelegramChannel:
             return
         target = self._target(event.chat_id, event.user_id)
         answer = query.id if query is not None else None
-        self.delivery.post(target, lambda: self._send(target, replies, answer))
+        sending = self.delivery.post(target, lambda: self._send(target, replies, answer))
+        # Back-pressure: the webhook answers once the replies are out, or after a few
+        # seconds (a rate-limit pause goes on in the background). Without it a burst
+        # queues sends without bound and every send gets slower (docs/BENCHMARKS.md §5).
+        await asyncio.wait({sending}, timeout=REPLY_WAIT)
 
     def _post_answer(self, query_id: str, user_id: str) -> None:
         target = self._target(user_id, user_id)
@@ -120,8 +129,11 @@ class TelegramChannel:
     async def _answer(self, target: Target, query_id: str) -> None:
         async def call() -> Any:
             try:
-                return await call_api(lambda: self.bot.answer_callback_query(query_id))
-            except tg_error.BadRequest:  # too old: the spinner is gone anyway
+                async with self._sending:
+                    return await self.sender.call(
+                        "answerCallbackQuery", {"callback_query_id": query_id}
+                    )
+            except SendRefused:  # too old: the spinner is gone anyway
                 return None
 
         await self.delivery.send(target, call, limited=False)
@@ -138,11 +150,14 @@ class TelegramChannel:
     async def deliver(self, target: Target, reply: RenderedReply) -> bool:
         """Send one reply; whether all of it went out."""
         for out in render(reply):
-            method = getattr(self.bot, out.method)
-            params = {k: v for k, v in out.params.items() if v is not None}
+            params: dict[str, Any] = {"chat_id": int(target.chat_id)}
+            for key, value in out.params.items():
+                if value is not None:
+                    params[key] = value.to_dict() if hasattr(value, "to_dict") else value
 
-            async def call(m: Any = method, p: dict[str, Any] = params) -> Any:
-                return await call_api(lambda: m(chat_id=int(target.chat_id), **p))
+            async def call(method: str = out.method, p: dict[str, Any] = params) -> Any:
+                async with self._sending:
+                    return await self.sender.call(method, p)
 
             if await self.delivery.send(target, call) is None:
                 return False
@@ -176,6 +191,7 @@ class TelegramChannel:
                 await self._polling
             self._polling = None
         await self.delivery.drain()
+        await self.sender.aclose()
         try:
             await self.bot.shutdown()
         except Exception as exc:

@@ -51,7 +51,7 @@ def render(reply: RenderedReply) -> list[Outgoing]:
     message with inline buttons, so it comes as a short message of its own."""
     calls: list[Outgoing] = []
     for media in reply.media:
-        calls.append(Outgoing("send_photo", {"photo": media.ref, "caption": media.caption}))
+        calls.append(Outgoing("sendPhoto", {"photo": media.ref, "caption": media.caption}))
     pieces = split(reply.text, TEXT_LIMIT) if reply.text.strip() else []
     keyboard = _keyboard(reply)
     for n, piece in enumerate(pieces):
@@ -61,7 +61,7 @@ def render(reply: RenderedReply) -> list[Outgoing]:
             markup = keyboard
         elif last and reply.request is not None:
             markup = _ask_keyboard(reply.request, reply.lang)
-        calls.append(Outgoing("send_message", {"text": piece, "reply_markup": markup}))
+        calls.append(Outgoing("sendMessage", {"text": piece, "reply_markup": markup}))
     if reply.request is not None and (keyboard is not None or not pieces):
         hint = (
             translate("telegram.ask_location", reply.lang)
@@ -70,7 +70,7 @@ def render(reply: RenderedReply) -> list[Outgoing]:
         )
         calls.append(
             Outgoing(
-                "send_message",
+                "sendMessage",
                 {"text": hint, "reply_markup": _ask_keyboard(reply.request, reply.lang)},
             )
         )
@@ -85,4 +85,5 @@ def commands(lang: str) -> list[telegram.BotCommand]:
         telegram.BotCommand("sos", translate("telegram.command_sos", lang)),
         telegram.BotCommand("help", translate("telegram.command_help", lang)),
         telegram.BotCommand("cancel", translate("telegram.command_cancel", lang)),
+        telegram.BotCommand("stop", translate("telegram.command_stop", lang)),
     ]
