@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import logging
@@ -13,6 +12,7 @@ from typing import Any
 import telegram
 from telegram import error as tg_error
 
+from bot.channels.common import cancel
 from bot.channels.telegram.bot_api import (
     ALLOWED_UPDATES,
     POLL_TIMEOUT,
@@ -185,11 +185,8 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         self._stop.set()
-        if self._polling is not None:
-            self._polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._polling
-            self._polling = None
+        await cancel(self._polling)
+        self._polling = None
         await self.delivery.drain()
         await self.sender.aclose()
         try:

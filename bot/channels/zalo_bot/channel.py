@@ -4,12 +4,12 @@ bot's limits, residents' photos fetched; `build` wires it to the runtime."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bot.channels.common import cancel
 from bot.channels.zalo_bot.client import (
     DEFAULT_RETRY_AFTER,
     POLL_TIMEOUT,
@@ -128,11 +128,8 @@ class ZaloBotChannel:
     async def stop(self) -> None:
         """Stop polling, wait for the replies still going out, close the HTTP client."""
         self._stop.set()
-        if self._polling is not None:
-            self._polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._polling
-            self._polling = None
+        await cancel(self._polling)
+        self._polling = None
         await self.delivery.drain()
         try:
             await self.client.aclose()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from bot.channels.common import read_body
 from bot.channels.zalo_oa.channel import ZaloOaChannel
-
-MAX_BODY_BYTES = 1_000_000
 
 router = APIRouter()
 
@@ -16,11 +15,8 @@ async def webhook(request: Request) -> Response:
     channel: ZaloOaChannel | None = getattr(request.app.state, "zalo_oa", None)
     if channel is None:
         return Response(status_code=404)
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BODY_BYTES:
-        return Response(status_code=413)
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
+    body = await read_body(request)
+    if body is None:
         return Response(status_code=413)
     status = await channel.receive(body, request.headers.get("x-zevent-signature"))
     return Response(status_code=status)

@@ -1,0 +1,29 @@
+"""What the chat channels share: a webhook body read within a size limit, and the end of a
+background polling task."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from fastapi import Request
+
+MAX_WEBHOOK_BYTES = 1_000_000
+
+
+async def read_body(request: Request, limit: int = MAX_WEBHOOK_BYTES) -> bytes | None:
+    """The request body, or None when it is over `limit` bytes (the caller answers 413)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        return None
+    body = await request.body()
+    return body if len(body) <= limit else None
+
+
+async def cancel(task: asyncio.Task[None] | None) -> None:
+    """Stop a polling task and wait until it has (whatever it was doing)."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
