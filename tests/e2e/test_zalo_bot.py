@@ -392,7 +392,8 @@ async def test_polling_leaves_a_webhook_in_place_and_says_so(
             if "binhyen zalo-bot delete-webhook" in caplog.text:
                 break
             await asyncio.sleep(0.01)
-    assert fake.calls("getUpdates", ok=False)[0].error_code == 409
+    # A long poll of an earlier test's app may still end here with its 408: look for ours.
+    assert 409 in {c.error_code for c in fake.calls("getUpdates", ok=False)}
     assert "binhyen zalo-bot delete-webhook" in caplog.text
     assert fake.webhook["url"] == "https://production.example/webhooks/zalo-bot"
     assert fake.token not in caplog.text
