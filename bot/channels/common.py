@@ -12,12 +12,17 @@ MAX_WEBHOOK_BYTES = 1_000_000
 
 
 async def read_body(request: Request, limit: int = MAX_WEBHOOK_BYTES) -> bytes | None:
-    """The request body, or None when it is over `limit` bytes (the caller answers 413)."""
+    """The request body, or None when it is over `limit` bytes (the caller answers 413).
+    Reading stops at the limit, whatever Content-Length claimed (or did not)."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
         return None
-    body = await request.body()
-    return body if len(body) <= limit else None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 async def cancel(task: asyncio.Task[None] | None) -> None:

@@ -8,25 +8,16 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from bot.channels.common import MAX_WEBHOOK_BYTES, read_body
 from bot.channels.zalo_bot.config import HOOK_PATH
 
 if TYPE_CHECKING:
     from bot.channels.zalo_bot.channel import ZaloBotChannel
 
-MAX_UPDATE_BYTES = 1_000_000
+MAX_UPDATE_BYTES = MAX_WEBHOOK_BYTES
 HEADER = "X-Bot-Api-Secret-Token"
 
 router = APIRouter()
-
-
-async def _read_capped(request: Request, limit: int) -> bytes | None:
-    """The body, or None past `limit` bytes (reading stops there)."""
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            return None
-    return bytes(body)
 
 
 @router.post(HOOK_PATH, include_in_schema=False)
@@ -36,10 +27,7 @@ async def webhook(request: Request) -> Response:
         return Response(status_code=404)
     if not channel.check_secret(request.headers.get(HEADER)):
         return Response(status_code=403)
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_UPDATE_BYTES:
-        return Response(status_code=413)
-    body = await _read_capped(request, MAX_UPDATE_BYTES)
+    body = await read_body(request, MAX_UPDATE_BYTES)
     if body is None:
         return Response(status_code=413)
     await channel.receive(body)
