@@ -6,95 +6,19 @@ too: the failure counter and the audit row must outlive the error page.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from functools import cache
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
-from jinja2.runtime import Context
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse
 
-from admin import auth
-from content import areas
-from content.i18n import translate
+from admin import auth, web
 from storage import admin_users
-from storage.admin_users import Identity
-from storage.db import AsyncSession
-from storage.models import AdminRole
-
-TEMPLATES = Path(__file__).parent / "templates"
-HOME = "/admin/"
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-
-
-@pass_context
-def _gettext(context: Context, msgid: str, **params: Any) -> str:
-    return translate(msgid, context.get("lang"), params or None)
-
-
-@cache
-def _templates() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
-    )
-    env.globals["_"] = _gettext
-    return env
-
-
-def _page(name: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = _templates().get_template(name).render(lang=lang, **context)
-    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
-
-
-def _redirect_home() -> RedirectResponse:
-    return RedirectResponse(HOME, status_code=303, headers=SECURITY_HEADERS)
-
-
-def _remember_lang(response: Response, request: Request, lang: str) -> Response:
-    if request.query_params.get("lang") == lang:
-        response.set_cookie(auth.LANG_COOKIE, lang, path="/", samesite="lax", httponly=True)
-    return response
-
-
-async def _db(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.runtime.sessions() as session:
-        yield session
-
-
-Db = Annotated[AsyncSession, Depends(_db)]
-
-
-async def _signed_in(request: Request, db: AsyncSession) -> tuple[Identity, str] | None:
-    token = auth.token_from(request, auth.SESSION_COOKIE)
-    if not token:
-        return None
-    key = auth.session_key(auth.settings_of(request), token)
-    identity = await admin_users.session_identity(db, key)
-    return (identity, token) if identity is not None else None
-
-
-def _area(identity: Identity) -> str:
-    if identity.role is AdminRole.PROVINCE_ADMIN:
-        province = areas.province(identity.province_code)
-        return province.name if province else identity.province_code
-    commune = areas.commune(identity.commune_code)
-    if commune is None:
-        return identity.commune_code
-    province = areas.province(commune.province_code)
-    return f"{commune.name}, {province.name}" if province else commune.name
+_page = web.html
+_redirect_home = web.redirect
+_remember_lang = web.remember_lang
+Db = web.Db
 
 
 def _signin_page(
@@ -124,18 +48,10 @@ def _forbidden(lang: str) -> HTMLResponse:
 @router.get("/")
 async def index(request: Request, db: Db) -> Response:
     lang = auth.request_lang(request)
-    signed_in = await _signed_in(request, db)
-    if signed_in is None:
+    user = await web.signed_in(request, db)
+    if user is None:
         return _remember_lang(_signin_page(request, lang), request, lang)
-    identity, token = signed_in
-    response = _page(
-        "home.html",
-        lang,
-        user=identity,
-        area=_area(identity),
-        csrf=auth.csrf_token(auth.settings_of(request), "session", token),
-    )
-    return _remember_lang(response, request, lang)
+    return web.page(request, user, "home.html")
 
 
 @router.post("/signin")

@@ -45,7 +45,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await rt.delivery.drain()
             await rt.close()
 
-    app = FastAPI(title="Bình Yên", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Bình Yên",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
     app.state.settings = settings
 
     @app.exception_handler(RequestValidationError)
@@ -83,11 +89,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         return PlainTextResponse(exposition(request.app.state.started))
 
-    from admin.app import router as admin_router
+    from admin.routes import install as install_admin
     from bot.channels.web import router as web_router
 
-    app.include_router(web_router)
-    app.include_router(admin_router)
+    app.include_router(web_router, include_in_schema=False)
+    install_admin(app)
     if settings.telegram_token is not None:
         from bot.channels.telegram import router as telegram_router
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -16,11 +17,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
     false,
     func,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -100,6 +103,28 @@ class AdminUser(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     failed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Two-factor sign-in: a sealed base32 TOTP secret ("" = off) and the last time step used,
+    # so one code cannot be replayed within its 30 seconds.
+    totp_sealed: Mapped[str] = mapped_column(Text, default="", server_default="")
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+
+
+class ApiToken(Base):
+    """A bearer token for /api/v1. Only HMAC-SHA256(secret key, token) is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AdminSession(Base):
@@ -132,9 +157,14 @@ class AuditLog(Base):
     subject: Mapped[str] = mapped_column(String(64), default="", server_default="")
     detail: Mapped[str] = mapped_column(String(64), default="", server_default="")
     ip: Mapped[str] = mapped_column(String(45), default="", server_default="")
+    # The free text an identity reveal or a deadline extension has to give.
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 # --- Tips ------------------------------------------------------------------------------------
+
+
+OPEN_TIP = "status <> 'closed'"
 
 
 class Tip(Base):
@@ -171,10 +201,53 @@ class Tip(Base):
     decision_due: Mapped[date] = mapped_column(Date)
     extensions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     outcome_due: Mapped[date | None] = mapped_column(Date)
+    # Casework (migration 0007).
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_users.id", name="fk_tips_assignee"), index=True
+    )
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    resolution_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    forwarded_to: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    # The deadline that matters now: the acknowledgement while new, then the decision.
+    next_due: Mapped[date | None] = mapped_column(Date)
+    # Code, description, address and details, lower case without diacritics (content.text.fold).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reporter_replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_tips_commune_status_due", "commune_code", "status", "decision_due"),
         Index("ix_tips_resident_created", "resident_id", "created_at"),
+        Index(
+            "ix_tips_queue_commune",
+            "commune_code",
+            urgent.desc(),
+            "next_due",
+            "id",
+            postgresql_where=text(OPEN_TIP),
+            sqlite_where=text(OPEN_TIP),
+        ),
+        Index(
+            "ix_tips_queue_province",
+            "province_code",
+            urgent.desc(),
+            "next_due",
+            "id",
+            postgresql_where=text(OPEN_TIP),
+            sqlite_where=text(OPEN_TIP),
+        ),
+        Index(
+            "ix_tips_commune_status_queue",
+            "commune_code",
+            "status",
+            urgent.desc(),
+            "next_due",
+            "id",
+        ),
+        Index("ix_tips_commune_created", "commune_code", "created_at"),
     )
 
 
@@ -337,3 +410,41 @@ class IndicatorTip(Base):
         ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- Messages to residents that an action causes, sent by the delivery worker -------------
+
+
+class OutboxMessage(Base):
+    """One message to a resident, written in the transaction of the action that causes it
+    (an acknowledgement, a question, an outcome). `payload` holds catalog ids and
+    parameters, rendered in the resident's language when sent."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    resident_id: Mapped[str] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    tip_id: Mapped[str | None] = mapped_column(
+        ForeignKey("tips.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    last_error: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending_due",
+            "due_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index("ix_outbox_resident", "resident_id", "status"),
+    )

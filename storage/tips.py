@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content.text import fold
 from handlers.deadlines import Deadlines
 from handlers.receipt import hash_pin
 from handlers.tipmodel import (
@@ -74,6 +75,12 @@ def _view(tip: Tip) -> TipView:
         ack_due=tip.ack_due,
         decision_due=tip.decision_due,
     )
+
+
+def search_text(code: str, draft: TipDraft) -> str:
+    """What the panel's search looks in, folded so that "cho tot" finds "Chợ Tốt"."""
+    parts = [code, draft.description, draft.address, *draft.details.values()]
+    return fold(" ".join(p for p in parts if p))
 
 
 class SqlTips:
@@ -168,6 +175,9 @@ class SqlTips:
             ack_due=deadlines.ack_due,
             decision_due=deadlines.decision_due,
             extensions=deadlines.extensions,
+            next_due=deadlines.ack_due,
+            search_text=search_text(code, draft),
+            updated_at=now,
         )
 
     @staticmethod
