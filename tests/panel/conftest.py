@@ -226,3 +226,15 @@ async def world(sqlite_url: str, tmp_path: Path) -> AsyncIterator[World]:
 async def pg_world(pg_url: str, tmp_path: Path) -> AsyncIterator[World]:
     async for w in _world(pg_url, tmp_path):
         yield w
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend_url(request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
+
+
+@pytest.fixture
+async def both_world(backend_url: str, tmp_path: Path) -> AsyncIterator[World]:
+    """`world` once on SQLite and once on PostgreSQL."""
+    async for w in _world(backend_url, tmp_path):
+        yield w

@@ -1,0 +1,210 @@
+"""The casework use cases (storage/casework.py) under the panel and the API: scope, the
+queue's order and pages, the lifecycle with its deadlines, the audit and the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from admin.filters import filter_query, parse_filter
+from bot import runtime
+from handlers.tipmodel import TipStatus, Visibility
+from storage import casework as cw
+from storage.models import AuditLog, OutboxMessage, Tip
+from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, World
+
+NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 10:00 in Vietnam
+TODAY = date(2026, 11, 25)
+
+
+async def _all_pages(world: World, label: str, f: cw.QueueFilter, limit: int) -> list[str]:
+    codes: list[str] = []
+    cursor = None
+    async with world.session() as session:
+        while True:
+            page = await cw.queue(
+                session, world.users[label], f, cursor=cursor, limit=limit, today=TODAY
+            )
+            codes += [i.code for i in page.items]
+            if page.next_cursor is None:
+                return codes
+            cursor = page.next_cursor
+
+
+async def test_queue_is_scoped_ordered_and_paged_without_gaps(both_world: World) -> None:
+    world = both_world
+    received = [NOW - timedelta(days=d) for d in (1, 9, 3, 5, 0, 2, 7)]
+    mine = [await world.tip(COMMUNE_A, received=r, urgent=(i == 3)) for i, r in enumerate(received)]
+    await world.tip(COMMUNE_B)
+    await world.tip(COMMUNE_C)
+    codes = await _all_pages(world, "officer_a", cw.QueueFilter(), limit=2)
+    async with world.session() as session:
+        rows = (
+            await session.execute(select(Tip).where(Tip.id.in_([t.id for t in mine])))
+        ).scalars()
+        expected = [t.code for t in sorted(rows, key=lambda t: (not t.urgent, t.next_due, t.id))]
+    assert codes == expected and len(codes) == 7
+    assert codes[0] == mine[3].code  # the urgent one first
+    province = await _all_pages(world, "admin_01", cw.QueueFilter(), limit=3)
+    assert len(province) == 8 and set(codes) < set(province)
+    assert len(await _all_pages(world, "officer_c", cw.QueueFilter(), limit=5)) == 1
+    async with world.session() as session:
+        counts = await cw.status_counts(session, world.users["officer_b"], cw.QueueFilter())
+    assert counts["new"] == 1
+
+
+async def test_leader_sees_nothing_and_other_communes_get_not_found(world: World) -> None:
+    tip = await world.tip(COMMUNE_A)
+    async with world.session() as session:
+        with pytest.raises(cw.Forbidden):
+            await cw.queue(session, world.users["leader_a"], cw.QueueFilter())
+        for label in ("officer_b", "chief_b", "admin_79", "officer_c"):
+            with pytest.raises(cw.NotFound):
+                await cw.tip_detail(session, world.users[label], tip.id)
+            with pytest.raises(cw.NotFound):
+                await cw.tip_detail(session, world.users[label], tip.code)
+        detail = await cw.tip_detail(session, world.users["admin_01"], tip.code.lower())
+    assert detail.id == tip.id
+
+
+async def test_filters_and_search_without_diacritics(world: World) -> None:
+    await world.tip(COMMUNE_A, description="Mất xe máy ở chợ Đồng Xuân", category="theft")
+    scam = await world.tip(COMMUNE_A, description="Tin nhắn giả ngân hàng", urgent=True)
+    async with world.session() as session:
+        officer = world.users["officer_a"]
+        found = await cw.queue(session, officer, parse_filter({"q": "cho dong xuan"}))
+        assert [i.category for i in found.items] == ["theft"]
+        urgent = await cw.queue(session, officer, parse_filter({"urgent": "1"}))
+        assert [i.code for i in urgent.items] == [scam.code]
+        by_code = await cw.queue(session, officer, parse_filter({"q": scam.code}))
+        assert [i.code for i in by_code.items] == [scam.code]
+        none = await cw.queue(session, officer, parse_filter({"q": "50%_"}))
+        assert none.items == []
+    f = parse_filter({"status": "all", "from": "01/11/2026", "to": "2026-11-30", "q": "x"})
+    assert parse_filter(filter_query(f)) == f
+    for bad in ({"status": "lost"}, {"from": "tomorrow"}, {"assignee": "bob"}, {"urgent": "2"}):
+        with pytest.raises(cw.Invalid):
+            parse_filter(bad)
+    async with world.session() as session:
+        with pytest.raises(cw.Invalid):
+            await cw.queue(session, officer, cw.QueueFilter(), cursor="not-a-cursor")
+
+
+async def test_overdue_and_due_soon(world: World) -> None:
+    old = await world.tip(COMMUNE_A, received=NOW - timedelta(days=10))
+    fresh = await world.tip(COMMUNE_A, received=NOW)
+    async with world.session() as session:
+        officer = world.users["officer_a"]
+        page = await cw.queue(session, officer, cw.QueueFilter(), today=TODAY)
+        states = {i.code: i.due_state for i in page.items}
+        assert states[old.code] is cw.DueState.OVERDUE
+        assert states[fresh.code] is cw.DueState.OK
+        overdue = await cw.queue(session, officer, cw.QueueFilter(overdue=True), today=TODAY)
+        assert [i.code for i in overdue.items] == [old.code]
+        soon = await cw.queue(
+            session, officer, cw.QueueFilter(due_soon=True), today=date(2026, 11, 29)
+        )
+        assert [i.code for i in soon.items] == [fresh.code]
+
+
+async def test_the_whole_lifecycle_with_deadlines_audit_and_outbox(world: World) -> None:
+    tip = await world.tip(
+        COMMUNE_A,
+        received=NOW,
+        anonymous=False,
+        contact_name="Nguyễn Văn A",
+        contact_phone="0912345678",
+    )
+    chief, officer = world.users["chief_a"], world.users["officer_a"]
+    async with world.session() as session:
+        with pytest.raises(cw.Forbidden):
+            await cw.assign(session, officer, tip.id, officer.id)
+        with pytest.raises(cw.Invalid):
+            await cw.assign(session, chief, tip.id, world.users["officer_b"].id)
+        await cw.assign(session, chief, tip.id, officer.id, now=NOW)
+        await cw.acknowledge(session, officer, tip.id, now=NOW + timedelta(hours=1))
+        with pytest.raises(cw.Invalid) as twice:
+            await cw.acknowledge(session, officer, tip.id)
+        assert twice.value.code == "transition"
+        await cw.ask_reporter(session, officer, tip.id, "  Anh/chị nhớ biển số xe không? ")
+        await cw.verify(session, officer, tip.id)
+        await cw.extend_deadline(session, officer, tip.id, "Cần xác minh thêm tại ngân hàng")
+        await cw.extend_deadline(session, officer, tip.id, "Chờ kết quả giám định")
+        with pytest.raises(cw.Invalid) as third:
+            await cw.extend_deadline(session, officer, tip.id, "Lần thứ ba")
+        assert third.value.code == "extension_limit"
+        with pytest.raises(cw.Invalid):
+            await cw.close(session, officer, tip.id, "whatever")
+        await cw.add_note(session, officer, tip.id, "Đã gọi ngân hàng")
+        sealer = runtime.sealer(world.settings)
+        with pytest.raises(cw.Invalid):
+            await cw.reveal_identity(session, officer, tip.id, "ok", sealer)
+        contact = await cw.reveal_identity(
+            session, officer, tip.id, "Cần mời làm việc", sealer, ip="10.0.0.1"
+        )
+        assert contact == cw.Contact("Nguyễn Văn A", "0912345678")
+        await cw.close(session, officer, tip.id, "handled", "Đã xử lý", now=NOW + timedelta(days=5))
+        await session.commit()
+        detail = await cw.tip_detail(session, officer, tip.id)
+        audit = (await session.execute(select(AuditLog).order_by(AuditLog.id))).scalars().all()
+        sent = (
+            (
+                await session.execute(
+                    select(OutboxMessage.kind).where(OutboxMessage.tip_id == tip.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert detail.status is TipStatus.CLOSED and detail.resolution == "handled"
+    assert detail.extensions == 2 and detail.decision_due == date(2027, 3, 25)
+    assert detail.outcome_due == date(2026, 12, 3) and detail.allowed == {
+        cw.Action.NOTE,
+        cw.Action.REVEAL,
+    }
+    assert detail.acknowledged_at == NOW + timedelta(hours=1)
+    kinds = [(e.kind, e.visibility) for e in detail.timeline]
+    assert ("question", Visibility.REPORTER) in kinds and ("note", Visibility.INTERNAL) in kinds
+    assert ("revealed", Visibility.INTERNAL) in kinds
+    assert all("0912345678" not in e.body for e in detail.timeline)
+    actions = [(a.action, a.detail) for a in audit if a.subject == tip.code]
+    assert ("tip.status", "new>acknowledged") in actions and (
+        "tip.status",
+        "verifying>closed",
+    ) in actions
+    assert [a.reason for a in audit if a.action == "tip.reveal"] == ["Cần mời làm việc"]
+    assert sorted(sent) == [
+        "tip.acknowledged",
+        "tip.closed",
+        "tip.extended",
+        "tip.extended",
+        "tip.question",
+    ]
+
+
+async def test_anonymous_tip_has_nothing_to_reveal_and_officers_only_take(world: World) -> None:
+    tip = await world.tip(COMMUNE_A)
+    async with world.session() as session:
+        officer = world.users["officer_a"]
+        detail = await cw.tip_detail(session, officer, tip.id)
+        assert cw.Action.REVEAL not in detail.allowed and cw.Action.ASSIGN not in detail.allowed
+        with pytest.raises(cw.Invalid) as anonymous:
+            await cw.reveal_identity(
+                session, officer, tip.id, "Cần mời làm việc", runtime.sealer(world.settings)
+            )
+        assert anonymous.value.code == "anonymous"
+        await cw.take(session, officer, tip.id)
+        detail = await cw.tip_detail(session, world.users["officer_a2"], tip.id)
+        assert detail.assignee == world.usernames["officer_a"]
+        mine = await cw.queue(session, officer, cw.QueueFilter(assignee="me"))
+        assert [i.code for i in mine.items] == [tip.code]
+        people = await cw.colleagues(session, world.users["chief_a"], COMMUNE_A)
+        assert {p.username for p in people} == {
+            world.usernames[k] for k in ("officer_a", "officer_a2", "chief_a")
+        }
+        with pytest.raises(cw.NotFound):
+            await cw.colleagues(session, world.users["chief_a"], COMMUNE_B)
+        rows = await cw.export_rows(session, world.users["officer_b"], cw.QueueFilter(status="all"))
+        assert rows == []
