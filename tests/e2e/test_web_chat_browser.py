@@ -11,58 +11,17 @@ import hashlib
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+
+from tests.e2e.real_browser import PHONE, TIMEOUT_MS, chromium, serve
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-REQUIRE = os.environ.get("BINHYEN_TEST_REQUIRE_BROWSER") == "1"
 SCREENSHOT = os.environ.get("BINHYEN_TEST_SCREENSHOT", "")
-PHONE = {"width": 375, "height": 667}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-TIMEOUT_MS = 15_000
-
-
-def _unavailable(reason: str) -> None:
-    if REQUIRE:
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"server did not become healthy:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")
@@ -72,46 +31,15 @@ def server_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(server_dir: Path) -> Iterator[str]:
-    """`binhyen serve` on a free port with its own SQLite file (it migrates itself) and its
-    own media folder."""
-    tmp = server_dir
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "BINHYEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'binhyen.db'}",
-        "BINHYEN_MEDIA_DIR": str(tmp / "media"),
-    }
-    log = tmp / "server.log"
-    command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_healthy(base, proc, log)
+    """`binhyen serve` on a free port with its own SQLite file and media folder."""
+    with serve(server_dir) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        _unavailable(f"the playwright module is not installed ({exc})")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -1,0 +1,112 @@
+"""What the browser tests share: Debian's Chromium driven by Playwright (never a downloaded
+browser) and `binhyen serve` in a subprocess on a free port with its own SQLite file.
+
+Without Chromium or the playwright module the tests skip, unless
+BINHYEN_TEST_REQUIRE_BROWSER=1 (as in CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+REQUIRE = os.environ.get("BINHYEN_TEST_REQUIRE_BROWSER") == "1"
+PHONE = {"width": 375, "height": 667}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+TIMEOUT_MS = 15_000
+
+
+def unavailable(reason: str) -> None:
+    if REQUIRE:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"server did not become healthy:\n{log.read_text()}")
+
+
+def server_env(folder: Path, **extra: str) -> dict[str, str]:
+    """The environment of a server (or a CLI command) on the SQLite file in `folder`."""
+    return {
+        **os.environ,
+        "BINHYEN_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'binhyen.db'}",
+        "BINHYEN_MEDIA_DIR": str(folder / "media"),
+        **extra,
+    }
+
+
+@contextmanager
+def serve(folder: Path, **extra: str) -> Iterator[str]:
+    """`binhyen serve` on a free port (it migrates its SQLite file itself); yields its URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = folder / "server.log"
+    command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command, env=server_env(folder, **extra), stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        _wait_healthy(base, proc, log)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Chromium, or a skip (a failure in CI) without one."""
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        unavailable(f"the playwright module is not installed ({exc})")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
