@@ -208,3 +208,26 @@ async def test_anonymous_tip_has_nothing_to_reveal_and_officers_only_take(world:
             await cw.colleagues(session, world.users["chief_a"], COMMUNE_B)
         rows = await cw.export_rows(session, world.users["officer_b"], cw.QueueFilter(status="all"))
         assert rows == []
+
+
+async def test_related_tips_share_a_number_and_stay_in_scope(world: World) -> None:
+    from content import scamcheck
+    from storage.indicators import SqlIndicators
+
+    text = "Số 0912 345 678 gọi, bảo chuyển vào tài khoản"
+    first = await world.tip(COMMUNE_A, description=text)
+    second = await world.tip(COMMUNE_A, description="Lại số 0912345678 gọi")
+    elsewhere = await world.tip(COMMUNE_B, description="0912345678 gọi tôi")
+    unrelated = await world.tip(COMMUNE_A, description="Không có số nào")
+    async with world.session() as session:
+        indicators = SqlIndicators(session)
+        for tip in (first, second, elsewhere):
+            found = scamcheck.extract("0912345678").found()
+            await indicators.report_from_tip(tip.id, found, NOW)
+        await session.commit()
+        detail = await cw.tip_detail(session, world.users["officer_a"], first.id)
+        province = await cw.tip_detail(session, world.users["admin_01"], first.id)
+        alone = await cw.tip_detail(session, world.users["officer_a"], unrelated.id)
+    assert [(r.code, r.shared) for r in detail.related] == [(second.code, ["+84912345678"])]
+    assert {r.code for r in province.related} == {second.code, elsewhere.code}
+    assert alone.related == []
