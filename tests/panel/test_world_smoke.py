@@ -10,7 +10,7 @@ from tests.panel.conftest import COMMUNE_B, World
 
 async def test_world_signs_in_and_stores_tips(world: World) -> None:
     client = await world.client("officer_a")
-    home = await client.get("/admin/")
+    home = await client.get("/admin/tips")
     assert home.status_code == 200 and world.usernames["officer_a"] in home.text
     stored = await world.tip(COMMUNE_B, urgent=True)
     async with world.session() as session:

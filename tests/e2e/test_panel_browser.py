@@ -1,0 +1,185 @@
+"""The police panel and the web chat together in a real headless Chromium, against
+`binhyen serve` in a subprocess: a resident sends a tip through the chat; the commune chief
+signs in, finds it, assigns it, asks a question; the resident answers in the chat and the
+answer appears in the panel by itself; the chief closes the tip and the resident is told the
+outcome and rates it.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from content.i18n import translate
+from tests.e2e.real_browser import PHONE, TIMEOUT_MS, chromium, serve, server_env
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "mật khẩu đủ dài 2026"
+BA_DINH = "00004"
+QUESTION = "Anh/chị có nhớ biển số xe máy của hai người đó không?"
+ANSWER = "Xe Wave màu đỏ, biển 29-B1 123.45"
+# The outbox worker sends within a second; the chat page asks for its inbox every 15 s and
+# the panel's timeline refreshes every 10 s.
+ARRIVAL_MS = 40_000
+
+
+def vi(msgid: str, **params: object) -> str:
+    return translate(msgid, "vi", params or None)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    folder = tmp_path_factory.mktemp("panel")
+    with serve(folder) as base:
+        for username, role in (("truong.ca", "chief"), ("can.bo.an", "officer")):
+            subprocess.run(
+                [sys.executable, "-m", "bot.cli", "admin", "create"]
+                + ["--username", username, "--role", role, "--commune", BA_DINH],
+                env=server_env(folder, BINHYEN_ADMIN_PASSWORD=PASSWORD),
+                check=True,
+                capture_output=True,
+            )
+        yield base, folder
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def _context(browser: Any, **options: Any) -> Any:
+    context = browser.new_context(locale="vi-VN", **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def _choice(page: Any, choice_id: str) -> Any:
+    return page.locator(f'button[data-choice="{choice_id}"]')
+
+
+def _type(page: Any, text: str) -> None:
+    box = page.get_by_role("textbox")
+    box.fill(text)
+    box.press("Enter")
+
+
+def _send_tip(chat: Any, base: str) -> str:
+    """An anonymous theft tip through the web chat; returns its code."""
+    from playwright.sync_api import expect
+
+    chat.goto(f"{base}/chat")
+    _choice(chat, "lang:vi").click()
+    expect(_choice(chat, "province:01")).to_be_visible()
+    _type(chat, "ha noi")
+    expect(_choice(chat, "area:province")).to_be_visible()
+    _type(chat, "Ba Đình")
+    _choice(chat, "menu:tip").click()
+    _choice(chat, "tip:consent_yes").click()
+    _choice(chat, "cat:theft_robbery").click()
+    _type(chat, "Tối qua có hai người lạ đi xe máy lấy trộm xe đạp trước nhà số 12")
+    _choice(chat, "tip:done").click()
+    _choice(chat, "when:today").click()
+    expect(chat.locator(".geo")).to_be_visible()
+    _type(chat, "Số 12 ngõ 5 phố Đội Cấn")
+    _choice(chat, "tip:media_done").click()
+    _choice(chat, "tip:details_no").click()
+    _choice(chat, "id:anonymous").click()
+    # An anonymous reporter is offered a few checkable details; this one skips them.
+    for _ in range(6):
+        expect(_choice(chat, "tip:skip").or_(_choice(chat, "tip:confirm"))).to_be_visible()
+        if _choice(chat, "tip:confirm").count():
+            break
+        replies = chat.locator(".bot").count()
+        _choice(chat, "tip:skip").click()
+        expect(chat.locator(".bot")).not_to_have_count(replies)
+    _choice(chat, "tip:confirm").click()
+    receipt = chat.locator(".bot", has_text="Mã PIN")
+    expect(receipt).to_contain_text("BY-")
+    found = re.search(r"BY-[0-9A-Z]{4}-[0-9A-Z]{2}", receipt.inner_text())
+    assert found, receipt.inner_text()
+    return found.group(0)
+
+
+def _sign_in(panel: Any, base: str, username: str) -> None:
+    from playwright.sync_api import expect
+
+    panel.goto(f"{base}/admin/")
+    panel.locator("#username").fill(username)
+    panel.locator("#password").fill(PASSWORD)
+    panel.locator("button[type=submit]").click()
+    expect(panel.locator("#queue")).to_be_visible()
+
+
+def test_a_chat_tip_from_queue_to_outcome(site: tuple[str, Path], browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    base, _folder = site
+    resident = _context(browser, viewport=PHONE, has_touch=True, is_mobile=True)
+    officer = _context(browser, viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    chat, panel = resident.new_page(), officer.new_page()
+    for page in (chat, panel):
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        code = _send_tip(chat, base)
+
+        # The chief signs in and finds the tip in the queue, then opens it.
+        _sign_in(panel, base, "truong.ca")
+        row = panel.locator(f"#tip-{code}")
+        expect(row).to_be_visible()
+        expect(row).to_contain_text(vi("panel.status.new"))
+        panel.locator("#q").fill(code)
+        panel.locator("#q").press("Enter")
+        expect(panel.locator("#queue li.tip")).to_have_count(1)
+        row.locator("a").first.click()
+        expect(panel.locator("#tip-code")).to_contain_text(code)
+        expect(panel.locator("#description")).to_contain_text("lấy trộm xe đạp")
+
+        # Assign it to the officer.
+        option = panel.locator("#assign-to option", has_text="can.bo.an")
+        panel.locator("#assign-to").select_option(option.get_attribute("value"))
+        panel.locator("#action-assign").click()
+        expect(panel.locator("#tip-assignee")).to_have_text("can.bo.an")
+
+        # Acknowledge, then ask the reporter a question.
+        panel.locator("#action-acknowledge").click()
+        expect(panel.locator("#tip-status")).to_have_text(vi("panel.status.acknowledged"))
+        panel.locator("#question").fill(QUESTION)
+        panel.locator("#action-ask").click()
+        expect(panel.locator('#timeline [data-kind="question"]')).to_contain_text(QUESTION)
+
+        # The resident sees the acknowledgement and the question, and answers.
+        expect(chat.locator(".bot", has_text=QUESTION)).to_be_visible(timeout=ARRIVAL_MS)
+        expect(chat.locator(".bot", has_text=code).first).to_be_visible()
+        _choice(chat, f"answer:{code}").last.click()
+        _type(chat, ANSWER)
+        expect(chat.locator(".me").last).to_have_text(ANSWER)
+
+        # The answer arrives in the panel without a reload.
+        answer = panel.locator('#timeline [data-kind="reporter_answer"]')
+        expect(answer).to_contain_text(ANSWER, timeout=ARRIVAL_MS)
+
+        # Close with a resolution; the resident is told the outcome and rates it.
+        panel.locator("#resolution").select_option("handled")
+        panel.locator("#close-note").fill("Đã trả lại xe cho người dân.")
+        panel.locator("#action-close").click()
+        expect(panel.locator("#tip-status")).to_have_text(vi("panel.status.closed"))
+
+        expect(_choice(chat, f"rate:{code}:5")).to_be_visible(timeout=ARRIVAL_MS)
+        _choice(chat, f"rate:{code}:5").click()
+        expect(chat.locator(".me").last).to_contain_text("5")
+        panel.reload()
+        expect(panel.locator('#timeline [data-kind="rating"]')).to_contain_text("5")
+        assert "Đội Cấn" in panel.locator("#report").inner_text()
+    finally:
+        resident.close()
+        officer.close()
+    assert not errors, errors
