@@ -39,9 +39,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]
     folder = tmp_path_factory.mktemp("panel")
     with serve(folder) as base:
         for username, role in (("truong.ca", "chief"), ("can.bo.an", "officer")):
+            command = ["admin", "create", "--username", username, "--role", role]
             subprocess.run(
-                [sys.executable, "-m", "bot.cli", "admin", "create"]
-                + ["--username", username, "--role", role, "--commune", BA_DINH],
+                [sys.executable, "-m", "bot.cli", *command, "--commune", BA_DINH],
                 env=server_env(folder, BINHYEN_ADMIN_PASSWORD=PASSWORD),
                 check=True,
                 capture_output=True,
