@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.telegram = _telegram(settings, rt)
         app.state.zalo_bot = _zalo_bot(settings, rt)
         app.state.zalo_oa = _zalo_oa(settings, rt)
+        app.state.outbox = _outbox(settings, rt, app)
         # Everything loaded so far (catalogs, 3,321 communes, packs, the app) lives as long
         # as the process: keep it out of the cyclic collector's full passes, which otherwise
         # walk it all and showed up as tail latency (docs/BENCHMARKS.md §5).
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.outbox.stop()
             for name in ("telegram", "zalo_bot", "zalo_oa"):
                 channel = getattr(app.state, name)
                 if channel is not None:
@@ -107,6 +109,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.include_router(zalo_oa_router)
     return app
+
+
+def _outbox(settings: Settings, rt: runtime.Runtime, app: FastAPI) -> Any:
+    """The outbox worker over this process's channels; it runs in the background when
+    BINHYEN_OUTBOX_WORKER is on (`binhyen worker` processes may do it instead)."""
+    from bot import outbox
+
+    worker = outbox.build(
+        rt, {n: getattr(app.state, n) for n in ("telegram", "zalo_bot", "zalo_oa")}
+    )
+    if settings.outbox_worker:
+        worker.start()
+    return worker
 
 
 def _zalo_bot(settings: Settings, rt: runtime.Runtime) -> Any:

@@ -12,6 +12,9 @@ FAILURES: Counter[str] = Counter()
 RECONNECTS: Counter[str] = Counter()
 # Outgoing messages by channel and outcome: sent, retried, rate_limited, unreachable, failed.
 DELIVERIES: Counter[tuple[str, str]] = Counter()
+# The police's messages to residents (the outbox) by channel and outcome: sent, retry,
+# failed, unreachable, web (waiting for the web chat to fetch it).
+OUTBOX: Counter[tuple[str, str]] = Counter()
 
 # name, help, the counter, its label names (one per part of the key)
 _COUNTERS: list[tuple[str, str, Counter[Any], tuple[str, ...]]] = [
@@ -28,6 +31,12 @@ _COUNTERS: list[tuple[str, str, Counter[Any], tuple[str, ...]]] = [
         "binhyen_deliveries_total",
         "Outgoing messages by outcome.",
         DELIVERIES,
+        ("channel", "outcome"),
+    ),
+    (
+        "binhyen_outbox_total",
+        "Messages from the police to residents by outcome.",
+        OUTBOX,
         ("channel", "outcome"),
     ),
 ]

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     contact_key: SecretStr | None = None
     max_tips_per_day: int = 5
     holidays: str = ""
+    # Send the outbox (the police's messages to residents) from this process. Turn it off
+    # where `binhyen worker` processes do it instead.
+    outbox_worker: bool = True
 
     telegram_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"

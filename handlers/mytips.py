@@ -10,7 +10,8 @@ from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.deadlines import LOCAL_TZ
 from handlers.model import Choice, Kind, Localized, Msg, Reply
-from handlers.tipmodel import TipStatus, TipView
+from handlers.notices import BadNotice, outcome, show_date
+from handlers.tipmodel import TimelineEntry, TipStatus, TipView
 
 FLOW = "mytips"
 LISTED = 10
@@ -25,8 +26,15 @@ STATUS_MSG = {
     TipStatus.FORWARDED: Msg("tip.status_forwarded"),
     TipStatus.CLOSED: Msg("tip.status_closed"),
 }
-EVENT_MSG = {"created": Msg("tip.event_created")}
+EVENT_MSG = {
+    "created": Msg("tip.event_created"),
+    "acknowledged": Msg("tip.event_acknowledged"),
+    "forwarded": Msg("tip.event_forwarded"),
+    "question": Msg("tip.event_question"),
+    "reporter_answer": Msg("tip.event_reporter_answer"),
+}
 UPDATE_MSG = Msg("tip.event_update")
+QUOTED = frozenset({"question", "reporter_answer"})  # words the police or the reporter wrote
 
 
 async def begin(ctx: Ctx) -> list[Reply]:
@@ -91,17 +99,7 @@ async def _own_tip(ctx: Ctx, tip_id: str) -> list[Reply]:
 
 async def _show(ctx: Ctx, tip: TipView) -> list[Reply]:
     timeline = await ctx.uow.tips.reporter_timeline(tip.id)
-    lines = tuple(
-        Msg(
-            "tip.timeline_line",
-            {
-                "at": _local(e.at),
-                "what": EVENT_MSG.get(e.kind, UPDATE_MSG),
-                "body": e.body,
-            },
-        )
-        for e in timeline
-    )
+    lines = tuple(_line(e) for e in timeline)
     found = category(tip.category)
     head = Msg(
         "tip.detail",
@@ -116,6 +114,30 @@ async def _show(ctx: Ctx, tip: TipView) -> list[Reply]:
     ctx.state.go(FLOW, "list")
     back = [choice("mytips:list", "tip.back_to_list")]
     return [with_nav(ask((head, *lines), back))]
+
+
+def _line(entry: TimelineEntry) -> Msg:
+    """One timeline entry: what happened in words, with the text the entry carries when it
+    is something someone wrote (a question, an answer)."""
+    what, body = _what(entry), ""
+    if entry.kind in QUOTED:
+        body = f"“{entry.body}”"
+    elif what is UPDATE_MSG:
+        body = entry.body
+    return Msg("tip.timeline_line", {"at": _local(entry.at), "what": what, "body": body})
+
+
+def _what(entry: TimelineEntry) -> Msg:
+    if entry.kind == "closed":  # the body is the resolution
+        return Msg("tip.event_closed", {"outcome": outcome(entry.body)})
+    if entry.kind == "rating" and entry.body.isdigit():
+        return Msg("tip.event_rating", {"stars": entry.body})
+    if entry.kind == "extended":  # the body is the new decision date
+        try:
+            return Msg("tip.event_extended", {"date": show_date(entry.body)})
+        except BadNotice:
+            return Msg("tip.event_extended_undated")
+    return EVENT_MSG.get(entry.kind, UPDATE_MSG)
 
 
 def _local(moment: datetime) -> str:

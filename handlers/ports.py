@@ -83,6 +83,15 @@ class Profile:
         )
 
 
+@dataclass(frozen=True)
+class Rated:
+    """What rating a closed tip came to: whether this call stored it, and the tip's rating
+    now (None: the tip is not closed, so nothing was stored)."""
+
+    recorded: bool
+    stars: int | None
+
+
 class Residents(Protocol):
     async def for_identity(self, channel: str, account: str, user_id: str) -> Profile:
         """The resident behind a platform account, created on first contact."""
@@ -129,6 +138,18 @@ class Tips(Protocol):
     async def add_event(
         self, tip_id: str, at: datetime, kind: str, visibility: Visibility, body: str = ""
     ) -> None: ...
+
+    async def view_by_code(self, code: str, resident_id: str) -> TipView | None:
+        """The tip with this receipt code, only if this resident sent it."""
+        ...
+
+    async def add_reporter_answer(self, tip_id: str, body: str, now: datetime) -> None:
+        """The reporter's answer to the police, on the timeline; marks the tip replied."""
+        ...
+
+    async def rate(self, tip_id: str, stars: int, now: datetime) -> Rated:
+        """The reporter's 1-5 rating of a closed tip, stored once."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from content.keywords import intent_of
 from content.text import fold, has_words
 from content.tips import sounds_like_emergency
 from handlers import (
+    answer,
     area,
     check,
     emergency,
@@ -33,7 +34,8 @@ from handlers.context import Ctx
 from handlers.model import Kind, Reply, SystemEvent
 
 FLOWS: dict[str, ModuleType] = {
-    m.FLOW: m for m in (start, area, menu, settings, report, mytips, learn, check, subscriptions)
+    m.FLOW: m
+    for m in (start, area, menu, settings, report, mytips, learn, check, subscriptions, answer)
 }
 COMMANDS = ("start", "menu", "help", "sos", "cancel", "stop")
 
@@ -76,6 +78,8 @@ async def _intent(ctx: Ctx, intent: str) -> list[Reply]:
     if intent == "follow":
         return mytips.ask_code(ctx)
     if intent == "cancel":
+        if ctx.state.flow == answer.FLOW:  # back to what the chat was doing before
+            return answer.cancel(ctx)
         ctx.state.go("")
         return [say("nav.cancelled"), *_home(ctx)]
     if intent == "stop":  # STOP / DỪNG: end every subscription, from any step
@@ -152,11 +156,20 @@ async def handle(ctx: Ctx) -> list[Reply]:
             return await _intent(ctx, first)
         return start.begin(ctx)
     if event.kind is Kind.TEXT:
-        typed = typed_choice(ctx.state.pending, event.text)
+        # An answer to the police is free text: "2" or "Số điện thoại…" is what they wrote,
+        # not the second button or one whose label begins so.
+        loose = ctx.state.flow != answer.FLOW
+        typed = typed_choice(ctx.state.pending, event.text, loose=loose)
         if typed:
             ctx.event = event = replace(event, kind=Kind.CHOICE, choice=typed)
     if event.kind is Kind.CHOICE and event.choice.startswith("#"):
         ctx.event = event = replace(event, choice=_unshorten(ctx, event.choice))
+    # A pushed message's buttons (answer a question, rate the outcome) may no longer be among
+    # the chat's pending choices: they are recognised here, before the stale-choice check.
+    if ctx.profile.lang:
+        dialogue = await answer.pushed(ctx, typed=ctx.state.flow != report.FLOW)
+        if dialogue is not None:
+            return dialogue
     if event.kind is Kind.CHOICE:
         if event.choice not in NAV_IDS and event.choice not in {p[0] for p in ctx.state.pending}:
             return stale_choice(ctx)
@@ -178,7 +191,7 @@ async def handle(ctx: Ctx) -> list[Reply]:
 
 def _receipt_code(ctx: Ctx) -> str | None:
     event = ctx.event
-    if event.kind is not Kind.TEXT or ctx.state.flow == report.FLOW:
+    if event.kind is not Kind.TEXT or ctx.state.flow in (report.FLOW, answer.FLOW):
         return None
     if not fold(event.text).replace(" ", "").startswith("by"):
         return None
@@ -189,17 +202,18 @@ def _label_key(text: str) -> str:
     return "".join(ch for ch in fold(text) if ch.isalnum() or ch == " ").strip()
 
 
-def typed_choice(pending: list[list[str]], text: str) -> str | None:
-    """The id of the offered choice a typed message names, by its number or its label."""
+def typed_choice(pending: list[list[str]], text: str, *, loose: bool = True) -> str | None:
+    """The id of the offered choice a typed message names, by its number or its label
+    (`loose`: also by its number or the first words of its label)."""
     typed = text.strip().rstrip(".)")
-    if typed.isdigit() and 1 <= int(typed) <= len(pending):
+    if loose and typed.isdigit() and 1 <= int(typed) <= len(pending):
         return pending[int(typed) - 1][0]
     key = _label_key(text)
     if not key:
         return None
     exact = [cid for cid, label in pending if _label_key(label) == key]
-    if exact:
-        return exact[0]
+    if exact or not loose:
+        return exact[0] if exact else None
     # The first words of one label only ("Không" for "Không, tiếp tục").
     starts = [cid for cid, label in pending if _label_key(label).startswith(key + " ")]
     if intent_of(text) == "stop":  # "dừng" stops, even where a label begins "Dùng …"

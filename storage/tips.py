@@ -7,11 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import CursorResult, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.text import fold
 from handlers.deadlines import Deadlines
+from handlers.ports import Rated
 from handlers.receipt import hash_pin
 from handlers.tipmodel import (
     PinCheck,
@@ -269,3 +270,43 @@ class SqlTips:
             TimelineEntry(e.at, e.kind, e.body)
             for e in (await self.session.execute(query)).scalars()
         ]
+
+    # -- the reporter's side of the dialogue (answers to questions, the rating) --
+
+    async def view_by_code(self, code: str, resident_id: str) -> TipView | None:
+        query = select(*_VIEW_COLUMNS).where(TIPS.c.code == code, TIPS.c.resident_id == resident_id)
+        row = (await self.session.execute(query)).mappings().first()
+        return None if row is None else _view_of(dict(row))
+
+    async def add_reporter_answer(self, tip_id: str, body: str, now: datetime) -> None:
+        await self.session.execute(
+            EVENTS.insert().values(
+                tip_id=tip_id,
+                at=now,
+                kind="reporter_answer",
+                visibility=Visibility.REPORTER.value,
+                body=body,
+                actor="",
+            )
+        )
+        await self.session.execute(
+            update(Tip).where(Tip.id == tip_id).values(reporter_replied_at=now, updated_at=now)
+        )
+
+    async def rate(self, tip_id: str, stars: int, now: datetime) -> Rated:
+        """One UPDATE that stores the rating only if there is none yet, so two taps at once
+        still record one rating and one timeline entry."""
+        stored = await self.session.execute(
+            update(Tip)
+            .where(
+                Tip.id == tip_id,
+                Tip.status == TipStatus.CLOSED.value,
+                Tip.rating.is_(None),
+            )
+            .values(rating=stars, updated_at=now)
+        )
+        if cast(CursorResult[Any], stored).rowcount == 1:
+            await self.add_event(tip_id, now, "rating", Visibility.REPORTER, str(stars))
+            return Rated(True, stars)
+        current = await self.session.scalar(select(Tip.rating).where(Tip.id == tip_id))
+        return Rated(False, current)

@@ -1,12 +1,17 @@
-"""What the chat channels share: a webhook body read within a size limit, and the end of a
-background polling task."""
+"""What the chat channels share: a webhook body read within a size limit, the end of a
+background polling task, and the push interface of the outbox."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
+from typing import Protocol
 
 from fastapi import Request
+
+from bot.delivery import Delivery
+from handlers.model import RenderedReply
 
 MAX_WEBHOOK_BYTES = 1_000_000
 
@@ -32,3 +37,21 @@ async def cancel(task: asyncio.Task[None] | None) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await task
+
+
+class Pushed(enum.StrEnum):
+    """What pushing one message no event asked for (bot/outbox.py) came to."""
+
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # blocked, gone, or (Zalo OA) outside its 7-day window
+    RETRY = "retry"  # not sent this time; the same message may go out later
+
+
+class Pusher(Protocol):
+    """A running channel that can send a resident a message no event asked for: in order
+    with the replies of their chat, under `delivery`'s limits (the outbox passes one that
+    leaves retrying to itself). `chat_id` is the identity's platform user id."""
+
+    account: str
+
+    async def push(self, chat_id: str, reply: RenderedReply, delivery: Delivery) -> Pushed: ...

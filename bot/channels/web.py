@@ -18,8 +18,11 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
+from bot import outbox
 from bot.dispatcher import Dispatcher
 from handlers.model import InboundEvent, Kind, Media, MediaType, RenderedReply
+from handlers.ports import utc_now
+from storage import outbox as stored_outbox
 from storage.blobs import MediaKeeperImpl
 
 CHANNEL = "web"
@@ -148,6 +151,29 @@ async def page() -> FileResponse:
 async def send(body: Outgoing, request: Request) -> JSONResponse:
     chat_id, new = _chat_id(request)
     return await _answer(request, _event(chat_id, body), new)
+
+
+@router.get("/chat/api/inbox")
+async def inbox(request: Request) -> JSONResponse:
+    """Messages from the police (the outbox) waiting for this browser's resident, in the
+    shape of the chat's replies; each is handed out once. The page asks every few seconds
+    while it is open: the web chat has no other way to be told."""
+    current, new = _chat_id(request)
+    replies: list[RenderedReply] = []
+    if not new:
+        runtime = request.app.state.runtime
+        async with runtime.sessions() as session:
+            found = await stored_outbox.resident_of(session, CHANNEL, ACCOUNT, current)
+        if found is not None:
+            resident_id, lang = found
+            chat_key = f"{CHANNEL}:{ACCOUNT}:{current}"
+            conversations = runtime.dispatcher.conversations
+            replies = await outbox.inbox(
+                runtime.sessions, conversations, chat_key, resident_id, lang, utc_now()
+            )
+    return JSONResponse(
+        {"replies": [reply_json(r) for r in replies]}, headers={"Cache-Control": "no-store"}
+    )
 
 
 @router.post("/chat/api/media")

@@ -12,7 +12,7 @@ from typing import Any
 import telegram
 from telegram import error as tg_error
 
-from bot.channels.common import cancel
+from bot.channels.common import Pushed, cancel
 from bot.channels.telegram.bot_api import (
     ALLOWED_UPDATES,
     POLL_TIMEOUT,
@@ -147,8 +147,12 @@ class TelegramChannel:
             if not await self.deliver(target, reply):
                 return  # blocked, or failed for good: the rest would fail too
 
-    async def deliver(self, target: Target, reply: RenderedReply) -> bool:
-        """Send one reply; whether all of it went out."""
+    async def deliver(
+        self, target: Target, reply: RenderedReply, delivery: Delivery | None = None
+    ) -> bool:
+        """Send one reply (through `delivery`, by default the channel's); whether all of it
+        went out."""
+        delivery = delivery or self.delivery
         for out in render(reply):
             params: dict[str, Any] = {"chat_id": int(target.chat_id)}
             for key, value in out.params.items():
@@ -159,9 +163,21 @@ class TelegramChannel:
                 async with self._sending:
                     return await self.sender.call(method, p)
 
-            if await self.delivery.send(target, call) is None:
+            if await delivery.send(target, call) is None:
                 return False
         return True
+
+    async def push(self, chat_id: str, reply: RenderedReply, delivery: Delivery) -> Pushed:
+        """A message no update asked for (bot/outbox.py), after the chat's pending replies.
+        Unreachable is `delivery`'s to notice (a 403 calls its on_unreachable)."""
+        target = self._target(chat_id, chat_id)
+        sent: list[bool] = []
+
+        async def job() -> None:
+            sent.append(await self.deliver(target, reply, delivery))
+
+        await self.delivery.post(target, job)
+        return Pushed.SENT if sent == [True] else Pushed.RETRY
 
     # -- files --
 

@@ -9,7 +9,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from bot.channels.common import cancel
+from bot.channels.common import Pushed, cancel
 from bot.channels.zalo_bot.client import (
     DEFAULT_RETRY_AFTER,
     POLL_TIMEOUT,
@@ -98,8 +98,12 @@ class ZaloBotChannel:
             if not await self.deliver(target, reply):
                 return  # blocked, or failed for good: the rest would fail too
 
-    async def deliver(self, target: Target, reply: RenderedReply) -> bool:
-        """Send one reply; whether all of it went out."""
+    async def deliver(
+        self, target: Target, reply: RenderedReply, delivery: Delivery | None = None
+    ) -> bool:
+        """Send one reply (through `delivery`, by default the channel's); whether all of it
+        went out."""
+        delivery = delivery or self.delivery
         for out in render(reply):
             params: dict[str, Any] = {"chat_id": target.chat_id, **out.params}
 
@@ -107,9 +111,21 @@ class ZaloBotChannel:
                 result = await _delivery_call(lambda: self.client.call(method, p))
                 return True if result is None else result
 
-            if await self.delivery.send(target, call) is None:
+            if await delivery.send(target, call) is None:
                 return False
         return True
+
+    async def push(self, chat_id: str, reply: RenderedReply, delivery: Delivery) -> Pushed:
+        """A message no update asked for (bot/outbox.py), after the chat's pending replies.
+        Unreachable is `delivery`'s to notice (a block calls its on_unreachable)."""
+        target = self._target(chat_id, chat_id)
+        sent: list[bool] = []
+
+        async def job() -> None:
+            sent.append(await self.deliver(target, reply, delivery))
+
+        await self.delivery.post(target, job)
+        return Pushed.SENT if sent == [True] else Pushed.RETRY
 
     # -- files --
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from bot.channels.common import Pushed
 from bot.channels.zalo_oa.client import (
     CS_PATH,
     GONE,
@@ -170,15 +171,41 @@ class ZaloOaChannel:
         await self.delivery.post(target, job)  # in order with the chat's other messages
         return SendResult(outcome[0] if outcome else SendStatus.FAILED, last)
 
-    async def deliver(self, target: Target, reply: RenderedReply) -> SendStatus:
-        """Send one reply; stops at the first message that does not go out."""
+    async def push(self, chat_id: str, reply: RenderedReply, delivery: Delivery) -> Pushed:
+        """A message no event asked for (bot/outbox.py). Outside the 7-day window Zalo takes
+        no consultation message; a paid template message would be needed, which this channel
+        does not send yet, so for now such a resident counts as unreachable here."""
+        last = await self.interactions.last(chat_id)
+        if last is None or self.clock() - last > WINDOW:
+            return Pushed.UNREACHABLE
+        target = self._target(chat_id)
+        outcome: list[SendStatus] = []
+
+        async def job() -> None:
+            outcome.append(await self.deliver(target, reply, delivery))
+
+        await self.delivery.post(target, job)  # in order with the chat's other messages
+        status = outcome[0] if outcome else SendStatus.FAILED
+        if status is SendStatus.SENT:
+            return Pushed.SENT
+        if status in (SendStatus.OUTSIDE_WINDOW, SendStatus.UNREACHABLE):
+            return Pushed.UNREACHABLE
+        return Pushed.RETRY
+
+    async def deliver(
+        self, target: Target, reply: RenderedReply, delivery: Delivery | None = None
+    ) -> SendStatus:
+        """Send one reply (through `delivery`, by default the channel's); stops at the first
+        message that does not go out."""
         for message in render(reply):
-            status = await self._send_one(target, message)
+            status = await self._send_one(target, message, delivery or self.delivery)
             if status is not SendStatus.SENT:
                 return status
         return SendStatus.SENT
 
-    async def _send_one(self, target: Target, message: dict[str, Any]) -> SendStatus:
+    async def _send_one(
+        self, target: Target, message: dict[str, Any], delivery: Delivery
+    ) -> SendStatus:
         body = {"recipient": {"user_id": target.user_id}, "message": message}
         seen: list[SendStatus] = []
 
@@ -191,7 +218,7 @@ class ZaloOaChannel:
                 log.warning("send refused channel=%s error=%d", CHANNEL, exc.code)
                 raise error from exc
 
-        if await self.delivery.send(target, call) is not None:
+        if await delivery.send(target, call) is not None:
             return SendStatus.SENT
         return seen[-1] if seen else SendStatus.FAILED
 

@@ -1,0 +1,283 @@
+"""The outbox worker: sends the police's messages to residents (storage/outbox.py).
+
+Each round claims the rows that are due (a short transaction; any number of processes may
+run it), then for each one finds the resident's reachable channel identities, newest first,
+renders the notice in the resident's language (handlers/notices.py, bot/render.py) and
+pushes it through the first channel running in this process that takes it, under
+delivery's rate limits and 429 pauses:
+- sent → status sent, with the time and the channel;
+- blocked (403, …) → that identity is marked unreachable and the next one is tried; with
+  none left the row is unreachable. Zalo OA outside its 7-day window counts as unreachable
+  for now (no paid template messages yet);
+- any other failure → tried again later, 30 s × 2^attempts (at most 1 h), and after
+  MAX_ATTEMPTS given up as failed.
+The web chat has no push: a resident reachable only there keeps the row pending, marked for
+the web, until the page fetches it (GET /chat/api/inbox, `inbox`).
+
+A pushed message's buttons are made the chat's pending choices, so a channel whose buttons
+come back as the label (Zalo OA) or as a typed number (Zalo Bot) finds them too.
+
+Logs say what became of a message (its row id, kind and channel), never whom it was for
+or what it said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import metrics, render
+from bot.channels.common import Pushed, Pusher
+from bot.delivery import Delivery, Target
+from bot.runtime import Runtime, mark_unreachable
+from content.i18n import language
+from handlers import notices
+from handlers.model import RenderedReply
+from handlers.ports import utc_now
+from handlers.state import Conversations, ConversationState
+from storage import outbox
+from storage.limits import Limiter
+from storage.outbox import WEB, Due, Identity, OutboxStatus
+
+log = logging.getLogger("binhyen.outbox")
+
+MAX_ATTEMPTS = 10
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=1)
+LEASE = timedelta(minutes=5)  # how long a claimed row is left to its worker
+WEB_RECHECK = timedelta(hours=1)  # a web-only resident may have gained a channel since
+BATCH = 20
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+    WEB = "web"  # waits for the web chat to fetch it
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next try after `attempts` failed ones (1, 2, …)."""
+    wait: timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16)
+    return min(wait, LONGEST_RETRY)
+
+
+def rendered(due: Due, lang: str) -> RenderedReply:
+    """The message in the resident's language; notices.BadNotice for a payload that no
+    longer fits (never retried)."""
+    params = due.payload.get("params")
+    params = {str(k): str(v) for k, v in params.items()} if isinstance(params, dict) else {}
+    reply = notices.message(due.kind, str(due.payload.get("code", "")), params)
+    return render.reply(reply, language(lang))
+
+
+async def offer(conversations: Conversations | None, chat_key: str, reply: RenderedReply) -> None:
+    """Make a pushed message's buttons the chat's pending choices, as for any reply."""
+    if conversations is None or not reply.choices:
+        return
+    async with conversations.turn(chat_key, f"outbox:{uuid.uuid4().hex}") as turn:
+        state = turn.state or ConversationState()
+        state.pending = [[c.id, c.label] for c in reply.choices]
+        turn.keep(state)
+
+
+@dataclass
+class _Probe:
+    """Notices a channel reporting the resident unreachable while it pushes."""
+
+    mark: Callable[[Target], Awaitable[None]]
+    hit: bool = False
+
+    async def __call__(self, target: Target) -> None:
+        self.hit = True
+        await self.mark(target)
+
+
+@dataclass
+class OutboxWorker:
+    sessions: async_sessionmaker[AsyncSession]
+    channels: Mapping[str, Pusher]
+    limiter: Limiter
+    mark_unreachable: Callable[[Target], Awaitable[None]]
+    conversations: Conversations | None = None
+    clock: Callable[[], datetime] = utc_now
+    batch: int = BATCH
+    interval: float = 1.0
+    _task: asyncio.Task[None] | None = field(default=None, repr=False)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    async def run_once(self) -> int:
+        """Send what is due now; how many rows were handled (whatever became of them)."""
+        async with self.sessions() as session:
+            claimed = await outbox.claim_due(session, self.clock(), limit=self.batch, lease=LEASE)
+            await session.commit()
+        for due in claimed:
+            await self._handle(due)
+        return len(claimed)
+
+    async def _handle(self, due: Due) -> None:
+        try:
+            outcome, channel, error = await self._send(due)
+        except Exception as exc:  # a bug or the database: try again later
+            outcome, channel, error = Outcome.RETRY, "", type(exc).__name__
+        await self._settle(due, outcome, channel, error)
+
+    async def _send(self, due: Due) -> tuple[Outcome, str, str]:
+        async with self.sessions() as session:
+            who = await outbox.recipient(session, due.resident_id)
+        if who is None:
+            return Outcome.UNREACHABLE, "", "no resident"
+        try:
+            message = rendered(due, who.lang)
+        except notices.BadNotice as exc:
+            return Outcome.FAILED, "", f"payload: {exc}"
+        web = False
+        for identity in who.identities:
+            if identity.channel == WEB:
+                web = True
+                continue
+            channel = self.channels.get(identity.channel)
+            if channel is None or channel.account != identity.account:
+                continue  # not run by this process
+            result = await self._push(channel, identity, message)
+            if result is Pushed.SENT:
+                return Outcome.SENT, identity.channel, ""
+            if result is Pushed.RETRY:
+                return Outcome.RETRY, identity.channel, "not delivered"
+        if web:
+            return Outcome.WEB, WEB, ""
+        return Outcome.UNREACHABLE, "", "no reachable channel"
+
+    async def _push(self, channel: Pusher, identity: Identity, message: RenderedReply) -> Pushed:
+        probe = _Probe(self.mark_unreachable)
+        # One try per round: the outbox keeps the time of the next one itself.
+        delivery = Delivery(self.limiter, probe, max_attempts=1, max_rate_limited=1)
+        result = await channel.push(identity.user_id, message, delivery)
+        if result is Pushed.SENT:
+            chat_key = f"{identity.channel}:{identity.account}:{identity.user_id}"
+            try:
+                await offer(self.conversations, chat_key, message)
+            except Exception as exc:  # sent all the same; its buttons still work by id
+                log.warning("outbox: buttons not offered to the chat: %s", type(exc).__name__)
+        return Pushed.UNREACHABLE if probe.hit and result is not Pushed.SENT else result
+
+    async def _settle(self, due: Due, outcome: Outcome, channel: str, error: str) -> None:
+        now = self.clock()
+        values: dict[str, object]
+        if outcome is Outcome.SENT:
+            values = {"status": OutboxStatus.SENT.value, "sent_at": now, "channel": channel}
+        elif outcome is Outcome.WEB:
+            values = {"channel": WEB, "due_at": now + WEB_RECHECK}
+        elif outcome is Outcome.RETRY and due.attempts + 1 < MAX_ATTEMPTS:
+            attempts = due.attempts + 1
+            values = {"attempts": attempts, "due_at": now + backoff(attempts)}
+        elif outcome is Outcome.RETRY:
+            outcome = Outcome.FAILED
+            values = {"attempts": due.attempts + 1, "status": OutboxStatus.FAILED.value}
+        elif outcome is Outcome.FAILED:
+            values = {"status": OutboxStatus.FAILED.value}
+        else:
+            values = {"status": OutboxStatus.UNREACHABLE.value}
+        if error:
+            values["last_error"] = error
+        async with self.sessions() as session:
+            await outbox.settle(session, due.id, **values)
+            await session.commit()
+        metrics.OUTBOX[(channel or "none", outcome.value)] += 1
+        level = (
+            logging.WARNING if outcome in (Outcome.FAILED, Outcome.UNREACHABLE) else logging.INFO
+        )
+        log.log(
+            level,
+            "outbox message %d kind=%s outcome=%s channel=%s%s",
+            due.id,
+            due.kind,
+            outcome.value,
+            channel or "-",
+            f" error={error}" if error else "",
+        )
+
+    # -- the loop --
+
+    async def run(self) -> None:
+        """Rounds until stopped: at once while there is more to send, else every
+        `interval` seconds."""
+        while not self._stop.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception as exc:  # the database away for a moment: the next round
+                log.error("outbox round failed: %s", type(exc).__name__)
+                handled = 0
+            if handled >= self.batch:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=self.interval)
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._task = asyncio.get_running_loop().create_task(self.run())
+
+    async def stop(self) -> None:
+        """Finish the message in hand, then stop."""
+        self._stop.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout=15)
+            except TimeoutError:
+                log.warning("outbox worker stopped mid-round")
+            self._task = None
+
+
+async def inbox(
+    sessions: async_sessionmaker[AsyncSession],
+    conversations: Conversations | None,
+    chat_key: str,
+    resident_id: str,
+    lang: str,
+    now: datetime,
+) -> list[RenderedReply]:
+    """The web chat's pending messages, rendered, and from now on counted as sent."""
+    async with sessions() as session:
+        taken = await outbox.take_for_chat(session, resident_id, now)
+        await session.commit()
+    replies: list[RenderedReply] = []
+    for due in taken:
+        try:
+            replies.append(rendered(due, lang))
+        except notices.BadNotice:
+            log.error("outbox message %d kind=%s: payload does not fit", due.id, due.kind)
+            continue
+        metrics.OUTBOX[(WEB, Outcome.SENT.value)] += 1
+        log.info("outbox message %d kind=%s outcome=sent channel=web", due.id, due.kind)
+    if replies:
+        await offer(conversations, chat_key, _any(replies))
+    return replies
+
+
+def _any(replies: list[RenderedReply]) -> RenderedReply:
+    """The last reply that has buttons (the chat offers one set at a time)."""
+    return next((r for r in reversed(replies) if r.choices), replies[-1])
+
+
+def build(runtime: Runtime, channels: Mapping[str, Pusher | None]) -> OutboxWorker:
+    """The worker over a runtime's database, limits and state, with the channels it runs."""
+    running = {name: c for name, c in channels.items() if c is not None}
+    return OutboxWorker(
+        sessions=runtime.sessions,
+        channels=running,
+        limiter=runtime.delivery.limiter,
+        mark_unreachable=mark_unreachable(runtime.sessions),
+        conversations=runtime.dispatcher.conversations,
+    )

@@ -1,0 +1,153 @@
+"""The reporter's side of the dialogue: answering a police question, rating the outcome.
+
+Both start from a pushed message (handlers/notices.py), whose buttons the chat's pending
+choices may no longer hold, so `pushed` is asked before the router's stale-choice check:
+- "answer:<code>" (or typing "TRẢ LỜI <code>") asks for the answer and takes the next text
+  message as it; "TRẢ LỜI <code> <answer>" answers at once. Whatever the chat was doing is
+  put aside and resumed afterwards (and on cancel).
+- "rate:<code>:<n>" stores the rating once.
+Only the resident who sent the tip may do either; anyone else gets the same answer as for a
+code that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from handlers.common import ask, choice, not_understood, say, with_nav
+from handlers.context import Ctx
+from handlers.model import Kind, Msg, Reply
+from handlers.notices import ANSWER_PREFIX, RATE_PREFIX, RATINGS
+from handlers.receipt import normalise_code
+from handlers.tipmodel import TipStatus, TipView
+
+FLOW = "answer"
+CANCEL = "answer:cancel"
+MAX_ANSWER = 4000  # the dispatcher refuses longer messages before any flow sees them
+
+# "TRẢ LỜI BY-7K3F-Q9", "tra loi by7k3fq9: xe màu đỏ", "ANSWER BY-7K3F-Q9 …", "TL …"
+_TYPED = re.compile(
+    r"\s*(?:trả\s*lời|tra\s*loi|tl|answer|reply)\s*[:,.-]?\s+"
+    r"(?P<code>BY[\s-]*[0-9A-Z]{4}[\s-]*[0-9A-Z]{2})(?![0-9A-Z])\s*[:,.–—-]?\s*(?P<rest>.*)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+async def pushed(ctx: Ctx, *, typed: bool = True) -> list[Reply] | None:
+    """The replies for a tap on a pushed button or a typed answer; None when the event is
+    neither (the router goes on as usual)."""
+    event = ctx.event
+    if event.kind is Kind.CHOICE:
+        if event.choice.startswith(ANSWER_PREFIX) and event.choice != CANCEL:
+            code = normalise_code(event.choice.removeprefix(ANSWER_PREFIX))
+            return None if code is None else await _begin(ctx, code, "")
+        if event.choice.startswith(RATE_PREFIX):
+            return await _rate(ctx, event.choice.removeprefix(RATE_PREFIX))
+        return None
+    if typed and event.kind is Kind.TEXT:
+        found = _TYPED.fullmatch(event.text)
+        code = normalise_code(found["code"]) if found else None
+        if found and code:
+            return await _begin(ctx, code, found["rest"].strip(), typed=True)
+    return None
+
+
+async def _begin(ctx: Ctx, code: str, answer: str, *, typed: bool = False) -> list[Reply]:
+    tip = await ctx.uow.tips.view_by_code(code, ctx.profile.resident_id)
+    if tip is None:
+        # The same words whether the code does not exist or is someone else's.
+        unknown = say("answer.unknown", code=code) if typed else say("input.stale_choice")
+        return [unknown, *_current(ctx)]
+    refused = await _refusal(ctx, tip)
+    if refused is not None:
+        return [refused, *_current(ctx)]
+    if answer:
+        return await _store(ctx, tip.id, tip.code, answer)
+    ctx.state.go(FLOW, "text", tip_id=tip.id, code=tip.code, resume=_snapshot(ctx))
+    return prompt(ctx)
+
+
+async def _refusal(ctx: Ctx, tip: TipView) -> Reply | None:
+    """Why this tip cannot be answered now: closed, or nothing was asked."""
+    if tip.status is TipStatus.CLOSED:
+        return say("answer.closed", code=tip.code)
+    timeline = await ctx.uow.tips.reporter_timeline(tip.id)
+    if not any(entry.kind == "question" for entry in timeline):
+        return say("answer.no_question", code=tip.code)
+    return None
+
+
+def _snapshot(ctx: Ctx) -> dict[str, Any]:
+    """Where the chat was, to go back to afterwards (kept once, not nested)."""
+    state = ctx.state
+    if state.flow == FLOW:
+        resume = state.data.get("resume")
+        return dict(resume) if isinstance(resume, dict) else {}
+    return {"flow": state.flow, "step": state.step, "data": state.data}
+
+
+def _resume(ctx: Ctx) -> list[Reply]:
+    """Go back to what the chat was doing before the answer, and show that step again."""
+    saved = ctx.state.data.get("resume")
+    saved = saved if isinstance(saved, dict) else {}
+    ctx.state.go(str(saved.get("flow", "")), str(saved.get("step", "")))
+    data = saved.get("data")
+    ctx.state.data = dict(data) if isinstance(data, dict) else {}
+    return _current(ctx)
+
+
+def _current(ctx: Ctx) -> list[Reply]:
+    from handlers import router  # the router imports this module
+
+    return router.prompt(ctx)
+
+
+def prompt(ctx: Ctx) -> list[Reply]:
+    code = str(ctx.state.data.get("code", ""))
+    text = Msg("answer.ask", {"code": code, "limit": MAX_ANSWER})
+    return [with_nav(ask(text, [choice(CANCEL, "answer.cancel")]), menu=False)]
+
+
+def cancel(ctx: Ctx) -> list[Reply]:
+    """Cancel (the button, or "hủy" typed): nothing is sent, the chat goes back."""
+    return [say("answer.cancelled"), *_resume(ctx)]
+
+
+async def on_event(ctx: Ctx) -> list[Reply]:
+    event = ctx.event
+    if event.kind is Kind.CHOICE and event.choice == CANCEL:
+        return cancel(ctx)
+    if event.kind is not Kind.TEXT or not event.text.strip():
+        return [not_understood(event.kind), *prompt(ctx)]
+    tip_id, code = str(ctx.state.data.get("tip_id", "")), str(ctx.state.data.get("code", ""))
+    tip = await ctx.uow.tips.view(tip_id, resident_id=ctx.profile.resident_id)
+    if tip is None:  # gone since the question (deleted with its reporter's data)
+        return [say("answer.unknown", code=code), *_resume(ctx)]
+    if tip.status is TipStatus.CLOSED:
+        return [say("answer.closed", code=code), *_resume(ctx)]
+    return await _store(ctx, tip.id, code, event.text)
+
+
+async def _store(ctx: Ctx, tip_id: str, code: str, answer: str) -> list[Reply]:
+    if len(answer) > MAX_ANSWER:
+        return [say("input.too_long", length=len(answer), limit=MAX_ANSWER), *_current(ctx)]
+    await ctx.uow.tips.add_reporter_answer(tip_id, answer, ctx.config.clock())
+    done = say("answer.saved", code=code)
+    # Typed in one message from elsewhere, the chat was never put aside: it just goes on.
+    return [done, *(_resume(ctx) if ctx.state.flow == FLOW else _current(ctx))]
+
+
+async def _rate(ctx: Ctx, rest: str) -> list[Reply]:
+    code_part, _, stars_part = rest.rpartition(":")
+    code = normalise_code(code_part)
+    stars = int(stars_part) if stars_part.isdigit() else 0
+    tip = None
+    if code is not None and stars in RATINGS:
+        tip = await ctx.uow.tips.view_by_code(code, ctx.profile.resident_id)
+    if tip is None or tip.status is not TipStatus.CLOSED:
+        return [say("input.stale_choice"), *_current(ctx)]
+    rated = await ctx.uow.tips.rate(tip.id, stars, ctx.config.clock())
+    if rated.recorded:
+        return [say("rating.saved", code=tip.code, stars=stars), *_current(ctx)]
+    return [say("rating.already", code=tip.code, stars=rated.stars or stars), *_current(ctx)]

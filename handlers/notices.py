@@ -1,0 +1,111 @@
+"""What the police's actions tell the reporter: one message per notice, built from the
+outbox payload (a tip code and parameters) and rendered in the resident's language when sent.
+
+Pushed messages carry their own buttons ("answer:<code>", "rate:<code>:<n>"); the router
+recognises those ids even when the chat has moved on, and the question says how to answer by
+typing, for channels whose buttons cannot come back. No officer's name ever appears here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+
+from handlers.common import choice
+from handlers.model import Choice, Msg, Reply
+
+ANSWER_PREFIX = "answer:"
+RATE_PREFIX = "rate:"
+RATINGS = range(1, 6)
+
+
+class Notice(StrEnum):
+    ACKNOWLEDGED = "tip.acknowledged"
+    QUESTION = "tip.question"
+    FORWARDED = "tip.forwarded"
+    EXTENDED = "tip.extended"
+    CLOSED = "tip.closed"
+
+
+# Resolution values (storage.casework.Resolution) → the outcome in plain words.
+OUTCOMES = {
+    "handled": Msg("notice.outcome_handled"),
+    "forwarded": Msg("notice.outcome_forwarded"),
+    "unfounded": Msg("notice.outcome_unfounded"),
+    "insufficient": Msg("notice.outcome_insufficient"),
+    "duplicate": Msg("notice.outcome_duplicate"),
+    "not_competent": Msg("notice.outcome_not_competent"),
+}
+OUTCOME_OTHER = Msg("notice.outcome_other")
+STAR_LABELS = {
+    1: Msg("notice.rate_1"),
+    2: Msg("notice.rate_2"),
+    3: Msg("notice.rate_3"),
+    4: Msg("notice.rate_4"),
+    5: Msg("notice.rate_5"),
+}
+
+
+class BadNotice(ValueError):
+    """An outbox payload this code cannot turn into a message."""
+
+
+def answer_choice(code: str) -> str:
+    return f"{ANSWER_PREFIX}{code}"
+
+
+def rate_choice(code: str, stars: int) -> str:
+    return f"{RATE_PREFIX}{code}:{stars}"
+
+
+def outcome(resolution: str) -> Msg:
+    return OUTCOMES.get(resolution, OUTCOME_OTHER)
+
+
+def show_date(iso: str) -> str:
+    """'2026-12-21' → '21/12/2026', the way dates are written in Vietnam."""
+    try:
+        return date.fromisoformat(iso).strftime("%d/%m/%Y")
+    except ValueError as exc:
+        raise BadNotice("decision_due is not an ISO date") from exc
+
+
+_CODE = re.compile(r"BY-[0-9A-Z]{4}-[0-9A-Z]{2}")
+
+
+def message(kind: str, code: str, params: dict[str, str]) -> Reply:
+    """The reply a resident gets for one notice; BadNotice for a payload that does not fit."""
+    if not _CODE.fullmatch(code):
+        raise BadNotice("not a tip code")
+    try:
+        notice = Notice(kind)
+    except ValueError as exc:
+        raise BadNotice("unknown notice kind") from exc
+    if notice is Notice.ACKNOWLEDGED:
+        return Reply(Msg("notice.acknowledged", {"code": code}))
+    if notice is Notice.FORWARDED:
+        return Reply(Msg("notice.forwarded", {"code": code}))
+    if notice is Notice.EXTENDED:
+        due = show_date(params.get("decision_due", ""))
+        return Reply(Msg("notice.extended", {"code": code, "date": due}))
+    if notice is Notice.QUESTION:
+        return _question(code, params)
+    return _closed(code, params)
+
+
+def _question(code: str, params: dict[str, str]) -> Reply:
+    question = params.get("question", "").strip()
+    if not question:
+        raise BadNotice("a question without text")
+    text = Msg("notice.question", {"code": code, "question": question})
+    return Reply(text, (choice(answer_choice(code), "notice.answer_button"),))
+
+
+def _closed(code: str, params: dict[str, str]) -> Reply:
+    text = (
+        Msg("notice.closed", {"code": code, "outcome": outcome(params.get("resolution", ""))}),
+        Msg("notice.rate_ask"),
+    )
+    buttons = tuple(Choice(rate_choice(code, n), STAR_LABELS[n]) for n in RATINGS)
+    return Reply(text, buttons)

@@ -1,0 +1,225 @@
+"""The outbox: durable messages from the police to a resident.
+
+A row is written in the transaction of the action that causes it (an acknowledgement, a
+question, an outcome), so a message is never lost and never sent for an action that was
+rolled back. The payload holds the tip code and parameters only; the text
+(handlers/notices.py) is rendered in the resident's language when the worker (bot/outbox.py)
+sends it, or when the web chat fetches it (GET /chat/api/inbox).
+
+Claiming is one UPDATE … RETURNING that moves the rows' due time a lease ahead, so a row is
+handled by one worker at a time, in any number of processes (PostgreSQL: the inner SELECT
+takes FOR UPDATE SKIP LOCKED; SQLite runs one write at a time anyway). A worker that dies
+mid-send leaves its rows to be claimed again when the lease ends: a message goes out at
+least once, and in practice once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import Select, Table, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.notices import Notice
+from storage.models import ChannelIdentity, OutboxMessage, Resident
+
+__all__ = [
+    "Due",
+    "Notice",
+    "OutboxStatus",
+    "Recipient",
+    "claim_due",
+    "notify_reporter",
+    "recipient",
+    "resident_of",
+    "settle",
+    "take_for_chat",
+]
+
+OUTBOX = cast(Table, OutboxMessage.__table__)
+WEB = "web"
+MAX_ERROR = 200
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+
+
+async def notify_reporter(
+    session: AsyncSession,
+    *,
+    tip_id: str,
+    resident_id: str | None,
+    code: str,
+    notice: Notice,
+    params: dict[str, str],
+    now: datetime,
+) -> int | None:
+    """Queue `notice` for the tip's reporter; returns the row id, or None for a tip with no
+    resident to tell (an anonymous or imported one)."""
+    if resident_id is None:
+        return None
+    now = now.astimezone(UTC)  # SQLite compares timestamps as text: one zone for all
+    row = OutboxMessage(
+        resident_id=resident_id,
+        tip_id=tip_id,
+        kind=str(notice),
+        payload={"code": code, "params": dict(params)},
+        status=OutboxStatus.PENDING.value,
+        attempts=0,
+        created_at=now,
+        due_at=now,
+        sent_at=None,
+        channel="",
+        last_error="",
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+@dataclass(frozen=True)
+class Due:
+    """One message to send: whom to, which notice, its payload, the tries so far."""
+
+    id: int
+    resident_id: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+_DUE_COLUMNS = (OUTBOX.c.id, OUTBOX.c.resident_id, OUTBOX.c.kind, OUTBOX.c.payload)
+
+
+def _due(row: Any) -> Due:
+    payload = row.payload if isinstance(row.payload, dict) else {}
+    return Due(row.id, row.resident_id, row.kind, payload, row.attempts)
+
+
+async def _chosen(session: AsyncSession, rows: Select[Any]) -> Any:
+    """The ids an UPDATE takes. PostgreSQL: selected and locked first, skipping rows another
+    transaction holds (as a subquery of the UPDATE the planner may run it more than once,
+    and its LIMIT would not hold). SQLite, one writer at a time: the subquery itself."""
+    if session.get_bind().dialect.name != "postgresql":
+        return rows.scalar_subquery()
+    locked = await session.execute(rows.with_for_update(skip_locked=True))
+    return list(locked.scalars())
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, *, limit: int, lease: timedelta
+) -> list[Due]:
+    """Take up to `limit` pending rows that are due, oldest first, for `lease`; the caller
+    commits at once, so that the rows are locked for a moment only."""
+    now = now.astimezone(UTC)
+    due = (
+        select(OUTBOX.c.id)
+        .where(OUTBOX.c.status == OutboxStatus.PENDING.value, OUTBOX.c.due_at <= now)
+        .order_by(OUTBOX.c.due_at, OUTBOX.c.id)
+        .limit(limit)
+    )
+    claimed = await session.execute(
+        update(OUTBOX)
+        .where(
+            OUTBOX.c.id.in_(await _chosen(session, due)),
+            OUTBOX.c.status == OutboxStatus.PENDING.value,
+            OUTBOX.c.due_at <= now,
+        )
+        .values(due_at=now + lease)
+        .returning(*_DUE_COLUMNS, OUTBOX.c.attempts)
+    )
+    return sorted((_due(r) for r in claimed), key=lambda d: d.id)
+
+
+@dataclass(frozen=True)
+class Identity:
+    channel: str
+    account: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A resident's language and reachable channel identities, the newest first."""
+
+    lang: str
+    identities: tuple[Identity, ...]
+
+
+async def recipient(session: AsyncSession, resident_id: str) -> Recipient | None:
+    lang = await session.scalar(select(Resident.lang).where(Resident.id == resident_id))
+    if lang is None:
+        return None
+    query = (
+        select(ChannelIdentity.channel, ChannelIdentity.account, ChannelIdentity.platform_user_id)
+        .where(ChannelIdentity.resident_id == resident_id, ChannelIdentity.reachable.is_(True))
+        .order_by(ChannelIdentity.created_at.desc(), ChannelIdentity.id.desc())
+    )
+    rows = (await session.execute(query)).all()
+    return Recipient(lang, tuple(Identity(r[0], r[1], r[2]) for r in rows))
+
+
+async def settle(session: AsyncSession, message_id: int, **values: Any) -> bool:
+    """Record what became of a claimed row, unless something else (the web chat's inbox)
+    settled it first; whether this call did."""
+    if "last_error" in values:
+        values["last_error"] = str(values["last_error"])[:MAX_ERROR]
+    done = await session.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == message_id, OUTBOX.c.status == OutboxStatus.PENDING.value)
+        .values(**values)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
+async def take_for_chat(
+    session: AsyncSession, resident_id: str, now: datetime, *, limit: int = 20
+) -> list[Due]:
+    """The resident's pending messages for the web chat, marked sent in the same statement so
+    that two polls never both get one. A row a worker holds (leased, not yet known to be for
+    the web chat) is left to it."""
+    now = now.astimezone(UTC)
+    mine = (
+        select(OUTBOX.c.id)
+        .where(
+            OUTBOX.c.resident_id == resident_id,
+            OUTBOX.c.status == OutboxStatus.PENDING.value,
+            (OUTBOX.c.channel == WEB) | (OUTBOX.c.due_at <= now),
+        )
+        .order_by(OUTBOX.c.id)
+        .limit(limit)
+    )
+    taken = await session.execute(
+        update(OUTBOX)
+        .where(
+            OUTBOX.c.id.in_(await _chosen(session, mine)),
+            OUTBOX.c.status == OutboxStatus.PENDING.value,
+        )
+        .values(status=OutboxStatus.SENT.value, sent_at=now, channel=WEB)
+        .returning(*_DUE_COLUMNS, OUTBOX.c.attempts)
+    )
+    return sorted((_due(r) for r in taken), key=lambda d: d.id)
+
+
+async def resident_of(
+    session: AsyncSession, channel: str, account: str, user_id: str
+) -> tuple[str, str] | None:
+    """(resident id, language) behind a channel identity, if there is one."""
+    query = (
+        select(Resident.id, Resident.lang)
+        .join(ChannelIdentity, ChannelIdentity.resident_id == Resident.id)
+        .where(
+            ChannelIdentity.channel == channel,
+            ChannelIdentity.account == account,
+            ChannelIdentity.platform_user_id == user_id,
+        )
+    )
+    row = (await session.execute(query)).first()
+    return None if row is None else (row[0], row[1])

@@ -1,0 +1,125 @@
+"""The police's messages to a reporter, rendered as the resident reads them (no I/O)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from bot import render
+from handlers.model import RenderedReply
+from handlers.notices import BadNotice, Notice, message
+from storage.outbox import Notice as StoredNotice
+
+CODE = "BY-7K3F-Q9"
+
+
+def shown(kind: Notice, lang: str, **params: str) -> RenderedReply:
+    return render.reply(message(kind.value, CODE, params), lang)
+
+
+def test_storage_and_handlers_share_one_notice_enum() -> None:
+    assert StoredNotice is Notice
+    assert {n.value for n in Notice} == {
+        "tip.acknowledged",
+        "tip.question",
+        "tip.forwarded",
+        "tip.extended",
+        "tip.closed",
+    }
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_acknowledgement_says_what_the_law_requires(lang: str) -> None:
+    reply = shown(Notice.ACKNOWLEDGED, lang)
+    assert CODE in reply.text
+    assert "145" in reply.text  # Criminal Procedure Code art. 145
+    if lang == "vi":
+        assert "Công an xã, phường đã tiếp nhận" in reply.text
+        assert "Bộ luật Tố tụng hình sự" in reply.text
+    else:
+        assert "commune police have received" in reply.text
+    assert reply.choices == ()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_question_is_quoted_with_a_button_and_the_typed_form(lang: str) -> None:
+    question = "Xe máy của người đó màu gì, biển số bao nhiêu?"
+    reply = shown(Notice.QUESTION, lang, question=question, event_id="41")
+    assert f"“{question}”" in reply.text
+    assert [c.id for c in reply.choices] == [f"answer:{CODE}"]
+    typed = "TRẢ LỜI" if lang == "vi" else "ANSWER"
+    assert f"{typed} {CODE}" in reply.text  # for channels whose buttons cannot come back
+    assert reply.choices[0].label == ("✍️ Trả lời" if lang == "vi" else "✍️ Answer")
+
+
+def test_a_question_with_braces_is_shown_as_written() -> None:
+    reply = shown(Notice.QUESTION, "vi", question="Số {tài khoản} là gì?", event_id="1")
+    assert "“Số {tài khoản} là gì?”" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("resolution", "vi_words", "en_words"),
+    [
+        ("handled", "đã kiểm tra và xử lý", "checked it and dealt with it"),
+        ("forwarded", "Cơ quan điều tra", "investigation body"),
+        ("unfounded", "không phát hiện vi phạm", "no offence was found"),
+        ("insufficient", "Chưa đủ thông tin", "not enough information"),
+        ("duplicate", "đã có người báo trước", "already been reported"),
+        ("not_competent", "không thuộc thẩm quyền", "not a police matter"),
+    ],
+)
+def test_the_outcome_in_plain_words_then_five_rating_buttons(
+    resolution: str, vi_words: str, en_words: str
+) -> None:
+    vi = shown(Notice.CLOSED, "vi", resolution=resolution)
+    en = shown(Notice.CLOSED, "en", resolution=resolution)
+    assert vi_words in vi.text and en_words in en.text
+    assert CODE in vi.text and "từ 1" in vi.text and "đến 5" in vi.text
+    assert [c.id for c in vi.choices] == [f"rate:{CODE}:{n}" for n in range(1, 6)]
+    assert [c.label.split()[0] for c in en.choices] == ["1", "2", "3", "4", "5"]
+    assert resolution not in vi.text.replace("Cơ quan", "")  # no raw code shown
+
+
+def test_an_unknown_resolution_still_reads_as_an_outcome() -> None:
+    assert "Kết quả: Đã giải quyết." in shown(Notice.CLOSED, "vi", resolution="later").text
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_an_extension_gives_the_new_date_day_first(lang: str) -> None:
+    reply = shown(Notice.EXTENDED, lang, decision_due="2027-01-22")
+    assert "22/01/2027" in reply.text and CODE in reply.text
+    assert "2027-01-22" not in reply.text
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_forwarding_names_no_body_and_no_officer(lang: str) -> None:
+    reply = shown(Notice.FORWARDED, lang)
+    assert CODE in reply.text and reply.choices == ()
+
+
+@pytest.mark.parametrize("kind", list(Notice))
+def test_messages_are_short_nfc_and_never_fall_back_to_an_id(kind: Notice) -> None:
+    params = {"question": "Ai?", "event_id": "1", "resolution": "handled"}
+    params["decision_due"] = "2027-01-22"
+    for lang in ("vi", "en"):
+        reply = render.reply(message(kind.value, CODE, params), lang)
+        assert unicodedata.is_normalized("NFC", reply.text)
+        assert "notice." not in reply.text and "{" not in reply.text
+        assert len(reply.text) < 400  # a cheap phone's screen or two
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "params"),
+    [
+        ("tip.unknown", CODE, {}),
+        ("tip.question", CODE, {"question": "  "}),
+        ("tip.extended", CODE, {"decision_due": "soon"}),
+        ("tip.acknowledged", "not a code", {}),
+    ],
+)
+def test_a_payload_that_does_not_fit_is_refused(
+    kind: str, code: str, params: dict[str, str]
+) -> None:
+    with pytest.raises(BadNotice):
+        message(kind, code, params)
