@@ -1,7 +1,379 @@
-"""Panel pages: account (being built)."""
+"""The account page (/admin/account) and the TOTP step of sign-in (/admin/signin/code).
+
+Every role has an account page: change the password, turn two-step sign-in (TOTP) on or off,
+make and revoke API tokens, sign out everywhere. Each POST checks the session's CSRF token and
+commits once, also when it is refused: a wrong password or code has counted toward the lockout.
+Changes answer with a redirect to the page and a `?done=` note; refusals re-render it (422).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import segno
+from fastapi import APIRouter, Form, Path, Request, Response
+from markupsafe import Markup
+
+from admin import auth, web
+from admin.timefmt import local_date, local_time
+from bot import runtime
+from storage import admin_users, api_tokens, totp
+from storage.admin_users import AccountError, Failure
+from storage.db import AsyncSession
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+Db = web.Db
+Officer = web.Officer
+ISSUER = "Bình Yên"
+TOKEN_DAYS = (30, 90, 180, 365)
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _(msgid: str) -> str:
+    """Marks a catalog id for extraction; the template translates it."""
+    return msgid
+
+
+ERRORS = {
+    "bad_secret": _("panel.account.error.bad_secret"),
+    "locked": _("panel.account.error.locked"),
+    "inactive": _("panel.account.error.inactive"),
+    "password_mismatch": _("panel.account.error.password_mismatch"),
+    "password_length": _("panel.account.error.password_length"),
+    "password_same": _("panel.account.error.password_same"),
+    "bad_code": _("panel.account.error.bad_code"),
+    "totp_on": _("panel.account.error.totp_on"),
+    "totp_off": _("panel.account.error.totp_off"),
+    "totp_secret": _("panel.account.error.totp_secret"),
+    "token_name": _("panel.account.error.token_name"),
+    "token_days": _("panel.account.error.token_days"),
+    "no_token": _("panel.account.error.no_token"),
+}
+DONE = {
+    "password": _("panel.account.done.password"),
+    "totp_on": _("panel.account.done.totp_on"),
+    "totp_off": _("panel.account.done.totp_off"),
+    "revoked": _("panel.account.done.revoked"),
+}
+
+
+async def _account_page(
+    request: Request,
+    db: AsyncSession,
+    user: web.SignedIn,
+    *,
+    status: int = 200,
+    error: str = "",
+    new_token: str = "",
+    token_name: str = "",
+) -> Response:
+    account = await admin_users.account(db, user.identity.id)
+    if account is None:
+        raise web.SignInRequired()
+    now = datetime.now(UTC)
+    tokens = await api_tokens.list_tokens(db, user.identity.id)
+    done = request.query_params.get("done", "")
+    return web.page(
+        request,
+        user,
+        "account/index.html",
+        status,
+        account=account,
+        locked=account.locked(now),
+        tokens=[
+            {
+                "id": t.id,
+                "name": t.name,
+                "created": local_date(t.created_at),
+                "expires": local_date(t.expires_at),
+                "last_used": local_time(t.last_used_at) if t.last_used_at else "",
+                "state": "revoked" if t.revoked_at else "live" if t.active(now) else "expired",
+            }
+            for t in tokens
+        ],
+        token_days=TOKEN_DAYS,
+        default_days=api_tokens.DEFAULT_LIFETIME.days,
+        token_name=token_name,
+        new_token=new_token,
+        error=ERRORS.get(error, ""),
+        done=DONE.get(done, ""),
+        min_password=admin_users.MIN_PASSWORD_LENGTH,
+    )
+
+
+def _done(what: str) -> Response:
+    return web.redirect(f"/admin/account?done={what}")
+
+
+@router.get("/account")
+async def account_page(request: Request, db: Db, user: Officer) -> Response:
+    return await _account_page(request, db, user)
+
+
+@router.post("/account/password")
+async def change_password(
+    request: Request,
+    db: Db,
+    user: Officer,
+    csrf: Annotated[str, Form()] = "",
+    current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+    repeat: Annotated[str, Form()] = "",
+) -> Response:
+    web.check_csrf(request, user, csrf)
+    settings = auth.settings_of(request)
+    try:
+        await admin_users.change_password(
+            db,
+            user.identity,
+            current,
+            new,
+            repeat,
+            keep_session=auth.session_key(settings, user.token),
+            ip=auth.client_ip(request),
+        )
+    except AccountError as exc:
+        await db.commit()
+        return await _account_page(request, db, user, status=422, error=exc.code)
+    await db.commit()
+    return _done("password")
+
+
+@router.post("/account/signout-all")
+async def sign_out_everywhere(
+    request: Request, db: Db, user: Officer, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    web.check_csrf(request, user, csrf)
+    await admin_users.sign_out_everywhere(db, user.identity, ip=auth.client_ip(request))
+    await db.commit()
+    response = web.redirect()
+    auth.clear_cookie(response, request, auth.SESSION_COOKIE)
+    return response
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+@router.post("/account/tokens")
+async def create_token(
+    request: Request,
+    db: Db,
+    user: Officer,
+    csrf: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    days: Annotated[str, Form()] = "",
+) -> Response:
+    web.check_csrf(request, user, csrf)
+    name = " ".join(name.split())
+    if not name or len(name) > api_tokens.MAX_NAME_LENGTH:
+        return await _account_page(request, db, user, status=422, error="token_name")
+    if not days.isdigit() or int(days) not in TOKEN_DAYS:
+        return await _account_page(
+            request, db, user, status=422, error="token_days", token_name=name
+        )
+    settings = auth.settings_of(request)
+    token, info = await api_tokens.create_token(
+        db, auth.api_token_key(settings), user.identity.id, name, timedelta(days=int(days))
+    )
+    await admin_users.record(
+        db,
+        admin_users.Action.TOKEN_CREATE,
+        actor_id=user.identity.id,
+        actor_username=user.identity.username,
+        subject=str(info.id),
+        detail=name[:64],
+        ip=auth.client_ip(request),
+    )
+    await db.commit()
+    # Shown in this answer only: the database keeps nothing it could be read back from.
+    return await _account_page(request, db, user, new_token=token)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+async def revoke_token(
+    request: Request, db: Db, user: Officer, token_id: RowId, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    web.check_csrf(request, user, csrf)
+    if not await api_tokens.revoke(db, user.identity.id, token_id):
+        return await _account_page(request, db, user, status=404, error="no_token")
+    await admin_users.record(
+        db,
+        admin_users.Action.TOKEN_REVOKE,
+        actor_id=user.identity.id,
+        actor_username=user.identity.username,
+        subject=str(token_id),
+        ip=auth.client_ip(request),
+    )
+    await db.commit()
+    return _done("revoked")
+
+
+# --- TOTP on and off --------------------------------------------------------------------------
+
+
+def _setup_proof(request: Request, user: web.SignedIn, secret: str) -> str:
+    """Binds a shown secret to this session, so the confirm form cannot carry another one."""
+    return auth.csrf_token(auth.settings_of(request), "totp-setup", f"{user.token}:{secret}")
+
+
+def _setup_page(
+    request: Request, user: web.SignedIn, secret: str, *, status: int = 200, error: str = ""
+) -> Response:
+    uri = totp.uri(secret, user.identity.username, ISSUER)
+    qr = segno.make(uri, error="m").svg_inline(
+        scale=4, dark="#000", light="#fff", title=user.identity.username
+    )
+    return web.page(
+        request,
+        user,
+        "account/totp.html",
+        status,
+        secret=secret,
+        grouped=totp.grouped(secret),
+        uri=uri,
+        qr=Markup(qr),  # segno's SVG of a URI we built; the username is [a-z0-9._-]
+        proof=_setup_proof(request, user, secret),
+        error=ERRORS.get(error, ""),
+    )
+
+
+@router.get("/account/totp")
+async def totp_setup(request: Request, db: Db, user: Officer) -> Response:
+    account = await admin_users.account(db, user.identity.id)
+    if account is not None and account.totp_on:
+        return web.redirect("/admin/account")
+    return _setup_page(request, user, totp.new_secret())
+
+
+@router.post("/account/totp")
+async def totp_enable(
+    request: Request,
+    db: Db,
+    user: Officer,
+    csrf: Annotated[str, Form()] = "",
+    secret: Annotated[str, Form()] = "",
+    proof: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+) -> Response:
+    web.check_csrf(request, user, csrf)
+    settings = auth.settings_of(request)
+    if not totp.valid_secret(secret) or not auth.csrf_valid(
+        settings, "totp-setup", f"{user.token}:{secret}", proof
+    ):
+        return _setup_page(request, user, totp.new_secret(), status=422, error="totp_secret")
+    try:
+        await admin_users.enable_totp(
+            db,
+            user.identity,
+            secret,
+            code[:32],
+            runtime.sealer(settings),
+            ip=auth.client_ip(request),
+        )
+    except AccountError as exc:
+        if exc.code == "totp_on":
+            return await _account_page(request, db, user, status=409, error=exc.code)
+        return _setup_page(request, user, secret, status=422, error=exc.code)
+    await db.commit()
+    return _done("totp_on")
+
+
+@router.post("/account/totp/disable")
+async def totp_disable(
+    request: Request,
+    db: Db,
+    user: Officer,
+    csrf: Annotated[str, Form()] = "",
+    secret: Annotated[str, Form()] = "",
+) -> Response:
+    web.check_csrf(request, user, csrf)
+    try:
+        await admin_users.disable_totp(
+            db,
+            user.identity,
+            secret,
+            runtime.sealer(auth.settings_of(request)),
+            ip=auth.client_ip(request),
+        )
+    except AccountError as exc:
+        await db.commit()
+        return await _account_page(request, db, user, status=422, error=exc.code)
+    await db.commit()
+    return _done("totp_off")
+
+
+# --- The second step of sign-in ---------------------------------------------------------------
+
+
+def begin_code_step(request: Request, user_id: int) -> Response:
+    """After a right password on a TOTP account: on to the code page, carrying a signed cookie."""
+    value = auth.pending_value(auth.settings_of(request), user_id, time.time())
+    response = web.redirect("/admin/signin/code")
+    auth.set_cookie(response, request, auth.PENDING_COOKIE, value)
+    return response
+
+
+def _pending(request: Request) -> tuple[int, str] | None:
+    value = request.cookies.get(auth.PENDING_COOKIE, "")
+    user_id = auth.pending_user(auth.settings_of(request), value, time.time()) if value else None
+    return (user_id, value) if user_id is not None else None
+
+
+def _code_page(
+    request: Request, value: str, *, status: int = 200, error: str = "", form: bool = True
+) -> Response:
+    lang = auth.request_lang(request)
+    response = web.html(
+        "signin_code.html",
+        lang,
+        status,
+        csrf=auth.csrf_token(auth.settings_of(request), "signin-code", value),
+        error=error,
+        form=form,
+    )
+    return web.remember_lang(response, request, lang)
+
+
+@router.get("/signin/code")
+async def code_form(request: Request) -> Response:
+    pending = _pending(request)
+    if pending is None:
+        return web.redirect()
+    return _code_page(request, pending[1])
+
+
+@router.post("/signin/code")
+async def code_submit(
+    request: Request,
+    db: Db,
+    code: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    pending = _pending(request)
+    if pending is None:
+        # Five minutes are over (or the cookie was tampered with): start again.
+        return web.redirect()
+    user_id, value = pending
+    settings = auth.settings_of(request)
+    if not auth.csrf_valid(settings, "signin-code", value, csrf):
+        return web.html("error.html", auth.request_lang(request), 403)
+    result = await admin_users.sign_in_code(
+        db, user_id, code, runtime.sealer(settings), ip=auth.client_ip(request)
+    )
+    if result.identity is None:
+        await db.commit()
+        if result.failure is Failure.BAD_CODE:
+            return _code_page(request, value, status=401, error="bad_code")
+        response = _code_page(request, value, status=401, error="stopped", form=False)
+        auth.clear_cookie(response, request, auth.PENDING_COOKIE)
+        return response
+    token = auth.new_token()
+    await admin_users.open_session(db, result.identity.id, auth.session_key(settings, token))
+    await db.commit()
+    response = web.redirect()
+    auth.set_cookie(response, request, auth.SESSION_COOKIE, token)
+    auth.clear_cookie(response, request, auth.PENDING_COOKIE)
+    auth.clear_cookie(response, request, auth.SIGNIN_COOKIE)
+    return response

@@ -1,7 +1,208 @@
-"""Panel pages: audit (being built)."""
+"""The audit log for chiefs and province admins: the page /admin/audit and GET /api/v1/audit.
+
+Both read storage/audit.py with the reader's scope (a chief: actors of their commune; a province
+admin: actors of their province and failed sign-ins of unknown usernames), newest first, with
+filters by action, actor and date (Vietnam days) and a keyset cursor for older rows. Officers
+and leaders get 403.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from admin import api, auth, web
+from admin.timefmt import local_time
+from storage import audit
+from storage.admin_users import Identity, NotAllowed
+from storage.audit import AuditFilter, AuditPage, InvalidFilter
+from storage.db import AsyncSession
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["audit"])
+Db = web.Db
+
+
+def _(msgid: str) -> str:
+    """Marks a catalog id for extraction; the template translates it."""
+    return msgid
+
+
+ACTION_NAMES = {
+    "signin.success": _("panel.audit.action.signin.success"),
+    "signin.failure": _("panel.audit.action.signin.failure"),
+    "signout": _("panel.audit.action.signout"),
+    "tip.status": _("panel.audit.action.tip.status"),
+    "tip.assign": _("panel.audit.action.tip.assign"),
+    "tip.urgency": _("panel.audit.action.tip.urgency"),
+    "tip.extend": _("panel.audit.action.tip.extend"),
+    "tip.reveal": _("panel.audit.action.tip.reveal"),
+    "tip.question": _("panel.audit.action.tip.question"),
+    "tip.attachment": _("panel.audit.action.tip.attachment"),
+    "tips.export": _("panel.audit.action.tips.export"),
+    "user.create": _("panel.audit.action.user.create"),
+    "user.deactivate": _("panel.audit.action.user.deactivate"),
+    "user.activate": _("panel.audit.action.user.activate"),
+    "user.unlock": _("panel.audit.action.user.unlock"),
+    "user.password": _("panel.audit.action.user.password"),
+    "totp.enable": _("panel.audit.action.totp.enable"),
+    "totp.disable": _("panel.audit.action.totp.disable"),
+    "token.create": _("panel.audit.action.token.create"),
+    "token.revoke": _("panel.audit.action.token.revoke"),
+}
+# Details that are codes rather than free text, put in words.
+DETAIL_NAMES = {
+    "unknown_user": _("panel.audit.detail.unknown_user"),
+    "bad_password": _("panel.audit.detail.bad_password"),
+    "bad_code": _("panel.audit.detail.bad_code"),
+    "locked": _("panel.audit.detail.locked"),
+    "inactive": _("panel.audit.detail.inactive"),
+    "self": _("panel.audit.detail.self"),
+    "admin": _("panel.audit.detail.admin"),
+    "everywhere": _("panel.audit.detail.everywhere"),
+    "cli": _("panel.audit.detail.cli"),
+}
+FILTER_ERRORS = {
+    "action": _("panel.audit.error.action"),
+    "actor": _("panel.audit.error.actor"),
+    "from": _("panel.audit.error.date"),
+    "to": _("panel.audit.error.date"),
+    "dates": _("panel.audit.error.dates"),
+    "cursor": _("panel.audit.error.cursor"),
+}
+FILTER_KEYS = ("action", "actor", "from", "to")
+
+
+def _params(request: Request) -> dict[str, str]:
+    return {k: request.query_params.get(k, "")[:64] for k in (*FILTER_KEYS, "cursor")}
+
+
+async def _read(
+    db: AsyncSession, actor: Identity, params: dict[str, str], limit: int = audit.PAGE_SIZE
+) -> tuple[AuditFilter, AuditPage]:
+    """Raises NotAllowed for a role that may not read the log, InvalidFilter for bad input."""
+    audit.scope(actor)
+    f = audit.parse_filter(params)
+    return f, await audit.audit_page(db, actor, f, cursor=params.get("cursor") or None, limit=limit)
+
+
+def _older_link(params: dict[str, str], cursor: str) -> str:
+    kept = {k: params[k] for k in FILTER_KEYS if params.get(k)}
+    return "/admin/audit?" + urlencode({**kept, "cursor": cursor})
+
+
+@router.get("/audit")
+async def audit_page(request: Request, db: Db, user: web.Officer) -> Response:
+    params = _params(request)
+    error = ""
+    try:
+        _f, found = await _read(db, user.identity, params)
+    except NotAllowed:
+        return web.page(request, user, "error.html", 403)
+    except InvalidFilter as exc:
+        error = FILTER_ERRORS.get(exc.code, "panel.audit.error.cursor")
+        found = AuditPage([], None)
+    rows = [
+        {
+            "time": local_time(r.created_at),
+            "actor": r.actor_username,
+            "action": ACTION_NAMES.get(r.action, ""),
+            "code": r.action,
+            "subject": r.subject,
+            "detail": r.detail,
+            "detail_name": DETAIL_NAMES.get(r.detail, ""),
+            "reason": r.reason,
+            "ip": r.ip,
+        }
+        for r in found.rows
+    ]
+    return web.page(
+        request,
+        user,
+        "audit/list.html",
+        422 if error else 200,
+        rows=rows,
+        actions=[(code, ACTION_NAMES[code]) for code in audit.ACTIONS if code in ACTION_NAMES],
+        params=params,
+        filtered=any(params.get(k) for k in FILTER_KEYS),
+        older=_older_link(params, found.next_cursor) if found.next_cursor else "",
+        first_page=not params.get("cursor"),
+        error=error,
+    )
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+class AuditItemOut(BaseModel):
+    id: int
+    at: datetime = Field(description="When, in UTC (ISO 8601)")
+    actor_id: int | None = Field(description="null for a sign-in with an unknown username")
+    actor: str = Field(description="The actor's username at the time")
+    action: str = Field(description="e.g. signin.success, tip.reveal, user.create")
+    subject: str = Field(description="A tip code, a username or a token id")
+    detail: str
+    reason: str = Field(description="The reason given for a reveal or an extension")
+    ip: str
+
+
+class AuditListOut(BaseModel):
+    items: list[AuditItemOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for older rows; null at the end")
+
+
+@api_router.get(
+    "/audit",
+    response_model=AuditListOut,
+    summary="The audit log in the caller's scope, newest first",
+    responses=api.ERRORS,
+)
+async def audit_json(
+    request: Request,
+    db: Db,
+    action: str = "",
+    actor: str = "",
+    date_from: Annotated[str, Query(alias="from")] = "",
+    date_to: Annotated[str, Query(alias="to")] = "",
+    cursor: str = "",
+    limit: str = "",
+) -> Response:
+    """Filters: `action` (e.g. `tip.reveal`), `actor` (username), `from`/`to` (YYYY-MM-DD,
+    Vietnam days, inclusive); `limit` 1-200 (50). Pass `next_cursor` back as `cursor` for
+    older rows; it is null on the last page."""
+    identity = await auth.api_identity(request, db)
+    if identity is None:
+        return api.error_response(request, 401, "unauthorized")
+    params = {"action": action, "actor": actor, "from": date_from, "to": date_to, "cursor": cursor}
+    params = {k: v[:64] for k, v in params.items()}
+    if limit and not (limit.isdigit() and 1 <= int(limit) <= audit.MAX_PAGE_SIZE):
+        return api.error_response(request, 422, "filter")
+    try:
+        _f, found = await _read(db, identity, params, int(limit or audit.PAGE_SIZE))
+    except NotAllowed:
+        return api.error_response(request, 403, "forbidden")
+    except InvalidFilter as exc:
+        return api.error_response(request, 422, "cursor" if exc.code == "cursor" else "filter")
+    body = AuditListOut(
+        items=[
+            AuditItemOut(
+                id=r.id,
+                at=r.created_at,
+                actor_id=r.actor_id,
+                actor=r.actor_username,
+                action=r.action,
+                subject=r.subject,
+                detail=r.detail,
+                reason=r.reason,
+                ip=r.ip,
+            )
+            for r in found.rows
+        ],
+        next_cursor=found.next_cursor,
+    )
+    return JSONResponse(body.model_dump(mode="json"), headers=api.NO_STORE)

@@ -18,12 +18,20 @@ import secrets
 import string
 
 from fastapi import Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from content.i18n import LANGUAGES, language
+from storage import admin_users, api_tokens
+from storage.admin_users import Identity
 
 SESSION_COOKIE = "binhyen_admin_session"
 SIGNIN_COOKIE = "binhyen_admin_signin"
+# Between a right password and the TOTP code: "<user id>.<expiry, unix seconds>.<mac>".
+PENDING_COOKIE = "binhyen_admin_pending"
+PENDING_LIFETIME = 300
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LANG_COOKIE = "lang"
 _TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
 
@@ -50,6 +58,30 @@ def token_from(request: Request, cookie: str) -> str:
 
 def session_key(settings: Settings, token: str) -> str:
     return _mac(settings, "session", token)
+
+
+def api_token_key(settings: Settings) -> bytes:
+    """The key API tokens are hashed with, derived from the secret key like session ids."""
+    return _mac(settings, "api-token-key", "v1").encode()
+
+
+def pending_value(settings: Settings, user_id: int, now: float) -> str:
+    """The signed cookie that carries a sign-in from the password to the code (5 minutes)."""
+    body = f"{user_id}.{int(now) + PENDING_LIFETIME}"
+    return f"{body}.{_mac(settings, 'signin-pending', body)}"
+
+
+def pending_user(settings: Settings, value: str, now: float) -> int | None:
+    """The user id of an untampered, unexpired pending cookie, else None."""
+    body, _, mac = value.rpartition(".")
+    user_id, _, expires = body.partition(".")
+    if not (user_id.isdigit() and expires.isdigit() and len(body) <= 40):
+        return None
+    if not hmac.compare_digest(_mac(settings, "signin-pending", body), mac):
+        return None
+    if not now < int(expires) <= now + PENDING_LIFETIME:
+        return None
+    return int(user_id)
 
 
 def csrf_token(settings: Settings, purpose: str, binding: str) -> str:
@@ -90,3 +122,45 @@ def request_lang(request: Request) -> str:
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer` header; None without one, "" when malformed."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+async def api_identity(request: Request, db: AsyncSession) -> Identity | None:
+    """Who is calling the JSON API, or None (the caller answers 401).
+
+    Two ways in:
+    - `Authorization: Bearer <token>`: an API token (storage/api_tokens.py) that is unexpired,
+      unrevoked and whose account is active. No CSRF check: a browser never adds this header
+      by itself. A present but bad Authorization header is None, even with a session cookie.
+    - Without an Authorization header, the panel session cookie (as for the HTML pages). For
+      POST, PUT, PATCH and DELETE the request must also carry the header `X-CSRF-Token` equal
+      to `csrf_token(settings, "session", cookie token)` (pages expose it as `csrf`); when it is
+      missing or wrong the answer is None. GET, HEAD and OPTIONS need no CSRF header.
+    Token use updates `last_used_at` (at most once a minute) and commits `db` at once, so call
+    this before the route changes anything.
+    """
+    settings = settings_of(request)
+    bearer = bearer_token(request)
+    if bearer is not None:
+        if not bearer:
+            return None
+        identity = await api_tokens.verify(db, api_token_key(settings), bearer)
+        # Keep last_used_at even when the route itself only reads.
+        await db.commit()
+        return identity
+    token = token_from(request, SESSION_COOKIE)
+    if not token:
+        return None
+    if request.method.upper() in UNSAFE_METHODS and not csrf_valid(
+        settings, "session", token, request.headers.get(CSRF_HEADER, "")
+    ):
+        return None
+    return await admin_users.session_identity(db, session_key(settings, token))

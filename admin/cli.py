@@ -1,15 +1,23 @@
-"""`binhyen admin create`: add a panel account from the command line.
+"""`binhyen admin create|token|unlock`: panel accounts from the command line.
 
-Commune roles (officer, chief, leader) take `--commune` as a 5-digit GSO commune code; a
-province admin takes it as the 2-digit province code, since the stable CLI has one area option.
+`create` adds an account. Commune roles (officer, chief, leader) take `--commune` as a 5-digit
+GSO commune code; a province admin takes it as the 2-digit province code, since the stable CLI
+has one area option. `token` makes an API token for an account and prints it once; `unlock`
+lifts a sign-in lockout. Each is audited like the same change in the panel.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import getpass
 import os
 import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from content import areas
@@ -20,6 +28,7 @@ from storage.models import AdminRole
 PASSWORD_ENV = "BINHYEN_ADMIN_PASSWORD"
 EXIT_USAGE = 2
 EXIT_CONFLICT = 1
+T = TypeVar("T")
 
 
 class CreateUserError(ValueError):
@@ -67,7 +76,12 @@ def check_password(password: str) -> str:
 
 
 async def create_user(
-    settings: Settings, username: str, role: str, commune: str, password: str
+    settings: Settings,
+    username: str,
+    role: str,
+    commune: str,
+    password: str,
+    display_name: str = "",
 ) -> Identity:
     """Validate and store a new active account. Raises CreateUserError or UsernameTaken."""
     from bot.runtime import prepare_database
@@ -87,6 +101,7 @@ async def create_user(
                 role=parsed,
                 commune_code=commune_code,
                 province_code=province_code,
+                display_name=display_name,
             )
             await session.commit()
             return identity
@@ -108,14 +123,20 @@ def read_password() -> str:
     return first
 
 
-def run(settings: Settings, username: str, role: str, commune: str) -> int:
+def run(settings: Settings, username: str, role: str, commune: str, display_name: str = "") -> int:
     """The CLI glue: exit 0 on success, 2 on bad input, 1 when the username is taken."""
     try:
         # Check the arguments before asking for a password that would be wasted.
         check_username(username)
         area_codes(parse_role(role), commune)
+        if len(" ".join(display_name.split())) > admin_users.MAX_DISPLAY_NAME_LENGTH:
+            raise CreateUserError(
+                f"the display name must be at most {admin_users.MAX_DISPLAY_NAME_LENGTH} characters"
+            )
         password = read_password()
-        identity = asyncio.run(create_user(settings, username, role, commune, password))
+        identity = asyncio.run(
+            create_user(settings, username, role, commune, password, display_name)
+        )
     except CreateUserError as exc:
         print(f"binhyen admin create: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -125,3 +146,99 @@ def run(settings: Settings, username: str, role: str, commune: str) -> int:
     area = identity.commune_code or identity.province_code
     print(f"created {identity.username} ({identity.role.value}, {area})")
     return 0
+
+
+async def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from bot.runtime import prepare_database
+    from storage.db import make_engine, make_sessions
+
+    await prepare_database(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessions(engine)() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+async def make_token(settings: Settings, username: str, name: str, days: int) -> str | None:
+    """A new API token for an active account (None when there is none by that name)."""
+    from admin.auth import api_token_key
+    from storage import api_tokens
+
+    async def work(session: AsyncSession) -> str | None:
+        identity = await admin_users.active_user(session, username)
+        if identity is None:
+            return None
+        token, info = await api_tokens.create_token(
+            session, api_token_key(settings), identity.id, name, timedelta(days=days)
+        )
+        await admin_users.record(
+            session,
+            admin_users.Action.TOKEN_CREATE,
+            actor_id=identity.id,
+            actor_username=identity.username,
+            subject=str(info.id),
+            detail=admin_users.By.CLI,
+        )
+        return token
+
+    return await _with_session(settings, work)
+
+
+def run_token(settings: Settings, username: str, name: str, days: int) -> int:
+    """Print a new token once: exit 0, 2 on bad input, 1 when there is no such active account."""
+    from storage.api_tokens import MAX_LIFETIME, MAX_NAME_LENGTH
+
+    prog = "binhyen admin token"
+    name = " ".join(name.split())
+    try:
+        check_username(username)
+        if not name or len(name) > MAX_NAME_LENGTH:
+            raise CreateUserError(f"--name must be 1-{MAX_NAME_LENGTH} characters")
+        if not 1 <= days <= MAX_LIFETIME.days:
+            raise CreateUserError(f"--days must be 1-{MAX_LIFETIME.days}")
+    except CreateUserError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    token = asyncio.run(make_token(settings, username, name, days))
+    if token is None:
+        print(f"{prog}: error: no active account {username!r}", file=sys.stderr)
+        return EXIT_CONFLICT
+    print(token)
+    print(
+        f"API token {name!r} for {admin_users.normalise_username(username)}, valid {days} days;"
+        " it is shown only this once.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def run_unlock(settings: Settings, username: str) -> int:
+    """Lift a lockout: exit 0, 2 on a malformed username, 1 when there is no such account."""
+    prog = "binhyen admin unlock"
+    try:
+        name = check_username(username)
+    except CreateUserError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def work(session: AsyncSession) -> bool:
+        return await admin_users.unlock(session, name)
+
+    if not asyncio.run(_with_session(settings, work)):
+        print(f"{prog}: error: no account {name!r}", file=sys.stderr)
+        return EXIT_CONFLICT
+    print(f"unlocked {name}")
+    return 0
+
+
+def dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    """`binhyen admin <command>` as parsed by bot/cli.py."""
+    if args.admin_command == "token":
+        return run_token(settings, args.username, args.name, args.days)
+    if args.admin_command == "unlock":
+        return run_unlock(settings, args.username)
+    return run(settings, args.username, args.role, args.commune, args.display_name)

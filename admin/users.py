@@ -1,7 +1,340 @@
-"""Panel pages: users (being built)."""
+"""Account management for province admins (/admin/users): list, create, deactivate and
+reactivate, unlock, reset a password, turn off a lost phone's TOTP.
+
+A province admin sees and changes only the accounts of their own province (its communes'
+officers, chiefs and leaders, and its province admins); any other id is 404. Other roles get
+403 on every route. Each change is one use case in storage/admin_users.py, audited there.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request, Response
+
+from admin import auth, web
+from admin.timefmt import local_date
+from content import areas
+from storage import admin_users
+from storage.admin_users import Account, AccountError, NoSuchUser, NotAllowed
+from storage.db import AsyncSession
+from storage.models import AdminRole
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+Db = web.Db
+Officer = web.Officer
+# Ids in paths fit the INTEGER column, so a huge number is a 422, never a database error.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ROLES = (AdminRole.OFFICER, AdminRole.CHIEF, AdminRole.LEADER, AdminRole.PROVINCE_ADMIN)
+
+
+def _(msgid: str) -> str:
+    """Marks a catalog id for extraction; the template translates it."""
+    return msgid
+
+
+ERRORS = {
+    "username": _("panel.users.error.username"),
+    "display_name": _("panel.users.error.display_name"),
+    "role": _("panel.users.error.role"),
+    "commune": _("panel.users.error.commune"),
+    "taken": _("panel.users.error.taken"),
+    "password_mismatch": _("panel.account.error.password_mismatch"),
+    "password_length": _("panel.account.error.password_length"),
+    "self": _("panel.users.error.self"),
+    "totp_off": _("panel.account.error.totp_off"),
+}
+DONE = {
+    "created": _("panel.users.done.created"),
+    "deactivated": _("panel.users.done.deactivated"),
+    "activated": _("panel.users.done.activated"),
+    "unlocked": _("panel.users.done.unlocked"),
+    "password": _("panel.users.done.password"),
+    "totp_off": _("panel.users.done.totp_off"),
+}
+
+
+class _Forbidden(Exception):
+    pass
+
+
+def _admin(user: web.SignedIn) -> None:
+    try:
+        admin_users.manage_scope(user.identity)
+    except NotAllowed:
+        raise _Forbidden() from None
+
+
+def _forbidden(request: Request, user: web.SignedIn) -> Response:
+    return web.page(request, user, "error.html", 403)
+
+
+def _communes(province_code: str) -> list[tuple[str, str]]:
+    return [(c.code, c.name) for c in areas.communes_of(province_code)]
+
+
+def _commune_name(code: str) -> str:
+    commune = areas.commune(code) if code else None
+    return commune.name if commune else code
+
+
+def _row(account: Account, now_locked: bool) -> dict[str, object]:
+    return {
+        "id": account.id,
+        "username": account.username,
+        "display_name": account.display_name,
+        "role": account.role.value,
+        "commune": _commune_name(account.commune_code),
+        "active": account.active,
+        "locked": now_locked,
+        "totp_on": account.totp_on,
+        "created": local_date(account.created_at),
+    }
+
+
+@router.get("/users")
+async def list_page(request: Request, db: Db, user: Officer) -> Response:
+    try:
+        _admin(user)
+    except _Forbidden:
+        return _forbidden(request, user)
+    commune = request.query_params.get("commune", "")
+    communes = _communes(user.identity.province_code)
+    if commune not in {code for code, _name in communes}:
+        commune = ""
+    query = request.query_params.get("q", "")[:64]
+    accounts = await admin_users.list_users(db, user.identity, commune_code=commune, query=query)
+    now = datetime.now(UTC)
+    return web.page(
+        request,
+        user,
+        "users/list.html",
+        rows=[_row(a, a.locked(now)) for a in accounts],
+        communes=communes,
+        commune=commune,
+        q=query,
+        done=DONE.get(request.query_params.get("done", ""), ""),
+    )
+
+
+def _form_page(
+    request: Request,
+    user: web.SignedIn,
+    *,
+    status: int = 200,
+    error: str = "",
+    values: dict[str, str] | None = None,
+) -> Response:
+    return web.page(
+        request,
+        user,
+        "users/new.html",
+        status,
+        communes=_communes(user.identity.province_code),
+        roles=[r.value for r in ROLES],
+        values=values or {"username": "", "display_name": "", "role": "officer", "commune": ""},
+        error=ERRORS.get(error, ""),
+        min_password=admin_users.MIN_PASSWORD_LENGTH,
+    )
+
+
+@router.get("/users/new")
+async def new_form(request: Request, user: Officer) -> Response:
+    try:
+        _admin(user)
+    except _Forbidden:
+        return _forbidden(request, user)
+    return _form_page(request, user)
+
+
+@router.post("/users/new")
+async def create(
+    request: Request,
+    db: Db,
+    user: Officer,
+    csrf: Annotated[str, Form()] = "",
+    username: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    commune: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    repeat: Annotated[str, Form()] = "",
+) -> Response:
+    web.check_csrf(request, user, csrf)
+    try:
+        _admin(user)
+    except _Forbidden:
+        return _forbidden(request, user)
+    values = {
+        "username": username[:64],
+        "display_name": display_name[:100],
+        "role": role,
+        "commune": commune[:5],
+    }
+    try:
+        parsed = AdminRole(role)
+    except ValueError:
+        return _form_page(request, user, status=422, error="role", values=values)
+    try:
+        identity = await admin_users.admin_create_user(
+            db,
+            user.identity,
+            username=username,
+            display_name=display_name,
+            role=parsed,
+            commune_code=commune,
+            password=password,
+            repeat=repeat,
+            ip=auth.client_ip(request),
+        )
+    except AccountError as exc:
+        return _form_page(request, user, status=422, error=exc.code, values=values)
+    await db.commit()
+    return web.redirect(f"/admin/users/{identity.id}?done=created")
+
+
+async def _detail(
+    request: Request,
+    db: AsyncSession,
+    user: web.SignedIn,
+    user_id: int,
+    *,
+    status: int = 200,
+    error: str = "",
+) -> Response:
+    try:
+        account = await admin_users.managed_account(db, user.identity, user_id)
+    except NotAllowed:
+        return _forbidden(request, user)
+    except NoSuchUser:
+        return web.page(request, user, "users/missing.html", 404)
+    now = datetime.now(UTC)
+    return web.page(
+        request,
+        user,
+        "users/detail.html",
+        status,
+        account=_row(account, account.locked(now)),
+        is_self=account.id == user.identity.id,
+        error=ERRORS.get(error, ""),
+        done=DONE.get(request.query_params.get("done", ""), ""),
+        min_password=admin_users.MIN_PASSWORD_LENGTH,
+    )
+
+
+@router.get("/users/{user_id}")
+async def detail(request: Request, db: Db, user: Officer, user_id: RowId) -> Response:
+    return await _detail(request, db, user, user_id)
+
+
+async def _change(
+    request: Request,
+    db: AsyncSession,
+    user: web.SignedIn,
+    user_id: int,
+    csrf: str,
+    done: str,
+    change: Callable[[], Awaitable[None]],
+) -> Response:
+    """Run one audited change on an account, then back to its page with a note."""
+    web.check_csrf(request, user, csrf)
+    try:
+        await change()
+    except NotAllowed:
+        return _forbidden(request, user)
+    except NoSuchUser:
+        return web.page(request, user, "users/missing.html", 404)
+    except AccountError as exc:
+        return await _detail(request, db, user, user_id, status=422, error=exc.code)
+    await db.commit()
+    return web.redirect(f"/admin/users/{user_id}?done={done}")
+
+
+@router.post("/users/{user_id}/deactivate")
+async def deactivate(
+    request: Request, db: Db, user: Officer, user_id: RowId, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    ip = auth.client_ip(request)
+    return await _change(
+        request,
+        db,
+        user,
+        user_id,
+        csrf,
+        "deactivated",
+        lambda: admin_users.admin_set_active(db, user.identity, user_id, False, ip=ip),
+    )
+
+
+@router.post("/users/{user_id}/activate")
+async def activate(
+    request: Request, db: Db, user: Officer, user_id: RowId, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    ip = auth.client_ip(request)
+    return await _change(
+        request,
+        db,
+        user,
+        user_id,
+        csrf,
+        "activated",
+        lambda: admin_users.admin_set_active(db, user.identity, user_id, True, ip=ip),
+    )
+
+
+@router.post("/users/{user_id}/unlock")
+async def unlock(
+    request: Request, db: Db, user: Officer, user_id: RowId, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    ip = auth.client_ip(request)
+    return await _change(
+        request,
+        db,
+        user,
+        user_id,
+        csrf,
+        "unlocked",
+        lambda: admin_users.admin_unlock(db, user.identity, user_id, ip=ip),
+    )
+
+
+@router.post("/users/{user_id}/password")
+async def reset_password(
+    request: Request,
+    db: Db,
+    user: Officer,
+    user_id: RowId,
+    csrf: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    repeat: Annotated[str, Form()] = "",
+) -> Response:
+    ip = auth.client_ip(request)
+    return await _change(
+        request,
+        db,
+        user,
+        user_id,
+        csrf,
+        "password",
+        lambda: admin_users.admin_reset_password(
+            db, user.identity, user_id, password, repeat, ip=ip
+        ),
+    )
+
+
+@router.post("/users/{user_id}/totp-off")
+async def totp_off(
+    request: Request, db: Db, user: Officer, user_id: RowId, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    ip = auth.client_ip(request)
+    return await _change(
+        request,
+        db,
+        user,
+        user_id,
+        csrf,
+        "totp_off",
+        lambda: admin_users.admin_disable_totp(db, user.identity, user_id, ip=ip),
+    )

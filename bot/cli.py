@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -28,6 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web service (web chat, panel, webhooks)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    sub.add_parser(
+        "worker",
+        help="send the police's messages to residents (the outbox), without the web service",
+    )
     sub.add_parser("migrate", help="bring the database schema up to date")
     chat = sub.add_parser("chat", help="talk to the bot in the terminal (stdin lines work too)")
     chat.add_argument("--user", default="local", help="who you are in the chat (default: local)")
@@ -44,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--commune", default="", help="commune code (for province_admin: province code)"
     )
+    create.add_argument("--display-name", default="", help="the person's full name")
+    token = admin_sub.add_parser("token", help="make an API token for an account, printed once")
+    token.add_argument("--username", required=True)
+    token.add_argument("--name", required=True, help="what the token is for")
+    token.add_argument("--days", type=int, default=90, help="lifetime in days (default: 90)")
+    unlock = admin_sub.add_parser("unlock", help="lift an account's sign-in lockout")
+    unlock.add_argument("--username", required=True)
     tips = sub.add_parser("tips", help="tips held in the database")
     tips_sub = tips.add_subparsers(dest="tips_command", required=True)
     export = tips_sub.add_parser("export", help="write every tip as CSV or JSON")
@@ -101,6 +112,64 @@ def _serve(host: str, port: int) -> None:
     from bot.app import create_app
 
     uvicorn.run(create_app(_settings()), host=host, port=port, log_level="info")
+
+
+async def _worker() -> None:
+    """The outbox loop of `binhyen serve`, alone: the same channels for sending, none of
+    them receiving (no webhook, no polling: that stays with the web service)."""
+    import signal
+
+    from bot import outbox, runtime
+
+    settings = _settings()
+    await runtime.prepare_database(settings)
+    rt = runtime.build(settings)
+    channels = _push_channels(settings, rt)
+    worker = outbox.build(rt, channels)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(signum, worker.request_stop)
+    print("binhyen worker: sending the outbox (Ctrl-C stops)", file=sys.stderr)
+    try:
+        await worker.run()
+    finally:
+        for channel in channels.values():
+            if channel is not None:
+                await channel.stop()
+        await rt.delivery.drain()
+        await rt.close()
+
+
+def _push_channels(settings: Settings, rt: Any) -> dict[str, Any]:
+    """The configured channels, built for sending only."""
+    channels: dict[str, Any] = {"telegram": None, "zalo_bot": None, "zalo_oa": None}
+    if settings.telegram_token is not None:
+        from bot.channels import telegram
+
+        channels["telegram"] = telegram.TelegramChannel(
+            token=settings.telegram_token.get_secret_value(),
+            api_base=settings.telegram_api_base,
+            secret=telegram.webhook_secret(settings),
+            dispatcher=rt.dispatcher,
+            delivery=rt.delivery,
+            rates=telegram.Rates(per_bot=settings.telegram_rate),
+        )
+    if settings.zalo_bot_token is not None:
+        from bot.channels import zalo_bot
+
+        token = settings.zalo_bot_token.get_secret_value()
+        channels["zalo_bot"] = zalo_bot.ZaloBotChannel(
+            zalo_bot.ZaloBotClient(token, settings.zalo_bot_api_base),
+            zalo_bot.webhook_secret(settings),
+            rt.dispatcher,
+            rt.delivery,
+        )
+    if settings.zalo_oa_app_id:
+        from bot.channels import zalo_oa
+
+        channels["zalo_oa"] = zalo_oa.build(settings, rt)
+    return channels
 
 
 def _migrate() -> None:
@@ -281,6 +350,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         _serve(args.host, args.port)
+    elif args.command == "worker":
+        asyncio.run(_worker())
     elif args.command == "migrate":
         _migrate()
     elif args.command == "chat":
@@ -291,9 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "content":
         return _content_check()
     elif args.command == "admin":
-        from admin.cli import run
+        from admin.cli import dispatch
 
-        return run(_settings(), args.username, args.role, args.commune)
+        return dispatch(_settings(), args)
     elif args.command == "tips":
         return _tips_export(args.format, args.with_contact, args.output)
     elif args.command == "telegram":

@@ -1,4 +1,5 @@
-"""Panel accounts: creation, password sign-in with lockout, sessions and the audit log.
+"""Panel accounts: creation, password sign-in with lockout, the TOTP second step, sessions,
+the account holder's own changes, a province admin's management of accounts, the audit log.
 
 Functions take the request's session and only flush; the edge commits once. Passwords are
 hashed with argon2id (argon2-cffi defaults) in a worker thread so the event loop keeps running.
@@ -16,12 +17,15 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from content import areas
+from storage import totp
 from storage.db import utc
 from storage.models import AdminRole, AdminSession, AdminUser, AuditLog
+from storage.sealing import Sealer, SealError
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -32,6 +36,7 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 COMMUNE_CODE = re.compile(r"\d{5}")
 PROVINCE_CODE = re.compile(r"\d{2}")
 COMMUNE_ROLES = frozenset({AdminRole.OFFICER, AdminRole.CHIEF, AdminRole.LEADER})
+MAX_DISPLAY_NAME_LENGTH = 100
 
 # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile: 64 MiB, t=3, p=4).
 # Tests swap in cheaper parameters; stored hashes carry their own, and are upgraded on sign-in.
@@ -42,6 +47,15 @@ class Action(StrEnum):
     SIGNIN_SUCCESS = "signin.success"
     SIGNIN_FAILURE = "signin.failure"
     SIGNOUT = "signout"
+    TOTP_ENABLE = "totp.enable"
+    TOTP_DISABLE = "totp.disable"
+    USER_CREATE = "user.create"
+    USER_DEACTIVATE = "user.deactivate"
+    USER_ACTIVATE = "user.activate"
+    USER_UNLOCK = "user.unlock"
+    USER_PASSWORD = "user.password"
+    TOKEN_CREATE = "token.create"
+    TOKEN_REVOKE = "token.revoke"
 
 
 class Failure(StrEnum):
@@ -51,6 +65,16 @@ class Failure(StrEnum):
     BAD_PASSWORD = "bad_password"
     LOCKED = "locked"
     INACTIVE = "inactive"
+    BAD_CODE = "bad_code"
+
+
+class By(StrEnum):
+    """Audit detail of an account change: who made it."""
+
+    SELF = "self"
+    ADMIN = "admin"
+    EVERYWHERE = "everywhere"
+    CLI = "cli"
 
 
 class InvalidAdminUser(ValueError):
@@ -61,6 +85,26 @@ class UsernameTaken(InvalidAdminUser):
     pass
 
 
+class AccountError(Exception):
+    """An account change was refused; `code` names why (catalog id "panel.account.error.<code>").
+
+    Wrong passwords and codes have already counted toward the lockout when this is raised, so
+    the caller commits anyway.
+    """
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class NotAllowed(Exception):
+    """The actor's role may not manage accounts (403)."""
+
+
+class NoSuchUser(Exception):
+    """No account with that id within the actor's province (404)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     id: int
@@ -68,16 +112,43 @@ class Identity:
     role: AdminRole
     commune_code: str
     province_code: str
+    display_name: str = ""
+
+    @property
+    def name(self) -> str:
+        """The display name, or the username when there is none."""
+        return self.display_name or self.username
 
 
 @dataclass(frozen=True, slots=True)
 class SignIn:
     identity: Identity | None
     failure: Failure | None = None
+    # The password was right and the account has TOTP on: the code is still needed.
+    pending_id: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.identity is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An account as the account page and the user list show it (never the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: AdminRole
+    commune_code: str
+    province_code: str
+    active: bool
+    locked_until: datetime | None
+    totp_on: bool
+    created_at: datetime
+
+    def locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +166,33 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _identity(user: AdminUser) -> Identity:
-    return Identity(user.id, user.username, user.role, user.commune_code, user.province_code)
+def identity_of(user: AdminUser) -> Identity:
+    return Identity(
+        user.id,
+        user.username,
+        user.role,
+        user.commune_code,
+        user.province_code,
+        user.display_name,
+    )
+
+
+_identity = identity_of
+
+
+def account_of(user: AdminUser) -> Account:
+    return Account(
+        user.id,
+        user.username,
+        user.display_name,
+        user.role,
+        user.commune_code,
+        user.province_code,
+        user.active,
+        utc(user.locked_until) if user.locked_until is not None else None,
+        bool(user.totp_sealed),
+        utc(user.created_at),
+    )
 
 
 def normalise_username(raw: str) -> str:
@@ -147,12 +243,17 @@ async def create_user(
     role: AdminRole,
     commune_code: str = "",
     province_code: str = "",
+    display_name: str = "",
 ) -> Identity:
     """Add an active account. Raises InvalidAdminUser, or UsernameTaken for a duplicate."""
     username = normalise_username(username)
+    display_name = " ".join(display_name.split())
     _validate(username, role, commune_code, province_code, password)
+    if len(display_name) > MAX_DISPLAY_NAME_LENGTH:
+        raise InvalidAdminUser(f"display name must be at most {MAX_DISPLAY_NAME_LENGTH} characters")
     user = AdminUser(
         username=username,
+        display_name=display_name,
         password_hash=await _hash(password),
         role=role,
         commune_code=commune_code,
@@ -181,6 +282,14 @@ async def set_active(session: AsyncSession, username: str, active: bool) -> bool
 
 
 async def _lock_user(session: AsyncSession, username: str) -> AdminUser | None:
+    return await _lock_where(session, AdminUser.username == username)
+
+
+async def _lock_user_id(session: AsyncSession, user_id: int) -> AdminUser | None:
+    return await _lock_where(session, AdminUser.id == user_id)
+
+
+async def _lock_where(session: AsyncSession, where: ColumnElement[bool]) -> AdminUser | None:
     """Load the account holding its row lock until commit.
 
     A no-op UPDATE (rather than SELECT ... FOR UPDATE) takes the lock on PostgreSQL and the
@@ -189,7 +298,7 @@ async def _lock_user(session: AsyncSession, username: str) -> AdminUser | None:
     """
     locked = await session.execute(
         update(AdminUser)
-        .where(AdminUser.username == username)
+        .where(where)
         .values(failed_count=AdminUser.failed_count)
         .returning(AdminUser.id)
     )
@@ -218,6 +327,10 @@ async def sign_in(
         await record(session, Action.SIGNIN_FAILURE, detail=Failure.UNKNOWN_USER, ip=ip, now=now)
         return SignIn(None, Failure.UNKNOWN_USER)
     result = await _check(user, password, now)
+    if result.pending_id is not None:
+        # Nothing is audited yet: the sign-in succeeds or fails at the code.
+        await session.flush()
+        return result
     action = Action.SIGNIN_SUCCESS if result.ok else Action.SIGNIN_FAILURE
     await record(
         session,
@@ -233,24 +346,95 @@ async def sign_in(
 
 
 async def _check(user: AdminUser, password: str, now: datetime) -> SignIn:
-    if user.locked_until is not None and utc(user.locked_until) <= now:
-        user.locked_until, user.failed_count = None, 0
-    locked = user.locked_until is not None
+    locked = _lock_state(user, now)
     # Verify even when locked, so a locked account answers as slowly as any other.
     good = len(password) <= MAX_PASSWORD_LENGTH and await _verify(user.password_hash, password)
     if locked:
         return SignIn(None, Failure.LOCKED)
     if not good:
-        user.failed_count += 1
-        if user.failed_count >= MAX_FAILURES:
-            user.locked_until = now + LOCKOUT
+        _count_failure(user, now)
         return SignIn(None, Failure.BAD_PASSWORD)
     if not user.active:
         return SignIn(None, Failure.INACTIVE)
-    user.failed_count, user.locked_until = 0, None
     if password_hasher.check_needs_rehash(user.password_hash):
         user.password_hash = await _hash(password)
+    if user.totp_sealed:
+        # The failure count is cleared by the code only: otherwise someone who knows the
+        # password could guess codes forever, typing the password again every four guesses.
+        return SignIn(None, pending_id=user.id)
+    user.failed_count, user.locked_until = 0, None
     return SignIn(_identity(user))
+
+
+def _lock_state(user: AdminUser, now: datetime) -> bool:
+    """Whether the account is locked now (an expired lockout is cleared on the way)."""
+    if user.locked_until is not None and utc(user.locked_until) <= now:
+        user.locked_until, user.failed_count = None, 0
+    return user.locked_until is not None
+
+
+def _count_failure(user: AdminUser, now: datetime) -> None:
+    user.failed_count += 1
+    if user.failed_count >= MAX_FAILURES:
+        user.locked_until = now + LOCKOUT
+
+
+def _totp_secret(user: AdminUser, sealer: Sealer) -> str | None:
+    if not user.totp_sealed:
+        return None
+    try:
+        return sealer.open(user.totp_sealed).get("totp")
+    except SealError:
+        return None
+
+
+def _accept_code(user: AdminUser, code: str, sealer: Sealer, now: datetime) -> bool:
+    """Check a TOTP code against the account, remembering its step so it is not reused."""
+    secret = _totp_secret(user, sealer)
+    if secret is None:
+        return False
+    step = totp.matching_step(secret, code, now.timestamp(), user.totp_last_step)
+    if step is None:
+        return False
+    user.totp_last_step = step
+    return True
+
+
+async def sign_in_code(
+    session: AsyncSession,
+    user_id: int,
+    code: str,
+    sealer: Sealer,
+    *,
+    ip: str = "",
+    now: datetime | None = None,
+) -> SignIn:
+    """The second step of a TOTP sign-in: wrong codes count toward the password lockout."""
+    now = now or _now()
+    user = await _lock_user_id(session, user_id)
+    if user is None:
+        return SignIn(None, Failure.UNKNOWN_USER)
+    if _lock_state(user, now):
+        result = SignIn(None, Failure.LOCKED)
+    elif not user.active:
+        result = SignIn(None, Failure.INACTIVE)
+    elif not _accept_code(user, code[:32], sealer, now):
+        _count_failure(user, now)
+        result = SignIn(None, Failure.BAD_CODE)
+    else:
+        user.failed_count, user.locked_until = 0, None
+        result = SignIn(_identity(user))
+    await record(
+        session,
+        Action.SIGNIN_SUCCESS if result.ok else Action.SIGNIN_FAILURE,
+        actor_id=user.id,
+        actor_username=user.username,
+        detail=result.failure or "",
+        ip=ip,
+        now=now,
+    )
+    await session.flush()
+    return result
 
 
 async def open_session(
@@ -317,6 +501,7 @@ async def record(
     detail: str = "",
     ip: str = "",
     now: datetime | None = None,
+    reason: str = "",
 ) -> None:
     """Append one audit row. There is deliberately no way to change or remove one."""
     session.add(
@@ -328,6 +513,7 @@ async def record(
             subject=subject[:64],
             detail=str(detail)[:64],
             ip=ip[:45],
+            reason=reason,
         )
     )
 
@@ -346,3 +532,414 @@ async def audit_trail(
         )
         for r in rows
     ]
+
+
+# --- The account holder's own changes ---------------------------------------------------------
+
+
+async def account(session: AsyncSession, user_id: int) -> Account | None:
+    user = await session.get(AdminUser, user_id, populate_existing=True)
+    return account_of(user) if user is not None else None
+
+
+async def _holder(session: AsyncSession, actor: Identity) -> AdminUser:
+    user = await _lock_user_id(session, actor.id)
+    if user is None or not user.active:
+        raise AccountError("inactive")
+    return user
+
+
+async def _reauthenticate(
+    user: AdminUser, secret: str, sealer: Sealer | None, now: datetime
+) -> None:
+    """Check the password (or, with a sealer, a current TOTP code) for a sensitive change."""
+    locked = _lock_state(user, now)
+    code = totp.normalise_code(secret)
+    if sealer is not None and len(code) == totp.DIGITS and code.isdigit():
+        good = _accept_code(user, code, sealer, now)
+    else:
+        good = len(secret) <= MAX_PASSWORD_LENGTH and await _verify(user.password_hash, secret)
+    if locked:
+        raise AccountError("locked")
+    if not good:
+        _count_failure(user, now)
+        raise AccountError("bad_secret")
+
+
+def _check_new_password(password: str, repeat: str) -> None:
+    if password != repeat:
+        raise AccountError("password_mismatch")
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise AccountError("password_length")
+
+
+async def change_password(
+    session: AsyncSession,
+    actor: Identity,
+    current: str,
+    new: str,
+    repeat: str,
+    *,
+    keep_session: str,
+    ip: str = "",
+    now: datetime | None = None,
+) -> int:
+    """Change one's own password; every other session of the account ends (their number)."""
+    now = now or _now()
+    user = await _holder(session, actor)
+    await _reauthenticate(user, current, None, now)
+    _check_new_password(new, repeat)
+    if new == current:
+        raise AccountError("password_same")
+    user.password_hash = await _hash(new)
+    ended = await end_sessions(session, user.id, keep=keep_session)
+    await record(
+        session,
+        Action.USER_PASSWORD,
+        actor_id=user.id,
+        actor_username=user.username,
+        subject=user.username,
+        detail=By.SELF,
+        ip=ip,
+        now=now,
+    )
+    await session.flush()
+    return ended
+
+
+async def enable_totp(
+    session: AsyncSession,
+    actor: Identity,
+    secret: str,
+    code: str,
+    sealer: Sealer,
+    *,
+    ip: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Turn TOTP on with a new secret, once a first code from the app proves it is set up."""
+    now = now or _now()
+    user = await _holder(session, actor)
+    if user.totp_sealed:
+        raise AccountError("totp_on")
+    if not totp.valid_secret(secret):
+        raise AccountError("totp_secret")
+    step = totp.matching_step(secret, code, now.timestamp(), None)
+    if step is None:
+        raise AccountError("bad_code")
+    user.totp_sealed = sealer.seal({"totp": secret})
+    user.totp_last_step = step
+    await record(
+        session,
+        Action.TOTP_ENABLE,
+        actor_id=user.id,
+        actor_username=user.username,
+        subject=user.username,
+        detail=By.SELF,
+        ip=ip,
+        now=now,
+    )
+    await session.flush()
+
+
+async def disable_totp(
+    session: AsyncSession,
+    actor: Identity,
+    password_or_code: str,
+    sealer: Sealer,
+    *,
+    ip: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Turn one's own TOTP off, given the password or a current code."""
+    now = now or _now()
+    user = await _holder(session, actor)
+    if not user.totp_sealed:
+        raise AccountError("totp_off")
+    await _reauthenticate(user, password_or_code, sealer, now)
+    user.totp_sealed, user.totp_last_step = "", None
+    await record(
+        session,
+        Action.TOTP_DISABLE,
+        actor_id=user.id,
+        actor_username=user.username,
+        subject=user.username,
+        detail=By.SELF,
+        ip=ip,
+        now=now,
+    )
+    await session.flush()
+
+
+async def end_sessions(session: AsyncSession, user_id: int, *, keep: str | None = None) -> int:
+    """End an account's sessions, all but `keep` (a session key) when given; their number."""
+    query = delete(AdminSession).where(AdminSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(AdminSession.id != keep)
+    result = await session.execute(query.returning(AdminSession.id))
+    return len(result.scalars().all())
+
+
+async def sign_out_everywhere(
+    session: AsyncSession, actor: Identity, *, ip: str = "", now: datetime | None = None
+) -> int:
+    """End every session of the account, this one included; audited as a sign-out."""
+    ended = await end_sessions(session, actor.id)
+    await record(
+        session,
+        Action.SIGNOUT,
+        actor_id=actor.id,
+        actor_username=actor.username,
+        detail=By.EVERYWHERE,
+        ip=ip,
+        now=now,
+    )
+    await session.flush()
+    return ended
+
+
+# --- A province admin's management of accounts ------------------------------------------------
+
+
+def province_accounts(province_code: str) -> ColumnElement[bool]:
+    """Accounts belonging to a province: its admins, and the commune roles of its communes."""
+    communes = [c.code for c in areas.communes_of(province_code)]
+    return or_(
+        and_(
+            AdminUser.role == AdminRole.PROVINCE_ADMIN,
+            AdminUser.province_code == province_code,
+        ),
+        and_(AdminUser.role != AdminRole.PROVINCE_ADMIN, AdminUser.commune_code.in_(communes)),
+    )
+
+
+def manage_scope(actor: Identity) -> ColumnElement[bool]:
+    """The accounts `actor` may manage; NotAllowed unless a province admin."""
+    if actor.role is not AdminRole.PROVINCE_ADMIN or not actor.province_code:
+        raise NotAllowed(actor.role.value)
+    return province_accounts(actor.province_code)
+
+
+async def list_users(
+    session: AsyncSession, actor: Identity, *, commune_code: str = "", query: str = ""
+) -> list[Account]:
+    """The accounts of the actor's province: admins first, then by commune and username."""
+    where = [manage_scope(actor)]
+    if commune_code:
+        where.append(AdminUser.commune_code == commune_code)
+    text = normalise_username(query)
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        where.append(
+            or_(
+                AdminUser.username.like(like, escape="\\"),
+                AdminUser.display_name.ilike(like, escape="\\"),
+            )
+        )
+    rows = await session.execute(
+        select(AdminUser)
+        .where(*where)
+        .order_by(AdminUser.commune_code, AdminUser.role, AdminUser.username)
+    )
+    return [account_of(u) for u in rows.scalars()]
+
+
+async def _managed(
+    session: AsyncSession, actor: Identity, user_id: int, *, self_ok: bool = False
+) -> AdminUser:
+    scope = manage_scope(actor)
+    found = await session.execute(
+        update(AdminUser)
+        .where(AdminUser.id == user_id, scope)
+        .values(failed_count=AdminUser.failed_count)
+        .returning(AdminUser.id)
+    )
+    if found.scalar_one_or_none() is None:
+        raise NoSuchUser(str(user_id))
+    if user_id == actor.id and not self_ok:
+        raise AccountError("self")
+    user = await session.get(AdminUser, user_id, populate_existing=True)
+    if user is None:  # pragma: no cover - the row was just locked
+        raise NoSuchUser(str(user_id))
+    return user
+
+
+async def managed_account(session: AsyncSession, actor: Identity, user_id: int) -> Account:
+    """One account of the actor's province (NoSuchUser outside it)."""
+    user = (
+        await session.execute(select(AdminUser).where(AdminUser.id == user_id, manage_scope(actor)))
+    ).scalar_one_or_none()
+    if user is None:
+        raise NoSuchUser(str(user_id))
+    return account_of(user)
+
+
+async def admin_create_user(
+    session: AsyncSession,
+    actor: Identity,
+    *,
+    username: str,
+    display_name: str,
+    role: AdminRole,
+    commune_code: str,
+    password: str,
+    repeat: str,
+    ip: str = "",
+    now: datetime | None = None,
+) -> Identity:
+    """A province admin adds an account in their own province (AccountError on bad input)."""
+    manage_scope(actor)
+    name = normalise_username(username)
+    if not USERNAME.fullmatch(name):
+        raise AccountError("username")
+    if len(" ".join(display_name.split())) > MAX_DISPLAY_NAME_LENGTH:
+        raise AccountError("display_name")
+    if role is AdminRole.PROVINCE_ADMIN:
+        commune_code, province_code = "", actor.province_code
+    else:
+        commune = areas.commune(commune_code.strip())
+        if commune is None or commune.province_code != actor.province_code:
+            raise AccountError("commune")
+        commune_code, province_code = commune.code, commune.province_code
+    _check_new_password(password, repeat)
+    try:
+        identity = await create_user(
+            session,
+            username=name,
+            password=password,
+            role=role,
+            commune_code=commune_code,
+            province_code=province_code,
+            display_name=display_name,
+        )
+    except UsernameTaken:
+        raise AccountError("taken") from None
+    except InvalidAdminUser:  # pragma: no cover - every rule is checked above
+        raise AccountError("invalid") from None
+    await _audit_admin(session, actor, Action.USER_CREATE, identity.username, role.value, ip, now)
+    return identity
+
+
+async def _audit_admin(
+    session: AsyncSession,
+    actor: Identity,
+    action: Action,
+    subject: str,
+    detail: str,
+    ip: str,
+    now: datetime | None,
+) -> None:
+    await record(
+        session,
+        action,
+        actor_id=actor.id,
+        actor_username=actor.username,
+        subject=subject,
+        detail=detail,
+        ip=ip,
+        now=now,
+    )
+    await session.flush()
+
+
+async def admin_set_active(
+    session: AsyncSession,
+    actor: Identity,
+    user_id: int,
+    active: bool,
+    *,
+    ip: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Deactivate (ending the account's sessions) or reactivate an account, not one's own."""
+    user = await _managed(session, actor, user_id)
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        await end_sessions(session, user.id)
+    action = Action.USER_ACTIVATE if active else Action.USER_DEACTIVATE
+    await _audit_admin(session, actor, action, user.username, "", ip, now)
+
+
+async def admin_unlock(
+    session: AsyncSession,
+    actor: Identity,
+    user_id: int,
+    *,
+    ip: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Lift a lockout before its 15 minutes are over."""
+    user = await _managed(session, actor, user_id, self_ok=True)
+    user.failed_count, user.locked_until = 0, None
+    await _audit_admin(session, actor, Action.USER_UNLOCK, user.username, "", ip, now)
+
+
+async def admin_reset_password(
+    session: AsyncSession,
+    actor: Identity,
+    user_id: int,
+    password: str,
+    repeat: str,
+    *,
+    ip: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Set another account's password; its sessions end. One's own goes by the account page."""
+    user = await _managed(session, actor, user_id)
+    _check_new_password(password, repeat)
+    user.password_hash = await _hash(password)
+    await end_sessions(session, user.id)
+    await _audit_admin(session, actor, Action.USER_PASSWORD, user.username, By.ADMIN, ip, now)
+
+
+async def admin_disable_totp(
+    session: AsyncSession,
+    actor: Identity,
+    user_id: int,
+    *,
+    ip: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Turn off another account's TOTP (a lost phone); the password alone signs in again."""
+    user = await _managed(session, actor, user_id)
+    if not user.totp_sealed:
+        raise AccountError("totp_off")
+    user.totp_sealed, user.totp_last_step = "", None
+    await _audit_admin(session, actor, Action.TOTP_DISABLE, user.username, By.ADMIN, ip, now)
+
+
+async def unlock(session: AsyncSession, username: str, *, now: datetime | None = None) -> bool:
+    """Lift a lockout from the command line; False for no such user.
+
+    Audited under the account itself (detail "cli"), so its chief and province admin see it.
+    """
+    user = await _lock_user(session, normalise_username(username))
+    if user is None:
+        return False
+    user.failed_count, user.locked_until = 0, None
+    await record(
+        session,
+        Action.USER_UNLOCK,
+        actor_id=user.id,
+        actor_username=user.username,
+        subject=user.username,
+        detail=By.CLI,
+        now=now,
+    )
+    await session.flush()
+    return True
+
+
+async def active_user(session: AsyncSession, username: str) -> Identity | None:
+    """The active account of that username, or None."""
+    user = (
+        await session.execute(
+            select(AdminUser).where(
+                AdminUser.username == normalise_username(username), AdminUser.active.is_(True)
+            )
+        )
+    ).scalar_one_or_none()
+    return _identity(user) if user is not None else None

@@ -166,7 +166,10 @@ async def test_correct_password_opens_the_landing_page(db_url: str) -> None:
         cookie = signed_in.headers["set-cookie"].lower()
         assert "binhyen_admin_session=" in cookie
         assert "httponly" in cookie and "samesite=strict" in cookie
-        home = await client.get("/admin/")
+        landing = await client.get("/admin/")
+        home = await client.get("/admin/account")
+    # An officer lands on the tip queue; every page names the account, its role and area.
+    assert landing.status_code == 303 and landing.headers["location"] == "/admin/tips"
     assert home.status_code == 200
     assert f"Xin chào, {username}" in home.text
     assert "Cán bộ Công an xã, phường" in home.text
@@ -185,8 +188,8 @@ async def test_landing_page_names_each_role(sqlite_only: str) -> None:
         username = await add_user(sqlite_only, role, commune, province)
         async with panel(sqlite_only) as client:
             await sign_in(client, username)
-            assert vietnamese in (await client.get("/admin/")).text
-            home = await client.get("/admin/?lang=en")
+            assert vietnamese in (await client.get("/admin/account")).text
+            home = await client.get("/admin/account?lang=en")
         assert english in home.text and "Sign out" in home.text
     assert "Thành phố Hồ Chí Minh" in home.text
 
@@ -218,11 +221,11 @@ async def test_sign_out(db_url: str) -> None:
     username = await add_user(db_url)
     async with panel(db_url) as client:
         await sign_in(client, username)
-        home = await client.get("/admin/")
+        home = await client.get("/admin/account")
         stolen = client.cookies["binhyen_admin_session"]
         refused = await client.post("/admin/signout", data={"csrf": "forged"})
         assert refused.status_code == 403
-        assert "Xin chào" in (await client.get("/admin/")).text
+        assert "Xin chào" in (await client.get("/admin/account")).text
         out = await client.post("/admin/signout", data={"csrf": csrf_of(home.text)})
         assert out.status_code == 303
         assert 'binhyen_admin_session=""' in out.headers["set-cookie"]
@@ -276,7 +279,7 @@ async def test_cli_creates_a_user_who_can_sign_in(
     assert "created truong.ca (chief, 00004)" in capsys.readouterr().out
     async with panel(sqlite_url) as client:
         assert (await sign_in(client, "truong.ca")).status_code == 303
-        assert "Trưởng Công an xã, phường" in (await client.get("/admin/")).text
+        assert "Trưởng Công an xã, phường" in (await client.get("/admin/account")).text
     again = await asyncio.to_thread(
         cli, "--username", "truong.ca", "--role", "officer", "--commune", BA_DINH
     )
@@ -327,3 +330,75 @@ def test_cli_prompts_twice_without_the_variable(
     assert "do not match" in capsys.readouterr().err
     answers = iter([PASSWORD, PASSWORD])
     assert cli("--username", "province.hcm", "--role", "province_admin", "--commune", "79") == 0
+
+
+# --- binhyen admin token / unlock, --display-name ----------------------------------------
+
+
+async def test_cli_display_name_token_and_unlock(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BINHYEN_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("BINHYEN_SECRET_KEY", "test-secret-key")
+    monkeypatch.setenv("BINHYEN_ADMIN_PASSWORD", PASSWORD)
+    args = ["--username", "qt.hn", "--role", "province_admin", "--commune", "01"]
+    created = await asyncio.to_thread(cli, *args, "--display-name", "Trần  Thị   Hoa")
+    assert created == 0
+    engine = make_engine(sqlite_url)
+    async with make_sessions(engine)() as session:
+        user = (
+            await session.execute(select(AdminUser).where(AdminUser.username == "qt.hn"))
+        ).scalar_one()
+    await engine.dispose()
+    assert user.display_name == "Trần Thị Hoa"
+    capsys.readouterr()
+
+    made = await asyncio.to_thread(
+        main, ["admin", "token", "--username", "QT.HN", "--name", "báo cáo tuần", "--days", "30"]
+    )
+    assert made == 0
+    out, err = capsys.readouterr()
+    token = out.strip()
+    assert token.startswith("by_") and "\n" not in token
+    assert "shown only this once" in err and token not in err
+    async with panel(sqlite_url) as client:
+        reply = await client.get("/api/v1/audit", headers={"Authorization": f"Bearer {token}"})
+        assert reply.status_code == 200
+        actions = [i["action"] for i in reply.json()["items"]]
+        assert actions == ["token.create"]
+
+        for _ in range(au.MAX_FAILURES):
+            await sign_in(client, "qt.hn", "wrong guess!")
+        assert (await sign_in(client, "qt.hn")).status_code == 401
+        unlocked = await asyncio.to_thread(main, ["admin", "unlock", "--username", "qt.hn"])
+        assert unlocked == 0 and "unlocked qt.hn" in capsys.readouterr().out
+        assert (await sign_in(client, "qt.hn")).status_code == 303
+    trail = await audit(sqlite_url, "qt.hn")
+    assert ("token.create", "cli") in trail and ("user.unlock", "cli") in trail
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["token", "--username", "nobody.here", "--name", "x"], 1, "no active account"),
+        (["token", "--username", "x y", "--name", "x"], 2, "invalid username"),
+        (["token", "--username", "nobody.here", "--name", "  "], 2, "--name must be"),
+        (["token", "--username", "nobody.here", "--name", "x", "--days", "0"], 2, "--days"),
+        (["token", "--username", "nobody.here", "--name", "x", "--days", "400"], 2, "--days"),
+        (["unlock", "--username", "nobody.here"], 1, "no account"),
+        (["unlock", "--username", "x y"], 2, "invalid username"),
+    ],
+)
+def test_cli_token_and_unlock_refusals(
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    code: int,
+    message: str,
+) -> None:
+    monkeypatch.setenv("BINHYEN_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("BINHYEN_SECRET_KEY", "test-secret-key")
+    assert main(["admin", *argv]) == code
+    out, err = capsys.readouterr()
+    assert message in err and out == ""

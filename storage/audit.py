@@ -1,0 +1,178 @@
+"""Reading the audit log, scoped to the reader: newest first, filtered, keyset-paginated.
+
+A chief reads the rows whose actor belongs to their commune; a province admin the rows whose
+actor belongs to their province, plus failed sign-ins of unknown usernames (which have no
+actor, and are the trace of someone guessing). Officers and leaders read nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.admin_users import (
+    USERNAME,
+    Action,
+    Identity,
+    NotAllowed,
+    normalise_username,
+    province_accounts,
+)
+from storage.db import utc
+from storage.models import AdminRole, AdminUser, AuditLog
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+# Every action the log holds; the filter offers these, and the page names each in words.
+ACTIONS = (
+    "signin.success",
+    "signin.failure",
+    "signout",
+    "tip.status",
+    "tip.assign",
+    "tip.urgency",
+    "tip.extend",
+    "tip.reveal",
+    "tip.question",
+    "tip.attachment",
+    "tips.export",
+    *(a.value for a in Action if a.value.startswith(("user.", "totp.", "token."))),
+)
+
+
+class InvalidFilter(ValueError):
+    """A filter value or cursor that cannot be read; `code` says which."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    action: str = ""
+    actor: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    id: int
+    created_at: datetime
+    actor_id: int | None
+    actor_username: str
+    action: str
+    subject: str
+    detail: str
+    reason: str
+    ip: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    rows: list[AuditRow]
+    next_cursor: str | None
+
+
+def parse_filter(params: dict[str, str]) -> AuditFilter:
+    """Read ?action=&actor=&from=&to= (dates as YYYY-MM-DD); InvalidFilter on a bad value."""
+    action = params.get("action", "").strip()
+    if action and action not in ACTIONS:
+        raise InvalidFilter("action")
+    actor = normalise_username(params.get("actor", ""))
+    if actor and not USERNAME.fullmatch(actor):
+        raise InvalidFilter("actor")
+    start, end = _date(params.get("from", ""), "from"), _date(params.get("to", ""), "to")
+    if start and end and start > end:
+        raise InvalidFilter("dates")
+    return AuditFilter(action, actor, start, end)
+
+
+def _date(raw: str, code: str) -> date | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidFilter(code) from None
+
+
+def _local_midnight(day: date) -> datetime:
+    # In UTC: SQLite keeps the wall-clock digits only, so every bound must share the rows' zone.
+    return datetime.combine(day, time(), LOCAL_TZ).astimezone(UTC)
+
+
+def scope(actor: Identity) -> ColumnElement[bool]:
+    """The audit rows `actor` may read; NotAllowed for officers and leaders."""
+    if actor.role is AdminRole.CHIEF and actor.commune_code:
+        commune_actors = select(AdminUser.id).where(AdminUser.commune_code == actor.commune_code)
+        return AuditLog.actor_id.in_(commune_actors)
+    if actor.role is AdminRole.PROVINCE_ADMIN and actor.province_code:
+        province_actors = select(AdminUser.id).where(province_accounts(actor.province_code))
+        return or_(
+            AuditLog.actor_id.in_(province_actors),
+            and_(AuditLog.actor_id.is_(None), AuditLog.action == Action.SIGNIN_FAILURE.value),
+        )
+    raise NotAllowed(actor.role.value)
+
+
+def _clauses(f: AuditFilter) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if f.action:
+        where.append(AuditLog.action == f.action)
+    if f.actor:
+        where.append(AuditLog.actor_username == f.actor)
+    if f.date_from:
+        where.append(AuditLog.created_at >= _local_midnight(f.date_from))
+    if f.date_to:
+        where.append(AuditLog.created_at < _local_midnight(f.date_to + timedelta(days=1)))
+    return where
+
+
+def _cursor(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise InvalidFilter("cursor")
+    return int(raw)
+
+
+async def audit_page(
+    session: AsyncSession,
+    actor: Identity,
+    f: AuditFilter,
+    *,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> AuditPage:
+    """One page of the rows `actor` may read, newest first; `next_cursor` leads to older ones."""
+    where = [scope(actor), *_clauses(f)]
+    before = _cursor(cursor)
+    if before is not None:
+        where.append(AuditLog.id < before)
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    query = select(AuditLog).where(*where).order_by(AuditLog.id.desc()).limit(limit + 1)
+    found = list((await session.execute(query)).scalars())
+    rows = [
+        AuditRow(
+            r.id,
+            utc(r.created_at),
+            r.actor_id,
+            r.actor_username,
+            r.action,
+            r.subject,
+            r.detail,
+            r.reason,
+            r.ip,
+        )
+        for r in found[:limit]
+    ]
+    more = len(found) > limit
+    return AuditPage(rows, str(rows[-1].id) if more and rows else None)
