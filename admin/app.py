@@ -11,8 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse
 
-from admin import auth, web
+from admin import account, auth, web
 from storage import admin_users
+from storage.models import AdminRole
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 _page = web.html
@@ -51,7 +52,9 @@ async def index(request: Request, db: Db) -> Response:
     user = await web.signed_in(request, db)
     if user is None:
         return _remember_lang(_signin_page(request, lang), request, lang)
-    return web.page(request, user, "home.html")
+    if user.identity.role is AdminRole.LEADER:  # no tips for leaders: their account page
+        return web.page(request, user, "home.html")
+    return _remember_lang(_redirect_home("/admin/tips"), request, lang)
 
 
 @router.post("/signin")
@@ -68,6 +71,9 @@ async def signin(
     if not auth.csrf_valid(settings, "signin", nonce, csrf):
         return _forbidden(lang)
     result = await admin_users.sign_in(db, username, password, ip=auth.client_ip(request))
+    if result.pending_id is not None:  # TOTP on: the code comes next (admin/account.py)
+        await db.commit()
+        return account.begin_code_step(request, result.pending_id)
     if result.identity is None:
         await db.commit()
         return _signin_page(request, lang, error=True, username=username[:64], status=401)
