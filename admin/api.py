@@ -1,7 +1,558 @@
-"""The JSON API under /api/v1 (being built)."""
+"""The JSON API under /api/v1: the queue, a tip, its attachments and every action on it.
+
+Each route is one unit of work over the same use cases as the panel (storage/casework.py):
+authenticate (`auth.api_identity`: a Bearer API token, or the panel's session cookie with an
+X-CSRF-Token header on unsafe methods), call the use case, commit once, answer. Errors are
+always `{"error": {"code", "message"}}` with the message from the catalogs
+("panel.error.<code>") in the language asked (`?lang=`, then Accept-Language, Vietnamese by
+default). A tip outside the caller's area is 404 on every route, exactly as a tip that does
+not exist, even where the caller's role could not have acted on it anyway; a role that may not
+do something is 403. Every answer is `Cache-Control: no-store`: no copy of a tip is kept.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
-router = APIRouter(prefix="/api/v1")
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+
+from admin import auth, filters, web
+from admin.api_models import (
+    AssignIn,
+    AttachmentOut,
+    CloseIn,
+    ColleagueOut,
+    ContactOut,
+    ErrorBody,
+    ExtendIn,
+    FieldError,
+    ForwardIn,
+    Me,
+    NoteIn,
+    QuestionIn,
+    RevealIn,
+    TipList,
+    TipOut,
+    TipSummary,
+    UrgencyIn,
+)
+from bot import runtime
+from content.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from storage import casework
+from storage.admin_users import Identity
+from storage.casework import QueueFilter, TipDetail
+from storage.db import AsyncSession
+from storage.models import AdminRole
+
+# Bodies past this are refused (413) before they are read whole. The largest valid one, a
+# forward (200 + 4,000 characters, even all \u-escaped), fits.
+MAX_BODY = 64 * 1024
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+# Invalid codes that say the tip is not in a state for the action (409); the others say the
+# input is wrong (422).
+STATE_CODES = frozenset({"transition", "closed", "anonymous", "no_reporter", "extension_limit"})
+# Attachments are served with their own type only when a browser cannot run it.
+SAFE_MIME = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "image/gif",
+        "video/mp4",
+        "audio/ogg",
+        "audio/mpeg",
+        "audio/mp4",
+        "application/pdf",
+    }
+)
+
+
+def _(msgid: str) -> str:
+    """Marks a catalog id for extraction; translated when the error is answered."""
+    return msgid
+
+
+MESSAGES = {
+    "unauthorized": _("panel.error.unauthorized"),
+    "forbidden": _("panel.error.forbidden"),
+    "not_found": _("panel.error.not_found"),
+    "invalid_input": _("panel.error.invalid_input"),
+    "filter": _("panel.error.filter"),
+    "cursor": _("panel.error.cursor"),
+    "transition": _("panel.error.transition"),
+    "closed": _("panel.error.closed"),
+    "anonymous": _("panel.error.anonymous"),
+    "reason": _("panel.error.reason"),
+    "assignee": _("panel.error.assignee"),
+    "question": _("panel.error.question"),
+    "no_reporter": _("panel.error.no_reporter"),
+    "forward_to": _("panel.error.forward_to"),
+    "note": _("panel.error.note"),
+    "extension_limit": _("panel.error.extension_limit"),
+    "resolution": _("panel.error.resolution"),
+}
+
+
+# -- language and errors --------------------------------------------------------------------
+
+
+def api_lang(request: Request) -> str:
+    """`?lang=` wins, then the best language of Accept-Language we have, then Vietnamese."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return str(asked)
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(request.headers.get("Accept-Language", "").split(",")[:20]):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES and quality > 0:
+            ranked.append((-quality, index, primary))
+    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+
+
+class ApiError(Exception):
+    """An error answered as {"error": {...}} (what casework errors become, and 401)."""
+
+    def __init__(self, status: int, code: str, fields: list[FieldError] | None = None) -> None:
+        super().__init__(code)
+        self.status, self.code, self.fields = status, code, fields
+
+
+GENERIC = {401: "unauthorized", 403: "forbidden", 404: "not_found"}
+
+
+def error_message(code: str, status: int, lang: str) -> str:
+    """The catalog text of the code; a code without one gets its status's text."""
+    msgid = MESSAGES.get(code) or MESSAGES[GENERIC.get(status, "invalid_input")]
+    return translate(msgid, lang)
+
+
+def error_response(request: Request, status: int, code: str, fields: Any = None) -> JSONResponse:
+    """The API's one error shape, {"error": {"code", "message"[, "fields"]}}, no-store."""
+    message = error_message(code, status, api_lang(request))
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields is not None:
+        error["fields"] = fields
+    headers = dict(NO_STORE)
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
+
+
+def _status_of(exc: casework.CaseworkError) -> int:
+    if isinstance(exc, casework.NotFound):
+        return 404
+    if isinstance(exc, casework.Forbidden):
+        return 403
+    return 409 if exc.code in STATE_CODES else 422
+
+
+def _fields(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Never the input itself: it may be a resident's words.
+    return [
+        {
+            "loc": [p for p in e["loc"] if isinstance(p, str | int)],
+            "msg": e["msg"],
+            "type": e["type"],
+        }
+        for e in exc.errors()
+    ]
+
+
+class _ApiRoute(APIRoute):
+    """Answers every error of the API in its one JSON shape, and marks every answer no-store."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except ApiError as exc:
+                return error_response(request, exc.status, exc.code, exc.fields)
+            except casework.CaseworkError as exc:
+                return error_response(request, _status_of(exc), exc.code)
+            except RequestValidationError as exc:
+                return error_response(request, 422, "invalid_input", _fields(exc))
+            for name, value in NO_STORE.items():
+                response.headers.setdefault(name, value)
+            return response
+
+        return guarded
+
+
+Responses = dict[int | str, dict[str, Any]]
+UNAUTHORIZED: Responses = {
+    401: {"model": ErrorBody, "description": "No valid API token, or no session (with CSRF)."},
+}
+# The error answers of a route that reads with filters (other modules' API routes use it too).
+ERRORS: Responses = {
+    **UNAUTHORIZED,
+    403: {"model": ErrorBody, "description": "The caller's role may not do this."},
+    422: {"model": ErrorBody, "description": "The input is not valid (`fields` says where)."},
+}
+TIP_ERRORS: Responses = {
+    **ERRORS,
+    404: {"model": ErrorBody, "description": "No such tip in the caller's area."},
+}
+ACTION_ERRORS: Responses = {
+    **TIP_ERRORS,
+    409: {"model": ErrorBody, "description": "The tip is not in a state for this action."},
+}
+
+router = APIRouter(
+    prefix="/api/v1", route_class=_ApiRoute, responses=UNAUTHORIZED, max_body_size=MAX_BODY
+)
+
+
+# -- who is calling -------------------------------------------------------------------------
+
+
+# Declared for the OpenAPI document only: api_identity reads the headers itself.
+_BEARER = HTTPBearer(auto_error=False, description="An API token made on the account page.")
+_SESSION = APIKeyCookie(
+    name=auth.SESSION_COOKIE,
+    auto_error=False,
+    description="The panel's session; unsafe methods also need the X-CSRF-Token header.",
+)
+
+
+async def _caller(
+    request: Request,
+    db: web.Db,
+    _token: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+    _session: Annotated[str | None, Depends(_SESSION)],
+) -> Identity:
+    identity = await auth.api_identity(request, db)
+    if identity is None:
+        raise ApiError(401, "unauthorized")
+    return identity
+
+
+Caller = Annotated[Identity, Depends(_caller)]
+TipId = Annotated[
+    str, Path(description="The tip's id (a UUID) or its receipt code.", max_length=64)
+]
+
+
+def _ip(request: Request) -> str:
+    return auth.client_ip(request)
+
+
+@asynccontextmanager
+async def _in_scope(db: AsyncSession, me: Identity, tip_id: str) -> AsyncIterator[None]:
+    """A role refusal about a tip outside the caller's area is 404, as for any other route:
+    whether the tip exists is none of their business."""
+    try:
+        yield
+    except casework.Forbidden:
+        if me.role is not AdminRole.LEADER:
+            await casework.tip_detail(db, me, tip_id)  # NotFound when it is not theirs
+        raise
+
+
+@router.get("/me", summary="Who is calling", response_model=Me, tags=["account"])
+async def me(caller: Caller) -> Me:
+    return Me(
+        id=caller.id,
+        username=caller.username,
+        display_name=caller.display_name,
+        role=caller.role,
+        commune=caller.commune_code,
+        province=caller.province_code,
+        area=web.area_name(caller),
+    )
+
+
+# -- the queue ------------------------------------------------------------------------------
+
+
+def _queue_filter(
+    status: Annotated[
+        str,
+        Query(
+            description="new, acknowledged, verifying, forwarded, closed or all; "
+            "absent: every open tip"
+        ),
+    ] = "",
+    category: Annotated[str, Query(max_length=32)] = "",
+    urgent: Annotated[str, Query(description="1 or 0")] = "",
+    overdue: Annotated[str, Query(description="1: only tips past their deadline")] = "",
+    due_soon: Annotated[str, Query(description="1: only tips due today or tomorrow")] = "",
+    assignee: Annotated[str, Query(description="me, none or a user id", max_length=20)] = "",
+    received_from: Annotated[
+        str, Query(alias="from", description="received on or after, YYYY-MM-DD", max_length=10)
+    ] = "",
+    received_to: Annotated[
+        str, Query(alias="to", description="received on or before, YYYY-MM-DD", max_length=10)
+    ] = "",
+    q: Annotated[str, Query(description="words of the text, code or address", max_length=200)] = "",
+    commune: Annotated[
+        str, Query(description="5-digit commune code (province admins)", max_length=5)
+    ] = "",
+) -> QueueFilter:
+    return filters.parse_filter(
+        {
+            "status": status,
+            "category": category,
+            "urgent": urgent,
+            "overdue": overdue,
+            "due_soon": due_soon,
+            "assignee": assignee,
+            "from": received_from,
+            "to": received_to,
+            "q": q,
+            "commune": commune,
+        }
+    )
+
+
+Filter = Annotated[QueueFilter, Depends(_queue_filter)]
+
+
+@router.get(
+    "/tips",
+    summary="The queue: tips in the caller's area, urgent and nearest deadline first",
+    response_model=TipList,
+    responses=ERRORS,
+    tags=["tips"],
+)
+async def list_tips(
+    caller: Caller,
+    db: web.Db,
+    f: Filter,
+    cursor: Annotated[str | None, Query(max_length=200, description="From next_cursor")] = None,
+    limit: Annotated[int, Query(ge=1, le=casework.MAX_PAGE_SIZE)] = casework.PAGE_SIZE,
+) -> TipList:
+    page = await casework.queue(db, caller, f, cursor=cursor or None, limit=limit)
+    # The tabs' counts come with the first page only: a later page needs no new tabs.
+    counts = None if cursor else await casework.status_counts(db, caller, f)
+    return TipList(
+        items=[TipSummary.model_validate(item) for item in page.items],
+        next_cursor=page.next_cursor,
+        counts=counts,
+    )
+
+
+# -- one tip --------------------------------------------------------------------------------
+
+
+def _attachment_url(tip_id: str, attachment_id: int) -> str:
+    return router.url_path_for("download_attachment", tip_id=tip_id, attachment_id=attachment_id)
+
+
+def tip_out(detail: TipDetail) -> TipOut:
+    data = {
+        name: getattr(detail, name)
+        for name in TipOut.model_fields
+        if name not in ("attachments", "allowed")
+    }
+    return TipOut(
+        **data,
+        attachments=[
+            AttachmentOut(
+                id=a.id,
+                kind=a.kind,
+                mime=a.mime,
+                size=a.size,
+                sha256=a.sha256,
+                received_at=a.received_at,
+                url=_attachment_url(detail.id, a.id),
+            )
+            for a in detail.attachments
+        ],
+        allowed=sorted(detail.allowed),
+    )
+
+
+async def _detail(db: AsyncSession, caller: Identity, tip_id: str) -> TipOut:
+    return tip_out(await casework.tip_detail(db, caller, tip_id))
+
+
+@router.get(
+    "/tips/{tip_id}",
+    summary="One tip: what the resident sent, timeline, attachments, related tips, actions",
+    response_model=TipOut,
+    responses=TIP_ERRORS,
+    tags=["tips"],
+)
+async def get_tip(caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
+    return await _detail(db, caller, tip_id)
+
+
+@router.get(
+    "/tips/{tip_id}/attachments/{attachment_id}",
+    summary="The bytes of one attachment (a download, never shown inline)",
+    response_class=Response,
+    responses={
+        **TIP_ERRORS,
+        200: {"content": {"application/octet-stream": {}}, "description": "The file."},
+    },
+    tags=["tips"],
+)
+async def download_attachment(
+    request: Request, caller: Caller, db: web.Db, tip_id: TipId, attachment_id: int
+) -> Response:
+    ref = await casework.attachment(db, caller, tip_id, attachment_id)
+    await db.commit()  # keep whatever casework wrote to the audit log about the download
+    store = request.app.state.runtime.media.store
+    digest = ref.ref.removeprefix("blob:")
+    if not ref.ref.startswith("blob:") or not await asyncio.to_thread(store.has, digest):
+        raise ApiError(404, "not_found")
+    data = await asyncio.to_thread(store.get, digest)
+    mime = ref.mime if ref.mime in SAFE_MIME else "application/octet-stream"
+    return Response(
+        data,
+        media_type=mime,
+        headers={
+            **NO_STORE,
+            "Content-Disposition": f'attachment; filename="{ref.filename}"',
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+@router.get(
+    "/tips/{tip_id}/colleagues",
+    summary="Who the tip can be assigned to: active officers and chiefs of its commune",
+    response_model=list[ColleagueOut],
+    responses=TIP_ERRORS,
+    tags=["tips"],
+)
+async def tip_colleagues(caller: Caller, db: web.Db, tip_id: TipId) -> list[ColleagueOut]:
+    detail = await casework.tip_detail(db, caller, tip_id)
+    found = await casework.colleagues(db, caller, detail.commune_code)
+    return [ColleagueOut.model_validate(c) for c in found]
+
+
+# -- actions --------------------------------------------------------------------------------
+
+
+def _action(path: str, summary: str, **extra: Any) -> Callable[[Any], Any]:
+    return router.post(
+        f"/tips/{{tip_id}}/{path}",
+        summary=summary,
+        response_model=TipOut,
+        responses=ACTION_ERRORS,
+        tags=["actions"],
+        **extra,
+    )
+
+
+async def _done(db: AsyncSession, caller: Identity, tip_id: str) -> TipOut:
+    await db.commit()
+    return await _detail(db, caller, tip_id)
+
+
+@_action("take", "Take the tip on (officers and chiefs)")
+async def take(request: Request, caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
+    async with _in_scope(db, caller, tip_id):
+        await casework.take(db, caller, tip_id, ip=_ip(request))
+    return await _done(db, caller, tip_id)
+
+
+@_action("assign", "Give the tip to a colleague, or to nobody (chiefs and province admins)")
+async def assign(
+    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: AssignIn
+) -> TipOut:
+    async with _in_scope(db, caller, tip_id):
+        await casework.assign(db, caller, tip_id, body.assignee_id, ip=_ip(request))
+    return await _done(db, caller, tip_id)
+
+
+@_action("urgency", "Mark the tip urgent or not")
+async def urgency(
+    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: UrgencyIn
+) -> TipOut:
+    async with _in_scope(db, caller, tip_id):
+        await casework.set_urgency(db, caller, tip_id, body.urgent, ip=_ip(request))
+    return await _done(db, caller, tip_id)
+
+
+@_action("acknowledge", "Acknowledge the tip; the reporter is told it is being handled")
+async def acknowledge(request: Request, caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
+    async with _in_scope(db, caller, tip_id):
+        await casework.acknowledge(db, caller, tip_id, ip=_ip(request))
+    return await _done(db, caller, tip_id)
+
+
+@_action("verify", "Start the preliminary check of an acknowledged tip")
+async def verify(request: Request, caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
+    async with _in_scope(db, caller, tip_id):
+        await casework.verify(db, caller, tip_id, ip=_ip(request))
+    return await _done(db, caller, tip_id)
+
+
+@_action("questions", "Ask the reporter a question; the bot relays it under the tip code")
+async def ask(
+    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: QuestionIn
+) -> TipOut:
+    async with _in_scope(db, caller, tip_id):
+        await casework.ask_reporter(db, caller, tip_id, body.question, ip=_ip(request))
+    return await _done(db, caller, tip_id)
+
+
+@_action("forward", "Forward the tip to the competent investigation body")
+async def forward(
+    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: ForwardIn
+) -> TipOut:
+    async with _in_scope(db, caller, tip_id):
+        await casework.forward(db, caller, tip_id, body.to, body.note, ip=_ip(request))
+    return await _done(db, caller, tip_id)
+
+
+@_action("extend", "Extend the decision deadline, for a reason (at most twice)")
+async def extend(
+    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: ExtendIn
+) -> TipOut:
+    async with _in_scope(db, caller, tip_id):
+        await casework.extend_deadline(db, caller, tip_id, body.reason, ip=_ip(request))
+    return await _done(db, caller, tip_id)
+
+
+@_action("close", "Close the tip with a resolution; the reporter is told and asked to rate")
+async def close(
+    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: CloseIn
+) -> TipOut:
+    async with _in_scope(db, caller, tip_id):
+        await casework.close(db, caller, tip_id, body.resolution, body.note, ip=_ip(request))
+    return await _done(db, caller, tip_id)
+
+
+@_action("notes", "Add an internal note (never shown to the reporter)")
+async def note(request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: NoteIn) -> TipOut:
+    async with _in_scope(db, caller, tip_id):
+        await casework.add_note(db, caller, tip_id, body.body, ip=_ip(request))
+    return await _done(db, caller, tip_id)
+
+
+@router.post(
+    "/tips/{tip_id}/reveal",
+    summary="The reporter's contact details, for a reason written to the audit log",
+    response_model=ContactOut,
+    responses=ACTION_ERRORS,
+    tags=["actions"],
+)
+async def reveal(
+    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: RevealIn
+) -> ContactOut:
+    sealer = runtime.sealer(auth.settings_of(request))
+    async with _in_scope(db, caller, tip_id):
+        contact = await casework.reveal_identity(
+            db, caller, tip_id, body.reason, sealer, ip=_ip(request)
+        )
+    await db.commit()
+    return ContactOut.model_validate(contact)
