@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python bench/bench_tips.py
 	$(BIN)/python bench/bench_telegram.py
 	$(BIN)/python bench/bench_scamcheck.py
+	$(BIN)/python bench/bench_panel.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info binhyen.db*

@@ -10,7 +10,11 @@ from admin.web import STATIC
 
 
 def install(application: FastAPI) -> None:
-    for module in (app, panel, account, users, audit, export, stats, indicators):
+    # export before panel: /admin/tips/export.csv must not be taken for a tip's page.
+    for module in (app, export, panel, account, users, audit, stats, indicators):
         application.include_router(module.router)
+    # Before api.router: /api/v1/tips/export must not be taken for a tip's id.
+    for module in (export, stats, indicators, audit):
+        application.include_router(module.api_router)
     application.include_router(api.router)
     application.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")

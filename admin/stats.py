@@ -1,7 +1,212 @@
-"""Panel pages: stats (being built)."""
+"""Statistics: the page `GET /admin/stats` and `GET /api/v1/stats`.
+
+Query parameters (both): `from`, `to` (days of receipt, YYYY-MM-DD or dd/mm/yyyy; by default
+the last 12 ISO weeks) and, for a province admin, `commune` (one commune of the province).
+The numbers come from storage/stats.py, scoped to the caller's area. The page draws them as
+inline SVG with the same numbers in tables; it has no script and fits a phone.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from admin import access, charts, filters, web
+from content import areas, tips
+from content.i18n import translate
+from handlers.deadlines import local_date
+from storage import stats
+from storage.admin_users import Identity
+from storage.casework import Invalid
+from storage.models import AdminRole
+from storage.stats import Compliance, Period, TipStats
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["stats"])
+PRESET_WEEKS = (4, 12, 26, 52)
+
+
+def _(msgid: str) -> str:
+    """Marks a catalog id chosen at run time, so that the catalog check sees it used."""
+    return msgid
+
+
+BUILT_IDS = (
+    _("panel.error.period_order"),
+    _("panel.error.period_long"),
+    _("panel.error.commune"),
+)
+
+
+def parse_query(params: Mapping[str, str], today: date) -> tuple[Period, str | None]:
+    """The period and commune asked for; `Invalid` names what is wrong."""
+    # One at a time, so that a period the wrong way round gets its own message.
+    start = filters.parse_filter({"from": params.get("from", "")}).received_from
+    end = filters.parse_filter({"to": params.get("to", "")}).received_to or today
+    commune = filters.parse_filter({"commune": params.get("commune", "")}).commune
+    start = start or stats.default_period(end).start
+    return stats.check_period(Period(start, end)), commune
+
+
+def category_name(category: str, lang: str) -> str:
+    found = tips.category(category)
+    return found.label(lang) if found else category
+
+
+def _communes(user: web.SignedIn) -> list[areas.Commune]:
+    if user.identity.role is AdminRole.PROVINCE_ADMIN:
+        return list(areas.communes_of(user.identity.province_code))
+    return []
+
+
+def _presets(today: date) -> list[tuple[int, str, str]]:
+    """(weeks, from, to) of the quick links: the last n ISO weeks, this one included."""
+    monday = today - timedelta(days=today.weekday())
+    return [
+        (weeks, (monday - timedelta(weeks=weeks - 1)).isoformat(), today.isoformat())
+        for weeks in PRESET_WEEKS
+    ]
+
+
+def _context(result: TipStats, lang: str) -> dict[str, Any]:
+    order = charts.category_order(list(result.by_category))
+    names = {c: category_name(c, lang) for c in order}
+    commune = areas.commune(result.commune or "")
+    return {
+        "stats": result,
+        "commune_name": commune.name if commune else "",
+        "order": order,
+        "names": names,
+        "palette": charts.colours(order),
+        "chart": charts.weekly_bars(result.weeks, order, names),
+        "bars": [
+            charts.compliance_bar(translate("panel.stats.ack_on_time", lang), result.ack),
+            charts.compliance_bar(translate("panel.stats.decision_on_time", lang), result.decision),
+        ],
+        "on_time_colour": charts.ON_TIME,
+        "late_colour": charts.LATE,
+        "number": lambda value, digits=0: charts.number(value, lang, digits),
+        "day": charts.day,
+    }
+
+
+@router.get("/stats")
+async def stats_page(request: Request, db: web.Db, user: web.Officer) -> Response:
+    if not access.is_police(user.identity):
+        return access.forbidden_page(request, user)
+    today = local_date(datetime.now(UTC))
+    params = request.query_params
+    error = ""
+    try:
+        period, commune = parse_query(params, today)
+        result = await stats.tip_stats(db, user.identity, period, commune=commune)
+    except Invalid as exc:
+        # Show what was asked with the reason, and the default period's numbers beneath.
+        error = access.error_message(exc.code, user.lang)
+        result = await stats.tip_stats(db, user.identity)
+    form = {k: params.get(k, "") for k in ("from", "to", "commune")}
+    if not error:
+        form["from"], form["to"] = result.period.start.isoformat(), result.period.end.isoformat()
+    return web.page(
+        request,
+        user,
+        "stats/index.html",
+        422 if error else 200,
+        error=error,
+        form=form,
+        communes=_communes(user),
+        presets=_presets(today),
+        **_context(result, user.lang),
+    )
+
+
+# -- JSON -----------------------------------------------------------------------------------
+
+
+class ComplianceOut(BaseModel):
+    due: int = Field(description="Tips whose deadline has come, met or missed.")
+    on_time: int
+    late: int
+    share: float | None = Field(description="on_time / due; null when nothing was due.")
+
+
+class WeekOut(BaseModel):
+    week: str = Field(description="ISO week, e.g. 2026-W48.")
+    start: date = Field(description="Its Monday.")
+    counts: dict[str, int] = Field(description="Tips received that week, by category.")
+    total: int
+
+
+class StatsOut(BaseModel):
+    period_from: date = Field(alias="from")
+    period_to: date = Field(alias="to")
+    commune: str | None
+    today: date = Field(description="Vietnam's date when the numbers were taken.")
+    total: int = Field(description="Tips received in the period.")
+    weeks: list[WeekOut]
+    by_category: dict[str, int]
+    by_status: dict[str, int]
+    by_resolution: dict[str, int] = Field(description="Closed tips by resolution.")
+    acknowledged: int
+    median_ack_hours: float | None = Field(
+        description="Median hours from receipt to acknowledgement; null when none."
+    )
+    ack: ComplianceOut = Field(description="Acknowledged (or answered) by ack_due.")
+    decision: ComplianceOut = Field(description="Closed by decision_due.")
+    overdue_now: int = Field(description="Open tips of the area past their deadline, any age.")
+    ratings: int
+    rating_average: float | None
+
+
+def _compliance(c: Compliance) -> ComplianceOut:
+    return ComplianceOut(due=c.due, on_time=c.on_time, late=c.late, share=c.share)
+
+
+def stats_out(result: TipStats) -> StatsOut:
+    return StatsOut.model_validate(
+        {
+            "from": result.period.start,
+            "to": result.period.end,
+            "commune": result.commune,
+            "today": result.today,
+            "total": result.total,
+            "weeks": [
+                WeekOut(week=w.label, start=w.start, counts=w.counts, total=w.total)
+                for w in result.weeks
+            ],
+            "by_category": result.by_category,
+            "by_status": result.by_status,
+            "by_resolution": result.by_resolution,
+            "acknowledged": result.acknowledged,
+            "median_ack_hours": result.median_ack_hours,
+            "ack": _compliance(result.ack),
+            "decision": _compliance(result.decision),
+            "overdue_now": result.overdue_now,
+            "ratings": result.ratings,
+            "rating_average": result.rating_average,
+        }
+    )
+
+
+@api_router.get(
+    "/stats",
+    response_model=StatsOut,
+    responses={401: {}, 403: {}, 422: {}},
+    summary="Statistics of the caller's area over a period",
+)
+async def stats_api(request: Request, db: web.Db) -> Response:
+    caller = await access.api_police(request, db)
+    if not isinstance(caller, Identity):
+        return caller
+    try:
+        period, commune = parse_query(request.query_params, local_date(datetime.now(UTC)))
+        result = await stats.tip_stats(db, caller, period, commune=commune)
+    except Invalid as exc:
+        return access.api_error(request, 422, exc.code)
+    body = stats_out(result).model_dump(mode="json", by_alias=True)
+    return JSONResponse(body, headers=access.NO_STORE)

@@ -1,0 +1,279 @@
+"""Statistics of the tips in the caller's area over a period of days of receipt.
+
+The period is a range of Vietnam calendar days of receipt (`tips.received_on`), both ends
+included; by default the last 12 ISO weeks, this one included. Everything is scoped with
+`casework.scope`: an officer counts only their commune's tips, a province admin their
+province's (or one commune of it), a leader nothing (`Forbidden`).
+
+Deadline compliance, per the law's two deadlines (handlers/deadlines.py):
+- acknowledgement: a tip counts once its answer came (acknowledged, or closed without an
+  acknowledgement) or its `ack_due` has passed without one; it is on time when the answer's
+  Vietnam date is on or before `ack_due`;
+- decision: a tip counts once it is closed or its `decision_due` has passed; on time when it
+  was closed on or before `decision_due`.
+"Overdue now" is every open tip of the area whose current deadline (`next_due`) has passed,
+whatever its day of receipt: the oldest ones matter most.
+
+One grouped query reads the period; the median time to acknowledge is `percentile_cont` on
+PostgreSQL and the middle row(s) by OFFSET on SQLite (the same interpolated median).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, and_, case, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from content import areas
+from handlers.deadlines import LOCAL_TZ, local_date
+from handlers.tipmodel import TipStatus
+from storage.admin_users import Identity
+from storage.casework import Invalid, scope
+from storage.models import AdminRole, Tip
+
+DEFAULT_WEEKS = 12
+MAX_DAYS = 2 * 366  # two years of weeks still draw as a readable chart
+LOCAL_TZ_NAME = "Asia/Ho_Chi_Minh"
+LOCAL_OFFSET = "+7 hours"  # Vietnam has kept UTC+7 without daylight saving since 1975
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def default_period(today: date) -> Period:
+    """The last `DEFAULT_WEEKS` ISO weeks: from the Monday 11 weeks before this week's."""
+    monday = today - timedelta(days=today.weekday())
+    return Period(monday - timedelta(weeks=DEFAULT_WEEKS - 1), today)
+
+
+def check_period(period: Period) -> Period:
+    if period.end < period.start:
+        raise Invalid("period_order", "the period ends before it starts")
+    if period.days > MAX_DAYS:
+        raise Invalid("period_long", f"a period of at most {MAX_DAYS} days")
+    return period
+
+
+@dataclass(frozen=True)
+class Week:
+    """One ISO week (Monday to Sunday) and its tips by category."""
+
+    year: int
+    number: int
+    start: date
+    counts: dict[str, int]
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-W{self.number:02d}"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """Tips whose deadline has come (met or missed) and how many met it."""
+
+    due: int = 0
+    on_time: int = 0
+
+    @property
+    def late(self) -> int:
+        return self.due - self.on_time
+
+    @property
+    def share(self) -> float | None:
+        return self.on_time / self.due if self.due else None
+
+
+@dataclass(frozen=True)
+class TipStats:
+    period: Period
+    commune: str | None
+    total: int
+    weeks: list[Week]
+    by_category: dict[str, int]  # most frequent first
+    by_status: dict[str, int]  # every TipStatus, in lifecycle order
+    by_resolution: dict[str, int]  # most frequent first
+    acknowledged: int
+    median_ack_hours: float | None
+    ack: Compliance
+    decision: Compliance
+    overdue_now: int
+    ratings: int
+    rating_average: float | None
+    today: date
+
+
+def area_clause(actor: Identity, commune: str | None) -> ColumnElement[bool]:
+    """The caller's scope, narrowed to one commune when asked (a commune of the caller's
+    own area; anything else is `Invalid("commune")`, never an empty answer)."""
+    clause = scope(actor)
+    if not commune:
+        return clause
+    found = areas.commune(commune)
+    if actor.role is AdminRole.PROVINCE_ADMIN:
+        mine = found is not None and found.province_code == actor.province_code
+    else:
+        mine = commune == actor.commune_code
+    if not mine:
+        raise Invalid("commune", "that commune is not in your area")
+    return and_(clause, Tip.commune_code == commune)
+
+
+def _local_midnight(day: date) -> datetime:
+    """The UTC moment a Vietnam calendar day starts."""
+    return datetime.combine(day, time(), LOCAL_TZ).astimezone(UTC)
+
+
+def _is_pg(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _local_day(session: AsyncSession, column: Any) -> Any:
+    """The Vietnam calendar day of a stored UTC timestamp, in SQL."""
+    if _is_pg(session):
+        return cast(func.timezone(LOCAL_TZ_NAME, column), Date)
+    return func.date(column, LOCAL_OFFSET)
+
+
+def _hours(session: AsyncSession, start: Any, end: Any) -> Any:
+    if _is_pg(session):
+        return func.extract("epoch", end - start) / 3600.0
+    return (func.julianday(end) - func.julianday(start)) * 24.0
+
+
+def _flag(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _weeks(period: Period, days: dict[date, Counter[str]]) -> list[Week]:
+    weeks: list[Week] = []
+    monday = period.start - timedelta(days=period.start.weekday())
+    while monday <= period.end:
+        counts: Counter[str] = Counter()
+        for offset in range(7):
+            counts.update(days.get(monday + timedelta(days=offset), Counter()))
+        year, number, _ = monday.isocalendar()
+        weeks.append(Week(year, number, monday, dict(counts)))
+        monday += timedelta(weeks=1)
+    return weeks
+
+
+async def tip_stats(
+    session: AsyncSession,
+    actor: Identity,
+    period: Period | None = None,
+    *,
+    commune: str | None = None,
+    now: datetime | None = None,
+) -> TipStats:
+    now = now or datetime.now(UTC)
+    today = local_date(now)
+    period = check_period(period or default_period(today))
+    area = area_clause(actor, commune)
+    in_period = and_(
+        area,
+        Tip.received_on >= period.start,
+        Tip.received_on <= period.end,
+        # The same bounds on created_at (received_on is its Vietnam date), so that an index
+        # on (commune_code, created_at) reads only the period's tips.
+        Tip.created_at >= _local_midnight(period.start),
+        Tip.created_at < _local_midnight(period.end + timedelta(days=1)),
+    )
+    answered = func.coalesce(Tip.acknowledged_at, Tip.closed_at)
+    closed = Tip.status == TipStatus.CLOSED.value
+    grouped = (
+        select(
+            Tip.received_on,
+            Tip.category,
+            Tip.status,
+            Tip.resolution,
+            func.count(),
+            _flag(answered.is_not(None)),
+            _flag(and_(answered.is_(None), Tip.ack_due < today)),
+            _flag(_local_day(session, answered) <= Tip.ack_due),
+            _flag(Tip.acknowledged_at.is_not(None)),
+            _flag(Tip.closed_at.is_not(None)),
+            _flag(and_(~closed, Tip.decision_due < today)),
+            _flag(_local_day(session, Tip.closed_at) <= Tip.decision_due),
+            func.coalesce(func.sum(Tip.rating), 0),
+            func.count(Tip.rating),
+        )
+        .where(in_period)
+        .group_by(Tip.received_on, Tip.category, Tip.status, Tip.resolution)
+    )
+    days: dict[date, Counter[str]] = {}
+    categories: Counter[str] = Counter()
+    statuses: Counter[str] = Counter({s.value: 0 for s in TipStatus})
+    resolutions: Counter[str] = Counter()
+    sums = [0] * 9
+    for row in (await session.execute(grouped)).all():
+        received_on, category, status, resolution, count, *flags = row
+        days.setdefault(received_on, Counter())[category] += int(count)
+        categories[category] += int(count)
+        statuses[status] += int(count)
+        if status == TipStatus.CLOSED.value:
+            resolutions[resolution or "none"] += int(count)
+        for index, value in enumerate(flags):
+            sums[index] += int(value or 0)
+    answered_n, ack_missed, ack_on_time, acknowledged, closed_n, dec_missed, dec_on_time = sums[:7]
+    rating_sum, ratings = sums[7], sums[8]
+    return TipStats(
+        period=period,
+        commune=commune or None,
+        total=sum(categories.values()),
+        weeks=_weeks(period, days),
+        by_category=dict(categories.most_common()),
+        by_status={s.value: statuses[s.value] for s in TipStatus},
+        by_resolution=dict(resolutions.most_common()),
+        acknowledged=acknowledged,
+        median_ack_hours=await _median_ack_hours(session, in_period),
+        ack=Compliance(answered_n + ack_missed, ack_on_time),
+        decision=Compliance(closed_n + dec_missed, dec_on_time),
+        overdue_now=await _overdue(session, area, today),
+        ratings=ratings,
+        rating_average=rating_sum / ratings if ratings else None,
+        today=today,
+    )
+
+
+async def _median_ack_hours(session: AsyncSession, where: ColumnElement[bool]) -> float | None:
+    hours = _hours(session, Tip.created_at, Tip.acknowledged_at)
+    acked = and_(where, Tip.acknowledged_at.is_not(None))
+    if _is_pg(session):
+        median = func.percentile_cont(0.5).within_group(hours)
+        value = (await session.execute(select(median).where(acked))).scalar_one_or_none()
+        return None if value is None else float(value)
+    count = int((await session.execute(select(func.count()).where(acked))).scalar_one())
+    if not count:
+        return None
+    middle = (
+        select(hours.label("h"))
+        .where(acked)
+        .order_by(hours)
+        .offset((count - 1) // 2)
+        .limit(2 - count % 2)
+    )
+    values = [float(v) for v in (await session.execute(middle)).scalars()]
+    return sum(values) / len(values)
+
+
+async def _overdue(session: AsyncSession, area: ColumnElement[bool], today: date) -> int:
+    query = select(func.count()).where(
+        area, Tip.status != TipStatus.CLOSED.value, Tip.next_due < today
+    )
+    return int((await session.execute(query)).scalar_one())
