@@ -72,6 +72,7 @@ MAX_QUESTION = 1000
 MIN_REASON = 5
 MAX_REASON = 500
 MAX_EXPORT_ROWS = 100_000
+COUNT_CAP = 10_000  # status_counts stops counting a status here
 
 
 class Resolution(StrEnum):
@@ -481,13 +482,23 @@ def _utc_or_none(value: datetime | None) -> datetime | None:
 async def status_counts(
     session: AsyncSession, actor: Identity, f: QueueFilter, *, today: date | None = None
 ) -> dict[str, int]:
-    """How many tips of each status match the filter, its own status aside (tabs)."""
-    clauses = filter_clauses(replace_status(f, "all"), actor, _today(today))
-    query = select(Tip.status, func.count()).where(scope(actor), *clauses).group_by(Tip.status)
-    counts = {s.value: 0 for s in TipStatus}
-    for status, count in (await session.execute(query)).all():
-        counts[status] = int(count)
-    return counts
+    """How many tips of each status match the filter, its own status aside (the tabs).
+
+    Each status is counted up to COUNT_CAP: a value of COUNT_CAP + 1 means "more". A
+    province's closed tips run to hundreds of thousands, and counting them exactly would
+    cost more than the page (docs/BENCHMARKS.md §7); a capped count stops early."""
+    clauses = [scope(actor), *filter_clauses(replace_status(f, "all"), actor, _today(today))]
+    counted = [
+        select(func.count())
+        .select_from(
+            select(Tip.id).where(*clauses, Tip.status == s.value).limit(COUNT_CAP + 1).subquery()
+        )
+        .scalar_subquery()
+        .label(s.value)
+        for s in TipStatus
+    ]
+    row = (await session.execute(select(*counted))).one()
+    return {s.value: int(row._mapping[s.value]) for s in TipStatus}
 
 
 def replace_status(f: QueueFilter, status: str | None) -> QueueFilter:

@@ -165,6 +165,8 @@ class AuditLog(Base):
 
 
 OPEN_TIP = "status <> 'closed'"
+# Indexes the migrations make on PostgreSQL only (a trigram index for the queue's search).
+POSTGRES_ONLY_INDEXES = frozenset({"ix_tips_search_trgm"})
 
 
 class Tip(Base):
@@ -248,6 +250,7 @@ class Tip(Base):
             "id",
         ),
         Index("ix_tips_commune_created", "commune_code", "created_at"),
+        Index("ix_tips_province_status", "province_code", "status"),
     )
 
 
@@ -393,6 +396,7 @@ class Indicator(Base):
     __table_args__ = (
         UniqueConstraint("kind", "value", name="uq_indicators_kind_value"),
         Index("ix_indicators_status_last_seen", "status", "last_seen"),
+        Index("ix_indicators_status_reports", "status", "reports", "id"),
     )
 
 

@@ -13,8 +13,13 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage import migrate
-from storage.models import Base
+from storage.models import POSTGRES_ONLY_INDEXES, Base
 from tests.conftest import PG_ADMIN_URL, _pg_admin, _unavailable, in_thread
+
+
+def _modelled(obj: Any, name: str | None, kind: str, reflected: bool, _other: Any) -> bool:
+    """Compare everything but the PostgreSQL-only indexes, which the models leave out."""
+    return not (kind == "index" and name in POSTGRES_ONLY_INDEXES)
 
 
 def _diff(url: str) -> tuple[list[Any], set[str]]:
@@ -23,7 +28,9 @@ def _diff(url: str) -> tuple[list[Any], set[str]]:
         async with engine.connect() as conn:
 
             def compare(sync_conn: Any) -> tuple[list[Any], set[str]]:
-                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+                context = MigrationContext.configure(
+                    sync_conn, opts={"compare_type": True, "include_object": _modelled}
+                )
                 return compare_metadata(context, Base.metadata), set(
                     inspect(sync_conn).get_table_names()
                 )
@@ -59,3 +66,17 @@ def test_upgrade_matches_the_models_and_downgrade_empties(empty_url: str) -> Non
     _, tables = _diff(empty_url)
     assert tables <= {"alembic_version"}
     in_thread(migrate.upgrade, empty_url)  # and up again
+
+
+def test_postgres_gets_the_trigram_search_index(pg_url: str) -> None:
+    async def indexes() -> set[str]:
+        engine = create_async_engine(pg_url)
+        async with engine.connect() as conn:
+            rows = await conn.exec_driver_sql(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'tips'"
+            )
+            names = {r[0] for r in rows}
+        await engine.dispose()
+        return names
+
+    assert POSTGRES_ONLY_INDEXES <= in_thread(lambda: asyncio.run(indexes()))

@@ -28,6 +28,7 @@ depends_on = None
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 OPEN = "status <> 'closed'"
+SEARCH_INDEX = "ix_tips_search_trgm"  # PostgreSQL only: not in the models (storage.models)
 
 
 def _fold(text: str) -> str:
@@ -47,6 +48,22 @@ def _backfill() -> None:
             sa.text("UPDATE tips SET search_text = :s, next_due = :d WHERE id = :i"),
             {"s": _fold(text), "d": due, "i": row.id},
         )
+
+
+def _search_index() -> None:
+    """On PostgreSQL with pg_trgm (in the standard contrib package), a trigram index lets the
+    queue's search (`search_text LIKE '%word%'`) skip the rows without the word. Without the
+    extension the search still works, scanning the area's tips."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    available = bind.execute(
+        sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
+    ).first()
+    if available is None:
+        return
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    op.execute(f"CREATE INDEX {SEARCH_INDEX} ON tips USING gin (search_text gin_trgm_ops)")
 
 
 def upgrade() -> None:
@@ -95,6 +112,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_tips_commune_created", "tips", ["commune_code", "created_at"])
     op.create_index("ix_tips_assignee_id", "tips", ["assignee_id"])
+    # The status tabs of a province admin's queue count by (province, status).
+    op.create_index("ix_tips_province_status", "tips", ["province_code", "status"])
+    _search_index()
+    # The indicator review lists one status, most reported first.
+    op.create_index("ix_indicators_status_reports", "indicators", ["status", "reports", "id"])
 
     with op.batch_alter_table("admin_users") as batch:
         batch.add_column(sa.Column("totp_sealed", sa.Text, nullable=False, server_default=""))
@@ -163,7 +185,10 @@ def downgrade() -> None:
         batch.drop_column("display_name")
         batch.drop_column("totp_last_step")
         batch.drop_column("totp_sealed")
+    op.drop_index("ix_indicators_status_reports", table_name="indicators")
+    op.execute(f"DROP INDEX IF EXISTS {SEARCH_INDEX}")
     for name in (
+        "ix_tips_province_status",
         "ix_tips_assignee_id",
         "ix_tips_commune_created",
         "ix_tips_commune_status_queue",
