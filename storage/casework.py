@@ -376,6 +376,14 @@ def filter_clauses(f: QueueFilter, actor: Identity, today: date) -> list[ColumnE
     return clauses
 
 
+def _due(status: TipStatus, next_due: date | None, today: date) -> tuple[DueState, int | None]:
+    """The deadline's state and the days left (None once closed)."""
+    state = due_state(status, next_due, today)
+    if state is DueState.NONE or next_due is None:
+        return state, None
+    return state, days_left(next_due, today)
+
+
 def due_state(status: TipStatus, next_due: date | None, today: date) -> DueState:
     if status is TipStatus.CLOSED or next_due is None:
         return DueState.NONE
@@ -453,7 +461,7 @@ def _excerpt(text: str, length: int = 140) -> str:
 
 def _item(tip: Tip, assignee: str, today: date) -> QueueItem:
     status = TipStatus(tip.status)
-    state = due_state(status, tip.next_due, today)
+    state, left = _due(status, tip.next_due, today)
     return QueueItem(
         id=tip.id,
         code=tip.code,
@@ -465,9 +473,7 @@ def _item(tip: Tip, assignee: str, today: date) -> QueueItem:
         created_at=utc(tip.created_at),
         next_due=tip.next_due,
         due_state=state,
-        days_left=None
-        if state is DueState.NONE or tip.next_due is None
-        else days_left(tip.next_due, today),
+        days_left=left,
         assignee_id=tip.assignee_id,
         assignee=assignee,
         excerpt=_excerpt(tip.description),
@@ -591,7 +597,7 @@ async def tip_detail(
         )
     ).scalars()
     status = TipStatus(tip.status)
-    state = due_state(status, tip.next_due, today)
+    state, left = _due(status, tip.next_due, today)
     return TipDetail(
         id=tip.id,
         code=tip.code,
@@ -617,9 +623,7 @@ async def tip_detail(
         outcome_due=tip.outcome_due,
         next_due=tip.next_due,
         due_state=state,
-        days_left=None
-        if state is DueState.NONE or tip.next_due is None
-        else days_left(tip.next_due, today),
+        days_left=left,
         extensions=tip.extensions,
         assignee_id=tip.assignee_id,
         assignee=assignee,
@@ -830,6 +834,12 @@ async def _move(
     )
 
 
+def _deadlines(tip: Tip) -> Deadlines:
+    return Deadlines(
+        tip.received_on, tip.ack_due, tip.decision_due, tip.extensions, tip.outcome_due
+    )
+
+
 def _open(tip: Tip) -> None:
     if tip.status == TipStatus.CLOSED.value:
         raise Invalid("closed", "the tip is closed")
@@ -859,9 +869,8 @@ async def take(
     """The signed-in officer takes the tip on."""
     if actor.role is AdminRole.PROVINCE_ADMIN:
         raise Forbidden("a province admin assigns tips instead of taking them")
-    tip = await _load(session, actor, tip_id, for_update=True)
-    _open(tip)
-    await _set_assignee(session, actor, tip, actor.id, actor.username, ip, _now(now))
+    tip, now = await _working_on(session, actor, tip_id, now)
+    await _set_assignee(session, actor, tip, actor.id, actor.username, ip, now)
 
 
 async def assign(
@@ -877,15 +886,14 @@ async def assign(
     if actor.role not in (AdminRole.CHIEF, AdminRole.PROVINCE_ADMIN):
         scope(actor)
         raise Forbidden("only a chief or a province admin assigns tips")
-    tip = await _load(session, actor, tip_id, for_update=True)
-    _open(tip)
+    tip, now = await _working_on(session, actor, tip_id, now)
     username = ""
     if assignee_id is not None:
         found = {c.id: c for c in await colleagues(session, actor, tip.commune_code)}
         if assignee_id not in found:
             raise Invalid("assignee", "that person cannot take tips of this commune")
         username = found[assignee_id].username
-    await _set_assignee(session, actor, tip, assignee_id, username, ip, _now(now))
+    await _set_assignee(session, actor, tip, assignee_id, username, ip, now)
 
 
 async def _set_assignee(
@@ -915,11 +923,9 @@ async def set_urgency(
     ip: str = "",
     now: datetime | None = None,
 ) -> None:
-    tip = await _load(session, actor, tip_id, for_update=True)
-    _open(tip)
+    tip, now = await _working_on(session, actor, tip_id, now)
     if tip.urgent == urgent:
         return
-    now = _now(now)
     tip.urgent = urgent
     tip.updated_at = now
     _event(session, tip, "urgency", Visibility.INTERNAL, "1" if urgent else "0", actor, now)
@@ -927,6 +933,15 @@ async def set_urgency(
         session, actor, Audit.URGENCY, tip, detail="urgent" if urgent else "normal", ip=ip, now=now
     )
     await session.flush()
+
+
+async def _working_on(
+    session: AsyncSession, actor: Identity, tip_id: str, now: datetime | None
+) -> tuple[Tip, datetime]:
+    """The open tip, locked until commit, and the time of the action."""
+    tip = await _load(session, actor, tip_id, for_update=True)
+    _open(tip)
+    return tip, _now(now)
 
 
 async def _notify(
@@ -994,12 +1009,10 @@ async def ask_reporter(
 ) -> None:
     """Send the reporter a question; the bot relays it under the tip code and their answer
     comes back into the timeline. The officer never learns who they are."""
-    tip = await _load(session, actor, tip_id, for_update=True)
-    _open(tip)
+    tip, now = await _working_on(session, actor, tip_id, now)
     question = _text(question, "question", MAX_QUESTION)
     if tip.resident_id is None:
         raise Invalid("no_reporter", "the reporter's account no longer exists")
-    now = _now(now)
     event = _event(session, tip, "question", Visibility.REPORTER, question, actor, now)
     tip.updated_at = now
     await session.flush()
@@ -1048,17 +1061,12 @@ async def extend_deadline(
     now: datetime | None = None,
 ) -> None:
     """Extend the decision deadline (to 2 months from receipt, then 4), for a reason."""
-    tip = await _load(session, actor, tip_id, for_update=True)
-    _open(tip)
+    tip, now = await _working_on(session, actor, tip_id, now)
     reason = _reason(reason)
-    current = Deadlines(
-        tip.received_on, tip.ack_due, tip.decision_due, tip.extensions, tip.outcome_due
-    )
     try:
-        extended = extend(current)
+        extended = extend(_deadlines(tip))
     except ExtensionNotAllowed as exc:
         raise Invalid("extension_limit", str(exc)) from exc
-    now = _now(now)
     tip.decision_due = extended.decision_due
     tip.extensions = extended.extensions
     if tip.status != TipStatus.NEW.value:
@@ -1089,10 +1097,7 @@ async def close(
     note = clean(note)[:MAX_NOTE]
     now = _now(now)
     await _move(session, actor, tip, TipStatus.CLOSED, ip=ip, now=now)
-    current = Deadlines(
-        tip.received_on, tip.ack_due, tip.decision_due, tip.extensions, tip.outcome_due
-    )
-    tip.outcome_due = decided(current, now).outcome_due
+    tip.outcome_due = decided(_deadlines(tip), now).outcome_due
     tip.closed_at = now
     tip.resolution = resolution
     tip.resolution_note = note
