@@ -9,6 +9,7 @@ Changes answer with a redirect to the page and a `?done=` note; refusals re-rend
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -20,7 +21,7 @@ from admin import auth, web
 from admin.timefmt import local_date, local_time
 from bot import runtime
 from storage import admin_users, api_tokens, totp
-from storage.admin_users import AccountError, Failure
+from storage.admin_users import AccountError, Action, Failure
 from storage.db import AsyncSession
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -88,7 +89,7 @@ async def _account_page(
                 "name": t.name,
                 "created": local_date(t.created_at),
                 "expires": local_date(t.expires_at),
-                "last_used": local_time(t.last_used_at) if t.last_used_at else "",
+                "last_used": local_time(t.last_used_at),
                 "state": "revoked" if t.revoked_at else "live" if t.active(now) else "expired",
             }
             for t in tokens
@@ -107,6 +108,20 @@ def _done(what: str) -> Response:
     return web.redirect(f"/admin/account?done={what}")
 
 
+async def _settle(
+    request: Request, db: AsyncSession, user: web.SignedIn, done: str, change: Awaitable[object]
+) -> Response:
+    """Run a change that re-checks a password or code, and commit also when it is refused: the
+    wrong guess has counted toward the lockout. Refused: the page again (422) with why."""
+    try:
+        await change
+    except AccountError as exc:
+        await db.commit()
+        return await _account_page(request, db, user, status=422, error=exc.code)
+    await db.commit()
+    return _done(done)
+
+
 @router.get("/account")
 async def account_page(request: Request, db: Db, user: Officer) -> Response:
     return await _account_page(request, db, user)
@@ -123,22 +138,11 @@ async def change_password(
     repeat: Annotated[str, Form()] = "",
 ) -> Response:
     web.check_csrf(request, user, csrf)
-    settings = auth.settings_of(request)
-    try:
-        await admin_users.change_password(
-            db,
-            user.identity,
-            current,
-            new,
-            repeat,
-            keep_session=auth.session_key(settings, user.token),
-            ip=auth.client_ip(request),
-        )
-    except AccountError as exc:
-        await db.commit()
-        return await _account_page(request, db, user, status=422, error=exc.code)
-    await db.commit()
-    return _done("password")
+    keep = auth.session_key(auth.settings_of(request), user.token)
+    change = admin_users.change_password(
+        db, user.identity, current, new, repeat, keep_session=keep, ip=auth.client_ip(request)
+    )
+    return await _settle(request, db, user, "password", change)
 
 
 @router.post("/account/signout-all")
@@ -177,11 +181,10 @@ async def create_token(
     token, info = await api_tokens.create_token(
         db, auth.api_token_key(settings), user.identity.id, name, timedelta(days=int(days))
     )
-    await admin_users.record(
+    await admin_users.record_by(
         db,
-        admin_users.Action.TOKEN_CREATE,
-        actor_id=user.identity.id,
-        actor_username=user.identity.username,
+        user.identity,
+        Action.TOKEN_CREATE,
         subject=str(info.id),
         detail=name[:64],
         ip=auth.client_ip(request),
@@ -198,13 +201,8 @@ async def revoke_token(
     web.check_csrf(request, user, csrf)
     if not await api_tokens.revoke(db, user.identity.id, token_id):
         return await _account_page(request, db, user, status=404, error="no_token")
-    await admin_users.record(
-        db,
-        admin_users.Action.TOKEN_REVOKE,
-        actor_id=user.identity.id,
-        actor_username=user.identity.username,
-        subject=str(token_id),
-        ip=auth.client_ip(request),
+    await admin_users.record_by(
+        db, user.identity, Action.TOKEN_REVOKE, subject=str(token_id), ip=auth.client_ip(request)
     )
     await db.commit()
     return _done("revoked")
@@ -289,19 +287,9 @@ async def totp_disable(
     secret: Annotated[str, Form()] = "",
 ) -> Response:
     web.check_csrf(request, user, csrf)
-    try:
-        await admin_users.disable_totp(
-            db,
-            user.identity,
-            secret,
-            runtime.sealer(auth.settings_of(request)),
-            ip=auth.client_ip(request),
-        )
-    except AccountError as exc:
-        await db.commit()
-        return await _account_page(request, db, user, status=422, error=exc.code)
-    await db.commit()
-    return _done("totp_off")
+    sealer = runtime.sealer(auth.settings_of(request))
+    change = admin_users.disable_totp(db, user.identity, secret, sealer, ip=auth.client_ip(request))
+    return await _settle(request, db, user, "totp_off", change)
 
 
 # --- The second step of sign-in ---------------------------------------------------------------

@@ -13,7 +13,7 @@ do something is 403. Every answer is `Cache-Control: no-store`: no copy of a tip
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -452,91 +452,82 @@ def _action(path: str, summary: str, **extra: Any) -> Callable[[Any], Any]:
     )
 
 
-async def _done(db: AsyncSession, caller: Identity, tip_id: str) -> TipOut:
+async def _act(
+    request: Request,
+    db: AsyncSession,
+    caller: Identity,
+    tip_id: str,
+    action: Callable[..., Awaitable[object]],
+    *args: object,
+) -> TipOut:
+    """Run one casework action, `action(db, caller, tip_id, *args, ip=...)`, with role refusals
+    outside the caller's area as 404; commit, and answer with the tip as it is now."""
+    async with _in_scope(db, caller, tip_id):
+        await action(db, caller, tip_id, *args, ip=_ip(request))
     await db.commit()
     return await _detail(db, caller, tip_id)
 
 
 @_action("take", "Take the tip on (officers and chiefs)")
 async def take(request: Request, caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
-    async with _in_scope(db, caller, tip_id):
-        await casework.take(db, caller, tip_id, ip=_ip(request))
-    return await _done(db, caller, tip_id)
+    return await _act(request, db, caller, tip_id, casework.take)
 
 
 @_action("assign", "Give the tip to a colleague, or to nobody (chiefs and province admins)")
 async def assign(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: AssignIn
 ) -> TipOut:
-    async with _in_scope(db, caller, tip_id):
-        await casework.assign(db, caller, tip_id, body.assignee_id, ip=_ip(request))
-    return await _done(db, caller, tip_id)
+    return await _act(request, db, caller, tip_id, casework.assign, body.assignee_id)
 
 
 @_action("urgency", "Mark the tip urgent or not")
 async def urgency(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: UrgencyIn
 ) -> TipOut:
-    async with _in_scope(db, caller, tip_id):
-        await casework.set_urgency(db, caller, tip_id, body.urgent, ip=_ip(request))
-    return await _done(db, caller, tip_id)
+    return await _act(request, db, caller, tip_id, casework.set_urgency, body.urgent)
 
 
 @_action("acknowledge", "Acknowledge the tip; the reporter is told it is being handled")
 async def acknowledge(request: Request, caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
-    async with _in_scope(db, caller, tip_id):
-        await casework.acknowledge(db, caller, tip_id, ip=_ip(request))
-    return await _done(db, caller, tip_id)
+    return await _act(request, db, caller, tip_id, casework.acknowledge)
 
 
 @_action("verify", "Start the preliminary check of an acknowledged tip")
 async def verify(request: Request, caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
-    async with _in_scope(db, caller, tip_id):
-        await casework.verify(db, caller, tip_id, ip=_ip(request))
-    return await _done(db, caller, tip_id)
+    return await _act(request, db, caller, tip_id, casework.verify)
 
 
 @_action("questions", "Ask the reporter a question; the bot relays it under the tip code")
 async def ask(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: QuestionIn
 ) -> TipOut:
-    async with _in_scope(db, caller, tip_id):
-        await casework.ask_reporter(db, caller, tip_id, body.question, ip=_ip(request))
-    return await _done(db, caller, tip_id)
+    return await _act(request, db, caller, tip_id, casework.ask_reporter, body.question)
 
 
 @_action("forward", "Forward the tip to the competent investigation body")
 async def forward(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: ForwardIn
 ) -> TipOut:
-    async with _in_scope(db, caller, tip_id):
-        await casework.forward(db, caller, tip_id, body.to, body.note, ip=_ip(request))
-    return await _done(db, caller, tip_id)
+    return await _act(request, db, caller, tip_id, casework.forward, body.to, body.note)
 
 
 @_action("extend", "Extend the decision deadline, for a reason (at most twice)")
 async def extend(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: ExtendIn
 ) -> TipOut:
-    async with _in_scope(db, caller, tip_id):
-        await casework.extend_deadline(db, caller, tip_id, body.reason, ip=_ip(request))
-    return await _done(db, caller, tip_id)
+    return await _act(request, db, caller, tip_id, casework.extend_deadline, body.reason)
 
 
 @_action("close", "Close the tip with a resolution; the reporter is told and asked to rate")
 async def close(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: CloseIn
 ) -> TipOut:
-    async with _in_scope(db, caller, tip_id):
-        await casework.close(db, caller, tip_id, body.resolution, body.note, ip=_ip(request))
-    return await _done(db, caller, tip_id)
+    return await _act(request, db, caller, tip_id, casework.close, body.resolution, body.note)
 
 
 @_action("notes", "Add an internal note (never shown to the reporter)")
 async def note(request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: NoteIn) -> TipOut:
-    async with _in_scope(db, caller, tip_id):
-        await casework.add_note(db, caller, tip_id, body.body, ip=_ip(request))
-    return await _done(db, caller, tip_id)
+    return await _act(request, db, caller, tip_id, casework.add_note, body.body)
 
 
 @router.post(

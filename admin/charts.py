@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from babel.numbers import format_decimal
 
+from admin.timefmt import day as day  # the stats pages format dates as charts.day
 from content import tips
 from storage.stats import Compliance, Week
 
@@ -159,7 +159,3 @@ def number(value: float | int | None, lang: str, digits: int = 0) -> str:
         return ""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale="vi" if lang == "vi" else "en")
-
-
-def day(value: date | None) -> str:
-    return "" if value is None else value.strftime("%d/%m/%Y")

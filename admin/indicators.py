@@ -21,8 +21,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from admin import access, auth, charts, web
+from admin.timefmt import day, local_date
 from content import scamcheck, tips
-from handlers.deadlines import local_date
 from handlers.tipmodel import TipStatus
 from storage import indicator_review as review
 from storage.admin_users import Identity
@@ -107,8 +107,8 @@ async def indicators_page(request: Request, db: web.Db, user: web.Officer) -> Re
         done=done if done_value else "",
         done_value=done_value,
         category_name=lambda c: _category(c, user.lang),
-        day=lambda moment: charts.day(local_date(moment)),
-        short_day=charts.day,
+        day=local_date,
+        short_day=day,
         number=lambda value: charts.number(value, user.lang),
     )
 

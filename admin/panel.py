@@ -12,7 +12,7 @@ import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -21,9 +21,9 @@ from fastapi.responses import HTMLResponse
 
 from admin import auth, web
 from admin.filters import filter_query, parse_filter
+from admin.timefmt import day, local_time
 from bot.runtime import sealer
 from content import areas, tips
-from handlers.deadlines import LOCAL_TZ
 from handlers.tipmodel import TipStatus
 from storage import casework
 from storage.admin_users import Identity
@@ -155,19 +155,6 @@ MAX_FORM_FIELD = 5000
 # -- what every tip template gets ----------------------------------------------------------
 
 
-def when(moment: datetime | None) -> str:
-    """dd/mm/yyyy HH:MM in Vietnam time (a naive moment is UTC, as the database keeps it)."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
-
-
-def day(value: date | None) -> str:
-    return "" if value is None else value.strftime("%d/%m/%Y")
-
-
 def iso_day(value: str) -> str:
     """A timeline body that holds an ISO date (an extension), shown as dd/mm/yyyy."""
     try:
@@ -186,7 +173,7 @@ def helpers(lang: str) -> dict[str, Any]:
         return found.name if found else code
 
     return {
-        "when": when,
+        "when": local_time,
         "day": day,
         "iso_day": iso_day,
         "category_name": category_name,

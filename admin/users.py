@@ -27,7 +27,8 @@ Db = web.Db
 Officer = web.Officer
 # Ids in paths fit the INTEGER column, so a huge number is a 422, never a database error.
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-ROLES = (AdminRole.OFFICER, AdminRole.CHIEF, AdminRole.LEADER, AdminRole.PROVINCE_ADMIN)
+# The order of the new-account form's choices.
+ROLES = (AdminRole.OFFICER, AdminRole.CHIEF, AdminRole.PROVINCE_ADMIN, AdminRole.LEADER)
 
 
 def _(msgid: str) -> str:
@@ -56,19 +57,17 @@ DONE = {
 }
 
 
-class _Forbidden(Exception):
-    pass
+def _forbidden(request: Request, user: web.SignedIn) -> Response:
+    return web.page(request, user, "error.html", 403)
 
 
-def _admin(user: web.SignedIn) -> None:
+def _refused(request: Request, user: web.SignedIn) -> Response | None:
+    """The 403 page unless the user manages accounts (a province admin); None when they do."""
     try:
         admin_users.manage_scope(user.identity)
     except NotAllowed:
-        raise _Forbidden() from None
-
-
-def _forbidden(request: Request, user: web.SignedIn) -> Response:
-    return web.page(request, user, "error.html", 403)
+        return _forbidden(request, user)
+    return None
 
 
 def _communes(province_code: str) -> list[tuple[str, str]]:
@@ -96,10 +95,8 @@ def _row(account: Account, now_locked: bool) -> dict[str, object]:
 
 @router.get("/users")
 async def list_page(request: Request, db: Db, user: Officer) -> Response:
-    try:
-        _admin(user)
-    except _Forbidden:
-        return _forbidden(request, user)
+    if (refused := _refused(request, user)) is not None:
+        return refused
     commune = request.query_params.get("commune", "")
     communes = _communes(user.identity.province_code)
     if commune not in {code for code, _name in communes}:
@@ -142,10 +139,8 @@ def _form_page(
 
 @router.get("/users/new")
 async def new_form(request: Request, user: Officer) -> Response:
-    try:
-        _admin(user)
-    except _Forbidden:
-        return _forbidden(request, user)
+    if (refused := _refused(request, user)) is not None:
+        return refused
     return _form_page(request, user)
 
 
@@ -163,10 +158,8 @@ async def create(
     repeat: Annotated[str, Form()] = "",
 ) -> Response:
     web.check_csrf(request, user, csrf)
-    try:
-        _admin(user)
-    except _Forbidden:
-        return _forbidden(request, user)
+    if (refused := _refused(request, user)) is not None:
+        return refused
     values = {
         "username": username[:64],
         "display_name": display_name[:100],
@@ -236,12 +229,14 @@ async def _change(
     user_id: int,
     csrf: str,
     done: str,
-    change: Callable[[], Awaitable[None]],
+    change: Callable[..., Awaitable[None]],
+    *args: object,
 ) -> Response:
-    """Run one audited change on an account, then back to its page with a note."""
+    """Run one audited change on an account, `change(db, actor, user_id, *args, ip=...)`, then
+    back to its page with a note."""
     web.check_csrf(request, user, csrf)
     try:
-        await change()
+        await change(db, user.identity, user_id, *args, ip=auth.client_ip(request))
     except NotAllowed:
         return _forbidden(request, user)
     except NoSuchUser:
@@ -256,15 +251,8 @@ async def _change(
 async def deactivate(
     request: Request, db: Db, user: Officer, user_id: RowId, csrf: Annotated[str, Form()] = ""
 ) -> Response:
-    ip = auth.client_ip(request)
     return await _change(
-        request,
-        db,
-        user,
-        user_id,
-        csrf,
-        "deactivated",
-        lambda: admin_users.admin_set_active(db, user.identity, user_id, False, ip=ip),
+        request, db, user, user_id, csrf, "deactivated", admin_users.admin_set_active, False
     )
 
 
@@ -272,15 +260,8 @@ async def deactivate(
 async def activate(
     request: Request, db: Db, user: Officer, user_id: RowId, csrf: Annotated[str, Form()] = ""
 ) -> Response:
-    ip = auth.client_ip(request)
     return await _change(
-        request,
-        db,
-        user,
-        user_id,
-        csrf,
-        "activated",
-        lambda: admin_users.admin_set_active(db, user.identity, user_id, True, ip=ip),
+        request, db, user, user_id, csrf, "activated", admin_users.admin_set_active, True
     )
 
 
@@ -288,16 +269,7 @@ async def activate(
 async def unlock(
     request: Request, db: Db, user: Officer, user_id: RowId, csrf: Annotated[str, Form()] = ""
 ) -> Response:
-    ip = auth.client_ip(request)
-    return await _change(
-        request,
-        db,
-        user,
-        user_id,
-        csrf,
-        "unlocked",
-        lambda: admin_users.admin_unlock(db, user.identity, user_id, ip=ip),
-    )
+    return await _change(request, db, user, user_id, csrf, "unlocked", admin_users.admin_unlock)
 
 
 @router.post("/users/{user_id}/password")
@@ -310,7 +282,6 @@ async def reset_password(
     password: Annotated[str, Form()] = "",
     repeat: Annotated[str, Form()] = "",
 ) -> Response:
-    ip = auth.client_ip(request)
     return await _change(
         request,
         db,
@@ -318,9 +289,9 @@ async def reset_password(
         user_id,
         csrf,
         "password",
-        lambda: admin_users.admin_reset_password(
-            db, user.identity, user_id, password, repeat, ip=ip
-        ),
+        admin_users.admin_reset_password,
+        password,
+        repeat,
     )
 
 
@@ -328,13 +299,6 @@ async def reset_password(
 async def totp_off(
     request: Request, db: Db, user: Officer, user_id: RowId, csrf: Annotated[str, Form()] = ""
 ) -> Response:
-    ip = auth.client_ip(request)
     return await _change(
-        request,
-        db,
-        user,
-        user_id,
-        csrf,
-        "totp_off",
-        lambda: admin_users.admin_disable_totp(db, user.identity, user_id, ip=ip),
+        request, db, user, user_id, csrf, "totp_off", admin_users.admin_disable_totp
     )

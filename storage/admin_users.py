@@ -332,16 +332,7 @@ async def sign_in(
         await session.flush()
         return result
     action = Action.SIGNIN_SUCCESS if result.ok else Action.SIGNIN_FAILURE
-    await record(
-        session,
-        action,
-        actor_id=user.id,
-        actor_username=user.username,
-        detail=result.failure or "",
-        ip=ip,
-        now=now,
-    )
-    await session.flush()
+    await record_by(session, user, action, detail=result.failure or "", ip=ip, now=now)
     return result
 
 
@@ -424,16 +415,8 @@ async def sign_in_code(
     else:
         user.failed_count, user.locked_until = 0, None
         result = SignIn(_identity(user))
-    await record(
-        session,
-        Action.SIGNIN_SUCCESS if result.ok else Action.SIGNIN_FAILURE,
-        actor_id=user.id,
-        actor_username=user.username,
-        detail=result.failure or "",
-        ip=ip,
-        now=now,
-    )
-    await session.flush()
+    action = Action.SIGNIN_SUCCESS if result.ok else Action.SIGNIN_FAILURE
+    await record_by(session, user, action, detail=result.failure or "", ip=ip, now=now)
     return result
 
 
@@ -518,6 +501,30 @@ async def record(
     )
 
 
+async def record_by(
+    session: AsyncSession,
+    actor: AdminUser | Identity,
+    action: Action,
+    *,
+    subject: str = "",
+    detail: str = "",
+    ip: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Audit an action of `actor` (an account row or a signed-in identity), then flush."""
+    await record(
+        session,
+        action,
+        actor_id=actor.id,
+        actor_username=actor.username,
+        subject=subject,
+        detail=detail,
+        ip=ip,
+        now=now,
+    )
+    await session.flush()
+
+
 async def audit_trail(
     session: AsyncSession, *, actor_username: str | None = None, limit: int = 100
 ) -> list[AuditEntry]:
@@ -593,17 +600,9 @@ async def change_password(
         raise AccountError("password_same")
     user.password_hash = await _hash(new)
     ended = await end_sessions(session, user.id, keep=keep_session)
-    await record(
-        session,
-        Action.USER_PASSWORD,
-        actor_id=user.id,
-        actor_username=user.username,
-        subject=user.username,
-        detail=By.SELF,
-        ip=ip,
-        now=now,
+    await record_by(
+        session, user, Action.USER_PASSWORD, subject=user.username, detail=By.SELF, ip=ip, now=now
     )
-    await session.flush()
     return ended
 
 
@@ -629,17 +628,9 @@ async def enable_totp(
         raise AccountError("bad_code")
     user.totp_sealed = sealer.seal({"totp": secret})
     user.totp_last_step = step
-    await record(
-        session,
-        Action.TOTP_ENABLE,
-        actor_id=user.id,
-        actor_username=user.username,
-        subject=user.username,
-        detail=By.SELF,
-        ip=ip,
-        now=now,
+    await record_by(
+        session, user, Action.TOTP_ENABLE, subject=user.username, detail=By.SELF, ip=ip, now=now
     )
-    await session.flush()
 
 
 async def disable_totp(
@@ -658,17 +649,9 @@ async def disable_totp(
         raise AccountError("totp_off")
     await _reauthenticate(user, password_or_code, sealer, now)
     user.totp_sealed, user.totp_last_step = "", None
-    await record(
-        session,
-        Action.TOTP_DISABLE,
-        actor_id=user.id,
-        actor_username=user.username,
-        subject=user.username,
-        detail=By.SELF,
-        ip=ip,
-        now=now,
+    await record_by(
+        session, user, Action.TOTP_DISABLE, subject=user.username, detail=By.SELF, ip=ip, now=now
     )
-    await session.flush()
 
 
 async def end_sessions(session: AsyncSession, user_id: int, *, keep: str | None = None) -> int:
@@ -685,16 +668,7 @@ async def sign_out_everywhere(
 ) -> int:
     """End every session of the account, this one included; audited as a sign-out."""
     ended = await end_sessions(session, actor.id)
-    await record(
-        session,
-        Action.SIGNOUT,
-        actor_id=actor.id,
-        actor_username=actor.username,
-        detail=By.EVERYWHERE,
-        ip=ip,
-        now=now,
-    )
-    await session.flush()
+    await record_by(session, actor, Action.SIGNOUT, detail=By.EVERYWHERE, ip=ip, now=now)
     return ended
 
 
@@ -817,30 +791,16 @@ async def admin_create_user(
         raise AccountError("taken") from None
     except InvalidAdminUser:  # pragma: no cover - every rule is checked above
         raise AccountError("invalid") from None
-    await _audit_admin(session, actor, Action.USER_CREATE, identity.username, role.value, ip, now)
-    return identity
-
-
-async def _audit_admin(
-    session: AsyncSession,
-    actor: Identity,
-    action: Action,
-    subject: str,
-    detail: str,
-    ip: str,
-    now: datetime | None,
-) -> None:
-    await record(
+    await record_by(
         session,
-        action,
-        actor_id=actor.id,
-        actor_username=actor.username,
-        subject=subject,
-        detail=detail,
+        actor,
+        Action.USER_CREATE,
+        subject=identity.username,
+        detail=role.value,
         ip=ip,
         now=now,
     )
-    await session.flush()
+    return identity
 
 
 async def admin_set_active(
@@ -860,7 +820,7 @@ async def admin_set_active(
     if not active:
         await end_sessions(session, user.id)
     action = Action.USER_ACTIVATE if active else Action.USER_DEACTIVATE
-    await _audit_admin(session, actor, action, user.username, "", ip, now)
+    await record_by(session, actor, action, subject=user.username, ip=ip, now=now)
 
 
 async def admin_unlock(
@@ -874,7 +834,7 @@ async def admin_unlock(
     """Lift a lockout before its 15 minutes are over."""
     user = await _managed(session, actor, user_id, self_ok=True)
     user.failed_count, user.locked_until = 0, None
-    await _audit_admin(session, actor, Action.USER_UNLOCK, user.username, "", ip, now)
+    await record_by(session, actor, Action.USER_UNLOCK, subject=user.username, ip=ip, now=now)
 
 
 async def admin_reset_password(
@@ -892,7 +852,9 @@ async def admin_reset_password(
     _check_new_password(password, repeat)
     user.password_hash = await _hash(password)
     await end_sessions(session, user.id)
-    await _audit_admin(session, actor, Action.USER_PASSWORD, user.username, By.ADMIN, ip, now)
+    await record_by(
+        session, actor, Action.USER_PASSWORD, subject=user.username, detail=By.ADMIN, ip=ip, now=now
+    )
 
 
 async def admin_disable_totp(
@@ -908,7 +870,9 @@ async def admin_disable_totp(
     if not user.totp_sealed:
         raise AccountError("totp_off")
     user.totp_sealed, user.totp_last_step = "", None
-    await _audit_admin(session, actor, Action.TOTP_DISABLE, user.username, By.ADMIN, ip, now)
+    await record_by(
+        session, actor, Action.TOTP_DISABLE, subject=user.username, detail=By.ADMIN, ip=ip, now=now
+    )
 
 
 async def unlock(session: AsyncSession, username: str, *, now: datetime | None = None) -> bool:
@@ -920,16 +884,9 @@ async def unlock(session: AsyncSession, username: str, *, now: datetime | None =
     if user is None:
         return False
     user.failed_count, user.locked_until = 0, None
-    await record(
-        session,
-        Action.USER_UNLOCK,
-        actor_id=user.id,
-        actor_username=user.username,
-        subject=user.username,
-        detail=By.CLI,
-        now=now,
+    await record_by(
+        session, user, Action.USER_UNLOCK, subject=user.username, detail=By.CLI, now=now
     )
-    await session.flush()
     return True
 
 
