@@ -99,8 +99,8 @@ class TipList(BaseModel):
     counts: dict[str, int] | None = Field(
         description=(
             "Tips per status under the same filter, its status aside (for tabs), on the first"
-            " page only (null when `cursor` was given). Each is counted up to 10,000; 10,001"
-            " means more."
+            " page only (null when `cursor` was given, and for a search matching more than"
+            " 2,000 tips). Each is counted up to 10,000; 10,001 means more."
         )
     )
 

@@ -220,7 +220,10 @@ def count_text(count: int) -> str:
     return str(count)
 
 
-def _tabs(f: QueueFilter, counts: Mapping[str, int]) -> list[dict[str, Any]]:
+def _tabs(f: QueueFilter, counts: Mapping[str, int] | None) -> list[dict[str, Any]]:
+    """The status tabs; without counts (a search with too many matches) they show none."""
+    known = counts is not None
+    counts = counts or {}
     total = sum(counts.values())
     tabs = []
     for status in STATUS_TABS:
@@ -234,7 +237,7 @@ def _tabs(f: QueueFilter, counts: Mapping[str, int]) -> list[dict[str, Any]]:
             {
                 "status": status or "",
                 "label": label,
-                "count": count_text(count),
+                "count": count_text(count) if known else "",
                 "href": _link(replace(f, status=status)),
                 "current": f.status == status,
             }

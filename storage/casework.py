@@ -73,6 +73,7 @@ MIN_REASON = 5
 MAX_REASON = 500
 MAX_EXPORT_ROWS = 100_000
 COUNT_CAP = 10_000  # status_counts stops counting a status here
+SEARCH_COUNT_CAP = 2_000  # and gives up counting a search's matches past this many
 
 
 class Resolution(StrEnum):
@@ -487,13 +488,22 @@ def _utc_or_none(value: datetime | None) -> datetime | None:
 
 async def status_counts(
     session: AsyncSession, actor: Identity, f: QueueFilter, *, today: date | None = None
-) -> dict[str, int]:
+) -> dict[str, int] | None:
     """How many tips of each status match the filter, its own status aside (the tabs).
 
     Each status is counted up to COUNT_CAP: a value of COUNT_CAP + 1 means "more". A
     province's closed tips run to hundreds of thousands, and counting them exactly would
-    cost more than the page (docs/BENCHMARKS.md §7); a capped count stops early."""
+    cost more than the page (docs/BENCHMARKS.md §7); a capped count stops early.
+    With a search, the matches are counted only when there are at most SEARCH_COUNT_CAP of
+    them (None otherwise: a common word would mean reading every tip of the area)."""
     clauses = [scope(actor), *filter_clauses(replace_status(f, "all"), actor, _today(today))]
+    if fold(f.q).split():
+        matches = select(Tip.status).where(*clauses).limit(SEARCH_COUNT_CAP + 1).subquery()
+        grouped = select(matches.c.status, func.count()).group_by(matches.c.status)
+        found = {status: int(n) for status, n in (await session.execute(grouped)).all()}
+        if sum(found.values()) > SEARCH_COUNT_CAP:
+            return None
+        return {s.value: found.get(s.value, 0) for s in TipStatus}
     counted = [
         select(func.count())
         .select_from(

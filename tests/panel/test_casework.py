@@ -251,3 +251,21 @@ async def test_status_counts_stop_at_the_cap(world: World, monkeypatch: pytest.M
     client = await world.client("officer_b")
     queue = await client.get("/admin/tips")
     assert "2+" in queue.text
+
+
+async def test_a_search_with_too_many_matches_is_not_counted(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cw, "SEARCH_COUNT_CAP", 2)
+    for _ in range(3):
+        await world.tip(COMMUNE_B, description="xe máy bị lấy trộm")
+    await world.tip(COMMUNE_B, description="mất ví ở chợ")
+    officer = world.users["officer_b"]
+    async with world.session() as session:
+        assert await cw.status_counts(session, officer, cw.QueueFilter(q="xe may")) is None
+        few = await cw.status_counts(session, officer, cw.QueueFilter(q="cho"))
+    assert few is not None and few["new"] == 1
+    client = await world.client("officer_b")
+    page = await client.get("/admin/tips", params={"q": "xe may"})
+    assert page.status_code == 200 and 'class="count"' not in page.text
+    assert page.text.count('class="tip ') == 3
