@@ -153,11 +153,13 @@ async def send(body: Outgoing, request: Request) -> JSONResponse:
     return await _answer(request, _event(chat_id, body), new)
 
 
-@router.get("/chat/api/inbox")
+@router.post("/chat/api/inbox")
 async def inbox(request: Request) -> JSONResponse:
     """Messages from the police (the outbox) waiting for this browser's resident, in the
     shape of the chat's replies; each is handed out once. The page asks every few seconds
-    while it is open: the web chat has no other way to be told."""
+    while it is open: the web chat has no other way to be told. A POST, because it hands
+    the messages out: a link followed from another site (a GET, which carries the Lax
+    cookie) must not use them up."""
     current, new = _chat_id(request)
     replies: list[RenderedReply] = []
     if not new:

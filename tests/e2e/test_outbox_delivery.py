@@ -1,7 +1,7 @@
 """The police's messages reach the reporter end to end: panel use cases write the outbox, the
 app's worker pushes through the real Telegram channel to the fake Bot API, the resident taps
 the pushed buttons and answers, and the answer lands on the tip's timeline. The web chat
-fetches its messages from GET /chat/api/inbox."""
+fetches its messages from POST /chat/api/inbox."""
 
 from __future__ import annotations
 
@@ -219,23 +219,23 @@ async def test_the_web_chat_gets_its_messages_from_the_inbox_once(app: FastAPI) 
         chat_id = client.cookies[COOKIE]
         tip_id, code = await tip_for(app, "web", chat_id)
         police = await officer(app)
-        empty = await client.get("/chat/api/inbox")
+        empty = await client.post("/chat/api/inbox")
         assert empty.status_code == 200 and empty.json() == {"replies": []}
         await act(app, casework.ask_reporter, police, tip_id, QUESTION)
         assert await pushed(app) == 1  # the worker leaves it to the web chat
-        got = (await client.get("/chat/api/inbox")).json()
+        got = (await client.post("/chat/api/inbox")).json()
         [reply] = got["replies"]
         assert set(reply) == {"text", "choices", "request", "calls", "media"}
         assert f"“{QUESTION}”" in reply["text"]
         assert reply["choices"] == [{"id": f"answer:{code}", "label": vi("notice.answer_button")}]
-        assert (await client.get("/chat/api/inbox")).json() == {"replies": []}
+        assert (await client.post("/chat/api/inbox")).json() == {"replies": []}
         assert await statuses(app) == [("tip.question", "sent", "web", 0)]
         answer = await client.post(API, json={"kind": "choice", "choice": f"answer:{code}"})
         assert vi("answer.ask", code=code, limit=4000) in answer.json()["replies"][0]["text"]
         saved = await client.post(API, json={"kind": "text", "text": "Màu đỏ"})
         assert vi("answer.saved", code=code) in saved.json()["replies"][0]["text"]
     async with browser(app) as stranger:  # another browser: nothing, and no cookie needed
-        assert (await stranger.get("/chat/api/inbox")).json() == {"replies": []}
+        assert (await stranger.post("/chat/api/inbox")).json() == {"replies": []}
 
 
 async def test_the_chat_page_asks_the_inbox() -> None:

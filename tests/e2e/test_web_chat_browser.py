@@ -119,7 +119,7 @@ def test_text_is_shown_as_text_and_survives_a_reload(page: Any, server: str) -> 
     assert page.evaluate("window.pwned") is None
 
     sent: list[str] = []
-    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/messages") else None)
     page.reload()
     expect(page.locator(".me").last).to_have_text(hostile)
     expect(_choice(page, "lang:vi")).to_be_visible()
