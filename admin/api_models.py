@@ -100,7 +100,7 @@ class TipList(BaseModel):
         description=(
             "Tips per status under the same filter, its status aside (for tabs), on the first"
             " page only (null when `cursor` was given, and for a search matching more than"
-            " 2,000 tips). Each is counted up to 10,000; 10,001 means more."
+            " 500 tips). Each is counted up to 10,000; 10,001 means more."
         )
     )
 

@@ -73,7 +73,7 @@ MIN_REASON = 5
 MAX_REASON = 500
 MAX_EXPORT_ROWS = 100_000
 COUNT_CAP = 10_000  # status_counts stops counting a status here
-SEARCH_COUNT_CAP = 2_000  # and gives up counting a search's matches past this many
+SEARCH_COUNT_CAP = 500  # and gives up counting a search's matches past this many
 
 
 class Resolution(StrEnum):
