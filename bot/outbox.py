@@ -39,7 +39,7 @@ from bot.channels.common import Pushed, Pusher
 from bot.delivery import Delivery, Target
 from bot.runtime import Runtime, mark_unreachable
 from content.i18n import language
-from handlers import notices
+from handlers import learn, menu, mytips, notices
 from handlers.model import RenderedReply
 from handlers.ports import utc_now
 from handlers.state import Conversations, ConversationState
@@ -71,6 +71,10 @@ def backoff(attempts: int) -> timedelta:
     return min(wait, LONGEST_RETRY)
 
 
+# Flows whose offered choices a pushed message may take over: nothing is being filled in.
+AT_REST = frozenset({"", menu.FLOW, mytips.FLOW, learn.FLOW})
+
+
 def rendered(due: Due, lang: str) -> RenderedReply:
     """The message in the resident's language; notices.BadNotice for a payload that no
     longer fits (never retried)."""
@@ -81,11 +85,17 @@ def rendered(due: Due, lang: str) -> RenderedReply:
 
 
 async def offer(conversations: Conversations | None, chat_key: str, reply: RenderedReply) -> None:
-    """Make a pushed message's buttons the chat's pending choices, as for any reply."""
+    """Make a pushed message's buttons the chat's pending choices, as for any reply, when
+    the chat is at rest (the menu, reading). A resident in the middle of a form (a tip, a
+    check, settings) keeps that step's choices: their typed "2" answers the form and never
+    becomes a rating; they still have the message's buttons where the channel shows them,
+    and the typed "TRẢ LỜI <code>" form."""
     if conversations is None or not reply.choices:
         return
     async with conversations.turn(chat_key, f"outbox:{uuid.uuid4().hex}") as turn:
         state = turn.state or ConversationState()
+        if state.flow not in AT_REST:
+            return
         state.pending = [[c.id, c.label] for c in reply.choices]
         turn.keep(state)
 

@@ -20,6 +20,7 @@ from bot.outbox import MAX_ATTEMPTS, OutboxWorker, backoff, inbox
 from bot.runtime import mark_unreachable
 from handlers.model import RenderedReply
 from handlers.notices import Notice
+from handlers.state import ConversationState
 from storage import outbox
 from storage.db import make_engine, make_sessions
 from storage.limits import MemoryLimiter
@@ -294,6 +295,25 @@ async def test_a_pushed_message_offers_its_buttons_to_the_chat(
         pending = turn.state.pending
     # Typing "5" on a channel without buttons picks the fifth: a rating of 5.
     assert [p[0] for p in pending] == [f"rate:{CODE}:{n}" for n in range(1, 6)]
+
+
+async def test_a_chat_in_the_middle_of_a_step_keeps_its_own_choices(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A resident filling in a tip types "2" for the form's second option; an outcome that
+    arrived meanwhile must not turn it into a rating of 2."""
+    clock = Clock()
+    someone = await resident(sessions, "vi", "zalo_bot:9")
+    run = worker(sessions, clock, zalo_bot=FakeChannel("zalo_bot"))
+    assert run.conversations is not None
+    form = [["when:now", "Vừa xảy ra"], ["when:today", "Hôm nay"]]
+    async with run.conversations.turn("zalo_bot:acc:9", "form") as turn:
+        turn.keep(ConversationState(flow="report", step="when", pending=form))
+    await notify(sessions, someone, Notice.CLOSED, resolution="handled")
+    await run.run_once()
+    async with run.conversations.turn("zalo_bot:acc:9", "check") as turn:
+        assert turn.state is not None
+        assert (turn.state.flow, turn.state.pending) == ("report", form)
 
 
 async def test_rows_go_with_their_resident(
