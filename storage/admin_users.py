@@ -847,11 +847,16 @@ async def admin_reset_password(
     ip: str = "",
     now: datetime | None = None,
 ) -> None:
-    """Set another account's password; its sessions end. One's own goes by the account page."""
+    """Set another account's password; its sessions and API tokens end. This is how a
+    compromised account is taken back, so nothing issued before may outlive it. One's own
+    password goes by the account page."""
+    from storage import api_tokens  # it builds on this module
+
     user = await _managed(session, actor, user_id)
     _check_new_password(password, repeat)
     user.password_hash = await _hash(password)
     await end_sessions(session, user.id)
+    await api_tokens.revoke_all(session, user.id, now=now)
     await record_by(
         session, actor, Action.USER_PASSWORD, subject=user.username, detail=By.ADMIN, ip=ip, now=now
     )

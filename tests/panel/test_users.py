@@ -8,9 +8,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from admin import auth
 from bot import runtime
 from storage import admin_users as au
-from storage import totp
+from storage import api_tokens, totp
 from storage.models import AdminRole, AdminUser, AuditLog
 from tests.panel.conftest import ACCOUNTS, COMMUNE_A, COMMUNE_C, PASSWORD, World, csrf_of
 
@@ -317,6 +318,14 @@ async def test_reset_password(world: World) -> None:
     admin = await world.client("admin_01")
     victim = await world.client("leader_a")
     target = world.users["leader_a"].id
+    async with world.session() as db:
+        token, _info = await api_tokens.create_token(
+            db, auth.api_token_key(world.settings), target, "máy của kẻ gian"
+        )
+        await db.commit()
+    bearer = world.anonymous_client()
+    bearer.headers["Authorization"] = f"Bearer {token}"
+    assert (await bearer.get("/api/v1/me")).status_code == 200
     mismatch = await post(
         world,
         admin,
@@ -330,6 +339,7 @@ async def test_reset_password(world: World) -> None:
     )
     assert done.status_code == 303
     assert (await victim.get("/admin/account")).status_code == 303
+    assert (await bearer.get("/api/v1/me")).status_code == 401  # tokens end with the reset
     username = world.usernames["leader_a"]
     assert (await sign_in(world, username)).status_code == 401
     assert (await sign_in(world, username, NEW_PASSWORD)).status_code == 303
