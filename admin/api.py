@@ -57,7 +57,9 @@ MAX_BODY = 64 * 1024
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 # Invalid codes that say the tip is not in a state for the action (409); the others say the
 # input is wrong (422).
-STATE_CODES = frozenset({"transition", "closed", "anonymous", "no_reporter", "extension_limit"})
+STATE_CODES = frozenset(
+    {"transition", "closed", "anonymous", "no_reporter", "extension_limit", "extension_late"}
+)
 # Attachments are served with their own type only when a browser cannot run it.
 SAFE_MIME = frozenset(
     {
@@ -96,6 +98,7 @@ MESSAGES = {
     "forward_to": _("panel.error.forward_to"),
     "note": _("panel.error.note"),
     "extension_limit": _("panel.error.extension_limit"),
+    "extension_late": _("panel.error.extension_late"),
     "resolution": _("panel.error.resolution"),
 }
 

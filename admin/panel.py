@@ -110,6 +110,7 @@ BUILT_IDS = (
     _("panel.error.forward_to"),
     _("panel.error.note"),
     _("panel.error.extension_limit"),
+    _("panel.error.extension_late"),
     _("panel.error.resolution"),
     _("panel.error.attachment"),
     _("panel.when.now"),

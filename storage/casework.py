@@ -45,6 +45,7 @@ from handlers.deadlines import (
     days_left,
     decided,
     extend,
+    is_overdue,
     local_date,
 )
 from handlers.tipmodel import TRANSITIONS, IllegalTransition, TipStatus, Visibility, move
@@ -562,7 +563,7 @@ def map_url(lat: float | None, lon: float | None) -> str:
     )
 
 
-def allowed_actions(actor: Identity, tip: Tip) -> frozenset[Action]:
+def allowed_actions(actor: Identity, tip: Tip, today: date) -> frozenset[Action]:
     status = TipStatus(tip.status)
     allowed = {Action.NOTE}
     if not tip.anonymous and tip.contact_sealed:
@@ -580,7 +581,7 @@ def allowed_actions(actor: Identity, tip: Tip) -> frozenset[Action]:
         allowed.add(Action.VERIFY)
     if TipStatus.FORWARDED in TRANSITIONS[status]:
         allowed.add(Action.FORWARD)
-    if tip.extensions < len(EXTENDED_MONTHS):
+    if tip.extensions < len(EXTENDED_MONTHS) and not is_overdue(tip.decision_due, today):
         allowed.add(Action.EXTEND)
     if tip.resident_id is not None:
         allowed.add(Action.ASK)
@@ -653,7 +654,7 @@ async def tip_detail(
             for e in events
         ],
         related=await _related(session, actor, tip),
-        allowed=allowed_actions(actor, tip),
+        allowed=allowed_actions(actor, tip, today),
     )
 
 
@@ -1073,6 +1074,10 @@ async def extend_deadline(
     """Extend the decision deadline (to 2 months from receipt, then 4), for a reason."""
     tip, now = await _working_on(session, actor, tip_id, now)
     reason = _reason(reason)
+    if is_overdue(tip.decision_due, local_date(now)):
+        # The extension has to be asked for before the deadline (art. 147: 5 days before);
+        # one recorded afterwards would also erase the miss from the statistics.
+        raise Invalid("extension_late", "the decision deadline has already passed")
     try:
         extended = extend(_deadlines(tip))
     except ExtensionNotAllowed as exc:

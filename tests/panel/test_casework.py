@@ -269,3 +269,17 @@ async def test_a_search_with_too_many_matches_is_not_counted(
     page = await client.get("/admin/tips", params={"q": "xe may"})
     assert page.status_code == 200 and 'class="count"' not in page.text
     assert page.text.count('class="tip ') == 3
+
+
+async def test_an_overdue_decision_cannot_be_extended(world: World) -> None:
+    tip = await world.tip(COMMUNE_A, received=NOW - timedelta(days=40))
+    officer = world.users["officer_a"]
+    async with world.session() as session:
+        await cw.acknowledge(session, officer, tip.id, now=NOW - timedelta(days=39))
+        detail = await cw.tip_detail(session, officer, tip.id, today=TODAY)
+        assert cw.Action.EXTEND not in detail.allowed
+        with pytest.raises(cw.Invalid) as late:
+            await cw.extend_deadline(session, officer, tip.id, "Cần thêm thời gian", now=NOW)
+        assert late.value.code == "extension_late"
+        before = await cw.tip_detail(session, officer, tip.id, today=TODAY - timedelta(days=25))
+        assert cw.Action.EXTEND in before.allowed
