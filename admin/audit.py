@@ -103,7 +103,7 @@ async def audit_page(request: Request, db: Db, user: web.Officer) -> Response:
     try:
         _f, found = await _read(db, user.identity, params)
     except NotAllowed:
-        return web.page(request, user, "error.html", 403)
+        return web.page(request, user, "error.html", 403, error="forbidden")
     except InvalidFilter as exc:
         error = FILTER_ERRORS.get(exc.code, "panel.audit.error.cursor")
         found = AuditPage([], None)

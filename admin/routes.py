@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from admin import account, api, app, audit, export, indicators, panel, stats, users
-from admin.web import STATIC
+from admin.web import STATIC, Refused, refused_page
 
 
 def install(application: FastAPI) -> None:
@@ -17,4 +17,5 @@ def install(application: FastAPI) -> None:
     for module in (export, stats, indicators, audit):
         application.include_router(module.api_router)
     application.include_router(api.router)
+    application.add_exception_handler(Refused, refused_page)
     application.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")

@@ -58,7 +58,7 @@ DONE = {
 
 
 def _forbidden(request: Request, user: web.SignedIn) -> Response:
-    return web.page(request, user, "error.html", 403)
+    return web.page(request, user, "error.html", 403, error="forbidden")
 
 
 def _refused(request: Request, user: web.SignedIn) -> Response | None:

@@ -167,7 +167,21 @@ def remember_lang(response: R, request: Request, lang: str) -> R:
     return response
 
 
+class Refused(Exception):
+    """A signed-in request the panel turns down with its error page (`refused_page`)."""
+
+    def __init__(self, user: SignedIn, code: str, status: int) -> None:
+        super().__init__(code)
+        self.user, self.code, self.status = user, code, status
+
+
+async def refused_page(request: Request, exc: Exception) -> Response:
+    """The exception handler of Refused: the error page, in the panel's language."""
+    assert isinstance(exc, Refused)
+    return page(request, exc.user, "error.html", exc.status, error=exc.code)
+
+
 def check_csrf(request: Request, user: SignedIn, submitted: str) -> None:
-    """Refuse a form whose CSRF token is not this session's (403)."""
+    """Refuse a form whose CSRF token is not this session's (403, the panel's error page)."""
     if not auth.csrf_valid(auth.settings_of(request), "session", user.token, submitted):
-        raise HTTPException(status_code=403, detail="csrf")
+        raise Refused(user, "csrf", 403)

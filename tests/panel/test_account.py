@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from content.i18n import translate
 from storage.models import AdminSession, AuditLog
 from tests.panel.conftest import ACCOUNTS, PASSWORD, World, csrf_of
 
@@ -74,6 +75,10 @@ async def test_posts_send_strangers_to_sign_in(world: World, path: str) -> None:
     assert reply.status_code == 303 and reply.headers["location"] == "/admin/"
 
 
+def vi(msgid: str) -> str:
+    return translate(msgid, "vi", None)
+
+
 @pytest.mark.parametrize("path", POSTS)
 async def test_posts_need_the_session_csrf_token(world: World, path: str) -> None:
     client = await world.client("officer_a")
@@ -81,6 +86,10 @@ async def test_posts_need_the_session_csrf_token(world: World, path: str) -> Non
     for token in ("", "forged", other):
         reply = await client.post(path, data={"csrf": token, "name": "x", "days": "90"})
         assert reply.status_code == 403, token
+        # The panel's own page in Vietnamese, with its headers: not a bare JSON error.
+        assert reply.headers["content-type"].startswith("text/html"), reply.text
+        assert vi("panel.error.csrf") in reply.text
+        assert "frame-ancestors 'none'" in reply.headers["content-security-policy"]
     assert await trail(world, "officer_a") == [("signin.success", "", "")]
 
 
