@@ -410,7 +410,6 @@ async def download_attachment(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, attachment_id: int
 ) -> Response:
     ref = await casework.attachment(db, caller, tip_id, attachment_id)
-    await db.commit()  # keep whatever casework wrote to the audit log about the download
     store = request.app.state.runtime.media.store
     digest = ref.ref.removeprefix("blob:")
     if not ref.ref.startswith("blob:") or not await asyncio.to_thread(store.has, digest):

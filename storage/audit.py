@@ -39,8 +39,9 @@ ACTIONS = (
     "tip.extend",
     "tip.reveal",
     "tip.question",
-    "tip.attachment",
     "tips.export",
+    "indicator.confirm",
+    "indicator.reject",
     *(a.value for a in Action if a.value.startswith(("user.", "totp.", "token."))),
 )
 

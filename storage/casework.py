@@ -118,7 +118,6 @@ class Audit(StrEnum):
     EXTEND = "tip.extend"
     REVEAL = "tip.reveal"
     QUESTION = "tip.question"
-    ATTACHMENT = "tip.attachment"
     EXPORT = "tips.export"
 
 

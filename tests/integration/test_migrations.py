@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage import migrate
@@ -80,3 +82,59 @@ def test_postgres_gets_the_trigram_search_index(pg_url: str) -> None:
         return names
 
     assert in_thread(lambda: asyncio.run(indexes())) >= POSTGRES_ONLY_INDEXES
+
+
+def test_casework_migration_fills_search_text_and_next_due_of_earlier_tips(empty_url: str) -> None:
+    """Tips stored before migration 0007 can be found by the queue's search (details too)
+    and sorted by the deadline that runs for them."""
+    in_thread(migrate.upgrade, empty_url, "2026_11_25_0006")
+    insert = (
+        "INSERT INTO tips (id, code, submission_key, pin_hash, category, description,"
+        " incident_when, province_code, commune_code, address, anonymous, status, details,"
+        " created_at, received_on, ack_due, decision_due) VALUES"
+        " (:id, :code, :id, 'h', 'scam', 'Kẻ gian gọi điện', 'unknown', '01', '00004',"
+        " 'Phố Đội Cấn', :anonymous, :status, :details, :created, :received, :ack, :decision)"
+    )
+
+    async def go(sql: str, params: list[dict[str, Any]]) -> list[Any]:
+        engine = create_async_engine(empty_url)
+        async with engine.begin() as conn:
+            result = [await conn.execute(text(sql), p) for p in params]
+            rows = [r.all() for r in result if r.returns_rows]
+        await engine.dispose()
+        return rows
+
+    day = date(2026, 11, 2)
+    common = {
+        "anonymous": True,
+        "created": datetime(2026, 11, 2, 3, tzinfo=UTC),
+        "received": day,
+        "ack": date(2026, 11, 5),
+        "decision": date(2026, 11, 22),
+    }
+    tips = [
+        {
+            "id": "a" * 36,
+            "code": "BY-AAAA-AA",
+            "status": "new",
+            **common,
+            "details": json.dumps({"suspects": "Số 0912 345 678, Đức"}),
+        },
+        {
+            "id": "b" * 36,
+            "code": "BY-BBBB-BB",
+            "status": "acknowledged",
+            **common,
+            "details": json.dumps({}),
+        },
+    ]
+    in_thread(lambda: asyncio.run(go(insert, tips)))
+    in_thread(migrate.upgrade, empty_url)
+    [rows] = in_thread(
+        lambda: asyncio.run(go("SELECT code, search_text, next_due FROM tips ORDER BY code", [{}]))
+    )
+    (code_a, search_a, due_a), (_code_b, _search_b, due_b) = rows
+    assert code_a == "BY-AAAA-AA"
+    assert "ke gian goi dien" in search_a and "pho doi can" in search_a
+    assert "0912 345 678, duc" in search_a and "by-aaaa-aa" in search_a
+    assert str(due_a) == "2026-11-05" and str(due_b) == "2026-11-22"

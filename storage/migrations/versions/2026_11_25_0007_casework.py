@@ -16,6 +16,7 @@ Create Date: 2026-11-25
   them and sent by the delivery worker; a crash between the two loses nothing.
 """
 
+import json
 import unicodedata
 
 import sqlalchemy as sa
@@ -39,10 +40,16 @@ def _fold(text: str) -> str:
 def _backfill() -> None:
     bind = op.get_bind()
     rows = bind.execute(
-        sa.text("SELECT id, code, description, address, status, ack_due, decision_due FROM tips")
+        sa.text(
+            "SELECT id, code, description, address, details, status, ack_due, decision_due"
+            " FROM tips"
+        )
     ).all()
     for row in rows:
-        text = " ".join(part for part in (row.code, row.description, row.address) if part)
+        details = json.loads(row.details) if isinstance(row.details, str) else row.details
+        values = list((details or {}).values())
+        parts = (row.code, row.description, row.address, *values)
+        text = " ".join(str(part) for part in parts if part)
         due = row.ack_due if row.status == "new" else row.decision_due
         bind.execute(
             sa.text("UPDATE tips SET search_text = :s, next_due = :d WHERE id = :i"),
