@@ -132,7 +132,9 @@ async def claim_due(
             OUTBOX.c.status == OutboxStatus.PENDING.value,
             OUTBOX.c.due_at <= now,
         )
-        .values(due_at=now + lease)
+        # The web mark goes while a worker holds the row: the page must not hand out a
+        # message that the worker may be pushing on another channel at the same moment.
+        .values(due_at=now + lease, channel="")
         .returning(*_DUE_COLUMNS, OUTBOX.c.attempts)
     )
     return sorted((_due(r) for r in claimed), key=lambda d: d.id)

@@ -297,6 +297,24 @@ async def test_a_pushed_message_offers_its_buttons_to_the_chat(
     assert [p[0] for p in pending] == [f"rate:{CODE}:{n}" for n in range(1, 6)]
 
 
+async def test_the_page_does_not_take_a_message_a_worker_holds(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A web-only message rechecked by a worker (the resident may have gained a channel
+    since) is not handed to the page at the same time."""
+    clock = Clock()
+    someone = await resident(sessions, "vi", "web:abc")
+    row_id = await notify(sessions, someone, Notice.ACKNOWLEDGED)
+    await worker(sessions, clock, telegram=FakeChannel("telegram")).run_once()  # marked web
+    later = clock.now + timedelta(hours=2)
+    async with sessions() as session:
+        held = await outbox.claim_due(session, later, limit=10, lease=timedelta(minutes=5))
+        await session.commit()
+    assert [d.id for d in held] == [row_id]
+    async with sessions() as session:
+        assert await outbox.take_for_chat(session, someone, later) == []
+
+
 async def test_a_chat_in_the_middle_of_a_step_keeps_its_own_choices(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
