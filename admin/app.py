@@ -16,10 +16,6 @@ from storage import admin_users
 from storage.models import AdminRole
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-_page = web.html
-_redirect_home = web.redirect
-_remember_lang = web.remember_lang
-Db = web.Db
 
 
 def _signin_page(
@@ -29,7 +25,7 @@ def _signin_page(
     nonce = auth.token_from(request, auth.SIGNIN_COOKIE)
     fresh = not nonce
     nonce = nonce or auth.new_token()
-    response = _page(
+    response = web.html(
         "signin.html",
         lang,
         status,
@@ -43,24 +39,24 @@ def _signin_page(
 
 
 def _forbidden(lang: str) -> HTMLResponse:
-    return _page("error.html", lang, 403)
+    return web.html("error.html", lang, 403)
 
 
 @router.get("/")
-async def index(request: Request, db: Db) -> Response:
+async def index(request: Request, db: web.Db) -> Response:
     lang = auth.request_lang(request)
     user = await web.signed_in(request, db)
     if user is None:
-        return _remember_lang(_signin_page(request, lang), request, lang)
+        return web.remember_lang(_signin_page(request, lang), request, lang)
     if user.identity.role is AdminRole.LEADER:  # no tips for leaders: their account page
         return web.page(request, user, "home.html")
-    return _remember_lang(_redirect_home("/admin/tips"), request, lang)
+    return web.remember_lang(web.redirect("/admin/tips"), request, lang)
 
 
 @router.post("/signin")
 async def signin(
     request: Request,
-    db: Db,
+    db: web.Db,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
@@ -81,14 +77,14 @@ async def signin(
     token = auth.new_token()
     await admin_users.open_session(db, result.identity.id, auth.session_key(settings, token))
     await db.commit()
-    response = _redirect_home()
+    response = web.redirect()
     auth.set_cookie(response, request, auth.SESSION_COOKIE, token)
     auth.clear_cookie(response, request, auth.SIGNIN_COOKIE)
     return response
 
 
 @router.post("/signout")
-async def signout(request: Request, db: Db, csrf: Annotated[str, Form()] = "") -> Response:
+async def signout(request: Request, db: web.Db, csrf: Annotated[str, Form()] = "") -> Response:
     settings = auth.settings_of(request)
     token = auth.token_from(request, auth.SESSION_COOKIE)
     if token:
@@ -98,6 +94,6 @@ async def signout(request: Request, db: Db, csrf: Annotated[str, Form()] = "") -
             db, auth.session_key(settings, token), ip=auth.client_ip(request)
         )
         await db.commit()
-    response = _redirect_home()
+    response = web.redirect()
     auth.clear_cookie(response, request, auth.SESSION_COOKIE)
     return response

@@ -39,10 +39,10 @@ from storage.admin_users import Identity
 from storage.casework import ExportRow, Invalid, QueueFilter
 from storage.db import AsyncSession
 from storage.models import AdminRole
+from storage.tips_export import spreadsheet_safe
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["export"])
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 # Characters a worksheet may not hold (openpyxl refuses them).
@@ -128,8 +128,7 @@ def text_cell(value: Any) -> str:
         return value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return spreadsheet_safe(str(value))
 
 
 def to_csv(rows: Sequence[ExportRow], lang: str) -> bytes:

@@ -177,9 +177,6 @@ def identity_of(user: AdminUser) -> Identity:
     )
 
 
-_identity = identity_of
-
-
 def account_of(user: AdminUser) -> Account:
     return Account(
         user.id,
@@ -268,7 +265,7 @@ async def create_user(
             await session.flush()
     except IntegrityError as exc:
         raise UsernameTaken(f"username {username!r} is already taken") from exc
-    return _identity(user)
+    return identity_of(user)
 
 
 async def set_active(session: AsyncSession, username: str, active: bool) -> bool:
@@ -354,7 +351,7 @@ async def _check(user: AdminUser, password: str, now: datetime) -> SignIn:
         # password could guess codes forever, typing the password again every four guesses.
         return SignIn(None, pending_id=user.id)
     user.failed_count, user.locked_until = 0, None
-    return SignIn(_identity(user))
+    return SignIn(identity_of(user))
 
 
 def _lock_state(user: AdminUser, now: datetime) -> bool:
@@ -414,7 +411,7 @@ async def sign_in_code(
         result = SignIn(None, Failure.BAD_CODE)
     else:
         user.failed_count, user.locked_until = 0, None
-        result = SignIn(_identity(user))
+        result = SignIn(identity_of(user))
     action = Action.SIGNIN_SUCCESS if result.ok else Action.SIGNIN_FAILURE
     await record_by(session, user, action, detail=result.failure or "", ip=ip, now=now)
     return result
@@ -448,7 +445,7 @@ async def session_identity(
         )
     )
     user = (await session.execute(query)).scalar_one_or_none()
-    return _identity(user) if user is not None else None
+    return identity_of(user) if user is not None else None
 
 
 async def sign_out(
@@ -904,4 +901,4 @@ async def active_user(session: AsyncSession, username: str) -> Identity | None:
             )
         )
     ).scalar_one_or_none()
-    return _identity(user) if user is not None else None
+    return identity_of(user) if user is not None else None

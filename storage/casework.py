@@ -496,7 +496,7 @@ async def status_counts(
     cost more than the page (docs/BENCHMARKS.md §7); a capped count stops early.
     With a search, the matches are counted only when there are at most SEARCH_COUNT_CAP of
     them (None otherwise: a common word would mean reading every tip of the area)."""
-    clauses = [scope(actor), *filter_clauses(replace_status(f, "all"), actor, _today(today))]
+    clauses = [scope(actor), *filter_clauses(replace(f, status="all"), actor, _today(today))]
     if fold(f.q).split():
         matches = select(Tip.status).where(*clauses).limit(SEARCH_COUNT_CAP + 1).subquery()
         grouped = select(matches.c.status, func.count()).group_by(matches.c.status)
@@ -515,10 +515,6 @@ async def status_counts(
     ]
     row = (await session.execute(select(*counted))).one()
     return {s.value: int(row._mapping[s.value]) for s in TipStatus}
-
-
-def replace_status(f: QueueFilter, status: str | None) -> QueueFilter:
-    return replace(f, status=status)
 
 
 # -- one tip -------------------------------------------------------------------------------

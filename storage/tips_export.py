@@ -183,7 +183,9 @@ async def tip_rows(
             yield row
 
 
-def _text(value: str) -> str:
+def spreadsheet_safe(value: str) -> str:
+    """A text cell a spreadsheet will not run: one that starts like a formula gets an
+    apostrophe in front (CSV injection)."""
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
@@ -193,11 +195,11 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return _text("; ".join(f"{key}: {text}" for key, text in value.items()))
+        return spreadsheet_safe("; ".join(f"{key}: {text}" for key, text in value.items()))
     if isinstance(value, list):
         return " ".join(value)
     if isinstance(value, str):
-        return _text(value)
+        return spreadsheet_safe(value)
     return str(value)
 
 
