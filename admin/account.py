@@ -254,6 +254,7 @@ async def totp_enable(
     secret: Annotated[str, Form()] = "",
     proof: Annotated[str, Form()] = "",
     code: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
 ) -> Response:
     web.check_csrf(request, user, csrf)
     settings = auth.settings_of(request)
@@ -267,6 +268,7 @@ async def totp_enable(
             user.identity,
             secret,
             code[:32],
+            password,
             runtime.sealer(settings),
             ip=auth.client_ip(request),
         )

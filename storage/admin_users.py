@@ -608,18 +608,22 @@ async def enable_totp(
     actor: Identity,
     secret: str,
     code: str,
+    password: str,
     sealer: Sealer,
     *,
     ip: str = "",
     now: datetime | None = None,
 ) -> None:
-    """Turn TOTP on with a new secret, once a first code from the app proves it is set up."""
+    """Turn TOTP on with a new secret, once a first code from the app proves it is set up.
+    The password too: a borrowed or stolen session must not bind its own authenticator and
+    lock the owner out."""
     now = now or _now()
     user = await _holder(session, actor)
     if user.totp_sealed:
         raise AccountError("totp_on")
     if not totp.valid_secret(secret):
         raise AccountError("totp_secret")
+    await _reauthenticate(user, password, None, now)
     step = totp.matching_step(secret, code, now.timestamp(), None)
     if step is None:
         raise AccountError("bad_code")

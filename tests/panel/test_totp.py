@@ -65,6 +65,7 @@ async def turn_on(world: World, client: httpx.AsyncClient, clock: Clock) -> str:
         "secret": secret,
         "proof": hidden(page.text, "proof"),
         "code": totp.code_at(secret, clock.step()),
+        "password": PASSWORD,
     }
     done = await client.post("/admin/account/totp", data=data)
     assert done.status_code == 303 and done.headers["location"] == "/admin/account?done=totp_on"
@@ -204,7 +205,14 @@ async def test_turning_on_needs_a_right_code(world: World, clock: Clock) -> None
     client = await world.client("officer_a")
     page = await client.get("/admin/account/totp")
     secret, proof = hidden(page.text, "secret"), hidden(page.text, "proof")
-    data = {"csrf": csrf_of(page.text), "secret": secret, "proof": proof}
+    data = {"csrf": csrf_of(page.text), "secret": secret, "proof": proof, "password": PASSWORD}
+    # The password is asked too: a session left open must not bind someone else's phone.
+    no_password = await client.post(
+        "/admin/account/totp",
+        data={**data, "password": "not the password", "code": totp.code_at(secret, clock.step())},
+    )
+    assert no_password.status_code == 422 and hidden(no_password.text, "secret") == secret
+    assert not (await user_row(world, "officer_a")).totp_sealed
     wrong = totp.code_at(secret, clock.step() + 5)
     refused = await client.post("/admin/account/totp", data={**data, "code": wrong})
     assert refused.status_code == 422
@@ -237,6 +245,7 @@ async def test_a_secret_not_shown_to_this_session_is_refused(world: World, clock
         "secret": mine,
         "proof": hidden(page.text, "proof"),
         "code": totp.code_at(mine, clock.step()),
+        "password": PASSWORD,
     }
     refused = await client.post("/admin/account/totp", data=data)
     assert refused.status_code == 422

@@ -353,7 +353,7 @@ async def test_turn_off_a_lost_phones_totp(world: World) -> None:
     secret = totp.new_secret()
     async with world.session() as db:
         code = totp.code_at(secret, totp.step_of(time.time()))
-        await au.enable_totp(db, target, secret, code, runtime.sealer(world.settings))
+        await au.enable_totp(db, target, secret, code, PASSWORD, runtime.sealer(world.settings))
         await db.commit()
     first = await sign_in(world, world.usernames["officer_b"])
     assert first.headers["location"] == "/admin/signin/code"
