@@ -12,7 +12,6 @@ do something is 403. Every answer is `Cache-Control: no-store`: no copy of a tip
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -43,6 +42,7 @@ from admin.api_models import (
     TipSummary,
     UrgencyIn,
 )
+from admin.files import attachment_response
 from bot import runtime
 from content.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from storage import casework
@@ -59,20 +59,6 @@ NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 # input is wrong (422).
 STATE_CODES = frozenset(
     {"transition", "closed", "anonymous", "no_reporter", "extension_limit", "extension_late"}
-)
-# Attachments are served with their own type only when a browser cannot run it.
-SAFE_MIME = frozenset(
-    {
-        "image/jpeg",
-        "image/png",
-        "image/webp",
-        "image/gif",
-        "video/mp4",
-        "audio/ogg",
-        "audio/mpeg",
-        "audio/mp4",
-        "application/pdf",
-    }
 )
 
 
@@ -410,21 +396,10 @@ async def download_attachment(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, attachment_id: int
 ) -> Response:
     ref = await casework.attachment(db, caller, tip_id, attachment_id)
-    store = request.app.state.runtime.media.store
-    digest = ref.ref.removeprefix("blob:")
-    if not ref.ref.startswith("blob:") or not await asyncio.to_thread(store.has, digest):
+    response = await attachment_response(request, ref, inline_images=False)
+    if response is None:
         raise ApiError(404, "not_found")
-    data = await asyncio.to_thread(store.get, digest)
-    mime = ref.mime if ref.mime in SAFE_MIME else "application/octet-stream"
-    return Response(
-        data,
-        media_type=mime,
-        headers={
-            **NO_STORE,
-            "Content-Disposition": f'attachment; filename="{ref.filename}"',
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-        },
-    )
+    return response
 
 
 @router.get(

@@ -8,8 +8,6 @@ updated part of the page instead of a redirect.
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
@@ -20,6 +18,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from admin import auth, web
+from admin.files import INLINE_IMAGES, attachment_response
 from admin.filters import filter_query, parse_filter
 from admin.timefmt import day, local_time
 from bot.runtime import sealer
@@ -147,8 +146,6 @@ INPUT_ERRORS = frozenset(
     {"question", "forward_to", "note", "reason", "resolution", "assignee", "filter", "cursor"}
 )
 # Served inline (thumbnails); anything else, SVG included, is a download.
-INLINE_IMAGES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
-BLOB_REF = re.compile(r"blob:([0-9a-f]{64})")
 STATUS_TABS = (None, *(s.value for s in TipStatus), "all")
 MAX_FORM_FIELD = 5000
 
@@ -373,23 +370,8 @@ async def attachment(
         ref = await casework.attachment(db, user.identity, tip_id, attachment_id)
     except CaseworkError as exc:
         return _casework_error(request, user, exc)
-    await db.commit()
-    found = BLOB_REF.fullmatch(ref.ref)
-    store = request.app.state.runtime.media.store
-    if found is None or not store.has(found.group(1)):
-        return error_page(request, user, "attachment", 404)
-    data = await asyncio.to_thread(store.get, found.group(1))
-    inline = ref.mime in INLINE_IMAGES
-    disposition = "inline" if inline else "attachment"
-    return Response(
-        data,
-        media_type=ref.mime if inline else (ref.mime or "application/octet-stream"),
-        headers={
-            **web.SECURITY_HEADERS,
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Content-Disposition": f'{disposition}; filename="{ref.filename}"',
-        },
-    )
+    response = await attachment_response(request, ref, inline_images=True)
+    return response or error_page(request, user, "attachment", 404)
 
 
 async def _form(request: Request) -> dict[str, str]:
