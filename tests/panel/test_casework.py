@@ -283,3 +283,24 @@ async def test_an_overdue_decision_cannot_be_extended(world: World) -> None:
         assert late.value.code == "extension_late"
         before = await cw.tip_detail(session, officer, tip.id, today=TODAY - timedelta(days=25))
         assert cw.Action.EXTEND in before.allowed
+
+
+async def test_a_search_reads_the_queue_first_then_the_index(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways a search finds its page (the next tips of the queue, or the search index
+    when they hold less than a page) give the same tips in the same order, page by page."""
+    monkeypatch.setattr(cw, "SEARCH_WINDOW", 3)
+    received = [NOW - timedelta(days=d) for d in range(8)]
+    common = [
+        await world.tip(COMMUNE_B, received=r, description="xe máy bị trộm") for r in received
+    ]
+    rare = await world.tip(COMMUNE_B, received=NOW + timedelta(days=3), description="ví da màu nâu")
+    for label in ("officer_b", "admin_01"):
+        found = await _all_pages(world, label, cw.QueueFilter(q="xe may"), limit=2)
+        assert sorted(found) == sorted(t.code for t in common)
+        for window in (1, 10**6):  # the index every time; the whole queue in one window
+            monkeypatch.setattr(cw, "SEARCH_WINDOW", window)
+            assert await _all_pages(world, label, cw.QueueFilter(q="xe may"), limit=2) == found
+        monkeypatch.setattr(cw, "SEARCH_WINDOW", 3)
+        assert await _all_pages(world, label, cw.QueueFilter(q="vi da"), limit=2) == [rare.code]
