@@ -26,3 +26,10 @@ def _table() -> dict[str, str]:
 def intent_of(text: str) -> str | None:
     """The global intent a whole message names, if any ('Menu', 'khẩn cấp' → 'emergency')."""
     return _table().get(fold(text).strip(" .!?") or fold(text))
+
+
+@cache
+def answer_words() -> frozenset[str]:
+    """Folded words that, typed before a tip code, introduce an answer to the police."""
+    raw = yaml.safe_load(_PATH.read_text(encoding="utf-8"))
+    return frozenset(fold(str(word)) for word in raw.get("answer", []))

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from content.keywords import answer_words
+from content.text import fold
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Kind, Msg, Reply
@@ -26,12 +28,19 @@ FLOW = "answer"
 CANCEL = "answer:cancel"
 MAX_ANSWER = 4000  # the dispatcher refuses longer messages before any flow sees them
 
-# "TRẢ LỜI BY-7K3F-Q9", "tra loi by7k3fq9: xe màu đỏ", "ANSWER BY-7K3F-Q9 …", "TL …"
-_TYPED = re.compile(
-    r"\s*(?:trả\s*lời|tra\s*loi|tl|answer|reply)\s*[:,.-]?\s+"
-    r"(?P<code>BY[\s-]*[0-9A-Z]{4}[\s-]*[0-9A-Z]{2})(?![0-9A-Z])\s*[:,.–—-]?\s*(?P<rest>.*)",
-    re.IGNORECASE | re.DOTALL,
-)
+# A tip code inside a typed message; the words before it must be one of the answer words
+# (content/packs/keywords.yaml), the words after it are the answer.
+_CODE = re.compile(r"BY[\s-]*[0-9A-Z]{4}[\s-]*[0-9A-Z]{2}(?![0-9A-Z])", re.IGNORECASE)
+_SEPARATORS = " \t\n:,.;–—-"
+
+
+def typed_answer(text: str) -> tuple[str, str] | None:
+    """(code, answer) of "TRẢ LỜI BY-7K3F-Q9 xe màu đỏ", "tl by7k3fq9: …"; None otherwise."""
+    found = _CODE.search(text)
+    if found is None or fold(text[: found.start()]).strip(_SEPARATORS) not in answer_words():
+        return None
+    code = normalise_code(found.group(0))
+    return None if code is None else (code, text[found.end() :].strip(_SEPARATORS + " "))
 
 
 async def pushed(ctx: Ctx, *, typed: bool = True) -> list[Reply] | None:
@@ -46,10 +55,9 @@ async def pushed(ctx: Ctx, *, typed: bool = True) -> list[Reply] | None:
             return await _rate(ctx, event.choice.removeprefix(RATE_PREFIX))
         return None
     if typed and event.kind is Kind.TEXT:
-        found = _TYPED.fullmatch(event.text)
-        code = normalise_code(found["code"]) if found else None
-        if found and code:
-            return await _begin(ctx, code, found["rest"].strip(), typed=True)
+        typed_in = typed_answer(event.text)
+        if typed_in is not None:
+            return await _begin(ctx, typed_in[0], typed_in[1], typed=True)
     return None
 
 

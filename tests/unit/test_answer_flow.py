@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select, update
 
+from handlers.answer import typed_answer
 from handlers.common import NAV_EMERGENCY
 from handlers.receipt import new_code
 from handlers.router import typed_choice
@@ -233,3 +235,25 @@ async def test_a_number_or_a_labels_first_words_are_an_answer_not_a_button(
     await chat.pick(f"answer:{code}")
     text = await chat.say(vi("answer.cancel"))  # a label typed in full (Zalo OA's buttons)
     assert vi("answer.cancelled") in text
+
+
+CODE = new_code()  # a code with a right check character: "BY-XXXX-XX"
+BARE = CODE.replace("-", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"TRẢ LỜI {CODE} xe màu đỏ", (CODE, "xe màu đỏ")),
+        (f"tra loi {BARE.lower()}: Xe Wave, biển 29", (CODE, "Xe Wave, biển 29")),
+        (f"TL {CODE.replace('-', ' ')}", (CODE, "")),
+        (f"Answer {CODE} — a red motorbike", (CODE, "a red motorbike")),
+        (f"{CODE} xe màu đỏ", None),  # a code alone follows the tip up instead
+        (f"tôi muốn trả lời {CODE}", None),
+        ("trả lời sau", None),
+    ],
+)
+def test_typed_answers_are_read_with_the_words_of_the_keyword_pack(
+    text: str, expected: tuple[str, str] | None
+) -> None:
+    assert typed_answer(text) == expected
