@@ -27,9 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rt = runtime.build(settings)
         app.state.runtime = rt
         app.state.started = time.time()
-        app.state.telegram = _telegram(settings, rt)
-        app.state.zalo_bot = _zalo_bot(settings, rt)
-        app.state.zalo_oa = _zalo_oa(settings, rt)
+        for name, channel in channels(settings, rt).items():
+            setattr(app.state, name, channel)
         app.state.outbox = _outbox(settings, rt, app)
         # Everything loaded so far (catalogs, 3,321 communes, packs, the app) lives as long
         # as the process: keep it out of the cyclic collector's full passes, which otherwise
@@ -124,14 +123,24 @@ def _outbox(settings: Settings, rt: runtime.Runtime, app: FastAPI) -> Any:
     return worker
 
 
-def _zalo_bot(settings: Settings, rt: runtime.Runtime) -> Any:
+def channels(settings: Settings, rt: runtime.Runtime, *, poll: bool = True) -> dict[str, Any]:
+    """Every chat channel by name, None where it is not configured. `poll=False` builds them
+    for sending only (`binhyen worker`): no long polling, which belongs to `serve`."""
+    return {
+        "telegram": _telegram(settings, rt, poll),
+        "zalo_bot": _zalo_bot(settings, rt, poll),
+        "zalo_oa": _zalo_oa(settings, rt),
+    }
+
+
+def _zalo_bot(settings: Settings, rt: runtime.Runtime, poll: bool) -> Any:
     """The Zalo Bot Platform channel when BINHYEN_ZALO_BOT_TOKEN is set (webhook with a
     public URL, getUpdates polling without)."""
     if settings.zalo_bot_token is None:
         return None
     from bot.channels import zalo_bot
 
-    return zalo_bot.build(settings, rt)
+    return zalo_bot.build(settings, rt, poll=poll)
 
 
 def _zalo_oa(settings: Settings, rt: runtime.Runtime) -> Any:
@@ -143,7 +152,7 @@ def _zalo_oa(settings: Settings, rt: runtime.Runtime) -> Any:
     return zalo_oa.build(settings, rt)
 
 
-def _telegram(settings: Settings, rt: runtime.Runtime) -> Any:
+def _telegram(settings: Settings, rt: runtime.Runtime, poll: bool) -> Any:
     """The Telegram channel when a token is set: by webhook when the service has a public
     URL (`binhyen telegram set-webhook` registers it), by long polling otherwise."""
     if settings.telegram_token is None:
@@ -159,6 +168,6 @@ def _telegram(settings: Settings, rt: runtime.Runtime) -> Any:
         rates=telegram.Rates(per_bot=settings.telegram_rate),
     )
     rt.media.register(telegram.CHANNEL, channel.fetch)
-    if not settings.public_url:
+    if poll and not settings.public_url:
         channel.start_polling()
     return channel

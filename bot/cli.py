@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -119,12 +119,12 @@ async def _worker() -> None:
     them receiving (no webhook, no polling: that stays with the web service)."""
     import signal
 
-    from bot import outbox, runtime
+    from bot import app, outbox, runtime
 
     settings = _settings()
     await runtime.prepare_database(settings)
     rt = runtime.build(settings)
-    channels = _push_channels(settings, rt)
+    channels = app.channels(settings, rt, poll=False)
     worker = outbox.build(rt, channels)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -139,37 +139,6 @@ async def _worker() -> None:
                 await channel.stop()
         await rt.delivery.drain()
         await rt.close()
-
-
-def _push_channels(settings: Settings, rt: Any) -> dict[str, Any]:
-    """The configured channels, built for sending only."""
-    channels: dict[str, Any] = {"telegram": None, "zalo_bot": None, "zalo_oa": None}
-    if settings.telegram_token is not None:
-        from bot.channels import telegram
-
-        channels["telegram"] = telegram.TelegramChannel(
-            token=settings.telegram_token.get_secret_value(),
-            api_base=settings.telegram_api_base,
-            secret=telegram.webhook_secret(settings),
-            dispatcher=rt.dispatcher,
-            delivery=rt.delivery,
-            rates=telegram.Rates(per_bot=settings.telegram_rate),
-        )
-    if settings.zalo_bot_token is not None:
-        from bot.channels import zalo_bot
-
-        token = settings.zalo_bot_token.get_secret_value()
-        channels["zalo_bot"] = zalo_bot.ZaloBotChannel(
-            zalo_bot.ZaloBotClient(token, settings.zalo_bot_api_base),
-            zalo_bot.webhook_secret(settings),
-            rt.dispatcher,
-            rt.delivery,
-        )
-    if settings.zalo_oa_app_id:
-        from bot.channels import zalo_oa
-
-        channels["zalo_oa"] = zalo_oa.build(settings, rt)
-    return channels
 
 
 def _migrate() -> None:

@@ -5,6 +5,12 @@ fetches its messages from POST /chat/api/inbox."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -267,3 +273,38 @@ async def test_the_app_sends_the_outbox_in_the_background(
 async def statuses_at(url: str) -> list[tuple[str, str, str, int]]:
     rows = await db_rows(url, "SELECT kind, status, channel, attempts FROM outbox ORDER BY id")
     return [tuple(r) for r in rows]
+
+
+async def test_binhyen_worker_sends_the_outbox_alone_and_stops_on_a_signal(
+    app: FastAPI, resident: Resident, fake: FakeTelegram
+) -> None:
+    """`binhyen worker` as an operator runs it beside `serve`: it sends what is due through
+    the channels, never polls for updates (that is the web service's), and ends cleanly."""
+    await resident.onboard()
+    tip_id, _code = await tip_for(app, "telegram", str(resident.chat))
+    await act(app, casework.ask_reporter, await officer(app), tip_id, QUESTION)
+    settings = app.state.settings
+    before = len(fake.calls())
+    env = {
+        **os.environ,
+        "BINHYEN_DATABASE_URL": settings.database_url,
+        "BINHYEN_MEDIA_DIR": settings.media_dir,
+        "BINHYEN_TELEGRAM_TOKEN": settings.telegram_token.get_secret_value(),
+        "BINHYEN_TELEGRAM_API_BASE": settings.telegram_api_base,
+        "BINHYEN_PUBLIC_URL": "",  # without one, `serve` would poll: the worker must not
+    }
+    command = [sys.executable, "-m", "bot.cli", "worker"]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while [s[:3] for s in await statuses(app)] != [("tip.question", "sent", "telegram")]:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, await statuses(app)
+            await asyncio.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        returncode = proc.wait(timeout=15)
+    assert returncode == 0
+    sent = [c for c in fake.calls()[before:] if c.method == "sendMessage"]
+    assert len(sent) == 1 and QUESTION in sent[0].params["text"]
+    assert [c for c in fake.calls()[before:] if c.method == "getUpdates"] == []

@@ -202,7 +202,7 @@ class ZaloBotChannel:
                     log.error("polling: update failed: %s", type(exc).__name__)
 
 
-def build(settings: Settings, rt: Runtime) -> ZaloBotChannel:
+def build(settings: Settings, rt: Runtime, *, poll: bool = True) -> ZaloBotChannel:
     """The channel of BINHYEN_ZALO_BOT_TOKEN: its photo fetcher
     registered, polling started when there is no public URL."""
     if settings.zalo_bot_token is None:
@@ -222,6 +222,6 @@ def build(settings: Settings, rt: Runtime) -> ZaloBotChannel:
         max_download=rt.media.max_bytes,
     )
     rt.media.register(CHANNEL, channel.fetch)
-    if not settings.public_url:
+    if poll and not settings.public_url:
         channel.start_polling()
     return channel
