@@ -1,18 +1,27 @@
-# Bình Yên: one image for `binhyen serve` and `binhyen worker`.
+# Bình Yên: one image for `binhyen serve` and `binhyen worker`, installed from uv.lock.
 FROM python:3.11-slim
 
+# The uv release the lock names (tests/unit/test_packaging.py keeps the two equal).
+ARG UV_VERSION=0.13.9
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1
+    PIP_NO_CACHE_DIR=1 \
+    UV_NO_CACHE=1 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PROJECT_ENVIRONMENT=/opt/binhyen \
+    PATH=/opt/binhyen/bin:$PATH
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+RUN pip install "uv==${UV_VERSION}"
+# The locked dependencies first (a layer that changes only with the lock), then the service.
+COPY pyproject.toml uv.lock README.md ./
+RUN uv sync --frozen --no-install-project
 COPY bot ./bot
 COPY handlers ./handlers
 COPY content ./content
 COPY storage ./storage
 COPY admin ./admin
-RUN pip install . && useradd --system --uid 10001 binhyen
+RUN uv sync --frozen --no-editable && useradd --system --uid 10001 binhyen
 USER binhyen
 
 EXPOSE 8080

@@ -1,17 +1,23 @@
-# Everything installs into .venv; `make run` and `make test` work on a fresh machine.
+# Everything installs into .venv from uv.lock (exact versions and hashes); `make run` and
+# `make test` work on a fresh machine with the very versions CI used.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
+# uv installs the lock; the lock pins uv too, so the bootstrap takes the version it names.
+UV_VERSION := $(shell sed -n '/^name = "uv"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' uv.lock)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
 CODE := bot handlers storage admin content
 CHECKED := $(CODE) tests $(wildcard bench)
 LOCALES := content/locale
 
-.PHONY: install run test lint fmt typecheck i18n i18n-check bench clean
+.PHONY: install run test lint fmt typecheck i18n i18n-check lock lock-upgrade lock-check bench clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) sync -q --frozen --extra test --python $(BIN)/python
 	touch $@
 
 install: $(BIN)/.installed
@@ -36,13 +42,25 @@ typecheck: install
 # Extract the ids the source uses, merge them into both catalogs, compile, then check that
 # every id is translated in both languages.
 i18n: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k Msg -k say -k translate -k choice:2 -o $(LOCALES)/binhyen.pot --no-location --omit-header .
-	$(BIN)/pybabel update -q -D binhyen -i $(LOCALES)/binhyen.pot -d $(LOCALES) --no-fuzzy-matching --omit-header --ignore-obsolete
-	$(BIN)/pybabel compile -q -D binhyen -d $(LOCALES) --statistics
+	$(BIN)/pybabel -q extract -F babel.cfg -k Msg -k say -k translate -k choice:2 -o $(LOCALES)/binhyen.pot --no-location --omit-header .
+	$(BIN)/pybabel -q update -D binhyen -i $(LOCALES)/binhyen.pot -d $(LOCALES) --no-fuzzy-matching --omit-header --ignore-obsolete
+	$(BIN)/pybabel -q compile -D binhyen -d $(LOCALES) --statistics
 	$(BIN)/binhyen content check
 
 i18n-check: install
 	$(BIN)/binhyen content check
+
+# After changing the dependencies in pyproject.toml: resolve them into uv.lock, keeping every
+# other pin. `make lock-upgrade` moves every pin to the newest release the ranges allow.
+lock: install
+	$(UV) lock
+
+lock-upgrade: install
+	$(UV) lock --upgrade
+
+# CI: the lock matches pyproject.toml.
+lock-check: install
+	$(UV) lock --check
 
 bench: install
 	$(BIN)/python bench/bench_startup.py

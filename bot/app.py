@@ -18,7 +18,7 @@ from bot.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or Settings.load()
     settings.check()
 
     @asynccontextmanager

@@ -101,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
 def _settings() -> Settings:
     from bot.settings import Settings
 
-    settings = Settings()
+    settings = Settings.load()
     settings.check()
     return settings
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from typing import Literal
+
+from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
@@ -11,7 +13,8 @@ DEFAULT_SECRET = "dev-only-secret-change-me"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BINHYEN_", extra="ignore")
 
-    env: str = "development"
+    # Anything else stops start-up: a typo must not silently turn off the production checks.
+    env: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite+aiosqlite:///./binhyen.db"
     redis_url: str = ""
     redis_prefix: str = "binhyen:"
@@ -43,6 +46,17 @@ class Settings(BaseSettings):
     # refresh; not the OA secret key above, which signs the webhooks.
     zalo_oa_app_secret: SecretStr | None = None
     zalo_oa_oauth_base: str = "https://oauth.zaloapp.com"
+
+    @classmethod
+    def load(cls) -> Settings:
+        """The settings from the environment, or a stop that names each bad variable."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            lines = [
+                f"BINHYEN_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
+            ]
+            raise SystemExit("Bad settings:\n" + "\n".join(lines)) from None
 
     @property
     def is_production(self) -> bool:

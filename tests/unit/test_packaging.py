@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import subprocess
 import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
+import pytest
 import yaml
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +32,7 @@ def test_dockerfile_installs_the_package_migrates_then_serves() -> None:
     instructions = _instructions()
     words = [w for w, _ in instructions]
     assert words[0] == "FROM"
-    known = {"FROM", "ENV", "WORKDIR", "COPY", "RUN", "USER", "EXPOSE", "HEALTHCHECK", "CMD"}
+    known = {"FROM", "ARG", "ENV", "WORKDIR", "COPY", "RUN", "USER", "EXPOSE", "HEALTHCHECK", "CMD"}
     assert set(words) <= known
     copied = {rest.split()[0] for w, rest in instructions if w == "COPY"}
     assert {"bot", "handlers", "content", "storage", "admin", "pyproject.toml"} <= copied
@@ -72,3 +79,98 @@ def test_a_bad_holiday_setting_is_refused_clearly() -> None:
     )
     assert done.returncode != 0
     assert "BINHYEN_HOLIDAYS" in done.stderr and "3/9/2026" in done.stderr
+
+
+def test_a_typo_in_the_environment_name_stops_start_up() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "migrate"],
+        capture_output=True,
+        text=True,
+        env={"BINHYEN_ENV": "prodution", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode != 0
+    assert "BINHYEN_ENV" in done.stderr and "'production'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# -- the lock ---------------------------------------------------------------------------------
+
+
+def _lock() -> dict[str, str]:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    return {p["name"]: p["version"] for p in lock["package"] if p["name"] != "binhyen"}
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_every_installed_dependency_has_exactly_the_locked_version() -> None:
+    locked = _lock()
+    installed = {_normal(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [
+        Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]
+    ]
+    for requirement in wanted:
+        if requirement.marker and not requirement.marker.evaluate():
+            continue
+        name = _normal(requirement.name)
+        assert name in locked, f"{name} is in pyproject.toml but not in uv.lock: run make lock"
+        assert requirement.specifier.contains(locked[name]), (name, locked[name])
+    differ = {n: (v, locked[n]) for n, v in installed.items() if n in locked and v != locked[n]}
+    assert differ == {}, "installed versions differ from uv.lock: run make install"
+
+
+def test_the_lock_has_hashes_and_the_install_bootstrap_takes_its_uv() -> None:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    for package in lock["package"]:
+        if package["name"] == "binhyen":
+            continue
+        files = package.get("wheels", []) + ([package["sdist"]] if "sdist" in package else [])
+        assert files and all(f["hash"].startswith("sha256:") for f in files), package["name"]
+    uv = _lock()["uv"]
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert f"ARG UV_VERSION={uv}" in dockerfile
+    assert "COPY pyproject.toml uv.lock" in dockerfile
+    assert dockerfile.count("uv sync --frozen") == 2 and "pip install ." not in dockerfile
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "sync -q --frozen --extra test" in makefile and "pip install -q -e" not in makefile
+
+
+@pytest.mark.e2e
+def test_the_images_install_from_the_lock_has_the_service_and_no_test_tools(
+    tmp_path: Path,
+) -> None:
+    """The Dockerfile's two `uv sync` steps, run here without Docker: the service installs from
+    the lock alone (from uv's cache: no network needed once `make install` has run)."""
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
+    if uv is None:
+        pytest.skip("uv is not installed in this environment (make install puts it there)")
+    app = tmp_path / "app"
+    app.mkdir()
+    for name in ("pyproject.toml", "uv.lock", "README.md"):
+        shutil.copy(ROOT / name, app / name)
+    for folder in ("bot", "handlers", "content", "storage", "admin"):
+        shutil.copytree(ROOT / folder, app / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {
+        **os.environ,
+        "UV_PROJECT_ENVIRONMENT": str(tmp_path / "image"),
+        "UV_PYTHON_DOWNLOADS": "never",
+    }
+    env.pop("VIRTUAL_ENV", None)
+    for step in (["--no-install-project"], ["--no-editable"]):
+        subprocess.run(
+            [uv, "sync", "-q", "--frozen", "--offline", "--python", sys.executable, *step],
+            cwd=app,
+            env=env,
+            check=True,
+            timeout=300,
+        )
+    image = tmp_path / "image" / "bin"
+    done = subprocess.run(
+        [image / "binhyen", "--help"], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    assert "serve" in done.stdout
+    for tool in ("pytest", "ruff", "mypy", "playwright"):
+        assert not (image / tool).exists(), f"{tool} would ship in the image"
