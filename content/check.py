@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from content import awareness, scamcheck
+from content.extract import extract
 from content.i18n import DOMAIN, LANGUAGES, po_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +27,10 @@ def used_ids() -> set[str]:
         path = ROOT / folder
         if not path.is_dir():
             continue
-        method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+        method_map: list[tuple[str, Any]] = [
+            ("**.py", extract),
+            ("**/templates/**.html", "jinja2"),
+        ]
         for _file, _line, message, _comments, _ctx in extract_from_dir(
             str(path), method_map=method_map, keywords=KEYWORDS
         ):

@@ -1,9 +1,9 @@
-"""The main menu. Items whose flows are not built yet say so plainly."""
+"""The main menu. The router starts each item's flow; here are only the words typed at it."""
 
 from __future__ import annotations
 
 from content import scamcheck
-from handlers.common import NAV_EMERGENCY, ask, choice, not_understood, say, with_nav
+from handlers.common import NAV_EMERGENCY, ask, choice, not_understood, with_nav
 from handlers.context import Ctx
 from handlers.model import Kind, Msg, Reply
 
@@ -17,9 +17,6 @@ ITEMS = (
     choice(NAV_EMERGENCY, "menu.emergency"),
     choice("menu:settings", "menu.settings"),
 )
-COMING = {
-    c.id: c.label for c in ITEMS if c.id in {"menu:tip", "menu:check", "menu:learn", "menu:mytips"}
-}
 
 
 def show(ctx: Ctx) -> list[Reply]:
@@ -33,8 +30,6 @@ def prompt(ctx: Ctx) -> list[Reply]:
 
 async def on_event(ctx: Ctx) -> list[Reply]:
     event = ctx.event
-    if event.kind is Kind.CHOICE and event.choice in COMING:
-        return [say("menu.coming", item=COMING[event.choice]), *show(ctx)]
     if event.kind is Kind.TEXT and scamcheck.extract(event.text).looks_like_scam():
         from handlers import check  # imported here: check shows this menu itself
 
