@@ -1,30 +1,30 @@
-"""Time-based one-time passwords (RFC 6238 over RFC 4226): SHA-1, 6 digits, 30-second steps.
+"""Time-based one-time passwords (RFC 6238): SHA-1, 6 digits, 30-second steps, via pyotp.
 
 The same parameters every authenticator app (Google Authenticator, Microsoft Authenticator,
-FreeOTP, Aegis) assumes when an otpauth:// URI gives no others.
+FreeOTP, Aegis) assumes when an otpauth:// URI gives no others. pyotp does the HOTP/TOTP
+arithmetic and the URI; this module adds what it leaves to us: the secret format we store,
+the ±1 step window and refusing a step at or before the last one used (replay).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import re
-import secrets
-import struct
-from urllib.parse import quote, urlencode
+
+import pyotp
 
 STEP_SECONDS = 30
 DIGITS = 6
 WINDOW = 1  # accept the previous and the next step too: phone clocks drift
-SECRET_BYTES = 20  # 160 bits, the HMAC-SHA-1 block RFC 4226 recommends
+SECRET_LENGTH = 32  # base32 characters: 160 bits, the HMAC-SHA-1 key size RFC 4226 recommends
 _SECRET = re.compile(r"[A-Z2-7]{32}")
-_CODE = re.compile(r"\d{6}")
+# ASCII digits only: `\d` also matches other scripts' digits, which compare_digest rejects.
+_CODE = re.compile(r"[0-9]{6}")
 
 
 def new_secret() -> str:
     """A fresh random secret in base32 (32 characters, no padding)."""
-    return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii")
+    return pyotp.random_base32(SECRET_LENGTH)
 
 
 def valid_secret(secret: str) -> bool:
@@ -35,13 +35,13 @@ def step_of(unix_time: float) -> int:
     return int(unix_time // STEP_SECONDS)
 
 
-def code_at(secret: str, step: int) -> str:
-    """The RFC 4226 HOTP value of `secret` for counter `step`, as DIGITS digits."""
-    key = base64.b32decode(secret)
-    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{number % 10**DIGITS:0{DIGITS}d}"
+def _totp(secret: str, digits: int = DIGITS) -> pyotp.TOTP:
+    return pyotp.TOTP(secret, digits=digits, interval=STEP_SECONDS)
+
+
+def code_at(secret: str, step: int, *, digits: int = DIGITS) -> str:
+    """The code of `secret` for time step `step` (the RFC 4226 counter)."""
+    return _totp(secret, digits).generate_otp(step)
 
 
 def normalise_code(raw: str) -> str:
@@ -53,14 +53,15 @@ def matching_step(secret: str, code: str, unix_time: float, last_step: int | Non
     """The step within ±WINDOW whose code is `code` and which comes after `last_step`.
 
     A step at or before `last_step` was already used, so its code is refused: a code seen over
-    someone's shoulder cannot be used again. Every candidate is compared in constant time.
+    someone's shoulder cannot be used again. Every candidate is compared, without stopping at
+    the first match, in constant time. Not pyotp's `verify`: it does not say which step matched.
     """
     code = normalise_code(code)
     if _CODE.fullmatch(code) is None or not valid_secret(secret):
         return None
     now = step_of(unix_time)
     found: int | None = None
-    for step in range(now - WINDOW, now + WINDOW + 1):
+    for step in range(max(0, now - WINDOW), now + WINDOW + 1):  # HOTP counters are unsigned
         fresh = last_step is None or step > last_step
         if hmac.compare_digest(code_at(secret, step), code) and fresh and found is None:
             found = step
@@ -68,18 +69,8 @@ def matching_step(secret: str, code: str, unix_time: float, last_step: int | Non
 
 
 def uri(secret: str, account: str, issuer: str) -> str:
-    """The otpauth:// URI an authenticator app reads from a QR code."""
-    label = quote(f"{issuer}:{account}", safe="")
-    query = urlencode(
-        {
-            "secret": secret,
-            "issuer": issuer,
-            "algorithm": "SHA1",
-            "digits": DIGITS,
-            "period": STEP_SECONDS,
-        }
-    )
-    return f"otpauth://totp/{label}?{query}"
+    """The otpauth:// URI an authenticator app reads from a QR code, labelled issuer:account."""
+    return _totp(secret).provisioning_uri(name=account, issuer_name=issuer)
 
 
 def grouped(secret: str) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pyotp
 import pytest
 from sqlalchemy import select, update
 
@@ -19,15 +20,15 @@ from storage import totp
 from storage.models import AdminUser, AuditLog
 from tests.panel.conftest import PASSWORD, World, csrf_of
 
-# RFC 6238 appendix B, SHA-1 seed; the 8-digit values there end in these 6 digits.
+# RFC 6238 appendix B, SHA-1 seed, 8 digits; our 6-digit codes are their last six.
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 RFC_VECTORS = [
-    (59, "287082"),
-    (1111111109, "081804"),
-    (1111111111, "050471"),
-    (1234567890, "005924"),
-    (2000000000, "279037"),
-    (20000000000, "353130"),
+    (59, "94287082"),
+    (1111111109, "07081804"),
+    (1111111111, "14050471"),
+    (1234567890, "89005924"),
+    (2000000000, "69279037"),
+    (20000000000, "65353130"),
 ]
 
 
@@ -118,10 +119,17 @@ async def user_row(world: World, label: str) -> AdminUser:
 # --- the algorithm ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("unix", "code"), RFC_VECTORS)
-def test_rfc_6238_vectors(unix: int, code: str) -> None:
-    assert totp.code_at(RFC_SECRET, totp.step_of(unix)) == code
-    assert totp.matching_step(RFC_SECRET, code, unix, None) == totp.step_of(unix)
+@pytest.mark.parametrize(("unix", "code8"), RFC_VECTORS)
+def test_rfc_6238_vectors(unix: int, code8: str) -> None:
+    step = totp.step_of(unix)
+    assert totp.code_at(RFC_SECRET, step, digits=8) == code8
+    assert totp.code_at(RFC_SECRET, step) == code8[-6:]
+    assert totp.matching_step(RFC_SECRET, code8[-6:], unix, None) == step
+
+
+def test_rfc_step_boundaries() -> None:
+    assert totp.step_of(59) == 1 and totp.step_of(60) == 2 and totp.step_of(29.999) == 0
+    assert totp.code_at(RFC_SECRET, 1) == "287082"
 
 
 def test_one_step_either_side_is_accepted_two_are_not() -> None:
@@ -147,14 +155,39 @@ def test_a_used_step_cannot_be_replayed() -> None:
     assert totp.matching_step(secret, totp.code_at(secret, step + 1), now, step) == step + 1
 
 
-@pytest.mark.parametrize("code", ["", "12345", "1234567", "abcdef", "12 34 5x"])
+def test_a_code_replayed_later_in_its_window_is_refused() -> None:
+    # Used at the start of its window, still valid 30 s later: the stored step stops it.
+    now = 59.0
+    step = totp.matching_step(RFC_SECRET, "287082", now, None)
+    assert step == 1
+    later = now + totp.STEP_SECONDS
+    assert totp.matching_step(RFC_SECRET, "287082", later, None) == step  # still in the window
+    assert totp.matching_step(RFC_SECRET, "287082", later, step) is None
+    assert totp.matching_step(RFC_SECRET, totp.code_at(RFC_SECRET, 2), later, step) == 2
+
+
+def test_the_first_steps_after_the_epoch_do_not_fail() -> None:
+    # The window reaches step -1 there, which HOTP has no code for.
+    assert totp.matching_step(RFC_SECRET, totp.code_at(RFC_SECRET, 0), 10, None) == 0
+
+
+ARABIC_INDIC = "\u0662\u0668\u0667\u0660\u0668\u0662"  # 287082 in other scripts' digits
+FULLWIDTH = "\uff12\uff18\uff17\uff10\uff18\uff12"
+
+
+@pytest.mark.parametrize(
+    "code", ["", "12345", "1234567", "abcdef", "12 34 5x", ARABIC_INDIC, FULLWIDTH]
+)
 def test_malformed_codes_never_match(code: str) -> None:
     assert totp.matching_step(RFC_SECRET, code, 59, None) is None
 
 
 def test_spaces_in_a_code_are_ignored_and_secrets_are_checked() -> None:
     assert totp.matching_step(RFC_SECRET, "287 082", 59, None) == 1
+    assert totp.matching_step(RFC_SECRET, "287-082", 59, None) == 1
     assert totp.matching_step("not-base32", "287082", 59, None) is None
+    assert totp.matching_step(RFC_SECRET.lower(), "287082", 59, None) is None
+    assert totp.matching_step(RFC_SECRET[:16], totp.code_at(RFC_SECRET, 1), 59, None) is None
     secret = totp.new_secret()
     assert totp.valid_secret(secret) and len(base64.b32decode(secret)) == 20
     assert totp.new_secret() != secret
@@ -162,9 +195,15 @@ def test_spaces_in_a_code_are_ignored_and_secrets_are_checked() -> None:
 
 def test_otpauth_uri() -> None:
     uri = totp.uri(RFC_SECRET, "cb.a", "Bình Yên")
-    assert uri.startswith("otpauth://totp/B%C3%ACnh%20Y%C3%AAn%3Acb.a?")
-    assert f"secret={RFC_SECRET}" in uri and "digits=6" in uri and "period=30" in uri
-    assert "algorithm=SHA1" in uri and "issuer=B%C3%ACnh+Y%C3%AAn" in uri
+    assert uri == (
+        f"otpauth://totp/B%C3%ACnh%20Y%C3%AAn:cb.a?secret={RFC_SECRET}&issuer=B%C3%ACnh%20Y%C3%AAn"
+    )
+    # What an authenticator app reads back: SHA-1, 6 digits and 30 s are the defaults.
+    app = pyotp.parse_uri(uri)
+    assert isinstance(app, pyotp.TOTP)
+    assert (app.secret, app.name, app.issuer) == (RFC_SECRET, "cb.a", "Bình Yên")
+    assert (app.digits, app.interval, app.digest().name) == (6, 30, "sha1")
+    assert app.at(59) == "287082"
 
 
 def test_pending_cookie_is_signed_bound_and_short_lived(world: World) -> None:
@@ -347,6 +386,14 @@ async def test_a_code_cannot_be_used_twice(world: World, clock: Clock) -> None:
     assert (await send_code(first, code)).status_code == 303
     second, _ = await password_step(world, "officer_a")
     assert (await send_code(second, code)).status_code == 401
+
+
+async def test_digits_of_other_scripts_are_a_wrong_code(world: World, clock: Clock) -> None:
+    # They pass `str.isdigit`, and once made compare_digest raise (a 500).
+    await turn_on(world, await world.client("officer_a"), clock)
+    client, _ = await password_step(world, "officer_a")
+    reply = await send_code(client, ARABIC_INDIC)
+    assert reply.status_code == 401 and "Mã không đúng" in reply.text
 
 
 async def test_wrong_codes_count_toward_the_password_lockout(world: World, clock: Clock) -> None:

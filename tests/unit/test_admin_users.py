@@ -17,9 +17,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import admin_users as au
-from storage import migrate
+from storage import migrate, totp
 from storage.db import make_engine, make_sessions
 from storage.models import AdminRole, AdminUser, AuditLog, Base
+from storage.sealing import Sealer
 from tests.conftest import in_thread
 
 PASSWORD = "correct horse battery"
@@ -333,6 +334,70 @@ async def test_audit_log_is_append_only(sessions: async_sessionmaker[AsyncSessio
             with pytest.raises(DBAPIError, match="append-only"):
                 await s.execute(statement)
     assert [e.detail for e in await trail(sessions, name)] == ["bad_password"]
+
+
+# --- TOTP: a step, once accepted, is never accepted again -------------------------------------
+
+SEALER = Sealer(b"t" * 32)
+# A fixed clock, so the codes do not depend on when the test runs.
+ENABLED_AT = datetime(2026, 12, 1, 1, 0, 0, tzinfo=UTC)
+
+
+async def with_totp(sessions: async_sessionmaker[AsyncSession], name: str) -> tuple[int, str]:
+    """An account with TOTP on, enabled by the code of ENABLED_AT's step; its id and secret."""
+    identity = await make_user(sessions, name)
+    secret = totp.new_secret()
+    code = totp.code_at(secret, totp.step_of(ENABLED_AT.timestamp()))
+    async with sessions() as s:
+        await au.enable_totp(s, identity, secret, code, PASSWORD, SEALER, now=ENABLED_AT)
+        await s.commit()
+    return identity.id, secret
+
+
+async def code_attempt(
+    sessions: async_sessionmaker[AsyncSession], user_id: int, code: str, now: datetime
+) -> au.SignIn:
+    async with sessions() as s:
+        result = await au.sign_in_code(s, user_id, code, SEALER, now=now)
+        await s.commit()
+        return result
+
+
+async def test_a_totp_step_is_accepted_once(sessions: async_sessionmaker[AsyncSession]) -> None:
+    name = unique()
+    user_id, secret = await with_totp(sessions, name)
+    first = totp.step_of(ENABLED_AT.timestamp())
+    assert (await account(sessions, name)).totp_last_step == first
+    # The code that turned TOTP on is spent, though still inside its window.
+    enabling = totp.code_at(secret, first)
+    refused = await code_attempt(sessions, user_id, enabling, ENABLED_AT)
+    assert refused.failure is au.Failure.BAD_CODE
+    later = ENABLED_AT + timedelta(seconds=totp.STEP_SECONDS)
+    fresh = totp.code_at(secret, first + 1)
+    assert (await code_attempt(sessions, user_id, fresh, later)).ok
+    assert (await account(sessions, name)).totp_last_step == first + 1
+    for when in (later, later + timedelta(seconds=totp.STEP_SECONDS)):
+        replay = await code_attempt(sessions, user_id, fresh, when)
+        assert replay.failure is au.Failure.BAD_CODE
+    # An older step still inside the ±1 window is refused too: steps only move forward.
+    assert (await code_attempt(sessions, user_id, enabling, later)).failure is au.Failure.BAD_CODE
+    # A spent code does not turn TOTP off either.
+    identity = au.identity_of(await account(sessions, name))
+    async with sessions() as s:
+        with pytest.raises(au.AccountError, match="bad_secret"):
+            await au.disable_totp(s, identity, fresh, SEALER, now=later)
+
+
+async def test_parallel_replays_of_one_code_let_one_in(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    user_id, secret = await with_totp(sessions, unique())
+    later = ENABLED_AT + timedelta(seconds=totp.STEP_SECONDS)
+    code = totp.code_at(secret, totp.step_of(later.timestamp()))
+    results = await asyncio.gather(
+        *(code_attempt(sessions, user_id, code, later) for _ in range(4))
+    )
+    assert sorted(r.ok for r in results) == [False, False, False, True]
 
 
 def test_migration_downgrades_and_upgrades(sqlite_url: str) -> None:
