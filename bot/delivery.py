@@ -5,7 +5,8 @@
 - A platform's "too many requests, retry after N s" pauses every send of that account
   for N s, in every process, and the message is tried again.
 - "Blocked by the user" marks the resident unreachable and drops the message.
-- Network errors and server errors are retried with exponential backoff and jitter.
+- Network errors and server errors are retried with exponential back-off and jitter
+  (bot/retry.py).
 - One chat's messages go out in the order they were handed over; different chats in
   parallel. Sends run in the background, so a webhook can answer as soon as the event is
   committed; `drain()` waits for them on shutdown.
@@ -17,12 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from bot import metrics
+from bot import metrics, retry
 from storage.limits import Limit, Limiter
 from storage.state_memory import MemoryChatLocks
 
@@ -74,7 +74,7 @@ class Delivery:
     on_unreachable: OnUnreachable
     max_attempts: int = 5  # for network errors
     max_rate_limited: int = 10  # 429s in a row for one message before giving up
-    backoff: float = 0.5  # first retry after this many seconds, doubling
+    backoff: retry.Backoff = retry.DELIVERY  # between tries after network errors
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _order: MemoryChatLocks = field(default_factory=MemoryChatLocks)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -111,8 +111,7 @@ class Delivery:
                 if failures >= self.max_attempts:
                     return self._give_up(target, exc)
                 metrics.DELIVERIES[(target.channel, "retried")] += 1
-                delay = self.backoff * 2 ** (failures - 1)
-                await self.sleep(delay * random.uniform(0.8, 1.2))
+                await self.sleep(self.backoff.after(failures))
                 continue
             except Exception as exc:  # a request the platform refuses: trying again won't help
                 return self._give_up(target, exc)

@@ -9,8 +9,8 @@ delivery's rate limits and 429 pauses:
 - blocked (403, …) → that identity is marked unreachable and the next one is tried; with
   none left the row is unreachable. Zalo OA outside its 7-day window counts as unreachable
   for now (no paid template messages yet);
-- any other failure → tried again later, 30 s × 2^attempts (at most 1 h), and after
-  MAX_ATTEMPTS given up as failed.
+- any other failure → tried again later, 30 s after the first, doubling up to 1 h
+  (retry.OUTBOX), and after MAX_ATTEMPTS given up as failed.
 The web chat has no push: a resident reachable only there keeps the row pending, marked for
 the web, until the page fetches it (GET /chat/api/inbox, `inbox`).
 
@@ -34,7 +34,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import metrics, render
+from bot import metrics, render, retry
 from bot.channels.common import Pushed, Pusher
 from bot.delivery import Delivery, Target
 from bot.runtime import Runtime, mark_unreachable
@@ -50,8 +50,6 @@ from storage.outbox import WEB, Due, Identity, OutboxStatus
 log = logging.getLogger("binhyen.outbox")
 
 MAX_ATTEMPTS = 10
-FIRST_RETRY = timedelta(seconds=30)
-LONGEST_RETRY = timedelta(hours=1)
 LEASE = timedelta(minutes=5)  # how long a claimed row is left to its worker
 WEB_RECHECK = timedelta(hours=1)  # a web-only resident may have gained a channel since
 BATCH = 20
@@ -66,9 +64,9 @@ class Outcome(StrEnum):
 
 
 def backoff(attempts: int) -> timedelta:
-    """The wait before the next try after `attempts` failed ones (1, 2, …)."""
-    wait: timedelta = FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 16)
-    return min(wait, LONGEST_RETRY)
+    """The wait before the next try after `attempts` failed ones (1, 2, …): the schedule is
+    kept in the row (due_at), so the shared policy is asked for the delay, not slept."""
+    return timedelta(seconds=retry.OUTBOX.after(attempts))
 
 
 # Flows whose offered choices a pushed message may take over: nothing is being filled in.

@@ -12,6 +12,7 @@ from typing import Any
 import telegram
 from telegram import error as tg_error
 
+from bot import retry
 from bot.channels.common import Pushed, cancel
 from bot.channels.telegram.bot_api import (
     ALLOWED_UPDATES,
@@ -238,7 +239,7 @@ class TelegramChannel:
                 continue
             except tg_error.TelegramError as exc:
                 failures += 1
-                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                await asyncio.sleep(retry.POLLING.after(failures))
                 log.warning("polling: %s, attempt %d", type(exc).__name__, failures)
                 continue
             if not updates:

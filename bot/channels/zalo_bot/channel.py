@@ -9,6 +9,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bot import retry
 from bot.channels.common import Pushed, cancel
 from bot.channels.zalo_bot.client import (
     DEFAULT_RETRY_AFTER,
@@ -172,7 +173,7 @@ class ZaloBotChannel:
                 return
             except ZaloBotError as exc:
                 failures += 1
-                delay = min(30.0, 0.5 * 2 ** min(failures, 6))
+                delay = retry.POLLING.after(failures)
                 if exc.error_code == 429:
                     delay = exc.retry_after or DEFAULT_RETRY_AFTER
                 elif not exc.transient and await self._webhook_is_set():
@@ -183,7 +184,7 @@ class ZaloBotChannel:
                             "poll here, or set BINHYEN_PUBLIC_URL to take the webhook"
                         )
                         told_webhook = True
-                    delay = 30.0 if failures > 3 else delay
+                    delay = retry.POLLING.cap if failures > 3 else delay
                 else:
                     log.warning(
                         "polling: %s (error %d), attempt %d",
