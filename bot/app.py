@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gc
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from bot import runtime
@@ -26,7 +25,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await runtime.prepare_database(settings)
         rt = runtime.build(settings)
         app.state.runtime = rt
-        app.state.started = time.time()
         for name, channel in channels(settings, rt).items():
             setattr(app.state, name, channel)
         app.state.outbox = _outbox(settings, rt, app)
@@ -85,10 +83,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics(request: Request) -> PlainTextResponse:
+    async def metrics() -> Response:
         from bot.metrics import exposition
 
-        return PlainTextResponse(exposition(request.app.state.started))
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
 
     from admin.routes import install as install_admin
     from bot.channels.web import router as web_router

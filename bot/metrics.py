@@ -1,59 +1,246 @@
-"""A few Prometheus counters kept in process, without a client library."""
+"""The service's Prometheus metrics (prometheus_client), one set of numbers for all processes.
+
+Counted where things happen, like a collections.Counter: `metrics.EVENTS[(channel, kind)] += 1`;
+reading `metrics.EVENTS[key]` gives this process's count.
+
+Two modes, chosen once per process by `setup()` (runtime.build calls it):
+- no metrics directory (the embedded default): the numbers live in this process;
+- a directory (BINHYEN_METRICS_DIR, else PROMETHEUS_MULTIPROC_DIR): every `binhyen serve` and
+  `binhyen worker` process writes its counts to files there and `/metrics`, in any process,
+  adds up the files of all of them (prometheus_client's multi-process mode). A stopped
+  process's counts stay in the sums, so totals never go down. One directory per machine
+  (per PID namespace: the files are named by process id), emptied at boot.
+
+prometheus_client picks where values live from PROMETHEUS_MULTIPROC_DIR when it is first
+imported, so this module imports it only in `setup()`, after setting that variable; which
+also keeps it out of `binhyen --help`.
+
+Uptime: `binhyen_uptime_seconds` is the seconds since this process started, or, with a
+metrics directory, since the most recent start of a running process (a restart of any of them
+shows), from `binhyen_process_start_time_seconds` (gauge, multiprocess mode 'livemax': a
+process that stops cleanly drops out).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import glob
+import os
+import re
+import sys
 import time
-from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-EVENTS: Counter[tuple[str, str]] = Counter()
-DUPLICATES: Counter[str] = Counter()
-FAILURES: Counter[str] = Counter()
-RECONNECTS: Counter[str] = Counter()
+START_TIME = "binhyen_process_start_time_seconds"
+UPTIME = "binhyen_uptime_seconds"
+_LIVE_FILE = re.compile(r"gauge_live[a-z]+_(\d+)\.db")
+
+
+class Family:
+    """A counter with labels, counted like a collections.Counter keyed by the label values
+    (a tuple, or one value for one label). The prometheus_client Counter behind it is made
+    on first use, after `setup()`."""
+
+    def __init__(self, name: str, documentation: str, labelnames: tuple[str, ...]) -> None:
+        self.name = name
+        self.documentation = documentation
+        self.labelnames = labelnames
+        self._counter: Any = None
+        self._counts: dict[tuple[str, ...], int] = {}
+
+    def _labels(self, key: Any) -> tuple[str, ...]:
+        values = key if isinstance(key, tuple) else (key,)
+        if len(values) != len(self.labelnames):
+            raise ValueError(f"{self.name} takes {len(self.labelnames)} label value(s)")
+        return tuple(str(v) for v in values)
+
+    def __getitem__(self, key: Any) -> int:
+        return self._counts.get(self._labels(key), 0)
+
+    def __setitem__(self, key: Any, value: int) -> None:
+        labels = self._labels(key)
+        step = value - self._counts.get(labels, 0)
+        if step < 0:
+            raise ValueError(f"{self.name} only goes up")
+        self._counts[labels] = value
+        if step:
+            self.counter().labels(*labels).inc(step)
+
+    def counter(self) -> Any:
+        """The prometheus_client Counter."""
+        if self._counter is None:
+            from prometheus_client import Counter
+
+            backend = _backend()
+            self._counter = Counter(
+                self.name, self.documentation, self.labelnames, registry=backend.registry
+            )
+        return self._counter
+
+
+EVENTS = Family("binhyen_events_total", "Inbound events handled.", ("channel", "kind"))
+DUPLICATES = Family("binhyen_duplicates_total", "Duplicate events dropped.", ("channel",))
+FAILURES = Family("binhyen_failures_total", "Events whose handling failed.", ("channel",))
+RECONNECTS = Family(
+    "binhyen_db_reconnects_total",
+    "Events handled again after the database dropped a connection.",
+    ("channel",),
+)
 # Outgoing messages by channel and outcome: sent, retried, rate_limited, unreachable, failed.
-DELIVERIES: Counter[tuple[str, str]] = Counter()
+DELIVERIES = Family(
+    "binhyen_deliveries_total", "Outgoing messages by outcome.", ("channel", "outcome")
+)
 # The police's messages to residents (the outbox) by channel and outcome: sent, retry,
 # failed, unreachable, web (waiting for the web chat to fetch it).
-OUTBOX: Counter[tuple[str, str]] = Counter()
-
-# name, help, the counter, its label names (one per part of the key)
-_COUNTERS: list[tuple[str, str, Counter[Any], tuple[str, ...]]] = [
-    ("binhyen_events_total", "Inbound events handled.", EVENTS, ("channel", "kind")),
-    ("binhyen_duplicates_total", "Duplicate events dropped.", DUPLICATES, ("channel",)),
-    ("binhyen_failures_total", "Events whose handling failed.", FAILURES, ("channel",)),
-    (
-        "binhyen_db_reconnects_total",
-        "Events handled again after the database dropped a connection.",
-        RECONNECTS,
-        ("channel",),
-    ),
-    (
-        "binhyen_deliveries_total",
-        "Outgoing messages by outcome.",
-        DELIVERIES,
-        ("channel", "outcome"),
-    ),
-    (
-        "binhyen_outbox_total",
-        "Messages from the police to residents by outcome.",
-        OUTBOX,
-        ("channel", "outcome"),
-    ),
-]
+OUTBOX = Family(
+    "binhyen_outbox_total",
+    "Messages from the police to residents by outcome.",
+    ("channel", "outcome"),
+)
+_FAMILIES = (EVENTS, DUPLICATES, FAILURES, RECONNECTS, DELIVERIES, OUTBOX)
 
 
-def _labels(names: tuple[str, ...], key: Any) -> str:
-    values = key if isinstance(key, tuple) else (key,)
-    return ",".join(f'{n}="{v}"' for n, v in zip(names, values, strict=True))
+@dataclass
+class _Backend:
+    directory: str  # "" when the numbers live in this process
+    registry: Any  # where this process's metrics register; None with a directory
+    started: float
 
 
-def exposition(started: float) -> str:
-    lines = [
-        "# HELP binhyen_uptime_seconds Seconds since the process started.",
-        "# TYPE binhyen_uptime_seconds gauge",
-        f"binhyen_uptime_seconds {time.time() - started:.0f}",
-    ]
-    for name, text, counter, labels in _COUNTERS:
-        lines += [f"# HELP {name} {text}", f"# TYPE {name} counter"]
-        lines += [f"{name}{{{_labels(labels, k)}}} {n}" for k, n in sorted(counter.items())]
-    return "\n".join(lines) + "\n"
+_state: _Backend | None = None
+
+
+def setup(directory: str = "") -> None:
+    """Choose where this process keeps its numbers, before the first is counted: in
+    `directory` (or PROMETHEUS_MULTIPROC_DIR when empty) shared with the other processes, or
+    in this process. Idempotent; another directory later in the same process is refused."""
+    global _state
+    directory = directory or os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if _state is not None:
+        if _state.directory != directory:
+            raise RuntimeError(f"metrics already kept in {_state.directory or 'this process'}")
+        return
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        _forget_dead_processes(directory)
+    _use_value_class()
+    from prometheus_client import CollectorRegistry, Gauge, disable_created_metrics
+
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series, as before
+    registry = None if directory else CollectorRegistry(auto_describe=True)
+    state = _Backend(directory, registry, time.time())
+    start = Gauge(
+        START_TIME,
+        "Start time of the process, seconds since the epoch (the latest of the running ones).",
+        registry=registry,
+        multiprocess_mode="livemax",
+    )
+    start.set(state.started)
+    if registry is not None:
+        registry.register(_Uptime(state))
+    _state = state
+
+
+def _backend() -> _Backend:
+    if _state is None:
+        setup()  # counted before the runtime was built (unit tests): the defaults
+    assert _state is not None
+    return _state
+
+
+def _use_value_class() -> None:
+    """prometheus_client chose where values live when it was imported; if something imported
+    it before `setup()` set PROMETHEUS_MULTIPROC_DIR, choose again (no metric exists yet)."""
+    values = sys.modules.get("prometheus_client.values")
+    if values is not None:
+        values.ValueClass = values.get_value_class()  # type: ignore[attr-defined]
+
+
+def _forget_dead_processes(directory: str) -> None:
+    """Drop the live gauges of processes that are gone (killed without a clean stop); their
+    counters stay, so that totals do not go down."""
+    for path in glob.glob(os.path.join(directory, "gauge_live*_*.db")):
+        found = _LIVE_FILE.fullmatch(os.path.basename(path))
+        if found and not _alive(int(found[1])):
+            _mark_dead(int(found[1]), directory)
+
+
+def _mark_dead(pid: int, directory: str) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def stopped() -> None:
+    """This process is stopping: its live gauges leave the sums (its counters stay)."""
+    if _state is not None and _state.directory:
+        with contextlib.suppress(OSError):
+            _mark_dead(os.getpid(), _state.directory)
+
+
+def _uptime(started: float) -> Any:
+    from prometheus_client.core import GaugeMetricFamily
+
+    uptime = round(time.time() - started)
+    return GaugeMetricFamily(UPTIME, "Seconds since the process started.", value=uptime)
+
+
+class _Uptime:
+    """binhyen_uptime_seconds of this process, computed when scraped."""
+
+    def __init__(self, state: _Backend) -> None:
+        self._state = state
+
+    def collect(self) -> Iterator[Any]:
+        yield _uptime(self._state.started)
+
+
+class _AllProcesses:
+    """The files of every process in the directory, added up, and the uptime since the
+    latest start of a running process."""
+
+    def __init__(self, directory: str) -> None:
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        self._files = MultiProcessCollector(None, path=directory)  # type: ignore[no-untyped-call]
+
+    def collect(self) -> Iterator[Any]:
+        started = None
+        for family in self._files.collect():  # type: ignore[no-untyped-call]
+            if family.name == START_TIME and family.samples:
+                started = family.samples[0].value
+            yield family
+        if started is not None:
+            yield _uptime(started)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The Prometheus text exposition (format 0.0.4, which every Prometheus reads) and its
+    content type."""
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+
+    backend = _backend()
+    registry = backend.registry
+    if registry is None:
+        # A fresh registry per scrape, as prometheus_client's multi-process docs ask.
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(_AllProcesses(backend.directory))
+    for family in _FAMILIES:
+        family.counter()  # declared even before the first count, as before
+    return generate_latest(registry), CONTENT_TYPE_PLAIN_0_0_4

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     # Send the outbox (the police's messages to residents) from this process. Turn it off
     # where `binhyen worker` processes do it instead.
     outbox_worker: bool = True
+    # Where every `binhyen serve` and `binhyen worker` process of this machine writes its
+    # metrics, for /metrics to add them up; empty: PROMETHEUS_MULTIPROC_DIR, else kept in
+    # this process. One directory per machine, emptied at boot (bot/metrics.py).
+    metrics_dir: str = ""
 
     telegram_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
@@ -97,3 +101,8 @@ class Settings(BaseSettings):
             parse_dates(self.holidays)
         except ValueError as exc:
             raise SystemExit(f"BINHYEN_HOLIDAYS: {exc}") from None
+        if self.metrics_dir:
+            import os
+
+            if os.path.exists(self.metrics_dir) and not os.path.isdir(self.metrics_dir):
+                raise SystemExit("BINHYEN_METRICS_DIR must be a directory.")

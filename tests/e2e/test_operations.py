@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _count(metrics: str, name: str, labels: str) -> int:
-    found = re.search(rf"^{name}\{{{re.escape(labels)}\}} (\d+)$", metrics, re.M)
+    found = re.search(rf"^{name}\{{{re.escape(labels)}\}} (\d+)\.0$", metrics, re.M)
     return int(found[1]) if found else 0
 
 
@@ -50,4 +50,4 @@ async def test_metrics_count_events_and_duplicates(app: FastAPI, client: httpx.A
     assert _count(after, "binhyen_duplicates_total", duplicates) == (
         _count(before, "binhyen_duplicates_total", duplicates) + 1
     )
-    assert re.search(r"^binhyen_uptime_seconds \d+$", after, re.M)
+    assert re.search(r"^binhyen_uptime_seconds \d+\.0$", after, re.M)

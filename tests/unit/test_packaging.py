@@ -81,6 +81,15 @@ def test_a_bad_holiday_setting_is_refused_clearly() -> None:
     assert "BINHYEN_HOLIDAYS" in done.stderr and "3/9/2026" in done.stderr
 
 
+def test_a_metrics_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    from bot.settings import Settings
+
+    not_a_dir = tmp_path / "metrics"
+    not_a_dir.write_text("")
+    with pytest.raises(SystemExit, match="BINHYEN_METRICS_DIR"):
+        Settings(metrics_dir=str(not_a_dir)).check()
+
+
 def test_a_typo_in_the_environment_name_stops_start_up() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "migrate"],
