@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.delivery import Delivery, Target
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
-from content.holidays import holidays, parse_dates
+from content.holidays import calendar, parse_dates
 from handlers.ports import Config, MediaKeeper
 from handlers.state import Conversations
 from storage import migrate
@@ -40,6 +41,7 @@ class Runtime:
         await self.engine.dispose()
         if self.redis is not None:
             await self.redis.aclose()
+        metrics.stopped()
 
 
 async def prepare_database(settings: Settings) -> None:
@@ -53,7 +55,7 @@ def tip_config(settings: Settings) -> Config:
     return Config(
         pin_secret=derive_key(secret, b"binhyen tip pin v1"),
         max_tips_per_day=settings.max_tips_per_day,
-        holidays=holidays(parse_dates(settings.holidays)),
+        holidays=calendar(parse_dates(settings.holidays)),
     )
 
 
@@ -81,6 +83,7 @@ def core(
 
 
 def build(settings: Settings) -> Runtime:
+    metrics.setup(settings.metrics_dir)
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
     config = tip_config(settings)

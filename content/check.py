@@ -11,7 +11,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from content import awareness, scamcheck
+from content import awareness, holidays, scamcheck
 from content.extract import extract
 from content.i18n import DOMAIN, LANGUAGES, po_path
 
@@ -64,7 +64,7 @@ def check_catalogs() -> list[str]:
 
 def check_packs() -> list[str]:
     """Problems of the content packs: every awareness pack loads and meets its rules."""
-    return awareness.problems() + scamcheck.check_packs()
+    return awareness.problems() + scamcheck.check_packs() + holidays.problems()
 
 
 def check_all() -> list[str]:

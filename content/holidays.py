@@ -1,86 +1,271 @@
-"""Public holidays, from a data file plus any dates a deployment adds."""
+"""Working days of Vietnam's state agencies, for the deadlines counted in working days.
+
+The public holidays come from the `holidays` library (Labour Code art. 112: 1/1, five days of
+Tết by the lunar calendar, Giỗ Tổ Hùng Vương, 30/4, 1/5, 2/9 and the day beside it; the day
+in lieu of one falling on a weekend; and the swaps it knows of), for any year.
+`packs/holidays.yaml` holds only what the library does not know, each entry with its source:
+a day off the Government announced for one year, the Saturday worked in exchange (ngày làm
+bù), and holidays the library lists that are not days off here. A deployment may add days
+off (BINHYEN_HOLIDAYS).
+
+The library costs about 9 MB and 0.4 s to import, so it is imported when the first deadline
+is counted, not with this module, which the settings check and every CLI command load.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 _PATH = Path(__file__).parent / "packs" / "holidays.yaml"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Years the content check searches for the holidays named in `not_days_off`.
+_CHECK_YEARS = range(2020, 2051)
+
+
+class PackError(ValueError):
+    """The holiday pack is malformed; the message names the file, the entry and the field."""
+
+
+# --- the pack ---
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if unicodedata.normalize("NFC", value) != value:
+        raise ValueError("is not NFC")
+    return value
+
+
+# A string, never a number YAML read; not blank; NFC.
+Text = Annotated[str, Strict(), AfterValidator(_text)]
+# YAML reads an unquoted 2026-01-02 as a date; quoted, or with a time, it is refused.
+Day = Annotated[dt.date, Strict()]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    day: Day = Field(alias="date")
+    name_vi: Text
+    name_en: Text
+    # The decision or notice that announced it (number and date).
+    source: Text
+
+
+class DayOff(_Entry):
+    """A day off announced on top of the library's calendar."""
+
+
+class WorkingDay(_Entry):
+    """A day worked although the library has it off: a Saturday worked in exchange for a
+    swapped day, or a holiday the Government moved."""
+
+
+class NotDayOff(BaseModel):
+    """A holiday the library lists that is not a day off here (nor its days in lieu)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The library's Vietnamese name, e.g. "Ngày Văn hóa Việt Nam".
+    name_vi: Text
+    source: Text
+
+
+class Pack(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[2]
+    days_off: tuple[DayOff, ...] = ()
+    working_days: tuple[WorkingDay, ...] = ()
+    not_days_off: tuple[NotDayOff, ...] = ()
+
+    @field_validator("days_off", "working_days", "not_days_off", mode="before")
+    @classmethod
+    def _empty(cls, value: Any) -> Any:
+        return () if value is None else value  # a key left with no entries
+
+    @model_validator(mode="after")
+    def _once(self) -> Pack:
+        days = [e.day for e in (*self.days_off, *self.working_days)]
+        twice = sorted({d for d in days if days.count(d) > 1})
+        if twice:
+            raise ValueError(f"listed twice: {', '.join(map(str, twice))}")
+        names = [e.name_vi for e in self.not_days_off]
+        if len(set(names)) != len(names):
+            raise ValueError("not_days_off: a name is listed twice")
+        return self
+
+
+def _where(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """'days_off[0] (2026-01-02): date' for an error at ('days_off', 0, 'date')."""
+    if len(loc) < 2 or not isinstance(loc[1], int):
+        return ".".join(map(str, loc)) or "pack"
+    section, index, *field = loc
+    where = f"{section}[{index}]"
+    try:
+        entry = raw[section][index]
+        label = entry.get("date") or entry.get("name_vi")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        label = None
+    if label:
+        where += f" ({label})"
+    return where + (f": {'.'.join(map(str, field))}" if field else "")
+
+
+def parse_pack(text: str, source: str = "holidays.yaml") -> Pack:
+    """The pack, validated: unknown keys, a missing or malformed field, a date listed twice
+    are refused with the file, the entry and the field named."""
+    try:
+        raw = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2026-13-01
+        raise PackError(f"{source}: cannot be read: {exc}") from None
+    try:
+        return Pack.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{source}: {_where(raw, e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise PackError("\n".join(lines)) from None
+
+
+@cache
+def pack() -> Pack:
+    return parse_pack(_PATH.read_text(encoding="utf-8"), f"content/packs/{_PATH.name}")
+
+
+# --- the library's calendar ---
 
 
 @dataclass(frozen=True)
 class Holiday:
-    day: date
+    day: dt.date
     name_vi: str
     name_en: str
-    lunar: bool = False
-    in_lieu: bool = False
 
 
-def _name(entry: dict[str, Any], key: str) -> str:
-    value = entry.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"holidays.yaml: {entry.get('date')}: {key} is missing")
-    if unicodedata.normalize("NFC", value) != value:
-        raise ValueError(f"holidays.yaml: {entry.get('date')}: {key} is not NFC")
-    return value
+@dataclass(frozen=True)
+class _Year:
+    names_vi: dict[dt.date, list[str]]
+    weekend_workdays: frozenset[dt.date]
 
 
-def _flag(entry: dict[str, Any], key: str) -> bool:
-    value = entry.get(key, False)
-    if not isinstance(value, bool):
-        raise ValueError(f"holidays.yaml: {entry['date']}: {key} must be true or false")
-    return value
-
-
-def _holiday(entry: Any) -> Holiday:
-    day = entry.get("date") if isinstance(entry, dict) else None
-    # YAML reads an unquoted 2026-01-01 as a date; a time of day would make it a datetime.
-    if not isinstance(day, date) or isinstance(day, datetime):
-        raise ValueError(f"holidays.yaml: entry without a YYYY-MM-DD date: {entry!r}")
-    return Holiday(
-        day=day,
-        name_vi=_name(entry, "name_vi"),
-        name_en=_name(entry, "name_en"),
-        lunar=_flag(entry, "lunar"),
-        in_lieu=_flag(entry, "in_lieu"),
-    )
-
-
-def parse_pack(text: str) -> tuple[Holiday, ...]:
-    """The holidays of a pack, validated: version 1, dated entries named in both languages."""
-    raw = yaml.safe_load(text)
-    if not isinstance(raw, dict) or raw.get("version") != 1:
-        raise ValueError("holidays.yaml: expected version: 1")
-    found = tuple(_holiday(entry) for entry in raw.get("holidays") or [])
-    days = [h.day for h in found]
-    if len(set(days)) != len(days):
-        raise ValueError("holidays.yaml: a date is listed twice")
-    return found
+def _is_named(name: str, wanted: tuple[str, ...]) -> bool:
+    # The library names a day in lieu "<name> (nghỉ bù)", an estimate "<name> (dự kiến)".
+    return any(name == w or name.startswith(f"{w} (") for w in wanted)
 
 
 @cache
-def entries() -> tuple[Holiday, ...]:
-    return parse_pack(_PATH.read_text(encoding="utf-8"))
+def _library_year(year: int, language: str = "vi") -> Any:
+    from holidays.utils import country_holidays
+
+    return country_holidays("VN", years=year, language=language)
 
 
-def holidays(extra: Iterable[date] = ()) -> frozenset[date]:
-    """Every known holiday plus `extra` (dates a deployment adds, e.g. from settings)."""
-    return frozenset(h.day for h in entries()) | frozenset(extra)
+@cache
+def _year(year: int, not_days_off: tuple[str, ...]) -> _Year:
+    found = _library_year(year)
+    names = {day: found.get_list(day) for day in found}
+    kept = {d: n for d, n in names.items() if not all(_is_named(x, not_days_off) for x in n)}
+    return _Year(kept, frozenset(found.weekend_workdays))
 
 
-def parse_dates(text: str) -> list[date]:
+# --- the calendar ---
+
+
+class WorkCalendar:
+    """Monday to Friday, except public holidays; a Saturday or Sunday only when announced as
+    a working day. The deployment's days off win, then the pack, then the library."""
+
+    def __init__(self, pack: Pack, extra_days_off: Iterable[dt.date] = ()) -> None:
+        self._extra = frozenset(extra_days_off)
+        self._days_off = {e.day: e for e in pack.days_off}
+        self._working = {e.day: e for e in pack.working_days}
+        self._not_days_off = tuple(e.name_vi for e in pack.not_days_off)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self._extra:
+            return False
+        if day in self._working:
+            return True
+        if day in self._days_off:
+            return False
+        year = _year(day.year, self._not_days_off)
+        if day.weekday() >= 5:
+            # A Saturday may be worked for a day off of the next year (27/12/2014 for 2/1/2015).
+            following = _year(day.year + 1, self._not_days_off)
+            return day in year.weekend_workdays or day in following.weekend_workdays
+        return day not in year.names_vi
+
+    def holidays(self, year: int) -> tuple[Holiday, ...]:
+        """The named days off of `year`, weekends included, in order (a deployment's own days
+        have no name and are not listed)."""
+        names_vi = _year(year, self._not_days_off).names_vi
+        english = _library_year(year, "en_US")
+        found = {
+            day: Holiday(day, "; ".join(names), "; ".join(english.get_list(day)))
+            for day, names in names_vi.items()
+            if day not in self._working
+        }
+        for entry in self._days_off.values():
+            if entry.day.year == year:
+                found[entry.day] = Holiday(entry.day, entry.name_vi, entry.name_en)
+        return tuple(found[day] for day in sorted(found))
+
+
+def calendar(extra_days_off: Iterable[dt.date] = ()) -> WorkCalendar:
+    """The working-day calendar from the pack, plus the days off a deployment adds."""
+    return WorkCalendar(pack(), extra_days_off)
+
+
+def problems(text: str | None = None, source: str = "content/packs/holidays.yaml") -> list[str]:
+    """What `binhyen content check` finds in the pack: it does not load, or an entry says what
+    the library already says (remove it: the pack keeps only the differences), or a name in
+    `not_days_off` is no holiday of the library."""
+    try:
+        found = pack() if text is None else parse_pack(text, source)
+    except PackError as exc:
+        return str(exc).splitlines()
+    plain = WorkCalendar(Pack(version=2))
+    out = [
+        f"{source}: days_off ({e.day}): already a day off without this entry"
+        for e in found.days_off
+        if not plain.is_working_day(e.day)
+    ]
+    out += [
+        f"{source}: working_days ({e.day}): already a working day without this entry"
+        for e in found.working_days
+        if plain.is_working_day(e.day)
+    ]
+    known = {n for y in _CHECK_YEARS for names in _year(y, ()).names_vi.values() for n in names}
+    out += [
+        f"{source}: not_days_off ({e.name_vi}): no holiday of the library has this name"
+        for e in found.not_days_off
+        if not any(_is_named(n, (e.name_vi,)) for n in known)
+    ]
+    return out
+
+
+def parse_dates(text: str) -> list[dt.date]:
     """'2026-09-03, 2027-02-12' → two dates; empty entries are skipped."""
-    found: list[date] = []
+    found: list[dt.date] = []
     for item in text.split(","):
         item = item.strip()
         if not item:
@@ -88,7 +273,7 @@ def parse_dates(text: str) -> list[date]:
         try:
             if not _ISO_DATE.fullmatch(item):
                 raise ValueError
-            found.append(date.fromisoformat(item))
+            found.append(dt.date.fromisoformat(item))
         except ValueError:
             raise ValueError(
                 f"holiday {item!r} is not a date written YYYY-MM-DD (e.g. 2026-09-03)"

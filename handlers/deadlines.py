@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -31,6 +32,16 @@ class Deadlines:
     outcome_due: date | None = None
 
 
+class WorkingDays(Protocol):
+    """Vietnam's working days (content.holidays.WorkCalendar)."""
+
+    def is_working_day(self, day: date, /) -> bool: ...
+
+
+# A calendar, or only the days off on top of weekends (tests, or no holidays at all).
+Calendar = WorkingDays | frozenset[date]
+
+
 class ExtensionNotAllowed(Exception):
     """The decision deadline cannot be extended again (or the tip is already decided)."""
 
@@ -42,18 +53,20 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
 
 
-def is_working_day(day: date, holidays: frozenset[date]) -> bool:
-    return day.weekday() < 5 and day not in holidays
+def is_working_day(day: date, workdays: Calendar) -> bool:
+    if isinstance(workdays, frozenset):
+        return day.weekday() < 5 and day not in workdays
+    return workdays.is_working_day(day)
 
 
-def add_working_days(start: date, n: int, holidays: frozenset[date]) -> date:
+def add_working_days(start: date, n: int, workdays: Calendar) -> date:
     """The n-th working day after `start` (`start` itself never counts); n=0 gives `start`."""
     if n < 0:
         raise ValueError("n must not be negative")
     day = start
     while n:
         day += timedelta(days=1)
-        if is_working_day(day, holidays):
+        if is_working_day(day, workdays):
             n -= 1
     return day
 
@@ -65,11 +78,11 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def initial(received_at: datetime, holidays: frozenset[date]) -> Deadlines:
+def initial(received_at: datetime, workdays: Calendar) -> Deadlines:
     received_on = local_date(received_at)
     return Deadlines(
         received_on=received_on,
-        ack_due=add_working_days(received_on, ACK_WORKING_DAYS, holidays),
+        ack_due=add_working_days(received_on, ACK_WORKING_DAYS, workdays),
         decision_due=received_on + timedelta(days=DECISION_DAYS),
     )
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
 from content.scamcheck import Found, Known
-from handlers.deadlines import Deadlines
+from handlers.deadlines import Calendar, Deadlines
 from handlers.model import Media
 from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility
 
@@ -24,7 +24,8 @@ class Config:
 
     pin_secret: bytes = b"test-only"
     max_tips_per_day: int = 5
-    holidays: frozenset[date] = frozenset()
+    # Working days for the deadlines: content.holidays.calendar() in the runtime.
+    holidays: Calendar = frozenset()
     max_attachment_bytes: int = 20 * 1024 * 1024
     max_attachments: int = 10
     attachment_types: frozenset[str] = field(

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from content import holidays as holiday_pack
-from content.holidays import holidays, parse_dates, parse_pack
+from content.holidays import PackError, WorkCalendar, calendar, parse_dates, parse_pack
 from handlers.deadlines import (
     LOCAL_TZ,
     Deadlines,
@@ -21,10 +21,11 @@ from handlers.deadlines import (
     extend,
     initial,
     is_overdue,
+    is_working_day,
     local_date,
 )
 
-HOLIDAYS = holidays()
+HOLIDAYS = calendar()
 
 
 def vn(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -89,7 +90,13 @@ def test_add_months_clamps_to_the_last_day(start: date, months: int, expected: d
         (date(2026, 4, 24), 3, date(2026, 5, 4)),  # Giỗ Tổ in lieu, 30/4, 1/5
         (date(2026, 8, 31), 3, date(2026, 9, 7)),  # 1/9 and 2/9
         (date(2026, 12, 30), 3, date(2027, 1, 5)),  # New Year 2027
-        (date(2027, 2, 4), 3, date(2027, 2, 16)),  # Tết 2027 with days in lieu
+        (date(2027, 2, 3), 3, date(2027, 2, 15)),  # Tết 2027: 4/2 to 10/2 (library estimate)
+        (date(2025, 12, 31), 3, date(2026, 1, 7)),  # 1/1 and the swapped 2/1/2026
+        (date(2026, 1, 9), 1, date(2026, 1, 10)),  # Saturday 10/1/2026 is worked for 2/1
+        (date(2026, 8, 21), 1, date(2026, 8, 22)),  # Saturday 22/8/2026 is worked for 31/8
+        (date(2026, 8, 28), 3, date(2026, 9, 7)),  # 31/8 (swap), 1/9, 2/9
+        (date(2026, 11, 23), 1, date(2026, 11, 24)),  # 24/11 is not (yet) a day off
+        (date(2014, 12, 26), 1, date(2014, 12, 27)),  # worked for Friday 2/1/2015: across years
     ],
 )
 def test_add_working_days(start: date, n: int, expected: date) -> None:
@@ -105,26 +112,85 @@ def test_add_working_days_refuses_a_negative_count() -> None:
         add_working_days(date(2026, 3, 2), -1, HOLIDAYS)
 
 
-def _working_days_between(start: date, end: date, holidays: frozenset[date]) -> int:
+# Every year, not only the years someone typed in: Tết (by the lunar calendar), 30/4-1/5 and
+# 2/9 with their days in lieu. Tết 2028 is Wednesday 26 January, 2030 Saturday 2 February.
+@pytest.mark.parametrize(
+    ("start", "n", "expected"),
+    [
+        (date(2028, 1, 25), 3, date(2028, 2, 2)),  # the day before Tết 2028: 24/1 to 28/1 off
+        (date(2028, 1, 21), 1, date(2028, 1, 31)),  # Friday before the Tết 2028 break
+        (date(2027, 12, 31), 1, date(2028, 1, 4)),  # 1/1/2028 a Saturday: Monday 3/1 in lieu
+        (date(2028, 4, 28), 3, date(2028, 5, 5)),  # 30/4 a Sunday: 1/5 and 2/5 off
+        (date(2028, 8, 31), 3, date(2028, 9, 7)),  # 2/9 a Saturday: 1/9 and 4/9 off
+        (date(2029, 2, 9), 3, date(2029, 2, 21)),  # Tết 2029: 12/2 to 16/2
+        (date(2029, 8, 31), 3, date(2029, 9, 7)),  # 2/9 a Sunday: 3/9 and 4/9 off
+        (date(2030, 1, 30), 3, date(2030, 2, 11)),  # Tết 2030: 31/1, 1/2, 4/2 to 6/2
+        (date(2030, 4, 29), 3, date(2030, 5, 6)),  # 30/4 and 1/5 on Tuesday, Wednesday
+        (date(2030, 8, 30), 3, date(2030, 9, 6)),  # 2/9 and 3/9 on Monday, Tuesday
+        (date(2027, 9, 1), 3, date(2027, 9, 8)),  # 2/9 and 3/9/2027 (library estimate)
+    ],
+)
+def test_add_working_days_in_later_years(start: date, n: int, expected: date) -> None:
+    assert add_working_days(start, n, HOLIDAYS) == expected
+
+
+@pytest.mark.parametrize("year", [2026, 2027, 2028, 2029, 2030, 2035, 2040, 2050])
+def test_every_year_has_the_labour_code_days_off(year: int) -> None:
+    """Art. 112: 11 days (1/1, five of Tết, Giỗ Tổ, 30/4, 1/5, 2/9 and the day beside it),
+    one falling on a weekend moved to a weekday: at least 11 weekdays off every year."""
+    named = HOLIDAYS.holidays(year)
+    weekdays = [h.day for h in named if h.day.weekday() < 5]
+    assert len(weekdays) >= 11, named
+    assert all(not HOLIDAYS.is_working_day(d) for d in weekdays)
+    days = {h.day for h in named}
+    for month, day in [(1, 1), (4, 30), (5, 1), (9, 2)]:
+        assert date(year, month, day) in days
+    tet = [h.day for h in named if "Tết Nguyên Đán" in h.name_vi]
+    assert len(tet) >= 5 and all(date(year, 1, 20) <= d <= date(year, 2, 21) for d in tet)
+
+
+def test_tet_2028_is_the_26th_of_january() -> None:
+    named = {h.day: h for h in HOLIDAYS.holidays(2028)}
+    assert named[date(2028, 1, 26)].name_vi == "Tết Nguyên Đán"
+    assert named[date(2028, 1, 26)].name_en == "Lunar New Year"
+    assert [d for d in named if d.month == 1 and not HOLIDAYS.is_working_day(d)] == [
+        date(2028, 1, 1),
+        date(2028, 1, 3),
+        date(2028, 1, 24),
+        date(2028, 1, 25),
+        date(2028, 1, 26),
+        date(2028, 1, 27),
+        date(2028, 1, 28),
+        date(2028, 1, 29),
+    ]
+
+
+def _working_days_between(start: date, end: date, workdays: WorkCalendar) -> int:
     days = (start + timedelta(days=i) for i in range(1, (end - start).days + 1))
-    return sum(1 for d in days if d.weekday() < 5 and d not in holidays)
+    return sum(1 for d in days if workdays.is_working_day(d))
 
 
 @given(
-    start=st.dates(date(2025, 11, 1), date(2028, 2, 1)),
+    start=st.dates(date(2025, 11, 1), date(2031, 2, 1)),
     n=st.integers(1, 40),
-    extra=st.frozensets(st.dates(date(2025, 11, 1), date(2028, 6, 1)), max_size=40),
+    extra=st.frozensets(st.dates(date(2025, 11, 1), date(2031, 6, 1)), max_size=40),
 )
 def test_add_working_days_lands_on_the_nth_working_day(
     start: date, n: int, extra: frozenset[date]
 ) -> None:
-    days_off = HOLIDAYS | extra
-    due = add_working_days(start, n, days_off)
+    workdays = calendar(extra)
+    due = add_working_days(start, n, workdays)
     assert due > start
-    assert due.weekday() < 5
-    assert due not in days_off
-    assert _working_days_between(start, due, days_off) == n
-    assert add_working_days(start, n + 1, days_off) > due
+    assert workdays.is_working_day(due)
+    assert due not in extra
+    assert _working_days_between(start, due, workdays) == n
+    assert add_working_days(start, n + 1, workdays) > due
+
+
+def test_a_set_of_dates_means_weekends_and_those_days() -> None:
+    assert is_working_day(date(2026, 3, 2), frozenset())
+    assert not is_working_day(date(2026, 3, 2), frozenset({date(2026, 3, 2)}))
+    assert not is_working_day(date(2026, 1, 10), frozenset())  # no make-up Saturdays
 
 
 # --- the deadlines of a tip ---
@@ -160,12 +226,12 @@ def test_initial(
     assert initial(received_at, HOLIDAYS) == Deadlines(received_on, ack_due, decision_due)
 
 
-@given(st.datetimes(datetime(2025, 12, 1), datetime(2027, 12, 31), timezones=st.just(UTC)))
+@given(st.datetimes(datetime(2025, 12, 1), datetime(2031, 12, 31), timezones=st.just(UTC)))
 def test_initial_deadlines_follow_receipt(received_at: datetime) -> None:
     d = initial(received_at, HOLIDAYS)
     assert d.received_on == local_date(received_at)
     assert d.ack_due > d.received_on
-    assert d.ack_due.weekday() < 5 and d.ack_due not in HOLIDAYS
+    assert HOLIDAYS.is_working_day(d.ack_due)
     assert (d.decision_due - d.received_on).days == 20
     assert (d.extensions, d.outcome_due) == (0, None)
 
@@ -240,68 +306,140 @@ def test_overdue_and_days_left(due: date, today: date, overdue: bool, left: int)
 # --- the holiday pack ---
 
 
-def test_the_pack_loads_with_names_in_both_languages() -> None:
-    entries = holiday_pack.entries()
-    assert len(entries) >= 22
-    for h in entries:
-        assert h.name_vi == unicodedata.normalize("NFC", h.name_vi)
-        assert not h.name_vi.isascii(), h.name_vi  # written with its diacritics
+def test_the_pack_keeps_only_sourced_differences_named_in_both_languages() -> None:
+    pack = holiday_pack.pack()
+    entries = [*pack.days_off, *pack.working_days]
+    assert entries, "the 2026 New Year swap"
+    for e in entries:
+        assert e.name_vi == unicodedata.normalize("NFC", e.name_vi)
+        assert not e.name_vi.isascii(), e.name_vi  # written with its diacritics
+        assert e.name_en.isascii() and e.name_en.strip(), e.name_en
+        assert "/" in e.source, e.source  # a document number such as 12729/VPCP-KGVX
+    assert all(e.day.weekday() >= 5 for e in pack.working_days)
+    assert holiday_pack.problems() == []
+
+
+def test_library_holidays_are_named_in_vietnamese_and_english() -> None:
+    for h in HOLIDAYS.holidays(2027):
+        assert h.name_vi == unicodedata.normalize("NFC", h.name_vi) and h.name_vi.strip()
         assert h.name_en.isascii() and h.name_en.strip(), h.name_en
-    assert [h.day for h in entries] == sorted(h.day for h in entries)
+    named = {h.day: h for h in HOLIDAYS.holidays(2027)}
+    assert named[date(2027, 4, 16)].name_vi == "Ngày Giỗ Tổ Hùng Vương"
+    assert named[date(2027, 9, 2)].name_vi == "Quốc khánh"
+    assert named[date(2027, 2, 6)].name_vi == "Tết Nguyên Đán"
 
 
-@pytest.mark.parametrize("year", [2026, 2027])
-def test_each_year_has_the_statutory_days(year: int) -> None:
-    entries = [h for h in holiday_pack.entries() if h.day.year == year]
-    statutory = [h for h in entries if not h.in_lieu]
-    # Labour Code art. 112: 1/1, five days of Tết, Giỗ Tổ, 30/4, 1/5, 2/9 and a day beside it.
-    assert len(statutory) == 11
-    days = {h.day for h in entries}
-    for month, day in [(1, 1), (4, 30), (5, 1), (9, 1), (9, 2)]:
-        assert date(year, month, day) in days
-    assert sum(1 for h in statutory if h.lunar) == 6
-    assert all(h.day.weekday() < 5 for h in entries if h.in_lieu)
+def test_a_holiday_the_pack_refuses_is_a_working_day_with_its_day_in_lieu() -> None:
+    # 24/11/2029 is a Saturday: the library would give Monday 26/11 in lieu.
+    for day in (date(2026, 11, 24), date(2027, 11, 24), date(2029, 11, 26)):
+        assert HOLIDAYS.is_working_day(day)
+        assert not WorkCalendar(parse_pack("version: 2")).is_working_day(day)
+    assert date(2026, 11, 24) not in {h.day for h in HOLIDAYS.holidays(2026)}
 
 
-def test_lunar_dates() -> None:
-    by_day = {h.day: h for h in holiday_pack.entries()}
-    for tet in (date(2026, 2, 17), date(2027, 2, 6)):
-        assert by_day[tet].lunar and "mùng 1" in by_day[tet].name_vi
-    for gio_to in (date(2026, 4, 26), date(2027, 4, 16)):
-        assert by_day[gio_to].lunar and by_day[gio_to].name_vi == "Giỗ Tổ Hùng Vương"
-    assert not by_day[date(2026, 9, 2)].lunar
+def test_the_pack_overrides_the_library_and_the_deployment_overrides_both() -> None:
+    text = (
+        "version: 2\n"
+        "days_off:\n"
+        "  - {date: 2027-09-01, name_vi: Nghỉ lễ Quốc khánh, name_en: National Day break,"
+        " source: TB 1/2027}\n"
+        "working_days:\n"
+        "  - {date: 2027-09-03, name_vi: Ngày làm việc, name_en: Working day, source: TB 1/2027}\n"
+        "  - {date: 2027-08-28, name_vi: Ngày làm bù, name_en: Make-up day, source: TB 1/2027}\n"
+    )
+    workdays = WorkCalendar(parse_pack(text), [date(2027, 8, 30)])
+    assert not workdays.is_working_day(date(2027, 9, 1))  # announced
+    assert workdays.is_working_day(date(2027, 9, 3))  # the library's estimate, moved
+    assert workdays.is_working_day(date(2027, 8, 28))  # a Saturday worked
+    assert not workdays.is_working_day(date(2027, 8, 30))  # the deployment's own day off
+    assert not workdays.is_working_day(date(2027, 9, 2))
+    named = {h.day: h.name_vi for h in workdays.holidays(2027)}
+    assert named[date(2027, 9, 1)] == "Nghỉ lễ Quốc khánh" and date(2027, 9, 3) not in named
 
 
-def test_holidays_adds_extra_dates() -> None:
+def test_the_check_flags_entries_the_library_already_knows() -> None:
+    text = (
+        "version: 2\n"
+        "days_off:\n"
+        "  - {date: 2026-09-02, name_vi: Quốc khánh, name_en: National Day, source: TB 1/2026}\n"
+        "working_days:\n"
+        "  - {date: 2026-08-22, name_vi: Ngày làm bù, name_en: Make-up day, source: TB 1/2026}\n"
+        "not_days_off:\n"
+        "  - {name_vi: Ngày Thơ Việt Nam, source: TB 1/2026}\n"
+    )
+    found = holiday_pack.problems(text, "x.yaml")
+    assert found == [
+        "x.yaml: days_off (2026-09-02): already a day off without this entry",
+        "x.yaml: working_days (2026-08-22): already a working day without this entry",
+        "x.yaml: not_days_off (Ngày Thơ Việt Nam): no holiday of the library has this name",
+    ]
+
+
+def test_a_deployment_adds_days_off() -> None:
     extra = date(2026, 9, 3)
-    assert extra not in holidays()
-    assert holidays([extra]) == HOLIDAYS | {extra}
-    assert isinstance(holidays(), frozenset)
+    assert HOLIDAYS.is_working_day(extra)
+    assert not calendar([extra]).is_working_day(extra)
+    assert calendar([extra]).is_working_day(date(2026, 9, 4))
+
+
+ENTRY = "{date: 2026-01-02, name_vi: Nghỉ, name_en: Day off, source: TB 1/2026}"
 
 
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("holidays: []", "version"),
-        ("version: 2\nholidays: []", "version"),
-        ("version: 1\nholidays: [{name_vi: Tết, name_en: x}]", "date"),
-        ("version: 1\nholidays: [{date: 2026-01-01 10:00:00, name_vi: Tết, name_en: x}]", "date"),
-        ("version: 1\nholidays: [{date: '1/1/2026', name_vi: Tết, name_en: x}]", "date"),
-        ("version: 1\nholidays: [{date: 2026-01-01, name_en: x}]", "name_vi"),
-        ("version: 1\nholidays: [{date: 2026-01-01, name_vi: Tết, name_en: ' '}]", "name_en"),
-        ("version: 1\nholidays: [{date: 2026-01-01, name_vi: Te\u0302\u0301t, name_en: x}]", "NFC"),
-        ("version: 1\nholidays: [{date: 2026-01-01, name_vi: a, name_en: b, lunar: 1}]", "lunar"),
+        ("days_off: []", "version: Field required"),
+        ("version: 1", "version: Input should be 2"),
+        ("version: '2'", "version: Input should be 2"),
+        ("version: 2\nholidays: []", "holidays: Extra inputs are not permitted"),
+        ("version: 2\ndays_off: [{name_vi: Tết, name_en: x, source: s}]", r"days_off\[0\]"),
         (
-            "version: 1\nholidays:\n"
-            "  - {date: 2026-01-01, name_vi: a, name_en: b}\n"
-            "  - {date: 2026-01-01, name_vi: c, name_en: d}",
-            "twice",
+            "version: 2\ndays_off: [{date: 2026-01-01 10:00:00, name_vi: a, name_en: b, source: s}"
+            "]",
+            r"days_off\[0\] \(2026-01-01 10:00:00\): date: Input should be a valid date",
         ),
+        (
+            "version: 2\ndays_off: [{date: '2026-01-01', name_vi: a, name_en: b, source: s}]",
+            "date: Input should be a valid date",
+        ),
+        (
+            "version: 2\nworking_days: [{date: 2026-01-10, name_en: x, source: s}]",
+            r"working_days\[0\] \(2026-01-10\): name_vi: Field required",
+        ),
+        (
+            "version: 2\ndays_off: [{date: 2026-01-02, name_vi: a, name_en: ' ', source: s}]",
+            "name_en",
+        ),
+        ("version: 2\ndays_off: [{date: 2026-01-02, name_vi: a, name_en: b}]", "source"),
+        (
+            "version: 2\ndays_off: [{date: 2026-01-02, name_vi: a, name_en: 1, source: s}]",
+            "name_en",
+        ),
+        (
+            "version: 2\ndays_off: [{date: 2026-01-02, name_vi: Te\u0302\u0301t, name_en: x,"
+            " source: s}]",
+            "name_vi: Value error, is not NFC",
+        ),
+        (
+            f"version: 2\ndays_off: [{ENTRY[:-1]}, lunar: true}}]",
+            r"days_off\[0\] \(2026-01-02\): lunar",
+        ),
+        (f"version: 2\ndays_off: [{ENTRY}]\nworking_days: [{ENTRY}]", "listed twice: 2026-01-02"),
+        ("version: 2\nnot_days_off: [{name_vi: a, source: s}, {name_vi: a, source: t}]", "twice"),
+        ("version: 2\nnot_days_off: [{name_vi: a}]", r"not_days_off\[0\] \(a\): source"),
+        ("version: 2\ndays_off: [", "cannot be read"),
+        ("version: 2\ndays_off: [{date: 2026-13-01}]", "cannot be read: month must be in 1..12"),
     ],
 )
-def test_a_broken_pack_is_refused(text: str, problem: str) -> None:
-    with pytest.raises(ValueError, match=problem):
-        parse_pack(text)
+def test_a_broken_pack_is_refused_with_the_file_entry_and_field(text: str, problem: str) -> None:
+    with pytest.raises(PackError, match=problem) as caught:
+        parse_pack(text, "content/packs/holidays.yaml")
+    assert str(caught.value).startswith("content/packs/holidays.yaml: ")
+
+
+def test_empty_sections_are_allowed() -> None:
+    pack = parse_pack("version: 2\ndays_off:\nworking_days: []\n")
+    assert (pack.days_off, pack.working_days, pack.not_days_off) == ((), (), ())
 
 
 @pytest.mark.parametrize(
