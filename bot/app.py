@@ -19,6 +19,7 @@ from bot.settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.load()
     settings.check()
+    runtime.load_content()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

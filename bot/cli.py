@@ -152,6 +152,7 @@ async def _chat(user: str) -> None:
     from bot.channels.cli import converse, interactive_default
 
     settings = _settings()
+    runtime.load_content()
     await runtime.prepare_database(settings)
     rt = runtime.build(settings)
     try:

@@ -44,6 +44,18 @@ class Runtime:
         metrics.stopped()
 
 
+def load_content() -> None:
+    """Reads and validates every content pack before the service starts: a broken one stops
+    it with one line per problem (file, item, field), not on a resident's first message."""
+    from content.check import load_packs
+    from content.schema.base import PackError
+
+    try:
+        load_packs()
+    except PackError as exc:
+        raise SystemExit(f"Bad content packs:\n{exc}") from None
+
+
 async def prepare_database(settings: Settings) -> None:
     """The embedded default migrates itself so that a fresh machine just runs."""
     if is_sqlite(settings.database_url):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from content import awareness, holidays, scamcheck
+from content import awareness, holidays, keywords, scamcheck, tips
 from content.extract import extract
 from content.i18n import DOMAIN, LANGUAGES, po_path
+from content.schema.base import PackError
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "content", "admin")
@@ -63,8 +65,43 @@ def check_catalogs() -> list[str]:
 
 
 def check_packs() -> list[str]:
-    """Problems of the content packs: every awareness pack loads and meets its rules."""
-    return awareness.problems() + scamcheck.check_packs() + holidays.problems()
+    """Problems of the content packs: every pack loads and meets its rules (the models in
+    content/schema/), each problem naming the file, the item and the field."""
+    return (
+        awareness.problems()
+        + scamcheck.check_packs()
+        + tips.problems()
+        + keywords.problems()
+        + holidays.problems()
+    )
+
+
+# What the flows read from the packs, each read once and kept.
+_SERVED: tuple[Callable[[], object], ...] = (
+    awareness.topics,
+    scamcheck.packs,
+    tips.categories,
+    lambda: tips.sounds_like_emergency(""),
+    lambda: keywords.intent_of(""),
+    keywords.answer_words,
+    holidays.pack,
+)
+
+
+def load_packs() -> None:
+    """Every pack the flows use, read and kept now: a broken one stops start-up with its
+    file, item and field named, instead of failing a resident's first message. Raises
+    PackError with every problem found."""
+    found: list[str] = []
+    for served in _SERVED:
+        try:
+            served()
+        except PackError as exc:
+            found += exc.problems
+        except holidays.PackError as exc:  # its own error class, one problem a line
+            found += str(exc).splitlines()
+    if found:
+        raise PackError(found)
 
 
 def check_all() -> list[str]:

@@ -1,26 +1,28 @@
-"""Words a resident may type at any step (menu, emergency, cancel, help), from a data file."""
+"""Words a resident may type at any step (menu, emergency, cancel, help), from a data file
+(its form and rules: content/schema/words.py)."""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from content.schema.base import Reader, load
+from content.schema.words import INTENTS, Keywords
 from content.text import fold
 
+__all__ = ["INTENTS", "answer_words", "intent_of", "problems"]
+
 _PATH = Path(__file__).parent / "packs" / "keywords.yaml"
-INTENTS = ("menu", "emergency", "cancel", "help", "start", "follow", "stop")
+
+
+@cache
+def _pack() -> Keywords:
+    return load(Keywords, _PATH)
 
 
 @cache
 def _table() -> dict[str, str]:
-    raw = yaml.safe_load(_PATH.read_text(encoding="utf-8"))
-    table: dict[str, str] = {}
-    for intent in INTENTS:
-        for word in raw.get(intent, []):
-            table[fold(str(word))] = intent
-    return table
+    return {fold(w): intent for intent, words in _pack().intent_words().items() for w in words}
 
 
 def intent_of(text: str) -> str | None:
@@ -31,5 +33,11 @@ def intent_of(text: str) -> str | None:
 @cache
 def answer_words() -> frozenset[str]:
     """Folded words that, typed before a tip code, introduce an answer to the police."""
-    raw = yaml.safe_load(_PATH.read_text(encoding="utf-8"))
-    return frozenset(fold(str(word)) for word in raw.get("answer", []))
+    return frozenset(fold(word) for word in _pack().answer)
+
+
+def problems(path: Path | None = None) -> list[str]:
+    """What is wrong with keywords.yaml; never raises."""
+    reader = Reader()
+    reader.load(Keywords, path or _PATH)
+    return reader.problems

@@ -19,6 +19,7 @@ import yaml
 from bot.cli import main
 from content import awareness
 from content.check import check_all
+from content.schema.base import PackError
 
 ALL_SCAM_CARDS = {
     "fake_authority",
@@ -81,6 +82,20 @@ def _edit(folder: Path, name: str, change: Callable[[dict[str, Any]], None]) -> 
 def _card(raw: dict[str, Any], card_id: str) -> dict[str, Any]:
     found: dict[str, Any] = next(c for c in raw["cards"] if c["id"] == card_id)
     return found
+
+
+def _pack(name: str) -> dict[str, Any]:
+    raw: dict[str, Any] = yaml.safe_load((awareness.PACK_DIR / f"{name}.yaml").read_text("utf-8"))
+    return raw
+
+
+# Where the broken items below stand in scam_phone.yaml, as a problem names them.
+_SCAM_PHONE = _pack("scam_phone")
+FAKE = "cards[{}] (id fake_authority)".format(
+    [c["id"] for c in _SCAM_PHONE["cards"]].index("fake_authority")
+)
+Q0 = f"quiz[0] (id {_SCAM_PHONE['quiz'][0]['id']})"
+SP = "awareness/scam_phone.yaml"
 
 
 def _all_texts() -> Iterator[awareness.Text]:
@@ -265,34 +280,75 @@ def _repeated_question(raw: dict[str, Any]) -> None:
     raw["quiz"][1]["id"] = raw["quiz"][0]["id"]
 
 
+def _wrong_version(raw: dict[str, Any]) -> None:
+    raw["version"] = 2
+
+
+def _order_as_text(raw: dict[str, Any]) -> None:
+    raw["order"] = "first"
+
+
+def _ids_not_snake_case(raw: dict[str, Any]) -> None:
+    _card(raw, "fake_authority")["id"] = "Fake-Authority"
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (_without_vi, "scam_phone.yaml: card fake_authority title: vi is missing or empty"),
-        (_not_nfc, "card fake_authority body: vi is not NFC"),
-        (_too_long, "card fake_authority: en body + action have"),
-        (_long_title, "card fake_authority: vi title has 89 characters (max 60)"),
-        (_bad_answer, "answer 7 is outside options 0..2"),
-        (_text_answer, "answer 'B' is not an option index"),
-        (_one_option, "has 1 options (needs 2 to 4)"),
-        (_no_year, "card fake_authority: en source names no year"),
-        (_nobody_to_call, "card fake_authority: vi action names no number to call"),
-        (_no_diacritics, "card fake_authority title: vi has no Vietnamese diacritics"),
-        (_no_version, "scam_phone.yaml: version: expected version: 1, found None"),
-        (_typo_key, "card fake_authority: unknown key 'acton'"),
-        (_few_quiz, "scam_phone.yaml: quiz: has 2 entries (needs at least 3)"),
-        (_lost_scam_card, "scam card fake_authority is missing"),
-        (_card_not_a_mapping, "cards[0]: a card must be a mapping"),
-        (_repeated_question, "is used twice in this quiz"),
-        (_renamed, "topic: id scam_calls does not match the file name"),
+        (_without_vi, f"{SP}: {FAKE}: title.vi: is missing"),
+        (_not_nfc, f"{SP}: {FAKE}: body.vi: is not NFC (near "),
+        (_too_long, f"{SP}: {FAKE}: action: en body + action have "),
+        (_long_title, f"{SP}: {FAKE}: title: vi has 89 characters (max 60)"),
+        (_bad_answer, f"{SP}: {Q0}: answer: 7 is outside options 0..2"),
+        (_text_answer, f"{SP}: {Q0}: answer: Input should be a valid integer"),
+        (_one_option, f"{SP}: {Q0}: options: has 1 entries (needs at least 2)"),
+        (_no_year, f"{SP}: {FAKE}: source: en names no year"),
+        (_nobody_to_call, f"{SP}: {FAKE}: action: vi names no number to call"),
+        (_no_diacritics, f"{SP}: {FAKE}: title: vi has no Vietnamese diacritics"),
+        (_no_version, f"{SP}: version: is missing"),
+        (_typo_key, f"{SP}: {FAKE}: acton: unknown key"),
+        (_few_quiz, f"{SP}: quiz: has 2 entries (needs at least 3)"),
+        (_lost_scam_card, "awareness: scam card fake_authority is missing"),
+        (_card_not_a_mapping, f"{SP}: cards[0] ('fake_authority'): expected a mapping"),
+        (_repeated_question, f"{SP}: quiz: question id "),
+        (_renamed, f"{SP}: id: scam_calls does not match the file name"),
+        (_wrong_version, f"{SP}: version: expected 1, found 2"),
+        (_order_as_text, f"{SP}: order: Input should be a valid integer"),
+        (_ids_not_snake_case,
+         f"{SP}: {FAKE.replace('fake_authority', 'Fake-Authority')}: id: 'Fake-Authority' is not"),
     ],
-)
+)  # fmt: skip
 def test_a_broken_pack_yields_a_clear_problem(
     packs: Path, change: Callable[[dict[str, Any]], None], expected: str
 ) -> None:
     _edit(packs, "scam_phone", change)
     found = awareness.problems(packs)
-    assert any(expected in p for p in found), found
+    # Each problem names the file (or the folder), then the item and the field.
+    assert any(p.startswith(f"{packs.parent}/{expected}") for p in found), found
+    assert all(p.startswith(f"{packs}") for p in found), found
+
+
+def test_every_problem_of_a_file_is_named_at_once(packs: Path) -> None:
+    def two_wrongs(raw: dict[str, Any]) -> None:
+        _without_vi(raw)
+        _bad_answer(raw)
+
+    _edit(packs, "scam_phone", two_wrongs)
+    assert awareness.problems(packs) == [
+        f"{packs}/scam_phone.yaml: {FAKE}: title.vi: is missing",
+        f"{packs}/scam_phone.yaml: {Q0}: answer: 7 is outside options 0..2",
+    ]
+
+
+def test_an_order_used_twice_is_reported(packs: Path) -> None:
+    order = _pack("fire_safety")["order"]
+
+    def take_fire_safetys_order(raw: dict[str, Any]) -> None:
+        raw["order"] = order
+
+    _edit(packs, "scam_phone", take_fire_safetys_order)
+    found = awareness.problems(packs)
+    assert f"{packs}/scam_phone.yaml: order: {order} is also used in fire_safety.yaml" in found
 
 
 def test_a_card_repeated_in_another_topic_is_reported(packs: Path) -> None:
@@ -301,7 +357,23 @@ def test_a_card_repeated_in_another_topic_is_reported(packs: Path) -> None:
 
     _edit(packs, "fire_safety", copy_card)
     found = awareness.problems(packs)
-    assert "awareness/scam_phone.yaml: card fake_authority is also in fire_safety.yaml" in found
+    assert (
+        f"{packs}/scam_phone.yaml: {FAKE}: id: fake_authority is also used in fire_safety.yaml"
+        in found
+    )
+
+
+def test_a_card_repeated_in_its_own_topic_is_reported(packs: Path) -> None:
+    def copy_card(raw: dict[str, Any]) -> None:
+        raw["cards"].append(dict(_card(raw, "fake_authority")))
+
+    _edit(packs, "scam_phone", copy_card)
+    last = len(_SCAM_PHONE["cards"])
+    found = awareness.problems(packs)
+    assert (
+        f"{packs}/scam_phone.yaml: cards[{last}] (id fake_authority): id: fake_authority"
+        " is also used in this file"
+    ) in found
 
 
 def test_unreadable_and_odd_files_are_problems_not_crashes(packs: Path) -> None:
@@ -309,15 +381,16 @@ def test_unreadable_and_odd_files_are_problems_not_crashes(packs: Path) -> None:
     (packs / "list.yaml").write_text("- just\n- a list\n", encoding="utf-8")
     (packs / "latin1.yaml").write_bytes("title: Bình".encode("latin-1", "replace"))
     found = awareness.problems(packs)
-    assert any(p.startswith("awareness/broken.yaml: cannot be read") for p in found)
-    assert "awareness/list.yaml: expected a mapping" in found
-    assert any(p.startswith("awareness/latin1.yaml: cannot be read") for p in found)
+    assert any(p.startswith(f"{packs}/broken.yaml: cannot be read") for p in found)
+    assert f"{packs}/list.yaml: expected a mapping" in found
+    assert any(p.startswith(f"{packs}/latin1.yaml: cannot be read") for p in found)
+    assert all("\n" not in p for p in found)  # one line each, even YAML's long messages
 
 
 def test_an_empty_folder_is_a_problem(tmp_path: Path) -> None:
     found = awareness.problems(tmp_path)
-    assert f"awareness: no packs in {tmp_path}" in found
-    assert "awareness: topic scam_phone is missing" in found
+    assert f"{tmp_path}: no topic files (*.yaml)" in found
+    assert f"{tmp_path}: topic scam_phone is missing" in found
 
 
 def test_topics_refuse_a_broken_pack(
@@ -325,8 +398,11 @@ def test_topics_refuse_a_broken_pack(
 ) -> None:
     _edit(packs, "fire_safety", _bad_answer)
     monkeypatch.setattr(awareness, "PACK_DIR", packs)
-    with pytest.raises(ValueError, match="answer 7 is outside options"):
+    with pytest.raises(
+        PackError, match=r"fire_safety\.yaml: quiz\[0\] \(id \w+\): answer: 7 is outside"
+    ):
         awareness.topics()
+    assert issubclass(PackError, ValueError)  # callers that caught ValueError still do
 
 
 def test_content_check_reports_a_broken_pack(
@@ -339,7 +415,9 @@ def test_content_check_reports_a_broken_pack(
     monkeypatch.setattr(awareness, "PACK_DIR", packs)
     assert main(["content", "check"]) == 1
     captured = capsys.readouterr()
-    assert "awareness/day_19_8.yaml" in captured.err and "problem(s)" in captured.out
+    first = _pack("day_19_8")["cards"][0]["id"]
+    assert f"awareness/day_19_8.yaml: cards[0] (id {first}): body.vi: is missing" in captured.err
+    assert "problem(s)" in captured.out
 
 
 # --- `binhyen content check` --------------------------------------------------------------
