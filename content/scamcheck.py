@@ -22,16 +22,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from content import awareness, suffixes
+from content import phones as phone_numbers
+from content.schema import scam as schema
+from content.schema.base import PackError, Reader
+from content.schema.scam import Bank, Official
 from content.text import clean, fold
 
 PACKS = Path(__file__).parent / "packs"
 KINDS = ("phone", "domain", "url", "account")
 STATUSES = ("reported", "confirmed", "rejected")
-CATEGORIES = ("fraud_phone", "fraud_online")
 NAPAS_GUID = "A000000727"
 MAX_VALUE = 500  # longest indicator value kept (a URL is cut there)
 MAX_TEXT = 10_000  # longest text read; the dispatcher refuses longer messages anyway
@@ -39,24 +40,8 @@ SHOWN_RULES = 2  # scam types named in one verdict
 
 # -- the packs ---------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Bank:
-    code: str
-    bin: str
-    name: str
-    aliases: tuple[str, ...]  # folded
-
-
-@dataclass(frozen=True)
-class Official:
-    """An organisation whose addresses scammers imitate."""
-
-    id: str
-    vi: str
-    en: str
-    domains: tuple[str, ...]
-    brands: tuple[str, ...]
+# The packs' form and rules are the models in content/schema/scam.py; banks and official
+# entries are used as read, rules are compiled into a matcher below.
 
 
 @dataclass(frozen=True)
@@ -79,7 +64,6 @@ class Packs:
     bank_pattern: re.Pattern[str]
     shorteners: frozenset[str]
     tlds: frozenset[str]
-    public_suffixes: frozenset[str]
     extra_words: frozenset[str]
     official: tuple[Official, ...]
     rules: tuple[Rule, ...]
@@ -99,13 +83,6 @@ class Packs:
         return next((r for r in self.rules if r.id == rule_id), None)
 
 
-_DOMAIN = re.compile(
-    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+"
-)
-_RULE_ID = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
-_WORD = re.compile(r"[a-z0-9]+")
-
-
 def _words_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
     """Whole-word alternatives over folded text, the longest first (so "chuyen tien vao" wins
     over "chuyen tien", and the same words count once)."""
@@ -114,252 +91,69 @@ def _words_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
 
 
-class _Reader:
-    """Reads the three packs, collecting problems instead of raising."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.problems: list[str] = []
-
-    def problem(self, message: str) -> None:
-        self.problems.append(message)
-
-    def load(self, name: str) -> dict[str, Any]:
-        try:
-            raw = yaml.safe_load((self.folder / name).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            self.problem(f"{name}: cannot be read: {exc}")
-            return {}
-        if not isinstance(raw, dict) or raw.get("version") != 1:
-            self.problem(f"{name}: expected a mapping with version: 1")
-            return {}
-        return raw
-
-    def strings(self, raw: Any, where: str) -> list[str]:
-        if not isinstance(raw, list) or not raw:
-            self.problem(f"{where}: must be a non-empty list")
-            return []
-        out: list[str] = []
-        for item in raw:
-            if not isinstance(item, str | int) or not str(item).strip():
-                self.problem(f"{where}: {item!r} is not a word")
-                continue
-            text = str(item).strip()
-            if not unicodedata.is_normalized("NFC", text):
-                self.problem(f"{where}: {text!r} is not NFC")
-            out.append(text)
-        return out
-
-    def names(self, raw: Any, where: str) -> tuple[str, str]:
-        if isinstance(raw, str) and raw.strip():
-            return raw.strip(), raw.strip()
-        if isinstance(raw, dict) and all(isinstance(raw.get(k), str) for k in ("vi", "en")):
-            return str(raw["vi"]).strip(), str(raw["en"]).strip()
-        self.problem(f"{where}: name must be a text or a mapping with vi and en")
-        return "", ""
-
-    def banks(self) -> tuple[Bank, ...]:
-        raw = self.load("banks.yaml").get("banks")
-        if not isinstance(raw, list) or not raw:
-            self.problem("banks.yaml: banks must be a non-empty list")
-            return ()
-        found: list[Bank] = []
-        for n, item in enumerate(raw):
-            where = f"banks.yaml: banks[{n}]"
-            if not isinstance(item, dict):
-                self.problem(f"{where}: must be a mapping")
-                continue
-            code, bin_, name = (str(item.get(k, "")).strip() for k in ("code", "bin", "name"))
-            if not re.fullmatch(r"[A-Z0-9]{2,12}", code):
-                self.problem(f"{where}: code {code!r} must be 2-12 capitals or digits")
-            if not re.fullmatch(r"\d{6}", bin_):
-                self.problem(f"{where}: bin {bin_!r} must be 6 digits")
-            if not name:
-                self.problem(f"{where}: name is missing")
-            aliases = tuple(fold(a) for a in self.strings(item.get("aliases"), f"{where} aliases"))
-            found.append(Bank(code, bin_, name, aliases))
-        for attr in ("code", "bin"):
-            values = [getattr(b, attr) for b in found]
-            for value in sorted({v for v in values if values.count(v) > 1}):
-                self.problem(f"banks.yaml: {attr} {value} is used by more than one bank")
-        owners: dict[str, str] = {}
-        for bank in found:
-            for alias in bank.aliases:
-                if owners.setdefault(alias, bank.code) != bank.code:
-                    self.problem(
-                        f"banks.yaml: alias {alias!r} names {owners[alias]} and {bank.code}"
-                    )
-        return tuple(found)
-
-    def domains(self, raw: Any, where: str) -> list[str]:
-        out = self.strings(raw, where)
-        for domain in out:
-            if not _DOMAIN.fullmatch(domain):
-                self.problem(f"{where}: {domain!r} is not a lower-case ASCII domain")
-        return out
-
-    def links(self) -> dict[str, Any]:
-        raw = self.load("link_lists.yaml")
-        lists: dict[str, Any] = {
-            "shorteners": frozenset(
-                self.domains(raw.get("shorteners"), "link_lists.yaml shorteners")
-            ),
-            "public_suffixes": frozenset(
-                self.domains(raw.get("public_suffixes"), "link_lists.yaml public_suffixes")
-            ),
-        }
-        for key in ("tlds", "extra_words"):
-            words = self.strings(raw.get(key), f"link_lists.yaml {key}")
-            for word in words:
-                if not _WORD.fullmatch(word):
-                    self.problem(
-                        f"link_lists.yaml {key}: {word!r} must be lower-case letters or digits"
-                    )
-            lists[key] = frozenset(words)
-        official: list[Official] = []
-        entries = raw.get("official")
-        if not isinstance(entries, list) or not entries:
-            self.problem("link_lists.yaml: official must be a non-empty list")
-            entries = []
-        for n, item in enumerate(entries):
-            where = f"link_lists.yaml official[{n}]"
-            if not isinstance(item, dict):
-                self.problem(f"{where}: must be a mapping")
-                continue
-            entry_id = str(item.get("id", ""))
-            if not _RULE_ID.fullmatch(entry_id):
-                self.problem(f"{where}: id {entry_id!r} is not snake_case")
-            vi, en = self.names(item.get("name"), where)
-            domains = self.domains(item.get("domains"), f"{where} domains")
-            brands = self.strings(item.get("brands"), f"{where} brands")
-            for brand in brands:
-                if not _WORD.fullmatch(brand):
-                    self.problem(f"{where}: brand {brand!r} must be lower-case letters or digits")
-                if brand in lists["extra_words"]:
-                    self.problem(f"{where}: brand {brand!r} is also an extra word")
-            official.append(Official(entry_id, vi, en, tuple(domains), tuple(brands)))
-        ids = [o.id for o in official]
-        for entry_id in sorted({i for i in ids if ids.count(i) > 1}):
-            self.problem(f"link_lists.yaml: official id {entry_id} is used twice")
-        lists["official"] = tuple(official)
-        return lists
-
-    def rules(self) -> tuple[tuple[Rule, ...], int, tuple[str, ...]]:
-        raw = self.load("scam_rules.yaml")
-        threshold = raw.get("threshold", 2)
-        if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-            self.problem(f"scam_rules.yaml: threshold {threshold!r} must be a whole number ≥ 1")
-            threshold = 2
-        prefixes = self.strings(raw.get("odd_phone_prefixes"), "scam_rules.yaml odd_phone_prefixes")
-        for prefix in prefixes:
-            if not re.fullmatch(r"\+\d{2,4}", prefix):
-                self.problem(f"scam_rules.yaml odd_phone_prefixes: {prefix!r} is not like +882")
-        items = raw.get("rules")
-        if not isinstance(items, list) or not items:
-            self.problem("scam_rules.yaml: rules must be a non-empty list")
-            items = []
-        rules: list[Rule] = []
-        for n, item in enumerate(items):
-            rule = self.rule(item, f"scam_rules.yaml rules[{n}]", threshold)
-            if rule is not None:
-                rules.append(rule)
-        ids = [r.id for r in rules]
-        for rule_id in sorted({i for i in ids if ids.count(i) > 1}):
-            self.problem(f"scam_rules.yaml: rule {rule_id} is defined twice")
-        return tuple(rules), threshold, tuple(prefixes)
-
-    def rule(self, item: Any, where: str, threshold: int) -> Rule | None:
-        if not isinstance(item, dict):
-            self.problem(f"{where}: must be a mapping")
-            return None
-        unknown = set(item) - {"id", "card", "category", "name", "strong", "phrases", "advice"}
-        for key in sorted(unknown, key=str):
-            self.problem(f"{where}: unknown key {key!r}")
-        rule_id = str(item.get("id", ""))
-        if not _RULE_ID.fullmatch(rule_id):
-            self.problem(f"{where}: id {rule_id!r} is not snake_case")
-        where = f"scam_rules.yaml rule {rule_id}"
-        card = str(item.get("card", ""))
-        if not _RULE_ID.fullmatch(card):
-            self.problem(f"{where}: card {card!r} is not a card id")
-        advice = bool(item.get("advice", False))
-        category = str(item.get("category", ""))
-        if not advice and category not in CATEGORIES:
-            self.problem(f"{where}: category {category!r} must be one of {', '.join(CATEGORIES)}")
-        vi, en = self.names(item.get("name"), where)
-        weights: dict[str, int] = {}
-        written: dict[str, str] = {}
-        for key, weight in (("strong", 2), ("phrases", 1)):
-            for phrase in self.strings(item.get(key), f"{where} {key}"):
-                folded = fold(phrase)
-                if folded in weights:
-                    self.problem(f"{where}: {phrase!r} is listed twice")
-                    continue
-                weights[folded], written[folded] = weight, phrase
-        if weights and max(weights.values()) < threshold and len(weights) < threshold:
-            self.problem(f"{where}: its phrases can never reach the threshold {threshold}")
-        return Rule(
-            id=rule_id,
-            card=card,
-            category="" if advice else category,
-            vi=vi,
-            en=en,
-            advice=advice,
-            weights=tuple(weights.items()),
-            written=tuple(written.items()),
-            pattern=_words_pattern(weights),
-        )
+def _rule(rule: schema.Rule) -> Rule:
+    weights = rule.weights()
+    return Rule(
+        id=rule.id,
+        card=rule.card,
+        category=rule.category,
+        vi=rule.name.vi,
+        en=rule.name.en,
+        advice=rule.advice,
+        weights=tuple((folded, weight) for folded, (weight, _w) in weights.items()),
+        written=tuple((folded, written) for folded, (_w, written) in weights.items()),
+        pattern=_words_pattern(weights),
+    )
 
 
-def _read(folder: Path) -> tuple[Packs, list[str]]:
-    reader = _Reader(folder)
-    banks = reader.banks()
-    links = reader.links()
-    rules, threshold, prefixes = reader.rules()
-    alias = {a: b.code for b in banks for a in b.aliases}
-    found = Packs(
-        banks=banks,
+def _read(folder: Path, cards: frozenset[str] | None) -> Packs:
+    """The three packs as the check uses them; PackError names the file, the item and the
+    field of every problem. With `cards`, each rule's card must be one of them."""
+    reader = Reader()
+    banks = reader.load(schema.Banks, folder / "banks.yaml")
+    links = reader.load(schema.LinkLists, folder / "link_lists.yaml")
+    context = schema.Cards(cards) if cards is not None else None
+    rules = reader.load(schema.ScamRules, folder / "scam_rules.yaml", context)
+    if banks is None or links is None or rules is None:
+        raise PackError(reader.problems)
+    alias = {fold(a): b.code for b in banks.banks for a in b.aliases}
+    return Packs(
+        banks=banks.banks,
         bank_alias=alias,
         bank_pattern=_words_pattern(alias),
-        shorteners=links["shorteners"],
-        tlds=links["tlds"],
-        public_suffixes=links["public_suffixes"],
-        extra_words=links["extra_words"],
-        official=links["official"],
-        rules=rules,
-        threshold=threshold,
-        odd_prefixes=prefixes,
+        shorteners=frozenset(links.shorteners),
+        tlds=frozenset(links.tlds),
+        extra_words=frozenset(links.extra_words),
+        official=links.official,
+        rules=tuple(_rule(r) for r in rules.rules),
+        threshold=rules.threshold,
+        odd_prefixes=rules.odd_phone_prefixes,
     )
-    return found, reader.problems
+
+
+def _card_ids() -> frozenset[str]:
+    return frozenset(card.id for topic in awareness.topics() for card in topic.cards)
 
 
 @cache
 def packs() -> Packs:
-    """The three packs, read once. Raises ValueError when one is broken."""
-    found, problems = _read(PACKS)
-    if problems:
-        raise ValueError("scam check packs are broken: " + "; ".join(problems))
-    return found
+    """The three packs, read once. Raises PackError (a ValueError) when one is broken, or
+    when the awareness packs their rules lead to are."""
+    return _read(PACKS, _card_ids())
 
 
 def check_packs(folder: Path | None = None) -> list[str]:
     """Problems of scam_rules.yaml, banks.yaml and link_lists.yaml (empty when all is well),
     including rules whose card is missing from the awareness packs; never raises."""
-    found, problems = _read(folder or PACKS)
     try:
-        from content import awareness
-
-        missing = [r for r in found.rules if awareness.find_card(r.card) is None]
-        problems += [f"scam_rules.yaml rule {r.id}: card {r.card} does not exist" for r in missing]
-        covered = {r.card for r in found.rules}
-        problems += [
-            f"scam_rules.yaml: no rule leads to the scam card {card_id}"
-            for card_id in awareness.SCAM_CARD_IDS
-            if card_id not in covered
-        ]
-    except (ImportError, ValueError):
-        pass  # the awareness packs report their own problems
-    return problems
+        cards: frozenset[str] | None = _card_ids()
+    except PackError:
+        cards = None  # the awareness packs report their own problems
+    try:
+        _read(folder or PACKS, cards)
+    except PackError as exc:
+        return list(exc.problems)
+    return []
 
 
 # -- what a message points at ------------------------------------------------------------------
@@ -437,9 +231,8 @@ class Found:
 
 def shown(kind: str, value: str, bank: str = "") -> str:
     """An indicator as a resident reads it: Vietnamese numbers in their national form."""
-    if kind == "phone" and value.startswith("+84") and not value.startswith("+840"):
-        rest = value[3:]
-        return rest if rest.startswith(("1900", "1800")) else "0" + rest
+    if kind == "phone":
+        return phone_numbers.shown(value)
     if kind == "account" and bank:
         return f"{bank} {value}"
     return value
@@ -492,98 +285,20 @@ class Extraction:
 
 # -- phones --------------------------------------------------------------------------------------
 
-_PHONE_RUN = re.compile(r"\(?\+?\(?\d[\d \t\u00a0.\-()]*")
-_GROUP = re.compile(r"\+?\d+")
-_TRUNK = re.compile(r"(?<=84)([ \t\u00a0]*)\(0\)")
-_COMPLETE, _PARTIAL, _INVALID = "complete", "partial", "invalid"
 
-
-def _vn(nsn: str, prefix: str) -> tuple[str, str]:
-    """Status of a Vietnamese national significant number as it grows, digit group by group."""
-    if not nsn:
-        return _PARTIAL, ""
-    if nsn[0] in "35789":
-        lengths: tuple[int, ...] = (9,)
-    elif nsn[0] == "2":
-        lengths = (10,)
-    elif nsn.startswith(("1900", "1800")) or nsn in ("1", "18", "19", "180", "190"):
-        lengths = (8, 10)  # service numbers: 1900 xxxx or 1900 xx xx xx
-    else:
-        return _INVALID, ""
-    if len(nsn) in lengths:
-        return _COMPLETE, prefix + nsn
-    return (_PARTIAL, "") if len(nsn) < max(lengths) else (_INVALID, "")
-
-
-def _phone_status(plus: bool, digits: str) -> tuple[str, str]:
-    if not plus and digits.startswith("0084"):
-        plus, digits = True, digits[2:]
-    elif not plus and digits in ("00", "008"):
-        return _PARTIAL, ""
-    if plus:
-        if digits.startswith("840"):  # "+840…" is no real number: a spoofed caller id
-            return _vn(digits[3:], "+840")
-        if digits.startswith("84"):
-            return _vn(digits[2:], "+84")
-        if digits in ("8",):
-            return _PARTIAL, ""
-        if digits.startswith("0"):
-            return _INVALID, ""
-        if len(digits) < 8:
-            return _PARTIAL, ""
-        return (_COMPLETE, "+" + digits) if len(digits) <= 15 else (_INVALID, "")
-    if digits in ("8", "84"):
-        return _PARTIAL, ""
-    if digits.startswith("84"):
-        return _vn(digits[2:], "+84")
-    if digits.startswith("0"):
-        return _vn(digits[1:], "+84")
-    if digits[:1] == "1":
-        return _vn(digits, "+84")
-    return _INVALID, ""
-
-
-def _phone(value: str, raw: str) -> Phone:
-    odd = next((p for p in packs().odd_prefixes if value.startswith(p)), "")
-    return Phone(value, raw, value.startswith("+84"), odd)
+def _phone(number: phone_numbers.Number, raw: str) -> Phone:
+    odd = next((p for p in packs().odd_prefixes if number.e164.startswith(p)), "")
+    return Phone(number.e164, raw, number.country == phone_numbers.VIETNAM, odd)
 
 
 def normalise_phone(text: str) -> str | None:
-    """A whole text as one phone number in E.164, or None: "0912 345 678", "+84 912.345.678",
-    "84-912-345-678" and "0084 912 345 678" all give "+84912345678"."""
-    found = list(_phones_in(text.strip()))
-    if len(found) != 1:
-        return None
-    start, end, phone = found[0]
-    if text.strip()[:start].strip(" (") or text.strip()[end:].strip(" .)"):
-        return None
-    return phone.value
+    """A whole text as one phone number in E.164, or None (content.phones reads it)."""
+    return phone_numbers.normalise(text)
 
 
-def _phones_in(text: str, offset: int = 0) -> Iterator[tuple[int, int, Phone]]:
-    for run in _PHONE_RUN.finditer(text):
-        chunk = _TRUNK.sub(lambda m: " " * len(m.group(0)), run.group(0))
-        groups = [(g.start(), g.end(), g.group(0)) for g in _GROUP.finditer(chunk)]
-        i = 0
-        while i < len(groups):
-            plus = groups[i][2].startswith("+")
-            digits, best = "", None
-            for j in range(i, len(groups)):
-                if j > i and groups[j][2].startswith("+"):
-                    break
-                digits += groups[j][2].lstrip("+")
-                status, value = _phone_status(plus, digits)
-                if status == _INVALID:
-                    break
-                if status == _COMPLETE:
-                    best = (j, value)
-            if best is None:
-                i += 1
-                continue
-            j, value = best
-            start, end = run.start() + groups[i][0], run.start() + groups[j][1]
-            yield offset + start, offset + end, _phone(value, text[start:end])
-            i = j + 1
+def _phones_in(text: str) -> Iterator[tuple[int, int, Phone]]:
+    for start, end, number in phone_numbers.find(text):
+        yield start, end, _phone(number, text[start:end])
 
 
 # -- links ---------------------------------------------------------------------------------------
@@ -662,10 +377,9 @@ def _within(a: str, b: str, limit: int) -> bool:
 
 
 def registrable(domain: str) -> str:
-    """The name a domain is registered under: "a.b.evil.com.vn" → "evil.com.vn"."""
-    labels = domain.split(".")
-    size = 3 if ".".join(labels[-2:]) in packs().public_suffixes else 2
-    return ".".join(labels[-size:])
+    """The name a domain is registered under: "a.b.evil.com.vn" → "evil.com.vn" (by the
+    Public Suffix List)."""
+    return suffixes.registered(domain)
 
 
 def domain_candidates(domain: str) -> tuple[str, ...]:
@@ -1180,7 +894,7 @@ def _signs(extraction: Extraction) -> Iterator[Reason]:
 def official_name(entry_id: str) -> tuple[str, str]:
     """(vi, en) name of an organisation in link_lists.yaml."""
     entry = packs().official_entry(entry_id)
-    return (entry.vi, entry.en) if entry else (entry_id, entry_id)
+    return (entry.name.vi, entry.name.en) if entry else (entry_id, entry_id)
 
 
 def official_domain(entry_id: str) -> str:
@@ -1195,7 +909,7 @@ def rule_name(rule_id: str) -> tuple[str, str]:
 
 def describe(found: Sequence[Found]) -> str:
     """A line naming the indicators, for a tip's description."""
-    return " · ".join(f.shown if f.kind != "phone" else f.value for f in found)
+    return " · ".join(f.shown for f in found)
 
 
 # -- indicators given one by one (an import, the panel) ------------------------------------------

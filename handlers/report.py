@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from content import areas, scamcheck
+from content import areas, phones, scamcheck
 from content.tips import categories, category, sounds_like_emergency
 from handlers import deadlines, emergency, menu, receipt
 from handlers.common import ask, choice, not_understood, say, with_nav
@@ -32,7 +32,6 @@ MAX_FIELD = 500
 DETAIL_FIELDS = ("suspects", "vehicles", "witnesses", "how_known")
 FRAUD_CATEGORIES = frozenset({"fraud_phone", "fraud_online"})
 ANONYMOUS_FIELDS = ("suspects", "evidence")
-PHONE = re.compile(r"^(?:\+?84|0)(?:3|5|7|8|9)\d{8}$|^(?:\+?84|0)2\d{9}$")
 DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?$")
 
 Step = Callable[[Ctx], Awaitable[list[Reply]]]
@@ -451,20 +450,15 @@ def _contact_phone_prompt(ctx: Ctx) -> Reply:
     return Reply(reply.text, reply.choices, Request.CONTACT)
 
 
-def normalise_phone(text: str) -> str | None:
-    digits = re.sub(r"[\s.\-()]", "", text)
-    if not PHONE.match(digits):
-        return None
-    national = re.sub(r"^\+?84", "0", digits)
-    return "+84" + national[1:]
-
-
 async def _on_contact_phone(ctx: Ctx) -> list[Reply]:
     given = ctx.event.phone if ctx.event.kind is Kind.CONTACT else ctx.event.text
-    phone = normalise_phone(given) if given else None
-    if phone is None:
+    number = phones.parse(given) if given else None
+    if number is None or number.spoofed:
         return [say("tip.phone_invalid"), _contact_phone_prompt(ctx)]
-    _data(ctx)["phone"] = phone
+    if not number.vietnamese:
+        # The commune police call the reporter back from a Vietnamese line.
+        return [say("tip.phone_foreign"), _contact_phone_prompt(ctx)]
+    _data(ctx)["phone"] = number.e164
     _data(ctx)["editing"] = False
     ctx.state.step = "review"
     return [_review_prompt(ctx)]
@@ -501,7 +495,10 @@ def _review_prompt(ctx: Ctx) -> Reply:
     who = (
         Msg("tip.review_anonymous")
         if data.get("anonymous", True)
-        else Msg("tip.review_named", {"name": data.get("name", ""), "phone": data.get("phone", "")})
+        else Msg(
+            "tip.review_named",
+            {"name": data.get("name", ""), "phone": phones.shown(str(data.get("phone", "")))},
+        )
     )
     summary = Msg(
         "tip.review",

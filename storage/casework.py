@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import areas
+from content import areas, phones, scamcheck
 from content.text import clean, fold
 from handlers.deadlines import (
     EXTENDED_MONTHS,
@@ -234,12 +234,17 @@ class RelatedTip:
     status: TipStatus
     received_on: date
     shared: list[str]  # the indicators both tips name: "+84912345678", "evil.xyz", ...
+    shown: list[str]  # the same as an officer reads them: "0912 345 678", "evil.xyz", ...
 
 
 @dataclass(frozen=True)
 class Contact:
     name: str
-    phone: str
+    phone: str  # E.164
+
+    @property
+    def phone_shown(self) -> str:
+        return phones.shown(self.phone)
 
 
 @dataclass(frozen=True)
@@ -687,7 +692,16 @@ async def _related(session: AsyncSession, actor: Identity, tip: Tip) -> list[Rel
     """Tips in the actor's area that name a phone number, account or link this one names."""
     mine = select(IndicatorTip.indicator_id).where(IndicatorTip.tip_id == tip.id)
     query = (
-        select(Tip.id, Tip.code, Tip.category, Tip.status, Tip.received_on, Indicator.value)
+        select(
+            Tip.id,
+            Tip.code,
+            Tip.category,
+            Tip.status,
+            Tip.received_on,
+            Indicator.kind,
+            Indicator.value,
+            Indicator.bank,
+        )
         .join(IndicatorTip, IndicatorTip.tip_id == Tip.id)
         .join(Indicator, Indicator.id == IndicatorTip.indicator_id)
         .where(IndicatorTip.indicator_id.in_(mine), Tip.id != tip.id, scope(actor))
@@ -701,11 +715,12 @@ async def _related(session: AsyncSession, actor: Identity, tip: Tip) -> list[Rel
             if len(found) >= 20:
                 continue
             related = RelatedTip(
-                row.id, row.code, row.category, TipStatus(row.status), row.received_on, []
+                row.id, row.code, row.category, TipStatus(row.status), row.received_on, [], []
             )
             found[row.id] = related
         if row.value not in related.shared:
             related.shared.append(row.value)
+            related.shown.append(scamcheck.shown(row.kind, row.value, row.bank))
     return list(found.values())
 
 

@@ -22,7 +22,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Table, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import scamcheck
+from content import phones, scamcheck
 from content.text import fold
 from handlers.tipmodel import TipStatus
 from storage import admin_users
@@ -99,7 +99,7 @@ def _search_terms(q: str) -> set[str]:
     check normalises a phone number or a link."""
     q = q.strip()[:MAX_QUERY]
     terms = {fold(q).replace(" ", "")} - {""}
-    phone = scamcheck.normalise_phone(q)
+    phone = phones.normalise(q)
     if phone:
         terms.add(phone)
     link = scamcheck.normalise_link(q)

@@ -35,7 +35,7 @@ TIP: list[tuple[str, str]] = [
     ("2", "  2. 📇 Để lại liên hệ"),
     ("Để lại liên hệ", "Họ và tên của bạn?"),
     ("Nguyễn Văn An", "Số điện thoại của bạn?"),
-    ("0912 345 678", "• Người báo: Nguyễn Văn An, +84912345678"),
+    ("0912 345 678", "• Người báo: Nguyễn Văn An, 0912 345 678"),
     ("Gửi tin báo", "✅ Đã gửi tin báo đến Công an xã, phường."),
 ]
 REVIEW = (

@@ -270,7 +270,7 @@ async def test_the_contact_button_fills_the_phone(resident: Resident, fake: Fake
     )
     await resident.post(fake.updates.contact(resident.chat, "+84912345678", "Bình"))
     assert "tip:confirm" in resident.buttons.values(), resident.text
-    assert "0912345678" in resident.text or "+84912345678" in resident.text
+    assert "Trần Thị Bình, 0912 345 678" in resident.text
 
 
 # -- delivery ---------------------------------------------------------------------------

@@ -113,7 +113,7 @@ async def test_a_named_tip_with_a_photo_and_a_location(
     data = await send(client, text="0912 345 678")
     review = "\n".join(texts(data))
     assert "Tệp đính kèm: 1" in review and "biển số xe" in review
-    assert "21.03330, 105.81450" in review and "Nguyễn Văn An, +84912345678" in review
+    assert "21.03330, 105.81450" in review and "Nguyễn Văn An, 0912 345 678" in review
     code, pin = receipt_of(await send(client, kind="choice", choice="tip:confirm"))
 
     [tip] = await rows(app, Tip)
@@ -284,7 +284,7 @@ async def test_a_shared_contact_is_accepted_at_the_phone_step(client: httpx.Asyn
     assert texts(data)[0] == vi("tip.phone_invalid")
     assert requested(data)[-1] == "contact"
     data = await send(client, kind="contact", phone="+84 912 345 678")
-    assert "Nguyễn Văn An, +84912345678" in "\n".join(texts(data))
+    assert "Nguyễn Văn An, 0912 345 678" in "\n".join(texts(data))
     assert "tip:confirm" in offered(data)
     too_long = await client.post(API, json={"kind": "contact", "phone": "9" * 33})
     assert too_long.status_code == 422

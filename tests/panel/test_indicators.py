@@ -80,7 +80,7 @@ async def test_list_shows_tips_of_the_callers_area_only(world: World) -> None:
         assert page.status_code == 200, label
         html = page.text
         # Both reported indicators, most reported first; the confirmed import is not listed.
-        assert html.index("0912345678") < html.index("evil-shop.xyz"), label
+        assert html.index("0912 345 678") < html.index("evil-shop.xyz"), label
         assert "0123456789" not in html
         assert "2 người báo" in html
         for tip_id in linked:
@@ -96,16 +96,16 @@ async def test_filters_search_and_mine(world: World) -> None:
     await _reported(world)
     client = await world.client("officer_c")
     mine = (await client.get("/admin/indicators?mine=1")).text
-    assert "evil-shop.xyz" in mine and "0912345678" not in mine
+    assert "evil-shop.xyz" in mine and "0912 345 678" not in mine
     confirmed = (await client.get("/admin/indicators?status=confirmed")).text
     assert "VCB 0123456789" in confirmed and "evil-shop.xyz" not in confirmed
     for typed in ("0912 345 678", "+84 912.345.678", "912345"):
         found = (await client.get("/admin/indicators", params={"q": typed})).text
-        assert "0912345678" in found and "evil-shop.xyz" not in found, typed
+        assert "0912 345 678" in found and "evil-shop.xyz" not in found, typed
     link = (await client.get("/admin/indicators", params={"q": "https://www.EVIL-shop.xyz"})).text
-    assert "evil-shop.xyz" in link and "0912345678" not in link
+    assert "evil-shop.xyz" in link and "0912 345 678" not in link
     phones = (await client.get("/admin/indicators?kind=domain&status=all")).text
-    assert "evil-shop.xyz" in phones and "0912345678" not in phones
+    assert "evil-shop.xyz" in phones and "0912 345 678" not in phones
     nothing = (await client.get("/admin/indicators?q=khong-co-dau")).text
     assert "Không có mục nào khớp bộ lọc." in nothing
     bad = await client.get("/admin/indicators?status=bogus")
@@ -136,7 +136,7 @@ async def test_confirm_and_reject_through_the_page(world: World) -> None:
     assert "evil" not in location and "done=confirm" in location
     assert await _status(world, phone) == ("confirmed", world.usernames["officer_b"])
     shown = await client.get(location)
-    assert "Đã xác nhận 0912345678 là lừa đảo" in shown.text
+    assert "Đã xác nhận 0912 345 678 là lừa đảo" in shown.text
     rejected = await client.post(f"/admin/indicators/{domain}/reject", data={"csrf": csrf})
     assert rejected.status_code == 303
     assert (await _status(world, domain))[0] == "rejected"
@@ -188,7 +188,7 @@ async def test_api_list_for_every_role(world: World) -> None:
         assert answer.status_code == 200, label
         items = answer.json()["items"]
         assert [i["kind"] for i in items] == ["phone", "domain", "account"], label
-        assert items[0]["reports"] == 2 and items[0]["shown"] == "0912345678"
+        assert items[0]["reports"] == 2 and items[0]["shown"] == "0912 345 678"
         assert {t["code"] for i in items for t in i["tips"]} == codes, label
         assert sum(i["tips_in_area"] for i in items) == len(codes), label
 

@@ -190,7 +190,7 @@ async def test_related_tips_link_to_each_other(world: World) -> None:
     page = (await client.get(f"/admin/tips/{second.id}")).text
     related = page[page.index('id="related"') :]
     assert f'href="/admin/tips/{first.id}"' in related and first.code in related
-    assert "Cùng nêu: +84912345678" in related
+    assert "Cùng nêu: 0912 345 678" in related
     assert elsewhere.code not in page and unrelated.code not in page
     # A province admin sees the link across the communes of the province.
     admin = (await (await world.client("admin_01")).get(f"/admin/tips/{second.id}")).text
@@ -203,7 +203,8 @@ async def test_reporter_is_a_pseudonym_and_reveal_needs_a_reason(world: World) -
     )
     client = await world.client("chief_a")
     page = (await client.get(f"/admin/tips/{tip.id}")).text
-    assert "Nguyễn Thị Bình" not in page and "987654321" not in page
+    assert "Nguyễn Thị Bình" not in page
+    assert "987654321" not in page and "0987 654 321" not in page
     assert 'id="reveal-form"' in page and "mã người báo" in page
 
     short = await act(client, tip, "reveal", reason="vì")
@@ -214,7 +215,8 @@ async def test_reporter_is_a_pseudonym_and_reveal_needs_a_reason(world: World) -
     reason = "Cần gọi lại để xác minh biển số xe"
     shown = await act(client, tip, "reveal", reason=reason)
     assert shown.status_code == 200
-    assert "Nguyễn Thị Bình" in shown.text and "+84987654321" in shown.text
+    assert "Nguyễn Thị Bình" in shown.text and "0987 654 321" in shown.text
+    assert 'href="tel:+84987654321"' in shown.text
     assert shown.headers["cache-control"] == "no-store"
     rows = await audit_rows(world, "tip.reveal")
     assert len(rows) == 1 and rows[0].reason == reason and rows[0].subject == tip.code

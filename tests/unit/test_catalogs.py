@@ -41,7 +41,7 @@ def test_translate_falls_back_and_formats() -> None:
 
 # Every form in which the source names a message id; the line before each call uses names that
 # are also keywords (`event.choice`, `self.say`), which once made Babel's tokenizer lose the call.
-CALL_FORMS = '''
+CALL_FORMS = """
 from handlers.common import choice, say
 from handlers.model import Msg
 from content.i18n import translate
@@ -62,7 +62,7 @@ def flow(event, ctx, lang):
     label = translate("forms.translate", lang, {"x": 1})
     nested = say("forms.nested_outer", inner=translate("forms.nested_inner", lang))
     return replies, text, items, label, nested, lambda: say("forms.in_lambda")
-'''
+"""
 CALL_FORM_IDS = {
     "forms.say_after_attribute",
     "forms.say_plain",

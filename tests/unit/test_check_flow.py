@@ -75,7 +75,7 @@ async def test_a_number_the_police_confirmed(chat: Chat) -> None:
     await open_check(chat)
     text = await chat.say(SCAM)
     assert "CẢNH BÁO: đây là lừa đảo" in text
-    assert "0912345678: công an đã xác nhận là dùng để lừa đảo" in text
+    assert "0912 345 678: công an đã xác nhận là dùng để lừa đảo" in text
     assert "Giả danh công an" in text  # the wording matches too
     assert "Nhớ rằng" in text  # and the general advice
     never_safe(text)
@@ -104,7 +104,7 @@ async def test_nothing_known_gives_general_advice_and_never_says_safe(chat: Chat
     await open_check(chat)
     text = await chat.say("Số 0987 111 222 gọi cho mẹ tôi hôm qua")
     assert "Chưa có thông tin gì về nội dung này" in text
-    assert "Chưa có thông tin về: 0987111222." in text
+    assert "Chưa có thông tin về: 0987 111 222." in text
     assert "Nhớ rằng" in text
     never_safe(text)
     text = await chat.pick("check:again")
@@ -140,7 +140,7 @@ async def test_files_and_contacts(chat: Chat) -> None:
     assert "đầu số lạ +882" in chat.text
     await chat.pick("check:again")
     await chat.send_event(chat.event(Kind.CONTACT, phone="+84912345678"))
-    assert "0912345678" in chat.text and "Chưa có thông tin" in chat.text
+    assert "0912 345 678" in chat.text and "Chưa có thông tin" in chat.text
 
 
 async def test_a_scam_typed_at_the_menu_is_offered_a_check(chat: Chat) -> None:
@@ -149,7 +149,7 @@ async def test_a_scam_typed_at_the_menu_is_offered_a_check(chat: Chat) -> None:
     assert "Bạn có muốn mình kiểm tra nó không?" in text
     assert "check:run" in chat.choices
     text = await chat.pick("check:run")
-    assert "CẨN THẬN: lời lẽ" in text and "0912345678" in text
+    assert "CẨN THẬN: lời lẽ" in text and "0912 345 678" in text
     await chat.pick("nav:menu")
     text = await chat.say("xin chào mọi người")  # an ordinary message is not offered one
     assert "check:run" not in chat.choices
@@ -198,7 +198,7 @@ async def test_a_check_becomes_a_tip_and_its_indicators_are_reported(
         tip = (await uow.session.execute(select(Tip))).scalar_one()
         assert tip.category == "fraud_phone"
         assert tip.description.startswith(SCAM[:40])
-        assert "+84912345678" in tip.description and "bocongan-gov.com" in tip.description
+        assert "⚑ 0912 345 678 · bocongan-gov.com" in tip.description
         links = (await uow.session.execute(select(IndicatorTip))).scalars().all()
         assert {link.tip_id for link in links} == {tip.id} and len(links) == 3
     finally:
@@ -217,7 +217,7 @@ async def test_a_check_becomes_a_tip_and_its_indicators_are_reported(
     await third.pick("menu:check")
     text = await third.say("Ai gọi từ số 0912345678 vậy?")
     assert "CẨN THẬN: người dân đã báo lừa đảo" in text
-    assert "0912345678: 2 người dân đã báo là lừa đảo; công an chưa xác nhận" in text
+    assert "0912 345 678: 2 người dân đã báo là lừa đảo; công an chưa xác nhận" in text
     never_safe(text)
 
 
@@ -244,7 +244,7 @@ async def test_police_confirm_and_reject(chat: Chat) -> None:
     await chat.pick("check:again")
     text = await chat.say("Gọi 0912345678 hoặc vào login.evil-bank.xyz")
     assert "evil-bank.xyz: công an đã xác nhận là dùng để lừa đảo" in text
-    assert "0912345678:" not in text  # rejected: no longer a warning
+    assert "0912 345 678:" not in text  # rejected: no longer a warning
     await chat.pick("check:again")
     text = await chat.say("Gọi 0912345678 nhé")
     assert "Chưa có thông tin gì về nội dung này" in text

@@ -113,7 +113,7 @@ async def test_a_named_tip_with_a_photo_and_details_end_to_end(chat: Chat) -> No
     await chat.say("Nguyễn Văn An")
     text = await chat.say("0912 345 678")
     assert "Trộm cắp – cướp" in text and "Ngày 20/11/2026" in text
-    assert "Nguyễn Văn An, +84912345678" in text and "Tệp đính kèm: 1" in text
+    assert "Nguyễn Văn An, 0912 345 678" in text and "Tệp đính kèm: 1" in text
     text = await chat.pick("tip:confirm")
     code, pin = receipt_of(text)
     assert "trước ngày 26/11/2026" in text  # 3 working days after Monday 23/11

@@ -3,6 +3,8 @@ accounts, VietQR payloads, the wording rules of every scam type, and the verdict
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -413,14 +415,14 @@ def test_verdict_levels_from_the_most_serious_down() -> None:
     found = extract(text)
     confirmed = verdict(found, [known("phone", "+84912345678", "confirmed")])
     assert confirmed.level is Level.CONFIRMED
-    assert confirmed.reasons[0].kind == "confirmed" and confirmed.reasons[0].subject == "0912345678"
+    assert [(r.kind, r.subject) for r in confirmed.reasons[:1]] == [("confirmed", "0912 345 678")]
     assert confirmed.cards == ("fake_authority",)
     reported = verdict(found, [known("phone", "+84912345678", reports=3)])
     assert reported.level is Level.REPORTED and reported.reasons[0].count == 3
     assert verdict(found, [known("phone", "+84912345678", "rejected", 5)]).level is Level.WORDING
     plain = extract("Số 0912345678 gọi tôi hôm qua")
     unknown = verdict(plain, [])
-    assert unknown.level is Level.UNKNOWN and unknown.unknown == ("0912345678",)
+    assert unknown.level is Level.UNKNOWN and unknown.unknown == ("0912 345 678",)
     assert verdict(extract("Chào bạn, hẹn gặp lại"), []).level is Level.NOTHING
 
 
@@ -479,5 +481,63 @@ def test_pack_problems_are_reported_not_raised(tmp_path: Path) -> None:
     (tmp_path / "scam_rules.yaml").write_text(broken, encoding="utf-8")
     (tmp_path / "banks.yaml").write_text("version: 2\n", encoding="utf-8")
     problems = scamcheck.check_packs(tmp_path)
-    assert any("category 'nonsense'" in p for p in problems)
+    assert any("category: 'nonsense'" in p for p in problems)
     assert any("banks.yaml" in p for p in problems)
+    first = rules_pack()[0]["id"]
+    assert problems == [
+        f"{tmp_path}/banks.yaml: version: expected 1, found 2",
+        f"{tmp_path}/banks.yaml: banks: is missing",
+        f"{tmp_path}/scam_rules.yaml: rules[0] (id {first}): category: 'nonsense' must be one"
+        " of fraud_phone, fraud_online",
+    ]
+    with pytest.raises(ValueError, match=r"banks\.yaml: version: expected 1"):
+        scamcheck._read(tmp_path, None)
+
+
+# -- where a domain is registered (the Public Suffix List) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("domain", "registered"),
+    [
+        ("a.b.evil.com.vn", "evil.com.vn"),
+        ("evil.com.vn", "evil.com.vn"),
+        ("x.gov.vn", "x.gov.vn"),
+        ("dichvucong.hanoi.gov.vn", "hanoi.gov.vn"),
+        ("gov.vn", "gov.vn"),  # a public suffix is its own name
+        ("a.b.co.uk", "b.co.uk"),
+        ("shop.example.com.au", "example.com.au"),
+        ("login.evil.xyz", "evil.xyz"),
+        ("scam.github.io", "scam.github.io"),  # a name of its own, not a page of GitHub's
+        ("a.evil.unknowntld", "evil.unknowntld"),
+        ("1.2.3.4", "1.2.3.4"),
+        ("xn--ngnhng-ltan.vn", "xn--ngnhng-ltan.vn"),
+    ],
+)
+def test_the_registered_name_comes_from_the_public_suffix_list(
+    domain: str, registered: str
+) -> None:
+    assert scamcheck.registrable(domain) == registered
+
+
+def test_a_report_never_covers_a_whole_public_suffix() -> None:
+    assert scamcheck.domain_candidates("login.scam.github.io") == (
+        "login.scam.github.io",
+        "scam.github.io",
+    )
+    assert scamcheck.domain_candidates("a.b.evil.com.vn") == (
+        "a.b.evil.com.vn",
+        "b.evil.com.vn",
+        "evil.com.vn",
+    )
+    assert scamcheck.domain_candidates("1.2.3.4") == ("1.2.3.4",)
+    assert link("https://x.bit.ly/abc").shortener  # a shortener's sub-domains are one too
+
+
+def test_the_suffix_list_is_read_on_first_use_not_on_import() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, bot.cli, content.scamcheck, content.check;"
+         "print(sorted(m for m in sys.modules if m.startswith('publicsuffixlist')))"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]"
