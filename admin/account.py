@@ -20,8 +20,9 @@ from markupsafe import Markup
 from admin import auth, web
 from admin.timefmt import local_date, local_time
 from bot import runtime
+from handlers.audit import AuditAction
 from storage import admin_users, api_tokens, totp
-from storage.admin_users import AccountError, Action, Failure
+from storage.admin_users import AccountError, Failure
 from storage.db import AsyncSession
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -184,7 +185,7 @@ async def create_token(
     await admin_users.record_by(
         db,
         user.identity,
-        Action.TOKEN_CREATE,
+        AuditAction.TOKEN_CREATE,
         subject=str(info.id),
         detail=name[:64],
         ip=auth.client_ip(request),
@@ -202,7 +203,11 @@ async def revoke_token(
     if not await api_tokens.revoke(db, user.identity.id, token_id):
         return await _account_page(request, db, user, status=404, error="no_token")
     await admin_users.record_by(
-        db, user.identity, Action.TOKEN_REVOKE, subject=str(token_id), ip=auth.client_ip(request)
+        db,
+        user.identity,
+        AuditAction.TOKEN_REVOKE,
+        subject=str(token_id),
+        ip=auth.client_ip(request),
     )
     await db.commit()
     return _done("revoked")

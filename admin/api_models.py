@@ -11,14 +11,14 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from handlers.tipmodel import TipStatus, Visibility
+from handlers.tipmodel import Visibility
+from handlers.tips.words import Resolution, TipStatus
 from storage.casework import (
     MAX_NOTE,
     MAX_QUESTION,
     MAX_REASON,
     Action,
     DueState,
-    Resolution,
 )
 from storage.models import AdminRole
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
 from content import areas
+from handlers.audit import AuditAction
 from storage import admin_users
 from storage.admin_users import MIN_PASSWORD_LENGTH, Identity, InvalidAdminUser, UsernameTaken
 from storage.models import AdminRole
@@ -177,7 +178,7 @@ async def make_token(settings: Settings, username: str, name: str, days: int) ->
         )
         await admin_users.record(
             session,
-            admin_users.Action.TOKEN_CREATE,
+            AuditAction.TOKEN_CREATE,
             actor_id=identity.id,
             actor_username=identity.username,
             subject=str(info.id),

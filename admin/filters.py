@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from handlers.tipmodel import TipStatus
+from handlers.tips.words import TipStatus
 from storage.casework import Invalid, QueueFilter
 
 STATUSES = frozenset({s.value for s in TipStatus} | {"all"})

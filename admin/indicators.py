@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from admin import access, auth, charts, web
 from admin.timefmt import day, local_date
 from content import scamcheck, tips
-from handlers.tipmodel import TipStatus
+from handlers.tips.words import TipStatus
 from storage import indicator_review as review
 from storage.admin_users import Identity
 from storage.casework import Invalid, NotFound

@@ -23,10 +23,10 @@ from admin.filters import filter_query, parse_filter
 from admin.timefmt import day, local_time
 from bot.runtime import sealer
 from content import areas, tips
-from handlers.tipmodel import TipStatus
+from handlers.tips.words import Resolution, TipStatus
 from storage import casework
 from storage.admin_users import Identity
-from storage.casework import Action, CaseworkError, QueueFilter, Resolution
+from storage.casework import Action, CaseworkError, QueueFilter
 from storage.db import AsyncSession
 from storage.models import AdminRole
 

@@ -22,7 +22,8 @@ from handlers.context import Ctx
 from handlers.model import Kind, Msg, Reply
 from handlers.notices import ANSWER_PREFIX, RATE_PREFIX, RATINGS
 from handlers.receipt import normalise_code
-from handlers.tipmodel import TipStatus, TipView
+from handlers.tipmodel import TipView
+from handlers.tips.words import TipStatus
 
 FLOW = "answer"
 CANCEL = "answer:cancel"

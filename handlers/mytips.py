@@ -11,7 +11,8 @@ from handlers.context import Ctx
 from handlers.deadlines import LOCAL_TZ
 from handlers.model import Choice, Kind, Localized, Msg, Reply
 from handlers.notices import BadNotice, outcome, show_date
-from handlers.tipmodel import TimelineEntry, TipStatus, TipView
+from handlers.tipmodel import TimelineEntry, TipView
+from handlers.tips.words import TipStatus
 
 FLOW = "mytips"
 LISTED = 10

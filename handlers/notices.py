@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from handlers.common import choice
 from handlers.model import Choice, Msg, Reply
+from handlers.tips.words import Resolution
 
 ANSWER_PREFIX = "answer:"
 RATE_PREFIX = "rate:"
@@ -28,14 +29,14 @@ class Notice(StrEnum):
     CLOSED = "tip.closed"
 
 
-# Resolution values (storage.casework.Resolution) → the outcome in plain words.
-OUTCOMES = {
-    "handled": Msg("notice.outcome_handled"),
-    "forwarded": Msg("notice.outcome_forwarded"),
-    "unfounded": Msg("notice.outcome_unfounded"),
-    "insufficient": Msg("notice.outcome_insufficient"),
-    "duplicate": Msg("notice.outcome_duplicate"),
-    "not_competent": Msg("notice.outcome_not_competent"),
+# How the tip was closed → the outcome in plain words.
+OUTCOMES: dict[str, Msg] = {
+    Resolution.HANDLED: Msg("notice.outcome_handled"),
+    Resolution.FORWARDED: Msg("notice.outcome_forwarded"),
+    Resolution.UNFOUNDED: Msg("notice.outcome_unfounded"),
+    Resolution.INSUFFICIENT: Msg("notice.outcome_insufficient"),
+    Resolution.DUPLICATE: Msg("notice.outcome_duplicate"),
+    Resolution.NOT_COMPETENT: Msg("notice.outcome_not_competent"),
 }
 OUTCOME_OTHER = Msg("notice.outcome_other")
 STAR_LABELS = {

@@ -1,4 +1,5 @@
-"""The tip's domain: its lifecycle, the draft a resident builds, and what they see of it."""
+"""The tip's data: the draft a resident builds, and what they see of it (the tip's words, its
+status and resolution, are in handlers/tips/words.py)."""
 
 from __future__ import annotations
 
@@ -6,35 +7,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-
-class TipStatus(enum.StrEnum):
-    NEW = "new"  # received, not yet acknowledged to the reporter
-    ACKNOWLEDGED = "acknowledged"  # the reporter was told it is being handled
-    VERIFYING = "verifying"  # preliminary check by the commune police
-    FORWARDED = "forwarded"  # sent on to the competent investigation body
-    CLOSED = "closed"  # decided; the reporter is told the outcome
-
-
-TRANSITIONS: dict[TipStatus, frozenset[TipStatus]] = {
-    TipStatus.NEW: frozenset({TipStatus.ACKNOWLEDGED, TipStatus.CLOSED}),
-    TipStatus.ACKNOWLEDGED: frozenset({TipStatus.VERIFYING, TipStatus.FORWARDED, TipStatus.CLOSED}),
-    TipStatus.VERIFYING: frozenset({TipStatus.FORWARDED, TipStatus.CLOSED}),
-    TipStatus.FORWARDED: frozenset({TipStatus.CLOSED}),
-    TipStatus.CLOSED: frozenset(),
-}
-
-
-class IllegalTransition(ValueError):
-    def __init__(self, current: TipStatus, target: TipStatus) -> None:
-        super().__init__(f"a tip cannot move from {current.value} to {target.value}")
-        self.current, self.target = current, target
-
-
-def move(current: TipStatus, target: TipStatus) -> TipStatus:
-    """The one place a status changes; raises on a move the table does not allow."""
-    if target not in TRANSITIONS[current]:
-        raise IllegalTransition(current, target)
-    return target
+from handlers.tips.words import TipStatus
 
 
 class Visibility(enum.StrEnum):

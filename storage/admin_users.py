@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import areas
+from handlers.audit import AuditAction
 from storage import totp
 from storage.db import utc
 from storage.models import AdminRole, AdminSession, AdminUser, AuditLog
@@ -41,21 +42,6 @@ MAX_DISPLAY_NAME_LENGTH = 100
 # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile: 64 MiB, t=3, p=4).
 # Tests swap in cheaper parameters; stored hashes carry their own, and are upgraded on sign-in.
 password_hasher = PasswordHasher()
-
-
-class Action(StrEnum):
-    SIGNIN_SUCCESS = "signin.success"
-    SIGNIN_FAILURE = "signin.failure"
-    SIGNOUT = "signout"
-    TOTP_ENABLE = "totp.enable"
-    TOTP_DISABLE = "totp.disable"
-    USER_CREATE = "user.create"
-    USER_DEACTIVATE = "user.deactivate"
-    USER_ACTIVATE = "user.activate"
-    USER_UNLOCK = "user.unlock"
-    USER_PASSWORD = "user.password"
-    TOKEN_CREATE = "token.create"
-    TOKEN_REVOKE = "token.revoke"
 
 
 class Failure(StrEnum):
@@ -321,14 +307,16 @@ async def sign_in(
         # Spend the same time as for a real account, so timing does not reveal which exist.
         await _verify(await asyncio.to_thread(_dummy_hash), password[:MAX_PASSWORD_LENGTH])
         # The typed name is not kept: people type passwords into the username field.
-        await record(session, Action.SIGNIN_FAILURE, detail=Failure.UNKNOWN_USER, ip=ip, now=now)
+        await record(
+            session, AuditAction.SIGNIN_FAILURE, detail=Failure.UNKNOWN_USER, ip=ip, now=now
+        )
         return SignIn(None, Failure.UNKNOWN_USER)
     result = await _check(user, password, now)
     if result.pending_id is not None:
         # Nothing is audited yet: the sign-in succeeds or fails at the code.
         await session.flush()
         return result
-    action = Action.SIGNIN_SUCCESS if result.ok else Action.SIGNIN_FAILURE
+    action = AuditAction.SIGNIN_SUCCESS if result.ok else AuditAction.SIGNIN_FAILURE
     await record_by(session, user, action, detail=result.failure or "", ip=ip, now=now)
     return result
 
@@ -412,7 +400,7 @@ async def sign_in_code(
     else:
         user.failed_count, user.locked_until = 0, None
         result = SignIn(identity_of(user))
-    action = Action.SIGNIN_SUCCESS if result.ok else Action.SIGNIN_FAILURE
+    action = AuditAction.SIGNIN_SUCCESS if result.ok else AuditAction.SIGNIN_FAILURE
     await record_by(session, user, action, detail=result.failure or "", ip=ip, now=now)
     return result
 
@@ -461,7 +449,7 @@ async def sign_out(
     user = await session.get(AdminUser, user_id)
     await record(
         session,
-        Action.SIGNOUT,
+        AuditAction.SIGNOUT,
         actor_id=user_id,
         actor_username=user.username if user else "",
         ip=ip,
@@ -473,7 +461,7 @@ async def sign_out(
 
 async def record(
     session: AsyncSession,
-    action: str,
+    action: AuditAction,
     *,
     actor_id: int | None = None,
     actor_username: str = "",
@@ -501,7 +489,7 @@ async def record(
 async def record_by(
     session: AsyncSession,
     actor: AdminUser | Identity,
-    action: Action,
+    action: AuditAction,
     *,
     subject: str = "",
     detail: str = "",
@@ -598,7 +586,13 @@ async def change_password(
     user.password_hash = await _hash(new)
     ended = await end_sessions(session, user.id, keep=keep_session)
     await record_by(
-        session, user, Action.USER_PASSWORD, subject=user.username, detail=By.SELF, ip=ip, now=now
+        session,
+        user,
+        AuditAction.USER_PASSWORD,
+        subject=user.username,
+        detail=By.SELF,
+        ip=ip,
+        now=now,
     )
     return ended
 
@@ -630,7 +624,13 @@ async def enable_totp(
     user.totp_sealed = sealer.seal({"totp": secret})
     user.totp_last_step = step
     await record_by(
-        session, user, Action.TOTP_ENABLE, subject=user.username, detail=By.SELF, ip=ip, now=now
+        session,
+        user,
+        AuditAction.TOTP_ENABLE,
+        subject=user.username,
+        detail=By.SELF,
+        ip=ip,
+        now=now,
     )
 
 
@@ -651,7 +651,13 @@ async def disable_totp(
     await _reauthenticate(user, password_or_code, sealer, now)
     user.totp_sealed, user.totp_last_step = "", None
     await record_by(
-        session, user, Action.TOTP_DISABLE, subject=user.username, detail=By.SELF, ip=ip, now=now
+        session,
+        user,
+        AuditAction.TOTP_DISABLE,
+        subject=user.username,
+        detail=By.SELF,
+        ip=ip,
+        now=now,
     )
 
 
@@ -669,7 +675,7 @@ async def sign_out_everywhere(
 ) -> int:
     """End every session of the account, this one included; audited as a sign-out."""
     ended = await end_sessions(session, actor.id)
-    await record_by(session, actor, Action.SIGNOUT, detail=By.EVERYWHERE, ip=ip, now=now)
+    await record_by(session, actor, AuditAction.SIGNOUT, detail=By.EVERYWHERE, ip=ip, now=now)
     return ended
 
 
@@ -795,7 +801,7 @@ async def admin_create_user(
     await record_by(
         session,
         actor,
-        Action.USER_CREATE,
+        AuditAction.USER_CREATE,
         subject=identity.username,
         detail=role.value,
         ip=ip,
@@ -820,7 +826,7 @@ async def admin_set_active(
     user.active = active
     if not active:
         await end_sessions(session, user.id)
-    action = Action.USER_ACTIVATE if active else Action.USER_DEACTIVATE
+    action = AuditAction.USER_ACTIVATE if active else AuditAction.USER_DEACTIVATE
     await record_by(session, actor, action, subject=user.username, ip=ip, now=now)
 
 
@@ -835,7 +841,7 @@ async def admin_unlock(
     """Lift a lockout before its 15 minutes are over."""
     user = await _managed(session, actor, user_id, self_ok=True)
     user.failed_count, user.locked_until = 0, None
-    await record_by(session, actor, Action.USER_UNLOCK, subject=user.username, ip=ip, now=now)
+    await record_by(session, actor, AuditAction.USER_UNLOCK, subject=user.username, ip=ip, now=now)
 
 
 async def admin_reset_password(
@@ -859,7 +865,13 @@ async def admin_reset_password(
     await end_sessions(session, user.id)
     await api_tokens.revoke_all(session, user.id, now=now)
     await record_by(
-        session, actor, Action.USER_PASSWORD, subject=user.username, detail=By.ADMIN, ip=ip, now=now
+        session,
+        actor,
+        AuditAction.USER_PASSWORD,
+        subject=user.username,
+        detail=By.ADMIN,
+        ip=ip,
+        now=now,
     )
 
 
@@ -877,7 +889,13 @@ async def admin_disable_totp(
         raise AccountError("totp_off")
     user.totp_sealed, user.totp_last_step = "", None
     await record_by(
-        session, actor, Action.TOTP_DISABLE, subject=user.username, detail=By.ADMIN, ip=ip, now=now
+        session,
+        actor,
+        AuditAction.TOTP_DISABLE,
+        subject=user.username,
+        detail=By.ADMIN,
+        ip=ip,
+        now=now,
     )
 
 
@@ -891,7 +909,7 @@ async def unlock(session: AsyncSession, username: str, *, now: datetime | None =
         return False
     user.failed_count, user.locked_until = 0, None
     await record_by(
-        session, user, Action.USER_UNLOCK, subject=user.username, detail=By.CLI, now=now
+        session, user, AuditAction.USER_UNLOCK, subject=user.username, detail=By.CLI, now=now
     )
     return True
 

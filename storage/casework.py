@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import areas, phones, scamcheck
 from content.text import clean, fold
+from handlers.audit import AuditAction
 from handlers.deadlines import (
     EXTENDED_MONTHS,
     Deadlines,
@@ -48,7 +49,8 @@ from handlers.deadlines import (
     is_overdue,
     local_date,
 )
-from handlers.tipmodel import TRANSITIONS, IllegalTransition, TipStatus, Visibility, move
+from handlers.tipmodel import Visibility
+from handlers.tips.words import TRANSITIONS, IllegalTransition, Resolution, TipStatus, move
 from storage import admin_users, outbox
 from storage.admin_users import Identity
 from storage.db import utc
@@ -78,17 +80,6 @@ SEARCH_WINDOW = 2_000  # tips of the queue a search reads in order before the se
 SEARCH_COUNT_CAP = 500  # and gives up counting a search's matches past this many
 
 
-class Resolution(StrEnum):
-    """How a tip was closed; the reporter is told the outcome in these terms."""
-
-    HANDLED = "handled"  # checked and dealt with by the commune police
-    FORWARDED = "forwarded"  # dealt with by the investigation body it went to
-    UNFOUNDED = "unfounded"  # checked: nothing found
-    INSUFFICIENT = "insufficient"  # not enough to go on
-    DUPLICATE = "duplicate"  # the same matter as another tip
-    NOT_COMPETENT = "not_competent"  # not a police matter; the reporter is told where to go
-
-
 class Action(StrEnum):
     """What a signed-in user may do to one tip (TipDetail.allowed)."""
 
@@ -110,16 +101,6 @@ class DueState(StrEnum):
     DUE_SOON = "due_soon"
     OK = "ok"
     NONE = "none"  # closed: no deadline runs
-
-
-class Audit(StrEnum):
-    STATUS = "tip.status"
-    ASSIGN = "tip.assign"
-    URGENCY = "tip.urgency"
-    EXTEND = "tip.extend"
-    REVEAL = "tip.reveal"
-    QUESTION = "tip.question"
-    EXPORT = "tips.export"
 
 
 class CaseworkError(Exception):
@@ -773,7 +754,7 @@ async def reveal_identity(
     reason = _reason(reason)
     contact = sealer.open(tip.contact_sealed)
     now = now or datetime.now(UTC)
-    await _audit(session, actor, Audit.REVEAL, tip, ip=ip, reason=reason, now=now)
+    await _audit(session, actor, AuditAction.TIP_REVEAL, tip, ip=ip, reason=reason, now=now)
     _event(session, tip, "revealed", Visibility.INTERNAL, "", actor, now)
     await session.flush()
     return Contact(contact.get("name", ""), contact.get("phone", ""))
@@ -843,7 +824,7 @@ def _event(
 async def _audit(
     session: AsyncSession,
     actor: Identity,
-    action: Audit,
+    action: AuditAction,
     tip: Tip | None,
     *,
     detail: str = "",
@@ -881,7 +862,13 @@ async def _move(
     tip.status = target.value
     tip.updated_at = now
     await _audit(
-        session, actor, Audit.STATUS, tip, detail=f"{current.value}>{target.value}", ip=ip, now=now
+        session,
+        actor,
+        AuditAction.TIP_STATUS,
+        tip,
+        detail=f"{current.value}>{target.value}",
+        ip=ip,
+        now=now,
     )
 
 
@@ -961,7 +948,9 @@ async def _set_assignee(
     tip.assignee_id = assignee_id
     tip.updated_at = now
     _event(session, tip, "assigned", Visibility.INTERNAL, username, actor, now)
-    await _audit(session, actor, Audit.ASSIGN, tip, detail=username or "-", ip=ip, now=now)
+    await _audit(
+        session, actor, AuditAction.TIP_ASSIGN, tip, detail=username or "-", ip=ip, now=now
+    )
     await session.flush()
 
 
@@ -981,7 +970,13 @@ async def set_urgency(
     tip.updated_at = now
     _event(session, tip, "urgency", Visibility.INTERNAL, "1" if urgent else "0", actor, now)
     await _audit(
-        session, actor, Audit.URGENCY, tip, detail="urgent" if urgent else "normal", ip=ip, now=now
+        session,
+        actor,
+        AuditAction.TIP_URGENCY,
+        tip,
+        detail="urgent" if urgent else "normal",
+        ip=ip,
+        now=now,
     )
     await session.flush()
 
@@ -1074,7 +1069,7 @@ async def ask_reporter(
         {"question": question, "event_id": str(event.id)},
         now,
     )
-    await _audit(session, actor, Audit.QUESTION, tip, ip=ip, now=now)
+    await _audit(session, actor, AuditAction.TIP_QUESTION, tip, ip=ip, now=now)
     await session.flush()
 
 
@@ -1130,7 +1125,9 @@ async def extend_deadline(
     due = extended.decision_due.isoformat()
     _event(session, tip, "extended", Visibility.REPORTER, due, actor, now)
     _event(session, tip, "extension_reason", Visibility.INTERNAL, reason, actor, now)
-    await _audit(session, actor, Audit.EXTEND, tip, detail=due, reason=reason, ip=ip, now=now)
+    await _audit(
+        session, actor, AuditAction.TIP_EXTEND, tip, detail=due, reason=reason, ip=ip, now=now
+    )
     await _notify(session, tip, outbox.Notice.EXTENDED, {"decision_due": due}, now)
     await session.flush()
 
@@ -1227,7 +1224,7 @@ async def export_rows(
     await _audit(
         session,
         actor,
-        Audit.EXPORT,
+        AuditAction.TIPS_EXPORT,
         None,
         detail=f"{len(rows)} rows",
         reason=filters,

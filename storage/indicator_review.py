@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import phones, scamcheck
 from content.text import fold
-from handlers.tipmodel import TipStatus
+from handlers.audit import AuditAction
+from handlers.tips.words import TipStatus
 from storage import admin_users
 from storage.admin_users import Identity
 from storage.casework import Invalid, NotFound, scope
@@ -253,7 +254,7 @@ async def decide(
         raise NotFound("no such indicator")
     await admin_users.record(
         session,
-        f"indicator.{decision}",
+        AuditAction.INDICATOR_CONFIRM if decision == "confirm" else AuditAction.INDICATOR_REJECT,
         actor_id=actor.id,
         actor_username=actor.username,
         subject=str(indicator_id),

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import areas
 from handlers.deadlines import LOCAL_TZ, local_date
-from handlers.tipmodel import TipStatus
+from handlers.tips.words import TipStatus
 from storage.admin_users import Identity
 from storage.casework import Invalid, scope
 from storage.models import AdminRole, Tip

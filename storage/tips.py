@@ -14,14 +14,8 @@ from content.text import fold
 from handlers.deadlines import Deadlines
 from handlers.ports import Rated
 from handlers.receipt import hash_pin
-from handlers.tipmodel import (
-    PinCheck,
-    TimelineEntry,
-    TipDraft,
-    TipStatus,
-    TipView,
-    Visibility,
-)
+from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility
+from handlers.tips.words import TipStatus
 from storage.db import insert_ignoring_conflicts, utc
 from storage.models import Tip, TipAttachment, TipEvent
 from storage.sealing import Sealer

@@ -19,12 +19,12 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.audit import AuditAction
 from storage import admin_users
 from storage.db import utc
 from storage.models import Tip, TipAttachment
 from storage.sealing import Sealer, SealError
 
-AUDIT_ACTION = "tips_export"
 AUDIT_ACTOR = "cli"
 BATCH_SIZE = 1000
 COLUMNS = (
@@ -246,7 +246,7 @@ async def export(
     async with sessions() as session:
         await admin_users.record(
             session,
-            AUDIT_ACTION,
+            AuditAction.TIPS_EXPORT,
             actor_username=AUDIT_ACTOR,
             subject=audit_subject(target),
             detail=audit_detail(fmt, with_contact),

@@ -12,6 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage import migrate
@@ -138,3 +139,49 @@ def test_casework_migration_fills_search_text_and_next_due_of_earlier_tips(empty
     assert "ke gian goi dien" in search_a and "pho doi can" in search_a
     assert "0912 345 678, duc" in search_a and "by-aaaa-aa" in search_a
     assert str(due_a) == "2026-11-05" and str(due_b) == "2026-11-22"
+
+
+def test_export_rows_of_the_command_take_the_one_spelling_and_stay_append_only(
+    empty_url: str,
+) -> None:
+    """Migration 0008 renames the "tips_export" rows `binhyen tips export` wrote before it;
+    the log refuses changes again afterwards, and a downgrade gives the command's rows back."""
+    in_thread(migrate.upgrade, empty_url, "2026_11_25_0007")
+
+    async def run(*statements: str) -> list[Any]:
+        engine = create_async_engine(empty_url)
+        try:
+            async with engine.begin() as conn:
+                results = [await conn.execute(text(s)) for s in statements]
+                return [r.all() for r in results if r.returns_rows]
+        finally:
+            await engine.dispose()
+
+    def actions() -> list[tuple[str, str]]:
+        sql = "SELECT actor_username, action FROM audit_log ORDER BY id"
+        [rows] = in_thread(lambda: asyncio.run(run(sql)))
+        return [tuple(r) for r in rows]
+
+    def assert_append_only() -> None:
+        with pytest.raises(DBAPIError, match="append-only"):
+            in_thread(lambda: asyncio.run(run("UPDATE audit_log SET detail = 'edited'")))
+
+    at = "'2026-11-30 01:00:00+00'"
+    in_thread(
+        lambda: asyncio.run(
+            run(
+                "INSERT INTO admin_users (username, password_hash, role, commune_code)"
+                " VALUES ('chief.a', 'h', 'chief', '00004')",
+                "INSERT INTO audit_log (created_at, actor_id, actor_username, action) VALUES"
+                f" ({at}, NULL, 'cli', 'tips_export'),"
+                f" ({at}, (SELECT id FROM admin_users), 'chief.a', 'tips.export'),"
+                f" ({at}, NULL, '', 'signin.failure')",
+            )
+        )
+    )
+    in_thread(migrate.upgrade, empty_url)
+    assert actions() == [("cli", "tips.export"), ("chief.a", "tips.export"), ("", "signin.failure")]
+    assert_append_only()
+    in_thread(migrate.downgrade, empty_url, "2026_11_25_0007")
+    assert actions() == [("cli", "tips_export"), ("chief.a", "tips.export"), ("", "signin.failure")]
+    assert_append_only()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from admin import auth
+from admin.audit import ACTION_NAMES
+from content.i18n import LANGUAGES, catalog
+from handlers.audit import AuditAction
 from storage import admin_users as au
-from storage import api_tokens
+from storage import api_tokens, audit
+from storage.admin_users import NotAllowed
 from tests.panel.conftest import ACCOUNTS, World
 
 COMMUNE_A_LABELS = ("officer_a", "officer_a2", "chief_a", "leader_a")
@@ -287,3 +292,54 @@ async def test_scope_filters_and_pages_on_postgres(pg_world: World) -> None:
     assert [i["subject"] for i in older.json()["items"]] == ["S-admin_79"]
     failures = (await admin.get("/api/v1/audit", params={"action": "signin.failure"})).json()
     assert any(i["ip"] == "203.0.113.9" and i["actor_id"] is None for i in failures["items"])
+
+
+# --- every action: in words in both languages, and read by someone ---------------------------
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_action_has_words_in_both_languages(lang: str) -> None:
+    assert set(ACTION_NAMES) == set(AuditAction)
+    words = catalog(lang)
+    missing = [a.value for a in AuditAction if not words.get(ACTION_NAMES[a])]
+    assert missing == []
+
+
+async def readers_of(world: World, action: AuditAction) -> set[str]:
+    """The accounts whose audit log shows a row of `action`."""
+    found: set[str] = set()
+    async with world.session() as db:
+        for label in ACCOUNTS:
+            try:
+                page = await audit.audit_page(
+                    db, world.users[label], audit.parse_filter({"action": action.value})
+                )
+            except NotAllowed:
+                continue
+            if page.rows:
+                found.add(label)
+    return found
+
+
+async def test_every_action_is_read_by_someone_in_words(world: World) -> None:
+    officer = world.users["officer_a"]
+    async with world.session() as db:
+        for index, action in enumerate(AuditAction):
+            await au.record(
+                db,
+                action,
+                actor_id=officer.id,
+                actor_username=officer.username,
+                subject=f"V-{index}",
+                now=T0 + timedelta(seconds=index),
+            )
+        await db.commit()
+    unread = [a.value for a in AuditAction if not await readers_of(world, a)]
+    assert unread == []
+    client = await world.client("chief_a")
+    for lang in LANGUAGES:
+        page = (await client.get("/admin/audit", params={"lang": lang})).text
+        shown = re.findall(r'<strong>([^<]+)</strong>\s*<span class="code">V-(\d+)<', page)
+        named = {int(index): html.unescape(name) for name, index in shown}
+        words = catalog(lang)
+        assert named == {i: words[ACTION_NAMES[a]] for i, a in enumerate(AuditAction)}, lang

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from admin.filters import filter_query, parse_filter
 from bot import runtime
-from handlers.tipmodel import TipStatus, Visibility
+from handlers.tipmodel import Visibility
+from handlers.tips.words import TipStatus
 from storage import casework as cw
 from storage.models import AuditLog, OutboxMessage, Tip
 from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, World

@@ -8,7 +8,8 @@ import pytest
 
 from bot import render
 from handlers.model import RenderedReply
-from handlers.notices import BadNotice, Notice, message
+from handlers.notices import OUTCOMES, BadNotice, Notice, message
+from handlers.tips.words import Resolution
 from storage.outbox import Notice as StoredNotice
 
 CODE = "BY-7K3F-Q9"
@@ -79,6 +80,10 @@ def test_the_outcome_in_plain_words_then_five_rating_buttons(
     assert [c.id for c in vi.choices] == [f"rate:{CODE}:{n}" for n in range(1, 6)]
     assert [c.label.split()[0] for c in en.choices] == ["1", "2", "3", "4", "5"]
     assert resolution not in vi.text.replace("Cơ quan", "")  # no raw code shown
+
+
+def test_every_resolution_has_its_own_outcome() -> None:
+    assert set(OUTCOMES) == set(Resolution)
 
 
 def test_an_unknown_resolution_still_reads_as_an_outcome() -> None:

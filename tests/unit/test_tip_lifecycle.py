@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from handlers.tipmodel import TRANSITIONS, IllegalTransition, TipStatus, Visibility, move
+from handlers.tipmodel import Visibility
+from handlers.tips.words import TRANSITIONS, IllegalTransition, TipStatus, move
 from tests.conftest import Chat
 from tests.unit.test_report_flow import receipt_of, to_review
 

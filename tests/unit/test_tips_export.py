@@ -265,8 +265,8 @@ async def test_each_export_writes_one_committed_audit_row(db: Db) -> None:
     await run_export(db, Format.CSV)
     await run_export(db, Format.JSON, SEALER)
     assert await newest_audit(db, before) == [
-        ("tips_export", "cli", "stdout", "csv", None),
-        ("tips_export", "cli", "stdout", "json,with_contact", None),
+        ("tips.export", "cli", "stdout", "csv", None),
+        ("tips.export", "cli", "stdout", "json,with_contact", None),
     ]
 
 
@@ -331,7 +331,7 @@ def test_cli_writes_contacts_to_a_private_file(
     assert (named["contact_name"], named["contact_phone"]) == (NAME, PHONE)
     assert anonymous["contact_phone"] == ""
     [(action, actor, subject, detail, actor_id)] = asyncio.run(newest_audit(env, before))
-    assert (action, actor, detail, actor_id) == ("tips_export", "cli", "json,with_contact", None)
+    assert (action, actor, detail, actor_id) == ("tips.export", "cli", "json,with_contact", None)
     assert subject == audit_subject(str(target)) and subject.endswith("/out/tips.json")
 
 

@@ -1,0 +1,1 @@
+"""The tip's words in one place (`words`): status, transitions and resolution."""
