@@ -14,8 +14,11 @@ around it are only the decisions that are ours:
   only have a length its country uses: a scam's foreign caller id is often on a range no one
   is given, and the "+" already says it is a phone number. After "00" a foreign number must be
   valid: "0012345678" is an id far more often than a call to +1.
-- Digits grouped in thousands ("19.000.000", "1,800,000,000") are an amount of money, not a
-  1900 or 1800 number, even without "đ" after them.
+- Digits grouped in thousands ("19.000.000", "1,800,000,000", "19 000 000"), a run like
+  "19000000", and digits followed by a currency ("18000000đ", "… VND", "… triệu") are an amount
+  of money, not a 1900 or 1800 number.
+- A number the commune police can call back is a mobile or a landline (`Number.personal`),
+  not a 1800/1900 service line.
 - "+840…" is no real number but a spoofed caller id: it is kept as written ("+840912345678")
   for the scam check to flag, and it is not a Vietnamese number.
 """
@@ -26,9 +29,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
+if TYPE_CHECKING:
+    from phonenumbers import PhoneNumber
 
 VIETNAM = 84
 MIN_DIGITS = 8  # "1900 1234"; fewer digits are an amount, an id or a code
@@ -37,14 +42,26 @@ _IDD = "00"  # what Vietnam dials before a country code
 _SPOOF = "840"  # "+84" then the national "0": no such number exists
 _NATIONAL_STARTS = ("0", "84", "1800", "1900")
 _LONGEST_WRITTEN = 40
+# People write a number in at most five groups ("+84 (0) 912 345 678"); a longer run of
+# groups ("0 0 0 0 …") is no number, and reading it as one would cost a parse per digit.
+_MOST_GROUPS = 6
 
 # A number as people type it: one "+" at the start (maybe in brackets), digits and the
 # separators they put between groups; no letters, and no newline (a number is on one line).
 _WRITTEN = re.compile(r"\(?\+?\(?\d[\d \t\u00a0.\-()]*")
-# "+84 (0) 912…": the national "0" written by habit after the country code, not a spoof.
-_TRUNK = re.compile(r"(?<=84)[ \t\u00a0]*\(0\)")
-# Digits grouped in thousands are an amount ("19.000.000" đồng), not a 1900 number.
-_AMOUNT = re.compile(r"\(?\d{1,3}(?:[.,]\d{3})+[.)]?")
+# "+84 (0) 912…", "(+84) (0) 912…": the national "0" written by habit after the country
+# code, not a spoof.
+_TRUNK = re.compile(r"(?<=84)(\)?)[ \t\u00a0.\-]*\(0\)")
+# Digits grouped in thousands ("19.000.000" đồng, "19 000 000"), or a 1800/1900 run ending in
+# six zeros ("19000000"), are an amount, not a service number. Spaces count as a thousands
+# separator only after a leading 1: "84 912 345 678" is a phone number.
+_AMOUNT = re.compile(r"\(?\d{1,3}(?:[.,]\d{3})+[.)]?|1\d{0,2}(?: \d{3})+|1[89]\d*000000")
+# A currency right after the digits: "18000000đ", "19 000 000 đồng", "180000000 VND". Not "k":
+# in texting it is "không" ("gọi 0912 345 678 k nghe máy").
+_CURRENCY = re.compile(
+    r"[ \t\u00a0]*(?:đồng|dong|vn[dđ]|triệu|trieu|tr|nghìn|nghin|ngàn|ngan|đ|₫)(?!\w)",
+    re.IGNORECASE,
+)
 _NOT_DIGIT = re.compile(r"\D")
 _GROUP = re.compile(r"\+?\d+")
 
@@ -54,6 +71,7 @@ class Number:
     e164: str  # "+84912345678"; a spoofed caller id as written: "+840912345678"
     country: int  # the calling code: 84 for Vietnam
     spoofed: bool = False
+    personal: bool = True  # a mobile or a landline, not a 1800/1900 service line
 
     @property
     def vietnamese(self) -> bool:
@@ -64,6 +82,14 @@ class Number:
         return shown(self.e164)
 
 
+def _library() -> ModuleType:
+    """phonenumbers, imported on first use: its metadata costs 5.5 MB of every idle process."""
+    import phonenumbers
+
+    return phonenumbers
+
+
+@lru_cache(maxsize=4096)
 def parse(text: str) -> Number | None:
     """A whole text as one phone number, or None: "0912 345 678", "+84 (0) 912 345 678",
     "0084 912.345.678" and "84-912-345-678" are all +84912345678."""
@@ -72,7 +98,7 @@ def parse(text: str) -> Number | None:
         return None
     if _AMOUNT.fullmatch(written):
         return None
-    digits = _NOT_DIGIT.sub("", _TRUNK.sub("", written))
+    digits = _NOT_DIGIT.sub("", _TRUNK.sub(r"\1", written))
     if not MIN_DIGITS <= len(digits) <= MAX_DIGITS + len(_IDD):
         return None
     if "+" in written:
@@ -101,20 +127,25 @@ def _international(digits: str, *, lenient: bool) -> Number | None:
 
 
 def _read(written: str, region: str | None, *, lenient: bool = False) -> Number | None:
+    library = _library()
     try:
-        number = phonenumbers.parse(written, region)
-    except NumberParseException:
+        number = library.parse(written, region)
+    except library.NumberParseException:
         return None
     if not _acceptable(number, lenient):
         return None
-    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    return Number(e164, number.country_code or 0)
+    e164 = library.format_number(number, library.PhoneNumberFormat.E164)
+    kind = library.number_type(number)
+    types = library.PhoneNumberType
+    personal = kind in (types.MOBILE, types.FIXED_LINE, types.FIXED_LINE_OR_MOBILE)
+    return Number(e164, number.country_code or 0, personal=personal)
 
 
 def _acceptable(number: PhoneNumber, lenient: bool) -> bool:
+    library = _library()
     if lenient and number.country_code != VIETNAM:
-        return phonenumbers.is_possible_number(number)
-    return phonenumbers.is_valid_number(number)
+        return bool(library.is_possible_number(number))
+    return bool(library.is_valid_number(number))
 
 
 @lru_cache(maxsize=4096)
@@ -123,11 +154,12 @@ def shown(e164: str) -> str:
     and spoofed "+840…" caller ids stay as stored."""
     if not e164.startswith("+84") or e164.startswith("+" + _SPOOF):
         return e164
+    library = _library()
     try:
-        number = phonenumbers.parse(e164, None)
-    except NumberParseException:
+        number = library.parse(e164, None)
+    except library.NumberParseException:
         return e164
-    return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    return str(library.format_number(number, library.PhoneNumberFormat.NATIONAL))
 
 
 # -- numbers inside a longer text ----------------------------------------------------------------
@@ -146,7 +178,9 @@ def find(text: str) -> Iterator[tuple[int, int, Number]]:
                 i += 1
                 continue
             j, number = best
-            yield base + groups[i][0], base + groups[j][1], number
+            end = base + groups[j][1]
+            if not _CURRENCY.match(text, end):  # "18000000đ" is money
+                yield base + groups[i][0], end, number
             i = j + 1
 
 
@@ -156,7 +190,7 @@ def _longest(run: str, groups: list[tuple[int, int, str]], first: int) -> tuple[
     digits, best = "", None
     for j in range(first, len(groups)):
         group = groups[j][2]
-        if j > first and group.startswith("+"):
+        if (j > first and group.startswith("+")) or j - first >= _MOST_GROUPS:
             break  # a "+" starts another number
         digits += group.lstrip("+")
         if len(digits) > MAX_DIGITS + len(_IDD) or not (plus or _may_start(digits)):

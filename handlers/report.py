@@ -453,11 +453,15 @@ def _contact_phone_prompt(ctx: Ctx) -> Reply:
 async def _on_contact_phone(ctx: Ctx) -> list[Reply]:
     given = ctx.event.phone if ctx.event.kind is Kind.CONTACT else ctx.event.text
     number = phones.parse(given) if given else None
-    if number is None or number.spoofed:
+    if number is not None and number.spoofed:  # "+84 0912…": the 0 after +84 is one too many
+        return [say("tip.phone_extra_zero"), _contact_phone_prompt(ctx)]
+    if number is None:
         return [say("tip.phone_invalid"), _contact_phone_prompt(ctx)]
     if not number.vietnamese:
         # The commune police call the reporter back from a Vietnamese line.
         return [say("tip.phone_foreign"), _contact_phone_prompt(ctx)]
+    if not number.personal:
+        return [say("tip.phone_service"), _contact_phone_prompt(ctx)]
     _data(ctx)["phone"] = number.e164
     _data(ctx)["editing"] = False
     ctx.state.step = "review"

@@ -14,9 +14,9 @@ from content import phones, scamcheck
 from content.scamcheck import Found, extract
 from handlers.model import Kind
 from storage.indicator_review import _search_terms
-from storage.models import Tip
 from storage.sealing import Sealer, derive_key
 from tests.conftest import Chat
+from tests.fakes.memory_db import StoredTip
 from tests.unit.test_report_flow import only_tip, to_review
 
 MOBILE = "+84912345678"
@@ -31,6 +31,11 @@ FORMS = [
     ("+84 912 345 678", MOBILE),
     ("+84 (0) 912 345 678", MOBILE),
     ("+84(0)912.345.678", MOBILE),
+    ("(+84) (0) 912 345 678", MOBILE),
+    ("(+84)(0)912345678", MOBILE),
+    ("+84-(0)912-345-678", MOBILE),
+    ("+84.(0).912.345.678", MOBILE),
+    ("(+84) (0)24 3826 1234", "+842438261234"),
     ("(+84) 912-345-678", MOBILE),
     ("84 912 345 678", MOBILE),
     ("84912345678", MOBILE),
@@ -45,6 +50,9 @@ FORMS = [
     ("028 3822 1234", "+842838221234"),
     ("+84 28 3822 1234", "+842838221234"),
     ("0236.3822.123", "+842363822123"),
+]
+# Service lines: phone numbers, but no reporter can be called back on one.
+SERVICE = [
     ("1900 1288", "+8419001288"),
     ("1900.292900", "+841900292900"),
     ("1800 599 920", "+841800599920"),
@@ -68,6 +76,10 @@ BAD = [
     "0123 456 789",  # an old prefix no longer given out
     "0012345678",
     "19.000.000",  # money, not a 1900 number
+    "19 000 000",
+    "19000000",
+    "1900000000",
+    "180000000",
 ]
 FOREIGN = [
     ("+1 202 555 0143", "+12025550143"),
@@ -81,7 +93,7 @@ SPOOFED = ["+84 0912 345 678", "+840912345678", "0084 0912 345 678"]
 # -- one function ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("written", "e164"), FORMS + FOREIGN)
+@pytest.mark.parametrize(("written", "e164"), FORMS + SERVICE + FOREIGN)
 def test_every_form_is_one_e164_number(written: str, e164: str) -> None:
     number = phones.parse(written)
     assert number is not None and number.e164 == e164
@@ -111,7 +123,7 @@ def test_numbers_are_shown_in_the_national_form(e164: str, shown: str) -> None:
 # -- every entry point gives the same answer -------------------------------------------------
 
 
-@pytest.mark.parametrize(("written", "e164"), FORMS + FOREIGN)
+@pytest.mark.parametrize(("written", "e164"), FORMS + SERVICE + FOREIGN)
 def test_every_entry_point_reads_the_same_number(written: str, e164: str) -> None:
     assert scamcheck.normalise_phone(written) == e164  # the check, a whole text
     assert [p.value for p in extract(written).phones] == [e164]  # a message of just it
@@ -155,6 +167,13 @@ def test_whole_text_and_inside_a_message_agree(prefix: str, rest: str, style: st
     [
         "Phí 10.000.000đ",
         "Chuyển ngay 19.000.000 đồng",  # would be 1900 0000
+        "phí 19 000 000đ",
+        "nộp 19000000 đồng",
+        "Số tiền: 18000000",
+        "Chuyển 1900000000đ",
+        "180000000 VND",
+        "chuyển 19000000đ vào STK 0123456789 Vietcombank",
+        "phí 1900 1288 tr",
         "Nộp 18.000.000 VND",  # would be 1800 0000
         "Khoản vay 190.000.000 và phí 1.800.000.000đ",
         "số tiền 1,900,000,000 VND",
@@ -170,6 +189,37 @@ def test_whole_text_and_inside_a_message_agree(prefix: str, rest: str, style: st
 )
 def test_amounts_dates_ids_and_accounts_are_not_phone_numbers(text: str) -> None:
     assert extract(text).phones == (), text
+
+
+@pytest.mark.parametrize(
+    ("text", "e164"),
+    [
+        ("gọi 0912 345 678 để nhận quà", MOBILE),  # "để" is no "đ"
+        ("gọi 0912 345 678 k nghe máy", MOBILE),  # "k" is "không" here, not thousands
+        ("tổng đài 1900 1288 đang gọi", "+8419001288"),
+    ],
+)
+def test_a_number_before_words_like_a_currency_is_still_a_number(text: str, e164: str) -> None:
+    assert [p.value for p in extract(text).phones] == [e164]
+
+
+def test_a_long_run_of_digit_groups_costs_few_parses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crafted "0 0 0 0 …" must not cost a library parse per digit (it blocked the loop)."""
+    import phonenumbers
+
+    calls = 0
+    real = phonenumbers.parse
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(phonenumbers, "parse", counted)
+    phones.parse.cache_clear()
+    for crafted in ("0 " * 2000, "0.0." * 1000, "+84 " + "0 " * 2000, "0 9 1 2 3 4 5 6 7 8 " * 200):
+        assert extract(crafted).phones == ()
+    assert calls <= 50
 
 
 def test_a_number_written_as_an_account_stays_an_account() -> None:
@@ -210,7 +260,15 @@ async def test_the_tip_form_reads_every_form_and_refuses_the_same_bad_input(chat
         shown = SHOWN.get(e164, phones.shown(e164))
         assert f"Người báo: Nguyễn Văn An, {shown}" in text, written
     invalid = "Số điện thoại chưa đúng"
-    for written in [*BAD, *SPOOFED]:
+    for written in SPOOFED:
+        text = await _give_phone(chat, written)
+        assert "Sau +84 không viết số 0" in text and "tip:confirm" not in chat.choices, written
+        await chat.say("0912 345 678")
+    for written, _e164 in SERVICE:
+        text = await _give_phone(chat, written)
+        assert "số tổng đài" in text and "tip:confirm" not in chat.choices, written
+        await chat.say("0912 345 678")
+    for written in BAD:
         text = await _give_phone(chat, written)
         assert invalid in text and "tip:confirm" not in chat.choices, written
         text = await chat.say("0912 345 678")
@@ -221,7 +279,7 @@ async def test_the_tip_form_reads_every_form_and_refuses_the_same_bad_input(chat
         assert invalid not in text and "tip:confirm" not in chat.choices, written
         await chat.say("+84 (0) 912 345 678")
     await chat.pick("tip:confirm")
-    tip: Tip = await only_tip(chat)
+    tip: StoredTip = await only_tip(chat)
     assert SEALER.open(tip.contact_sealed) == {"name": "Nguyễn Văn An", "phone": MOBILE}
 
 
