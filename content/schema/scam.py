@@ -155,7 +155,9 @@ class Rule(Model):
     id: Id
     card: Id  # the awareness card to read
     advice: StrictBool = False  # names the resident's situation, not a scam type
-    category: str = ""  # the tip category a check turns into; none for advice
+    # the tip category a check turns into; none for advice. Checked when absent too: a scam
+    # rule without one would file every tip it starts under a guessed category.
+    category: str = Field("", validate_default=True)
     name: Name
     strong: Lines
     phrases: Lines

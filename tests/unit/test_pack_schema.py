@@ -181,6 +181,14 @@ def test_every_scam_card_needs_a_rule_that_leads_to_it(packs: Path) -> None:
     ]
 
 
+def test_a_scam_rule_without_a_category_is_refused(packs: Path) -> None:
+    _edit(packs, "scam_rules.yaml", _set("rules", 0, "category", to=...))
+    assert scamcheck.check_packs(packs) == [
+        f"{packs}/scam_rules.yaml: rules[0] (id fake_authority): category: '' must be one of"
+        " fraud_phone, fraud_online"
+    ]
+
+
 def test_an_advice_rule_needs_no_category(packs: Path) -> None:
     _edit(packs, "scam_rules.yaml", _set("rules", 0, "advice", to=True))
     assert scamcheck.check_packs(packs) == []
