@@ -7,6 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     UV_NO_CACHE=1 \
+    UV_COMPILE_BYTECODE=1 \
     UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/opt/binhyen \
     PATH=/opt/binhyen/bin:$PATH
@@ -15,14 +16,19 @@ WORKDIR /app
 RUN pip install "uv==${UV_VERSION}"
 # The locked dependencies first (a layer that changes only with the lock), then the service.
 COPY pyproject.toml uv.lock README.md ./
-RUN uv sync --frozen --no-install-project
+# --locked: a lock that no longer matches pyproject.toml stops the build.
+RUN uv sync --locked --no-install-project
 COPY bot ./bot
 COPY handlers ./handlers
 COPY content ./content
 COPY storage ./storage
 COPY admin ./admin
-RUN uv sync --frozen --no-editable && useradd --system --uid 10001 binhyen
+RUN uv sync --locked --no-editable \
+    && useradd --system --uid 10001 binhyen \
+    && mkdir -p /app/media && chown binhyen:binhyen /app/media
 USER binhyen
+# Tip attachments (BINHYEN_MEDIA_DIR, ./media): keep them on a volume.
+VOLUME /app/media
 
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2)"

@@ -106,3 +106,11 @@ class Settings(BaseSettings):
 
             if os.path.exists(self.metrics_dir) and not os.path.isdir(self.metrics_dir):
                 raise SystemExit("BINHYEN_METRICS_DIR must be a directory.")
+            try:
+                os.makedirs(self.metrics_dir, exist_ok=True)
+            except OSError as exc:
+                raise SystemExit(
+                    f"BINHYEN_METRICS_DIR: cannot create {self.metrics_dir} ({exc.strerror})."
+                ) from None
+            if not os.access(self.metrics_dir, os.W_OK | os.X_OK):
+                raise SystemExit(f"BINHYEN_METRICS_DIR: {self.metrics_dir} is not writable.")

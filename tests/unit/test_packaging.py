@@ -32,7 +32,8 @@ def test_dockerfile_installs_the_package_migrates_then_serves() -> None:
     instructions = _instructions()
     words = [w for w, _ in instructions]
     assert words[0] == "FROM"
-    known = {"FROM", "ARG", "ENV", "WORKDIR", "COPY", "RUN", "USER", "EXPOSE", "HEALTHCHECK", "CMD"}
+    known = {"FROM", "ARG", "ENV", "WORKDIR", "COPY", "RUN", "USER", "VOLUME", "EXPOSE"}
+    known |= {"HEALTHCHECK", "CMD"}
     assert set(words) <= known
     copied = {rest.split()[0] for w, rest in instructions if w == "COPY"}
     assert {"bot", "handlers", "content", "storage", "admin", "pyproject.toml"} <= copied
@@ -90,6 +91,22 @@ def test_a_metrics_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
         Settings(metrics_dir=str(not_a_dir)).check()
 
 
+def test_a_metrics_dir_that_cannot_be_made_stops_start_up_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "migrate"],
+        capture_output=True,
+        text=True,
+        env={"BINHYEN_METRICS_DIR": str(blocker / "metrics"), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode != 0
+    assert "BINHYEN_METRICS_DIR: cannot create" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_typo_in_the_environment_name_stops_start_up() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "migrate"],
@@ -142,7 +159,8 @@ def test_the_lock_has_hashes_and_the_install_bootstrap_takes_its_uv() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert f"ARG UV_VERSION={uv}" in dockerfile
     assert "COPY pyproject.toml uv.lock" in dockerfile
-    assert dockerfile.count("uv sync --frozen") == 2 and "pip install ." not in dockerfile
+    assert dockerfile.count("uv sync --locked") == 2 and "pip install ." not in dockerfile
+    assert "UV_COMPILE_BYTECODE=1" in dockerfile
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "sync -q --frozen --extra test" in makefile and "pip install -q -e" not in makefile
 
