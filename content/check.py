@@ -98,8 +98,6 @@ def load_packs() -> None:
             served()
         except PackError as exc:
             found += exc.problems
-        except holidays.PackError as exc:  # its own error class, one problem a line
-            found += str(exc).splitlines()
     if found:
         raise PackError(found)
 

@@ -16,24 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-import yaml
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    Strict,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from content.schema.base import PackError, load, shown
+from content.schema.holidays import Holidays
 
 _PATH = Path(__file__).parent / "packs" / "holidays.yaml"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -41,114 +31,10 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CHECK_YEARS = range(2020, 2051)
 
 
-class PackError(ValueError):
-    """The holiday pack is malformed; the message names the file, the entry and the field."""
-
-
-# --- the pack ---
-
-
-def _text(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    if unicodedata.normalize("NFC", value) != value:
-        raise ValueError("is not NFC")
-    return value
-
-
-# A string, never a number YAML read; not blank; NFC.
-Text = Annotated[str, Strict(), AfterValidator(_text)]
-# YAML reads an unquoted 2026-01-02 as a date; quoted, or with a time, it is refused.
-Day = Annotated[dt.date, Strict()]
-
-
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    day: Day = Field(alias="date")
-    name_vi: Text
-    name_en: Text
-    # The decision or notice that announced it (number and date).
-    source: Text
-
-
-class DayOff(_Entry):
-    """A day off announced on top of the library's calendar."""
-
-
-class WorkingDay(_Entry):
-    """A day worked although the library has it off: a Saturday worked in exchange for a
-    swapped day, or a holiday the Government moved."""
-
-
-class NotDayOff(BaseModel):
-    """A holiday the library lists that is not a day off here (nor its days in lieu)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    # The library's Vietnamese name, e.g. "Ngày Văn hóa Việt Nam".
-    name_vi: Text
-    source: Text
-
-
-class Pack(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: Literal[2]
-    days_off: tuple[DayOff, ...] = ()
-    working_days: tuple[WorkingDay, ...] = ()
-    not_days_off: tuple[NotDayOff, ...] = ()
-
-    @field_validator("days_off", "working_days", "not_days_off", mode="before")
-    @classmethod
-    def _empty(cls, value: Any) -> Any:
-        return () if value is None else value  # a key left with no entries
-
-    @model_validator(mode="after")
-    def _once(self) -> Pack:
-        days = [e.day for e in (*self.days_off, *self.working_days)]
-        twice = sorted({d for d in days if days.count(d) > 1})
-        if twice:
-            raise ValueError(f"listed twice: {', '.join(map(str, twice))}")
-        names = [e.name_vi for e in self.not_days_off]
-        if len(set(names)) != len(names):
-            raise ValueError("not_days_off: a name is listed twice")
-        return self
-
-
-def _where(raw: Any, loc: tuple[int | str, ...]) -> str:
-    """'days_off[0] (2026-01-02): date' for an error at ('days_off', 0, 'date')."""
-    if len(loc) < 2 or not isinstance(loc[1], int):
-        return ".".join(map(str, loc)) or "pack"
-    section, index, *field = loc
-    where = f"{section}[{index}]"
-    try:
-        entry = raw[section][index]
-        label = entry.get("date") or entry.get("name_vi")
-    except (KeyError, IndexError, TypeError, AttributeError):
-        label = None
-    if label:
-        where += f" ({label})"
-    return where + (f": {'.'.join(map(str, field))}" if field else "")
-
-
-def parse_pack(text: str, source: str = "holidays.yaml") -> Pack:
-    """The pack, validated: unknown keys, a missing or malformed field, a date listed twice
-    are refused with the file, the entry and the field named."""
-    try:
-        raw = yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a date such as 2026-13-01
-        raise PackError(f"{source}: cannot be read: {exc}") from None
-    try:
-        return Pack.model_validate(raw)
-    except ValidationError as exc:
-        lines = [f"{source}: {_where(raw, e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise PackError("\n".join(lines)) from None
-
-
 @cache
-def pack() -> Pack:
-    return parse_pack(_PATH.read_text(encoding="utf-8"), f"content/packs/{_PATH.name}")
+def pack() -> Holidays:
+    """The pack, read once; PackError names the file, the entry and the field."""
+    return load(Holidays, _PATH)
 
 
 # --- the library's calendar ---
@@ -194,7 +80,7 @@ class WorkCalendar:
     """Monday to Friday, except public holidays; a Saturday or Sunday only when announced as
     a working day. The deployment's days off win, then the pack, then the library."""
 
-    def __init__(self, pack: Pack, extra_days_off: Iterable[dt.date] = ()) -> None:
+    def __init__(self, pack: Holidays, extra_days_off: Iterable[dt.date] = ()) -> None:
         self._extra = frozenset(extra_days_off)
         self._days_off = {e.day: e for e in pack.days_off}
         self._working = {e.day: e for e in pack.working_days}
@@ -235,15 +121,17 @@ def calendar(extra_days_off: Iterable[dt.date] = ()) -> WorkCalendar:
     return WorkCalendar(pack(), extra_days_off)
 
 
-def problems(text: str | None = None, source: str = "content/packs/holidays.yaml") -> list[str]:
+def problems(path: Path | None = None) -> list[str]:
     """What `binhyen content check` finds in the pack: it does not load, or an entry says what
     the library already says (remove it: the pack keeps only the differences), or a name in
     `not_days_off` is no holiday of the library."""
+    path = path or _PATH
     try:
-        found = pack() if text is None else parse_pack(text, source)
+        found = load(Holidays, path)
     except PackError as exc:
-        return str(exc).splitlines()
-    plain = WorkCalendar(Pack(version=2))
+        return list(exc.problems)
+    source = shown(path)
+    plain = WorkCalendar(Holidays(version=2))
     out = [
         f"{source}: days_off ({e.day}): already a day off without this entry"
         for e in found.days_off

@@ -3,11 +3,12 @@ reading a file into a model with each problem named by file, item and field.
 
 A problem reads `content/packs/awareness/fire_safety.yaml: cards[3] (id gas_leak): body: ...`:
 the file (relative to the repository when it is inside it), the item by its index and its id
-(or code, or the text itself for a list of words), then the field.
+(or code, date or Vietnamese name, or the text itself for a list of words), then the field.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -227,10 +228,11 @@ def _child(node: Any, key: int | str) -> Any:
 
 
 def _label(item: Any) -> str:
-    """How an item of a list is known: its id or code, or the word itself."""
+    """How an item of a list is known: its id, code, date or Vietnamese name, or the word
+    itself."""
     if isinstance(item, dict):
-        for key in ("id", "code"):
-            if isinstance(item.get(key), str | int):
+        for key in ("id", "code", "date", "name_vi"):
+            if isinstance(item.get(key), str | int | dt.date):
                 return f" ({key} {item[key]})"
         return ""
     return f" ({item!r})" if isinstance(item, str) else ""

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,7 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from content import holidays as holiday_pack
-from content.holidays import PackError, WorkCalendar, calendar, parse_dates, parse_pack
+from content.holidays import WorkCalendar, calendar, parse_dates
+from content.schema.base import PackError, load
+from content.schema.holidays import Holidays
 from handlers.deadlines import (
     LOCAL_TZ,
     Deadlines,
@@ -306,6 +309,12 @@ def test_overdue_and_days_left(due: date, today: date, overdue: bool, left: int)
 # --- the holiday pack ---
 
 
+def _pack_file(folder: Path, text: str) -> Path:
+    path = folder / "holidays.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def test_the_pack_keeps_only_sourced_differences_named_in_both_languages() -> None:
     pack = holiday_pack.pack()
     entries = [*pack.days_off, *pack.working_days]
@@ -333,11 +342,13 @@ def test_a_holiday_the_pack_refuses_is_a_working_day_with_its_day_in_lieu() -> N
     # 24/11/2029 is a Saturday: the library would give Monday 26/11 in lieu.
     for day in (date(2026, 11, 24), date(2027, 11, 24), date(2029, 11, 26)):
         assert HOLIDAYS.is_working_day(day)
-        assert not WorkCalendar(parse_pack("version: 2")).is_working_day(day)
+        assert not WorkCalendar(Holidays(version=2)).is_working_day(day)
     assert date(2026, 11, 24) not in {h.day for h in HOLIDAYS.holidays(2026)}
 
 
-def test_the_pack_overrides_the_library_and_the_deployment_overrides_both() -> None:
+def test_the_pack_overrides_the_library_and_the_deployment_overrides_both(
+    tmp_path: Path,
+) -> None:
     text = (
         "version: 2\n"
         "days_off:\n"
@@ -347,7 +358,8 @@ def test_the_pack_overrides_the_library_and_the_deployment_overrides_both() -> N
         "  - {date: 2027-09-03, name_vi: Ngày làm việc, name_en: Working day, source: TB 1/2027}\n"
         "  - {date: 2027-08-28, name_vi: Ngày làm bù, name_en: Make-up day, source: TB 1/2027}\n"
     )
-    workdays = WorkCalendar(parse_pack(text), [date(2027, 8, 30)])
+    pack = load(Holidays, _pack_file(tmp_path, text))
+    workdays = WorkCalendar(pack, [date(2027, 8, 30)])
     assert not workdays.is_working_day(date(2027, 9, 1))  # announced
     assert workdays.is_working_day(date(2027, 9, 3))  # the library's estimate, moved
     assert workdays.is_working_day(date(2027, 8, 28))  # a Saturday worked
@@ -357,7 +369,7 @@ def test_the_pack_overrides_the_library_and_the_deployment_overrides_both() -> N
     assert named[date(2027, 9, 1)] == "Nghỉ lễ Quốc khánh" and date(2027, 9, 3) not in named
 
 
-def test_the_check_flags_entries_the_library_already_knows() -> None:
+def test_the_check_flags_entries_the_library_already_knows(tmp_path: Path) -> None:
     text = (
         "version: 2\n"
         "days_off:\n"
@@ -367,11 +379,11 @@ def test_the_check_flags_entries_the_library_already_knows() -> None:
         "not_days_off:\n"
         "  - {name_vi: Ngày Thơ Việt Nam, source: TB 1/2026}\n"
     )
-    found = holiday_pack.problems(text, "x.yaml")
-    assert found == [
-        "x.yaml: days_off (2026-09-02): already a day off without this entry",
-        "x.yaml: working_days (2026-08-22): already a working day without this entry",
-        "x.yaml: not_days_off (Ngày Thơ Việt Nam): no holiday of the library has this name",
+    path = _pack_file(tmp_path, text)
+    assert holiday_pack.problems(path) == [
+        f"{path}: days_off (2026-09-02): already a day off without this entry",
+        f"{path}: working_days (2026-08-22): already a working day without this entry",
+        f"{path}: not_days_off (Ngày Thơ Việt Nam): no holiday of the library has this name",
     ]
 
 
@@ -388,57 +400,73 @@ ENTRY = "{date: 2026-01-02, name_vi: Nghỉ, name_en: Day off, source: TB 1/2026
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("days_off: []", "version: Field required"),
-        ("version: 1", "version: Input should be 2"),
-        ("version: '2'", "version: Input should be 2"),
-        ("version: 2\nholidays: []", "holidays: Extra inputs are not permitted"),
-        ("version: 2\ndays_off: [{name_vi: Tết, name_en: x, source: s}]", r"days_off\[0\]"),
+        ("days_off: []", "version: is missing"),
+        ("version: 1", "version: expected 2, found 1"),
+        ("version: '2'", "version: expected 2, found '2'"),
+        ("version: 2\nholidays: []", "holidays: unknown key"),
+        (
+            "version: 2\ndays_off: [{name_vi: Tết, name_en: x, source: s}]",
+            r"days_off\[0\] \(name_vi Tết\): date: is missing",
+        ),
         (
             "version: 2\ndays_off: [{date: 2026-01-01 10:00:00, name_vi: a, name_en: b, source: s}"
             "]",
-            r"days_off\[0\] \(2026-01-01 10:00:00\): date: Input should be a valid date",
+            r"days_off\[0\] \(date 2026-01-01 10:00:00\): date: Input should be a valid date",
         ),
         (
             "version: 2\ndays_off: [{date: '2026-01-01', name_vi: a, name_en: b, source: s}]",
-            "date: Input should be a valid date",
+            r"days_off\[0\] \(date 2026-01-01\): date: Input should be a valid date",
         ),
         (
             "version: 2\nworking_days: [{date: 2026-01-10, name_en: x, source: s}]",
-            r"working_days\[0\] \(2026-01-10\): name_vi: Field required",
+            r"working_days\[0\] \(date 2026-01-10\): name_vi: is missing",
         ),
         (
             "version: 2\ndays_off: [{date: 2026-01-02, name_vi: a, name_en: ' ', source: s}]",
-            "name_en",
+            r"days_off\[0\] \(date 2026-01-02\): name_en: is empty",
         ),
-        ("version: 2\ndays_off: [{date: 2026-01-02, name_vi: a, name_en: b}]", "source"),
+        (
+            "version: 2\ndays_off: [{date: 2026-01-02, name_vi: a, name_en: b}]",
+            r"days_off\[0\] \(date 2026-01-02\): source: is missing",
+        ),
         (
             "version: 2\ndays_off: [{date: 2026-01-02, name_vi: a, name_en: 1, source: s}]",
-            "name_en",
+            r"days_off\[0\] \(date 2026-01-02\): name_en: Input should be a valid string",
         ),
         (
             "version: 2\ndays_off: [{date: 2026-01-02, name_vi: Te\u0302\u0301t, name_en: x,"
             " source: s}]",
-            "name_vi: Value error, is not NFC",
+            r"days_off\[0\] \(date 2026-01-02\): name_vi: is not NFC",
         ),
         (
             f"version: 2\ndays_off: [{ENTRY[:-1]}, lunar: true}}]",
-            r"days_off\[0\] \(2026-01-02\): lunar",
+            r"days_off\[0\] \(date 2026-01-02\): lunar: unknown key",
         ),
-        (f"version: 2\ndays_off: [{ENTRY}]\nworking_days: [{ENTRY}]", "listed twice: 2026-01-02"),
-        ("version: 2\nnot_days_off: [{name_vi: a, source: s}, {name_vi: a, source: t}]", "twice"),
-        ("version: 2\nnot_days_off: [{name_vi: a}]", r"not_days_off\[0\] \(a\): source"),
+        (f"version: 2\ndays_off: [{ENTRY}]\nworking_days: [{ENTRY}]", "2026-01-02 is listed twice"),
+        (
+            "version: 2\nnot_days_off: [{name_vi: a, source: s}, {name_vi: a, source: t}]",
+            "not_days_off: 'a' is listed twice",
+        ),
+        (
+            "version: 2\nnot_days_off: [{name_vi: a}]",
+            r"not_days_off\[0\] \(name_vi a\): source: is missing",
+        ),
         ("version: 2\ndays_off: [", "cannot be read"),
         ("version: 2\ndays_off: [{date: 2026-13-01}]", "cannot be read: month must be in 1..12"),
     ],
 )
-def test_a_broken_pack_is_refused_with_the_file_entry_and_field(text: str, problem: str) -> None:
+def test_a_broken_pack_is_refused_with_the_file_entry_and_field(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    path = _pack_file(tmp_path, text)
     with pytest.raises(PackError, match=problem) as caught:
-        parse_pack(text, "content/packs/holidays.yaml")
-    assert str(caught.value).startswith("content/packs/holidays.yaml: ")
+        load(Holidays, path)
+    assert all(line.startswith(f"{path}: ") for line in caught.value.problems)
+    assert holiday_pack.problems(path) == list(caught.value.problems)
 
 
-def test_empty_sections_are_allowed() -> None:
-    pack = parse_pack("version: 2\ndays_off:\nworking_days: []\n")
+def test_empty_sections_are_allowed(tmp_path: Path) -> None:
+    pack = load(Holidays, _pack_file(tmp_path, "version: 2\ndays_off:\nworking_days: []\n"))
     assert (pack.days_off, pack.working_days, pack.not_days_off) == ((), (), ())
 
 

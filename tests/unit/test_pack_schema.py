@@ -333,4 +333,5 @@ def test_a_broken_holiday_pack_stops_start_up_too(
             runtime.load_content()
     finally:
         holidays.pack.cache_clear()
-    assert "holidays.yaml: days_off[0] (2026-09-03): name_en" in str(stopped.value.code)
+    problem = "holidays.yaml: days_off[0] (date 2026-09-03): name_en: is missing"
+    assert problem in str(stopped.value.code)
