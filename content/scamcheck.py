@@ -162,8 +162,7 @@ def check_packs(folder: Path | None = None) -> list[str]:
 @dataclass(frozen=True)
 class Phone:
     value: str  # E.164: "+84912345678"; an odd "+840…" kept as written
-    raw: str
-    vietnamese: bool
+    vietnamese: bool  # content.phones.Number.vietnamese: a spoofed "+840…" is not
     odd: str = ""  # the odd prefix (scam_rules.yaml) it starts with
 
     @property
@@ -286,19 +285,14 @@ class Extraction:
 # -- phones --------------------------------------------------------------------------------------
 
 
-def _phone(number: phone_numbers.Number, raw: str) -> Phone:
+def _phone(number: phone_numbers.Number) -> Phone:
     odd = next((p for p in packs().odd_prefixes if number.e164.startswith(p)), "")
-    return Phone(number.e164, raw, number.country == phone_numbers.VIETNAM, odd)
-
-
-def normalise_phone(text: str) -> str | None:
-    """A whole text as one phone number in E.164, or None (content.phones reads it)."""
-    return phone_numbers.normalise(text)
+    return Phone(number.e164, number.vietnamese, odd)
 
 
 def _phones_in(text: str) -> Iterator[tuple[int, int, Phone]]:
     for start, end, number in phone_numbers.find(text):
-        yield start, end, _phone(number, text[start:end])
+        yield start, end, _phone(number)
 
 
 # -- links ---------------------------------------------------------------------------------------
@@ -919,7 +913,7 @@ def normalise(kind: str, value: str, bank: str = "") -> tuple[Found | None, str]
     """One indicator as an operator gives it, normalised, or None with the reason why not."""
     value = clean(value)
     if kind == "phone":
-        phone = normalise_phone(value)
+        phone = phone_numbers.normalise(value)
         return (Found("phone", phone), "") if phone else (None, f"{value!r} is not a phone number")
     if kind in ("domain", "url"):
         link = normalise_link(value)

@@ -125,18 +125,19 @@ def test_numbers_are_shown_in_the_national_form(e164: str, shown: str) -> None:
 
 @pytest.mark.parametrize(("written", "e164"), FORMS + SERVICE + FOREIGN)
 def test_every_entry_point_reads_the_same_number(written: str, e164: str) -> None:
-    assert scamcheck.normalise_phone(written) == e164  # the check, a whole text
+    assert phones.normalise(written) == e164  # a whole text
     assert [p.value for p in extract(written).phones] == [e164]  # a message of just it
-    inside = extract(f"Có người gọi từ số {written}, tự xưng công an, hãy cẩn thận.")
-    assert [p.value for p in inside.phones] == [e164]  # inside a message
-    assert inside.phones[0].raw in written
+    message = f"Có người gọi từ số {written}, tự xưng công an, hãy cẩn thận."
+    assert [p.value for p in extract(message).phones] == [e164]  # inside a message
+    spans = [message[start:end] for start, end, _n in phones.find(message)]
+    assert len(spans) == 1 and spans[0] in written  # found where it is written, nothing around
     assert scamcheck.normalise("phone", written) == (Found("phone", e164), "")  # indicators
     assert e164 in _search_terms(written)  # the panel's indicator search
 
 
 @pytest.mark.parametrize("written", BAD)
 def test_every_entry_point_refuses_bad_input(written: str) -> None:
-    assert scamcheck.normalise_phone(written) is None
+    assert phones.normalise(written) is None
     assert extract(written).phones == ()
     assert extract(f"Có người gọi từ số {written}, tự xưng công an").phones == ()
     found, problem = scamcheck.normalise("phone", written)
@@ -230,9 +231,9 @@ def test_a_number_written_as_an_account_stays_an_account() -> None:
 
 def test_foreign_and_spoofed_numbers_in_a_scam_message_are_still_flagged() -> None:
     found = extract("Số +1 202 555 0143 và +84 0912 345 678 gọi, xưng là công an")
-    assert [(p.value, p.odd) for p in found.phones] == [
-        ("+12025550143", ""),
-        ("+840912345678", "+840"),
+    assert [(p.value, p.odd, p.vietnamese) for p in found.phones] == [
+        ("+12025550143", "", False),
+        ("+840912345678", "+840", False),  # spoofed: no Vietnamese number
     ]
     kinds = [r.kind for r in scamcheck.verdict(found, []).reasons]
     assert "foreign" in kinds and "odd_prefix" in kinds

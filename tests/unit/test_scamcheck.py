@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from content import scamcheck
-from content.scamcheck import Found, Known, Level, crc16, extract, normalise_phone, verdict
+from content import phones, scamcheck
+from content.scamcheck import Found, Known, Level, crc16, extract, verdict
 from content.text import fold
 
 # -- phones -------------------------------------------------------------------------------------
@@ -34,7 +34,7 @@ from content.text import fold
     ],
 )
 def test_vietnamese_mobile_numbers_in_every_form_are_one_e164(written: str) -> None:
-    assert normalise_phone(written) == "+84912345678"
+    assert phones.normalise(written) == "+84912345678"
     found = extract(f"Gọi ngay {written} để nhận quà")
     assert [p.value for p in found.phones] == ["+84912345678"]
     assert found.phones[0].vietnamese and not found.phones[0].odd
@@ -54,7 +54,7 @@ def test_vietnamese_mobile_numbers_in_every_form_are_one_e164(written: str) -> N
     ],
 )
 def test_landlines_service_numbers_and_other_mobile_prefixes(written: str, e164: str) -> None:
-    assert normalise_phone(written) == e164
+    assert phones.normalise(written) == e164
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_several_numbers_dates_amounts_and_ids_are_told_apart() -> None:
     for text in ("0912345678 0987654321", "0912345678\n0987654321"):
         assert len(extract(text).phones) == 2
     for not_a_phone in ("12345", "091234", "0012345678", "09123456789012", "10.000.000"):
-        assert normalise_phone(not_a_phone) is None, not_a_phone
+        assert phones.normalise(not_a_phone) is None, not_a_phone
 
 
 # -- links --------------------------------------------------------------------------------------
