@@ -8,6 +8,10 @@ choices may no longer hold, so `pushed` is asked before the router's stale-choic
 - "rate:<code>:<n>" stores the rating once.
 Only the resident who sent the tip may do either; anyone else gets the same answer as for a
 code that does not exist.
+
+Being an aside, this module only says what happened (and puts the chat back where it was):
+the router then shows the step the chat stands at, which may be in any flow. That keeps the
+flows' registry out of here, and this module out of an import cycle with the router.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ def typed_answer(text: str) -> tuple[str, str] | None:
 
 
 async def pushed(ctx: Ctx, *, typed: bool = True) -> list[Reply] | None:
-    """The replies for a tap on a pushed button or a typed answer; None when the event is
+    """What became of a tap on a pushed button or a typed answer; None when the event is
     neither (the router goes on as usual)."""
     event = ctx.event
     if event.kind is Kind.CHOICE:
@@ -67,14 +71,14 @@ async def _begin(ctx: Ctx, code: str, answer: str, *, typed: bool = False) -> li
     if tip is None:
         # The same words whether the code does not exist or is someone else's.
         unknown = say("answer.unknown", code=code) if typed else say("input.stale_choice")
-        return [unknown, *_current(ctx)]
+        return [unknown]
     refused = await _refusal(ctx, tip)
     if refused is not None:
-        return [refused, *_current(ctx)]
+        return [refused]
     if answer:
         return await _store(ctx, tip.id, tip.code, answer)
     ctx.state.go(FLOW, "text", tip_id=tip.id, code=tip.code, resume=_snapshot(ctx))
-    return prompt(ctx)
+    return []  # the router shows this flow's step: the question
 
 
 async def _refusal(ctx: Ctx, tip: TipView) -> Reply | None:
@@ -96,20 +100,13 @@ def _snapshot(ctx: Ctx) -> dict[str, Any]:
     return {"flow": state.flow, "step": state.step, "data": state.data}
 
 
-def _resume(ctx: Ctx) -> list[Reply]:
-    """Go back to what the chat was doing before the answer, and show that step again."""
+def _resume(ctx: Ctx) -> None:
+    """Go back to what the chat was doing before the answer."""
     saved = ctx.state.data.get("resume")
     saved = saved if isinstance(saved, dict) else {}
     ctx.state.go(str(saved.get("flow", "")), str(saved.get("step", "")))
     data = saved.get("data")
     ctx.state.data = dict(data) if isinstance(data, dict) else {}
-    return _current(ctx)
-
-
-def _current(ctx: Ctx) -> list[Reply]:
-    from handlers import router  # the router imports this module
-
-    return router.prompt(ctx)
 
 
 def prompt(ctx: Ctx) -> list[Reply]:
@@ -120,31 +117,37 @@ def prompt(ctx: Ctx) -> list[Reply]:
 
 def cancel(ctx: Ctx) -> list[Reply]:
     """Cancel (the button, or "hủy" typed): nothing is sent, the chat goes back."""
-    return [say("answer.cancelled"), *_resume(ctx)]
+    _resume(ctx)
+    return [say("answer.cancelled")]
 
 
-async def on_event(ctx: Ctx) -> list[Reply]:
+async def on_answer(ctx: Ctx) -> list[Reply]:
+    """What became of the event sent at the question (not named `on_event`: the replies end
+    before the step the chat then stands at, which the router adds)."""
     event = ctx.event
     if event.kind is Kind.CHOICE and event.choice == CANCEL:
         return cancel(ctx)
     if event.kind is not Kind.TEXT or not event.text.strip():
-        return [not_understood(event.kind), *prompt(ctx)]
+        return [not_understood(event.kind)]
     tip_id, code = str(ctx.state.data.get("tip_id", "")), str(ctx.state.data.get("code", ""))
     tip = await ctx.uow.tips.view(tip_id, resident_id=ctx.profile.resident_id)
     if tip is None:  # gone since the question (deleted with its reporter's data)
-        return [say("answer.unknown", code=code), *_resume(ctx)]
+        _resume(ctx)
+        return [say("answer.unknown", code=code)]
     if tip.status is TipStatus.CLOSED:
-        return [say("answer.closed", code=code), *_resume(ctx)]
+        _resume(ctx)
+        return [say("answer.closed", code=code)]
     return await _store(ctx, tip.id, code, event.text)
 
 
 async def _store(ctx: Ctx, tip_id: str, code: str, answer: str) -> list[Reply]:
     if len(answer) > MAX_ANSWER:
-        return [say("input.too_long", length=len(answer), limit=MAX_ANSWER), *_current(ctx)]
+        return [say("input.too_long", length=len(answer), limit=MAX_ANSWER)]
     await ctx.uow.tips.add_reporter_answer(tip_id, answer, ctx.config.clock())
-    done = say("answer.saved", code=code)
     # Typed in one message from elsewhere, the chat was never put aside: it just goes on.
-    return [done, *(_resume(ctx) if ctx.state.flow == FLOW else _current(ctx))]
+    if ctx.state.flow == FLOW:
+        _resume(ctx)
+    return [say("answer.saved", code=code)]
 
 
 async def _rate(ctx: Ctx, rest: str) -> list[Reply]:
@@ -155,8 +158,8 @@ async def _rate(ctx: Ctx, rest: str) -> list[Reply]:
     if code is not None and stars in RATINGS:
         tip = await ctx.uow.tips.view_by_code(code, ctx.profile.resident_id)
     if tip is None or tip.status is not TipStatus.CLOSED:
-        return [say("input.stale_choice"), *_current(ctx)]
+        return [say("input.stale_choice")]
     rated = await ctx.uow.tips.rate(tip.id, stars, ctx.config.clock())
     if rated.recorded:
-        return [say("rating.saved", code=tip.code, stars=stars), *_current(ctx)]
-    return [say("rating.already", code=tip.code, stars=rated.stars or stars), *_current(ctx)]
+        return [say("rating.saved", code=tip.code, stars=stars)]
+    return [say("rating.already", code=tip.code, stars=rated.stars or stars)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from content import scamcheck
+from content import awareness, scamcheck
 from content.scamcheck import Found, Level, Reason, Verdict
 from handlers import report
 from handlers.common import ask, choice, not_understood, say, with_nav
@@ -176,10 +176,8 @@ def _next_choices(ctx: Ctx) -> list[Choice]:
 def _card_entry(card_id: str) -> Any:
     """The awareness card, or None while its pack is missing or being rewritten."""
     try:
-        from content import awareness
-
         found = awareness.find_card(card_id)
-    except (ImportError, ValueError):
+    except ValueError:
         return None
     return found[1] if found else None
 

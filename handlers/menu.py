@@ -1,11 +1,14 @@
-"""The main menu. The router starts each item's flow; here are only the words typed at it."""
+"""The main menu, where every flow ends. The router starts each item's flow.
+
+What is typed at the menu is handled in handlers/at_menu.py: it hands over to the scam check,
+which (through the tip a check can become) ends back here, so it cannot live in this module
+without an import cycle."""
 
 from __future__ import annotations
 
-from content import scamcheck
-from handlers.common import NAV_EMERGENCY, ask, choice, not_understood, with_nav
+from handlers.common import NAV_EMERGENCY, ask, choice, with_nav
 from handlers.context import Ctx
-from handlers.model import Kind, Msg, Reply
+from handlers.model import Msg, Reply
 
 FLOW = "menu"
 
@@ -22,16 +25,3 @@ ITEMS = (
 def show(ctx: Ctx) -> list[Reply]:
     ctx.state.go(FLOW)
     return [with_nav(ask(Msg("menu.title"), ITEMS), menu=False)]
-
-
-def prompt(ctx: Ctx) -> list[Reply]:
-    return show(ctx)
-
-
-async def on_event(ctx: Ctx) -> list[Reply]:
-    event = ctx.event
-    if event.kind is Kind.TEXT and scamcheck.extract(event.text).looks_like_scam():
-        from handlers import check  # imported here: check shows this menu itself
-
-        return check.offer(ctx, event.text)
-    return [not_understood(ctx.event.kind), *show(ctx)]

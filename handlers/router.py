@@ -1,16 +1,16 @@
 """The one entry point of the conversation: an event and its context in, replies out.
 
-Global intents (start, menu, help, cancel, emergency) work at every step; everything
-else goes to the flow the chat is in. A step can always be shown again (`prompt`), which
-is how stale buttons, bad input and "back" recover without leaving a chat stuck.
+The event goes through `CHECKS` in order; the first that answers it wins, and what none
+answers goes to the flow the chat is in. Global intents (start, menu, help, cancel, stop,
+emergency) work at every step. A step can always be shown again (`prompt`), which is how
+stale buttons, bad input and "back" recover without leaving a chat stuck.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from types import ModuleType
 
 from content.keywords import intent_of
 from content.text import fold, has_words
@@ -18,6 +18,7 @@ from content.tips import sounds_like_emergency
 from handlers import (
     answer,
     area,
+    at_menu,
     check,
     emergency,
     learn,
@@ -31,28 +32,43 @@ from handlers import (
 )
 from handlers.common import NAV_BACK, NAV_EMERGENCY, NAV_IDS, NAV_MENU, not_understood, say
 from handlers.context import Ctx
+from handlers.flow import Flow
 from handlers.model import Kind, Reply, SystemEvent
 
-FLOWS: dict[str, ModuleType] = {
-    m.FLOW: m
-    for m in (start, area, menu, settings, report, mytips, learn, check, subscriptions, answer)
-}
 COMMANDS = ("start", "menu", "help", "sos", "cancel", "stop")
 
-Handler = Callable[[Ctx], Awaitable[list[Reply]]]
+Check = Callable[[Ctx], Awaitable[list[Reply] | None]]
+"""Answers the event (replies, maybe none) or passes it on (None), maybe read more exactly."""
 
 
-def _flow(ctx: Ctx) -> ModuleType | None:
-    return FLOWS.get(ctx.state.flow)
+class _Answering:
+    """Answering the police (handlers/answer.py) as a flow. It is an aside that says what
+    became of the answer; where the chat then stands, maybe back in the flow it left, is
+    shown from here."""
+
+    FLOW = answer.FLOW
+
+    def prompt(self, ctx: Ctx) -> list[Reply]:
+        return answer.prompt(ctx)
+
+    async def on_event(self, ctx: Ctx) -> list[Reply]:
+        return [*await answer.on_answer(ctx), *prompt(ctx)]
+
+
+def _by_name(*flows: Flow) -> Mapping[str, Flow]:
+    return {flow.FLOW: flow for flow in flows}
+
+
+# The flows a chat can be in, by the name its state keeps; mypy checks each against Flow.
+FLOWS = _by_name(
+    start, area, at_menu, settings, report, mytips, learn, check, subscriptions, _Answering()
+)
 
 
 def prompt(ctx: Ctx) -> list[Reply]:
     """Show the current step again, or the menu when there is none."""
-    flow = _flow(ctx)
-    if flow is None:
-        return _home(ctx)
-    replies: list[Reply] = flow.prompt(ctx)
-    return replies
+    flow = FLOWS.get(ctx.state.flow)
+    return _home(ctx) if flow is None else flow.prompt(ctx)
 
 
 def _home(ctx: Ctx) -> list[Reply]:
@@ -72,14 +88,15 @@ async def _intent(ctx: Ctx, intent: str) -> list[Reply]:
             else [say("start.welcome_back"), *_home(ctx)]
         )
     if intent == "emergency":
-        return [emergency.numbers(can_go_back=_flow(ctx) not in (None, menu))]
+        in_a_flow = ctx.state.flow in FLOWS and ctx.state.flow != menu.FLOW
+        return [emergency.numbers(can_go_back=in_a_flow)]
     if intent == "help":
         return [say("help.text"), *prompt(ctx)]
     if intent == "follow":
         return mytips.ask_code(ctx)
     if intent == "cancel":
         if ctx.state.flow == answer.FLOW:  # back to what the chat was doing before
-            return answer.cancel(ctx)
+            return [*answer.cancel(ctx), *prompt(ctx)]
         ctx.state.go("")
         return [say("nav.cancelled"), *_home(ctx)]
     if intent == "stop":  # STOP / DỪNG: end every subscription, from any step
@@ -88,46 +105,79 @@ async def _intent(ctx: Ctx, intent: str) -> list[Reply]:
     return _home(ctx) if not ctx.profile.has_area else menu.show(ctx)
 
 
-async def _choice(ctx: Ctx) -> list[Reply]:
-    chosen = ctx.event.choice
-    if chosen == NAV_EMERGENCY:
-        return await _intent(ctx, "emergency")
-    if chosen == NAV_MENU:
-        return await _intent(ctx, "menu")
-    if chosen == NAV_BACK:
-        return prompt(ctx)
-    if chosen == "menu:settings" and ctx.profile.has_area:
-        return settings.begin(ctx)
-    if chosen == "menu:tip" and ctx.profile.has_area:
-        return await report.begin(ctx)
-    if chosen == "menu:mytips" and ctx.profile.has_area:
-        return await mytips.begin(ctx)
-    if chosen == "menu:learn" and ctx.profile.has_area:
-        return await learn.begin(ctx)
-    if chosen == "menu:check" and ctx.profile.has_area:
-        return await check.begin(ctx)
-    return await _in_flow(ctx)
+# -- the checks, in the order `CHECKS` runs them ------------------------------------------------
 
 
-async def _in_flow(ctx: Ctx) -> list[Reply]:
-    flow = _flow(ctx)
-    if flow is None:
-        return _home(ctx)
-    on_event: Handler = flow.on_event
-    return await on_event(ctx)
-
-
-async def _system(ctx: Ctx) -> list[Reply]:
+async def system_event(ctx: Ctx) -> list[Reply] | None:
+    """Blocked, unblocked, follow, unfollow: the resident's reachability; a follow greets."""
     event = ctx.event
+    if event.kind is not Kind.SYSTEM:
+        return None
     reachable = event.system in (SystemEvent.UNBLOCKED, SystemEvent.FOLLOW)
     await ctx.uow.residents.set_reachable(event.channel, event.account, event.user_id, reachable)
-    if event.system is SystemEvent.FOLLOW:
-        return _home(ctx)
-    return []
+    return _home(ctx) if event.system is SystemEvent.FOLLOW else []
+
+
+async def unsupported(ctx: Ctx) -> list[Reply] | None:
+    """Something the channel could not turn into text, a choice, a file, a place or a contact."""
+    if ctx.event.kind is not Kind.UNSUPPORTED:
+        return None
+    return [say("input.unsupported"), *prompt(ctx)]
+
+
+async def command(ctx: Ctx) -> list[Reply] | None:
+    """/start, /menu, /help, /sos, /cancel, /stop; any other command is named and refused."""
+    event = ctx.event
+    if event.kind is not Kind.COMMAND:
+        return None
+    if event.command not in COMMANDS:
+        return [say("input.unknown_command", command=event.command[:32]), *prompt(ctx)]
+    return await _intent(ctx, {"sos": "emergency"}.get(event.command, event.command))
+
+
+async def receipt_code(ctx: Ctx) -> list[Reply] | None:
+    """A receipt code typed anywhere but inside a tip or an answer: follow that tip up."""
+    event = ctx.event
+    if event.kind is not Kind.TEXT or ctx.state.flow in (report.FLOW, answer.FLOW):
+        return None
+    if not fold(event.text).replace(" ", "").startswith("by"):
+        return None
+    code = receipt.normalise_code(event.text)
+    return None if code is None else mytips.follow(ctx, code)
+
+
+async def first_contact(ctx: Ctx) -> list[Reply] | None:
+    """Any first message greets, but danger and a follow-up need no introduction."""
+    if ctx.state.flow or ctx.profile.lang:
+        return None
+    first = intent_of(ctx.event.text) if ctx.event.kind is Kind.TEXT else None
+    if first in ("emergency", "follow"):
+        return await _intent(ctx, first)
+    return start.begin(ctx)
+
+
+async def choice_typed(ctx: Ctx) -> None:
+    """An offered choice typed by its number or label is read as that choice. An answer to the
+    police is free text: "2" or "Số điện thoại…" is what they wrote, not the second button or
+    one whose label begins so."""
+    event = ctx.event
+    if event.kind is not Kind.TEXT:
+        return
+    loose = ctx.state.flow != answer.FLOW
+    typed = typed_choice(ctx.state.pending, event.text, loose=loose)
+    if typed:
+        ctx.event = replace(event, kind=Kind.CHOICE, choice=typed)
+
+
+async def choice_shortened(ctx: Ctx) -> None:
+    """A button payload shortened to fit the channel (model.button_payload) is read as the
+    offered choice it stands for."""
+    event = ctx.event
+    if event.kind is Kind.CHOICE and event.choice.startswith("#"):
+        ctx.event = replace(event, choice=_unshorten(ctx, event.choice))
 
 
 def _unshorten(ctx: Ctx, payload: str) -> str:
-    """The offered choice a shortened button payload stands for (model.button_payload)."""
     digest = payload[1:]
     if len(digest) >= 16:
         for choice_id, _label in ctx.state.pending:
@@ -136,66 +186,123 @@ def _unshorten(ctx: Ctx, payload: str) -> str:
     return payload  # not offered (any more): a stale choice
 
 
+async def pushed_button(ctx: Ctx) -> list[Reply] | None:
+    """A pushed message's buttons (answer a question, rate the outcome) may no longer be among
+    the chat's pending choices: they are recognised here, before the stale-choice check, as
+    is an answer typed with its tip code (though not inside a tip, where it may be one's
+    description)."""
+    if not ctx.profile.lang:
+        return None
+    said = await answer.pushed(ctx, typed=ctx.state.flow != report.FLOW)
+    return None if said is None else [*said, *prompt(ctx)]
+
+
+async def stale_button(ctx: Ctx) -> list[Reply] | None:
+    """A choice that is not offered (any more), nor a way home: say so and show the step."""
+    chosen = ctx.event.choice
+    if ctx.event.kind is not Kind.CHOICE or chosen in NAV_IDS:
+        return None
+    if chosen in {pending[0] for pending in ctx.state.pending}:
+        return None
+    return stale_choice(ctx)
+
+
+async def navigation(ctx: Ctx) -> list[Reply] | None:
+    """The buttons under every step: the emergency numbers, the menu, back to the step."""
+    if ctx.event.kind is not Kind.CHOICE:
+        return None
+    chosen = ctx.event.choice
+    if chosen == NAV_EMERGENCY:
+        return await _intent(ctx, "emergency")
+    if chosen == NAV_MENU:
+        return await _intent(ctx, "menu")
+    if chosen == NAV_BACK:
+        return prompt(ctx)
+    return None
+
+
+_ITEMS: dict[str, Callable[[Ctx], Awaitable[list[Reply]]]] = {
+    "menu:tip": report.begin,
+    "menu:mytips": mytips.begin,
+    "menu:learn": learn.begin,
+    "menu:check": check.begin,
+}
+
+
+async def menu_item(ctx: Ctx) -> list[Reply] | None:
+    """A menu item, wherever it was offered, starts its flow once the resident has a commune."""
+    if ctx.event.kind is not Kind.CHOICE or not ctx.profile.has_area:
+        return None
+    if ctx.event.choice == "menu:settings":
+        return settings.begin(ctx)
+    begin = _ITEMS.get(ctx.event.choice)
+    return None if begin is None else await begin(ctx)
+
+
+async def empty_text(ctx: Ctx) -> list[Reply] | None:
+    """A message with nothing in it (a channel may send one): ask again."""
+    if ctx.event.kind is not Kind.TEXT or ctx.event.text:
+        return None
+    return [say("input.empty"), *prompt(ctx)]
+
+
+async def keyword(ctx: Ctx) -> list[Reply] | None:
+    """A message that is one of the global words (menu, help, hủy, dừng, khẩn cấp, …)."""
+    if ctx.event.kind is not Kind.TEXT:
+        return None
+    intent = intent_of(ctx.event.text)
+    return await _intent(ctx, intent) if intent else None
+
+
+async def no_words(ctx: Ctx) -> list[Reply] | None:
+    """Text without a word in it (emoji, punctuation): no step can use it."""
+    if ctx.event.kind is not Kind.TEXT or has_words(ctx.event.text):
+        return None
+    return [not_understood(ctx.event.kind), *prompt(ctx)]
+
+
+async def danger(ctx: Ctx) -> list[Reply] | None:
+    """Words of danger: the numbers before anything else, then the step goes on with the text."""
+    if ctx.event.kind is not Kind.TEXT or not sounds_like_emergency(ctx.event.text):
+        return None
+    numbers = emergency.numbers(can_go_back=False)
+    return [Reply(numbers.text, calls=numbers.calls), *await in_flow(ctx)]
+
+
+async def in_flow(ctx: Ctx) -> list[Reply]:
+    """What no check answered: the flow the chat is in, or where a resident lands."""
+    flow = FLOWS.get(ctx.state.flow)
+    return _home(ctx) if flow is None else await flow.on_event(ctx)
+
+
+CHECKS: tuple[Check, ...] = (
+    system_event,
+    unsupported,
+    command,
+    receipt_code,
+    first_contact,
+    choice_typed,
+    choice_shortened,
+    pushed_button,
+    stale_button,
+    navigation,
+    menu_item,
+    empty_text,
+    keyword,
+    no_words,
+    danger,
+)
+
+
 async def handle(ctx: Ctx) -> list[Reply]:
-    event = ctx.event
-    if event.kind is Kind.SYSTEM:
-        return await _system(ctx)
-    if event.kind is Kind.UNSUPPORTED:
-        return [say("input.unsupported"), *prompt(ctx)]
-    if event.kind is Kind.COMMAND:
-        if event.command not in COMMANDS:
-            return [say("input.unknown_command", command=event.command[:32]), *prompt(ctx)]
-        return await _intent(ctx, {"sos": "emergency"}.get(event.command, event.command))
-    code = _receipt_code(ctx)
-    if code is not None:  # a receipt code, typed anywhere but inside a tip: follow it up
-        return mytips.follow(ctx, code)
-    if not ctx.state.flow and not ctx.profile.lang:
-        # Any first message greets, but danger and a follow-up need no introduction.
-        first = intent_of(event.text) if event.kind is Kind.TEXT else None
-        if first in ("emergency", "follow"):
-            return await _intent(ctx, first)
-        return start.begin(ctx)
-    if event.kind is Kind.TEXT:
-        # An answer to the police is free text: "2" or "Số điện thoại…" is what they wrote,
-        # not the second button or one whose label begins so.
-        loose = ctx.state.flow != answer.FLOW
-        typed = typed_choice(ctx.state.pending, event.text, loose=loose)
-        if typed:
-            ctx.event = event = replace(event, kind=Kind.CHOICE, choice=typed)
-    if event.kind is Kind.CHOICE and event.choice.startswith("#"):
-        ctx.event = event = replace(event, choice=_unshorten(ctx, event.choice))
-    # A pushed message's buttons (answer a question, rate the outcome) may no longer be among
-    # the chat's pending choices: they are recognised here, before the stale-choice check.
-    if ctx.profile.lang:
-        dialogue = await answer.pushed(ctx, typed=ctx.state.flow != report.FLOW)
-        if dialogue is not None:
-            return dialogue
-    if event.kind is Kind.CHOICE:
-        if event.choice not in NAV_IDS and event.choice not in {p[0] for p in ctx.state.pending}:
-            return stale_choice(ctx)
-        return await _choice(ctx)
-    if event.kind is Kind.TEXT:
-        if not event.text:
-            return [say("input.empty"), *prompt(ctx)]
-        intent = intent_of(event.text)
-        if intent:
-            return await _intent(ctx, intent)
-        if not has_words(event.text):
-            return [not_understood(ctx.event.kind), *prompt(ctx)]
-        if sounds_like_emergency(event.text):
-            # Danger first: the numbers before anything else, then the step goes on.
-            numbers = emergency.numbers(can_go_back=False)
-            return [Reply(numbers.text, calls=numbers.calls), *await _in_flow(ctx)]
-    return await _in_flow(ctx)
+    for check_event in CHECKS:
+        replies = await check_event(ctx)
+        if replies is not None:
+            return replies
+    return await in_flow(ctx)
 
 
-def _receipt_code(ctx: Ctx) -> str | None:
-    event = ctx.event
-    if event.kind is not Kind.TEXT or ctx.state.flow in (report.FLOW, answer.FLOW):
-        return None
-    if not fold(event.text).replace(" ", "").startswith("by"):
-        return None
-    return receipt.normalise_code(event.text)
+# -- reading typed choices ---------------------------------------------------------------------
 
 
 def _label_key(text: str) -> str:
