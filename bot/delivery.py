@@ -17,12 +17,14 @@ Logs name the channel and the error type, never a chat id or a message text.
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from bot import metrics, retry
+from handlers.model import RenderedReply
 from storage.limits import Limit, Limiter
 from storage.state_memory import MemoryChatLocks
 
@@ -158,3 +160,21 @@ class Delivery:
             task.cancel()
         if late:
             log.warning("shutdown: %d deliveries cancelled", len(late))
+
+
+class Pushed(enum.StrEnum):
+    """What pushing one message no event asked for (bot/outbox.py) came to."""
+
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # blocked, gone, or (Zalo OA) outside its 7-day window
+    RETRY = "retry"  # not sent this time; the same message may go out later
+
+
+class Pusher(Protocol):
+    """A running channel that can send a resident a message no event asked for: in order
+    with the replies of their chat, under `delivery`'s limits (the outbox passes one that
+    leaves retrying to itself). `chat_id` is the identity's platform user id."""
+
+    account: str
+
+    async def push(self, chat_id: str, reply: RenderedReply, delivery: Delivery) -> Pushed: ...

@@ -35,8 +35,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics, render, retry
-from bot.channels.common import Pushed, Pusher
-from bot.delivery import Delivery, Target
+from bot.delivery import Delivery, Pushed, Pusher, Target
 from bot.runtime import Runtime, mark_unreachable
 from content.i18n import language
 from handlers import learn, menu, mytips, notices

@@ -1,17 +1,12 @@
-"""What the chat channels share: a webhook body read within a size limit, the end of a
-background polling task, and the push interface of the outbox."""
+"""What the chat channels share: a webhook body read within a size limit and the end of a
+background polling task. The push interface they implement for the outbox is in bot/delivery.py."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
-from typing import Protocol
 
 from fastapi import Request
-
-from bot.delivery import Delivery
-from handlers.model import RenderedReply
 
 MAX_WEBHOOK_BYTES = 1_000_000
 
@@ -37,21 +32,3 @@ async def cancel(task: asyncio.Task[None] | None) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await task
-
-
-class Pushed(enum.StrEnum):
-    """What pushing one message no event asked for (bot/outbox.py) came to."""
-
-    SENT = "sent"
-    UNREACHABLE = "unreachable"  # blocked, gone, or (Zalo OA) outside its 7-day window
-    RETRY = "retry"  # not sent this time; the same message may go out later
-
-
-class Pusher(Protocol):
-    """A running channel that can send a resident a message no event asked for: in order
-    with the replies of their chat, under `delivery`'s limits (the outbox passes one that
-    leaves retrying to itself). `chat_id` is the identity's platform user id."""
-
-    account: str
-
-    async def push(self, chat_id: str, reply: RenderedReply, delivery: Delivery) -> Pushed: ...

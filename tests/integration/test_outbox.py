@@ -14,8 +14,7 @@ import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.common import Pushed
-from bot.delivery import Delivery, Target, Unreachable
+from bot.delivery import Delivery, Pushed, Target, Unreachable
 from bot.outbox import MAX_ATTEMPTS, OutboxWorker, backoff, inbox
 from bot.runtime import mark_unreachable
 from handlers.model import RenderedReply

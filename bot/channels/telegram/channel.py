@@ -13,7 +13,7 @@ import telegram
 from telegram import error as tg_error
 
 from bot import retry
-from bot.channels.common import Pushed, cancel
+from bot.channels.common import cancel
 from bot.channels.telegram.bot_api import (
     ALLOWED_UPDATES,
     POLL_TIMEOUT,
@@ -25,7 +25,7 @@ from bot.channels.telegram.bot_api import (
 )
 from bot.channels.telegram.events import CHANNEL, to_event
 from bot.channels.telegram.render import render
-from bot.delivery import Delivery, Target
+from bot.delivery import Delivery, Pushed, Target
 from bot.dispatcher import Dispatcher
 from handlers.model import Media, RenderedReply
 from handlers.ports import MediaUnavailable

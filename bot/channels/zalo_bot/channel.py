@@ -10,7 +10,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot import retry
-from bot.channels.common import Pushed, cancel
+from bot.channels.common import cancel
 from bot.channels.zalo_bot.client import (
     DEFAULT_RETRY_AFTER,
     POLL_TIMEOUT,
@@ -22,7 +22,7 @@ from bot.channels.zalo_bot.client import (
 from bot.channels.zalo_bot.config import CHANNEL, Rates, webhook_secret
 from bot.channels.zalo_bot.events import _EVENT_NAME, Update, ignored_reason, parse_update, to_event
 from bot.channels.zalo_bot.rendering import render
-from bot.delivery import Delivery, Target
+from bot.delivery import Delivery, Pushed, Target
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
 from handlers.model import Media, RenderedReply

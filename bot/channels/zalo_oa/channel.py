@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 
-from bot.channels.common import Pushed
 from bot.channels.zalo_oa.client import (
     CS_PATH,
     GONE,
@@ -28,7 +27,7 @@ from bot.channels.zalo_oa.fields import _dict, _str
 from bot.channels.zalo_oa.outcome import SendResult, SendStatus
 from bot.channels.zalo_oa.render import render
 from bot.channels.zalo_oa.signature import event_time, is_fresh, verify
-from bot.delivery import Delivery, RetryLater, Target, Transient, Unreachable
+from bot.delivery import Delivery, Pushed, RetryLater, Target, Transient, Unreachable
 from bot.dispatcher import Dispatcher
 from bot.runtime import Runtime, sealer
 from bot.settings import Settings
