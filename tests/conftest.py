@@ -1,4 +1,5 @@
-"""Shared fixtures: databases built by the real migrations, state backends, a chat driver.
+"""Shared fixtures: databases built by the real migrations, state backends, a chat driver
+on the in-memory ports (tests/fakes/memory_uow.py; on the databases in tests/integration).
 
 The PostgreSQL and Redis fixtures use the local servers (127.0.0.1:5432 and :6379). Where
 they do not answer the tests that need them skip, unless BINHYEN_TEST_REQUIRE_SERVICES=1
@@ -21,6 +22,7 @@ from typing import Any, TypeVar
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.dispatcher import Dispatcher
 from bot.runtime import core
@@ -32,6 +34,9 @@ from storage.db import make_engine, make_sessions
 from storage.sealing import Sealer, derive_key
 from storage.state_memory import memory_conversations
 from storage.state_redis import RedisConversations
+from tests.fakes.memory_db import MemoryDatabase
+from tests.fakes.memory_media import MemoryMediaKeeper
+from tests.fakes.memory_uow import MemoryUnits
 from tests.fakes.telegram_api import FakeTelegram, require_spec
 from tests.fakes.zalo_bot_api import FakeZaloBot
 from tests.fakes.zalo_oa_api import FakeZaloOA
@@ -194,17 +199,50 @@ async def fetch_test_file(_account: str, media: Media) -> bytes:
     return TEST_FILES[media.ref]
 
 
+PIN_SECRET = b"pin-secret-for-tests"
+SEALER = Sealer(derive_key(b"contact-secret-for-tests", b"contact"))
+
+
 def test_core(sessions: Any, conversations: Any, tmp_path: Path) -> Dispatcher:
     keeper = MediaKeeperImpl(BlobStore(tmp_path / "media"), 20 * 1024 * 1024)
     keeper.register("test", fetch_test_file)
-    config = Config(pin_secret=b"pin-secret-for-tests", clock=Clock())
-    seal = Sealer(derive_key(b"contact-secret-for-tests", b"contact"))
-    return core(sessions, conversations, config, keeper, seal)
+    config = Config(pin_secret=PIN_SECRET, clock=Clock())
+    return core(sessions, conversations, config, keeper, SEALER)
+
+
+def memory_core() -> Dispatcher:
+    """The core on the in-memory unit of work and conversation state: no I/O at all."""
+    keeper = MemoryMediaKeeper(20 * 1024 * 1024)
+    keeper.register("test", fetch_test_file)
+    return Dispatcher(
+        conversations=memory_conversations(),
+        # The dispatcher's annotation names the SQL unit of work; any UnitOfWork with close().
+        unit_of_work=MemoryUnits(PIN_SECRET, SEALER),  # type: ignore[arg-type]
+        config=Config(pin_secret=PIN_SECRET, clock=Clock()),
+        media=keeper,
+    )
+
+
+def memory_of(dispatcher: Dispatcher) -> MemoryDatabase:
+    """What the in-memory core has stored (tests read and set up rows through it)."""
+    units = dispatcher.unit_of_work
+    assert isinstance(units, MemoryUnits), "a test of stored rows runs on the memory core"
+    return units.db
+
+
+@pytest.fixture
+def dispatcher() -> Dispatcher:
+    """The core on the in-memory ports; tests/integration/conftest.py puts the database ones
+    (sql_dispatcher) in its place."""
+    return memory_core()
 
 
 @pytest.fixture(params=["sqlite-memory", "postgres-redis"])
-async def dispatcher(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Dispatcher]:
-    """The core on both backends: SQLite with in-process state, PostgreSQL with Redis."""
+async def sql_dispatcher(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Dispatcher]:
+    """The core on both database backends: SQLite with in-process state, PostgreSQL with
+    Redis."""
     if request.param == "sqlite-memory":
         url = request.getfixturevalue("sqlite_url")
         engine = make_engine(url)
@@ -219,10 +257,15 @@ async def dispatcher(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
     yield test_core(sessions, RedisConversations(redis, prefix), tmp_path)
     await drop_keys(redis, prefix)
     await redis.aclose()
-    async with engine.begin() as conn:  # the database is shared by the session's tests
+    await truncate(engine)
+    await engine.dispose()
+
+
+async def truncate(engine: AsyncEngine) -> None:
+    """Empties what tests write to the PostgreSQL database, which the session's tests share."""
+    async with engine.begin() as conn:
         await conn.execute(text("SET LOCAL lock_timeout = '10s'"))  # never hang on a leak
         await conn.execute(text(f"TRUNCATE {', '.join(PER_TEST_TABLES)} CASCADE"))
-    await engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select, update
 
 from handlers.answer import typed_answer
 from handlers.common import NAV_EMERGENCY
 from handlers.receipt import new_code
 from handlers.router import typed_choice
-from storage.models import Tip, TipEvent
-from tests.conftest import Chat
+from tests.conftest import Chat, memory_of
 from tests.e2e.channels import vi
+from tests.fakes.memory_db import StoredEvent, StoredTip
 from tests.unit.test_report_flow import receipt_of, through_description, to_review
 
 QUESTION = "Hai người đó đi xe máy màu gì?"
@@ -26,44 +25,23 @@ async def reported(chat: Chat) -> str:
     return code
 
 
-async def tip_of(chat: Chat, code: str) -> Tip:
-    uow = chat.dispatcher.unit_of_work()
-    try:
-        return (await uow.session.execute(select(Tip).where(Tip.code == code))).scalar_one()
-    finally:
-        await uow.close()
+async def tip_of(chat: Chat, code: str) -> StoredTip:
+    return memory_of(chat.dispatcher).tip(code)
 
 
-async def events(chat: Chat, code: str, kind: str) -> list[TipEvent]:
-    uow = chat.dispatcher.unit_of_work()
-    try:
-        query = select(TipEvent).join(Tip, Tip.id == TipEvent.tip_id)
-        query = query.where(Tip.code == code, TipEvent.kind == kind).order_by(TipEvent.id)
-        return list((await uow.session.execute(query)).scalars())
-    finally:
-        await uow.close()
+async def events(chat: Chat, code: str, kind: str) -> list[StoredEvent]:
+    stored = memory_of(chat.dispatcher)
+    return stored.tip_events(stored.tip(code).id, kind)
 
 
 async def police(chat: Chat, code: str, kind: str, body: str = "", **tip: object) -> None:
     """What the panel's use cases leave behind: a reporter-visible event, a tip change."""
-    uow = chat.dispatcher.unit_of_work()
-    try:
-        tip_id = (await uow.session.execute(select(Tip.id).where(Tip.code == code))).scalar_one()
-        uow.session.add(
-            TipEvent(
-                tip_id=tip_id,
-                at=datetime(2026, 11, 23, 4, 0, tzinfo=UTC),
-                kind=kind,
-                visibility="reporter",
-                body=body,
-                actor="officer",
-            )
-        )
-        if tip:
-            await uow.session.execute(update(Tip).where(Tip.id == tip_id).values(**tip))
-        await uow.commit()
-    finally:
-        await uow.close()
+    stored = memory_of(chat.dispatcher)
+    tip_id = stored.tip(code).id
+    at = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+    stored.add_event(tip_id, at, kind, "reporter", body=body, actor="officer")
+    if tip:
+        stored.change_tip(tip_id, **tip)
 
 
 async def test_the_reporter_answers_from_the_pushed_button(chat: Chat) -> None:

@@ -1,4 +1,4 @@
-"""The conversation through the dispatcher, on SQLite + in-process state and PG + Redis."""
+"""The conversation through the dispatcher, on the in-memory ports and conversation state."""
 
 from __future__ import annotations
 

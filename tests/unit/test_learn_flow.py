@@ -1,4 +1,4 @@
-"""Learn through the dispatcher, on both backends: topics and cards (next, previous, back),
+"""Learn through the dispatcher, on the in-memory ports: topics and cards (next, previous, back),
 the tip of the day, a quiz with its score and explanations, progress kept per resident, and
 the same in English. Expected texts come from the packs, so new content does not break it."""
 

@@ -1,4 +1,4 @@
-"""The resident's tip through the dispatcher, on both backends: every step, cancel, edit,
+"""The resident's tip through the dispatcher, on the in-memory ports: every step, cancel, edit,
 emergency diversion, receipt, my tips and follow-up by code and PIN."""
 
 from __future__ import annotations
@@ -8,11 +8,10 @@ import unicodedata
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from handlers.model import Kind, Media, MediaType
-from storage.models import Tip, TipAttachment, TipEvent
-from tests.conftest import TEST_FILES, Chat
+from tests.conftest import TEST_FILES, Chat, memory_of
+from tests.fakes.memory_db import StoredTip
 
 RECEIPT = re.compile(r"(BY-[0-9A-Z]{4}-[0-9A-Z]{2}).*?PIN: (\d{6})", re.S)
 
@@ -57,22 +56,13 @@ def receipt_of(text: str) -> tuple[str, str]:
     return found[1], found[2]
 
 
-async def count(chat: Chat, model: Any) -> int:
-    uow = chat.dispatcher.unit_of_work()
-    try:
-        return int(
-            (await uow.session.execute(select(func.count()).select_from(model))).scalar_one()
-        )
-    finally:
-        await uow.close()
+async def count(chat: Chat, table: str) -> int:
+    return memory_of(chat.dispatcher).count(table)
 
 
-async def only_tip(chat: Chat) -> Tip:
-    uow = chat.dispatcher.unit_of_work()
-    try:
-        return (await uow.session.execute(select(Tip))).scalar_one()
-    finally:
-        await uow.close()
+async def only_tip(chat: Chat) -> StoredTip:
+    [tip] = memory_of(chat.dispatcher).all_tips()
+    return tip
 
 
 async def test_the_notice_comes_once_and_declining_makes_nothing(chat: Chat) -> None:
@@ -87,7 +77,7 @@ async def test_the_notice_comes_once_and_declining_makes_nothing(chat: Chat) -> 
     await chat.say("hủy")
     text = await chat.pick("menu:tip")
     assert "Bạn đồng ý" not in text  # accepted once, recorded
-    assert await count(chat, Tip) == 0
+    assert await count(chat, "tips") == 0
 
 
 async def test_a_named_tip_with_a_photo_and_details_end_to_end(chat: Chat) -> None:
@@ -127,8 +117,8 @@ async def test_a_named_tip_with_a_photo_and_details_end_to_end(chat: Chat) -> No
     assert tip.details["vehicles"].startswith("Xe Wave")
     assert "Nguyễn" not in tip.contact_sealed and "0912" not in tip.contact_sealed
     assert pin not in tip.pin_hash
-    assert await count(chat, TipAttachment) == 1
-    assert await count(chat, TipEvent) == 1
+    assert await count(chat, "tip_attachments") == 1
+    assert await count(chat, "tip_events") == 1
 
 
 async def test_an_anonymous_tip_asks_for_checkable_details(chat: Chat) -> None:
@@ -174,14 +164,14 @@ async def test_cancel_at_any_step_keeps_nothing(chat: Chat, step: str) -> None:
     text = await chat.say("hủy")
     assert "Đã hủy" in text
     assert "menu:tip" in chat.choices
-    assert await count(chat, Tip) == 0
+    assert await count(chat, "tips") == 0
 
 
 async def test_cancel_from_the_review_button(chat: Chat) -> None:
     await to_review(chat)
     text = await chat.pick("tip:cancel")
     assert "không được lưu" in text
-    assert await count(chat, Tip) == 0
+    assert await count(chat, "tips") == 0
 
 
 async def test_edit_a_field_from_the_review(chat: Chat) -> None:
@@ -245,7 +235,7 @@ async def test_duplicate_delivery_of_the_confirmation_makes_one_tip(chat: Chat) 
     assert first and "Mã tin báo" in first[0].text and second is None
     again = await chat.pick("tip:confirm")  # a second tap on the old button
     assert "menu cũ" in again
-    assert await count(chat, Tip) == 1
+    assert await count(chat, "tips") == 1
 
 
 async def test_a_crash_between_commit_and_receipt_keeps_the_tip_and_repeats_the_receipt(
@@ -268,12 +258,12 @@ async def test_a_crash_between_commit_and_receipt_keeps_the_tip_and_repeats_the_
     event = chat.event(Kind.CHOICE, choice="tip:confirm", event_id="confirm-crash")
     first = await chat.dispatcher.dispatch(event)
     assert first and "đã có lỗi" in first[0].text
-    assert await count(chat, Tip) == 1  # committed before the receipt
+    assert await count(chat, "tips") == 1  # committed before the receipt
     retry = await chat.dispatcher.dispatch(event)  # the platform delivers it again
     assert retry is not None
     code, _pin = receipt_of(retry[0].text)
     assert code == (await only_tip(chat)).code
-    assert await count(chat, Tip) == 1
+    assert await count(chat, "tips") == 1
     assert await chat.dispatcher.dispatch(event) is None  # and only once
 
 

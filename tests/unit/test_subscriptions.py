@@ -1,6 +1,7 @@
-"""Subscriptions through the dispatcher, on both backends: opt in and out with one tap, from
-the learn menu and from settings; STOP, DỪNG and "dung" end everything from any step, with
-one tap to sign up again; English; what is stored for the broadcasts to come."""
+"""Subscriptions through the dispatcher, on the in-memory ports: opt in and out with one tap,
+from the learn menu and from settings; STOP, DỪNG and "dung" end everything from any step,
+with one tap to sign up again; English. What the SQL store gives the broadcasts to come is in
+tests/integration/test_subscribers.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 
 from handlers.ports import Subscription, SubscriptionKind
 from handlers.router import typed_choice
-from storage.awareness import SqlAwareness
 from tests.conftest import Chat
 
 BA_DINH = "00004"
@@ -212,29 +212,3 @@ async def test_english_subscriptions_and_stop(chat: Chat) -> None:
     text = await chat.pick("subs:resume")
     assert "You are signed up again." in text
     assert await active(chat) == [AWARENESS]
-
-
-async def test_the_broadcasts_find_who_is_subscribed(dispatcher: object) -> None:
-    first, second = Chat(dispatcher), Chat(dispatcher)  # type: ignore[arg-type]
-    await subscribed_to_both(first)
-    await second.onboard()
-    await second.pick("menu:settings")
-    await second.pick("settings:subs")
-    await second.pick(ON_AWARENESS)
-    uow = first.dispatcher.unit_of_work()
-    try:
-        one = (await uow.residents.for_identity("test", "acc", first.user)).resident_id
-        two = (await uow.residents.for_identity("test", "acc", second.user)).resident_id
-        repo = uow.awareness
-        assert isinstance(repo, SqlAwareness)
-        assert await repo.subscribers(SubscriptionKind.AWARENESS) == [one, two]
-        assert await repo.subscribers(SubscriptionKind.ALERTS, BA_DINH) == [one]
-        assert await repo.subscribers(SubscriptionKind.ALERTS, THUAN_HOA) == []
-    finally:
-        await uow.close()
-    await first.say("DỪNG")
-    uow = first.dispatcher.unit_of_work()
-    try:
-        assert await uow.awareness.subscribers(SubscriptionKind.AWARENESS) == [two]
-    finally:
-        await uow.close()

@@ -1,0 +1,47 @@
+"""An in-memory MediaKeeper: files kept in a dict by SHA-256, with the checks of
+storage/blobs.py (a fetcher per channel, the size limit, a default MIME type per kind)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+
+from handlers.model import Media
+from handlers.ports import MediaUnavailable, StoredMedia
+
+Fetcher = Callable[[str, Media], Awaitable[bytes]]
+DEFAULT_MIME = {
+    "photo": "image/jpeg",
+    "video": "video/mp4",
+    "voice": "audio/ogg",
+    "file": "application/octet-stream",
+}
+
+
+class MemoryMediaKeeper:
+    """MediaKeeper keeping the files in a dict by SHA-256, with storage/blobs.py's checks."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.fetchers: dict[str, Fetcher] = {}
+        self.blobs: dict[str, bytes] = {}
+
+    def register(self, channel: str, fetcher: Fetcher) -> None:
+        self.fetchers[channel] = fetcher
+
+    async def keep(self, channel: str, account: str, media: Media) -> StoredMedia:
+        fetcher = self.fetchers.get(channel)
+        if fetcher is None:
+            raise MediaUnavailable(f"no fetcher for channel {channel}")
+        try:
+            data = await fetcher(account, media)
+        except MediaUnavailable:
+            raise
+        except Exception as exc:
+            raise MediaUnavailable(type(exc).__name__) from exc
+        if len(data) > self.max_bytes:
+            raise MediaUnavailable("file too large")
+        digest = hashlib.sha256(data).hexdigest()
+        self.blobs[digest] = data
+        mime = media.mime or DEFAULT_MIME.get(media.type.value, "application/octet-stream")
+        return StoredMedia(ref=f"blob:{digest}", mime=mime, size=len(data), sha256=digest)

@@ -1,0 +1,55 @@
+"""The integration tests' chat driver runs on the databases (SQLite with in-process state,
+PostgreSQL with Redis) instead of the in-memory ports the unit tests use; the contract of the
+ports runs on the in-memory unit of work and on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.dispatcher import Dispatcher
+from storage import migrate
+from storage.db import make_engine, make_sessions
+from tests.conftest import in_thread
+from tests.integration.port_backends import (
+    Backend,
+    copy_database,
+    empty_tables,
+    memory_backend,
+    sql_backend,
+)
+
+
+@pytest.fixture
+def dispatcher(sql_dispatcher: Dispatcher) -> Dispatcher:
+    return sql_dispatcher
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database built by the migrations once; each contract test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "binhyen.db"
+    in_thread(migrate.upgrade, f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    """One implementation of the ports, with a peek at what it stores."""
+    if request.param == "memory":
+        yield memory_backend()
+        return
+    if request.param == "sqlite":
+        url = copy_database(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    sessions = make_sessions(engine)
+    try:
+        yield sql_backend(request.param, sessions)
+    finally:
+        if request.param == "postgres":
+            await empty_tables(sessions)
+        await engine.dispose()
