@@ -261,7 +261,7 @@ class SqlTips:
             .order_by(TipEvent.at, TipEvent.id)
         )
         return [
-            TimelineEntry(e.at, e.kind, e.body)
+            TimelineEntry(utc(e.at), e.kind, e.body)  # SQLite hands back naive times
             for e in (await self.session.execute(query)).scalars()
         ]
 

@@ -15,7 +15,7 @@ from handlers.receipt import hash_pin, new_code
 from handlers.tipmodel import AttachmentIn, PinCheck, TipDraft, TipView, Visibility
 from handlers.tips.words import TipStatus
 from tests.conftest import PIN_SECRET, SEALER
-from tests.integration.port_backends import Backend, Work, sqlite_bug
+from tests.integration.port_backends import Backend, Work
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 PIN = "482913"
@@ -286,15 +286,9 @@ async def test_an_event_rolled_back_is_not_on_the_timeline(backend: Backend) -> 
     assert await timeline_of(backend, tip.id) == [("created", "")]
 
 
-async def test_timeline_times_come_back_as_stored(
-    backend: Backend, request: pytest.FixtureRequest
-) -> None:
-    sqlite_bug(
-        backend,
-        request,
-        "SqlTips.reporter_timeline hands on SQLite's zone-less times as they are (no "
-        "storage.db.utc), so 'my tips' shows them in the server's local time zone",
-    )
+async def test_timeline_times_come_back_as_stored(backend: Backend) -> None:
+    # SQLite hands back zone-less times; without storage.db.utc "my tips" showed them in the
+    # server's local time zone.
     tip = await stored_tip(backend, await resident(backend))
     async with backend.work() as uow:
         await uow.tips.add_event(tip.id, NOW + timedelta(hours=1), "update", Visibility.REPORTER)
