@@ -1,9 +1,11 @@
 """The account page (/admin/account) and the TOTP step of sign-in (/admin/signin/code).
 
 Every role has an account page: change the password, turn two-step sign-in (TOTP) on or off,
-make and revoke API tokens, sign out everywhere. Each POST checks the session's CSRF token and
-commits once, also when it is refused: a wrong password or code has counted toward the lockout.
-Changes answer with a redirect to the page and a `?done=` note; refusals re-render it (422).
+make and revoke API tokens, sign out everywhere. Each POST checks the session's CSRF token
+(`web.FormOfficer`) and is committed once it has answered (`web.Db`), also when it answers a
+refusal: a wrong password or code has counted toward the lockout. Changes answer with a
+redirect to the page and a `?done=` note; refusals show it again with the status of their kind
+(admin/errors.py).
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Form, Path, Request, Response
+from fastapi import APIRouter, Depends, Form, Path, Request, Response
 from markupsafe import Markup
 
-from admin import auth, web
+from admin import auth, errors, web
 from admin.timefmt import local_date, local_time
-from bot import runtime
 from handlers.audit import AuditAction
+from handlers.errors import Conflict
 from storage import admin_users, api_tokens, totp
 from storage.admin_users import AccountError, Failure
 from storage.db import AsyncSession
@@ -28,6 +30,7 @@ from storage.db import AsyncSession
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Db = web.Db
 Officer = web.Officer
+FormOfficer = web.FormOfficer
 ISSUER = "Bình Yên"
 TOKEN_DAYS = (30, 90, 180, 365)
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -112,14 +115,12 @@ def _done(what: str) -> Response:
 async def _settle(
     request: Request, db: AsyncSession, user: web.SignedIn, done: str, change: Awaitable[object]
 ) -> Response:
-    """Run a change that re-checks a password or code, and commit also when it is refused: the
-    wrong guess has counted toward the lockout. Refused: the page again (422) with why."""
+    """Run a change that re-checks a password or code. Refused: the page again with why, an
+    answer that is committed all the same: the wrong guess has counted toward the lockout."""
     try:
         await change
     except AccountError as exc:
-        await db.commit()
-        return await _account_page(request, db, user, status=422, error=exc.code)
-    await db.commit()
+        return await _account_page(request, db, user, status=errors.status_of(exc), error=exc.code)
     return _done(done)
 
 
@@ -132,13 +133,11 @@ async def account_page(request: Request, db: Db, user: Officer) -> Response:
 async def change_password(
     request: Request,
     db: Db,
-    user: Officer,
-    csrf: Annotated[str, Form()] = "",
+    user: FormOfficer,
     current: Annotated[str, Form()] = "",
     new: Annotated[str, Form()] = "",
     repeat: Annotated[str, Form()] = "",
 ) -> Response:
-    web.check_csrf(request, user, csrf)
     keep = auth.session_key(auth.settings_of(request), user.token)
     change = admin_users.change_password(
         db, user.identity, current, new, repeat, keep_session=keep, ip=auth.client_ip(request)
@@ -147,12 +146,8 @@ async def change_password(
 
 
 @router.post("/account/signout-all")
-async def sign_out_everywhere(
-    request: Request, db: Db, user: Officer, csrf: Annotated[str, Form()] = ""
-) -> Response:
-    web.check_csrf(request, user, csrf)
+async def sign_out_everywhere(request: Request, db: Db, user: FormOfficer) -> Response:
     await admin_users.sign_out_everywhere(db, user.identity, ip=auth.client_ip(request))
-    await db.commit()
     response = web.redirect()
     auth.clear_cookie(response, request, auth.SESSION_COOKIE)
     return response
@@ -165,12 +160,10 @@ async def sign_out_everywhere(
 async def create_token(
     request: Request,
     db: Db,
-    user: Officer,
-    csrf: Annotated[str, Form()] = "",
+    user: FormOfficer,
     name: Annotated[str, Form()] = "",
     days: Annotated[str, Form()] = "",
 ) -> Response:
-    web.check_csrf(request, user, csrf)
     name = " ".join(name.split())
     if not name or len(name) > api_tokens.MAX_NAME_LENGTH:
         return await _account_page(request, db, user, status=422, error="token_name")
@@ -190,16 +183,12 @@ async def create_token(
         detail=name[:64],
         ip=auth.client_ip(request),
     )
-    await db.commit()
     # Shown in this answer only: the database keeps nothing it could be read back from.
     return await _account_page(request, db, user, new_token=token)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-async def revoke_token(
-    request: Request, db: Db, user: Officer, token_id: RowId, csrf: Annotated[str, Form()] = ""
-) -> Response:
-    web.check_csrf(request, user, csrf)
+async def revoke_token(request: Request, db: Db, user: FormOfficer, token_id: RowId) -> Response:
     if not await api_tokens.revoke(db, user.identity.id, token_id):
         return await _account_page(request, db, user, status=404, error="no_token")
     await admin_users.record_by(
@@ -209,7 +198,6 @@ async def revoke_token(
         subject=str(token_id),
         ip=auth.client_ip(request),
     )
-    await db.commit()
     return _done("revoked")
 
 
@@ -254,14 +242,12 @@ async def totp_setup(request: Request, db: Db, user: Officer) -> Response:
 async def totp_enable(
     request: Request,
     db: Db,
-    user: Officer,
-    csrf: Annotated[str, Form()] = "",
+    user: FormOfficer,
     secret: Annotated[str, Form()] = "",
     proof: Annotated[str, Form()] = "",
     code: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
 ) -> Response:
-    web.check_csrf(request, user, csrf)
     settings = auth.settings_of(request)
     if not totp.valid_secret(secret) or not auth.csrf_valid(
         settings, "totp-setup", f"{user.token}:{secret}", proof
@@ -274,27 +260,21 @@ async def totp_enable(
             secret,
             code[:32],
             password,
-            runtime.sealer(settings),
+            web.sealer(request),
             ip=auth.client_ip(request),
         )
+    except Conflict as exc:  # on already (in another tab): the account page says so
+        return await _account_page(request, db, user, status=errors.status_of(exc), error=exc.code)
     except AccountError as exc:
-        if exc.code == "totp_on":
-            return await _account_page(request, db, user, status=409, error=exc.code)
-        return _setup_page(request, user, secret, status=422, error=exc.code)
-    await db.commit()
+        return _setup_page(request, user, secret, status=errors.status_of(exc), error=exc.code)
     return _done("totp_on")
 
 
 @router.post("/account/totp/disable")
 async def totp_disable(
-    request: Request,
-    db: Db,
-    user: Officer,
-    csrf: Annotated[str, Form()] = "",
-    secret: Annotated[str, Form()] = "",
+    request: Request, db: Db, user: FormOfficer, secret: Annotated[str, Form()] = ""
 ) -> Response:
-    web.check_csrf(request, user, csrf)
-    sealer = runtime.sealer(auth.settings_of(request))
+    sealer = web.sealer(request)
     change = admin_users.disable_totp(db, user.identity, secret, sealer, ip=auth.client_ip(request))
     return await _settle(request, db, user, "totp_off", change)
 
@@ -339,34 +319,36 @@ async def code_form(request: Request) -> Response:
     return _code_page(request, pending[1])
 
 
+async def _code_form(request: Request) -> tuple[int, str]:
+    """The pending sign-in, once the code form's CSRF token is bound to it."""
+    pending = _pending(request)
+    if pending is None:
+        # Five minutes are over (or the cookie was tampered with): start again.
+        raise web.SignInRequired()
+    await web.check_csrf(request, "signin-code", pending[1])
+    return pending
+
+
 @router.post("/signin/code")
 async def code_submit(
     request: Request,
     db: Db,
+    pending: Annotated[tuple[int, str], Depends(_code_form)],
     code: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    pending = _pending(request)
-    if pending is None:
-        # Five minutes are over (or the cookie was tampered with): start again.
-        return web.redirect()
     user_id, value = pending
-    settings = auth.settings_of(request)
-    if not auth.csrf_valid(settings, "signin-code", value, csrf):
-        return web.html("error.html", auth.request_lang(request), 403)
     result = await admin_users.sign_in_code(
-        db, user_id, code, runtime.sealer(settings), ip=auth.client_ip(request)
+        db, user_id, code, web.sealer(request), ip=auth.client_ip(request)
     )
-    if result.identity is None:
-        await db.commit()
+    if result.identity is None:  # an answer: the failure is committed with it
         if result.failure is Failure.BAD_CODE:
             return _code_page(request, value, status=401, error="bad_code")
         response = _code_page(request, value, status=401, error="stopped", form=False)
         auth.clear_cookie(response, request, auth.PENDING_COOKIE)
         return response
     token = auth.new_token()
-    await admin_users.open_session(db, result.identity.id, auth.session_key(settings, token))
-    await db.commit()
+    key = auth.session_key(auth.settings_of(request), token)
+    await admin_users.open_session(db, result.identity.id, key)
     response = web.redirect()
     auth.set_cookie(response, request, auth.SESSION_COOKIE, token)
     auth.clear_cookie(response, request, auth.PENDING_COOKIE)

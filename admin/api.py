@@ -2,12 +2,14 @@
 
 Each route is one unit of work over the same use cases as the panel (storage/casework.py):
 authenticate (`auth.api_identity`: a Bearer API token, or the panel's session cookie with an
-X-CSRF-Token header on unsafe methods), call the use case, commit once, answer. Errors are
-always `{"error": {"code", "message"}}` with the message from the catalogs
-("panel.error.<code>") in the language asked (`?lang=`, then Accept-Language, Vietnamese by
-default). A tip outside the caller's area is 404 on every route, exactly as a tip that does
-not exist, even where the caller's role could not have acted on it anyway; a role that may not
-do something is 403. Every answer is `Cache-Control: no-store`: no copy of a tip is kept.
+X-CSRF-Token header on unsafe methods), call the use case, answer; `web.Db` commits once the
+answer is ready, or rolls back when the route raised. Errors are always
+`{"error": {"code", "message"}}` with the message from the catalogs ("panel.error.<code>") in
+the language asked (`?lang=`, then Accept-Language, Vietnamese by default), and the status of
+the refusal's kind (admin/errors.py, the same as the panel's). A tip outside the caller's area
+is 404 on every route, exactly as a tip that does not exist, even where the caller's role could
+not have acted on it anyway; a role that may not do something is 403. Every answer is
+`Cache-Control: no-store`: no copy of a tip is kept.
 """
 
 from __future__ import annotations
@@ -18,11 +20,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from admin import auth, filters, web
+from admin import auth, errors, filters, web
 from admin.api_models import (
     AssignIn,
     AttachmentOut,
@@ -31,7 +32,6 @@ from admin.api_models import (
     ContactOut,
     ErrorBody,
     ExtendIn,
-    FieldError,
     ForwardIn,
     Me,
     NoteIn,
@@ -43,8 +43,7 @@ from admin.api_models import (
     UrgencyIn,
 )
 from admin.files import attachment_response
-from bot import runtime
-from content.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
+from handlers.errors import Forbidden, NotFound
 from storage import casework
 from storage.admin_users import Identity
 from storage.casework import QueueFilter, TipDetail
@@ -54,99 +53,6 @@ from storage.models import AdminRole
 # Bodies past this are refused (413) before they are read whole. The largest valid one, a
 # forward (200 + 4,000 characters, even all \u-escaped), fits.
 MAX_BODY = 64 * 1024
-NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-# Invalid codes that say the tip is not in a state for the action (409); the others say the
-# input is wrong (422).
-STATE_CODES = frozenset(
-    {"transition", "closed", "anonymous", "no_reporter", "extension_limit", "extension_late"}
-)
-
-
-def _(msgid: str) -> str:
-    """Marks a catalog id for extraction; translated when the error is answered."""
-    return msgid
-
-
-MESSAGES = {
-    "unauthorized": _("panel.error.unauthorized"),
-    "forbidden": _("panel.error.forbidden"),
-    "not_found": _("panel.error.not_found"),
-    "invalid_input": _("panel.error.invalid_input"),
-    "filter": _("panel.error.filter"),
-    "cursor": _("panel.error.cursor"),
-    "transition": _("panel.error.transition"),
-    "closed": _("panel.error.closed"),
-    "anonymous": _("panel.error.anonymous"),
-    "reason": _("panel.error.reason"),
-    "assignee": _("panel.error.assignee"),
-    "question": _("panel.error.question"),
-    "no_reporter": _("panel.error.no_reporter"),
-    "forward_to": _("panel.error.forward_to"),
-    "note": _("panel.error.note"),
-    "extension_limit": _("panel.error.extension_limit"),
-    "extension_late": _("panel.error.extension_late"),
-    "resolution": _("panel.error.resolution"),
-}
-
-
-# -- language and errors --------------------------------------------------------------------
-
-
-def api_lang(request: Request) -> str:
-    """`?lang=` wins, then the best language of Accept-Language we have, then Vietnamese."""
-    asked = request.query_params.get("lang")
-    if asked in LANGUAGES:
-        return str(asked)
-    ranked: list[tuple[float, int, str]] = []
-    for index, part in enumerate(request.headers.get("Accept-Language", "").split(",")[:20]):
-        tag, _sep, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        primary = tag.strip().lower().split("-")[0]
-        if primary in LANGUAGES and quality > 0:
-            ranked.append((-quality, index, primary))
-    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
-
-
-class ApiError(Exception):
-    """An error answered as {"error": {...}} (what casework errors become, and 401)."""
-
-    def __init__(self, status: int, code: str, fields: list[FieldError] | None = None) -> None:
-        super().__init__(code)
-        self.status, self.code, self.fields = status, code, fields
-
-
-GENERIC = {401: "unauthorized", 403: "forbidden", 404: "not_found"}
-
-
-def error_message(code: str, status: int, lang: str) -> str:
-    """The catalog text of the code; a code without one gets its status's text."""
-    msgid = MESSAGES.get(code) or MESSAGES[GENERIC.get(status, "invalid_input")]
-    return translate(msgid, lang)
-
-
-def error_response(request: Request, status: int, code: str, fields: Any = None) -> JSONResponse:
-    """The API's one error shape, {"error": {"code", "message"[, "fields"]}}, no-store."""
-    message = error_message(code, status, api_lang(request))
-    error: dict[str, Any] = {"code": code, "message": message}
-    if fields is not None:
-        error["fields"] = fields
-    headers = dict(NO_STORE)
-    if status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse({"error": error}, status_code=status, headers=headers)
-
-
-def _status_of(exc: casework.CaseworkError) -> int:
-    if isinstance(exc, casework.NotFound):
-        return 404
-    if isinstance(exc, casework.Forbidden):
-        return 403
-    return 409 if exc.code in STATE_CODES else 422
 
 
 def _fields(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -162,7 +68,8 @@ def _fields(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 class _ApiRoute(APIRoute):
-    """Answers every error of the API in its one JSON shape, and marks every answer no-store."""
+    """Answers invalid input in the API's one JSON shape, and marks every answer no-store.
+    Refusals (handlers/errors.py) and 401 are answered by admin/errors.py."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -170,13 +77,9 @@ class _ApiRoute(APIRoute):
         async def guarded(request: Request) -> Response:
             try:
                 response = await handler(request)
-            except ApiError as exc:
-                return error_response(request, exc.status, exc.code, exc.fields)
-            except casework.CaseworkError as exc:
-                return error_response(request, _status_of(exc), exc.code)
             except RequestValidationError as exc:
-                return error_response(request, 422, "invalid_input", _fields(exc))
-            for name, value in NO_STORE.items():
+                return errors.error_response(request, 422, "invalid_input", fields=_fields(exc))
+            for name, value in errors.NO_STORE.items():
                 response.headers.setdefault(name, value)
             return response
 
@@ -227,7 +130,7 @@ async def _caller(
 ) -> Identity:
     identity = await auth.api_identity(request, db)
     if identity is None:
-        raise ApiError(401, "unauthorized")
+        raise errors.Unauthenticated()
     return identity
 
 
@@ -247,7 +150,7 @@ async def _in_scope(db: AsyncSession, me: Identity, tip_id: str) -> AsyncIterato
     whether the tip exists is none of their business."""
     try:
         yield
-    except casework.Forbidden:
+    except Forbidden:
         if me.role is not AdminRole.LEADER:
             await casework.tip_detail(db, me, tip_id)  # NotFound when it is not theirs
         raise
@@ -397,8 +300,8 @@ async def download_attachment(
 ) -> Response:
     ref = await casework.attachment(db, caller, tip_id, attachment_id)
     response = await attachment_response(request, ref, inline_images=False)
-    if response is None:
-        raise ApiError(404, "not_found")
+    if response is None:  # its bytes are gone from the store
+        raise NotFound(detail="the file is gone")
     return response
 
 
@@ -438,10 +341,9 @@ async def _act(
     *args: object,
 ) -> TipOut:
     """Run one casework action, `action(db, caller, tip_id, *args, ip=...)`, with role refusals
-    outside the caller's area as 404; commit, and answer with the tip as it is now."""
+    outside the caller's area as 404, and answer with the tip as it is now."""
     async with _in_scope(db, caller, tip_id):
         await action(db, caller, tip_id, *args, ip=_ip(request))
-    await db.commit()
     return await _detail(db, caller, tip_id)
 
 
@@ -517,10 +419,8 @@ async def note(request: Request, caller: Caller, db: web.Db, tip_id: TipId, body
 async def reveal(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: RevealIn
 ) -> ContactOut:
-    sealer = runtime.sealer(auth.settings_of(request))
     async with _in_scope(db, caller, tip_id):
         contact = await casework.reveal_identity(
-            db, caller, tip_id, body.reason, sealer, ip=_ip(request)
+            db, caller, tip_id, body.reason, web.sealer(request), ip=_ip(request)
         )
-    await db.commit()
     return ContactOut.model_validate(contact)

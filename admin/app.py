@@ -1,14 +1,15 @@
 """Panel routes: sign-in, the signed-in landing page, sign-out.
 
-One database session per request, committed once by the route. Failed sign-ins are committed
-too: the failure counter and the audit row must outlive the error page.
+One database session per request (`web.Db`), committed once the route has answered. A failed
+sign-in is an answer, not an exception, so it is committed too: the failure counter and the
+audit row outlive the error page.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse
 
 from admin import account, auth, web
@@ -38,8 +39,17 @@ def _signin_page(
     return response
 
 
-def _forbidden(lang: str) -> HTMLResponse:
-    return web.html("error.html", lang, 403)
+async def _signin_form(request: Request) -> None:
+    """The sign-in form's CSRF token is bound to the nonce cookie its page set."""
+    await web.check_csrf(request, "signin", auth.token_from(request, auth.SIGNIN_COOKIE))
+
+
+async def _signout_form(request: Request) -> str:
+    """The session token to end ("" without one), once the form's CSRF token is its own."""
+    token = auth.token_from(request, auth.SESSION_COOKIE)
+    if token:
+        await web.check_csrf(request, "session", token)
+    return token
 
 
 @router.get("/")
@@ -53,30 +63,23 @@ async def index(request: Request, db: web.Db) -> Response:
     return web.remember_lang(web.redirect("/admin/tips"), request, lang)
 
 
-@router.post("/signin")
+@router.post("/signin", dependencies=[Depends(_signin_form)])
 async def signin(
     request: Request,
     db: web.Db,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    lang = auth.request_lang(request)
-    settings = auth.settings_of(request)
-    nonce = auth.token_from(request, auth.SIGNIN_COOKIE)
-    if not auth.csrf_valid(settings, "signin", nonce, csrf):
-        return _forbidden(lang)
     result = await admin_users.sign_in(db, username, password, ip=auth.client_ip(request))
     if result.pending_id is not None:  # TOTP on: the code comes next (admin/account.py)
-        await db.commit()
         return account.begin_code_step(request, result.pending_id)
     if result.identity is None:
-        await db.commit()
+        lang = auth.request_lang(request)
         return _signin_page(request, lang, error=True, username=username[:64], status=401)
     # A new token at every sign-in: a session id planted before sign-in is never promoted.
     token = auth.new_token()
-    await admin_users.open_session(db, result.identity.id, auth.session_key(settings, token))
-    await db.commit()
+    key = auth.session_key(auth.settings_of(request), token)
+    await admin_users.open_session(db, result.identity.id, key)
     response = web.redirect()
     auth.set_cookie(response, request, auth.SESSION_COOKIE, token)
     auth.clear_cookie(response, request, auth.SIGNIN_COOKIE)
@@ -84,16 +87,12 @@ async def signin(
 
 
 @router.post("/signout")
-async def signout(request: Request, db: web.Db, csrf: Annotated[str, Form()] = "") -> Response:
-    settings = auth.settings_of(request)
-    token = auth.token_from(request, auth.SESSION_COOKIE)
+async def signout(
+    request: Request, db: web.Db, token: Annotated[str, Depends(_signout_form)]
+) -> Response:
     if token:
-        if not auth.csrf_valid(settings, "session", token, csrf):
-            return _forbidden(auth.request_lang(request))
-        await admin_users.sign_out(
-            db, auth.session_key(settings, token), ip=auth.client_ip(request)
-        )
-        await db.commit()
+        key = auth.session_key(auth.settings_of(request), token)
+        await admin_users.sign_out(db, key, ip=auth.client_ip(request))
     response = web.redirect()
     auth.clear_cookie(response, request, auth.SESSION_COOKIE)
     return response

@@ -3,7 +3,7 @@
 Both read storage/audit.py with the reader's scope (a chief: actors of their commune; a province
 admin: actors of their province and failed sign-ins of unknown usernames), newest first, with
 filters by action, actor and date (Vietnam days) and a keyset cursor for older rows. Officers
-and leaders get 403.
+and leaders get 403 (`NotAllowed`, answered by admin/errors.py).
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from admin import api, auth, web
+from admin import api, auth, errors, web
 from admin.timefmt import local_time
 from handlers.audit import AuditAction
+from handlers.errors import BadInput
 from storage import audit
-from storage.admin_users import Identity, NotAllowed
+from storage.admin_users import Identity
 from storage.audit import AuditFilter, AuditPage, InvalidFilter
 from storage.db import AsyncSession
 
@@ -102,13 +103,14 @@ def _older_link(params: dict[str, str], cursor: str) -> str:
 @router.get("/audit")
 async def audit_page(request: Request, db: Db, user: web.Officer) -> Response:
     params = _params(request)
-    error = ""
+    status, error = 200, ""
     try:
         _f, found = await _read(db, user.identity, params)
-    except NotAllowed:
-        return web.page(request, user, "error.html", 403, error="forbidden")
     except InvalidFilter as exc:
-        error = FILTER_ERRORS.get(exc.code, "panel.audit.error.cursor")
+        status, error = (
+            errors.status_of(exc),
+            FILTER_ERRORS.get(exc.code, "panel.audit.error.cursor"),
+        )
         found = AuditPage([], None)
     rows = [
         {
@@ -128,7 +130,7 @@ async def audit_page(request: Request, db: Db, user: web.Officer) -> Response:
         request,
         user,
         "audit/list.html",
-        422 if error else 200,
+        status,
         rows=rows,
         actions=[(a.value, ACTION_NAMES[a]) for a in AuditAction],
         params=params,
@@ -180,17 +182,15 @@ async def audit_json(
     older rows; it is null on the last page."""
     identity = await auth.api_identity(request, db)
     if identity is None:
-        return api.error_response(request, 401, "unauthorized")
+        raise errors.Unauthenticated()
     params = {"action": action, "actor": actor, "from": date_from, "to": date_to, "cursor": cursor}
     params = {k: v[:64] for k, v in params.items()}
     if limit and not (limit.isdigit() and 1 <= int(limit) <= audit.MAX_PAGE_SIZE):
-        return api.error_response(request, 422, "filter")
+        raise BadInput("filter", f"limit is 1-{audit.MAX_PAGE_SIZE}")
     try:
         _f, found = await _read(db, identity, params, int(limit or audit.PAGE_SIZE))
-    except NotAllowed:
-        return api.error_response(request, 403, "forbidden")
-    except InvalidFilter as exc:
-        return api.error_response(request, 422, "cursor" if exc.code == "cursor" else "filter")
+    except InvalidFilter as exc:  # the API names only a bad cursor, any other is "filter"
+        raise BadInput("cursor" if exc.code == "cursor" else "filter", str(exc)) from None
     body = AuditListOut(
         items=[
             AuditItemOut(
@@ -208,4 +208,4 @@ async def audit_json(
         ],
         next_cursor=found.next_cursor,
     )
-    return JSONResponse(body.model_dump(mode="json"), headers=api.NO_STORE)
+    return JSONResponse(body.model_dump(mode="json"), headers=errors.NO_STORE)

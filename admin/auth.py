@@ -16,11 +16,12 @@ import hashlib
 import hmac
 import secrets
 import string
+from typing import Protocol
 
 from fastapi import Request, Response
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
 from content.i18n import LANGUAGES, language
 from storage import admin_users, api_tokens
 from storage.admin_users import Identity
@@ -34,6 +35,17 @@ CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LANG_COOKIE = "lang"
 _TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
+
+
+class Settings(Protocol):
+    """What the panel reads of the service's settings (bot/settings.py), which the app factory
+    puts in `app.state.settings`."""
+
+    @property
+    def secret_key(self) -> SecretStr: ...
+
+    @property
+    def public_url(self) -> str: ...
 
 
 def settings_of(request: Request) -> Settings:
@@ -153,7 +165,8 @@ async def api_identity(request: Request, db: AsyncSession) -> Identity | None:
         if not bearer:
             return None
         identity = await api_tokens.verify(db, api_token_key(settings), bearer)
-        # Keep last_used_at even when the route itself only reads.
+        # The one commit outside web.Db: a token's use is kept even when the route it opens
+        # is then refused and rolled back (a probe that only meets 404s still shows up).
         await db.commit()
         return identity
     token = token_from(request, SESSION_COOKIE)

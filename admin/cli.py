@@ -15,14 +15,14 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
 from content import areas
 from handlers.audit import AuditAction
-from storage import admin_users
+from storage import admin_users, migrate
 from storage.admin_users import MIN_PASSWORD_LENGTH, Identity, InvalidAdminUser, UsernameTaken
 from storage.models import AdminRole
 
@@ -30,6 +30,19 @@ PASSWORD_ENV = "BINHYEN_ADMIN_PASSWORD"
 EXIT_USAGE = 2
 EXIT_CONFLICT = 1
 T = TypeVar("T")
+
+
+class Settings(Protocol):
+    """What these commands read of the settings bot/cli.py passes (bot/settings.py)."""
+
+    @property
+    def database_url(self) -> str: ...
+
+    @property
+    def secret_key(self) -> SecretStr: ...
+
+    @property
+    def public_url(self) -> str: ...
 
 
 class CreateUserError(ValueError):
@@ -85,13 +98,12 @@ async def create_user(
     display_name: str = "",
 ) -> Identity:
     """Validate and store a new active account. Raises CreateUserError or UsernameTaken."""
-    from bot.runtime import prepare_database
     from storage.db import make_engine, make_sessions
 
     parsed = parse_role(role)
     commune_code, province_code = area_codes(parsed, commune)
     check_password(password)
-    await prepare_database(settings)
+    await migrate.prepare(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         async with make_sessions(engine)() as session:
@@ -150,10 +162,9 @@ def run(settings: Settings, username: str, role: str, commune: str, display_name
 
 
 async def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    from bot.runtime import prepare_database
     from storage.db import make_engine, make_sessions
 
-    await prepare_database(settings)
+    await migrate.prepare(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
         async with make_sessions(engine)() as session:

@@ -2,9 +2,10 @@
 `GET /admin/tips/export.xlsx` and `GET /api/v1/tips/export?format=csv|xlsx`.
 
 The queue's filters apply (admin/filters.py), the rows come from `casework.export_rows`
-(scoped to the caller's area, at most 100,000, audited with the filters used), and the route
-commits that audit row. Headers and values are in the panel's language (Vietnamese unless
-English was chosen); dates are dd/mm/yyyy and times Vietnam time.
+(scoped to the caller's area, at most 100,000, audited with the filters used), and the
+route's unit of work (`web.Db`) commits that audit row before the file leaves. Headers and
+values are in the panel's language (Vietnamese unless English was chosen); dates are
+dd/mm/yyyy and times Vietnam time.
 
 CSV is UTF-8 with a byte order mark so that Excel reads the Vietnamese right, and a cell that
 starts with = + - @ tab or CR gets a leading apostrophe: residents write free text, and a
@@ -30,13 +31,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from admin import access, api, auth, filters, web
+from admin import access, auth, errors, filters, web
 from content import areas, tips
 from content.i18n import translate
 from handlers.deadlines import LOCAL_TZ, local_date
+from handlers.errors import BadInput
 from storage import casework
 from storage.admin_users import Identity
-from storage.casework import ExportRow, Invalid, QueueFilter
+from storage.casework import ExportRow, QueueFilter
 from storage.db import AsyncSession
 from storage.models import AdminRole
 from storage.tips_export import spreadsheet_safe
@@ -243,7 +245,8 @@ def area_label(actor: Identity) -> str:
 async def export(
     request: Request, db: AsyncSession, actor: Identity, f: QueueFilter, fmt: str, lang: str
 ) -> Response:
-    """Read, audit, commit, then build the file away from the event loop."""
+    """Read and audit, then build the file away from the event loop; the audit row is
+    committed with the answer, before the file is sent."""
     now = datetime.now(UTC)
     query = filters.filter_query(f)
     rows = await casework.export_rows(
@@ -254,9 +257,8 @@ async def export(
         now=now,
         filters="&".join(f"{k}={v}" for k, v in query.items()),
     )
-    await db.commit()
     name = filename(actor, f, local_date(now), fmt)
-    headers = {**access.NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'}
+    headers = {**errors.NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "csv":
         body = await asyncio.to_thread(to_csv, rows, lang)
         return Response(body, media_type=CSV_TYPE, headers=headers)
@@ -268,13 +270,9 @@ async def export(
 async def _page_export(
     request: Request, db: AsyncSession, user: web.SignedIn, fmt: str
 ) -> Response:
-    if not access.is_police(user.identity):
-        return access.forbidden_page(request, user)
-    try:
-        f = filters.parse_filter(request.query_params)
-        return await export(request, db, user.identity, f, fmt, user.lang)
-    except Invalid as exc:
-        return web.page(request, user, "error.html", 422, error=exc.code)
+    access.require_police(user.identity)
+    f = filters.parse_filter(request.query_params)
+    return await export(request, db, user.identity, f, fmt, user.lang)
 
 
 @router.get("/tips/export.csv")
@@ -302,12 +300,7 @@ async def export_xlsx(request: Request, db: web.Db, user: web.Officer) -> Respon
 )
 async def export_api(request: Request, db: web.Db, format: str = "csv") -> Response:
     caller = await access.api_police(request, db)
-    if not isinstance(caller, Identity):
-        return caller
     if format not in ("csv", "xlsx"):
-        return access.api_error(request, 422, "format")
-    try:
-        f = filters.parse_filter(request.query_params)
-        return await export(request, db, caller, f, format, api.api_lang(request))
-    except Invalid as exc:
-        return access.api_error(request, 422, exc.code)
+        raise BadInput("format", "csv or xlsx")
+    f = filters.parse_filter(request.query_params)
+    return await export(request, db, caller, f, format, errors.api_lang(request))

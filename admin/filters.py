@@ -13,8 +13,9 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 
+from handlers.errors import BadInput
 from handlers.tips.words import TipStatus
-from storage.casework import Invalid, QueueFilter
+from storage.casework import QueueFilter
 
 STATUSES = frozenset({s.value for s in TipStatus} | {"all"})
 CATEGORY = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -32,7 +33,7 @@ def _flag(value: str, name: str) -> bool | None:
         return True
     if value in _FALSE:
         return False
-    raise Invalid("filter", f"{name} must be 1 or 0")
+    raise BadInput("filter", f"{name} must be 1 or 0")
 
 
 def _date(value: str, name: str) -> date | None:
@@ -44,27 +45,27 @@ def _date(value: str, name: str) -> date | None:
             return datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-    raise Invalid("filter", f"{name} must be a date like 2026-11-25 or 25/11/2026")
+    raise BadInput("filter", f"{name} must be a date like 2026-11-25 or 25/11/2026")
 
 
 def parse_filter(params: Mapping[str, str]) -> QueueFilter:
-    """A QueueFilter from query parameters; Invalid("filter") names the first bad one."""
+    """A QueueFilter from query parameters; BadInput("filter") names the first bad one."""
     status = params.get("status", "").strip() or None
     if status is not None and status not in STATUSES:
-        raise Invalid("filter", "unknown status")
+        raise BadInput("filter", "unknown status")
     category = params.get("category", "").strip() or None
     if category is not None and not CATEGORY.fullmatch(category):
-        raise Invalid("filter", "unknown category")
+        raise BadInput("filter", "unknown category")
     assignee = params.get("assignee", "").strip() or None
     if assignee is not None and assignee not in ("me", "none") and not assignee.isdigit():
-        raise Invalid("filter", "assignee must be me, none or a user id")
+        raise BadInput("filter", "assignee must be me, none or a user id")
     commune = params.get("commune", "").strip() or None
     if commune is not None and not COMMUNE.fullmatch(commune):
-        raise Invalid("filter", "commune must be a 5-digit code")
+        raise BadInput("filter", "commune must be a 5-digit code")
     received_from = _date(params.get("from", ""), "from")
     received_to = _date(params.get("to", ""), "to")
     if received_from and received_to and received_from > received_to:
-        raise Invalid("filter", "from must not be after to")
+        raise BadInput("filter", "from must not be after to")
     return QueueFilter(
         status=status,
         category=category,

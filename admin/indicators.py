@@ -20,13 +20,12 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from admin import access, auth, charts, web
+from admin import access, auth, charts, errors, web
 from admin.timefmt import day, local_date
 from content import scamcheck, tips
+from handlers.errors import BadInput, Invalid, NotFound
 from handlers.tips.words import TipStatus
 from storage import indicator_review as review
-from storage.admin_users import Identity
-from storage.casework import Invalid, NotFound
 from storage.indicator_review import IndicatorFilter, IndicatorItem
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -57,10 +56,10 @@ NOT_FOUND = "panel.indicators.not_found"
 
 
 def parse_filter(params: Mapping[str, str]) -> IndicatorFilter:
-    """An IndicatorFilter from query parameters; `Invalid("filter")` when one is wrong."""
+    """An IndicatorFilter from query parameters; `BadInput("filter")` when one is wrong."""
     mine = params.get("mine", "").strip().lower()
     if mine not in ("", "0", "1", "on", "true"):
-        raise Invalid("filter", "mine must be 1 or 0")
+        raise BadInput("filter", "mine must be 1 or 0")
     return review.check_filter(
         IndicatorFilter(
             status=params.get("status", "").strip() or "reported",
@@ -78,16 +77,15 @@ def _query(f: IndicatorFilter, **more: str) -> str:
 
 @router.get("/indicators")
 async def indicators_page(request: Request, db: web.Db, user: web.Officer) -> Response:
-    if not access.is_police(user.identity):
-        return access.forbidden_page(request, user)
+    access.require_police(user.identity)
     params = request.query_params
-    error = ""
+    status, error = 200, ""
     f = IndicatorFilter()
     try:
         f = parse_filter(params)
         page = await review.review_list(db, user.identity, f, cursor=params.get("cursor") or None)
     except Invalid as exc:
-        error = access.error_message(exc.code, user.lang)
+        status, error = errors.status_of(exc), access.error_message(exc.code, user.lang)
         page = await review.review_list(db, user.identity, IndicatorFilter())
     done = params.get("done", "")
     done_value = params.get("value", "")[:100] if done in review.DECISIONS else ""
@@ -95,7 +93,7 @@ async def indicators_page(request: Request, db: web.Db, user: web.Officer) -> Re
         request,
         user,
         "indicators/index.html",
-        422 if error else 200,
+        status,
         error=error,
         form={k: params.get(k, "") for k in KEEP},
         f=f,
@@ -114,7 +112,7 @@ async def indicators_page(request: Request, db: web.Db, user: web.Officer) -> Re
 
 
 def _missing(request: Request, user: web.SignedIn) -> Response:
-    return web.page(request, user, "indicators/missing.html", 404)
+    return web.page(request, user, "indicators/missing.html", errors.ANSWERS[NotFound].status)
 
 
 def _category(category: str, lang: str) -> str:
@@ -126,15 +124,12 @@ def _category(category: str, lang: str) -> str:
 async def decide_form(
     request: Request,
     db: web.Db,
-    user: web.Officer,
+    user: web.FormOfficer,
     indicator_id: int,
     decision: str,
-    csrf: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    web.check_csrf(request, user, csrf)
-    if not access.is_police(user.identity):
-        return access.forbidden_page(request, user)
+    access.require_police(user.identity)
     if decision not in review.DECISIONS:
         return _missing(request, user)
     try:
@@ -142,8 +137,8 @@ async def decide_form(
             db, user.identity, indicator_id, decision, ip=auth.client_ip(request)
         )
     except NotFound:
+        await db.rollback()
         return _missing(request, user)
-    await db.commit()
     try:
         kept = _query(parse_filter(dict(_pairs(back))), done=decision, value=item.shown)
     except Invalid:
@@ -201,32 +196,26 @@ def _out(item: IndicatorItem) -> dict[str, Any]:
 )
 async def indicators_api(request: Request, db: web.Db) -> Response:
     caller = await access.api_police(request, db)
-    if not isinstance(caller, Identity):
-        return caller
     params = request.query_params
     try:
         limit = int(params.get("limit") or review.PAGE_SIZE)
-        page = await review.review_list(
-            db, caller, parse_filter(params), cursor=params.get("cursor") or None, limit=limit
-        )
     except ValueError:
-        return access.api_error(request, 422, "filter")
-    except Invalid as exc:
-        return access.api_error(request, 422, exc.code)
+        raise BadInput("filter", "limit must be a number") from None
+    page = await review.review_list(
+        db, caller, parse_filter(params), cursor=params.get("cursor") or None, limit=limit
+    )
     body = {"items": [_out(i) for i in page.items], "next_cursor": page.next_cursor}
-    return JSONResponse(body, headers=access.NO_STORE)
+    return JSONResponse(body, headers=errors.NO_STORE)
 
 
 async def _decide_api(request: Request, db: web.Db, indicator_id: int, decision: str) -> Response:
     caller = await access.api_police(request, db)
-    if not isinstance(caller, Identity):
-        return caller
     try:
         item = await review.decide(db, caller, indicator_id, decision, ip=auth.client_ip(request))
-    except NotFound:
-        return access.api_error(request, 404, "not_found", msgid=NOT_FOUND)
-    await db.commit()
-    return JSONResponse(_out(item), headers=access.NO_STORE)
+    except NotFound as exc:  # answered with the indicators' own words
+        await db.rollback()
+        return errors.error_response(request, errors.status_of(exc), exc.code, msgid=NOT_FOUND)
+    return JSONResponse(_out(item), headers=errors.NO_STORE)
 
 
 @api_router.post(

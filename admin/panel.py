@@ -1,8 +1,10 @@
 """Panel pages: the tip queue, the tip page and the actions on a tip.
 
 Every read and write goes through storage.casework, which checks the role and the area; this
-module only turns requests into calls and results into pages. One session per request,
-committed once after an action succeeded. With `HX-Request` an action answers with the
+module only turns requests into calls and results into pages. One session per request
+(`web.Db`), committed once the route has answered; a tip that is not there or not for this
+role is answered by admin/errors.py. A refused action is rolled back and the tip page shown
+again with why, with the status of its kind. With `HX-Request` an action answers with the
 updated part of the page instead of a redirect.
 """
 
@@ -17,16 +19,16 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from admin import auth, web
+from admin import auth, errors, web
 from admin.files import INLINE_IMAGES, attachment_response
 from admin.filters import filter_query, parse_filter
 from admin.timefmt import day, local_time
-from bot.runtime import sealer
 from content import areas, tips
+from handlers.errors import BadInput, Invalid, NotFound
 from handlers.tips.words import Resolution, TipStatus
 from storage import casework
 from storage.admin_users import Identity
-from storage.casework import Action, CaseworkError, QueueFilter
+from storage.casework import Action, QueueFilter
 from storage.db import AsyncSession
 from storage.models import AdminRole
 
@@ -141,10 +143,6 @@ ATTACHMENT_KINDS = frozenset(
 
 # Actions the generic route runs (reveal has its own page).
 ACTIONS = frozenset(a.value for a in Action) - {Action.REVEAL.value}
-# Invalid codes that blame the input (422); the others are about the tip's state (409).
-INPUT_ERRORS = frozenset(
-    {"question", "forward_to", "note", "reason", "resolution", "assignee", "filter", "cursor"}
-)
 # Served inline (thumbnails); anything else, SVG included, is a download.
 STATUS_TABS = (None, *(s.value for s in TipStatus), "all")
 MAX_FORM_FIELD = 5000
@@ -187,20 +185,6 @@ def _render(
     request: Request, user: web.SignedIn, name: str, status: int = 200, **context: Any
 ) -> HTMLResponse:
     return web.page(request, user, name, status, **helpers(user.lang), **context)
-
-
-def error_page(request: Request, user: web.SignedIn, code: str, status: int) -> HTMLResponse:
-    return _render(request, user, "error.html", status, error=code)
-
-
-def _casework_error(request: Request, user: web.SignedIn, exc: CaseworkError) -> HTMLResponse:
-    if isinstance(exc, casework.Forbidden):
-        return error_page(request, user, "forbidden", 403)
-    return error_page(request, user, "not_found", 404)
-
-
-def _invalid_status(code: str) -> int:
-    return 422 if code in INPUT_ERRORS else 409
 
 
 # -- the queue ------------------------------------------------------------------------------
@@ -252,7 +236,7 @@ async def _assignee_choices(
         return []
     try:
         return await casework.colleagues(db, identity, code)
-    except casework.NotFound:
+    except NotFound:
         return []
 
 
@@ -260,24 +244,21 @@ async def _assignee_choices(
 async def queue_page(request: Request, db: web.Db, user: web.Officer) -> Response:
     params = request.query_params
     identity = user.identity
-    error = ""
+    status, error = 200, ""
     try:
         f = parse_filter(params)
-    except casework.Invalid as exc:
-        error, f = exc.code, QueueFilter()
+    except BadInput as exc:
+        status, error, f = errors.status_of(exc), exc.code, QueueFilter()
     cursor = params.get("cursor", "").strip()[:512] or None
     try:
-        try:
-            page = await casework.queue(db, identity, f, cursor=cursor)
-        except casework.Invalid as exc:  # a stale or forged cursor: the first page instead
-            error, cursor = exc.code, None
-            page = await casework.queue(db, identity, f)
-        if cursor and request.headers.get("HX-Request") == "true":
-            return _render(request, user, "tips/_rows.html", **_rows_context(f, page, identity))
-        counts = await casework.status_counts(db, identity, f)
-        colleagues = await _assignee_choices(db, identity, f.commune)
-    except CaseworkError as exc:
-        return _casework_error(request, user, exc)
+        page = await casework.queue(db, identity, f, cursor=cursor)
+    except BadInput as exc:  # a stale or forged cursor: the first page instead
+        status, error, cursor = errors.status_of(exc), exc.code, None
+        page = await casework.queue(db, identity, f)
+    if cursor and request.headers.get("HX-Request") == "true":
+        return _render(request, user, "tips/_rows.html", **_rows_context(f, page, identity))
+    counts = await casework.status_counts(db, identity, f)
+    colleagues = await _assignee_choices(db, identity, f.commune)
     communes = (
         areas.communes_of(identity.province_code)
         if identity.role is AdminRole.PROVINCE_ADMIN
@@ -288,7 +269,7 @@ async def queue_page(request: Request, db: web.Db, user: web.Officer) -> Respons
         request,
         user,
         "tips/queue.html",
-        422 if error else 200,
+        status,
         f=f,
         form=params,
         error=error,
@@ -322,13 +303,10 @@ async def _tip_response(
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    try:
-        detail = await casework.tip_detail(db, user.identity, tip_id)
-        colleagues = []
-        if Action.ASSIGN in detail.allowed:
-            colleagues = await casework.colleagues(db, user.identity, detail.commune_code)
-    except CaseworkError as exc:
-        return _casework_error(request, user, exc)
+    detail = await casework.tip_detail(db, user.identity, tip_id)
+    colleagues = []
+    if Action.ASSIGN in detail.allowed:
+        colleagues = await casework.colleagues(db, user.identity, detail.commune_code)
     context.setdefault("done", "")
     context.setdefault("error", "")
     context.setdefault("failed", "")
@@ -366,12 +344,11 @@ async def timeline(request: Request, tip_id: str, db: web.Db) -> Response:
 async def attachment(
     request: Request, tip_id: str, attachment_id: int, db: web.Db, user: web.Officer
 ) -> Response:
-    try:
-        ref = await casework.attachment(db, user.identity, tip_id, attachment_id)
-    except CaseworkError as exc:
-        return _casework_error(request, user, exc)
+    ref = await casework.attachment(db, user.identity, tip_id, attachment_id)
     response = await attachment_response(request, ref, inline_images=True)
-    return response or error_page(request, user, "attachment", 404)
+    if response is None:  # its bytes are gone from the store
+        raise NotFound("attachment", "the file is gone")
+    return response
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -380,41 +357,30 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v[:MAX_FORM_FIELD] for k, v in form.items() if isinstance(v, str)}
 
 
-def _csrf_ok(request: Request, user: web.SignedIn, form: Mapping[str, str]) -> bool:
-    submitted = form.get("csrf") or request.headers.get(auth.CSRF_HEADER, "")
-    return auth.csrf_valid(auth.settings_of(request), "session", user.token, submitted)
-
-
 @router.post("/tips/{tip_id}/reveal")
-async def reveal(request: Request, tip_id: str, db: web.Db, user: web.Officer) -> Response:
+async def reveal(request: Request, tip_id: str, db: web.Db, user: web.FormOfficer) -> Response:
     form = await _form(request)
-    if not _csrf_ok(request, user, form):
-        return error_page(request, user, "csrf", 403)
-    settings = auth.settings_of(request)
     try:
         contact = await casework.reveal_identity(
             db,
             user.identity,
             tip_id,
             form.get("reason", ""),
-            sealer(settings),
+            web.sealer(request),
             ip=auth.client_ip(request),
         )
-    except casework.Invalid as exc:
+    except Invalid as exc:
         await db.rollback()
         return await _tip_response(
             request,
             db,
             user,
             tip_id,
-            status=_invalid_status(exc.code),
+            status=errors.status_of(exc),
             error=exc.code,
             failed=Action.REVEAL.value,
             form=form,
         )
-    except CaseworkError as exc:
-        return _casework_error(request, user, exc)
-    await db.commit()
     detail = await casework.tip_detail(db, user.identity, tip_id)
     return _render(request, user, "tips/reveal.html", tip=detail, contact=contact)
 
@@ -424,7 +390,7 @@ def _assignee(raw: str) -> int | None:
     if raw in ("", "none"):
         return None
     if not raw.isdigit():
-        raise casework.Invalid("assignee", "pick someone from the list")
+        raise BadInput("assignee", "pick someone from the list")
     return int(raw)
 
 
@@ -456,23 +422,21 @@ async def _run(
     elif action == Action.NOTE:
         await casework.add_note(db, who, tip_id, form.get("body", ""), ip=ip)
     else:
-        raise casework.NotFound("no such action")
+        raise NotFound(detail="no such action")
 
 
 @router.post("/tips/{tip_id}/{action}")
 async def act(
-    request: Request, tip_id: str, action: str, db: web.Db, user: web.Officer
+    request: Request, tip_id: str, action: str, db: web.Db, user: web.FormOfficer
 ) -> Response:
     if action not in ACTIONS:
-        return error_page(request, user, "not_found", 404)
+        raise NotFound(detail="no such action")
     form = await _form(request)
-    if not _csrf_ok(request, user, form):
-        return error_page(request, user, "csrf", 403)
     fragment = request.headers.get("HX-Request") == "true"
     template = "tips/_tip.html" if fragment else "tips/tip.html"
     try:
         await _run(action, db, user, tip_id, form, auth.client_ip(request))
-    except casework.Invalid as exc:
+    except Invalid as exc:
         await db.rollback()
         return await _tip_response(
             request,
@@ -480,14 +444,11 @@ async def act(
             user,
             tip_id,
             template=template,
-            status=_invalid_status(exc.code),
+            status=errors.status_of(exc),
             error=exc.code,
             failed=action,
             form={k: v for k, v in form.items() if k != "csrf"},
         )
-    except CaseworkError as exc:
-        return _casework_error(request, user, exc)
-    await db.commit()
     if fragment:
         return await _tip_response(request, db, user, tip_id, template=template, done=action)
     return web.redirect(f"/admin/tips/{quote(tip_id, safe='')}?{urlencode({'done': action})}")

@@ -1,12 +1,13 @@
-"""Everything the panel adds to the app: its pages, the JSON API and the static files."""
+"""Everything the panel adds to the app: its pages, the JSON API, the answers to refusals and
+the static files."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from admin import account, api, app, audit, export, indicators, panel, stats, users
-from admin.web import STATIC, Refused, refused_page
+from admin import account, api, app, audit, errors, export, indicators, panel, stats, users
+from admin.web import STATIC
 
 
 def install(application: FastAPI) -> None:
@@ -17,5 +18,5 @@ def install(application: FastAPI) -> None:
     for module in (export, stats, indicators, audit):
         application.include_router(module.api_router)
     application.include_router(api.router)
-    application.add_exception_handler(Refused, refused_page)
+    errors.install(application)
     application.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")

@@ -16,13 +16,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from admin import access, charts, filters, web
+from admin import access, charts, errors, filters, web
 from content import areas, tips
 from content.i18n import translate
 from handlers.deadlines import local_date
+from handlers.errors import Invalid
 from storage import stats
-from storage.admin_users import Identity
-from storage.casework import Invalid
 from storage.models import AdminRole
 from storage.stats import Compliance, Period, TipStats
 
@@ -44,7 +43,7 @@ BUILT_IDS = (
 
 
 def parse_query(params: Mapping[str, str], today: date) -> tuple[Period, str | None]:
-    """The period and commune asked for; `Invalid` names what is wrong."""
+    """The period and commune asked for; `BadInput` names what is wrong."""
     # One at a time, so that a period the wrong way round gets its own message.
     start = filters.parse_filter({"from": params.get("from", "")}).received_from
     end = filters.parse_filter({"to": params.get("to", "")}).received_to or today
@@ -97,17 +96,16 @@ def _context(result: TipStats, lang: str) -> dict[str, Any]:
 
 @router.get("/stats")
 async def stats_page(request: Request, db: web.Db, user: web.Officer) -> Response:
-    if not access.is_police(user.identity):
-        return access.forbidden_page(request, user)
+    access.require_police(user.identity)
     today = local_date(datetime.now(UTC))
     params = request.query_params
-    error = ""
+    status, error = 200, ""
     try:
         period, commune = parse_query(params, today)
         result = await stats.tip_stats(db, user.identity, period, commune=commune)
     except Invalid as exc:
         # Show what was asked with the reason, and the default period's numbers beneath.
-        error = access.error_message(exc.code, user.lang)
+        status, error = errors.status_of(exc), access.error_message(exc.code, user.lang)
         result = await stats.tip_stats(db, user.identity)
     form = {k: params.get(k, "") for k in ("from", "to", "commune")}
     if not error:
@@ -116,7 +114,7 @@ async def stats_page(request: Request, db: web.Db, user: web.Officer) -> Respons
         request,
         user,
         "stats/index.html",
-        422 if error else 200,
+        status,
         error=error,
         form=form,
         communes=_communes(user),
@@ -201,12 +199,7 @@ def stats_out(result: TipStats) -> StatsOut:
 )
 async def stats_api(request: Request, db: web.Db) -> Response:
     caller = await access.api_police(request, db)
-    if not isinstance(caller, Identity):
-        return caller
-    try:
-        period, commune = parse_query(request.query_params, local_date(datetime.now(UTC)))
-        result = await stats.tip_stats(db, caller, period, commune=commune)
-    except Invalid as exc:
-        return access.api_error(request, 422, exc.code)
+    period, commune = parse_query(request.query_params, local_date(datetime.now(UTC)))
+    result = await stats.tip_stats(db, caller, period, commune=commune)
     body = stats_out(result).model_dump(mode="json", by_alias=True)
-    return JSONResponse(body, headers=access.NO_STORE)
+    return JSONResponse(body, headers=errors.NO_STORE)

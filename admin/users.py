@@ -3,7 +3,9 @@ reactivate, unlock, reset a password, turn off a lost phone's TOTP.
 
 A province admin sees and changes only the accounts of their own province (its communes'
 officers, chiefs and leaders, and its province admins); any other id is 404. Other roles get
-403 on every route. Each change is one use case in storage/admin_users.py, audited there.
+403 on every route (`NotAllowed`, answered by admin/errors.py). Each change is one use case in
+storage/admin_users.py, audited there; a refused one is rolled back before its page is shown
+again.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request, Response
 
-from admin import auth, web
+from admin import auth, errors, web
 from admin.timefmt import local_date
 from content import areas
 from storage import admin_users
-from storage.admin_users import Account, AccountError, NoSuchUser, NotAllowed
+from storage.admin_users import Account, AccountError, NoSuchUser
 from storage.db import AsyncSession
 from storage.models import AdminRole
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Db = web.Db
 Officer = web.Officer
+FormOfficer = web.FormOfficer
 # Ids in paths fit the INTEGER column, so a huge number is a 422, never a database error.
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 # The order of the new-account form's choices.
@@ -57,17 +60,13 @@ DONE = {
 }
 
 
-def _forbidden(request: Request, user: web.SignedIn) -> Response:
-    return web.page(request, user, "error.html", 403, error="forbidden")
+def _manager(user: web.SignedIn) -> None:
+    """Refuses (NotAllowed, 403) anyone but a province admin, who manages accounts."""
+    admin_users.manage_scope(user.identity)
 
 
-def _refused(request: Request, user: web.SignedIn) -> Response | None:
-    """The 403 page unless the user manages accounts (a province admin); None when they do."""
-    try:
-        admin_users.manage_scope(user.identity)
-    except NotAllowed:
-        return _forbidden(request, user)
-    return None
+def _missing(request: Request, user: web.SignedIn, exc: NoSuchUser) -> Response:
+    return web.page(request, user, "users/missing.html", errors.status_of(exc))
 
 
 def _communes(province_code: str) -> list[tuple[str, str]]:
@@ -95,8 +94,7 @@ def _row(account: Account, now_locked: bool) -> dict[str, object]:
 
 @router.get("/users")
 async def list_page(request: Request, db: Db, user: Officer) -> Response:
-    if (refused := _refused(request, user)) is not None:
-        return refused
+    _manager(user)
     commune = request.query_params.get("commune", "")
     communes = _communes(user.identity.province_code)
     if commune not in {code for code, _name in communes}:
@@ -139,8 +137,7 @@ def _form_page(
 
 @router.get("/users/new")
 async def new_form(request: Request, user: Officer) -> Response:
-    if (refused := _refused(request, user)) is not None:
-        return refused
+    _manager(user)
     return _form_page(request, user)
 
 
@@ -148,8 +145,7 @@ async def new_form(request: Request, user: Officer) -> Response:
 async def create(
     request: Request,
     db: Db,
-    user: Officer,
-    csrf: Annotated[str, Form()] = "",
+    user: FormOfficer,
     username: Annotated[str, Form()] = "",
     display_name: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
@@ -157,9 +153,7 @@ async def create(
     password: Annotated[str, Form()] = "",
     repeat: Annotated[str, Form()] = "",
 ) -> Response:
-    web.check_csrf(request, user, csrf)
-    if (refused := _refused(request, user)) is not None:
-        return refused
+    _manager(user)
     values = {
         "username": username[:64],
         "display_name": display_name[:100],
@@ -183,8 +177,10 @@ async def create(
             ip=auth.client_ip(request),
         )
     except AccountError as exc:
-        return _form_page(request, user, status=422, error=exc.code, values=values)
-    await db.commit()
+        await db.rollback()
+        return _form_page(
+            request, user, status=errors.status_of(exc), error=exc.code, values=values
+        )
     return web.redirect(f"/admin/users/{identity.id}?done=created")
 
 
@@ -199,10 +195,8 @@ async def _detail(
 ) -> Response:
     try:
         account = await admin_users.managed_account(db, user.identity, user_id)
-    except NotAllowed:
-        return _forbidden(request, user)
-    except NoSuchUser:
-        return web.page(request, user, "users/missing.html", 404)
+    except NoSuchUser as exc:
+        return _missing(request, user, exc)
     now = datetime.now(UTC)
     return web.page(
         request,
@@ -227,58 +221,49 @@ async def _change(
     db: AsyncSession,
     user: web.SignedIn,
     user_id: int,
-    csrf: str,
     done: str,
     change: Callable[..., Awaitable[None]],
     *args: object,
 ) -> Response:
     """Run one audited change on an account, `change(db, actor, user_id, *args, ip=...)`, then
-    back to its page with a note."""
-    web.check_csrf(request, user, csrf)
+    back to its page with a note; refused, the change is undone and the page says why."""
     try:
         await change(db, user.identity, user_id, *args, ip=auth.client_ip(request))
-    except NotAllowed:
-        return _forbidden(request, user)
-    except NoSuchUser:
-        return web.page(request, user, "users/missing.html", 404)
+    except NoSuchUser as exc:
+        await db.rollback()
+        return _missing(request, user, exc)
     except AccountError as exc:
-        return await _detail(request, db, user, user_id, status=422, error=exc.code)
-    await db.commit()
+        await db.rollback()
+        status = errors.status_of(exc)
+        return await _detail(request, db, user, user_id, status=status, error=exc.code)
     return web.redirect(f"/admin/users/{user_id}?done={done}")
 
 
 @router.post("/users/{user_id}/deactivate")
-async def deactivate(
-    request: Request, db: Db, user: Officer, user_id: RowId, csrf: Annotated[str, Form()] = ""
-) -> Response:
+async def deactivate(request: Request, db: Db, user: FormOfficer, user_id: RowId) -> Response:
     return await _change(
-        request, db, user, user_id, csrf, "deactivated", admin_users.admin_set_active, False
+        request, db, user, user_id, "deactivated", admin_users.admin_set_active, False
     )
 
 
 @router.post("/users/{user_id}/activate")
-async def activate(
-    request: Request, db: Db, user: Officer, user_id: RowId, csrf: Annotated[str, Form()] = ""
-) -> Response:
+async def activate(request: Request, db: Db, user: FormOfficer, user_id: RowId) -> Response:
     return await _change(
-        request, db, user, user_id, csrf, "activated", admin_users.admin_set_active, True
+        request, db, user, user_id, "activated", admin_users.admin_set_active, True
     )
 
 
 @router.post("/users/{user_id}/unlock")
-async def unlock(
-    request: Request, db: Db, user: Officer, user_id: RowId, csrf: Annotated[str, Form()] = ""
-) -> Response:
-    return await _change(request, db, user, user_id, csrf, "unlocked", admin_users.admin_unlock)
+async def unlock(request: Request, db: Db, user: FormOfficer, user_id: RowId) -> Response:
+    return await _change(request, db, user, user_id, "unlocked", admin_users.admin_unlock)
 
 
 @router.post("/users/{user_id}/password")
 async def reset_password(
     request: Request,
     db: Db,
-    user: Officer,
+    user: FormOfficer,
     user_id: RowId,
-    csrf: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     repeat: Annotated[str, Form()] = "",
 ) -> Response:
@@ -287,7 +272,6 @@ async def reset_password(
         db,
         user,
         user_id,
-        csrf,
         "password",
         admin_users.admin_reset_password,
         password,
@@ -296,9 +280,5 @@ async def reset_password(
 
 
 @router.post("/users/{user_id}/totp-off")
-async def totp_off(
-    request: Request, db: Db, user: Officer, user_id: RowId, csrf: Annotated[str, Form()] = ""
-) -> Response:
-    return await _change(
-        request, db, user, user_id, csrf, "totp_off", admin_users.admin_disable_totp
-    )
+async def totp_off(request: Request, db: Db, user: FormOfficer, user_id: RowId) -> Response:
+    return await _change(request, db, user, user_id, "totp_off", admin_users.admin_disable_totp)

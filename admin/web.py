@@ -1,8 +1,14 @@
-"""What every panel page shares: the templates, security headers, the signed-in user.
+"""What every panel page shares: the templates, security headers, the signed-in user, the
+unit of work and the CSRF check.
 
-Routes get the database session with `Db` and the signed-in officer with `Officer` (a
-redirect to the sign-in page otherwise). Pages render with `page()`, which passes the
-language, the user, the CSRF token and the navigation to every template.
+Routes get the database session with `Db`: one per request, committed once after the route
+has answered, rolled back when it raised (a refusal of handlers/errors.py included: see
+admin/errors.py). A route that catches a refusal and answers anyway keeps what was written
+(a wrong password has counted toward the lockout); one that shows a form again without the
+refused change rolls back first. The signed-in officer comes with `Officer` (a redirect to the
+sign-in page otherwise); with `FormOfficer` on a form POST, once the form's CSRF token is
+checked. Pages render with `page()`, which passes the language, the user, the CSRF token and
+the navigation to every template.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from storage import admin_users
 from storage.admin_users import Identity
 from storage.db import AsyncSession
 from storage.models import AdminRole
+from storage.sealing import Sealer
 
 R = TypeVar("R", bound=Response)
 TEMPLATES = Path(__file__).parent / "templates"
@@ -69,10 +76,23 @@ def redirect(url: str = HOME) -> RedirectResponse:
 
 async def _db(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.runtime.sessions() as session:
-        yield session
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
 
 
-Db = Annotated[AsyncSession, Depends(_db)]
+# scope="function": the commit comes before the answer leaves, never after (an export is not
+# sent, nor a redirect followed, before what it records is stored).
+Db = Annotated[AsyncSession, Depends(_db, scope="function")]
+
+
+def sealer(request: Request) -> Sealer:
+    """The sealer of reporters' contact details and TOTP secrets, built once by the runtime."""
+    found: Sealer = request.app.state.runtime.sealer
+    return found
 
 
 @dataclass(frozen=True)
@@ -94,7 +114,15 @@ async def signed_in(request: Request, db: AsyncSession) -> SignedIn | None:
     if identity is None:
         return None
     csrf = auth.csrf_token(settings, "session", token)
-    return SignedIn(identity, token, csrf, auth.request_lang(request))
+    user = SignedIn(identity, token, csrf, auth.request_lang(request))
+    request.state.user = user  # for the error page of a refusal (admin/errors.py)
+    return user
+
+
+def current_user(request: Request) -> SignedIn | None:
+    """The officer `signed_in` found for this request, if it looked."""
+    user = getattr(request.state, "user", None)
+    return user if isinstance(user, SignedIn) else None
 
 
 class SignInRequired(HTTPException):
@@ -167,21 +195,33 @@ def remember_lang(response: R, request: Request, lang: str) -> R:
     return response
 
 
-class Refused(Exception):
-    """A signed-in request the panel turns down with its error page (`refused_page`)."""
+class CsrfRefused(Exception):
+    """A form whose CSRF token is not its page's: the panel's CSRF error page (admin/errors.py),
+    with the menu of `user` when signed in."""
 
-    def __init__(self, user: SignedIn, code: str, status: int) -> None:
-        super().__init__(code)
-        self.user, self.code, self.status = user, code, status
-
-
-async def refused_page(request: Request, exc: Exception) -> Response:
-    """The exception handler of Refused: the error page, in the panel's language."""
-    assert isinstance(exc, Refused)
-    return page(request, exc.user, "error.html", exc.status, error=exc.code)
+    def __init__(self, user: SignedIn | None = None) -> None:
+        super().__init__("csrf")
+        self.user = user
 
 
-def check_csrf(request: Request, user: SignedIn, submitted: str) -> None:
-    """Refuse a form whose CSRF token is not this session's (403, the panel's error page)."""
-    if not auth.csrf_valid(auth.settings_of(request), "session", user.token, submitted):
-        raise Refused(user, "csrf", 403)
+async def check_csrf(
+    request: Request, purpose: str, binding: str, user: SignedIn | None = None
+) -> None:
+    """Refuse a form whose token (its `csrf` field, or the X-CSRF-Token header htmx sends) is
+    not HMAC(purpose, binding): the session token once signed in (auth.py)."""
+    form = await request.form()
+    field = form.get("csrf")
+    submitted = (field if isinstance(field, str) else "") or request.headers.get(
+        auth.CSRF_HEADER, ""
+    )
+    if not auth.csrf_valid(auth.settings_of(request), purpose, binding, submitted):
+        raise CsrfRefused(user)
+
+
+async def _form_officer(request: Request, user: Officer) -> SignedIn:
+    await check_csrf(request, "session", user.token, user)
+    return user
+
+
+# Every signed-in form POST: strangers go to the sign-in page, then a bad token is refused.
+FormOfficer = Annotated[SignedIn, Depends(_form_officer)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from handlers.ports import Config, MediaKeeper
 from handlers.state import Conversations
 from storage import migrate
 from storage.blobs import BlobStore, MediaKeeperImpl
-from storage.db import is_sqlite, make_engine, make_sessions
+from storage.db import make_engine, make_sessions
 from storage.limits import Limiter, MemoryLimiter, RedisLimiter
 from storage.residents import SqlResidents
 from storage.sealing import Sealer, derive_key
@@ -35,6 +34,7 @@ class Runtime:
     dispatcher: Dispatcher
     media: MediaKeeperImpl
     delivery: Delivery
+    sealer: Sealer  # reporters' contact details and TOTP secrets (the panel reads it here)
     redis: Any = None
 
     async def close(self) -> None:
@@ -58,8 +58,7 @@ def load_content() -> None:
 
 async def prepare_database(settings: Settings) -> None:
     """The embedded default migrates itself so that a fresh machine just runs."""
-    if is_sqlite(settings.database_url):
-        await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    await migrate.prepare(settings.database_url)
 
 
 def tip_config(settings: Settings) -> Config:
@@ -125,6 +124,7 @@ def build(settings: Settings) -> Runtime:
         dispatcher=dispatcher,
         media=media,
         delivery=Delivery(limiter, mark_unreachable(sessions)),
+        sealer=seal,
         redis=redis,
     )
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import areas
 from handlers.audit import AuditAction
+from handlers.errors import BadInput, Conflict, Forbidden, NotFound
 from storage import totp
 from storage.db import utc
 from storage.models import AdminRole, AdminSession, AdminUser, AuditLog
@@ -71,24 +72,20 @@ class UsernameTaken(InvalidAdminUser):
     pass
 
 
-class AccountError(Exception):
+class AccountError(BadInput):
     """An account change was refused; `code` names why (catalog id "panel.account.error.<code>").
 
     Wrong passwords and codes have already counted toward the lockout when this is raised, so
-    the caller commits anyway.
+    the caller commits anyway. TOTP that is already on is a `Conflict("totp_on")` instead.
     """
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+
+class NotAllowed(Forbidden):
+    """The actor's role may not manage accounts."""
 
 
-class NotAllowed(Exception):
-    """The actor's role may not manage accounts (403)."""
-
-
-class NoSuchUser(Exception):
-    """No account with that id within the actor's province (404)."""
+class NoSuchUser(NotFound):
+    """No account with that id within the actor's province."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -614,7 +611,7 @@ async def enable_totp(
     now = now or _now()
     user = await _holder(session, actor)
     if user.totp_sealed:
-        raise AccountError("totp_on")
+        raise Conflict("totp_on")
     if not totp.valid_secret(secret):
         raise AccountError("totp_secret")
     await _reauthenticate(user, password, None, now)
@@ -697,7 +694,7 @@ def province_accounts(province_code: str) -> ColumnElement[bool]:
 def manage_scope(actor: Identity) -> ColumnElement[bool]:
     """The accounts `actor` may manage; NotAllowed unless a province admin."""
     if actor.role is not AdminRole.PROVINCE_ADMIN or not actor.province_code:
-        raise NotAllowed(actor.role.value)
+        raise NotAllowed(detail=actor.role.value)
     return province_accounts(actor.province_code)
 
 
@@ -737,12 +734,12 @@ async def _managed(
         .returning(AdminUser.id)
     )
     if found.scalar_one_or_none() is None:
-        raise NoSuchUser(str(user_id))
+        raise NoSuchUser(detail=str(user_id))
     if user_id == actor.id and not self_ok:
         raise AccountError("self")
     user = await session.get(AdminUser, user_id, populate_existing=True)
     if user is None:  # pragma: no cover - the row was just locked
-        raise NoSuchUser(str(user_id))
+        raise NoSuchUser(detail=str(user_id))
     return user
 
 
@@ -752,7 +749,7 @@ async def managed_account(session: AsyncSession, actor: Identity, user_id: int) 
         await session.execute(select(AdminUser).where(AdminUser.id == user_id, manage_scope(actor)))
     ).scalar_one_or_none()
     if user is None:
-        raise NoSuchUser(str(user_id))
+        raise NoSuchUser(detail=str(user_id))
     return account_of(user)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import AuditAction
+from handlers.errors import BadInput
 from storage.admin_users import (
     USERNAME,
     Identity,
@@ -30,12 +31,8 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
 
-class InvalidFilter(ValueError):
+class InvalidFilter(BadInput):
     """A filter value or cursor that cannot be read; `code` says which."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +102,7 @@ def scope(actor: Identity) -> ColumnElement[bool]:
             AuditLog.actor_id.in_(province_actors),
             and_(AuditLog.actor_id.is_(None), AuditLog.action == AuditAction.SIGNIN_FAILURE.value),
         )
-    raise NotAllowed(actor.role.value)
+    raise NotAllowed(detail=actor.role.value)
 
 
 def _clauses(f: AuditFilter) -> list[ColumnElement[bool]]:

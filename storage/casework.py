@@ -8,8 +8,10 @@ the area first, and only flushes (the route commits once). Scope is the rule of 
 - leader: no tips at all (`Forbidden`).
 
 A tip outside the caller's area is `NotFound`, never `Forbidden`: whether it exists is none
-of their business. Status changes, assignments, extensions, identity reveals and exports are
-written to the audit log; messages to the reporter go to the outbox in the same transaction.
+of their business. Refusals are the kinds of handlers/errors.py: NotFound, Forbidden, Conflict
+(the tip is not in a state for the action), BadInput (what was sent is wrong). Status changes,
+assignments, extensions, identity reveals and exports are written to the audit log; messages
+to the reporter go to the outbox in the same transaction.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ from handlers.deadlines import (
     is_overdue,
     local_date,
 )
+from handlers.errors import BadInput, Conflict, Forbidden, NotFound
+from handlers.errors import Invalid as Invalid  # re-exported: callers catch casework.Invalid
 from handlers.tipmodel import Visibility
 from handlers.tips.words import TRANSITIONS, IllegalTransition, Resolution, TipStatus, move
 from storage import admin_users, outbox
@@ -101,33 +105,6 @@ class DueState(StrEnum):
     DUE_SOON = "due_soon"
     OK = "ok"
     NONE = "none"  # closed: no deadline runs
-
-
-class CaseworkError(Exception):
-    """Base of the errors below; `code` is stable, for the API and the catalogs
-    ("panel.error.<code>")."""
-
-    code = "error"
-
-
-class NotFound(CaseworkError):
-    """No such tip in the caller's area (it may exist elsewhere: that is not said)."""
-
-    code = "not_found"
-
-
-class Forbidden(CaseworkError):
-    """The caller's role may not do this (a leader reading tips, an officer assigning)."""
-
-    code = "forbidden"
-
-
-class Invalid(CaseworkError):
-    """The action does not fit the tip or the input is wrong; `code` says which."""
-
-    def __init__(self, code: str, message: str = "") -> None:
-        super().__init__(message or code)
-        self.code = code
 
 
 # -- what the panel shows ------------------------------------------------------------------
@@ -312,7 +289,7 @@ def scope(actor: Identity) -> ColumnElement[bool]:
         return Tip.province_code == actor.province_code
     if actor.role in (AdminRole.OFFICER, AdminRole.CHIEF):
         return Tip.commune_code == actor.commune_code
-    raise Forbidden("this role has no access to tips")
+    raise Forbidden(detail="this role has no access to tips")
 
 
 def _today(today: date | None, now: datetime | None = None) -> date:
@@ -331,7 +308,7 @@ def filter_clauses(f: QueueFilter, actor: Identity, today: date) -> list[ColumnE
         clauses.append(Tip.status != TipStatus.CLOSED.value)
     elif f.status != "all":
         if f.status not in {s.value for s in TipStatus}:
-            raise Invalid("filter", f"unknown status {f.status[:32]!r}")
+            raise BadInput("filter", f"unknown status {f.status[:32]!r}")
         clauses.append(Tip.status == f.status)
     if f.category:
         clauses.append(Tip.category == f.category)
@@ -351,7 +328,7 @@ def filter_clauses(f: QueueFilter, actor: Identity, today: date) -> list[ColumnE
         clauses.append(Tip.assignee_id.is_(None))
     elif f.assignee:
         if not f.assignee.isdigit():
-            raise Invalid("filter", "assignee must be me, none or a user id")
+            raise BadInput("filter", "assignee must be me, none or a user id")
         clauses.append(Tip.assignee_id == int(f.assignee))
     if f.received_from is not None:
         clauses.append(Tip.received_on >= f.received_from)
@@ -399,7 +376,7 @@ def _decode_cursor(cursor: str) -> tuple[bool, date, str]:
         urgent, due, tip_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return bool(urgent), date.fromisoformat(due), str(tip_id)[:36]
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise Invalid("cursor", "the page cursor is not valid") from exc
+        raise BadInput("cursor", "the page cursor is not valid") from exc
 
 
 def _after(cursor: str) -> ColumnElement[bool]:
@@ -546,14 +523,14 @@ async def _load(
     """The tip by id or receipt code, if it is in the actor's area; NotFound otherwise."""
     key = tip_id.strip()[:64]
     if not key:
-        raise NotFound("no such tip")
+        raise NotFound(detail="no such tip")
     match = Tip.id == key if len(key) == 36 else Tip.code == key.upper()
     query = select(Tip).where(match, scope(actor))
     if for_update:
         query = query.with_for_update()
     tip = (await session.execute(query)).scalar_one_or_none()
     if tip is None:
-        raise NotFound("no such tip")
+        raise NotFound(detail="no such tip")
     return tip
 
 
@@ -718,7 +695,7 @@ async def attachment(
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound("no such attachment")
+        raise NotFound(detail="no such attachment")
     extension = _EXTENSIONS.get(row.mime, "bin")
     filename = f"{tip.code}-{row.id}.{extension}"
     return AttachmentRef(row.ref, row.mime, row.size, row.kind, filename)
@@ -750,7 +727,7 @@ async def reveal_identity(
     """The reporter's contact details, for a stated reason that goes to the audit log."""
     tip = await _load(session, actor, tip_id)
     if tip.anonymous or not tip.contact_sealed:
-        raise Invalid("anonymous", "the reporter chose to stay anonymous")
+        raise Conflict("anonymous", "the reporter chose to stay anonymous")
     reason = _reason(reason)
     contact = sealer.open(tip.contact_sealed)
     now = now or datetime.now(UTC)
@@ -763,7 +740,7 @@ async def reveal_identity(
 def _reason(reason: str) -> str:
     reason = clean(reason)
     if len(reason) < MIN_REASON:
-        raise Invalid("reason", f"a reason of at least {MIN_REASON} characters is needed")
+        raise BadInput("reason", f"a reason of at least {MIN_REASON} characters is needed")
     return reason[:MAX_REASON]
 
 
@@ -776,7 +753,7 @@ async def colleagues(session: AsyncSession, actor: Identity, commune_code: str) 
         else _province_of(commune_code) == actor.province_code
     )
     if not in_area:
-        raise NotFound("no such commune in your area")
+        raise NotFound(detail="no such commune in your area")
     query = (
         select(AdminUser)
         .where(
@@ -858,7 +835,7 @@ async def _move(
     try:
         move(current, target)
     except IllegalTransition as exc:
-        raise Invalid("transition", str(exc)) from exc
+        raise Conflict("transition", str(exc)) from exc
     tip.status = target.value
     tip.updated_at = now
     await _audit(
@@ -880,15 +857,15 @@ def _deadlines(tip: Tip) -> Deadlines:
 
 def _open(tip: Tip) -> None:
     if tip.status == TipStatus.CLOSED.value:
-        raise Invalid("closed", "the tip is closed")
+        raise Conflict("closed", "the tip is closed")
 
 
 def _text(value: str, code: str, limit: int) -> str:
     value = clean(value)
     if not value:
-        raise Invalid(code, f"{code} must not be empty")
+        raise BadInput(code, f"{code} must not be empty")
     if len(value) > limit:
-        raise Invalid(code, f"{code} is longer than {limit} characters")
+        raise BadInput(code, f"{code} is longer than {limit} characters")
     return value
 
 
@@ -906,7 +883,7 @@ async def take(
 ) -> None:
     """The signed-in officer takes the tip on."""
     if actor.role is AdminRole.PROVINCE_ADMIN:
-        raise Forbidden("a province admin assigns tips instead of taking them")
+        raise Forbidden(detail="a province admin assigns tips instead of taking them")
     tip, now = await _working_on(session, actor, tip_id, now)
     await _set_assignee(session, actor, tip, actor.id, actor.username, ip, now)
 
@@ -923,13 +900,13 @@ async def assign(
     """A chief or province admin gives the tip to an officer of its commune (None: nobody)."""
     if actor.role not in (AdminRole.CHIEF, AdminRole.PROVINCE_ADMIN):
         scope(actor)
-        raise Forbidden("only a chief or a province admin assigns tips")
+        raise Forbidden(detail="only a chief or a province admin assigns tips")
     tip, now = await _working_on(session, actor, tip_id, now)
     username = ""
     if assignee_id is not None:
         found = {c.id: c for c in await colleagues(session, actor, tip.commune_code)}
         if assignee_id not in found:
-            raise Invalid("assignee", "that person cannot take tips of this commune")
+            raise BadInput("assignee", "that person cannot take tips of this commune")
         username = found[assignee_id].username
     await _set_assignee(session, actor, tip, assignee_id, username, ip, now)
 
@@ -1058,7 +1035,7 @@ async def ask_reporter(
     tip, now = await _working_on(session, actor, tip_id, now)
     question = _text(question, "question", MAX_QUESTION)
     if tip.resident_id is None:
-        raise Invalid("no_reporter", "the reporter's account no longer exists")
+        raise Conflict("no_reporter", "the reporter's account no longer exists")
     event = _event(session, tip, "question", Visibility.REPORTER, question, actor, now)
     tip.updated_at = now
     await session.flush()
@@ -1112,11 +1089,11 @@ async def extend_deadline(
     if is_overdue(tip.decision_due, local_date(now)):
         # The extension has to be asked for before the deadline (art. 147: 5 days before);
         # one recorded afterwards would also erase the miss from the statistics.
-        raise Invalid("extension_late", "the decision deadline has already passed")
+        raise Conflict("extension_late", "the decision deadline has already passed")
     try:
         extended = extend(_deadlines(tip))
     except ExtensionNotAllowed as exc:
-        raise Invalid("extension_limit", str(exc)) from exc
+        raise Conflict("extension_limit", str(exc)) from exc
     tip.decision_due = extended.decision_due
     tip.extensions = extended.extensions
     if tip.status != TipStatus.NEW.value:
@@ -1144,7 +1121,7 @@ async def close(
 ) -> None:
     """Decide the tip: the reporter is told the outcome and asked to rate it (1-5)."""
     if resolution not in {r.value for r in Resolution}:
-        raise Invalid("resolution", "choose how the tip was resolved")
+        raise BadInput("resolution", "choose how the tip was resolved")
     tip = await _load(session, actor, tip_id, for_update=True)
     note = clean(note)[:MAX_NOTE]
     now = _now(now)

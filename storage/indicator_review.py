@@ -25,10 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content import phones, scamcheck
 from content.text import fold
 from handlers.audit import AuditAction
+from handlers.errors import BadInput, NotFound
 from handlers.tips.words import TipStatus
 from storage import admin_users
 from storage.admin_users import Identity
-from storage.casework import Invalid, NotFound, scope
+from storage.casework import scope
 from storage.db import utc
 from storage.indicators import SqlIndicators
 from storage.models import Indicator, IndicatorTip, Tip
@@ -89,9 +90,9 @@ class IndicatorPage:
 
 def check_filter(f: IndicatorFilter) -> IndicatorFilter:
     if f.status not in STATUS_FILTERS:
-        raise Invalid("filter", "unknown indicator status")
+        raise BadInput("filter", "unknown indicator status")
     if f.kind is not None and f.kind not in scamcheck.KINDS:
-        raise Invalid("filter", "unknown indicator kind")
+        raise BadInput("filter", "unknown indicator kind")
     return f
 
 
@@ -145,7 +146,7 @@ def _decode(cursor: str) -> tuple[int, int]:
         reports, indicator_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         return int(reports), int(indicator_id)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise Invalid("cursor", "the page cursor is not valid") from exc
+        raise BadInput("cursor", "the page cursor is not valid") from exc
 
 
 async def review_list(
@@ -226,7 +227,7 @@ async def get(session: AsyncSession, actor: Identity, indicator_id: int) -> Indi
     query = select(Indicator).where(Indicator.id == indicator_id)
     row = (await session.execute(query.execution_options(populate_existing=True))).scalar()
     if row is None:
-        raise NotFound("no such indicator")
+        raise NotFound(detail="no such indicator")
     tips = await _reporting_tips(session, actor, [indicator_id])
     return _item(row, tips.get(indicator_id, []))
 
@@ -244,14 +245,14 @@ async def decide(
     residents by the new status at once."""
     scope(actor)
     if decision not in DECISIONS:
-        raise Invalid("decision", "confirm or reject")
+        raise BadInput("decision", "confirm or reject")
     now = now or datetime.now(UTC)
     store = SqlIndicators(session)
     known = await (store.confirm if decision == "confirm" else store.reject)(
         indicator_id, actor.username, now
     )
     if known is None:
-        raise NotFound("no such indicator")
+        raise NotFound(detail="no such indicator")
     await admin_users.record(
         session,
         AuditAction.INDICATOR_CONFIRM if decision == "confirm" else AuditAction.INDICATOR_REJECT,

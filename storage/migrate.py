@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+
+from storage.db import is_sqlite
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,3 +27,9 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+async def prepare(url: str) -> None:
+    """The embedded default (SQLite) migrates itself so that a fresh machine just runs."""
+    if is_sqlite(url):
+        await asyncio.to_thread(upgrade, url)

@@ -30,9 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import areas
 from handlers.deadlines import LOCAL_TZ, local_date
+from handlers.errors import BadInput
 from handlers.tips.words import TipStatus
 from storage.admin_users import Identity
-from storage.casework import Invalid, scope
+from storage.casework import scope
 from storage.models import AdminRole, Tip
 
 DEFAULT_WEEKS = 12
@@ -59,9 +60,9 @@ def default_period(today: date) -> Period:
 
 def check_period(period: Period) -> Period:
     if period.end < period.start:
-        raise Invalid("period_order", "the period ends before it starts")
+        raise BadInput("period_order", "the period ends before it starts")
     if period.days > MAX_DAYS:
-        raise Invalid("period_long", f"a period of at most {MAX_DAYS} days")
+        raise BadInput("period_long", f"a period of at most {MAX_DAYS} days")
     return period
 
 
@@ -120,7 +121,7 @@ class TipStats:
 
 def area_clause(actor: Identity, commune: str | None) -> ColumnElement[bool]:
     """The caller's scope, narrowed to one commune when asked (a commune of the caller's
-    own area; anything else is `Invalid("commune")`, never an empty answer)."""
+    own area; anything else is `BadInput("commune")`, never an empty answer)."""
     clause = scope(actor)
     if not commune:
         return clause
@@ -130,7 +131,7 @@ def area_clause(actor: Identity, commune: str | None) -> ColumnElement[bool]:
     else:
         mine = commune == actor.commune_code
     if not mine:
-        raise Invalid("commune", "that commune is not in your area")
+        raise BadInput("commune", "that commune is not in your area")
     return and_(clause, Tip.commune_code == commune)
 
 

@@ -12,7 +12,8 @@ import httpx
 from sqlalchemy import select, update
 
 from admin import auth
-from admin.api import MAX_BODY, MESSAGES, error_message
+from admin.api import MAX_BODY
+from admin.errors import MESSAGES, error_message
 from content.scamcheck import Found
 from handlers.tipmodel import AttachmentIn
 from storage import api_tokens

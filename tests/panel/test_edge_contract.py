@@ -1,0 +1,97 @@
+"""The one edge contract of the panel and the API: a refusal's kind decides its status once
+(admin/errors.py), the same at both edges; a route that raises leaves nothing behind."""
+
+from __future__ import annotations
+
+import pytest
+
+from admin.errors import ANSWERS, status_of
+from handlers.errors import BadInput, Conflict, DomainError, Forbidden, Invalid, NotFound
+from storage.admin_users import AccountError, NoSuchUser, NotAllowed
+from storage.audit import InvalidFilter
+from tests.panel.conftest import World
+from tests.panel.panel_pages import act, audit_rows, set_tip, tip_row
+from tests.panel.test_api import bearer
+
+
+def test_each_kind_has_one_status_and_the_storage_refusals_are_kinds() -> None:
+    assert {kind: a.status for kind, a in ANSWERS.items()} == {
+        NotFound: 404,
+        Forbidden: 403,
+        Conflict: 409,
+        BadInput: 422,
+    }
+    assert status_of(NoSuchUser()) == 404 and status_of(NotAllowed()) == 403
+    assert status_of(AccountError("bad_secret")) == 422 and status_of(Conflict("totp_on")) == 409
+    assert status_of(InvalidFilter("dates")) == 422
+    assert NotFound().code == "not_found" and BadInput("note").code == "note"
+    with pytest.raises(TypeError):  # a refusal must say its kind
+        status_of(Invalid("x"))
+    with pytest.raises(TypeError):
+        status_of(DomainError("x"))
+
+
+@pytest.mark.parametrize(
+    ("action", "panel_form", "api_path", "api_body", "status", "code"),
+    [
+        (
+            "ask",
+            {"question": "Còn gì nữa không?"},
+            "questions",
+            {"question": "Còn gì?"},
+            409,
+            "closed",
+        ),
+        ("note", {"body": " "}, "notes", {"body": " "}, 422, "note"),
+        (
+            "reveal",
+            {"reason": "Cần mời làm việc"},
+            "reveal",
+            {"reason": "Cần mời làm việc"},
+            409,
+            "anonymous",
+        ),
+    ],
+)
+async def test_a_refusal_has_one_status_in_the_panel_and_the_api(
+    world: World,
+    action: str,
+    panel_form: dict[str, str],
+    api_path: str,
+    api_body: dict[str, str],
+    status: int,
+    code: str,
+) -> None:
+    tip = await world.tip()
+    if code == "closed":
+        await set_tip(world, tip, status="closed", resolution="duplicate")
+    page = await act(await world.client("officer_a"), tip, action, **panel_form)
+    api = await (await bearer(world, "officer_a")).post(
+        f"/api/v1/tips/{tip.id}/{api_path}", json=api_body
+    )
+    assert page.status_code == api.status_code == status, (page.text[:500], api.text)
+    assert api.json()["error"]["code"] == code
+
+
+async def test_a_refusal_after_a_write_leaves_nothing_behind(world: World) -> None:
+    """forward moves the tip, then finds the note empty once cleaned: the API route raises and
+    web.Db rolls back; the panel rolls back before showing the tip again. Same status."""
+    tip = await world.tip()
+    await set_tip(world, tip, status="verifying")
+    form = {"to": "Cơ quan CSĐT Công an TP", "note": "\u200b"}
+    page = await act(await world.client("officer_a"), tip, "forward", **form)
+    api = await (await bearer(world, "officer_a")).post(f"/api/v1/tips/{tip.id}/forward", json=form)
+    assert page.status_code == api.status_code == 422
+    assert api.json()["error"]["code"] == "note"
+    row = await tip_row(world, tip)
+    assert row.status == "verifying" and not row.forwarded_to
+    assert [r for r in await audit_rows(world, "tip.status") if r.subject == tip.code] == []
+
+
+async def test_another_areas_tip_is_not_found_at_both_edges(world: World) -> None:
+    tip = await world.tip()
+    page = await act(await world.client("officer_b"), tip, "take")
+    api = await (await bearer(world, "officer_b")).post(f"/api/v1/tips/{tip.id}/take")
+    assert page.status_code == api.status_code == 404
+    assert tip.code not in page.text and api.json()["error"]["code"] == "not_found"
+    assert (await tip_row(world, tip)).assignee_id is None
