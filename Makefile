@@ -31,6 +31,7 @@ test: install
 lint: install
 	$(BIN)/ruff format --check $(CHECKED)
 	$(BIN)/ruff check $(CHECKED)
+	$(BIN)/lint-imports
 
 fmt: install
 	$(BIN)/ruff format $(CHECKED)
