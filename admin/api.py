@@ -45,9 +45,9 @@ from admin.api_models import (
 from admin.files import attachment_response
 from handlers.errors import Forbidden, NotFound
 from storage import casework
-from storage.admin_users import Identity
 from storage.casework import QueueFilter, TipDetail
 from storage.db import AsyncSession
+from storage.identity import Identity
 from storage.models import AdminRole
 
 # Bodies past this are refused (413) before they are read whole. The largest valid one, a

@@ -21,9 +21,9 @@ from admin.timefmt import local_time
 from handlers.audit import AuditAction
 from handlers.errors import BadInput
 from storage import audit
-from storage.admin_users import Identity
 from storage.audit import AuditFilter, AuditPage, InvalidFilter
 from storage.db import AsyncSession
+from storage.identity import Identity
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["audit"])

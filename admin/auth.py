@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.i18n import LANGUAGES, language
 from storage import admin_users, api_tokens
-from storage.admin_users import Identity
+from storage.identity import Identity
 
 SESSION_COOKIE = "binhyen_admin_session"
 SIGNIN_COOKIE = "binhyen_admin_signin"

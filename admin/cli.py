@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content import areas
 from handlers.audit import AuditAction
 from storage import admin_users, migrate
-from storage.admin_users import MIN_PASSWORD_LENGTH, Identity, InvalidAdminUser, UsernameTaken
+from storage.admin_users import MIN_PASSWORD_LENGTH, InvalidAdminUser, UsernameTaken
+from storage.identity import Identity
 from storage.models import AdminRole
 
 PASSWORD_ENV = "BINHYEN_ADMIN_PASSWORD"

@@ -37,9 +37,9 @@ from content.i18n import translate
 from handlers.deadlines import LOCAL_TZ, local_date
 from handlers.errors import BadInput
 from storage import casework
-from storage.admin_users import Identity
 from storage.casework import ExportRow, QueueFilter
 from storage.db import AsyncSession
+from storage.identity import Identity
 from storage.models import AdminRole
 from storage.tips_export import spreadsheet_safe
 

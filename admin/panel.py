@@ -27,9 +27,9 @@ from content import areas, tips
 from handlers.errors import BadInput, Invalid, NotFound
 from handlers.tips.words import Resolution, TipStatus
 from storage import casework
-from storage.admin_users import Identity
 from storage.casework import Action, QueueFilter
 from storage.db import AsyncSession
+from storage.identity import Identity
 from storage.models import AdminRole
 
 router = APIRouter(prefix="/admin", include_in_schema=False)

@@ -28,8 +28,8 @@ from admin import auth
 from content import areas
 from content.i18n import translate
 from storage import admin_users
-from storage.admin_users import Identity
 from storage.db import AsyncSession
+from storage.identity import Identity
 from storage.models import AdminRole
 from storage.sealing import Sealer
 

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from content.holidays import parse_dates
+
 DEFAULT_SECRET = "dev-only-secret-change-me"
 
 
@@ -70,8 +72,6 @@ class Settings(BaseSettings):
         """Refuse to run in production with the development secret."""
         if self.is_production and self.secret_key.get_secret_value() == DEFAULT_SECRET:
             raise SystemExit("BINHYEN_SECRET_KEY must be set in production.")
-        from content.holidays import parse_dates
-
         if self.contact_key is not None:
             from cryptography.fernet import Fernet
 

@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content import areas
 from handlers.audit import AuditAction
 from handlers.errors import BadInput, Conflict, Forbidden, NotFound
-from storage import totp
+from storage import api_tokens, totp
 from storage.db import utc
+from storage.identity import Identity, identity_of
 from storage.models import AdminRole, AdminSession, AdminUser, AuditLog
 from storage.sealing import Sealer, SealError
 
@@ -89,21 +90,6 @@ class NoSuchUser(NotFound):
 
 
 @dataclass(frozen=True, slots=True)
-class Identity:
-    id: int
-    username: str
-    role: AdminRole
-    commune_code: str
-    province_code: str
-    display_name: str = ""
-
-    @property
-    def name(self) -> str:
-        """The display name, or the username when there is none."""
-        return self.display_name or self.username
-
-
-@dataclass(frozen=True, slots=True)
 class SignIn:
     identity: Identity | None
     failure: Failure | None = None
@@ -147,17 +133,6 @@ class AuditEntry:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def identity_of(user: AdminUser) -> Identity:
-    return Identity(
-        user.id,
-        user.username,
-        user.role,
-        user.commune_code,
-        user.province_code,
-        user.display_name,
-    )
 
 
 def account_of(user: AdminUser) -> Account:
@@ -854,8 +829,6 @@ async def admin_reset_password(
     """Set another account's password; its sessions and API tokens end. This is how a
     compromised account is taken back, so nothing issued before may outlive it. One's own
     password goes by the account page."""
-    from storage import api_tokens  # it builds on this module
-
     user = await _managed(session, actor, user_id)
     _check_new_password(password, repeat)
     user.password_hash = await _hash(password)

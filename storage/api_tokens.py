@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.admin_users import Identity, identity_of
 from storage.db import utc
+from storage.identity import Identity, identity_of
 from storage.models import AdminUser, ApiToken
 
 PREFIX = "by_"

@@ -18,12 +18,12 @@ from handlers.audit import AuditAction
 from handlers.errors import BadInput
 from storage.admin_users import (
     USERNAME,
-    Identity,
     NotAllowed,
     normalise_username,
     province_accounts,
 )
 from storage.db import utc
+from storage.identity import Identity
 from storage.models import AdminRole, AdminUser, AuditLog
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -56,8 +56,8 @@ from handlers.errors import Invalid as Invalid  # re-exported: callers catch cas
 from handlers.tipmodel import Visibility
 from handlers.tips.words import TRANSITIONS, IllegalTransition, Resolution, TipStatus, move
 from storage import admin_users, outbox
-from storage.admin_users import Identity
 from storage.db import utc
+from storage.identity import Identity
 from storage.models import (
     AdminRole,
     AdminUser,

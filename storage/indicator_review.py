@@ -28,9 +28,9 @@ from handlers.audit import AuditAction
 from handlers.errors import BadInput, NotFound
 from handlers.tips.words import TipStatus
 from storage import admin_users
-from storage.admin_users import Identity
 from storage.casework import scope
 from storage.db import utc
+from storage.identity import Identity
 from storage.indicators import SqlIndicators
 from storage.models import Indicator, IndicatorTip, Tip
 

@@ -32,8 +32,8 @@ from content import areas
 from handlers.deadlines import LOCAL_TZ, local_date
 from handlers.errors import BadInput
 from handlers.tips.words import TipStatus
-from storage.admin_users import Identity
 from storage.casework import scope
+from storage.identity import Identity
 from storage.models import AdminRole, Tip
 
 DEFAULT_WEEKS = 12

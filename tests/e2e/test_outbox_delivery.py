@@ -27,7 +27,7 @@ from handlers.receipt import new_code
 from handlers.tipmodel import TipDraft
 from storage import admin_users as au
 from storage import casework
-from storage.admin_users import Identity
+from storage.identity import Identity
 from storage.models import AdminRole
 from storage.tips import SqlTips
 from tests.e2e.channels import ChannelSetup, db_rows, running_app, vi

@@ -30,8 +30,8 @@ from handlers import deadlines
 from handlers.receipt import new_code
 from handlers.tipmodel import AttachmentIn, TipDraft
 from storage import admin_users as au
-from storage.admin_users import Identity
 from storage.db import AsyncSession
+from storage.identity import Identity
 from storage.models import AdminRole, ChannelIdentity, Resident
 from storage.tips import SqlTips
 
