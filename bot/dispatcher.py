@@ -21,9 +21,8 @@ from handlers import router
 from handlers.common import say
 from handlers.context import Ctx
 from handlers.model import InboundEvent, Kind, RenderedReply, Reply
-from handlers.ports import Config, MediaKeeper, Profile
+from handlers.ports import Config, MediaKeeper, Profile, UnitOfWork
 from handlers.state import Conversations, ConversationState
-from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("binhyen.dispatcher")
 
@@ -31,7 +30,7 @@ log = logging.getLogger("binhyen.dispatcher")
 @dataclass
 class Dispatcher:
     conversations: Conversations
-    unit_of_work: Callable[[], SqlUnitOfWork]
+    unit_of_work: Callable[[], UnitOfWork]
     config: Config
     media: MediaKeeper
     max_text_length: int = 4000
@@ -103,7 +102,7 @@ class Dispatcher:
         return rendered
 
     async def _profile(
-        self, uow: SqlUnitOfWork, event: InboundEvent, state: ConversationState
+        self, uow: UnitOfWork, event: InboundEvent, state: ConversationState
     ) -> Profile:
         cached = Profile.from_cache(state.profile)
         if cached is not None:

@@ -216,8 +216,7 @@ def memory_core() -> Dispatcher:
     keeper.register("test", fetch_test_file)
     return Dispatcher(
         conversations=memory_conversations(),
-        # The dispatcher's annotation names the SQL unit of work; any UnitOfWork with close().
-        unit_of_work=MemoryUnits(PIN_SECRET, SEALER),  # type: ignore[arg-type]
+        unit_of_work=MemoryUnits(PIN_SECRET, SEALER),
         config=Config(pin_secret=PIN_SECRET, clock=Clock()),
         media=keeper,
     )
