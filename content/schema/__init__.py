@@ -4,6 +4,6 @@
 the reading of a file), `awareness` the topic files, `scam` banks.yaml, link_lists.yaml and
 scam_rules.yaml, `words` keywords.yaml, emergency_words.yaml and tip_categories.yaml,
 `holidays` holidays.yaml. The modules that use a pack (content/awareness.py,
-content/scamcheck.py, content/tips.py, content/keywords.py, content/holidays.py) read it
+content/scamcheck/, content/tips.py, content/keywords.py, content/holidays.py) read it
 through these models and nothing else.
 """

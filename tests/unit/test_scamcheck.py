@@ -1,4 +1,4 @@
-"""The scam check's reading of a message (content/scamcheck.py): phone numbers, links, bank
+"""The scam check's reading of a message (content/scamcheck/): phone numbers, links, bank
 accounts, VietQR payloads, the wording rules of every scam type, and the verdict."""
 
 from __future__ import annotations
