@@ -2,7 +2,7 @@
 police confirmed, what residents reported and the wording of known scam types.
 
 The verdict names its reasons and never calls anything harmless: "nothing known" comes with
-general advice. One tap turns a check into a tip (handlers/report.py) with the category chosen
+general advice. One tap turns a check into a tip (handlers/report/) with the category chosen
 and the message and its indicators as the description; once that tip is sent, its indicators
 count as reported.
 """

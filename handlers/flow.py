@@ -1,6 +1,6 @@
 """What the router needs of a conversation flow.
 
-A flow module (handlers/start.py, handlers/report.py, …) is itself the implementation: its
+A flow module (handlers/start.py, handlers/report/, …) is itself the implementation: its
 `FLOW` name, `prompt` and `on_event` are checked against this Protocol where the router lists
 it (PEP 544: modules can implement protocols), so a flow missing one, or with the wrong
 signature, fails mypy rather than a resident's message.

@@ -1,0 +1,92 @@
+"""What every step of the tip uses: the draft in the conversation state, moving between steps,
+the daily limit, and the flow's `prompt` and `on_event`.
+
+The steps lead to one another by name through `STEPS`, which handlers/report/steps.py fills
+when the package is imported: a step moves on by name, without importing the step it leads
+to (and the table, which imports every step, is imported by none of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from content.tips import sounds_like_emergency
+from handlers import menu
+from handlers.common import not_understood
+from handlers.context import Ctx
+from handlers.model import Kind, Reply
+
+FLOW = "report"
+MAX_DESCRIPTION = 8000
+MAX_FIELD = 500
+
+Step = Callable[[Ctx], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class StepDef:
+    prompt: Callable[[Ctx], Reply]
+    on_event: Step
+
+
+STEPS: dict[str, StepDef] = {}  # filled by handlers/report/steps.py
+# Steps that lead on to sub-steps of their own: an edit there continues until they finish.
+EDIT_STAY = frozenset({"category", "detail", "when_date", "review"})
+
+
+def data_of(ctx: Ctx) -> dict[str, Any]:
+    return ctx.state.data
+
+
+def go(ctx: Ctx, step: str) -> list[Reply]:
+    """Move to a step; while editing from the review, a finished step returns to the review."""
+    if data_of(ctx).get("editing") and step not in EDIT_STAY:
+        data_of(ctx)["editing"] = False
+        step = "review"
+    ctx.state.step = step
+    return [STEPS[step].prompt(ctx)]
+
+
+def recent(ctx: Ctx) -> list[str]:
+    """When this chat's last tips were sent, kept with the cached profile."""
+    since = ctx.config.clock() - timedelta(days=1)
+    sent = [t for t in ctx.state.profile.get("sent", []) if datetime.fromisoformat(t) > since]
+    ctx.state.profile["sent"] = sent
+    return sent
+
+
+def over_limit_cached(ctx: Ctx) -> bool:
+    """A first look without the database, so the resident is told before filling a tip in
+    vain; the count in the database decides at submission."""
+    return len(recent(ctx)) >= ctx.config.max_tips_per_day
+
+
+async def over_limit(ctx: Ctx) -> bool:
+    since = ctx.config.clock() - timedelta(days=1)
+    sent = await ctx.uow.tips.count_since(ctx.profile.resident_id, since)
+    return sent >= ctx.config.max_tips_per_day
+
+
+def prompt(ctx: Ctx) -> list[Reply]:
+    step = STEPS.get(ctx.state.step)
+    return [step.prompt(ctx)] if step else menu.show(ctx)
+
+
+async def on_event(ctx: Ctx) -> list[Reply]:
+    step = STEPS.get(ctx.state.step)
+    if step is None:
+        return menu.show(ctx)
+    if ctx.event.kind is Kind.TEXT and sounds_like_emergency(ctx.event.text):
+        data_of(ctx)["urgent"] = True  # the router has already answered with the numbers
+    return await step.on_event(ctx)
+
+
+def unclear(ctx: Ctx) -> list[Reply]:
+    return [not_understood(ctx.event.kind), *prompt(ctx)]
+
+
+def chosen(ctx: Ctx) -> str:
+    return ctx.event.choice if ctx.event.kind is Kind.CHOICE else ""

@@ -1,0 +1,99 @@
+"""How a tip begins: from the menu or from a scam check, the notice and consent, the category."""
+
+from __future__ import annotations
+
+from content.tips import categories, category
+from handlers import emergency, menu
+from handlers.common import ask, choice, say, with_nav
+from handlers.context import Ctx
+from handlers.model import Choice, Localized, Msg, Reply
+from handlers.report.base import (
+    FLOW,
+    MAX_DESCRIPTION,
+    chosen,
+    data_of,
+    go,
+    over_limit_cached,
+    unclear,
+)
+
+CONSENT_VERSION = "2026-11"
+
+
+async def begin(ctx: Ctx) -> list[Reply]:
+    if over_limit_cached(ctx):
+        return [say("tip.limit", limit=ctx.config.max_tips_per_day), *menu.show(ctx)]
+    ctx.state.go(FLOW, "", details={}, attachments=[], description=[])
+    if ctx.profile.consent_version != CONSENT_VERSION:
+        return go(ctx, "consent")
+    return go(ctx, "category")
+
+
+async def begin_with(ctx: Ctx, category_id: str, description: str) -> list[Reply]:
+    """A tip started from elsewhere (the scam check): the category chosen and the description
+    given; the resident goes on from the description, where they may add to it."""
+    if over_limit_cached(ctx):
+        return [say("tip.limit", limit=ctx.config.max_tips_per_day), *menu.show(ctx)]
+    ctx.state.go(
+        FLOW,
+        "",
+        details={},
+        attachments=[],
+        description=[description[:MAX_DESCRIPTION]],
+        category=category_id,
+    )
+    if ctx.profile.consent_version != CONSENT_VERSION:
+        return go(ctx, "consent")
+    return go(ctx, "description")
+
+
+# -- consent ----------------------------------------------------------------------------------
+
+
+def consent_prompt(ctx: Ctx) -> Reply:
+    items = [
+        choice("tip:consent_yes", "tip.consent_yes"),
+        choice("tip:consent_no", "tip.consent_no"),
+    ]
+    return with_nav(ask(Msg("tip.consent"), items))
+
+
+async def on_consent(ctx: Ctx) -> list[Reply]:
+    if chosen(ctx) == "tip:consent_no":
+        ctx.state.go("")
+        return [say("tip.consent_declined"), *menu.show(ctx)]
+    if chosen(ctx) != "tip:consent_yes":
+        return unclear(ctx)
+    ctx.profile.consent_version = CONSENT_VERSION
+    await ctx.uow.residents.accept_consent(
+        ctx.profile.resident_id, CONSENT_VERSION, ctx.config.clock()
+    )
+    await ctx.save_profile()
+    return go(ctx, "description" if data_of(ctx).get("category") else "category")
+
+
+# -- category ---------------------------------------------------------------------------------
+
+
+def category_prompt(ctx: Ctx) -> Reply:
+    items = [
+        Choice(f"cat:{c.id}", Localized(c.vi, c.en))
+        for c in categories()
+        if not (c.in_progress and data_of(ctx).get("urgent"))
+    ]
+    return with_nav(ask(Msg("tip.ask_category"), items))
+
+
+async def on_category(ctx: Ctx) -> list[Reply]:
+    found = category(chosen(ctx).removeprefix("cat:")) if chosen(ctx) else None
+    if found is None:
+        return unclear(ctx)
+    if found.in_progress:
+        data_of(ctx)["urgent"] = True
+        return [
+            emergency.numbers(can_go_back=False),
+            say("tip.urgent_continue"),
+            *go(ctx, "category"),
+        ]
+    data_of(ctx)["category"] = found.id
+    return go(ctx, "description")

@@ -1,0 +1,205 @@
+"""The review, the edit of one step, and the confirmation that stores the tip and gives its
+receipt.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from content import phones, scamcheck
+from content.tips import category
+from handlers import deadlines, menu, receipt
+from handlers.common import ask, choice, say, with_nav
+from handlers.context import Ctx
+from handlers.model import Localized, Msg, Reply
+from handlers.report.base import (
+    STEPS,
+    chosen,
+    data_of,
+    over_limit,
+    recent,
+    unclear,
+)
+from handlers.report.when_where import commune_name
+from handlers.tipmodel import AttachmentIn, TipDraft
+
+FRAUD_CATEGORIES = frozenset({"fraud_phone", "fraud_online"})
+
+
+def when_label(data: dict[str, Any]) -> Msg:
+    when = data.get("when", "unknown")
+    if when == "date" and data.get("date"):
+        return Msg("tip.when_on", {"date": date.fromisoformat(data["date"]).strftime("%d/%m/%Y")})
+    return {
+        "now": Msg("tip.when_now"),
+        "today": Msg("tip.when_today"),
+    }.get(when, Msg("tip.when_unknown"))
+
+
+def where_label(ctx: Ctx) -> Msg:
+    data = data_of(ctx)
+    if data.get("lat") is not None:
+        return Msg("tip.where_point", {"lat": f"{data['lat']:.5f}", "lon": f"{data['lon']:.5f}"})
+    if data.get("address"):
+        return Msg("tip.where_address", {"address": data["address"], "commune": commune_name(ctx)})
+    return Msg("tip.where_commune", {"commune": commune_name(ctx)})
+
+
+def review_prompt(ctx: Ctx) -> Reply:
+    data = data_of(ctx)
+    data.setdefault("submission", uuid.uuid4().hex)
+    data.setdefault("pin", receipt.new_pin())
+    found = category(str(data.get("category", "")))
+    details = "; ".join(f"{v}" for v in data.get("details", {}).values() if v) or "—"
+    who = (
+        Msg("tip.review_anonymous")
+        if data.get("anonymous", True)
+        else Msg(
+            "tip.review_named",
+            {"name": data.get("name", ""), "phone": phones.shown(str(data.get("phone", "")))},
+        )
+    )
+    summary = Msg(
+        "tip.review",
+        {
+            "category": Localized(found.vi, found.en) if found else "",
+            "description": "\n".join(data.get("description", [])),
+            "when": when_label(data),
+            "where": where_label(ctx),
+            "files": len(data.get("attachments", [])),
+            "details": details,
+            "who": who,
+        },
+    )
+    items = [
+        choice("tip:confirm", "tip.confirm"),
+        choice("tip:edit", "tip.edit"),
+        choice("tip:cancel", "tip.cancel"),
+    ]
+    return with_nav(ask(summary, items))
+
+
+async def on_review(ctx: Ctx) -> list[Reply]:
+    picked = chosen(ctx)
+    if picked == "tip:confirm":
+        return await submit(ctx)
+    if picked == "tip:edit":
+        ctx.state.step = "edit"
+        return [edit_prompt(ctx)]
+    if picked == "tip:cancel":
+        ctx.state.go("")
+        return [say("tip.cancelled"), *menu.show(ctx)]
+    return unclear(ctx)
+
+
+EDITABLE = ("category", "description", "when", "where", "media", "details_offer", "identity")
+
+
+def edit_prompt(ctx: Ctx) -> Reply:
+    items = [
+        choice("edit:category", "tip.edit_category"),
+        choice("edit:description", "tip.edit_description"),
+        choice("edit:when", "tip.edit_when"),
+        choice("edit:where", "tip.edit_where"),
+        choice("edit:media", "tip.edit_media"),
+        choice("edit:details_offer", "tip.edit_details"),
+        choice("edit:identity", "tip.edit_identity"),
+        choice("edit:review", "tip.edit_back"),
+    ]
+    return with_nav(ask(Msg("tip.ask_edit"), items))
+
+
+async def on_edit(ctx: Ctx) -> list[Reply]:
+    target = chosen(ctx).removeprefix("edit:")
+    if target == "review":
+        ctx.state.step = "review"
+        return [review_prompt(ctx)]
+    if target not in EDITABLE:
+        return unclear(ctx)
+    data_of(ctx)["replacing"] = False
+    ctx.state.step = target
+    data_of(ctx)["editing"] = True
+    return [STEPS[target].prompt(ctx)]
+
+
+def draft(ctx: Ctx) -> TipDraft:
+    data = data_of(ctx)
+    return TipDraft(
+        category=str(data["category"]),
+        description="\n".join(data.get("description", [])),
+        commune_code=ctx.profile.commune_code,
+        province_code=ctx.profile.province_code,
+        incident_when=str(data.get("when", "unknown")),
+        incident_date=date.fromisoformat(data["date"]) if data.get("date") else None,
+        address=str(data.get("address", "")),
+        lat=data.get("lat"),
+        lon=data.get("lon"),
+        anonymous=bool(data.get("anonymous", True)),
+        contact_name=str(data.get("name", "")),
+        contact_phone=str(data.get("phone", "")),
+        urgent=bool(data.get("urgent", False)),
+        details={k: str(v) for k, v in data.get("details", {}).items() if v},
+        attachments=[
+            AttachmentIn(
+                kind=a["kind"],
+                ref=a["ref"],
+                mime=a["mime"],
+                size=int(a["size"]),
+                sha256=a["sha256"],
+                received_at=datetime.fromisoformat(a["received_at"]),
+            )
+            for a in data.get("attachments", [])
+        ],
+    )
+
+
+async def submit(ctx: Ctx) -> list[Reply]:
+    data = data_of(ctx)
+    tips = ctx.uow.tips
+    tip = None
+    if await over_limit(ctx):
+        # Only a retry of a tip already stored (a crash before its receipt) gets through.
+        tip = await tips.find_submission(data["submission"])
+        if tip is None:
+            return [say("tip.limit", limit=ctx.config.max_tips_per_day), review_prompt(ctx)]
+    if tip is None:
+        now = ctx.config.clock()
+        # The submission key makes this idempotent: a retry gets the tip stored before.
+        tip, created = await tips.submit(
+            submission_key=data["submission"],
+            resident_id=ctx.profile.resident_id,
+            draft=draft(ctx),
+            pin=data["pin"],
+            deadlines=deadlines.initial(now, ctx.config.holidays),
+            now=now,
+            new_code=receipt.new_code,
+        )
+        if created:
+            await report_indicators(ctx, tip.id, now)
+    recent(ctx).append(tip.created_at.isoformat())
+    pin = data["pin"]
+    ctx.state.go("")
+    return [
+        say(
+            "tip.receipt",
+            code=tip.code,
+            pin=pin,
+            ack_due=tip.ack_due.strftime("%d/%m/%Y"),
+            decision_due=tip.decision_due.strftime("%d/%m/%Y"),
+        ),
+        *menu.show(ctx),
+    ]
+
+
+async def report_indicators(ctx: Ctx, tip_id: str, now: datetime) -> None:
+    """A fraud tip's numbers, links and accounts count as reported (the reporter's own contact
+    number excepted), in the same transaction as the tip."""
+    data = data_of(ctx)
+    if data.get("category") not in FRAUD_CATEGORIES:
+        return
+    text = "\n".join([*data.get("description", []), data.get("details", {}).get("suspects", "")])
+    found = [f for f in scamcheck.extract(text).found() if f.value != data.get("phone")]
+    if found:
+        await ctx.uow.indicators.report_from_tip(tip_id, found, now)
