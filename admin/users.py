@@ -4,7 +4,7 @@ reactivate, unlock, reset a password, turn off a lost phone's TOTP.
 A province admin sees and changes only the accounts of their own province (its communes'
 officers, chiefs and leaders, and its province admins); any other id is 404. Other roles get
 403 on every route (`NotAllowed`, answered by admin/errors.py). Each change is one use case in
-storage/admin_users.py, audited there; a refused one is rolled back before its page is shown
+storage/admin_users/manage.py, audited there; a refused one is rolled back before its page is shown
 again.
 """
 

@@ -1,5 +1,5 @@
 """Who a panel account is, as the use cases see it: what sign-in gives and every check of
-scope reads. Apart from storage/admin_users.py so that the modules built on accounts (API
+scope reads. Apart from storage/admin_users/ so that the modules built on accounts (API
 tokens) can use it without importing account management."""
 
 from __future__ import annotations

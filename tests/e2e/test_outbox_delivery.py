@@ -43,7 +43,8 @@ QUESTION = "Người đó đi xe máy màu gì?"
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        au, "password_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        "storage.admin_users.passwords.password_hasher",
+        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
     )
 
 

@@ -11,7 +11,6 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from bot.channels.zalo_bot import HEADER
-from storage import admin_users as au
 from storage import casework
 from tests.e2e.channels import ChannelSetup, db_rows, vi
 from tests.e2e.test_outbox_delivery import QUESTION, act, officer, pushed, tip_for
@@ -24,7 +23,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        au, "password_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        "storage.admin_users.passwords.password_hasher",
+        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
     )
 
 

@@ -25,13 +25,15 @@ from tests.conftest import in_thread
 
 PASSWORD = "correct horse battery"
 BA_DINH = "00004"
+# The hasher every module of storage/admin_users reads, swapped for other parameters here.
+HASHER = "storage.admin_users.passwords.password_hasher"
 
 
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap argon2 parameters: the production ones cost about half a second per hash here."""
     fast = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(au, "password_hasher", fast)
+    monkeypatch.setattr(HASHER, fast)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -97,7 +99,7 @@ async def trail(sessions: async_sessionmaker[AsyncSession], username: str) -> li
 async def test_create_and_sign_in(
     sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(au, "password_hasher", PasswordHasher())  # the production parameters
+    monkeypatch.setattr(HASHER, PasswordHasher())  # the production parameters
     name = unique()
     created = await make_user(sessions, name.upper())
     assert created.username == name
@@ -202,7 +204,7 @@ async def test_weaker_hash_is_upgraded_on_sign_in(
 ) -> None:
     name = unique()
     await make_user(sessions, name)
-    monkeypatch.setattr(au, "password_hasher", PasswordHasher(time_cost=2, memory_cost=2048))
+    monkeypatch.setattr(HASHER, PasswordHasher(time_cost=2, memory_cost=2048))
     assert (await attempt(sessions, name, PASSWORD)).ok
     assert "m=2048,t=2" in (await account(sessions, name)).password_hash
 

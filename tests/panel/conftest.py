@@ -58,7 +58,8 @@ ACCOUNTS: dict[str, tuple[AdminRole, str, str]] = {
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        au, "password_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        "storage.admin_users.passwords.password_hasher",
+        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
     )
 
 
