@@ -13,6 +13,7 @@ from bot import runtime
 from handlers.tipmodel import Visibility
 from handlers.tips.words import TipStatus
 from storage import casework as cw
+from storage.casework import listing, search
 from storage.models import AuditLog, OutboxMessage, Tip
 from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, World
 
@@ -243,7 +244,8 @@ async def test_related_tips_share_a_number_and_stay_in_scope(world: World) -> No
 
 
 async def test_status_counts_stop_at_the_cap(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cw, "COUNT_CAP", 2)
+    monkeypatch.setattr(listing, "COUNT_CAP", 2)  # where the counts stop
+    monkeypatch.setattr(cw, "COUNT_CAP", 2)  # and what the panel reads
     for _ in range(4):
         await world.tip(COMMUNE_B)
     async with world.session() as session:
@@ -257,7 +259,7 @@ async def test_status_counts_stop_at_the_cap(world: World, monkeypatch: pytest.M
 async def test_a_search_with_too_many_matches_is_not_counted(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cw, "SEARCH_COUNT_CAP", 2)
+    monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 2)
     for _ in range(3):
         await world.tip(COMMUNE_B, description="xe máy bị lấy trộm")
     await world.tip(COMMUNE_B, description="mất ví ở chợ")
@@ -291,7 +293,7 @@ async def test_a_search_reads_the_queue_first_then_the_index(
 ) -> None:
     """Both ways a search finds its page (the next tips of the queue, or the search index
     when they hold less than a page) give the same tips in the same order, page by page."""
-    monkeypatch.setattr(cw, "SEARCH_WINDOW", 3)
+    monkeypatch.setattr(search, "SEARCH_WINDOW", 3)
     received = [NOW - timedelta(days=d) for d in range(8)]
     common = [
         await world.tip(COMMUNE_B, received=r, description="xe máy bị trộm") for r in received
@@ -301,7 +303,7 @@ async def test_a_search_reads_the_queue_first_then_the_index(
         found = await _all_pages(world, label, cw.QueueFilter(q="xe may"), limit=2)
         assert sorted(found) == sorted(t.code for t in common)
         for window in (1, 10**6):  # the index every time; the whole queue in one window
-            monkeypatch.setattr(cw, "SEARCH_WINDOW", window)
+            monkeypatch.setattr(search, "SEARCH_WINDOW", window)
             assert await _all_pages(world, label, cw.QueueFilter(q="xe may"), limit=2) == found
-        monkeypatch.setattr(cw, "SEARCH_WINDOW", 3)
+        monkeypatch.setattr(search, "SEARCH_WINDOW", 3)
         assert await _all_pages(world, label, cw.QueueFilter(q="vi da"), limit=2) == [rare.code]

@@ -1,0 +1,96 @@
+"""Which tips of the area a filter keeps, as WHERE clauses, and the queue's order."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, select, true
+
+from content.text import fold
+from handlers.casework.rules import DUE_SOON_DAYS
+from handlers.deadlines import local_date
+from handlers.errors import BadInput
+from handlers.tips.words import TipStatus
+from storage.casework.views import QueueFilter
+from storage.identity import Identity
+from storage.models import AdminUser, Tip
+
+QUEUE_ORDER = (Tip.urgent.desc(), Tip.next_due, Tip.id)
+
+
+def today_or(today: date | None, now: datetime | None = None) -> date:
+    return today or local_date(now or datetime.now(UTC))
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_clauses(q: str) -> list[ColumnElement[bool]]:
+    """Every word of a search, without diacritics, somewhere in the tip's search text."""
+    return [Tip.search_text.like(_like(word), escape="\\") for word in fold(q).split()[:8]]
+
+
+def filter_clauses(f: QueueFilter, actor: Identity, today: date) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a filter (the scope not included)."""
+    clauses = _status_clauses(f.status)
+    if f.category:
+        clauses.append(Tip.category == f.category)
+    if f.urgent is not None:
+        clauses.append(Tip.urgent.is_(true()) if f.urgent else Tip.urgent.is_(false()))
+    clauses += _due_clauses(f, today)
+    clauses += _assignee_clauses(f.assignee, actor)
+    if f.received_from is not None:
+        clauses.append(Tip.received_on >= f.received_from)
+    if f.received_to is not None:
+        clauses.append(Tip.received_on <= f.received_to)
+    clauses += search_clauses(f.q)
+    if f.commune:
+        clauses.append(Tip.commune_code == f.commune)
+    return clauses
+
+
+def _status_clauses(status: str | None) -> list[ColumnElement[bool]]:
+    if status is None:
+        return [Tip.status != TipStatus.CLOSED.value]
+    if status == "all":
+        return []
+    if status not in {s.value for s in TipStatus}:
+        raise BadInput("filter", f"unknown status {status[:32]!r}")
+    return [Tip.status == status]
+
+
+def _due_clauses(f: QueueFilter, today: date) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if f.overdue:
+        clauses += [Tip.status != TipStatus.CLOSED.value, Tip.next_due < today]
+    if f.due_soon:
+        clauses += [
+            Tip.status != TipStatus.CLOSED.value,
+            Tip.next_due >= today,
+            Tip.next_due <= today + timedelta(days=DUE_SOON_DAYS),
+        ]
+    return clauses
+
+
+def _assignee_clauses(assignee: str | None, actor: Identity) -> list[ColumnElement[bool]]:
+    if assignee == "me":
+        return [Tip.assignee_id == actor.id]
+    if assignee == "none":
+        return [Tip.assignee_id.is_(None)]
+    if not assignee:
+        return []
+    if not assignee.isdigit():
+        raise BadInput("filter", "assignee must be me, none or a user id")
+    return [Tip.assignee_id == int(assignee)]
+
+
+def page_query(limit: int) -> Any:  # a Select of (Tip, username)
+    return (
+        select(Tip, AdminUser.username)
+        .outerjoin(AdminUser, AdminUser.id == Tip.assignee_id)
+        .order_by(*QUEUE_ORDER)
+        .limit(limit + 1)
+    )
