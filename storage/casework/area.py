@@ -9,6 +9,7 @@ of their business."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, select, true
@@ -94,9 +95,16 @@ def _province_of(commune_code: str) -> str:
 
 
 async def working_on(
-    session: AsyncSession, actor: Identity, tip_id: str, now: datetime | None
+    session: AsyncSession,
+    actor: Identity,
+    tip_id: str,
+    now: datetime | None,
+    may: Callable[[], None] = lambda: None,
 ) -> tuple[Tip, datetime]:
-    """The open tip, locked until commit, and the time of the action."""
+    """The open tip, locked until commit, and the time of the action. `may` checks the
+    actor's role once the tip is known to be in their area: outside it the answer is
+    NotFound, whatever the role, at every edge."""
     tip = await load(session, actor, tip_id, for_update=True)
+    may()
     check_open(TipStatus(tip.status))
     return tip, now_or(now)

@@ -5,6 +5,7 @@ admin assigns it, anyone on it marks it urgent or not. Each change goes to the t
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +13,7 @@ from handlers.audit import AuditAction
 from handlers.casework import rules
 from handlers.errors import BadInput
 from handlers.tipmodel import Visibility
-from storage.casework.area import assigns_work, colleagues, scope, takes_work, working_on
+from storage.casework.area import assigns_work, colleagues, takes_work, working_on
 from storage.casework.records import audit, event
 from storage.identity import Identity
 from storage.models import Tip
@@ -27,8 +28,8 @@ async def take(
     now: datetime | None = None,
 ) -> None:
     """The signed-in officer takes the tip on."""
-    rules.check_may_take(takes_work(actor))
-    tip, now = await working_on(session, actor, tip_id, now)
+    may = partial(rules.check_may_take, takes_work(actor))
+    tip, now = await working_on(session, actor, tip_id, now, may)
     await _set_assignee(session, actor, tip, actor.id, actor.username, ip, now)
 
 
@@ -42,10 +43,8 @@ async def assign(
     now: datetime | None = None,
 ) -> None:
     """A chief or province admin gives the tip to an officer of its commune (None: nobody)."""
-    if not assigns_work(actor):
-        scope(actor)  # a role without tips is refused as such first
-    rules.check_may_assign(assigns_work(actor))
-    tip, now = await working_on(session, actor, tip_id, now)
+    may = partial(rules.check_may_assign, assigns_work(actor))
+    tip, now = await working_on(session, actor, tip_id, now, may)
     username = ""
     if assignee_id is not None:
         found = {c.id: c for c in await colleagues(session, actor, tip.commune_code)}

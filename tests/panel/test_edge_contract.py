@@ -88,10 +88,24 @@ async def test_a_refusal_after_a_write_leaves_nothing_behind(world: World) -> No
     assert [r for r in await audit_rows(world, "tip.status") if r.subject == tip.code] == []
 
 
-async def test_another_areas_tip_is_not_found_at_both_edges(world: World) -> None:
+@pytest.mark.parametrize(
+    ("who", "action"),
+    [
+        ("officer_b", "take"),  # a role that may take tips, of another commune
+        ("admin_79", "take"),  # a role that may not take tips, of another province
+        ("officer_b", "assign"),  # a role that may not assign, of another commune
+        ("officer_c", "assign"),  # the same, of another province
+    ],
+)
+async def test_another_areas_tip_is_not_found_at_both_edges(
+    world: World, who: str, action: str
+) -> None:
+    """Outside the caller's area the answer is 404 whatever the role may do: checking the role
+    first answered 403 in the panel (and only the API turned it into 404)."""
     tip = await world.tip()
-    page = await act(await world.client("officer_b"), tip, "take")
-    api = await (await bearer(world, "officer_b")).post(f"/api/v1/tips/{tip.id}/take")
+    page = await act(await world.client(who), tip, action, assignee="")
+    body = {"assignee_id": None} if action == "assign" else None
+    api = await (await bearer(world, who)).post(f"/api/v1/tips/{tip.id}/{action}", json=body)
     assert page.status_code == api.status_code == 404
     assert tip.code not in page.text and api.json()["error"]["code"] == "not_found"
     assert (await tip_row(world, tip)).assignee_id is None
