@@ -179,7 +179,8 @@ def find(text: str) -> Iterator[tuple[int, int, Number]]:
                 continue
             j, number = best
             end = base + groups[j][1]
-            if not _CURRENCY.match(text, end):  # "18000000đ" is money
+            # "18000000đ" is money, not a 1800 line; a mobile before "đồng ý" stays a phone
+            if number.personal or not _CURRENCY.match(text, end):
                 yield base + groups[i][0], end, number
             i = j + 1
 

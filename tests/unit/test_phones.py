@@ -197,6 +197,9 @@ def test_amounts_dates_ids_and_accounts_are_not_phone_numbers(text: str) -> None
     [
         ("gọi 0912 345 678 để nhận quà", MOBILE),  # "để" is no "đ"
         ("gọi 0912 345 678 k nghe máy", MOBILE),  # "k" is "không" here, not thousands
+        ("Gọi 0912 345 678 đồng ý ngay", MOBILE),  # "đồng ý", not đồng the currency
+        ("goi 0912345678 dong y chuyen tien", MOBILE),  # the same, typed without diacritics
+        ("so 0912 345 678 dong nghiep cua toi", MOBILE),
         ("tổng đài 1900 1288 đang gọi", "+8419001288"),
     ],
 )
