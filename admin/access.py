@@ -14,9 +14,8 @@ from admin import auth
 from admin.errors import Unauthenticated
 from content.i18n import translate
 from handlers.errors import Forbidden
+from handlers.people import AdminRole, Identity
 from storage.db import AsyncSession
-from storage.identity import Identity
-from storage.models import AdminRole
 
 POLICE = frozenset({AdminRole.OFFICER, AdminRole.CHIEF, AdminRole.PROVINCE_ADMIN})
 

@@ -1,6 +1,7 @@
 """The JSON API under /api/v1: the queue, a tip, its attachments and every action on it.
 
-Each route is one unit of work over the same use cases as the panel (storage/casework.py):
+Each route is one unit of work over the same use cases as the panel (handlers/casework/, reads from
+storage/casework/):
 authenticate (`auth.api_identity`: a Bearer API token, or the panel's session cookie with an
 X-CSRF-Token header on unsafe methods), call the use case, answer; `web.Db` commits once the
 answer is ready, or rolls back when the route raised. Errors are always
@@ -42,11 +43,12 @@ from admin.api_models import (
     UrgencyIn,
 )
 from admin.files import attachment_response
+from handlers import casework as cases
 from handlers.errors import NotFound
+from handlers.people import Identity
 from storage import casework
-from storage.casework import QueueFilter, TipDetail
+from storage.casework import QueueFilter, SqlCaseStore, TipDetail
 from storage.db import AsyncSession
-from storage.identity import Identity
 
 # Bodies past this are refused (413) before they are read whole. The largest valid one, a
 # forward (200 + 4,000 characters, even all \u-escaped), fits.
@@ -300,7 +302,7 @@ async def download_attachment(
 )
 async def tip_colleagues(caller: Caller, db: web.Db, tip_id: TipId) -> list[ColleagueOut]:
     detail = await casework.tip_detail(db, caller, tip_id)
-    found = await casework.colleagues(db, caller, detail.commune_code)
+    found = await cases.colleagues(SqlCaseStore(db), caller, detail.commune_code)
     return [ColleagueOut.model_validate(c) for c in found]
 
 
@@ -326,72 +328,72 @@ async def _act(
     action: Callable[..., Awaitable[object]],
     *args: object,
 ) -> TipOut:
-    """Run one casework action, `action(db, caller, tip_id, *args, ip=...)`, and answer with the
-    tip as it is now. Outside the caller's area the action itself answers NotFound."""
-    await action(db, caller, tip_id, *args, ip=_ip(request))
+    """Run one casework action, `action(store, caller, tip_id, *args, ip=...)`, and answer with
+    the tip as it is now. Outside the caller's area the action itself answers NotFound."""
+    await action(SqlCaseStore(db), caller, tip_id, *args, ip=_ip(request))
     return await _detail(db, caller, tip_id)
 
 
 @_action("take", "Take the tip on (officers and chiefs)")
 async def take(request: Request, caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
-    return await _act(request, db, caller, tip_id, casework.take)
+    return await _act(request, db, caller, tip_id, cases.take)
 
 
 @_action("assign", "Give the tip to a colleague, or to nobody (chiefs and province admins)")
 async def assign(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: AssignIn
 ) -> TipOut:
-    return await _act(request, db, caller, tip_id, casework.assign, body.assignee_id)
+    return await _act(request, db, caller, tip_id, cases.assign, body.assignee_id)
 
 
 @_action("urgency", "Mark the tip urgent or not")
 async def urgency(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: UrgencyIn
 ) -> TipOut:
-    return await _act(request, db, caller, tip_id, casework.set_urgency, body.urgent)
+    return await _act(request, db, caller, tip_id, cases.set_urgency, body.urgent)
 
 
 @_action("acknowledge", "Acknowledge the tip; the reporter is told it is being handled")
 async def acknowledge(request: Request, caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
-    return await _act(request, db, caller, tip_id, casework.acknowledge)
+    return await _act(request, db, caller, tip_id, cases.acknowledge)
 
 
 @_action("verify", "Start the preliminary check of an acknowledged tip")
 async def verify(request: Request, caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
-    return await _act(request, db, caller, tip_id, casework.verify)
+    return await _act(request, db, caller, tip_id, cases.verify)
 
 
 @_action("questions", "Ask the reporter a question; the bot relays it under the tip code")
 async def ask(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: QuestionIn
 ) -> TipOut:
-    return await _act(request, db, caller, tip_id, casework.ask_reporter, body.question)
+    return await _act(request, db, caller, tip_id, cases.ask_reporter, body.question)
 
 
 @_action("forward", "Forward the tip to the competent investigation body")
 async def forward(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: ForwardIn
 ) -> TipOut:
-    return await _act(request, db, caller, tip_id, casework.forward, body.to, body.note)
+    return await _act(request, db, caller, tip_id, cases.forward, body.to, body.note)
 
 
 @_action("extend", "Extend the decision deadline, for a reason (at most twice)")
 async def extend(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: ExtendIn
 ) -> TipOut:
-    return await _act(request, db, caller, tip_id, casework.extend_deadline, body.reason)
+    return await _act(request, db, caller, tip_id, cases.extend_deadline, body.reason)
 
 
 @_action("close", "Close the tip with a resolution; the reporter is told and asked to rate")
 async def close(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: CloseIn
 ) -> TipOut:
-    return await _act(request, db, caller, tip_id, casework.close, body.resolution, body.note)
+    return await _act(request, db, caller, tip_id, cases.close, body.resolution, body.note)
 
 
 @_action("notes", "Add an internal note (never shown to the reporter)")
 async def note(request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: NoteIn) -> TipOut:
-    return await _act(request, db, caller, tip_id, casework.add_note, body.body)
+    return await _act(request, db, caller, tip_id, cases.add_note, body.body)
 
 
 @router.post(
@@ -404,7 +406,7 @@ async def note(request: Request, caller: Caller, db: web.Db, tip_id: TipId, body
 async def reveal(
     request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: RevealIn
 ) -> ContactOut:
-    contact = await casework.reveal_identity(
-        db, caller, tip_id, body.reason, web.sealer(request), ip=_ip(request)
+    contact = await cases.reveal_identity(
+        SqlCaseStore(db), caller, tip_id, body.reason, web.sealer(request), ip=_ip(request)
     )
     return ContactOut.model_validate(contact)

@@ -1,6 +1,7 @@
 """What the JSON API (/api/v1) reads and writes: pydantic models, documented in its OpenAPI.
 
-Response models mirror the dataclasses of storage/casework.py field for field, so that a
+Response models mirror the dataclasses of storage/casework/views.py and
+handlers/casework/ports.py field for field, so that a
 reader of the OpenAPI document sees exactly what the panel sees. None of them has a field for
 the reporter's contact: that only comes out of the audited reveal (`ContactOut`).
 """
@@ -11,18 +12,13 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from handlers.casework.actions import FORWARD_TO_LIMIT
+from handlers.casework.rules import MAX_NOTE, MAX_QUESTION, MAX_REASON, Action, DueState
+from handlers.people import AdminRole
 from handlers.tipmodel import Visibility
 from handlers.tips.words import Resolution, TipStatus
-from storage.casework import (
-    MAX_NOTE,
-    MAX_QUESTION,
-    MAX_REASON,
-    Action,
-    DueState,
-)
-from storage.models import AdminRole
 
-MAX_FORWARD_TO = 200
+MAX_FORWARD_TO = FORWARD_TO_LIMIT
 
 
 class _Out(BaseModel):

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse
 
 from admin import account, auth, web
+from handlers.people import AdminRole
 from storage import admin_users
-from storage.models import AdminRole
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 

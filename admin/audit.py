@@ -20,10 +20,10 @@ from admin import api, auth, errors, web
 from admin.timefmt import local_time
 from handlers.audit import AuditAction
 from handlers.errors import BadInput
+from handlers.people import Identity
 from storage import audit
 from storage.audit import AuditFilter, AuditPage, InvalidFilter
 from storage.db import AsyncSession
-from storage.identity import Identity
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["audit"])

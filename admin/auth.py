@@ -23,8 +23,8 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.i18n import LANGUAGES, language
+from handlers.people import Identity
 from storage import admin_users, api_tokens
-from storage.identity import Identity
 
 SESSION_COOKIE = "binhyen_admin_session"
 SIGNIN_COOKIE = "binhyen_admin_signin"

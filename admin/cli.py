@@ -22,10 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import areas
 from handlers.audit import AuditAction
+from handlers.people import AdminRole, Identity
 from storage import admin_users, migrate
 from storage.admin_users import MIN_PASSWORD_LENGTH, InvalidAdminUser, UsernameTaken
-from storage.identity import Identity
-from storage.models import AdminRole
 
 PASSWORD_ENV = "BINHYEN_ADMIN_PASSWORD"
 EXIT_USAGE = 2

@@ -36,11 +36,10 @@ from content import areas, tips
 from content.i18n import translate
 from handlers.deadlines import LOCAL_TZ, local_date
 from handlers.errors import BadInput
+from handlers.people import AdminRole, Identity
 from storage import casework
 from storage.casework import ExportRow, QueueFilter
 from storage.db import AsyncSession
-from storage.identity import Identity
-from storage.models import AdminRole
 from storage.tips_export import spreadsheet_safe
 
 router = APIRouter(prefix="/admin", include_in_schema=False)

@@ -21,8 +21,8 @@ from content import areas, tips
 from content.i18n import translate
 from handlers.deadlines import local_date
 from handlers.errors import Invalid
+from handlers.people import AdminRole
 from storage import stats
-from storage.models import AdminRole
 from storage.stats import Compliance, Period, TipStats
 
 router = APIRouter(prefix="/admin", include_in_schema=False)

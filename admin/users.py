@@ -19,10 +19,10 @@ from fastapi import APIRouter, Form, Path, Request, Response
 from admin import auth, errors, web
 from admin.timefmt import local_date
 from content import areas
+from handlers.people import AdminRole
 from storage import admin_users
 from storage.admin_users import Account, AccountError, NoSuchUser
 from storage.db import AsyncSession
-from storage.models import AdminRole
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Db = web.Db

@@ -27,10 +27,9 @@ from jinja2.runtime import Context
 from admin import auth
 from content import areas
 from content.i18n import translate
+from handlers.people import AdminRole, Identity
 from storage import admin_users
 from storage.db import AsyncSession
-from storage.identity import Identity
-from storage.models import AdminRole
 from storage.sealing import Sealer
 
 R = TypeVar("R", bound=Response)

@@ -336,8 +336,8 @@ class Panel:
     async def user(self, username: str, role: str, commune: str, province: str) -> Any:
         import httpx
 
+        from handlers.people import AdminRole
         from storage import admin_users
-        from storage.models import AdminRole
 
         async with self.app.state.runtime.sessions() as session:
             await admin_users.create_user(

@@ -18,8 +18,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.people import Identity
 from storage.db import utc
-from storage.identity import Identity, identity_of
+from storage.identity import identity_of
 from storage.models import AdminUser, ApiToken
 
 PREFIX = "by_"

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import AuditAction
 from handlers.errors import BadInput
+from handlers.people import AdminRole, Identity
 from storage.admin_users import (
     USERNAME,
     NotAllowed,
@@ -23,8 +24,7 @@ from storage.admin_users import (
     province_accounts,
 )
 from storage.db import utc
-from storage.identity import Identity
-from storage.models import AdminRole, AdminUser, AuditLog
+from storage.models import AdminUser, AuditLog
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PAGE_SIZE = 50

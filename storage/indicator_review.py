@@ -26,11 +26,11 @@ from content import phones, scamcheck
 from content.text import fold
 from handlers.audit import AuditAction
 from handlers.errors import BadInput, NotFound
+from handlers.people import Identity
 from handlers.tips.words import TipStatus
 from storage import admin_users
-from storage.casework import scope
+from storage.casework.area import scope
 from storage.db import utc
-from storage.identity import Identity
 from storage.indicators import SqlIndicators
 from storage.models import Indicator, IndicatorTip, Tip
 

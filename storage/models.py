@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +26,8 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from handlers.people import AdminRole
 
 
 class Base(DeclarativeBase):
@@ -70,13 +71,6 @@ class ChannelIdentity(Base):
 
 
 # --- The police panel: users, their sessions and the audit log ----------------------------
-
-
-class AdminRole(StrEnum):
-    OFFICER = "officer"
-    CHIEF = "chief"
-    PROVINCE_ADMIN = "province_admin"
-    LEADER = "leader"
 
 
 class AdminUser(Base):

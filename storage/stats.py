@@ -31,10 +31,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content import areas
 from handlers.deadlines import LOCAL_TZ, local_date
 from handlers.errors import BadInput
+from handlers.people import AdminRole, Identity
 from handlers.tips.words import TipStatus
-from storage.casework import scope
-from storage.identity import Identity
-from storage.models import AdminRole, Tip
+from storage.casework.area import scope
+from storage.models import Tip
 
 DEFAULT_WEEKS = 12
 MAX_DAYS = 2 * 366  # two years of weeks still draw as a readable chart

@@ -1,1 +1,29 @@
-"""The police side of a tip: the rules of casework, kept apart from how tips are stored."""
+"""The police side of a tip: the use cases an officer's action runs (actions, assignment,
+reveal), over the `CaseStore` port (ports.py), and the rules they apply (rules.py)."""
+
+from handlers.casework.actions import (
+    acknowledge,
+    add_note,
+    ask_reporter,
+    close,
+    extend_deadline,
+    forward,
+    verify,
+)
+from handlers.casework.assignment import assign, colleagues, set_urgency, take
+from handlers.casework.reveal import reveal_identity
+
+__all__ = [
+    "acknowledge",
+    "add_note",
+    "ask_reporter",
+    "assign",
+    "close",
+    "colleagues",
+    "extend_deadline",
+    "forward",
+    "reveal_identity",
+    "set_urgency",
+    "take",
+    "verify",
+]

@@ -22,6 +22,7 @@ from handlers.accounts import (
     USERNAME,
     normalise_username,
 )
+from handlers.people import Identity
 from storage.admin_users.accounts import Account, account, active_user, create_user, set_active
 from storage.admin_users.audit_log import AuditEntry, By, audit_trail, record, record_by
 from storage.admin_users.errors import (
@@ -60,7 +61,7 @@ from storage.admin_users.signin import (
     unlock,
 )
 from storage.admin_users.totp_setup import disable_totp, enable_totp
-from storage.identity import Identity, identity_of
+from storage.identity import identity_of
 
 __all__ = [
     "LOCKOUT",

@@ -18,12 +18,13 @@ from handlers.accounts import (
     USERNAME,
     normalise_username,
 )
+from handlers.people import AdminRole, Identity
 from storage.admin_users import clock
 from storage.admin_users.errors import InvalidAdminUser, UsernameTaken
 from storage.admin_users.passwords import hash_password
 from storage.db import utc
-from storage.identity import Identity, identity_of
-from storage.models import AdminRole, AdminUser
+from storage.identity import identity_of
+from storage.models import AdminUser
 
 COMMUNE_CODE = re.compile(r"\d{5}")
 PROVINCE_CODE = re.compile(r"\d{2}")

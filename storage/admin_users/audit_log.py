@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.accounts import normalise_username
 from handlers.audit import AuditAction
+from handlers.people import Identity
 from storage.admin_users import clock
 from storage.db import utc
-from storage.identity import Identity
 from storage.models import AdminUser, AuditLog
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content import areas
 from handlers.accounts import MAX_DISPLAY_NAME_LENGTH, USERNAME, normalise_username
 from handlers.audit import AuditAction
+from handlers.people import AdminRole, Identity
 from storage import api_tokens
 from storage.admin_users.accounts import Account, account_of, create_user
 from storage.admin_users.audit_log import By, record_by
@@ -23,8 +24,7 @@ from storage.admin_users.errors import (
 )
 from storage.admin_users.passwords import check_new_password, hash_password
 from storage.admin_users.sessions import end_sessions
-from storage.identity import Identity
-from storage.models import AdminRole, AdminUser
+from storage.models import AdminUser
 
 
 def province_accounts(province_code: str) -> ColumnElement[bool]:

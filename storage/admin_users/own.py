@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.accounts import MAX_PASSWORD_LENGTH
 from handlers.audit import AuditAction
+from handlers.people import Identity
 from storage import totp
 from storage.admin_users import clock
 from storage.admin_users.accounts import lock_user_id
@@ -17,7 +18,6 @@ from storage.admin_users.errors import AccountError
 from storage.admin_users.passwords import check_new_password, hash_password, verify_password
 from storage.admin_users.sessions import end_sessions
 from storage.admin_users.signin import accept_code, count_failure, lock_state
-from storage.identity import Identity
 from storage.models import AdminUser
 from storage.sealing import Sealer
 

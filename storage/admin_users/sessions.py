@@ -8,9 +8,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import AuditAction
+from handlers.people import Identity
 from storage.admin_users import clock
 from storage.admin_users.audit_log import By, record, record_by
-from storage.identity import Identity, identity_of
+from storage.identity import identity_of
 from storage.models import AdminSession, AdminUser
 
 SESSION_LIFETIME = timedelta(hours=12)

@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.accounts import MAX_PASSWORD_LENGTH, USERNAME, normalise_username
 from handlers.audit import AuditAction
+from handlers.people import Identity
 from storage import totp
 from storage.admin_users import clock
 from storage.admin_users.accounts import lock_user, lock_user_id
 from storage.admin_users.audit_log import By, record, record_by
 from storage.admin_users.passwords import dummy_hash, hash_password, needs_rehash, verify_password
 from storage.db import utc
-from storage.identity import Identity, identity_of
+from storage.identity import identity_of
 from storage.models import AdminUser
 from storage.sealing import Sealer, SealError
 

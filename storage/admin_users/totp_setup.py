@@ -8,12 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import AuditAction
 from handlers.errors import Conflict
+from handlers.people import Identity
 from storage import totp
 from storage.admin_users import clock
 from storage.admin_users.audit_log import By, record_by
 from storage.admin_users.errors import AccountError
 from storage.admin_users.own import holder, reauthenticate
-from storage.identity import Identity
 from storage.sealing import Sealer
 
 

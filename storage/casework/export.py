@@ -9,13 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import AuditAction
+from handlers.casework.load import now_or
 from handlers.deadlines import local_date
+from handlers.people import Identity
 from handlers.tips.words import TipStatus
+from storage import admin_users
 from storage.casework.area import scope
 from storage.casework.filters import filter_clauses
-from storage.casework.records import audit, now_or
 from storage.casework.views import ExportRow, QueueFilter, utc_or_none
-from storage.identity import Identity
 from storage.models import AdminUser, Tip
 
 MAX_EXPORT_ROWS = 100_000
@@ -40,11 +41,11 @@ async def export_rows(
         .limit(MAX_EXPORT_ROWS)
     )
     rows = [_row(tip, username or "") for tip, username in (await session.execute(query)).all()]
-    await audit(
+    await admin_users.record(
         session,
-        actor,
         AuditAction.TIPS_EXPORT,
-        None,
+        actor_id=actor.id,
+        actor_username=actor.username,
         detail=f"{len(rows)} rows",
         reason=filters,
         ip=ip,

@@ -11,9 +11,9 @@ from content.text import fold
 from handlers.casework.rules import DUE_SOON_DAYS
 from handlers.deadlines import local_date
 from handlers.errors import BadInput
+from handlers.people import Identity
 from handlers.tips.words import TipStatus
 from storage.casework.views import QueueFilter
-from storage.identity import Identity
 from storage.models import AdminUser, Tip
 
 QUEUE_ORDER = (Tip.urgent.desc(), Tip.next_due, Tip.id)

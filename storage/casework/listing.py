@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content.text import fold
 from handlers.casework.rules import due
 from handlers.errors import BadInput
+from handlers.people import Identity
 from handlers.tips.words import TipStatus
 from storage.casework.area import scope
 from storage.casework.filters import filter_clauses, page_query, search_clauses, today_or
 from storage.casework.search import search_counts, search_near
 from storage.casework.views import QueueFilter, QueueItem, QueuePage, utc_or_none
 from storage.db import utc
-from storage.identity import Identity
 from storage.models import Tip
 
 PAGE_SIZE = 25

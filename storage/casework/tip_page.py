@@ -4,34 +4,30 @@ phone number, account or link, what the caller may do to it, and the reveal of w
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import scamcheck
-from handlers.audit import AuditAction
 from handlers.casework import rules
 from handlers.casework.rules import Action, due
-from handlers.errors import Conflict, NotFound
+from handlers.errors import NotFound
+from handlers.people import Identity, assigns_work, takes_work
 from handlers.tipmodel import Visibility
 from handlers.tips.words import TipStatus
-from storage.casework.area import assigns_work, load, scope, takes_work
+from storage.casework.area import load, scope
 from storage.casework.filters import today_or
-from storage.casework.records import audit, event
 from storage.casework.views import (
     AttachmentInfo,
     AttachmentRef,
-    Contact,
     RelatedTip,
     TimelineItem,
     TipDetail,
     utc_or_none,
 )
 from storage.db import utc
-from storage.identity import Identity
 from storage.models import AdminUser, Indicator, IndicatorTip, Tip, TipAttachment, TipEvent
-from storage.sealing import Sealer
 
 
 def _pseudonym(tip: Tip) -> str:
@@ -207,26 +203,3 @@ _EXTENSIONS = {
     "audio/mp4": "m4a",
     "application/pdf": "pdf",
 }
-
-
-async def reveal_identity(
-    session: AsyncSession,
-    actor: Identity,
-    tip_id: str,
-    reason: str,
-    sealer: Sealer,
-    *,
-    ip: str = "",
-    now: datetime | None = None,
-) -> Contact:
-    """The reporter's contact details, for a stated reason that goes to the audit log."""
-    tip = await load(session, actor, tip_id)
-    if tip.anonymous or not tip.contact_sealed:
-        raise Conflict("anonymous", "the reporter chose to stay anonymous")
-    reason = rules.checked_reason(reason)
-    contact = sealer.open(tip.contact_sealed)
-    now = now or datetime.now(UTC)
-    await audit(session, actor, AuditAction.TIP_REVEAL, tip, ip=ip, reason=reason, now=now)
-    event(session, tip, "revealed", Visibility.INTERNAL, "", actor, now)
-    await session.flush()
-    return Contact(contact.get("name", ""), contact.get("phone", ""))

@@ -6,12 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from content import phones
 from handlers.casework.rules import Action, DueState
 from handlers.tipmodel import Visibility
 from handlers.tips.words import TipStatus
 from storage.db import utc
-from storage.models import AdminRole
 
 
 @dataclass(frozen=True)
@@ -100,16 +98,6 @@ class RelatedTip:
 
 
 @dataclass(frozen=True)
-class Contact:
-    name: str
-    phone: str  # E.164
-
-    @property
-    def phone_shown(self) -> str:
-        return phones.shown(self.phone)
-
-
-@dataclass(frozen=True)
 class TipDetail:
     id: str
     code: str
@@ -150,16 +138,6 @@ class TipDetail:
     timeline: list[TimelineItem]
     related: list[RelatedTip]
     allowed: frozenset[Action] = field(default_factory=frozenset)
-
-
-@dataclass(frozen=True)
-class Colleague:
-    """Someone a tip may be assigned to."""
-
-    id: int
-    username: str
-    display_name: str
-    role: AdminRole
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from sqlalchemy import select, update
 from bot.app import create_app
 from bot.cli import main
 from bot.settings import Settings
+from handlers.people import AdminRole
 from storage import admin_users as au
 from storage.db import make_engine, make_sessions
-from storage.models import AdminRole, AdminUser
+from storage.models import AdminUser
 
 PASSWORD = "mật khẩu đủ dài 2026"
 BA_DINH = "00004"

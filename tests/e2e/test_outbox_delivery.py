@@ -22,13 +22,14 @@ from fastapi import FastAPI
 
 from bot.channels.web import COOKIE
 from bot.runtime import sealer
+from handlers import casework as cases
 from handlers import deadlines
+from handlers.people import AdminRole, Identity
 from handlers.receipt import new_code
 from handlers.tipmodel import TipDraft
 from storage import admin_users as au
 from storage import casework
-from storage.identity import Identity
-from storage.models import AdminRole
+from storage.casework import SqlCaseStore
 from storage.tips import SqlTips
 from tests.e2e.channels import ChannelSetup, db_rows, running_app, vi
 from tests.e2e.test_telegram import SECRET, UNPACED, Resident, settings_for
@@ -115,7 +116,7 @@ async def tip_for(app: FastAPI, channel: str, user_id: str) -> tuple[str, str]:
 
 async def act(app: FastAPI, use_case: object, *args: object) -> None:
     async with app.state.runtime.sessions() as session:
-        await use_case(session, *args)  # type: ignore[operator]
+        await use_case(SqlCaseStore(session), *args)  # type: ignore[operator]
         await session.commit()
 
 
@@ -135,8 +136,8 @@ async def test_a_question_is_pushed_answered_by_button_and_lands_on_the_timeline
     await resident.onboard()
     tip_id, code = await tip_for(app, "telegram", str(resident.chat))
     police = await officer(app)
-    await act(app, casework.acknowledge, police, tip_id)
-    await act(app, casework.ask_reporter, police, tip_id, QUESTION)
+    await act(app, cases.acknowledge, police, tip_id)
+    await act(app, cases.ask_reporter, police, tip_id, QUESTION)
     before = len(fake.calls("sendMessage"))
     assert await pushed(app) == 2
     messages = [c for c in fake.calls("sendMessage")[before:] if c.chat_id == resident.chat]
@@ -176,7 +177,7 @@ async def test_the_outcome_is_pushed_and_rated_once(
     await resident.onboard()
     tip_id, code = await tip_for(app, "telegram", str(resident.chat))
     police = await officer(app)
-    await act(app, casework.close, police, tip_id, "unfounded")
+    await act(app, cases.close, police, tip_id, "unfounded")
     await pushed(app)
     [closed] = [c for c in fake.calls("sendMessage") if f"rate:{code}:5" in str(c.params)]
     resident.last = [closed]
@@ -199,7 +200,7 @@ async def test_a_blocked_resident_is_unreachable_and_a_5xx_is_tried_again_later(
     tip_id, _code = await tip_for(app, "telegram", str(resident.chat))
     police = await officer(app)
     fake.fail_next("sendMessage", 502)
-    await act(app, casework.acknowledge, police, tip_id)
+    await act(app, cases.acknowledge, police, tip_id)
     assert await pushed(app) == 1
     assert await statuses(app) == [("tip.acknowledged", "pending", "", 1)]
     assert await pushed(app) == 0  # not due for another 30 s
@@ -207,11 +208,11 @@ async def test_a_blocked_resident_is_unreachable_and_a_5xx_is_tried_again_later(
     assert await pushed(app) == 1
     assert await statuses(app) == [("tip.acknowledged", "sent", "telegram", 1)]
     fake.fail_next("sendMessage", 429, retry_after=1)
-    await act(app, casework.ask_reporter, police, tip_id, QUESTION)
+    await act(app, cases.ask_reporter, police, tip_id, QUESTION)
     assert await pushed(app) == 1
     assert (await statuses(app))[1] == ("tip.question", "pending", "", 1)
     fake.block_chat(resident.chat)
-    await act(app, casework.forward, police, tip_id, "Cơ quan CSĐT Công an TP Hà Nội")
+    await act(app, cases.forward, police, tip_id, "Cơ quan CSĐT Công an TP Hà Nội")
     assert await pushed(app) == 1
     assert (await statuses(app))[2] == ("tip.forwarded", "unreachable", "", 0)
     reachable = await db_rows(
@@ -228,7 +229,7 @@ async def test_the_web_chat_gets_its_messages_from_the_inbox_once(app: FastAPI) 
         police = await officer(app)
         empty = await client.post("/chat/api/inbox")
         assert empty.status_code == 200 and empty.json() == {"replies": []}
-        await act(app, casework.ask_reporter, police, tip_id, QUESTION)
+        await act(app, cases.ask_reporter, police, tip_id, QUESTION)
         assert await pushed(app) == 1  # the worker leaves it to the web chat
         got = (await client.post("/chat/api/inbox")).json()
         [reply] = got["replies"]
@@ -264,7 +265,7 @@ async def test_the_app_sends_the_outbox_in_the_background(
             resident = Resident(app, hook, fake, 5550010)
             await resident.onboard()
             tip_id, code = await tip_for(app, "telegram", str(resident.chat))
-            await act(app, casework.acknowledge, await officer(app), tip_id)
+            await act(app, cases.acknowledge, await officer(app), tip_id)
             await fake.wait_for(
                 lambda c: c.method == "sendMessage" and code in c.params.get("text", "")
             )
@@ -283,7 +284,7 @@ async def test_binhyen_worker_sends_the_outbox_alone_and_stops_on_a_signal(
     the channels, never polls for updates (that is the web service's), and ends cleanly."""
     await resident.onboard()
     tip_id, _code = await tip_for(app, "telegram", str(resident.chat))
-    await act(app, casework.ask_reporter, await officer(app), tip_id, QUESTION)
+    await act(app, cases.ask_reporter, await officer(app), tip_id, QUESTION)
     settings = app.state.settings
     before = len(fake.calls())
     env = {

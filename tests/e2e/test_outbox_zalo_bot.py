@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from bot.channels.zalo_bot import HEADER
-from storage import casework
+from handlers import casework as cases
 from tests.e2e.channels import ChannelSetup, db_rows, vi
 from tests.e2e.test_outbox_delivery import QUESTION, act, officer, pushed, tip_for
 from tests.e2e.test_zalo_bot import SECRET, UNPACED, Resident, settings_for
@@ -53,7 +53,7 @@ async def test_numbers_answer_the_question_and_rate_the_outcome(
     await resident.onboard()
     tip_id, code = await tip_for(app, "zalo_bot", resident.chat)
     police = await officer(app)
-    await act(app, casework.ask_reporter, police, tip_id, QUESTION)
+    await act(app, cases.ask_reporter, police, tip_id, QUESTION)
     before = len(fake.calls("sendMessage"))
     assert await pushed(app) == 1
     resident.last = [c for c in fake.calls("sendMessage")[before:] if c.chat_id == resident.chat]
@@ -62,7 +62,7 @@ async def test_numbers_answer_the_question_and_rate_the_outcome(
     text = await resident.say("1")
     assert vi("answer.ask", code=code, limit=4000) in text
     await resident.say("Màu xanh")
-    await act(app, casework.close, police, tip_id, "handled")
+    await act(app, cases.close, police, tip_id, "handled")
     before = len(fake.calls("sendMessage"))
     await pushed(app)
     resident.last = [c for c in fake.calls("sendMessage")[before:] if c.chat_id == resident.chat]

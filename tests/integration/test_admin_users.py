@@ -16,10 +16,11 @@ from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.people import AdminRole
 from storage import admin_users as au
 from storage import migrate, totp
 from storage.db import make_engine, make_sessions
-from storage.models import AdminRole, AdminUser, AuditLog, Base
+from storage.models import AdminUser, AuditLog, Base
 from storage.sealing import Sealer
 from tests.conftest import in_thread
 

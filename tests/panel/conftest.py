@@ -27,12 +27,12 @@ from bot import runtime
 from bot.app import create_app
 from bot.settings import Settings
 from handlers import deadlines
+from handlers.people import AdminRole, Identity
 from handlers.receipt import new_code
 from handlers.tipmodel import AttachmentIn, TipDraft
 from storage import admin_users as au
 from storage.db import AsyncSession
-from storage.identity import Identity
-from storage.models import AdminRole, ChannelIdentity, Resident
+from storage.models import ChannelIdentity, Resident
 from storage.tips import SqlTips
 
 PASSWORD = "mật khẩu đủ dài 2026"

@@ -20,8 +20,10 @@ from fastapi import routing
 
 from admin import auth
 from content.scamcheck import Found
+from handlers import casework as cases
 from handlers.tipmodel import AttachmentIn
 from storage import casework
+from storage.casework import SqlCaseStore
 from storage.indicators import SqlIndicators
 from tests.panel.conftest import World
 from tests.panel.test_api import bearer, cookie_client
@@ -145,7 +147,9 @@ class Scene:
         )
         if state == "acknowledged":
             async with self.world.session() as session:
-                await casework.acknowledge(session, self.world.users["chief_a"], stored.id)
+                await cases.acknowledge(
+                    SqlCaseStore(session), self.world.users["chief_a"], stored.id
+                )
                 await session.commit()
         return stored.id
 

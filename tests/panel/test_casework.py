@@ -10,10 +10,14 @@ from sqlalchemy import select
 
 from admin.filters import filter_query, parse_filter
 from bot import runtime
+from handlers import casework as cases
+from handlers import errors
+from handlers.casework import rules
+from handlers.casework.ports import Contact
 from handlers.tipmodel import Visibility
 from handlers.tips.words import TipStatus
 from storage import casework as cw
-from storage.casework import listing, search
+from storage.casework import SqlCaseStore, listing, search
 from storage.models import AuditLog, OutboxMessage, Tip
 from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, World
 
@@ -68,12 +72,12 @@ async def test_queue_is_scoped_ordered_and_paged_without_gaps(both_world: World)
 async def test_leader_sees_nothing_and_other_communes_get_not_found(world: World) -> None:
     tip = await world.tip(COMMUNE_A)
     async with world.session() as session:
-        with pytest.raises(cw.Forbidden):
+        with pytest.raises(errors.Forbidden):
             await cw.queue(session, world.users["leader_a"], cw.QueueFilter())
         for label in ("officer_b", "chief_b", "admin_79", "officer_c"):
-            with pytest.raises(cw.NotFound):
+            with pytest.raises(errors.NotFound):
                 await cw.tip_detail(session, world.users[label], tip.id)
-            with pytest.raises(cw.NotFound):
+            with pytest.raises(errors.NotFound):
                 await cw.tip_detail(session, world.users[label], tip.code)
         detail = await cw.tip_detail(session, world.users["admin_01"], tip.code.lower())
     assert detail.id == tip.id
@@ -95,10 +99,10 @@ async def test_filters_and_search_without_diacritics(world: World) -> None:
     f = parse_filter({"status": "all", "from": "01/11/2026", "to": "2026-11-30", "q": "x"})
     assert parse_filter(filter_query(f)) == f
     for bad in ({"status": "lost"}, {"from": "tomorrow"}, {"assignee": "bob"}, {"urgent": "2"}):
-        with pytest.raises(cw.Invalid):
+        with pytest.raises(errors.Invalid):
             parse_filter(bad)
     async with world.session() as session:
-        with pytest.raises(cw.Invalid):
+        with pytest.raises(errors.Invalid):
             await cw.queue(session, officer, cw.QueueFilter(), cursor="not-a-cursor")
 
 
@@ -109,8 +113,8 @@ async def test_overdue_and_due_soon(world: World) -> None:
         officer = world.users["officer_a"]
         page = await cw.queue(session, officer, cw.QueueFilter(), today=TODAY)
         states = {i.code: i.due_state for i in page.items}
-        assert states[old.code] is cw.DueState.OVERDUE
-        assert states[fresh.code] is cw.DueState.OK
+        assert states[old.code] is rules.DueState.OVERDUE
+        assert states[fresh.code] is rules.DueState.OK
         overdue = await cw.queue(session, officer, cw.QueueFilter(overdue=True), today=TODAY)
         assert [i.code for i in overdue.items] == [old.code]
         soon = await cw.queue(
@@ -129,33 +133,46 @@ async def test_the_whole_lifecycle_with_deadlines_audit_and_outbox(world: World)
     )
     chief, officer = world.users["chief_a"], world.users["officer_a"]
     async with world.session() as session:
-        with pytest.raises(cw.Forbidden):
-            await cw.assign(session, officer, tip.id, officer.id)
-        with pytest.raises(cw.Invalid):
-            await cw.assign(session, chief, tip.id, world.users["officer_b"].id)
-        await cw.assign(session, chief, tip.id, officer.id, now=NOW)
-        await cw.acknowledge(session, officer, tip.id, now=NOW + timedelta(hours=1))
-        with pytest.raises(cw.Invalid) as twice:
-            await cw.acknowledge(session, officer, tip.id)
-        assert twice.value.code == "transition"
-        await cw.ask_reporter(session, officer, tip.id, "  Anh/chị nhớ biển số xe không? ")
-        await cw.verify(session, officer, tip.id)
-        await cw.extend_deadline(session, officer, tip.id, "Cần xác minh thêm tại ngân hàng")
-        await cw.extend_deadline(session, officer, tip.id, "Chờ kết quả giám định")
-        with pytest.raises(cw.Invalid) as third:
-            await cw.extend_deadline(session, officer, tip.id, "Lần thứ ba")
-        assert third.value.code == "extension_limit"
-        with pytest.raises(cw.Invalid):
-            await cw.close(session, officer, tip.id, "whatever")
-        await cw.add_note(session, officer, tip.id, "Đã gọi ngân hàng")
-        sealer = runtime.sealer(world.settings)
-        with pytest.raises(cw.Invalid):
-            await cw.reveal_identity(session, officer, tip.id, "ok", sealer)
-        contact = await cw.reveal_identity(
-            session, officer, tip.id, "Cần mời làm việc", sealer, ip="10.0.0.1"
+        with pytest.raises(errors.Forbidden):
+            await cases.assign(SqlCaseStore(session), officer, tip.id, officer.id)
+        with pytest.raises(errors.Invalid):
+            await cases.assign(SqlCaseStore(session), chief, tip.id, world.users["officer_b"].id)
+        await cases.assign(SqlCaseStore(session), chief, tip.id, officer.id, now=NOW)
+        await cases.acknowledge(
+            SqlCaseStore(session), officer, tip.id, now=NOW + timedelta(hours=1)
         )
-        assert contact == cw.Contact("Nguyễn Văn A", "0912345678")
-        await cw.close(session, officer, tip.id, "handled", "Đã xử lý", now=NOW + timedelta(days=5))
+        with pytest.raises(errors.Invalid) as twice:
+            await cases.acknowledge(SqlCaseStore(session), officer, tip.id)
+        assert twice.value.code == "transition"
+        await cases.ask_reporter(
+            SqlCaseStore(session), officer, tip.id, "  Anh/chị nhớ biển số xe không? "
+        )
+        await cases.verify(SqlCaseStore(session), officer, tip.id)
+        await cases.extend_deadline(
+            SqlCaseStore(session), officer, tip.id, "Cần xác minh thêm tại ngân hàng"
+        )
+        await cases.extend_deadline(SqlCaseStore(session), officer, tip.id, "Chờ kết quả giám định")
+        with pytest.raises(errors.Invalid) as third:
+            await cases.extend_deadline(SqlCaseStore(session), officer, tip.id, "Lần thứ ba")
+        assert third.value.code == "extension_limit"
+        with pytest.raises(errors.Invalid):
+            await cases.close(SqlCaseStore(session), officer, tip.id, "whatever")
+        await cases.add_note(SqlCaseStore(session), officer, tip.id, "Đã gọi ngân hàng")
+        sealer = runtime.sealer(world.settings)
+        with pytest.raises(errors.Invalid):
+            await cases.reveal_identity(SqlCaseStore(session), officer, tip.id, "ok", sealer)
+        contact = await cases.reveal_identity(
+            SqlCaseStore(session), officer, tip.id, "Cần mời làm việc", sealer, ip="10.0.0.1"
+        )
+        assert contact == Contact("Nguyễn Văn A", "0912345678")
+        await cases.close(
+            SqlCaseStore(session),
+            officer,
+            tip.id,
+            "handled",
+            "Đã xử lý",
+            now=NOW + timedelta(days=5),
+        )
         await session.commit()
         detail = await cw.tip_detail(session, officer, tip.id)
         audit = (await session.execute(select(AuditLog).order_by(AuditLog.id))).scalars().all()
@@ -171,8 +188,8 @@ async def test_the_whole_lifecycle_with_deadlines_audit_and_outbox(world: World)
     assert detail.status is TipStatus.CLOSED and detail.resolution == "handled"
     assert detail.extensions == 2 and detail.decision_due == date(2027, 3, 25)
     assert detail.outcome_due == date(2026, 12, 3) and detail.allowed == {
-        cw.Action.NOTE,
-        cw.Action.REVEAL,
+        rules.Action.NOTE,
+        rules.Action.REVEAL,
     }
     assert detail.acknowledged_at == NOW + timedelta(hours=1)
     kinds = [(e.kind, e.visibility) for e in detail.timeline]
@@ -199,23 +216,29 @@ async def test_anonymous_tip_has_nothing_to_reveal_and_officers_only_take(world:
     async with world.session() as session:
         officer = world.users["officer_a"]
         detail = await cw.tip_detail(session, officer, tip.id)
-        assert cw.Action.REVEAL not in detail.allowed and cw.Action.ASSIGN not in detail.allowed
-        with pytest.raises(cw.Invalid) as anonymous:
-            await cw.reveal_identity(
-                session, officer, tip.id, "Cần mời làm việc", runtime.sealer(world.settings)
+        assert (
+            rules.Action.REVEAL not in detail.allowed and rules.Action.ASSIGN not in detail.allowed
+        )
+        with pytest.raises(errors.Invalid) as anonymous:
+            await cases.reveal_identity(
+                SqlCaseStore(session),
+                officer,
+                tip.id,
+                "Cần mời làm việc",
+                runtime.sealer(world.settings),
             )
         assert anonymous.value.code == "anonymous"
-        await cw.take(session, officer, tip.id)
+        await cases.take(SqlCaseStore(session), officer, tip.id)
         detail = await cw.tip_detail(session, world.users["officer_a2"], tip.id)
         assert detail.assignee == world.usernames["officer_a"]
         mine = await cw.queue(session, officer, cw.QueueFilter(assignee="me"))
         assert [i.code for i in mine.items] == [tip.code]
-        people = await cw.colleagues(session, world.users["chief_a"], COMMUNE_A)
+        people = await cases.colleagues(SqlCaseStore(session), world.users["chief_a"], COMMUNE_A)
         assert {p.username for p in people} == {
             world.usernames[k] for k in ("officer_a", "officer_a2", "chief_a")
         }
-        with pytest.raises(cw.NotFound):
-            await cw.colleagues(session, world.users["chief_a"], COMMUNE_B)
+        with pytest.raises(errors.NotFound):
+            await cases.colleagues(SqlCaseStore(session), world.users["chief_a"], COMMUNE_B)
         rows = await cw.export_rows(session, world.users["officer_b"], cw.QueueFilter(status="all"))
         assert rows == []
 
@@ -278,14 +301,18 @@ async def test_an_overdue_decision_cannot_be_extended(world: World) -> None:
     tip = await world.tip(COMMUNE_A, received=NOW - timedelta(days=40))
     officer = world.users["officer_a"]
     async with world.session() as session:
-        await cw.acknowledge(session, officer, tip.id, now=NOW - timedelta(days=39))
+        await cases.acknowledge(
+            SqlCaseStore(session), officer, tip.id, now=NOW - timedelta(days=39)
+        )
         detail = await cw.tip_detail(session, officer, tip.id, today=TODAY)
-        assert cw.Action.EXTEND not in detail.allowed
-        with pytest.raises(cw.Invalid) as late:
-            await cw.extend_deadline(session, officer, tip.id, "Cần thêm thời gian", now=NOW)
+        assert rules.Action.EXTEND not in detail.allowed
+        with pytest.raises(errors.Invalid) as late:
+            await cases.extend_deadline(
+                SqlCaseStore(session), officer, tip.id, "Cần thêm thời gian", now=NOW
+            )
         assert late.value.code == "extension_late"
         before = await cw.tip_detail(session, officer, tip.id, today=TODAY - timedelta(days=25))
-        assert cw.Action.EXTEND in before.allowed
+        assert rules.Action.EXTEND in before.allowed
 
 
 async def test_a_search_reads_the_queue_first_then_the_index(

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from content.text import fold
-from storage.models import AdminRole
+from handlers.people import AdminRole
 from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, PROVINCE_OF, World
 from tests.panel.panel_pages import HX, POLICE, codes_in, due_in, more_link, set_tip
 

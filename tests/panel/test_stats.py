@@ -13,9 +13,12 @@ from admin.charts import nice_ceiling, weekly_bars
 from content import areas
 from content.text import fold as fold_text
 from content.tips import categories as tips_categories
-from storage import casework, stats
-from storage.casework import Invalid
-from storage.models import AdminRole, Tip
+from handlers import casework as cases
+from handlers.errors import Forbidden, Invalid
+from handlers.people import AdminRole
+from storage import stats
+from storage.casework import SqlCaseStore
+from storage.models import Tip
 from storage.stats import Period
 from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, World
 
@@ -44,13 +47,13 @@ async def _known_tips(world: World, commune: str, label: str) -> dict[str, str]:
     ids = {name: tip.id for name, tip in made.items()}
     async with world.session() as session:
         # t1: acknowledged after 24 h (ack due Thu 5/11), closed 10/11 (decision due 22/11).
-        await casework.acknowledge(session, actor, ids["t1"], now=at(3, 2))
-        await casework.close(session, actor, ids["t1"], "handled", now=at(10, 2))
+        await cases.acknowledge(SqlCaseStore(session), actor, ids["t1"], now=at(3, 2))
+        await cases.close(SqlCaseStore(session), actor, ids["t1"], "handled", now=at(10, 2))
         # t2: acknowledged after 96 h, on Saturday 7/11 (due Fri 6/11): late; still open
         # past its decision deadline (23/11).
-        await casework.acknowledge(session, actor, ids["t2"], now=at(7, 1))
+        await cases.acknowledge(SqlCaseStore(session), actor, ids["t2"], now=at(7, 1))
         # t5: closed straight away as a duplicate: answered, on time.
-        await casework.close(session, actor, ids["t5"], "duplicate", now=at(19, 3))
+        await cases.close(SqlCaseStore(session), actor, ids["t5"], "duplicate", now=at(19, 3))
         for name, rating in (("t1", 5), ("t5", 3)):
             await session.execute(update(Tip).where(Tip.id == ids[name]).values(rating=rating))
         await session.commit()
@@ -136,8 +139,8 @@ async def test_median_of_an_odd_count_and_of_nothing(world: World) -> None:
     for hours in (5, 1, 30):
         tip = await world.tip(COMMUNE_A, received=at(2, 0))
         async with world.session() as session:
-            await casework.acknowledge(
-                session, actor, tip.id, now=at(2, 0) + timedelta(hours=hours)
+            await cases.acknowledge(
+                SqlCaseStore(session), actor, tip.id, now=at(2, 0) + timedelta(hours=hours)
             )
             await session.commit()
     async with world.session() as session:
@@ -182,7 +185,7 @@ async def test_commune_outside_the_area_and_bad_periods_are_refused(world: World
             await stats.tip_stats(
                 session, world.users["officer_a"], Period(date(2020, 1, 1), NOW.date())
             )
-        with pytest.raises(casework.Forbidden):
+        with pytest.raises(Forbidden):
             await stats.tip_stats(session, world.users["leader_a"])
     assert (other.value.code, order.value.code, long.value.code) == (
         "commune",

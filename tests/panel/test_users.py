@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from admin import auth
 from bot import runtime
+from handlers.people import AdminRole
 from storage import admin_users as au
 from storage import api_tokens, totp
-from storage.models import AdminRole, AdminUser, AuditLog
+from storage.models import AdminUser, AuditLog
 from tests.panel.conftest import ACCOUNTS, COMMUNE_A, COMMUNE_C, PASSWORD, World, csrf_of
 
 NEW_PASSWORD = "mật khẩu do quản trị đặt"

@@ -1,0 +1,128 @@
+"""What the casework use cases need from storage, and the plain data they pass through it.
+
+`CaseTip` is a tip as an officer's action sees it: the fields an action reads or changes,
+nothing about the reporter beyond whether one can still be reached and whether they left
+sealed contact details. A use case loads it from a `CaseStore` (scoped to the actor's area and
+locked until the unit of work ends), changes it, saves it, and writes the timeline entry, the
+audit row and the notice to the reporter through the same store, so that all of it commits or
+none of it does. storage/casework/store.py is the SQL store; tests/fakes/memory_casework.py
+the in-memory one; tests/integration/test_casework_contract.py holds both to one contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from content import phones
+from handlers.audit import AuditAction
+from handlers.deadlines import Deadlines
+from handlers.notices import Notice
+from handlers.people import AdminRole, Identity
+from handlers.tipmodel import Visibility
+from handlers.tips.words import TipStatus
+
+
+@dataclass
+class CaseTip:
+    id: str
+    code: str
+    province_code: str
+    commune_code: str
+    status: TipStatus
+    urgent: bool
+    assignee_id: int | None
+    has_reporter: bool  # the reporter's account still exists: they can be told and asked
+    contact_sealed: str  # "" when the reporter stayed anonymous
+    received_on: date
+    ack_due: date
+    decision_due: date
+    extensions: int
+    outcome_due: date | None
+    next_due: date | None
+    acknowledged_at: datetime | None = None
+    closed_at: datetime | None = None
+    resolution: str = ""
+    resolution_note: str = ""
+    forwarded_to: str = ""
+    updated_at: datetime | None = None
+
+    @property
+    def deadlines(self) -> Deadlines:
+        return Deadlines(
+            self.received_on, self.ack_due, self.decision_due, self.extensions, self.outcome_due
+        )
+
+
+@dataclass(frozen=True)
+class Colleague:
+    """Someone a tip may be assigned to."""
+
+    id: int
+    username: str
+    display_name: str
+    role: AdminRole
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The reporter's contact details, once revealed for a stated reason."""
+
+    name: str
+    phone: str  # E.164
+
+    @property
+    def phone_shown(self) -> str:
+        return phones.shown(self.phone)
+
+
+class CaseStore(Protocol):
+    async def load(self, actor: Identity, tip_id: str, *, for_update: bool = False) -> CaseTip:
+        """The tip by id or receipt code (any case) if it is in the actor's area, locked until
+        the unit of work ends when `for_update`; NotFound otherwise."""
+        ...
+
+    async def save(self, tip: CaseTip) -> None:
+        """Write back what the action changed of a tip this store loaded."""
+        ...
+
+    async def colleagues(self, commune_code: str) -> list[Colleague]:
+        """The active officers and chiefs of a commune, by username."""
+        ...
+
+    async def add_event(
+        self,
+        tip: CaseTip,
+        kind: str,
+        visibility: Visibility,
+        body: str,
+        actor: Identity | None,
+        now: datetime,
+    ) -> str:
+        """Add an entry to the tip's timeline; its id."""
+        ...
+
+    async def audit(
+        self,
+        actor: Identity,
+        action: AuditAction,
+        tip: CaseTip,
+        *,
+        detail: str = "",
+        reason: str = "",
+        ip: str = "",
+        now: datetime,
+    ) -> None: ...
+
+    async def notify(
+        self, tip: CaseTip, notice: Notice, params: dict[str, str], now: datetime
+    ) -> None:
+        """Queue a message to the reporter of a tip this store loaded, in the outbox (nothing
+        when they are gone)."""
+        ...
+
+
+class ContactOpener(Protocol):
+    """Opens sealed contact details (storage/sealing.py's Sealer)."""
+
+    def open(self, sealed: str) -> dict[str, str]: ...

@@ -1,0 +1,157 @@
+"""The SQL `CaseStore` (handlers/casework/ports.py): a tip's casework fields read from and
+written back to its row, the timeline, the audit log and the outbox, all in the request's
+session, so the route's one commit takes all of it or none."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.audit import AuditAction
+from handlers.casework.ports import CaseTip, Colleague
+from handlers.notices import Notice
+from handlers.people import AdminRole, Identity
+from handlers.tipmodel import Visibility
+from handlers.tips.words import TipStatus
+from storage import admin_users, outbox
+from storage.casework.area import load
+from storage.casework.views import utc_or_none
+from storage.db import utc
+from storage.models import AdminUser, Tip, TipEvent
+
+# What an action may change; save() copies exactly these back to the row.
+CHANGEABLE = (
+    "urgent",
+    "assignee_id",
+    "decision_due",
+    "extensions",
+    "outcome_due",
+    "next_due",
+    "acknowledged_at",
+    "closed_at",
+    "resolution",
+    "resolution_note",
+    "forwarded_to",
+    "updated_at",
+)
+
+
+class SqlCaseStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._rows: dict[str, Tip] = {}
+
+    async def load(self, actor: Identity, tip_id: str, *, for_update: bool = False) -> CaseTip:
+        row = await load(self.session, actor, tip_id, for_update=for_update)
+        self._rows[row.id] = row
+        return _case(row)
+
+    async def save(self, tip: CaseTip) -> None:
+        row = self._rows[tip.id]
+        if row.status != tip.status.value:
+            row.status = tip.status.value
+        for name in CHANGEABLE:
+            value, current = getattr(tip, name), getattr(row, name)
+            if isinstance(current, datetime):
+                current = utc(current)  # SQLite hands back naive times
+            if value != current:
+                setattr(row, name, value)
+        await self.session.flush()
+
+    async def colleagues(self, commune_code: str) -> list[Colleague]:
+        query = (
+            select(AdminUser)
+            .where(
+                AdminUser.commune_code == commune_code,
+                AdminUser.active.is_(true()),
+                AdminUser.role.in_([AdminRole.OFFICER, AdminRole.CHIEF]),
+            )
+            .order_by(AdminUser.username)
+        )
+        users = (await self.session.execute(query)).scalars()
+        return [Colleague(u.id, u.username, u.display_name, u.role) for u in users]
+
+    async def add_event(
+        self,
+        tip: CaseTip,
+        kind: str,
+        visibility: Visibility,
+        body: str,
+        actor: Identity | None,
+        now: datetime,
+    ) -> str:
+        entry = TipEvent(
+            tip_id=tip.id,
+            at=now,
+            kind=kind,
+            visibility=visibility.value,
+            body=body,
+            actor=actor.username if actor else "",
+        )
+        self.session.add(entry)
+        await self.session.flush()
+        return str(entry.id)
+
+    async def audit(
+        self,
+        actor: Identity,
+        action: AuditAction,
+        tip: CaseTip,
+        *,
+        detail: str = "",
+        reason: str = "",
+        ip: str = "",
+        now: datetime,
+    ) -> None:
+        await admin_users.record(
+            self.session,
+            action,
+            actor_id=actor.id,
+            actor_username=actor.username,
+            subject=tip.code,
+            detail=detail,
+            reason=reason,
+            ip=ip,
+            now=now,
+        )
+
+    async def notify(
+        self, tip: CaseTip, notice: Notice, params: dict[str, str], now: datetime
+    ) -> None:
+        await outbox.notify_reporter(
+            self.session,
+            tip_id=tip.id,
+            resident_id=self._rows[tip.id].resident_id,
+            code=tip.code,
+            notice=notice,
+            params=params,
+            now=now,
+        )
+
+
+def _case(row: Tip) -> CaseTip:
+    return CaseTip(
+        id=row.id,
+        code=row.code,
+        province_code=row.province_code,
+        commune_code=row.commune_code,
+        status=TipStatus(row.status),
+        urgent=row.urgent,
+        assignee_id=row.assignee_id,
+        has_reporter=row.resident_id is not None,
+        contact_sealed="" if row.anonymous else row.contact_sealed,
+        received_on=row.received_on,
+        ack_due=row.ack_due,
+        decision_due=row.decision_due,
+        extensions=row.extensions,
+        outcome_due=row.outcome_due,
+        next_due=row.next_due,
+        acknowledged_at=utc_or_none(row.acknowledged_at),
+        closed_at=utc_or_none(row.closed_at),
+        resolution=row.resolution,
+        resolution_note=row.resolution_note,
+        forwarded_to=row.forwarded_to,
+        updated_at=utc_or_none(row.updated_at),
+    )
