@@ -15,7 +15,7 @@ not have acted on it anyway; a role that may not do something is 403. Every answ
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -25,22 +25,13 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from admin import auth, errors, filters, web
 from admin.api_models import (
-    AssignIn,
     AttachmentOut,
-    CloseIn,
     ColleagueOut,
-    ContactOut,
     ErrorBody,
-    ExtendIn,
-    ForwardIn,
     Me,
-    NoteIn,
-    QuestionIn,
-    RevealIn,
     TipList,
     TipOut,
     TipSummary,
-    UrgencyIn,
 )
 from admin.files import attachment_response
 from handlers import casework as cases
@@ -67,7 +58,7 @@ def _fields(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
-class _ApiRoute(APIRoute):
+class ApiRoute(APIRoute):
     """Answers invalid input in the API's one JSON shape, and marks every answer no-store.
     Refusals (handlers/errors.py) and 401 are answered by admin/errors.py."""
 
@@ -105,9 +96,15 @@ ACTION_ERRORS: Responses = {
     409: {"model": ErrorBody, "description": "The tip is not in a state for this action."},
 }
 
-router = APIRouter(
-    prefix="/api/v1", route_class=_ApiRoute, responses=UNAUTHORIZED, max_body_size=MAX_BODY
-)
+
+def new_router() -> APIRouter:
+    """A router of the API: its errors in the one JSON shape, its bodies within MAX_BODY."""
+    return APIRouter(
+        prefix="/api/v1", route_class=ApiRoute, responses=UNAUTHORIZED, max_body_size=MAX_BODY
+    )
+
+
+router = new_router()
 
 
 # -- who is calling -------------------------------------------------------------------------
@@ -140,7 +137,7 @@ TipId = Annotated[
 ]
 
 
-def _ip(request: Request) -> str:
+def client_ip(request: Request) -> str:
     return auth.client_ip(request)
 
 
@@ -258,7 +255,7 @@ def tip_out(detail: TipDetail) -> TipOut:
     )
 
 
-async def _detail(db: AsyncSession, caller: Identity, tip_id: str) -> TipOut:
+async def detail_out(db: AsyncSession, caller: Identity, tip_id: str) -> TipOut:
     return tip_out(await casework.tip_detail(db, caller, tip_id))
 
 
@@ -270,7 +267,7 @@ async def _detail(db: AsyncSession, caller: Identity, tip_id: str) -> TipOut:
     tags=["tips"],
 )
 async def get_tip(caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
-    return await _detail(db, caller, tip_id)
+    return await detail_out(db, caller, tip_id)
 
 
 @router.get(
@@ -304,109 +301,3 @@ async def tip_colleagues(caller: Caller, db: web.Db, tip_id: TipId) -> list[Coll
     detail = await casework.tip_detail(db, caller, tip_id)
     found = await cases.colleagues(SqlCaseStore(db), caller, detail.commune_code)
     return [ColleagueOut.model_validate(c) for c in found]
-
-
-# -- actions --------------------------------------------------------------------------------
-
-
-def _action(path: str, summary: str, **extra: Any) -> Callable[[Any], Any]:
-    return router.post(
-        f"/tips/{{tip_id}}/{path}",
-        summary=summary,
-        response_model=TipOut,
-        responses=ACTION_ERRORS,
-        tags=["actions"],
-        **extra,
-    )
-
-
-async def _act(
-    request: Request,
-    db: AsyncSession,
-    caller: Identity,
-    tip_id: str,
-    action: Callable[..., Awaitable[object]],
-    *args: object,
-) -> TipOut:
-    """Run one casework action, `action(store, caller, tip_id, *args, ip=...)`, and answer with
-    the tip as it is now. Outside the caller's area the action itself answers NotFound."""
-    await action(SqlCaseStore(db), caller, tip_id, *args, ip=_ip(request))
-    return await _detail(db, caller, tip_id)
-
-
-@_action("take", "Take the tip on (officers and chiefs)")
-async def take(request: Request, caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
-    return await _act(request, db, caller, tip_id, cases.take)
-
-
-@_action("assign", "Give the tip to a colleague, or to nobody (chiefs and province admins)")
-async def assign(
-    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: AssignIn
-) -> TipOut:
-    return await _act(request, db, caller, tip_id, cases.assign, body.assignee_id)
-
-
-@_action("urgency", "Mark the tip urgent or not")
-async def urgency(
-    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: UrgencyIn
-) -> TipOut:
-    return await _act(request, db, caller, tip_id, cases.set_urgency, body.urgent)
-
-
-@_action("acknowledge", "Acknowledge the tip; the reporter is told it is being handled")
-async def acknowledge(request: Request, caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
-    return await _act(request, db, caller, tip_id, cases.acknowledge)
-
-
-@_action("verify", "Start the preliminary check of an acknowledged tip")
-async def verify(request: Request, caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
-    return await _act(request, db, caller, tip_id, cases.verify)
-
-
-@_action("questions", "Ask the reporter a question; the bot relays it under the tip code")
-async def ask(
-    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: QuestionIn
-) -> TipOut:
-    return await _act(request, db, caller, tip_id, cases.ask_reporter, body.question)
-
-
-@_action("forward", "Forward the tip to the competent investigation body")
-async def forward(
-    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: ForwardIn
-) -> TipOut:
-    return await _act(request, db, caller, tip_id, cases.forward, body.to, body.note)
-
-
-@_action("extend", "Extend the decision deadline, for a reason (at most twice)")
-async def extend(
-    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: ExtendIn
-) -> TipOut:
-    return await _act(request, db, caller, tip_id, cases.extend_deadline, body.reason)
-
-
-@_action("close", "Close the tip with a resolution; the reporter is told and asked to rate")
-async def close(
-    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: CloseIn
-) -> TipOut:
-    return await _act(request, db, caller, tip_id, cases.close, body.resolution, body.note)
-
-
-@_action("notes", "Add an internal note (never shown to the reporter)")
-async def note(request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: NoteIn) -> TipOut:
-    return await _act(request, db, caller, tip_id, cases.add_note, body.body)
-
-
-@router.post(
-    "/tips/{tip_id}/reveal",
-    summary="The reporter's contact details, for a reason written to the audit log",
-    response_model=ContactOut,
-    responses=ACTION_ERRORS,
-    tags=["actions"],
-)
-async def reveal(
-    request: Request, caller: Caller, db: web.Db, tip_id: TipId, body: RevealIn
-) -> ContactOut:
-    contact = await cases.reveal_identity(
-        SqlCaseStore(db), caller, tip_id, body.reason, web.sealer(request), ip=_ip(request)
-    )
-    return ContactOut.model_validate(contact)

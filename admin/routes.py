@@ -6,7 +6,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from admin import account, api, app, audit, errors, export, indicators, panel, stats, users
+from admin import (
+    account,
+    api,
+    api_actions,
+    app,
+    audit,
+    errors,
+    export,
+    indicators,
+    panel,
+    stats,
+    users,
+)
 from admin.web import STATIC
 
 
@@ -18,5 +30,6 @@ def install(application: FastAPI) -> None:
     for module in (export, stats, indicators, audit):
         application.include_router(module.api_router)
     application.include_router(api.router)
+    application.include_router(api_actions.router)
     errors.install(application)
     application.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")

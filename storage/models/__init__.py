@@ -1,0 +1,34 @@
+"""SQLAlchemy 2 models, one module per aggregate. The schema is built only by the Alembic
+migrations; importing this package registers every table with `Base.metadata`."""
+
+from __future__ import annotations
+
+from storage.models.accounts import AdminSession, AdminUser, ApiToken, AuditLog
+from storage.models.base import Base
+from storage.models.indicators import Indicator, IndicatorTip
+from storage.models.outbox import OutboxMessage
+from storage.models.residents import AwarenessProgress, ChannelIdentity, Resident, Subscription
+from storage.models.tips import OPEN_TIP, POSTGRES_ONLY_INDEXES, Tip, TipAttachment, TipEvent
+from storage.models.zalo import ZaloOaInteraction, ZaloOaToken
+
+__all__ = [
+    "OPEN_TIP",
+    "POSTGRES_ONLY_INDEXES",
+    "AdminSession",
+    "AdminUser",
+    "ApiToken",
+    "AuditLog",
+    "AwarenessProgress",
+    "Base",
+    "ChannelIdentity",
+    "Indicator",
+    "IndicatorTip",
+    "OutboxMessage",
+    "Resident",
+    "Subscription",
+    "Tip",
+    "TipAttachment",
+    "TipEvent",
+    "ZaloOaInteraction",
+    "ZaloOaToken",
+]

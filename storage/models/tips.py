@@ -1,0 +1,145 @@
+"""Tips, their attachments and their timeline."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    false,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+
+OPEN_TIP = "status <> 'closed'"
+# Indexes the migrations make on PostgreSQL only (a trigram index for the queue's search).
+
+
+POSTGRES_ONLY_INDEXES = frozenset({"ix_tips_search_trgm"})
+
+
+class Tip(Base):
+    """A tip. No platform id lives here; contact details only encrypted (contact_sealed)."""
+
+    __tablename__ = "tips"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(64))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pin_locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resident_id: Mapped[str | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="SET NULL"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    incident_when: Mapped[str] = mapped_column(String(8))
+    incident_date: Mapped[date | None] = mapped_column(Date)
+    province_code: Mapped[str] = mapped_column(String(2))
+    commune_code: Mapped[str] = mapped_column(String(5))
+    address: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    contact_sealed: Mapped[str] = mapped_column(Text, default="", server_default="")
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    status: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
+    details: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_on: Mapped[date] = mapped_column(Date)
+    ack_due: Mapped[date] = mapped_column(Date)
+    decision_due: Mapped[date] = mapped_column(Date)
+    extensions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    outcome_due: Mapped[date | None] = mapped_column(Date)
+    # Casework (migration 0007).
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_users.id", name="fk_tips_assignee"), index=True
+    )
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    resolution_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    forwarded_to: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    # The deadline that matters now: the acknowledgement while new, then the decision.
+    next_due: Mapped[date | None] = mapped_column(Date)
+    # Code, description, address and details, lower case without diacritics (content.text.fold).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reporter_replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_tips_commune_status_due", "commune_code", "status", "decision_due"),
+        Index("ix_tips_resident_created", "resident_id", "created_at"),
+        Index(
+            "ix_tips_queue_commune",
+            "commune_code",
+            urgent.desc(),
+            "next_due",
+            "id",
+            postgresql_where=text(OPEN_TIP),
+            sqlite_where=text(OPEN_TIP),
+        ),
+        Index(
+            "ix_tips_queue_province",
+            "province_code",
+            urgent.desc(),
+            "next_due",
+            "id",
+            postgresql_where=text(OPEN_TIP),
+            sqlite_where=text(OPEN_TIP),
+        ),
+        Index(
+            "ix_tips_commune_status_queue",
+            "commune_code",
+            "status",
+            urgent.desc(),
+            "next_due",
+            "id",
+        ),
+        Index("ix_tips_commune_created", "commune_code", "created_at"),
+        Index("ix_tips_province_status", "province_code", "status"),
+    )
+
+
+class TipAttachment(Base):
+    __tablename__ = "tip_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    tip_id: Mapped[str] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    ref: Mapped[str] = mapped_column(String(500))
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TipEvent(Base):
+    """The tip's timeline. Append-only: triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "tip_events"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    tip_id: Mapped[str] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))
+    visibility: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text, default="", server_default="")
+    actor: Mapped[str] = mapped_column(String(64), default="", server_default="")
