@@ -21,10 +21,13 @@ from markupsafe import Markup
 
 from admin import auth, errors, web
 from admin.timefmt import local_date, local_time
+from handlers.accounts import MIN_PASSWORD_LENGTH, own
+from handlers.accounts.errors import AccountError
+from handlers.accounts.ports import Keys
 from handlers.audit import AuditAction
 from handlers.errors import Conflict
 from storage import admin_users, api_tokens, totp
-from storage.admin_users import AccountError, Failure
+from storage.admin_users import Failure, SqlAccountStore, passwords
 from storage.db import AsyncSession
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -104,8 +107,13 @@ async def _account_page(
         new_token=new_token,
         error=ERRORS.get(error, ""),
         done=DONE.get(done, ""),
-        min_password=admin_users.MIN_PASSWORD_LENGTH,
+        min_password=MIN_PASSWORD_LENGTH,
     )
+
+
+def _keys(request: Request) -> Keys:
+    """What the holder's own changes check secrets with: storage's helpers, as they are."""
+    return Keys(passwords, totp, web.sealer(request))
 
 
 def _done(what: str) -> Response:
@@ -139,8 +147,15 @@ async def change_password(
     repeat: Annotated[str, Form()] = "",
 ) -> Response:
     keep = auth.session_key(auth.settings_of(request), user.token)
-    change = admin_users.change_password(
-        db, user.identity, current, new, repeat, keep_session=keep, ip=auth.client_ip(request)
+    change = own.change_password(
+        SqlAccountStore(db),
+        user.identity,
+        current,
+        new,
+        repeat,
+        _keys(request),
+        keep_session=keep,
+        ip=auth.client_ip(request),
     )
     return await _settle(request, db, user, "password", change)
 
@@ -254,13 +269,13 @@ async def totp_enable(
     ):
         return _setup_page(request, user, totp.new_secret(), status=422, error="totp_secret")
     try:
-        await admin_users.enable_totp(
-            db,
+        await own.enable_totp(
+            SqlAccountStore(db),
             user.identity,
             secret,
             code[:32],
             password,
-            web.sealer(request),
+            _keys(request),
             ip=auth.client_ip(request),
         )
     except Conflict as exc:  # on already (in another tab): the account page says so
@@ -274,8 +289,8 @@ async def totp_enable(
 async def totp_disable(
     request: Request, db: Db, user: FormOfficer, secret: Annotated[str, Form()] = ""
 ) -> Response:
-    sealer = web.sealer(request)
-    change = admin_users.disable_totp(db, user.identity, secret, sealer, ip=auth.client_ip(request))
+    store, ip = SqlAccountStore(db), auth.client_ip(request)
+    change = own.disable_totp(store, user.identity, secret, _keys(request), ip=ip)
     return await _settle(request, db, user, "totp_off", change)
 
 

@@ -21,10 +21,19 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import areas
+from handlers.accounts import (
+    MAX_DISPLAY_NAME_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    USERNAME,
+    create_account,
+    normalise_username,
+)
+from handlers.accounts.errors import InvalidAdminUser, UsernameTaken
+from handlers.accounts.rules import clean_display_name
 from handlers.audit import AuditAction
 from handlers.people import AdminRole, Identity
 from storage import admin_users, migrate
-from storage.admin_users import MIN_PASSWORD_LENGTH, InvalidAdminUser, UsernameTaken
+from storage.admin_users import SqlAccountStore, passwords
 
 PASSWORD_ENV = "BINHYEN_ADMIN_PASSWORD"
 EXIT_USAGE = 2
@@ -75,8 +84,8 @@ def area_codes(role: AdminRole, code: str) -> tuple[str, str]:
 
 
 def check_username(username: str) -> str:
-    name = admin_users.normalise_username(username)
-    if not admin_users.USERNAME.fullmatch(name):
+    name = normalise_username(username)
+    if not USERNAME.fullmatch(name):
         raise CreateUserError(
             f"invalid username {username!r}: 3-64 characters, a-z, 0-9, dot, dash or underscore"
         )
@@ -107,8 +116,9 @@ async def create_user(
     engine = make_engine(settings.database_url)
     try:
         async with make_sessions(engine)() as session:
-            identity = await admin_users.create_user(
-                session,
+            identity = await create_account(
+                SqlAccountStore(session),
+                passwords,
                 username=username,
                 password=password,
                 role=parsed,
@@ -142,9 +152,9 @@ def run(settings: Settings, username: str, role: str, commune: str, display_name
         # Check the arguments before asking for a password that would be wasted.
         check_username(username)
         area_codes(parse_role(role), commune)
-        if len(" ".join(display_name.split())) > admin_users.MAX_DISPLAY_NAME_LENGTH:
+        if len(clean_display_name(display_name)) > MAX_DISPLAY_NAME_LENGTH:
             raise CreateUserError(
-                f"the display name must be at most {admin_users.MAX_DISPLAY_NAME_LENGTH} characters"
+                f"the display name must be at most {MAX_DISPLAY_NAME_LENGTH} characters"
             )
         password = read_password()
         identity = asyncio.run(
@@ -221,7 +231,7 @@ def run_token(settings: Settings, username: str, name: str, days: int) -> int:
         return EXIT_CONFLICT
     print(token)
     print(
-        f"API token {name!r} for {admin_users.normalise_username(username)}, valid {days} days;"
+        f"API token {name!r} for {normalise_username(username)}, valid {days} days;"
         " it is shown only this once.",
         file=sys.stderr,
     )

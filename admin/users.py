@@ -3,9 +3,9 @@ reactivate, unlock, reset a password, turn off a lost phone's TOTP.
 
 A province admin sees and changes only the accounts of their own province (its communes'
 officers, chiefs and leaders, and its province admins); any other id is 404. Other roles get
-403 on every route (`NotAllowed`, answered by admin/errors.py). Each change is one use case in
-storage/admin_users/manage.py, audited there; a refused one is rolled back before its page is shown
-again.
+403 on every route (`NotAllowed`, answered by admin/errors.py). Each page and change is one use
+case of handlers/accounts/manage.py over the request's `SqlAccountStore`, audited there; a refused
+change is rolled back before its page is shown again.
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ from fastapi import APIRouter, Form, Path, Request, Response
 from admin import auth, errors, web
 from admin.timefmt import local_date
 from content import areas
+from handlers.accounts import MIN_PASSWORD_LENGTH, manage
+from handlers.accounts.errors import AccountError, NoSuchUser
+from handlers.accounts.ports import Account
+from handlers.accounts.rules import check_manages
 from handlers.people import AdminRole
-from storage import admin_users
-from storage.admin_users import Account, AccountError, NoSuchUser
+from storage.admin_users import SqlAccountStore, passwords
 from storage.db import AsyncSession
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -62,7 +65,7 @@ DONE = {
 
 def _manager(user: web.SignedIn) -> None:
     """Refuses (NotAllowed, 403) anyone but a province admin, who manages accounts."""
-    admin_users.manage_scope(user.identity)
+    check_manages(user.identity)
 
 
 def _missing(request: Request, user: web.SignedIn, exc: NoSuchUser) -> Response:
@@ -100,7 +103,8 @@ async def list_page(request: Request, db: Db, user: Officer) -> Response:
     if commune not in {code for code, _name in communes}:
         commune = ""
     query = request.query_params.get("q", "")[:64]
-    accounts = await admin_users.list_users(db, user.identity, commune_code=commune, query=query)
+    store = SqlAccountStore(db)
+    accounts = await manage.accounts(store, user.identity, commune_code=commune, query=query)
     now = datetime.now(UTC)
     return web.page(
         request,
@@ -131,7 +135,7 @@ def _form_page(
         roles=[r.value for r in ROLES],
         values=values or {"username": "", "display_name": "", "role": "officer", "commune": ""},
         error=ERRORS.get(error, ""),
-        min_password=admin_users.MIN_PASSWORD_LENGTH,
+        min_password=MIN_PASSWORD_LENGTH,
     )
 
 
@@ -165,9 +169,10 @@ async def create(
     except ValueError:
         return _form_page(request, user, status=422, error="role", values=values)
     try:
-        identity = await admin_users.admin_create_user(
-            db,
+        identity = await manage.create(
+            SqlAccountStore(db),
             user.identity,
+            passwords,
             username=username,
             display_name=display_name,
             role=parsed,
@@ -194,7 +199,7 @@ async def _detail(
     error: str = "",
 ) -> Response:
     try:
-        account = await admin_users.managed_account(db, user.identity, user_id)
+        account = await manage.account(SqlAccountStore(db), user.identity, user_id)
     except NoSuchUser as exc:
         return _missing(request, user, exc)
     now = datetime.now(UTC)
@@ -207,7 +212,7 @@ async def _detail(
         is_self=account.id == user.identity.id,
         error=ERRORS.get(error, ""),
         done=DONE.get(request.query_params.get("done", ""), ""),
-        min_password=admin_users.MIN_PASSWORD_LENGTH,
+        min_password=MIN_PASSWORD_LENGTH,
     )
 
 
@@ -225,10 +230,11 @@ async def _change(
     change: Callable[..., Awaitable[None]],
     *args: object,
 ) -> Response:
-    """Run one audited change on an account, `change(db, actor, user_id, *args, ip=...)`, then
-    back to its page with a note; refused, the change is undone and the page says why."""
+    """Run one audited change on an account, `change(store, actor, user_id, *args, ip=...)`,
+    then back to its page with a note; refused, the change is undone and the page says why."""
+    store = SqlAccountStore(db)
     try:
-        await change(db, user.identity, user_id, *args, ip=auth.client_ip(request))
+        await change(store, user.identity, user_id, *args, ip=auth.client_ip(request))
     except NoSuchUser as exc:
         await db.rollback()
         return _missing(request, user, exc)
@@ -241,21 +247,17 @@ async def _change(
 
 @router.post("/users/{user_id}/deactivate")
 async def deactivate(request: Request, db: Db, user: FormOfficer, user_id: RowId) -> Response:
-    return await _change(
-        request, db, user, user_id, "deactivated", admin_users.admin_set_active, False
-    )
+    return await _change(request, db, user, user_id, "deactivated", manage.set_active, False)
 
 
 @router.post("/users/{user_id}/activate")
 async def activate(request: Request, db: Db, user: FormOfficer, user_id: RowId) -> Response:
-    return await _change(
-        request, db, user, user_id, "activated", admin_users.admin_set_active, True
-    )
+    return await _change(request, db, user, user_id, "activated", manage.set_active, True)
 
 
 @router.post("/users/{user_id}/unlock")
 async def unlock(request: Request, db: Db, user: FormOfficer, user_id: RowId) -> Response:
-    return await _change(request, db, user, user_id, "unlocked", admin_users.admin_unlock)
+    return await _change(request, db, user, user_id, "unlocked", manage.unlock)
 
 
 @router.post("/users/{user_id}/password")
@@ -273,12 +275,13 @@ async def reset_password(
         user,
         user_id,
         "password",
-        admin_users.admin_reset_password,
+        manage.reset_password,
         password,
         repeat,
+        passwords,
     )
 
 
 @router.post("/users/{user_id}/totp-off")
 async def totp_off(request: Request, db: Db, user: FormOfficer, user_id: RowId) -> Response:
-    return await _change(request, db, user, user_id, "totp_off", admin_users.admin_disable_totp)
+    return await _change(request, db, user, user_id, "totp_off", manage.disable_totp)

@@ -336,12 +336,14 @@ class Panel:
     async def user(self, username: str, role: str, commune: str, province: str) -> Any:
         import httpx
 
+        from handlers.accounts import create_account
         from handlers.people import AdminRole
-        from storage import admin_users
+        from storage.admin_users import SqlAccountStore, passwords
 
         async with self.app.state.runtime.sessions() as session:
-            await admin_users.create_user(
-                session,
+            await create_account(
+                SqlAccountStore(session),
+                passwords,
                 username=username,
                 password=PASSWORD,
                 role=AdminRole(role),

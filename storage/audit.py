@@ -14,15 +14,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.accounts.errors import NotAllowed
+from handlers.accounts.rules import USERNAME, normalise_username
 from handlers.audit import AuditAction
 from handlers.errors import BadInput
 from handlers.people import AdminRole, Identity
-from storage.admin_users import (
-    USERNAME,
-    NotAllowed,
-    normalise_username,
-    province_accounts,
-)
+from storage.admin_users import province_accounts
 from storage.db import utc
 from storage.models import AdminUser, AuditLog
 

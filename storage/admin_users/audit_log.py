@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.accounts import normalise_username
+from handlers.accounts import clock
+from handlers.accounts.rules import normalise_username
 from handlers.audit import AuditAction
 from handlers.people import Identity
-from storage.admin_users import clock
 from storage.db import utc
 from storage.models import AdminUser, AuditLog
-
-
-class By(StrEnum):
-    """Audit detail of an account change: who made it."""
-
-    SELF = "self"
-    ADMIN = "admin"
-    EVERYWHERE = "everywhere"
-    CLI = "cli"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
-"""Passwords: argon2id hashing in a worker thread (so the event loop keeps running), and the
-rules a new password must meet (handlers/accounts.py)."""
+"""Passwords: argon2id hashing in a worker thread (so the event loop keeps running). This
+module is the account use cases' `Passwords` port (handlers/accounts/ports.py) as it is; the
+rules a new password must meet are theirs (handlers/accounts/rules.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,6 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-
-from handlers.accounts import new_password_refusal
-from storage.admin_users.errors import AccountError
 
 # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile: 64 MiB, t=3, p=4).
 # Tests swap in cheaper parameters; stored hashes carry their own, and are upgraded on sign-in.
@@ -35,12 +33,6 @@ async def verify_password(password_hash: str, password: str) -> bool:
 @cache
 def dummy_hash() -> str:
     return password_hasher.hash(secrets.token_urlsafe(16))
-
-
-def check_new_password(password: str, repeat: str) -> None:
-    refusal = new_password_refusal(password, repeat)
-    if refusal is not None:
-        raise AccountError(refusal)
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.accounts import clock
+from handlers.accounts.ports import By
 from handlers.audit import AuditAction
 from handlers.people import Identity
-from storage.admin_users import clock
-from storage.admin_users.audit_log import By, record, record_by
+from storage.admin_users.audit_log import record, record_by
 from storage.identity import identity_of
 from storage.models import AdminSession, AdminUser
 

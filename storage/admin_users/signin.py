@@ -1,30 +1,33 @@
 """Sign-in: the password with its lockout, then the TOTP code when the account has it on;
-each attempt is audited. Lifting a lockout from the command line is here too."""
+each attempt is audited. Lifting a lockout from the command line is here too.
+
+The lockout and the code check are the application's (handlers/accounts/proof.py), applied to
+the row's `AccountState` and written back, so a wrong guess counts the same here as on the
+account page."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.accounts import MAX_PASSWORD_LENGTH, USERNAME, normalise_username
+from handlers.accounts import clock
+from handlers.accounts.ports import AccountState, By
+from handlers.accounts.proof import accept_code, count_failure, lock_state
+from handlers.accounts.rules import MAX_PASSWORD_LENGTH, USERNAME, normalise_username
 from handlers.audit import AuditAction
 from handlers.people import Identity
 from storage import totp
-from storage.admin_users import clock
 from storage.admin_users.accounts import lock_user, lock_user_id
-from storage.admin_users.audit_log import By, record, record_by
+from storage.admin_users.audit_log import record, record_by
 from storage.admin_users.passwords import dummy_hash, hash_password, needs_rehash, verify_password
-from storage.db import utc
+from storage.admin_users.store import state_of, write_back
 from storage.identity import identity_of
 from storage.models import AdminUser
-from storage.sealing import Sealer, SealError
-
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+from storage.sealing import Sealer
 
 
 class Failure(StrEnum):
@@ -69,7 +72,9 @@ async def sign_in(
             session, AuditAction.SIGNIN_FAILURE, detail=Failure.UNKNOWN_USER, ip=ip, now=now
         )
         return SignIn(None, Failure.UNKNOWN_USER)
-    result = await _check(user, password, now)
+    account = state_of(user)
+    result = await _check(user, account, password, now)
+    write_back(user, account)
     if result.pending_id is not None:
         # Nothing is audited yet: the sign-in succeeds or fails at the code.
         await session.flush()
@@ -79,61 +84,41 @@ async def sign_in(
     return result
 
 
-async def _check(user: AdminUser, password: str, now: datetime) -> SignIn:
-    locked = lock_state(user, now)
+async def _check(user: AdminUser, account: AccountState, password: str, now: datetime) -> SignIn:
+    locked = lock_state(account, now)
     # Verify even when locked, so a locked account answers as slowly as any other.
     good = len(password) <= MAX_PASSWORD_LENGTH and (
-        await verify_password(user.password_hash, password)
+        await verify_password(account.password_hash, password)
     )
     if locked:
         return SignIn(None, Failure.LOCKED)
     if not good:
-        count_failure(user, now)
+        count_failure(account, now)
         return SignIn(None, Failure.BAD_PASSWORD)
-    if not user.active:
+    if not account.active:
         return SignIn(None, Failure.INACTIVE)
-    if needs_rehash(user.password_hash):
-        user.password_hash = await hash_password(password)
-    if user.totp_sealed:
+    if needs_rehash(account.password_hash):
+        account.password_hash = await hash_password(password)
+    if account.totp_sealed:
         # The failure count is cleared by the code only: otherwise someone who knows the
         # password could guess codes forever, typing the password again every four guesses.
-        return SignIn(None, pending_id=user.id)
-    user.failed_count, user.locked_until = 0, None
+        return SignIn(None, pending_id=account.id)
+    account.failed_count, account.locked_until = 0, None
     return SignIn(identity_of(user))
 
 
-def lock_state(user: AdminUser, now: datetime) -> bool:
-    """Whether the account is locked now (an expired lockout is cleared on the way)."""
-    if user.locked_until is not None and utc(user.locked_until) <= now:
-        user.locked_until, user.failed_count = None, 0
-    return user.locked_until is not None
-
-
-def count_failure(user: AdminUser, now: datetime) -> None:
-    user.failed_count += 1
-    if user.failed_count >= MAX_FAILURES:
-        user.locked_until = now + LOCKOUT
-
-
-def _totp_secret(user: AdminUser, sealer: Sealer) -> str | None:
-    if not user.totp_sealed:
-        return None
-    try:
-        return sealer.open(user.totp_sealed).get("totp")
-    except SealError:
-        return None
-
-
-def accept_code(user: AdminUser, code: str, sealer: Sealer, now: datetime) -> bool:
-    """Check a TOTP code against the account, remembering its step so it is not reused."""
-    secret = _totp_secret(user, sealer)
-    if secret is None:
-        return False
-    step = totp.matching_step(secret, code, now.timestamp(), user.totp_last_step)
-    if step is None:
-        return False
-    user.totp_last_step = step
-    return True
+def _code_check(
+    user: AdminUser, account: AccountState, code: str, sealer: Sealer, now: datetime
+) -> SignIn:
+    if lock_state(account, now):
+        return SignIn(None, Failure.LOCKED)
+    if not account.active:
+        return SignIn(None, Failure.INACTIVE)
+    if not accept_code(account, code[:32], totp, sealer, now):
+        count_failure(account, now)
+        return SignIn(None, Failure.BAD_CODE)
+    account.failed_count, account.locked_until = 0, None
+    return SignIn(identity_of(user))
 
 
 async def sign_in_code(
@@ -150,16 +135,9 @@ async def sign_in_code(
     user = await lock_user_id(session, user_id)
     if user is None:
         return SignIn(None, Failure.UNKNOWN_USER)
-    if lock_state(user, now):
-        result = SignIn(None, Failure.LOCKED)
-    elif not user.active:
-        result = SignIn(None, Failure.INACTIVE)
-    elif not accept_code(user, code[:32], sealer, now):
-        count_failure(user, now)
-        result = SignIn(None, Failure.BAD_CODE)
-    else:
-        user.failed_count, user.locked_until = 0, None
-        result = SignIn(identity_of(user))
+    account = state_of(user)
+    result = _code_check(user, account, code, sealer, now)
+    write_back(user, account)
     action = AuditAction.SIGNIN_SUCCESS if result.ok else AuditAction.SIGNIN_FAILURE
     await record_by(session, user, action, detail=result.failure or "", ip=ip, now=now)
     return result

@@ -18,8 +18,10 @@ from sqlalchemy import select, update
 from bot.app import create_app
 from bot.cli import main
 from bot.settings import Settings
+from handlers.accounts import create_account
 from handlers.people import AdminRole
 from storage import admin_users as au
+from storage.admin_users import SqlAccountStore, passwords
 from storage.db import make_engine, make_sessions
 from storage.models import AdminUser
 
@@ -61,8 +63,9 @@ async def add_user(
     username = f"cb.{secrets.token_hex(4)}"
     engine = make_engine(url)
     async with make_sessions(engine)() as session:
-        await au.create_user(
-            session,
+        await create_account(
+            SqlAccountStore(session),
+            passwords,
             username=username,
             password=PASSWORD,
             role=role,

@@ -24,11 +24,12 @@ from bot.channels.web import COOKIE
 from bot.runtime import sealer
 from handlers import casework as cases
 from handlers import deadlines
+from handlers.accounts import create_account
 from handlers.people import AdminRole, Identity
 from handlers.receipt import new_code
 from handlers.tipmodel import TipDraft
-from storage import admin_users as au
 from storage import casework
+from storage.admin_users import SqlAccountStore, passwords
 from storage.casework import SqlCaseStore
 from storage.tips import SqlTips
 from tests.e2e.channels import ChannelSetup, db_rows, running_app, vi
@@ -71,8 +72,9 @@ def resident(app: FastAPI, hook: httpx.AsyncClient, fake: FakeTelegram) -> Resid
 
 async def officer(app: FastAPI) -> Identity:
     async with app.state.runtime.sessions() as session:
-        identity = await au.create_user(
-            session,
+        identity = await create_account(
+            SqlAccountStore(session),
+            passwords,
             username=f"officer.{uuid.uuid4().hex[:6]}",
             password="mật khẩu đủ dài 2026",
             role=AdminRole.OFFICER,

@@ -16,9 +16,13 @@ from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from handlers.accounts import create_account, own
+from handlers.accounts.errors import AccountError, InvalidAdminUser, UsernameTaken
+from handlers.accounts.ports import Keys
 from handlers.people import AdminRole
 from storage import admin_users as au
 from storage import migrate, totp
+from storage.admin_users import SqlAccountStore, passwords
 from storage.db import make_engine, make_sessions
 from storage.models import AdminUser, AuditLog, Base
 from storage.sealing import Sealer
@@ -60,8 +64,9 @@ async def make_user(
     province_code: str = "01",
 ) -> au.Identity:
     async with sessions() as s:
-        identity = await au.create_user(
-            s,
+        identity = await create_account(
+            SqlAccountStore(s),
+            passwords,
             username=username,
             password=PASSWORD,
             role=role,
@@ -90,6 +95,14 @@ async def account(sessions: async_sessionmaker[AsyncSession], username: str) -> 
             await s.execute(select(AdminUser).where(AdminUser.username == username))
         ).scalar_one()
         return found
+
+
+async def deactivate(session: AsyncSession, username: str) -> None:
+    """Deactivated behind the panel's back (its use case ends the sessions itself): sign-in
+    and the session lookup must refuse the account on their own."""
+    await session.execute(
+        update(AdminUser).where(AdminUser.username == username).values(active=False)
+    )
 
 
 async def trail(sessions: async_sessionmaker[AsyncSession], username: str) -> list[au.AuditEntry]:
@@ -214,7 +227,7 @@ async def test_inactive_account_cannot_sign_in(sessions: async_sessionmaker[Asyn
     name = unique()
     await make_user(sessions, name)
     async with sessions() as s:
-        assert await au.set_active(s, name, False)
+        await deactivate(s, name)
         await s.commit()
     assert (await attempt(sessions, name, PASSWORD)).failure is au.Failure.INACTIVE
 
@@ -238,9 +251,10 @@ async def test_account_rules(
     password: str,
 ) -> None:
     async with sessions() as s:
-        with pytest.raises(au.InvalidAdminUser):
-            await au.create_user(
-                s,
+        with pytest.raises(InvalidAdminUser):
+            await create_account(
+                SqlAccountStore(s),
+                passwords,
                 username=unique(),
                 password=password,
                 role=role,
@@ -252,13 +266,18 @@ async def test_account_rules(
 async def test_bad_username_and_duplicate(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as s:
         for bad in ("ab", "has space", "ký.tự", "-dash"):
-            with pytest.raises(au.InvalidAdminUser):
-                await au.create_user(
-                    s, username=bad, password=PASSWORD, role=AdminRole.OFFICER, commune_code=BA_DINH
+            with pytest.raises(InvalidAdminUser):
+                await create_account(
+                    SqlAccountStore(s),
+                    passwords,
+                    username=bad,
+                    password=PASSWORD,
+                    role=AdminRole.OFFICER,
+                    commune_code=BA_DINH,
                 )
     name = unique()
     await make_user(sessions, name)
-    with pytest.raises(au.UsernameTaken):
+    with pytest.raises(UsernameTaken):
         await make_user(sessions, name.upper())
 
 
@@ -318,7 +337,7 @@ async def test_deactivated_account_loses_its_sessions(
     key = secrets.token_hex(32)
     async with sessions() as s:
         await au.open_session(s, created.id, key)
-        await au.set_active(s, name, False)
+        await deactivate(s, name)
         await s.commit()
     async with sessions() as s:
         assert await au.session_identity(s, key) is None
@@ -342,6 +361,7 @@ async def test_audit_log_is_append_only(sessions: async_sessionmaker[AsyncSessio
 # --- TOTP: a step, once accepted, is never accepted again -------------------------------------
 
 SEALER = Sealer(b"t" * 32)
+KEYS = Keys(passwords, totp, SEALER)
 # A fixed clock, so the codes do not depend on when the test runs.
 ENABLED_AT = datetime(2026, 12, 1, 1, 0, 0, tzinfo=UTC)
 
@@ -352,7 +372,9 @@ async def with_totp(sessions: async_sessionmaker[AsyncSession], name: str) -> tu
     secret = totp.new_secret()
     code = totp.code_at(secret, totp.step_of(ENABLED_AT.timestamp()))
     async with sessions() as s:
-        await au.enable_totp(s, identity, secret, code, PASSWORD, SEALER, now=ENABLED_AT)
+        await own.enable_totp(
+            SqlAccountStore(s), identity, secret, code, PASSWORD, KEYS, now=ENABLED_AT
+        )
         await s.commit()
     return identity.id, secret
 
@@ -387,8 +409,8 @@ async def test_a_totp_step_is_accepted_once(sessions: async_sessionmaker[AsyncSe
     # A spent code does not turn TOTP off either.
     identity = au.identity_of(await account(sessions, name))
     async with sessions() as s:
-        with pytest.raises(au.AccountError, match="bad_secret"):
-            await au.disable_totp(s, identity, fresh, SEALER, now=later)
+        with pytest.raises(AccountError, match="bad_secret"):
+            await own.disable_totp(SqlAccountStore(s), identity, fresh, KEYS, now=later)
 
 
 async def test_parallel_replays_of_one_code_let_one_in(

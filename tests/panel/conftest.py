@@ -27,10 +27,11 @@ from bot import runtime
 from bot.app import create_app
 from bot.settings import Settings
 from handlers import deadlines
+from handlers.accounts import create_account
 from handlers.people import AdminRole, Identity
 from handlers.receipt import new_code
 from handlers.tipmodel import AttachmentIn, TipDraft
-from storage import admin_users as au
+from storage.admin_users import SqlAccountStore, passwords
 from storage.db import AsyncSession
 from storage.models import ChannelIdentity, Resident
 from storage.tips import SqlTips
@@ -124,8 +125,9 @@ class World:
     async def add_user(self, label: str, role: AdminRole, commune: str, province: str) -> None:
         username = f"{label.replace('_', '.')}.{secrets.token_hex(3)}"
         async with self.session() as session:
-            identity = await au.create_user(
-                session,
+            identity = await create_account(
+                SqlAccountStore(session),
+                passwords,
                 username=username,
                 password=PASSWORD,
                 role=role,

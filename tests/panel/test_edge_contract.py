@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from admin.errors import ANSWERS, status_of
+from handlers.accounts.errors import AccountError, NoSuchUser, NotAllowed
 from handlers.errors import BadInput, Conflict, DomainError, Forbidden, Invalid, NotFound
-from storage.admin_users import AccountError, NoSuchUser, NotAllowed
 from storage.audit import InvalidFilter
 from tests.panel.conftest import World
 from tests.panel.panel_pages import act, audit_rows, set_tip, tip_row

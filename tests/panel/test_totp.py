@@ -47,7 +47,7 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     """The accounts' clock, so codes do not depend on when the test runs."""
     value = Clock()
-    monkeypatch.setattr("storage.admin_users.clock.now", lambda: value.now)
+    monkeypatch.setattr("handlers.accounts.clock.now", lambda: value.now)
     yield value
 
 

@@ -10,9 +10,12 @@ from sqlalchemy import select
 
 from admin import auth
 from bot import runtime
+from handlers.accounts import own
+from handlers.accounts.ports import Keys
 from handlers.people import AdminRole
 from storage import admin_users as au
 from storage import api_tokens, totp
+from storage.admin_users import SqlAccountStore, passwords
 from storage.models import AdminUser, AuditLog
 from tests.panel.conftest import ACCOUNTS, COMMUNE_A, COMMUNE_C, PASSWORD, World, csrf_of
 
@@ -354,7 +357,8 @@ async def test_turn_off_a_lost_phones_totp(world: World) -> None:
     secret = totp.new_secret()
     async with world.session() as db:
         code = totp.code_at(secret, totp.step_of(time.time()))
-        await au.enable_totp(db, target, secret, code, PASSWORD, runtime.sealer(world.settings))
+        keys = Keys(passwords, totp, runtime.sealer(world.settings))
+        await own.enable_totp(SqlAccountStore(db), target, secret, code, PASSWORD, keys)
         await db.commit()
     first = await sign_in(world, world.usernames["officer_b"])
     assert first.headers["location"] == "/admin/signin/code"
