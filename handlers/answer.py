@@ -153,7 +153,7 @@ async def _store(ctx: Ctx, tip_id: str, code: str, answer: str) -> list[Reply]:
 async def _rate(ctx: Ctx, rest: str) -> list[Reply]:
     code_part, _, stars_part = rest.rpartition(":")
     code = normalise_code(code_part)
-    stars = int(stars_part) if stars_part.isdigit() else 0
+    stars = int(stars_part) if stars_part.isdecimal() else 0
     tip = None
     if code is not None and stars in RATINGS:
         tip = await ctx.uow.tips.view_by_code(code, ctx.profile.resident_id)

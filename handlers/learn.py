@@ -235,7 +235,7 @@ def _topic_in_state(ctx: Ctx) -> Topic | None:
 
 
 def _index(raw: object, size: int) -> int | None:
-    value = int(raw) if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()) else -1
+    value = int(raw) if isinstance(raw, int) or (isinstance(raw, str) and raw.isdecimal()) else -1
     return value if 0 <= value < size else None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,12 +39,25 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+def _sqlite_savepoint(conn: Any, _name: str) -> None:
+    """The SQLite driver begins a transaction only before a write, so a SAVEPOINT taken
+    before the unit of work's first write was a transaction of its own, and releasing it
+    committed it whatever the unit of work did next. Begin the real one first. (Beginning
+    every unit at its first read instead would hold a snapshot that a later write cannot
+    upgrade once another unit has committed: SQLITE_BUSY.)"""
+    raw = conn.connection.dbapi_connection
+    driver = getattr(raw, "_connection", raw)  # aiosqlite's connection, under the adapter
+    if not driver.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def make_engine(url: str) -> AsyncEngine:
     # aiosqlite logs every statement with its parameters at DEBUG: what residents wrote.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
     if is_sqlite(url):
         engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "savepoint", _sqlite_savepoint)
         return engine
     # hide_parameters: SQL errors in logs must never carry what a resident wrote.
     # No pool_pre_ping: it costs a round trip per unit of work (10-20 % of a tip's

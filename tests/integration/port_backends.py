@@ -13,19 +13,26 @@ import shutil
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from content.scamcheck import Known
 from handlers.ports import UnitOfWork
 from storage.db import utc
 from storage.indicators import SqlIndicators
-from storage.models import ChannelIdentity, Indicator, Tip, TipAttachment, TipEvent
+from storage.models import (
+    ChannelIdentity,
+    Indicator,
+    Neighbourhood,
+    ResidentNeighbourhood,
+    Tip,
+    TipAttachment,
+    TipEvent,
+)
 from storage.uow import SqlUnitOfWork
 from tests.conftest import PIN_SECRET, SEALER
 from tests.fakes.memory_db import (
@@ -72,6 +79,17 @@ class Peek(Protocol):
 
     async def reachable(self, channel: str, account: str, user_id: str) -> bool | None: ...
 
+    async def add_neighbourhood(self, commune_code: str, name: str, *, active: bool = True) -> int:
+        """The panel's side: a commune's neighbourhood (on PostgreSQL, which the session's
+        tests share and which is not emptied of these, use a commune code of the test's own)."""
+        ...
+
+    async def retire_neighbourhood(self, neighbourhood_id: int) -> None: ...
+
+    async def neighbourhood_of(self, resident_id: str) -> int | None:
+        """The neighbourhood stored for the resident: whom a neighbourhood's notices reach."""
+        ...
+
 
 @dataclass
 class Backend:
@@ -115,6 +133,15 @@ class MemoryPeek:
 
     async def reachable(self, channel: str, account: str, user_id: str) -> bool | None:
         return self.db.reachable(channel, account, user_id)
+
+    async def add_neighbourhood(self, commune_code: str, name: str, *, active: bool = True) -> int:
+        return self.db.add_neighbourhood(commune_code, name, active=active)
+
+    async def retire_neighbourhood(self, neighbourhood_id: int) -> None:
+        self.db.retire_neighbourhood(neighbourhood_id)
+
+    async def neighbourhood_of(self, resident_id: str) -> int | None:
+        return self.db.neighbourhood_of(resident_id)
 
 
 def _aware(value: Any) -> Any:
@@ -187,12 +214,33 @@ class SqlPeek:
         async with self.sessions() as session:
             return (await session.execute(query)).scalar_one_or_none()
 
+    async def add_neighbourhood(self, commune_code: str, name: str, *, active: bool = True) -> int:
+        async with self.sessions() as session:
+            row = Neighbourhood(
+                commune_code=commune_code, name=name, active=active, created_at=datetime.now(UTC)
+            )
+            session.add(row)
+            await session.commit()
+            return row.id
 
-def sqlite_bug(backend: Backend, request: pytest.FixtureRequest, reason: str) -> None:
-    """A difference the contract found where the SQL store on SQLite is the one that is wrong:
-    expected to fail there (strictly, so that a fix shows) until storage/ is fixed."""
-    if backend.name == "sqlite":
-        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
+    async def retire_neighbourhood(self, neighbourhood_id: int) -> None:
+        """As the panel does (storage/neighbourhoods.py): inactive, and nobody lives there."""
+        async with self.sessions() as session:
+            await session.execute(
+                update(Neighbourhood)
+                .where(Neighbourhood.id == neighbourhood_id)
+                .values(active=False)
+            )
+            bound = ResidentNeighbourhood.neighbourhood_id == neighbourhood_id
+            await session.execute(delete(ResidentNeighbourhood).where(bound))
+            await session.commit()
+
+    async def neighbourhood_of(self, resident_id: str) -> int | None:
+        query = select(ResidentNeighbourhood.neighbourhood_id).where(
+            ResidentNeighbourhood.resident_id == resident_id
+        )
+        async with self.sessions() as session:
+            return (await session.execute(query)).scalar_one_or_none()
 
 
 def memory_backend() -> Backend:
