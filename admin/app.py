@@ -58,9 +58,9 @@ async def index(request: Request, db: web.Db) -> Response:
     user = await web.signed_in(request, db)
     if user is None:
         return web.remember_lang(_signin_page(request, lang), request, lang)
-    if user.identity.role is AdminRole.LEADER:  # no tips for leaders: their account page
-        return web.page(request, user, "home.html")
-    return web.remember_lang(web.redirect("/admin/tips"), request, lang)
+    # Leaders see no tips: their work here is the notices to their neighbourhoods.
+    home = "/admin/broadcasts" if user.identity.role is AdminRole.LEADER else "/admin/tips"
+    return web.remember_lang(web.redirect(home), request, lang)
 
 
 @router.post("/signin", dependencies=[Depends(_signin_form)])

@@ -58,6 +58,16 @@ ACTION_NAMES: dict[str, str] = {
     AuditAction.TOTP_DISABLE: _("panel.audit.action.totp.disable"),
     AuditAction.TOKEN_CREATE: _("panel.audit.action.token.create"),
     AuditAction.TOKEN_REVOKE: _("panel.audit.action.token.revoke"),
+    AuditAction.BROADCAST_CREATE: _("panel.audit.action.broadcast.create"),
+    AuditAction.BROADCAST_APPROVE: _("panel.audit.action.broadcast.approve"),
+    AuditAction.BROADCAST_REJECT: _("panel.audit.action.broadcast.reject"),
+    AuditAction.BROADCAST_CANCEL: _("panel.audit.action.broadcast.cancel"),
+    AuditAction.NEIGHBOURHOOD_ADD: _("panel.audit.action.neighbourhood.add"),
+    AuditAction.NEIGHBOURHOOD_RENAME: _("panel.audit.action.neighbourhood.rename"),
+    AuditAction.NEIGHBOURHOOD_RETIRE: _("panel.audit.action.neighbourhood.retire"),
+    AuditAction.NEIGHBOURHOOD_RESTORE: _("panel.audit.action.neighbourhood.restore"),
+    AuditAction.LEADER_AREAS: _("panel.audit.action.leader.areas"),
+    AuditAction.COMMUNE_APPROVAL: _("panel.audit.action.commune.approval"),
 }
 # Details that are codes rather than free text, put in words.
 DETAIL_NAMES = {
@@ -70,6 +80,9 @@ DETAIL_NAMES = {
     "admin": _("panel.audit.detail.admin"),
     "everywhere": _("panel.audit.detail.everywhere"),
     "cli": _("panel.audit.detail.cli"),
+    "whole_commune": _("panel.audit.detail.whole_commune"),
+    "approval_on": _("panel.audit.detail.approval_on"),
+    "approval_off": _("panel.audit.detail.approval_off"),
 }
 FILTER_ERRORS = {
     "action": _("panel.audit.error.action"),

@@ -84,6 +84,21 @@ MESSAGES = {
     "extension_limit": _("panel.error.extension_limit"),
     "extension_late": _("panel.error.extension_late"),
     "resolution": _("panel.error.resolution"),
+    "text": _("panel.error.text"),
+    "text_length": _("panel.error.text_length"),
+    "kind": _("panel.error.kind"),
+    "communes": _("panel.error.communes"),
+    "daily_limit": _("panel.error.daily_limit"),
+    "broadcast_rejected": _("panel.error.broadcast_rejected"),
+    "broadcast_sending": _("panel.error.broadcast_sending"),
+    "broadcast_cancelled": _("panel.error.broadcast_cancelled"),
+    "broadcast_decided": _("panel.error.broadcast_decided"),
+    "neighbourhood_name": _("panel.error.neighbourhood_name"),
+    "neighbourhood_code": _("panel.error.neighbourhood_code"),
+    "neighbourhood_taken": _("panel.error.neighbourhood_taken"),
+    "neighbourhood_taken_retired": _("panel.error.neighbourhood_taken_retired"),
+    "neighbourhood_retired": _("panel.error.neighbourhood_retired"),
+    "not_leader": _("panel.error.not_leader"),
 }
 GENERIC = {401: "unauthorized", 403: "forbidden", 404: "not_found"}
 

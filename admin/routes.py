@@ -10,11 +10,14 @@ from admin import (
     account,
     api,
     api_actions,
+    api_broadcasts,
     app,
     audit,
+    broadcasts,
     errors,
     export,
     indicators,
+    neighbourhoods,
     panel,
     stats,
     users,
@@ -24,12 +27,14 @@ from admin.web import STATIC
 
 def install(application: FastAPI) -> None:
     # export before panel: /admin/tips/export.csv must not be taken for a tip's page.
-    for module in (app, export, panel, account, users, audit, stats, indicators):
+    for module in (app, export, panel, broadcasts, account, users, audit, stats, indicators):
         application.include_router(module.router)
+    application.include_router(neighbourhoods.router)
     # Before api.router: /api/v1/tips/export must not be taken for a tip's id.
     for module in (export, stats, indicators, audit):
         application.include_router(module.api_router)
     application.include_router(api.router)
     application.include_router(api_actions.router)
+    application.include_router(api_broadcasts.router)
     errors.install(application)
     application.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")

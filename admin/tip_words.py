@@ -37,6 +37,7 @@ BUILT_IDS = (
     _("panel.nav.audit"),
     _("panel.nav.users"),
     _("panel.nav.account"),
+    _("panel.nav.broadcasts"),
     _("panel.event.created"),
     _("panel.event.urgent"),
     _("panel.event.acknowledged"),

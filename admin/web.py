@@ -155,8 +155,10 @@ def nav(identity: Identity) -> list[tuple[str, str]]:
     role = identity.role
     items: list[tuple[str, str]] = []
     if role is not AdminRole.LEADER:
+        items.append(("/admin/tips", "panel.nav.queue"))
+    items.append(("/admin/broadcasts", "panel.nav.broadcasts"))  # every role: leaders' one task
+    if role is not AdminRole.LEADER:
         items += [
-            ("/admin/tips", "panel.nav.queue"),
             ("/admin/stats", "panel.nav.stats"),
             ("/admin/indicators", "panel.nav.indicators"),
         ]
@@ -164,6 +166,8 @@ def nav(identity: Identity) -> list[tuple[str, str]]:
         items.append(("/admin/audit", "panel.nav.audit"))
     if role is AdminRole.PROVINCE_ADMIN:
         items.append(("/admin/users", "panel.nav.users"))
+    # Every role: chiefs and province admins manage them, officers and leaders read them.
+    items.append(("/admin/neighbourhoods", "panel.nav.neighbourhoods"))
     items.append(("/admin/account", "panel.nav.account"))
     return items
 

@@ -76,6 +76,9 @@ class Delivery:
     on_unreachable: OnUnreachable
     max_attempts: int = 5  # for network errors
     max_rate_limited: int = 10  # 429s in a row for one message before giving up
+    # Slots of each bucket's burst this delivery leaves to others: 0 for replies; the
+    # outbox's broadcast messages leave some, so that replies always go first.
+    headroom: int = 0
     backoff: retry.Backoff = retry.DELIVERY  # between tries after network errors
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _order: MemoryChatLocks = field(default_factory=MemoryChatLocks)
@@ -121,7 +124,8 @@ class Delivery:
             return result
 
     async def _slot(self, target: Target) -> None:
-        while (wait := await self.limiter.reserve(target.limits, target.pause_key)) > 0:
+        limits, key = target.limits, target.pause_key
+        while (wait := await self.limiter.reserve(limits, key, headroom=self.headroom)) > 0:
             await self.sleep(wait)
 
     @staticmethod

@@ -92,8 +92,9 @@ RECONNECTS = Family(
 DELIVERIES = Family(
     "binhyen_deliveries_total", "Outgoing messages by outcome.", ("channel", "outcome")
 )
-# The police's messages to residents (the outbox) by channel and outcome: sent, retry,
-# failed, unreachable, web (waiting for the web chat to fetch it).
+# The police's messages to residents (the outbox: tips' notices and broadcasts' copies) by
+# channel and outcome: sent, retry, failed, unreachable, web (waiting for the web chat to
+# fetch it), opted_out and cancelled (a broadcast's copy withheld, on channel "none").
 OUTBOX = Family(
     "binhyen_outbox_total",
     "Messages from the police to residents by outcome.",

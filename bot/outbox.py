@@ -1,10 +1,14 @@
 """The outbox worker: sends the police's messages to residents (storage/outbox.py).
 
 Each round claims the rows that are due (a short transaction; any number of processes may
-run it), then for each one finds the resident's reachable channel identities, newest first,
-renders the notice in the resident's language (handlers/notices.py, bot/render.py) and
-pushes it through the first channel running in this process that takes it, under
-delivery's rate limits and 429 pauses:
+run it; a tip's notices before any broadcast's copies), then for each one finds the
+resident's reachable channel identities, newest first, renders the message in the resident's
+language (handlers/notices.py, or handlers/broadcasts/message.py for a broadcast;
+bot/render.py) and pushes it through the first channel running in this process that takes
+it, under delivery's rate limits and 429 pauses:
+- a broadcast's copy is first asked whether it still goes out (storage/broadcasts/
+  delivery.py): a cancelled broadcast → status cancelled, a resident who stopped the
+  subscription (STOP / DỪNG) or left the area → opted_out, and nothing is sent;
 - sent → status sent, with the time and the channel;
 - blocked (403, …) → that identity is marked unreachable and the next one is tried; with
   none left the row is unreachable. Zalo OA outside its 7-day window counts as unreachable
@@ -39,10 +43,14 @@ from bot.delivery import Delivery, Pushed, Pusher, Target
 from bot.runtime import Runtime, mark_unreachable
 from content.i18n import language
 from handlers import learn, menu, mytips, notices
+from handlers.broadcasts import message as broadcast_message
+from handlers.broadcasts.message import Copy
+from handlers.broadcasts.words import MessageState
 from handlers.model import RenderedReply
 from handlers.ports import utc_now
 from handlers.state import Conversations, ConversationState
 from storage import outbox
+from storage.broadcasts.delivery import copy_for
 from storage.limits import Limiter
 from storage.outbox import WEB, Due, Identity, OutboxStatus
 
@@ -52,6 +60,10 @@ MAX_ATTEMPTS = 10
 LEASE = timedelta(minutes=5)  # how long a claimed row is left to its worker
 WEB_RECHECK = timedelta(hours=1)  # a web-only resident may have gained a channel since
 BATCH = 20
+# Back-to-back slots of a bot's bucket a broadcast's copy leaves free for replies: a third
+# of Telegram's 30 a second, so that residents chatting during a broadcast are answered at
+# once while the broadcast takes everything else.
+BROADCAST_HEADROOM = 10
 
 
 class Outcome(StrEnum):
@@ -60,6 +72,12 @@ class Outcome(StrEnum):
     FAILED = "failed"
     UNREACHABLE = "unreachable"
     WEB = "web"  # waits for the web chat to fetch it
+    OPTED_OUT = "opted_out"  # a broadcast's copy for a resident no longer subscribed
+    CANCELLED = "cancelled"  # a broadcast's copy of a cancelled broadcast
+
+
+# Why a broadcast's copy does not go out → what the worker records.
+WITHHELD = {MessageState.OPTED_OUT: Outcome.OPTED_OUT, MessageState.CANCELLED: Outcome.CANCELLED}
 
 
 def backoff(attempts: int) -> timedelta:
@@ -72,9 +90,11 @@ def backoff(attempts: int) -> timedelta:
 AT_REST = frozenset({"", menu.FLOW, mytips.FLOW, learn.FLOW})
 
 
-def rendered(due: Due, lang: str) -> RenderedReply:
-    """The message in the resident's language; notices.BadNotice for a payload that no
-    longer fits (never retried)."""
+def rendered(due: Due, lang: str, copy: Copy | None = None) -> RenderedReply:
+    """The message in the resident's language: a broadcast's `copy`, else the notice of the
+    row's payload; notices.BadNotice for a payload that no longer fits (never retried)."""
+    if copy is not None:
+        return render.reply(broadcast_message.message(copy), language(lang))
     params = due.payload.get("params")
     params = {str(k): str(v) for k, v in params.items()} if isinstance(params, dict) else {}
     reply = notices.message(due.kind, str(due.payload.get("code", "")), params)
@@ -139,12 +159,18 @@ class OutboxWorker:
         await self._settle(due, outcome, channel, error)
 
     async def _send(self, due: Due) -> tuple[Outcome, str, str]:
+        copy: Copy | None = None
         async with self.sessions() as session:
+            if due.broadcast_id is not None:
+                found = await copy_for(session, due.broadcast_id, due.resident_id)
+                if isinstance(found, MessageState):
+                    return WITHHELD[found], "", ""
+                copy = found
             who = await outbox.recipient(session, due.resident_id)
         if who is None:
             return Outcome.UNREACHABLE, "", "no resident"
         try:
-            message = rendered(due, who.lang)
+            message = rendered(due, who.lang, copy)
         except notices.BadNotice as exc:
             return Outcome.FAILED, "", f"payload: {exc}"
         web = False
@@ -155,7 +181,7 @@ class OutboxWorker:
             channel = self.channels.get(identity.channel)
             if channel is None or channel.account != identity.account:
                 continue  # not run by this process
-            result = await self._push(channel, identity, message)
+            result = await self._push(channel, identity, message, due.broadcast_id is not None)
             if result is Pushed.SENT:
                 return Outcome.SENT, identity.channel, ""
             if result is Pushed.RETRY:
@@ -164,10 +190,16 @@ class OutboxWorker:
             return Outcome.WEB, WEB, ""
         return Outcome.UNREACHABLE, "", "no reachable channel"
 
-    async def _push(self, channel: Pusher, identity: Identity, message: RenderedReply) -> Pushed:
+    async def _push(
+        self, channel: Pusher, identity: Identity, message: RenderedReply, background: bool
+    ) -> Pushed:
         probe = _Probe(self.mark_unreachable)
-        # One try per round: the outbox keeps the time of the next one itself.
-        delivery = Delivery(self.limiter, probe, max_attempts=1, max_rate_limited=1)
+        # One try per round: the outbox keeps the time of the next one itself. A broadcast's
+        # copy leaves the last slots of each bucket to replies (storage/limits.py).
+        headroom = BROADCAST_HEADROOM if background else 0
+        delivery = Delivery(
+            self.limiter, probe, max_attempts=1, max_rate_limited=1, headroom=headroom
+        )
         result = await channel.push(identity.user_id, message, delivery)
         if result is Pushed.SENT:
             chat_key = f"{identity.channel}:{identity.account}:{identity.user_id}"
@@ -181,7 +213,12 @@ class OutboxWorker:
         now = self.clock()
         values: dict[str, object]
         if outcome is Outcome.SENT:
-            values = {"status": OutboxStatus.SENT.value, "sent_at": now, "channel": channel}
+            values = {
+                "status": OutboxStatus.SENT.value,
+                "sent_at": now,
+                "channel": channel,
+                "last_error": "",  # a copy sent while its broadcast was being cancelled
+            }
         elif outcome is Outcome.WEB:
             values = {"channel": WEB, "due_at": now + WEB_RECHECK}
         elif outcome is Outcome.RETRY and due.attempts + 1 < MAX_ATTEMPTS:
@@ -192,6 +229,8 @@ class OutboxWorker:
             values = {"attempts": due.attempts + 1, "status": OutboxStatus.FAILED.value}
         elif outcome is Outcome.FAILED:
             values = {"status": OutboxStatus.FAILED.value}
+        elif outcome in (Outcome.OPTED_OUT, Outcome.CANCELLED):
+            values = {"status": OutboxStatus(outcome.value).value}
         else:
             values = {"status": OutboxStatus.UNREACHABLE.value}
         if error:
@@ -255,14 +294,18 @@ async def inbox(
     lang: str,
     now: datetime,
 ) -> list[RenderedReply]:
-    """The web chat's pending messages, rendered, and from now on counted as sent."""
+    """The web chat's pending messages, rendered, and from now on counted as sent. A
+    broadcast's copy that no longer goes out is recorded so in the same transaction."""
     async with sessions() as session:
         taken = await outbox.take_for_chat(session, resident_id, now)
+        copies = await _web_copies(session, taken)
         await session.commit()
     replies: list[RenderedReply] = []
     for due in taken:
+        if due.broadcast_id is not None and due.id not in copies:
+            continue  # withheld, and logged so
         try:
-            replies.append(rendered(due, lang))
+            replies.append(rendered(due, lang, copies.get(due.id)))
         except notices.BadNotice:
             log.error("outbox message %d kind=%s: payload does not fit", due.id, due.kind)
             continue
@@ -271,6 +314,23 @@ async def inbox(
     if replies:
         await offer(conversations, chat_key, _any(replies))
     return replies
+
+
+async def _web_copies(session: AsyncSession, taken: list[Due]) -> dict[int, Copy]:
+    """The broadcasts' copies among `taken` that still go out, by row id; the others are
+    settled as opted out or cancelled."""
+    copies: dict[int, Copy] = {}
+    for due in taken:
+        if due.broadcast_id is None:
+            continue
+        found = await copy_for(session, due.broadcast_id, due.resident_id)
+        if isinstance(found, Copy):
+            copies[due.id] = found
+            continue
+        await outbox.settle_taken(session, due.id, OutboxStatus(found.value))
+        metrics.OUTBOX[("none", WITHHELD[found].value)] += 1
+        log.info("outbox message %d kind=%s outcome=%s channel=-", due.id, due.kind, found.value)
+    return copies
 
 
 def _any(replies: list[RenderedReply]) -> RenderedReply:

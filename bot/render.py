@@ -34,22 +34,44 @@ def replies(items: list[Reply], lang: str) -> list[RenderedReply]:
     return [reply(r, lang) for r in items]
 
 
+# Where a text may be cut, best first; within a level the cut nearest the limit wins. A
+# sentence's end keeps its mark in the first piece: a resident reads "…chuyển tiền." and
+# then "Nếu có…", never a piece that opens with a stray full stop.
+BREAKS: tuple[tuple[str, ...], ...] = (
+    ("\n\n",),
+    ("\n",),
+    (". ", "! ", "? ", "… "),
+    (" ",),
+)
+
+
+def _cut(window: str, limit: int) -> tuple[int, int] | None:
+    """(end of the first piece, start of the rest) at the best break of `window`, or None
+    when every break would leave a first piece of half the limit or less."""
+    for level in BREAKS:
+        found = [(window.rfind(sep), sep) for sep in level]
+        at, sep = max(found, key=lambda f: f[0])
+        if at > limit // 2:
+            kept = len(sep.rstrip())  # the mark of a sentence's end; none of a blank
+            return at + kept, at + len(sep)
+    return None
+
+
 def split(message: str, limit: int) -> list[str]:
     """Cut a text into pieces of at most `limit` characters for a channel's message limit:
-    between paragraphs where possible, then between lines, then between words."""
+    between paragraphs where possible, then between lines, then after a sentence, then
+    between words."""
     pieces: list[str] = []
     rest = message
     while len(rest) > limit:
-        window = rest[: limit + 1]
-        for sep in ("\n\n", "\n", " "):
-            cut = window.rfind(sep)
-            if cut > limit // 2:
-                pieces.append(rest[:cut].rstrip())
-                rest = rest[cut + len(sep) :].lstrip("\n ")
-                break
-        else:
+        cut = _cut(rest[: limit + 1], limit)
+        if cut is None:
             pieces.append(rest[:limit])
             rest = rest[limit:]
+            continue
+        end, start = cut
+        pieces.append(rest[:end].rstrip())
+        rest = rest[start:].lstrip("\n ")
     if rest or not pieces:
         pieces.append(rest)
     return pieces

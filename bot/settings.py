@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from content.holidays import parse_dates
@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     media_dir: str = "./media"
     contact_key: SecretStr | None = None
     max_tips_per_day: int = 5
+    # Broadcasts a neighbourhood leader may make in a day (the police have no such limit).
+    leader_broadcasts_per_day: int = Field(default=5, ge=1, le=100)
     holidays: str = ""
     # Send the outbox (the police's messages to residents) from this process. Turn it off
     # where `binhyen worker` processes do it instead.

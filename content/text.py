@@ -24,3 +24,19 @@ def clean(text: str) -> str:
 def has_words(text: str) -> bool:
     """True when the text holds at least one letter or digit (not only emoji or symbols)."""
     return any(ch.isalnum() for ch in text)
+
+
+def letters(text: str) -> str:
+    """Lower-case letters and digits, marks kept, single spaces: 'Tổ  5.' → 'tổ 5'."""
+    kept = "".join(ch if ch.isalnum() else " " for ch in clean(text).casefold())
+    return " ".join(kept.split())
+
+
+def typed_as(typed: str, name: str) -> bool:
+    """Whether what was typed spells `name`, marks left out allowed but never other ones:
+    'thon dong' and 'Thon Đông' spell 'Thôn Đông'; 'Thôn Đồng' does not (a resident who
+    typed a mark meant it, and Đông and Đồng are two places)."""
+    said, meant = letters(typed), letters(name)
+    if len(said) != len(meant):
+        return False
+    return all(s == m or (fold(s) == s and fold(m) == s) for s, m in zip(said, meant, strict=True))

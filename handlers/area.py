@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from content import areas
-from handlers import menu
+from handlers import menu, my_neighbourhood
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Choice, Kind, Msg, Reply
@@ -106,4 +106,7 @@ async def _commune_chosen(ctx: Ctx, code: str) -> list[Reply]:
     ctx.profile.commune_code = commune.code
     await ctx.save_profile()
     saved = say("area.saved", commune=commune.name, province=province.name if province else "")
-    return [saved, *menu.show(ctx)]
+    # Where the commune has neighbourhoods, which one (optional); storage has forgotten the
+    # old commune's.
+    asked = await my_neighbourhood.begin(ctx)
+    return [saved, *(asked or menu.show(ctx))]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
 from content.scamcheck import Found, Known
+from content.text import fold
 from handlers.deadlines import Calendar, Deadlines
 from handlers.model import Media
 from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility
@@ -93,12 +95,52 @@ class Rated:
     stars: int | None
 
 
+@dataclass(frozen=True)
+class Neighbourhood:
+    """A part of a commune (tổ dân phố, thôn, ấp) a resident may say they live in, so that
+    its leaders' notices reach them. The police keep the list; a retired one is not offered."""
+
+    id: int
+    name: str
+
+
+_NUMBERS = re.compile(r"(\d+)")
+
+
+def _by_name(hood: Neighbourhood) -> tuple[list[str | int], str, int]:
+    # Numbers by value, so that "Tổ 2" comes before "Tổ 10"; split on digits, the parts
+    # alternate text and number, so two keys never compare a number with text.
+    parts = _NUMBERS.split(fold(hood.name))
+    return [int(p) if i % 2 else p for i, p in enumerate(parts)], hood.name, hood.id
+
+
+def by_name(hoods: Iterable[Neighbourhood]) -> list[Neighbourhood]:
+    """In the order residents look for them, the same whatever the database's collation."""
+    return sorted(hoods, key=_by_name)
+
+
 class Residents(Protocol):
     async def for_identity(self, channel: str, account: str, user_id: str) -> Profile:
         """The resident behind a platform account, created on first contact."""
         ...
 
-    async def save_profile(self, profile: Profile) -> None: ...
+    async def save_profile(self, profile: Profile) -> None:
+        """Store the language and area; a neighbourhood outside the (new) commune is
+        forgotten, since it belongs to the commune the resident left."""
+        ...
+
+    async def neighbourhoods(self, commune_code: str) -> list[Neighbourhood]:
+        """The commune's active neighbourhoods, `by_name`."""
+        ...
+
+    async def neighbourhood(self, resident_id: str) -> Neighbourhood | None:
+        """The neighbourhood the resident said they live in, while it is active."""
+        ...
+
+    async def set_neighbourhood(self, resident_id: str, neighbourhood_id: int | None) -> bool:
+        """Say where the resident lives (None: nowhere said). False, and nothing changes,
+        when the neighbourhood is retired or not in the resident's commune."""
+        ...
 
     async def set_reachable(
         self, channel: str, account: str, user_id: str, reachable: bool

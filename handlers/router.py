@@ -23,6 +23,7 @@ from handlers import (
     emergency,
     learn,
     menu,
+    my_neighbourhood,
     mytips,
     receipt,
     report,
@@ -61,7 +62,17 @@ def _by_name(*flows: Flow) -> Mapping[str, Flow]:
 
 # The flows a chat can be in, by the name its state keeps; mypy checks each against Flow.
 FLOWS = _by_name(
-    start, area, at_menu, settings, report, mytips, learn, check, subscriptions, _Answering()
+    start,
+    area,
+    my_neighbourhood,
+    at_menu,
+    settings,
+    report,
+    mytips,
+    learn,
+    check,
+    subscriptions,
+    _Answering(),
 )
 
 
@@ -159,12 +170,16 @@ async def first_contact(ctx: Ctx) -> list[Reply] | None:
 async def choice_typed(ctx: Ctx) -> None:
     """An offered choice typed by its number or label is read as that choice. An answer to the
     police is free text: "2" or "Số điện thoại…" is what they wrote, not the second button or
-    one whose label begins so."""
+    one whose label begins so. Neighbourhoods' names carry numbers and differ by one mark
+    ("Tổ 5", "Thôn Đồng"): that step reads them itself."""
     event = ctx.event
     if event.kind is not Kind.TEXT:
         return
-    loose = ctx.state.flow != answer.FLOW
-    typed = typed_choice(ctx.state.pending, event.text, loose=loose)
+    if ctx.state.flow == my_neighbourhood.FLOW:
+        typed = my_neighbourhood.typed_choice(ctx, event.text)
+    else:
+        loose = ctx.state.flow != answer.FLOW
+        typed = typed_choice(ctx.state.pending, event.text, loose=loose)
     if typed:
         ctx.event = replace(event, kind=Kind.CHOICE, choice=typed)
 
@@ -234,7 +249,7 @@ async def menu_item(ctx: Ctx) -> list[Reply] | None:
     if ctx.event.kind is not Kind.CHOICE or not ctx.profile.has_area:
         return None
     if ctx.event.choice == "menu:settings":
-        return settings.begin(ctx)
+        return await settings.begin(ctx)
     begin = _ITEMS.get(ctx.event.choice)
     return None if begin is None else await begin(ctx)
 
@@ -313,7 +328,7 @@ def typed_choice(pending: list[list[str]], text: str, *, loose: bool = True) -> 
     """The id of the offered choice a typed message names, by its number or its label
     (`loose`: also by its number or the first words of its label)."""
     typed = text.strip().rstrip(".)")
-    if loose and typed.isdigit() and 1 <= int(typed) <= len(pending):
+    if loose and typed.isdecimal() and 1 <= int(typed) <= len(pending):
         return pending[int(typed) - 1][0]
     key = _label_key(text)
     if not key:

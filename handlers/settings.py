@@ -1,12 +1,15 @@
-"""Settings: language and commune."""
+"""Settings: language, commune and, where the commune has a list, neighbourhood.
+
+Whether the commune has neighbourhoods, and the resident's, are read when settings open and
+kept in the state, so that `prompt` can show them again."""
 
 from __future__ import annotations
 
 from content import areas
-from handlers import area, menu, subscriptions
+from handlers import area, menu, my_neighbourhood, subscriptions
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
-from handlers.model import Kind, Msg, Reply
+from handlers.model import Choice, Kind, Msg, Reply
 
 FLOW = "settings"
 LANGUAGE_CHOICES = (choice("lang:vi", "lang.vi"), choice("lang:en", "lang.en"))
@@ -20,9 +23,21 @@ def _area_label(ctx: Ctx) -> str:
     return f"{commune.name}, {province.name}"
 
 
-def begin(ctx: Ctx) -> list[Reply]:
-    ctx.state.go(FLOW, "menu")
+async def begin(ctx: Ctx) -> list[Reply]:
+    residents = ctx.uow.residents
+    hoods = await residents.neighbourhoods(ctx.profile.commune_code)
+    mine = await residents.neighbourhood(ctx.profile.resident_id) if hoods else None
+    ctx.state.go(FLOW, "menu", hoods=bool(hoods), hood=mine.name if mine else "")
     return prompt(ctx)
+
+
+def _neighbourhood_item(ctx: Ctx) -> list[Choice]:
+    if not ctx.state.data.get("hoods"):
+        return []  # the commune has no list: nothing to choose
+    name = str(ctx.state.data.get("hood", ""))
+    if name:
+        return [choice("settings:hood", "settings.neighbourhood", name=name)]
+    return [choice("settings:hood", "settings.neighbourhood_none")]
 
 
 def prompt(ctx: Ctx) -> list[Reply]:
@@ -35,6 +50,7 @@ def prompt(ctx: Ctx) -> list[Reply]:
     items = [
         choice("settings:language", "settings.language"),
         choice("settings:area", "settings.area"),
+        *_neighbourhood_item(ctx),
         choice("settings:subs", "subs.open"),
     ]
     return [with_nav(ask(text, items))]
@@ -55,6 +71,9 @@ async def on_event(ctx: Ctx) -> list[Reply]:
         return prompt(ctx)
     if event.choice == "settings:area":
         return area.begin(ctx)
+    if event.choice == "settings:hood":
+        asked = await my_neighbourhood.begin(ctx, back="menu:settings")
+        return asked or [say("hood.none_left"), *await begin(ctx)]
     if event.choice == "settings:subs":
         return await subscriptions.begin(ctx, back="menu:settings")
     if event.choice in ("lang:vi", "lang:en") and ctx.state.step == "language":

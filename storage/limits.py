@@ -30,9 +30,10 @@ class Limit:
 
 
 class Limiter(Protocol):
-    async def reserve(self, limits: Sequence[Limit], pause_key: str) -> float:
-        """0 when a slot was taken from every limit; otherwise the seconds to wait
-        before asking again (nothing was taken)."""
+    async def reserve(self, limits: Sequence[Limit], pause_key: str, *, headroom: int = 0) -> float:
+        """0 when a slot was taken from every limit, leaving at least `headroom` of each
+        bucket's burst free (never less than one slot to take); otherwise the seconds to
+        wait before asking again (nothing was taken)."""
         ...
 
     async def pause(self, pause_key: str, seconds: float) -> None: ...
@@ -46,7 +47,7 @@ class MemoryLimiter:
         self._tat: dict[str, float] = {}  # theoretical arrival time of the next send
         self._paused: dict[str, float] = {}
 
-    async def reserve(self, limits: Sequence[Limit], pause_key: str) -> float:
+    async def reserve(self, limits: Sequence[Limit], pause_key: str, *, headroom: int = 0) -> float:
         now = self._clock()
         paused = self._paused.get(pause_key, 0.0) - now
         if paused > 0:
@@ -55,7 +56,8 @@ class MemoryLimiter:
         wait, new = 0.0, {}
         for limit in limits:
             tat = max(self._tat.get(limit.key, now), now)
-            allowed_at = tat - (limit.burst - 1) * limit.interval
+            burst = max(1, limit.burst - headroom)
+            allowed_at = tat - (burst - 1) * limit.interval
             if allowed_at > now:
                 wait = max(wait, allowed_at - now)
             new[limit.key] = tat + limit.interval
@@ -72,7 +74,8 @@ class MemoryLimiter:
 
 
 # KEYS: the pause key, then one key per limit. ARGV: for each limit its interval and burst
-# (in microseconds and sends). Returns the microseconds to wait; 0 means reserved.
+# (in microseconds and sends), the burst already less the headroom. Returns the microseconds
+# to wait; 0 means reserved.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -116,11 +119,11 @@ class RedisLimiter:
         self._reserve = redis.register_script(_RESERVE)
         self._pause = redis.register_script(_PAUSE)
 
-    async def reserve(self, limits: Sequence[Limit], pause_key: str) -> float:
+    async def reserve(self, limits: Sequence[Limit], pause_key: str, *, headroom: int = 0) -> float:
         keys = [self._prefix + "pause:" + pause_key, *(self._prefix + lim.key for lim in limits)]
         args: list[int] = []
         for limit in limits:
-            args += [round(limit.interval * 1_000_000), limit.burst]
+            args += [round(limit.interval * 1_000_000), max(1, limit.burst - headroom)]
         waited = await self._reserve(keys=keys, args=args)
         return int(waited) / 1_000_000
 

@@ -6,6 +6,12 @@ rolled back. The payload holds the tip code and parameters only; the text
 (handlers/notices.py) is rendered in the resident's language when the worker (bot/outbox.py)
 sends it, or when the web chat fetches it (GET /chat/api/inbox).
 
+A broadcast (storage/broadcasts/fanout.py) queues one row per recipient at priority 1, and
+what is owed to one resident (a tip's notice) is priority 0: claiming takes due rows by
+priority first, so a reporter's answer is never stuck behind 100,000 messages of a
+broadcast. A broadcast's row may end as opted_out (the resident stopped its subscription
+before it went out) or cancelled (the broadcast was); storage/broadcasts/delivery.py decides.
+
 Claiming is one UPDATE … RETURNING that moves the rows' due time a lease ahead, so a row is
 handled by one worker at a time, in any number of processes (PostgreSQL: the inner SELECT
 takes FOR UPDATE SKIP LOCKED; SQLite runs one write at a time anyway). A worker that dies
@@ -20,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, select, update
+from sqlalchemy import Select, Table, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.notices import Notice
@@ -36,6 +42,7 @@ __all__ = [
     "recipient",
     "resident_of",
     "settle",
+    "settle_taken",
     "take_for_chat",
 ]
 
@@ -49,6 +56,8 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNREACHABLE = "unreachable"
+    OPTED_OUT = "opted_out"  # a broadcast's row: the resident stopped the subscription first
+    CANCELLED = "cancelled"  # a broadcast's row: the broadcast was cancelled first
 
 
 async def notify_reporter(
@@ -86,21 +95,36 @@ async def notify_reporter(
 
 @dataclass(frozen=True)
 class Due:
-    """One message to send: whom to, which notice, its payload, the tries so far."""
+    """One message to send: whom to, which notice, its payload, the tries so far, and the
+    broadcast it is a copy of (None for a notice)."""
 
     id: int
     resident_id: str
     kind: str
     payload: dict[str, Any]
     attempts: int
+    broadcast_id: str | None = None
 
 
-_DUE_COLUMNS = (OUTBOX.c.id, OUTBOX.c.resident_id, OUTBOX.c.kind, OUTBOX.c.payload)
+_DUE_COLUMNS = (
+    OUTBOX.c.id,
+    OUTBOX.c.resident_id,
+    OUTBOX.c.kind,
+    OUTBOX.c.payload,
+    OUTBOX.c.attempts,
+    OUTBOX.c.broadcast_id,
+    OUTBOX.c.priority,
+)
 
 
 def _due(row: Any) -> Due:
     payload = row.payload if isinstance(row.payload, dict) else {}
-    return Due(row.id, row.resident_id, row.kind, payload, row.attempts)
+    return Due(row.id, row.resident_id, row.kind, payload, row.attempts, row.broadcast_id)
+
+
+def _in_order(rows: Any) -> list[Due]:
+    """RETURNING comes in no set order: what is owed to one resident first, then by id."""
+    return [_due(r) for r in sorted(rows, key=lambda r: (r.priority, r.id))]
 
 
 async def _chosen(session: AsyncSession, rows: Select[Any]) -> Any:
@@ -116,13 +140,15 @@ async def _chosen(session: AsyncSession, rows: Select[Any]) -> Any:
 async def claim_due(
     session: AsyncSession, now: datetime, *, limit: int, lease: timedelta
 ) -> list[Due]:
-    """Take up to `limit` pending rows that are due, oldest first, for `lease`; the caller
-    commits at once, so that the rows are locked for a moment only."""
+    """Take up to `limit` pending rows that are due, for `lease`: every due row owed to one
+    resident (priority 0) before any broadcast's (1), each oldest first (the index
+    ix_outbox_pending_priority). The caller commits at once, so that the rows are locked for
+    a moment only."""
     now = now.astimezone(UTC)
     due = (
         select(OUTBOX.c.id)
         .where(OUTBOX.c.status == OutboxStatus.PENDING.value, OUTBOX.c.due_at <= now)
-        .order_by(OUTBOX.c.due_at, OUTBOX.c.id)
+        .order_by(OUTBOX.c.priority, OUTBOX.c.due_at, OUTBOX.c.id)
         .limit(limit)
     )
     claimed = await session.execute(
@@ -135,9 +161,9 @@ async def claim_due(
         # The web mark goes while a worker holds the row: the page must not hand out a
         # message that the worker may be pushing on another channel at the same moment.
         .values(due_at=now + lease, channel="")
-        .returning(*_DUE_COLUMNS, OUTBOX.c.attempts)
+        .returning(*_DUE_COLUMNS)
     )
-    return sorted((_due(r) for r in claimed), key=lambda d: d.id)
+    return _in_order(claimed)
 
 
 @dataclass(frozen=True)
@@ -169,16 +195,33 @@ async def recipient(session: AsyncSession, resident_id: str) -> Recipient | None
 
 
 async def settle(session: AsyncSession, message_id: int, **values: Any) -> bool:
-    """Record what became of a claimed row, unless something else (the web chat's inbox)
-    settled it first; whether this call did."""
+    """Record what became of a claimed row, unless something else (the web chat's inbox, a
+    broadcast's cancelling) settled it first; whether this call did. A broadcast's copy that
+    went out while the broadcast was being cancelled is sent all the same: what is sent
+    stays sent, and is counted so."""
     if "last_error" in values:
         values["last_error"] = str(values["last_error"])[:MAX_ERROR]
+    still = OUTBOX.c.status == OutboxStatus.PENDING.value
+    if values.get("status") == OutboxStatus.SENT.value:
+        cancelled = and_(
+            OUTBOX.c.status == OutboxStatus.CANCELLED.value, OUTBOX.c.broadcast_id.is_not(None)
+        )
+        still = or_(still, cancelled)
     done = await session.execute(
-        update(OUTBOX)
-        .where(OUTBOX.c.id == message_id, OUTBOX.c.status == OutboxStatus.PENDING.value)
-        .values(**values)
+        update(OUTBOX).where(OUTBOX.c.id == message_id, still).values(**values)
     )
     return bool(getattr(done, "rowcount", 0))
+
+
+async def settle_taken(session: AsyncSession, message_id: int, status: OutboxStatus) -> None:
+    """A row the web chat took (take_for_chat, marked sent) but will not show after all (its
+    broadcast cancelled, its resident no longer subscribed): record why, in the same
+    transaction as the taking, so it never counts as sent."""
+    await session.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == message_id, OUTBOX.c.status == OutboxStatus.SENT.value)
+        .values(status=status.value, sent_at=None, channel="")
+    )
 
 
 async def take_for_chat(
@@ -205,9 +248,9 @@ async def take_for_chat(
             OUTBOX.c.status == OutboxStatus.PENDING.value,
         )
         .values(status=OutboxStatus.SENT.value, sent_at=now, channel=WEB)
-        .returning(*_DUE_COLUMNS, OUTBOX.c.attempts)
+        .returning(*_DUE_COLUMNS)
     )
-    return sorted((_due(r) for r in taken), key=lambda d: d.id)
+    return _in_order(taken)
 
 
 async def resident_of(

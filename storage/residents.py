@@ -1,16 +1,21 @@
-"""Residents and their channel identities."""
+"""Residents, their channel identities, and the neighbourhood they said they live in."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.ports import Profile
-from storage.models import ChannelIdentity, Resident
+from handlers.ports import Neighbourhood, Profile, by_name
+from storage.models import ChannelIdentity, Resident, ResidentNeighbourhood
+from storage.models import Neighbourhood as NeighbourhoodRow
+
+RESIDENT_NEIGHBOURHOODS = cast(Table, ResidentNeighbourhood.__table__)
 
 
 def _profile(resident: Resident) -> Profile:
@@ -77,6 +82,72 @@ class SqlResidents:
                 commune_code=profile.commune_code,
             )
         )
+        # The neighbourhood belongs to the commune: another commune's is forgotten.
+        await self.session.execute(
+            delete(ResidentNeighbourhood).where(
+                ResidentNeighbourhood.resident_id == profile.resident_id,
+                ResidentNeighbourhood.neighbourhood_id.not_in(
+                    select(NeighbourhoodRow.id).where(
+                        NeighbourhoodRow.commune_code == profile.commune_code
+                    )
+                ),
+            )
+        )
+
+    async def neighbourhoods(self, commune_code: str) -> list[Neighbourhood]:
+        query = select(NeighbourhoodRow.id, NeighbourhoodRow.name).where(
+            NeighbourhoodRow.commune_code == commune_code, NeighbourhoodRow.active
+        )
+        rows = (await self.session.execute(query)).all()
+        return by_name(Neighbourhood(row.id, row.name) for row in rows)
+
+    async def neighbourhood(self, resident_id: str) -> Neighbourhood | None:
+        query = (
+            select(NeighbourhoodRow.id, NeighbourhoodRow.name)
+            .join(
+                ResidentNeighbourhood, ResidentNeighbourhood.neighbourhood_id == NeighbourhoodRow.id
+            )
+            .join(Resident, Resident.id == ResidentNeighbourhood.resident_id)
+            .where(
+                ResidentNeighbourhood.resident_id == resident_id,
+                NeighbourhoodRow.active,
+                NeighbourhoodRow.commune_code == Resident.commune_code,
+            )
+        )
+        row = (await self.session.execute(query)).one_or_none()
+        return None if row is None else Neighbourhood(row.id, row.name)
+
+    async def set_neighbourhood(self, resident_id: str, neighbourhood_id: int | None) -> bool:
+        if neighbourhood_id is None:
+            mine = ResidentNeighbourhood.resident_id == resident_id
+            await self.session.execute(delete(ResidentNeighbourhood).where(mine))
+            return True
+        if not await self._offered(resident_id, neighbourhood_id):
+            return False
+        # An upsert, so that two taps at once leave one row: the later one's.
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(RESIDENT_NEIGHBOURHOODS).values(
+            resident_id=resident_id, neighbourhood_id=neighbourhood_id
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["resident_id"], set_={"neighbourhood_id": neighbourhood_id}
+            )
+        )
+        return True
+
+    async def _offered(self, resident_id: str, neighbourhood_id: int) -> bool:
+        """Whether the neighbourhood is active and in the resident's commune."""
+        query = (
+            select(NeighbourhoodRow.id)
+            .join(Resident, Resident.commune_code == NeighbourhoodRow.commune_code)
+            .where(
+                NeighbourhoodRow.id == neighbourhood_id,
+                NeighbourhoodRow.active,
+                Resident.id == resident_id,
+            )
+        )
+        return (await self.session.execute(query)).first() is not None
 
     async def set_reachable(
         self, channel: str, account: str, user_id: str, reachable: bool

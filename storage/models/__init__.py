@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from storage.models.accounts import AdminSession, AdminUser, ApiToken, AuditLog
 from storage.models.base import Base
+from storage.models.broadcasts import (
+    Broadcast,
+    BroadcastCommune,
+    CommuneSetting,
+    LeaderNeighbourhood,
+    Neighbourhood,
+    ResidentNeighbourhood,
+)
 from storage.models.indicators import Indicator, IndicatorTip
 from storage.models.outbox import OutboxMessage
 from storage.models.residents import AwarenessProgress, ChannelIdentity, Resident, Subscription
@@ -20,11 +28,17 @@ __all__ = [
     "AuditLog",
     "AwarenessProgress",
     "Base",
+    "Broadcast",
+    "BroadcastCommune",
     "ChannelIdentity",
+    "CommuneSetting",
     "Indicator",
     "IndicatorTip",
+    "LeaderNeighbourhood",
+    "Neighbourhood",
     "OutboxMessage",
     "Resident",
+    "ResidentNeighbourhood",
     "Subscription",
     "Tip",
     "TipAttachment",

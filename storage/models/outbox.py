@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     text,
 )
@@ -43,6 +44,12 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     channel: Mapped[str] = mapped_column(String(16), default="", server_default="")
     last_error: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # A broadcast's message to one resident; at most one per resident and broadcast.
+    broadcast_id: Mapped[str | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE")
+    )
+    # 0: owed to one resident (a tip's notice); 1: a broadcast, sent in what 0 leaves over.
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
     __table_args__ = (
         Index(
@@ -52,4 +59,19 @@ class OutboxMessage(Base):
             sqlite_where=text("status = 'pending'"),
         ),
         Index("ix_outbox_resident", "resident_id", "status"),
+        Index(
+            "ix_outbox_pending_priority",
+            "priority",
+            "due_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "uq_outbox_broadcast_resident",
+            "broadcast_id",
+            "resident_id",
+            unique=True,
+            postgresql_where=text("broadcast_id IS NOT NULL"),
+            sqlite_where=text("broadcast_id IS NOT NULL"),
+        ),
     )

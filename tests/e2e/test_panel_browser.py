@@ -2,7 +2,8 @@
 `binhyen serve` in a subprocess: a resident sends a tip through the chat; the commune chief
 signs in, finds it, assigns it, asks a question; the resident answers in the chat and the
 answer appears in the panel by itself; the chief closes the tip and the resident is told the
-outcome and rates it.
+outcome and rates it. Then, on a small phone, a neighbourhood leader writes a notice,
+previews it and sends it, and the chief approves it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ ANSWER = "Xe Wave màu đỏ, biển 29-B1 123.45"
 # The outbox worker sends within a second; the chat page asks for its inbox every 15 s and
 # the panel's timeline refreshes every 10 s.
 ARRIVAL_MS = 40_000
+SMALL_PHONE = {"width": 360, "height": 740}
+NOTICE = "Tối nay 19 giờ họp tổ dân phố tại nhà văn hoá.\nMời bà con đến đúng giờ."
 
 
 def vi(msgid: str, **params: object) -> str:
@@ -38,7 +41,11 @@ def vi(msgid: str, **params: object) -> str:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("panel")
     with serve(folder) as base:
-        for username, role in (("truong.ca", "chief"), ("can.bo.an", "officer")):
+        for username, role in (
+            ("truong.ca", "chief"),
+            ("can.bo.an", "officer"),
+            ("to.truong", "leader"),
+        ):
             command = ["admin", "create", "--username", username, "--role", role]
             subprocess.run(
                 [sys.executable, "-m", "bot.cli", *command, "--commune", BA_DINH],
@@ -185,4 +192,81 @@ def test_a_chat_tip_from_queue_to_outcome(site: tuple[str, Path], browser: Any) 
         expect.set_options(timeout=5_000)  # Playwright's default, for the other tests
         resident.close()
         officer.close()
+    assert not errors, errors
+
+
+def _sign_in_to(page: Any, base: str, username: str) -> None:
+    """Sign in and wait for the signed-in header, whatever page the role lands on."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/admin/")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("button[type=submit]").click()
+    expect(page.locator("#who")).to_contain_text(username)
+
+
+def _fits_the_screen(page: Any) -> None:
+    """Nothing wider than the phone: no sideways scrolling to reach a button."""
+    wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert wide <= 0, f"{page.url} is {wide}px wider than the screen"
+
+
+def test_a_leader_sends_a_notice_from_a_phone_and_the_chief_approves(
+    site: tuple[str, Path], browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    base, _folder = site
+    phone = {"viewport": SMALL_PHONE, "has_touch": True, "is_mobile": True}
+    leaders, chiefs = _context(browser, **phone), _context(browser, **phone)
+    errors: list[str] = []
+    leader, chief = leaders.new_page(), chiefs.new_page()
+    for page in (leader, chief):
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        # The leader lands on the notices, writes one and watches the counter.
+        _sign_in_to(leader, base, "to.truong")
+        expect(leader.locator("#new-broadcast")).to_be_visible()
+        _fits_the_screen(leader)
+        leader.locator("#new-broadcast").click()
+        leader.locator("#text").fill(NOTICE)
+        counted = vi("panel.broadcasts.count", count=len(NOTICE), limit="2.000")
+        expect(leader.locator("#text-count")).to_have_text(counted)
+        _fits_the_screen(leader)
+
+        # The preview shows the message as residents get it; then it is sent.
+        leader.locator("#preview-button").click()
+        preview = leader.locator("#preview")
+        expect(preview).to_contain_text("📣 Thông báo của Phường Ba Đình")
+        expect(preview).to_contain_text("Mời bà con đến đúng giờ.")
+        expect(preview).to_contain_text(vi("broadcast.stop_hint"))
+        _fits_the_screen(leader)
+        leader.locator("#send").click()
+        expect(leader.locator("#done")).to_have_text(vi("panel.broadcasts.done.pending"))
+        expect(leader.locator("#broadcast-status")).to_have_text(
+            vi("panel.broadcasts.status.pending")
+        )
+        expect(leader.locator("#broadcast-text")).to_have_text(NOTICE)
+        notice_url = leader.url.split("?")[0]
+
+        # The chief finds it waiting on the notices page and approves it there.
+        _sign_in_to(chief, base, "truong.ca")
+        chief.locator('nav a[href="/admin/broadcasts"]').click()
+        waiting = chief.locator("#waiting li.broadcast")
+        expect(waiting).to_have_count(1)
+        expect(waiting).to_contain_text("Mời bà con đến đúng giờ.")
+        _fits_the_screen(chief)
+        waiting.locator("button", has_text=vi("panel.broadcasts.action.approve")).click()
+        expect(chief.locator("#done")).to_have_text(vi("panel.broadcasts.done.approve"))
+        expect(chief.locator("#waiting")).to_have_count(0)
+
+        # Nobody in the commune has subscribed yet: nothing is left to send.
+        leader.goto(notice_url)
+        expect(leader.locator("#broadcast-status")).to_have_text(vi("panel.broadcasts.status.done"))
+        expect(leader.locator("#broadcast-decided")).to_contain_text(vi("admin.role.chief"))
+        _fits_the_screen(leader)
+    finally:
+        leaders.close()
+        chiefs.close()
     assert not errors, errors

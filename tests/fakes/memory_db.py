@@ -34,6 +34,18 @@ class StoredResident:
     commune_code: str = ""
     consent_version: str = ""
     consent_at: datetime | None = None
+    # The SQL schema keeps this in a table of its own (resident_neighbourhoods).
+    neighbourhood_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredNeighbourhood:
+    """Written by the police in the panel; residents only read the list."""
+
+    id: int
+    commune_code: str
+    name: str
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -242,6 +254,9 @@ class MemoryDatabase:
         self.subscriptions: Table[int, StoredSubscription] = Table(_active_subscription)
         self.indicators: Table[int, StoredIndicator] = Table(lambda i: (i.kind, i.value))
         self.links: Table[tuple[int, str], StoredLink] = Table()
+        self.neighbourhoods: Table[int, StoredNeighbourhood] = Table(
+            lambda n: (n.commune_code, n.name)
+        )
         self._ids = itertools.count(1)
 
     def next_id(self) -> int:
@@ -291,6 +306,24 @@ class MemoryDatabase:
     def indicator_links(self) -> list[StoredLink]:
         return list(self.links.rows.values())
 
+    def add_neighbourhood(self, commune_code: str, name: str, *, active: bool = True) -> int:
+        row = StoredNeighbourhood(self.next_id(), commune_code, name, active)
+        self.neighbourhoods.rows[row.id] = row
+        return row.id
+
+    def retire_neighbourhood(self, neighbourhood_id: int) -> None:
+        """As the panel does (storage/neighbourhoods.py): inactive, and nobody lives there."""
+        self.neighbourhoods.rows[neighbourhood_id] = replace(
+            self.neighbourhoods.rows[neighbourhood_id], active=False
+        )
+        for row in list(self.residents.rows.values()):
+            if row.neighbourhood_id == neighbourhood_id:
+                self.residents.rows[row.id] = replace(row, neighbourhood_id=None)
+
+    def neighbourhood_of(self, resident_id: str) -> int | None:
+        """The neighbourhood stored for the resident: whom a neighbourhood's notices reach."""
+        return self.residents.rows[resident_id].neighbourhood_id
+
     def reachable(self, channel: str, account: str, user_id: str) -> bool | None:
         found = self.identities.rows.get((channel, account, user_id))
         return None if found is None else found.reachable
@@ -306,6 +339,7 @@ class MemoryDatabase:
             "subscriptions": self.subscriptions,
             "indicators": self.indicators,
             "indicator_tips": self.links,
+            "neighbourhoods": self.neighbourhoods,
         }
 
 
@@ -323,6 +357,7 @@ class Tx:
         self.subscriptions = Rows(db.subscriptions)
         self.indicators = Rows(db.indicators)
         self.links = Rows(db.links)
+        self.neighbourhoods = Rows(db.neighbourhoods)
         self._all: tuple[Rows[Any, Any], ...] = (
             self.residents,
             self.identities,
@@ -333,6 +368,7 @@ class Tx:
             self.subscriptions,
             self.indicators,
             self.links,
+            self.neighbourhoods,
         )
 
     def commit(self) -> None:

@@ -16,11 +16,13 @@ from content import scamcheck
 from content.scamcheck import Found, Known
 from handlers.ports import (
     MediaKeeper,
+    Neighbourhood,
     Profile,
     Subscription,
     SubscriptionKind,
     TopicProgress,
     UnitOfWork,
+    by_name,
 )
 from storage.sealing import Sealer
 from tests.fakes.memory_db import (
@@ -28,6 +30,7 @@ from tests.fakes.memory_db import (
     StoredIdentity,
     StoredIndicator,
     StoredLink,
+    StoredNeighbourhood,
     StoredProgress,
     StoredResident,
     StoredSubscription,
@@ -64,12 +67,40 @@ class MemoryResidents:
         return _profile(resident)
 
     async def save_profile(self, profile: Profile) -> None:
+        row = self.tx.residents.get(profile.resident_id)
+        hood = None if row is None else self._in(row.neighbourhood_id, profile.commune_code)
         self.tx.residents.update(
             profile.resident_id,
             lang=profile.lang,
             province_code=profile.province_code,
             commune_code=profile.commune_code,
+            neighbourhood_id=None if hood is None else hood.id,
         )
+
+    def _in(self, neighbourhood_id: int | None, commune_code: str) -> StoredNeighbourhood | None:
+        """The neighbourhood if it is one of this commune's, active or not."""
+        found = None if neighbourhood_id is None else self.tx.neighbourhoods.get(neighbourhood_id)
+        return found if found is not None and found.commune_code == commune_code else None
+
+    async def neighbourhoods(self, commune_code: str) -> list[Neighbourhood]:
+        rows = self.tx.neighbourhoods.where(lambda n: n.commune_code == commune_code and n.active)
+        return by_name(Neighbourhood(n.id, n.name) for n in rows)
+
+    async def neighbourhood(self, resident_id: str) -> Neighbourhood | None:
+        row = self.tx.residents.get(resident_id)
+        hood = None if row is None else self._in(row.neighbourhood_id, row.commune_code)
+        return None if hood is None or not hood.active else Neighbourhood(hood.id, hood.name)
+
+    async def set_neighbourhood(self, resident_id: str, neighbourhood_id: int | None) -> bool:
+        row = self.tx.residents.get(resident_id)
+        if row is None:
+            return neighbourhood_id is None  # as a DELETE of no row, or an INSERT refused
+        if neighbourhood_id is not None:
+            hood = self._in(neighbourhood_id, row.commune_code)
+            if hood is None or not hood.active:
+                return False
+        self.tx.residents.update(resident_id, neighbourhood_id=neighbourhood_id)
+        return True
 
     async def set_reachable(
         self, channel: str, account: str, user_id: str, reachable: bool

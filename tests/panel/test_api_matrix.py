@@ -21,8 +21,10 @@ from fastapi import routing
 from admin import auth
 from content.scamcheck import Found
 from handlers import casework as cases
+from handlers.broadcasts import compose
 from handlers.tipmodel import AttachmentIn
 from storage import casework
+from storage.broadcasts import SqlBroadcastStore
 from storage.casework import SqlCaseStore
 from storage.indicators import SqlIndicators
 from tests.panel.conftest import World
@@ -57,6 +59,14 @@ def tip_route(**overrides: int) -> dict[str, int]:
     return expected
 
 
+def notice_route(**overrides: int) -> dict[str, int]:
+    """A route about leader_a's notice to COMMUNE_A: the commune's police may, the rest of
+    the world gets 404."""
+    expected = {**signed_in(OK), **{role: 404 for role in OUT_OF_AREA}}
+    expected.update(overrides)
+    return expected
+
+
 def chiefs_and_admins() -> dict[str, int]:
     return {**police(), "officer_a": 403, "officer_b": 403}
 
@@ -68,6 +78,8 @@ class Case:
     params: dict[str, str] = field(default_factory=dict)
     # Bring a fresh tip to the state the action needs; None: every role shares one tip.
     state: str | None = None
+    # A fresh leader's notice awaiting approval for each role; False: every role shares one.
+    fresh_notice: bool = False
 
 
 def _action(state: str = "new", body: dict[str, Any] | None = None, **overrides: int) -> Case:
@@ -104,6 +116,23 @@ TABLE: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/tips/{tip_id}/close"): _action(body={"resolution": "handled"}),
     ("POST", "/api/v1/tips/{tip_id}/notes"): _action(body={"body": "Ghi chú nội bộ"}),
     ("POST", "/api/v1/tips/{tip_id}/reveal"): _action(body={"reason": REASON}),
+    # Every role broadcasts to its own area; a province admin must name the communes.
+    ("POST", "/api/v1/broadcasts"): Case(
+        {**signed_in(201), "admin_01": 422, "admin_79": 422},
+        body={"text": "Cảnh báo lừa đảo qua điện thoại", "kind": "alert"},
+    ),
+    ("GET", "/api/v1/broadcasts"): Case(signed_in(OK)),
+    # The shared broadcast is leader_a's notice to COMMUNE_A: its police and its sender see it.
+    ("GET", "/api/v1/broadcasts/{broadcast_id}"): Case(notice_route(leader_a=OK)),
+    ("POST", "/api/v1/broadcasts/{broadcast_id}/approve"): Case(
+        notice_route(leader_a=403), fresh_notice=True
+    ),
+    ("POST", "/api/v1/broadcasts/{broadcast_id}/reject"): Case(
+        notice_route(leader_a=403), body={"reason": REASON}, fresh_notice=True
+    ),
+    ("POST", "/api/v1/broadcasts/{broadcast_id}/cancel"): Case(
+        notice_route(leader_a=OK), fresh_notice=True
+    ),
 }
 
 
@@ -132,6 +161,21 @@ class Scene:
     shared: str = ""
     attachment_id: int = 0
     indicator_id: int = 0
+    notice: str = ""
+
+    async def leader_notice(self) -> str:
+        async with self.world.session() as session:
+            made = await compose.compose(
+                SqlBroadcastStore(session),
+                self.world.users["leader_a"],
+                compose.Draft("Tối nay 19 giờ họp tổ dân phố", "alert"),
+                limits=compose.Limits(leader_per_day=1000),
+            )
+            await session.commit()
+        return made.id
+
+    async def notice_for(self, case: Case) -> str:
+        return await self.leader_notice() if case.fresh_notice else self.notice
 
     async def tip(self, state: str = "new") -> str:
         data = b"\xff\xd8\xff evidence"
@@ -158,9 +202,12 @@ class Scene:
             d = await casework.tip_detail(session, self.world.users["chief_a"], tip_id)
         return (d.status, d.urgent, d.assignee_id, d.extensions, len(d.timeline))
 
-    def url(self, path: str, tip_id: str) -> str:
+    def url(self, path: str, tip_id: str, notice: str = "") -> str:
         return path.format(
-            tip_id=tip_id, attachment_id=self.attachment_id, indicator_id=self.indicator_id
+            tip_id=tip_id,
+            attachment_id=self.attachment_id,
+            indicator_id=self.indicator_id,
+            broadcast_id=notice or self.notice,
         )
 
     def body(self, case: Case) -> dict[str, Any] | None:
@@ -191,6 +238,7 @@ async def scene(world: World) -> Scene:
         await session.commit()
     assert known is not None
     found.indicator_id = known.id
+    found.notice = await found.leader_notice()
     return found
 
 
@@ -198,9 +246,8 @@ async def _call(
     scene: Scene, role: str, method: str, path: str, case: Case, tip_id: str
 ) -> httpx.Response:
     client = scene.clients[role]
-    return await client.request(
-        method, scene.url(path, tip_id), params=case.params, json=scene.body(case)
-    )
+    url = scene.url(path, tip_id, await scene.notice_for(case))
+    return await client.request(method, url, params=case.params, json=scene.body(case))
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(TABLE), ids=lambda v: str(v))
@@ -235,7 +282,7 @@ async def test_a_session_cookie_needs_the_csrf_header_on_every_post(
     for method, path in sorted(api_routes(world)):
         case = TABLE[(method, path)]
         tip_id = await scene.tip(case.state) if case.state is not None else scene.shared
-        url, body = scene.url(path, tip_id), scene.body(case)
+        url, body = scene.url(path, tip_id, await scene.notice_for(case)), scene.body(case)
         before = await scene.snapshot(tip_id)
         if method != "GET":
             bare = await client.request(method, url, params=case.params, json=body)
@@ -260,11 +307,13 @@ async def test_openapi_documents_every_api_route_and_nothing_else(world: World) 
         for method, operation in operations.items():
             where = f"{method.upper()} {path}"
             assert operation.get("summary"), where
-            content = operation["responses"]["200"].get("content", {})
+            # 201 for what makes something new (a broadcast), 200 for the rest.
+            success = operation["responses"].get("201") or operation["responses"]["200"]
+            content = success.get("content", {})
             # JSON answers are described by a model; a download by its media types.
             json_schema = content.get("application/json", {}).get("schema")
             assert json_schema or set(content) - {"application/json"}, where
-            if "{tip_id}" in path:
+            if "{tip_id}" in path or "{broadcast_id}" in path:
                 assert {"401", "404"} <= operation["responses"].keys(), where
     schemas = answer.json()["components"]["schemas"]
     assert "contact_name" not in str(schemas["TipOut"]) and "phone" not in str(schemas["TipOut"])

@@ -11,10 +11,10 @@ import pytest
 from admin import auth
 from admin.audit import ACTION_NAMES
 from content.i18n import LANGUAGES, catalog
+from handlers.accounts.errors import NotAllowed
 from handlers.audit import AuditAction
 from storage import admin_users as au
 from storage import api_tokens, audit
-from storage.admin_users import NotAllowed
 from tests.panel.conftest import ACCOUNTS, World
 
 COMMUNE_A_LABELS = ("officer_a", "officer_a2", "chief_a", "leader_a")

@@ -40,9 +40,11 @@ async def test_landing_keeps_the_language_asked_for(world: World) -> None:
     assert 'href="?lang=vi"' in page
 
 
-async def test_leaders_get_their_account_page_and_no_tip_links(world: World) -> None:
+async def test_leaders_land_on_their_notices_with_no_tip_links(world: World) -> None:
     client = await world.client("leader_a")
-    home = await client.get("/admin/")
+    landing = await client.get("/admin/")
+    assert landing.status_code == 303 and landing.headers["location"] == "/admin/broadcasts"
+    home = await client.get("/admin/broadcasts")
     assert home.status_code == 200
     assert "Tổ trưởng tổ dân phố, trưởng thôn" in home.text
     assert "Phường Ba Đình, Thành phố Hà Nội" in home.text
@@ -87,7 +89,7 @@ async def test_pages_keep_to_the_content_security_policy(world: World) -> None:
         await officer.get("/admin/tips/BY-0000-00"),
         await act(officer, tip, "reveal", reason="Cần gọi lại xác minh"),
         await act(officer, tip, "ask", question=""),
-        await (await world.client("leader_a")).get("/admin/"),
+        await (await world.client("leader_a")).get("/admin/broadcasts"),
         await world.anonymous_client().get("/admin/"),
     ]
     for response in pages:

@@ -190,3 +190,35 @@ async def test_drain_cancels_what_does_not_finish_in_time() -> None:
     await delivery.drain(timeout=0.05)
     await asyncio.sleep(0)
     assert task.cancelled()
+
+
+async def test_background_sends_leave_the_last_slots_to_replies(limiter: Limiter) -> None:
+    bot = [Limit("bot-headroom", rate=1.0, burst=5)]
+    # A broadcast takes what it may: the burst less the headroom of 2.
+    taken = [await limiter.reserve(bot, "bot", headroom=2) for _ in range(4)]
+    assert taken[:3] == [0, 0, 0] and taken[3] > 0
+    # A reply still goes at once, twice; then the bucket is full for everyone.
+    assert await limiter.reserve(bot, "bot") == 0
+    assert await limiter.reserve(bot, "bot") == 0
+    assert await limiter.reserve(bot, "bot") > 0
+    # A headroom larger than the burst still lets one send through an empty bucket.
+    assert await limiter.reserve([Limit("small", rate=1.0, burst=2)], "bot", headroom=9) == 0
+
+
+async def test_a_background_delivery_passes_its_headroom() -> None:
+    clock = FakeClock()
+    limiter = MemoryLimiter(clock)
+    target = Target("telegram", "1", "42", "42", (Limit("bot-h", rate=1.0, burst=3),))
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.now += seconds
+
+    async def ok() -> str:
+        return "sent"
+
+    background = Delivery(limiter, lambda _t: asyncio.sleep(0), headroom=2, sleep=sleep)
+    assert await background.send(target, ok) == "sent"
+    assert await background.send(target, ok) == "sent"  # waited: only one slot was its own
+    assert slept and slept[0] == pytest.approx(1.0)

@@ -39,6 +39,10 @@ class Ports:
         self.asked.append(("unsubscribe_all", resident_id))
         return []
 
+    async def neighbourhoods(self, commune_code: str) -> list[object]:
+        self.asked.append(("neighbourhoods", commune_code))
+        return []  # a commune without a list: settings offer no neighbourhood
+
 
 class Probe:
     """A flow that records the events it is handed."""
@@ -169,6 +173,11 @@ async def test_choice_typed_reads_a_number_or_a_label_except_in_an_answer() -> N
     not_offered = make(text="ba", pending=pending)
     await router.choice_typed(not_offered)
     assert not_offered.event.kind is Kind.TEXT
+    # Digits that are not decimal ones ("²", "①") are text, never a crash.
+    for odd in ("²", "①", "2²"):
+        typed = make(text=odd, pending=pending)
+        await router.choice_typed(typed)
+        assert typed.event.kind is Kind.TEXT
 
 
 async def test_choice_shortened_is_read_as_the_choice_it_stands_for() -> None:
@@ -273,6 +282,7 @@ def test_every_flow_is_registered_under_the_name_its_state_keeps() -> None:
         "learn",
         "menu",
         "mytips",
+        "neighbourhood",
         "report",
         "settings",
         "start",

@@ -126,6 +126,58 @@ def test_split_cuts_words_only_when_it_must() -> None:
     assert split("", 5) == [""]
 
 
+WARNING = (
+    "Công an phường cảnh báo người dân. "
+    "Đối tượng giả danh nhân viên điện lực gọi điện yêu cầu chuyển tiền."
+)
+
+
+def test_split_prefers_the_end_of_a_sentence_to_a_space() -> None:
+    assert split(WARNING, 60) == [
+        "Công an phường cảnh báo người dân.",
+        "Đối tượng giả danh nhân viên điện lực gọi điện yêu cầu",
+        "chuyển tiền.",
+    ]
+
+
+def test_split_keeps_each_sentence_mark_with_its_sentence() -> None:
+    for mark in ("!", "?", "…"):
+        text = f"Tuyệt đối không chuyển tiền cho người lạ{mark} Hãy gọi ngay số 113."
+        first, second = split(text, 50)
+        assert first == f"Tuyệt đối không chuyển tiền cho người lạ{mark}"
+        assert second == "Hãy gọi ngay số 113."
+
+
+def test_split_takes_the_last_sentence_end_that_fits() -> None:
+    text = "Có người gọi điện. Họ xưng là công an. Họ đòi chuyển tiền ngay. Đừng làm theo."
+    assert split(text, 65) == [
+        "Có người gọi điện. Họ xưng là công an. Họ đòi chuyển tiền ngay.",
+        "Đừng làm theo.",
+    ]
+
+
+def test_split_still_prefers_a_line_break_then_falls_back_to_words() -> None:
+    text = "Tổ dân phố số 5 họp lúc 19 giờ tối nay.\nMời các hộ gia đình. Tham dự đầy đủ."
+    assert split(text, 60) == [
+        "Tổ dân phố số 5 họp lúc 19 giờ tối nay.",
+        "Mời các hộ gia đình. Tham dự đầy đủ.",
+    ]
+    # A sentence that ends in the first half of the limit would leave a short piece: words.
+    early = "Cẩn thận. Đối tượng giả danh nhân viên điện lực gọi điện đòi chuyển tiền"
+    assert split(early, 50) == [
+        "Cẩn thận. Đối tượng giả danh nhân viên điện lực",
+        "gọi điện đòi chuyển tiền",
+    ]
+
+
+def test_split_of_a_long_notice_loses_nothing_and_fits() -> None:
+    text = " ".join([WARNING, "Nếu nghi ngờ, hãy báo ngay cho công an phường!"] * 25)
+    pieces = split(text, 2000)
+    assert len(pieces) == 2 and all(len(p) <= 2000 for p in pieces)
+    assert all(p.endswith((".", "!")) for p in pieces)
+    assert " ".join(pieces) == text
+
+
 def test_a_request_beside_buttons_comes_as_its_own_message() -> None:
     reply = RenderedReply(
         text="Ở đâu?",

@@ -1,0 +1,268 @@
+"""A commune's neighbourhoods in the panel (/admin/neighbourhoods): the list, adding, renaming,
+retiring and bringing back, which neighbourhoods each leader speaks for, and whether the
+police approve leaders' notices.
+
+Each form is one use case of handlers/neighbourhoods/manage.py over the request's
+`SqlNeighbourhoodStore`, which decides who may (a chief, or a province admin for the communes
+of their province) and audits the change. A chief, an officer and a leader see their own
+commune; a province admin picks one of their province first (`?commune=`). A refused change
+is rolled back and the page shown again saying why, with what was typed; a commune or a
+neighbourhood outside the reader's area is the panel's 404, as a tip outside it is."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Path, Request, Response
+
+from admin import auth, errors, web
+from content import areas
+from handlers.errors import BadInput, Invalid, NotFound
+from handlers.neighbourhoods import manage
+from handlers.neighbourhoods.rules import MANAGERS, MAX_CODE, MAX_NAME, MIN_NAME
+from handlers.people import AdminRole, Identity
+from storage.db import AsyncSession
+from storage.neighbourhoods import SqlNeighbourhoodStore
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+Db = web.Db
+Officer = web.Officer
+FormOfficer = web.FormOfficer
+# Ids fit the INTEGER columns, so a huge number is a 422, never a database error.
+MAX_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+BASE = "/admin/neighbourhoods"
+MAX_FIELD = 1000  # longer than any rule allows, so the use case still names the refusal
+
+
+def _(msgid: str) -> str:
+    """Marks a catalog id for extraction; the template translates it."""
+    return msgid
+
+
+DONE = {
+    "added": _("panel.neighbourhoods.done.added"),
+    "renamed": _("panel.neighbourhoods.done.renamed"),
+    "retired": _("panel.neighbourhoods.done.retired"),
+    "restored": _("panel.neighbourhoods.done.restored"),
+    "leader": _("panel.neighbourhoods.done.leader"),
+    "approval": _("panel.neighbourhoods.done.approval"),
+}
+
+
+def _link(commune: str, done: str = "") -> str:
+    query = {"commune": commune, **({"done": done} if done else {})}
+    return f"{BASE}?{urlencode(query)}"
+
+
+def _commune_name(code: str) -> str:
+    found = areas.commune(code)
+    return found.name if found else code
+
+
+def _choices(identity: Identity) -> list[tuple[str, str]]:
+    """The communes a province admin picks among (nobody else picks)."""
+    if identity.role is not AdminRole.PROVINCE_ADMIN:
+        return []
+    return [(c.code, c.name) for c in areas.communes_of(identity.province_code)]
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """The posted fields as text cut to a sane length, and the chosen neighbourhoods."""
+    form = await request.form()
+    fields: dict[str, Any] = {
+        k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str) and k != "csrf"
+    }
+    fields["neighbourhood"] = [v for v in form.getlist("neighbourhood") if isinstance(v, str)]
+    return fields
+
+
+def _ids(raw: list[str]) -> list[int]:
+    """The ticked neighbourhoods' ids; anything else was not sent by the page (and "²" is a
+    digit to `str.isdigit`, not to `int`)."""
+    if not all(v.isascii() and v.isdigit() and len(v) <= 10 and 1 <= int(v) <= MAX_ID for v in raw):
+        raise BadInput(detail="a neighbourhood is an id")
+    return [int(v) for v in raw]
+
+
+def _refusal(error: Invalid | None, lang: str) -> str:
+    """Why a change was refused, in words (the catalogs' "panel.error.<code>")."""
+    if error is None:
+        return ""
+    return errors.error_message(error.code, errors.status_of(error), lang, error.params)
+
+
+async def _page(
+    request: Request,
+    db: AsyncSession,
+    user: web.SignedIn,
+    commune: str,
+    *,
+    status: int = 200,
+    error: Invalid | None = None,
+    failed: str = "",
+    values: dict[str, Any] | None = None,
+) -> Response:
+    """The commune's page (or, for a province admin who has not picked one, the picker).
+    Each part is read through its use case, so a role sees what it may read and no more."""
+    identity = user.identity
+    context: dict[str, Any] = {
+        "commune": commune,
+        "communes": _choices(identity),
+        "done": DONE.get(request.query_params.get("done", ""), ""),
+        "error": _refusal(error, user.lang),
+        "failed": failed,
+        "values": values or {},
+        "min_name": MIN_NAME,
+        "max_name": MAX_NAME,
+        "max_code": MAX_CODE,
+    }
+    if commune:
+        store = SqlNeighbourhoodStore(db)
+        manages = identity.role in MANAGERS
+        context.update(
+            commune_name=_commune_name(commune),
+            neighbourhoods=await manage.neighbourhoods(store, identity, commune),
+            manages=manages,
+            approval=(
+                None
+                if identity.role is AdminRole.LEADER
+                else await manage.approval(store, identity, commune)
+            ),
+            leaders=await manage.leaders(store, identity, commune) if manages else [],
+        )
+    return web.page(request, user, "neighbourhoods/page.html", status, **context)
+
+
+def _commune_of(request: Request, identity: Identity) -> str:
+    """The commune asked for: a province admin's choice, anyone else's own (asking for
+    another is answered 404 by the use case)."""
+    asked = request.query_params.get("commune", "").strip()[:5]
+    if identity.role is AdminRole.PROVINCE_ADMIN:
+        return asked
+    return asked or identity.commune_code
+
+
+def _missing(request: Request, user: web.SignedIn, exc: NotFound) -> Response:
+    """A commune or neighbourhood outside the reader's area, in this page's own words."""
+    return web.page(request, user, "neighbourhoods/missing.html", errors.status_of(exc))
+
+
+@router.get("/neighbourhoods")
+async def page(request: Request, db: Db, user: Officer) -> Response:
+    try:
+        return await _page(request, db, user, _commune_of(request, user.identity))
+    except NotFound as exc:
+        return _missing(request, user, exc)
+
+
+# A change: given the store, the actor and the client's address, make it and answer the
+# commune whose page to go back to.
+Change = Callable[[SqlNeighbourhoodStore, Identity, str], Awaitable[str]]
+
+
+async def _change(
+    request: Request,
+    db: AsyncSession,
+    user: web.SignedIn,
+    form: dict[str, Any],
+    change: Change,
+    *,
+    done: str,
+    failed: str = "",
+) -> Response:
+    """Run one audited change, then back to the commune's page with a note. Refused, the
+    change is undone and the page shown again saying why, with what was typed."""
+    try:
+        commune = await change(SqlNeighbourhoodStore(db), user.identity, auth.client_ip(request))
+    except NotFound as exc:
+        await db.rollback()
+        return _missing(request, user, exc)
+    except Invalid as exc:
+        await db.rollback()
+        try:
+            return await _page(
+                request,
+                db,
+                user,
+                _commune(form),
+                status=errors.status_of(exc),
+                error=exc,
+                failed=failed,
+                values=form,
+            )
+        except NotFound as missing:  # the form named a commune outside the area
+            return _missing(request, user, missing)
+    return web.redirect(_link(commune, done))
+
+
+def _commune(form: dict[str, Any]) -> str:
+    return str(form.get("commune", "")).strip()[:5]
+
+
+@router.post("/neighbourhoods/add")
+async def add(request: Request, db: Db, user: FormOfficer) -> Response:
+    form = await _form(request)
+
+    async def change(store: SqlNeighbourhoodStore, actor: Identity, ip: str) -> str:
+        name, code = form.get("name", ""), form.get("code", "")
+        made = await manage.add(store, actor, _commune(form), name, code, ip=ip)
+        return made.commune_code
+
+    return await _change(request, db, user, form, change, done="added", failed="add")
+
+
+@router.post("/neighbourhoods/{neighbourhood_id}/rename")
+async def rename(request: Request, db: Db, user: FormOfficer, neighbourhood_id: RowId) -> Response:
+    form = await _form(request)
+
+    async def change(store: SqlNeighbourhoodStore, actor: Identity, ip: str) -> str:
+        name, code = form.get("name", ""), form.get("code", "")
+        renamed = await manage.rename(store, actor, neighbourhood_id, name, code, ip=ip)
+        return renamed.commune_code
+
+    failed = f"rename-{neighbourhood_id}"
+    return await _change(request, db, user, form, change, done="renamed", failed=failed)
+
+
+@router.post("/neighbourhoods/{neighbourhood_id}/retire")
+async def retire(request: Request, db: Db, user: FormOfficer, neighbourhood_id: RowId) -> Response:
+    async def change(store: SqlNeighbourhoodStore, actor: Identity, ip: str) -> str:
+        return (await manage.retire(store, actor, neighbourhood_id, ip=ip)).commune_code
+
+    return await _change(request, db, user, await _form(request), change, done="retired")
+
+
+@router.post("/neighbourhoods/{neighbourhood_id}/restore")
+async def restore(request: Request, db: Db, user: FormOfficer, neighbourhood_id: RowId) -> Response:
+    async def change(store: SqlNeighbourhoodStore, actor: Identity, ip: str) -> str:
+        return (await manage.restore(store, actor, neighbourhood_id, ip=ip)).commune_code
+
+    return await _change(request, db, user, await _form(request), change, done="restored")
+
+
+@router.post("/neighbourhoods/approval")
+async def approval(request: Request, db: Db, user: FormOfficer) -> Response:
+    form = await _form(request)
+    required = form.get("required") == "1"
+
+    async def change(store: SqlNeighbourhoodStore, actor: Identity, ip: str) -> str:
+        await manage.set_approval(store, actor, _commune(form), required, ip=ip)
+        return _commune(form)
+
+    return await _change(request, db, user, form, change, done="approval", failed="approval")
+
+
+@router.post("/neighbourhoods/leaders/{leader_id}")
+async def leader(request: Request, db: Db, user: FormOfficer, leader_id: RowId) -> Response:
+    form = await _form(request)
+
+    async def change(store: SqlNeighbourhoodStore, actor: Identity, ip: str) -> str:
+        wanted = _ids(form["neighbourhood"])
+        await manage.bind(store, actor, _commune(form), leader_id, wanted, ip=ip)
+        return _commune(form)
+
+    failed = f"leader-{leader_id}"
+    return await _change(request, db, user, form, change, done="leader", failed=failed)

@@ -1,0 +1,199 @@
+"""An in-memory `BroadcastStore` (handlers/broadcasts/ports.py) for the broadcast use cases'
+tests, held to the SQL store's contract by tests/integration/test_broadcasts_contract.py.
+
+`MemoryBroadcasting` keeps what is committed: neighbourhoods, leaders' neighbourhoods,
+communes' approval choice, residents (commune, neighbourhood, subscriptions), broadcasts,
+their queued messages and audit rows. A `MemoryBroadcastStore` is one unit of work: its
+writes are seen by itself at once and by others after `commit()`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from handlers.audit import AuditAction
+from handlers.broadcasts.ports import Broadcast, Listing, Neighbourhood
+from handlers.broadcasts.words import (
+    SUBSCRIPTION_OF,
+    BroadcastStatus,
+    Counts,
+    MessageState,
+)
+from handlers.people import Identity
+from handlers.ports import Subscription, SubscriptionKind
+
+
+@dataclass
+class Message:
+    broadcast_id: str
+    resident_id: str
+    state: MessageState = MessageState.QUEUED
+    channel: str = ""
+
+
+@dataclass
+class Resident:
+    commune_code: str
+    neighbourhood_id: int | None = None
+    subscriptions: set[Subscription] = field(default_factory=set)
+
+
+@dataclass
+class MemoryBroadcasting:
+    neighbourhoods: dict[int, Neighbourhood] = field(default_factory=dict)
+    inactive: set[int] = field(default_factory=set)
+    leaders: dict[int, set[int]] = field(default_factory=dict)  # user id -> neighbourhoods
+    approval: dict[str, bool] = field(default_factory=dict)
+    residents: dict[str, Resident] = field(default_factory=dict)
+    broadcasts: dict[str, Broadcast] = field(default_factory=dict)
+    messages: dict[tuple[str, str], Message] = field(default_factory=dict)
+    audits: list[tuple[AuditAction, str, str, str, str]] = field(default_factory=list)
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def add_neighbourhood(self, commune_code: str, name: str, code: str = "") -> Neighbourhood:
+        found = Neighbourhood(next(self.ids), commune_code, name, code)
+        self.neighbourhoods[found.id] = found
+        return found
+
+    def store(self) -> MemoryBroadcastStore:
+        return MemoryBroadcastStore(self)
+
+
+class MemoryBroadcastStore:
+    def __init__(self, data: MemoryBroadcasting) -> None:
+        self.data = data
+        self._broadcasts: dict[str, Broadcast] = {}
+        self._messages: dict[tuple[str, str], Message] = {}
+        self._audits: list[tuple[AuditAction, str, str, str, str]] = []
+
+    def _all(self) -> dict[str, Broadcast]:
+        return {**self.data.broadcasts, **self._broadcasts}
+
+    def _active(self, ids: set[int] | None = None) -> list[Neighbourhood]:
+        found = [
+            n
+            for n in self.data.neighbourhoods.values()
+            if n.id not in self.data.inactive and (ids is None or n.id in ids)
+        ]
+        return sorted(found, key=lambda n: (n.commune_code, n.name))
+
+    async def neighbourhoods(self, communes: tuple[str, ...]) -> list[Neighbourhood]:
+        return [n for n in self._active() if n.commune_code in communes]
+
+    async def leader_neighbourhoods(self, user_id: int) -> list[Neighbourhood]:
+        return self._active(self.data.leaders.get(user_id, set()))
+
+    async def leader_approval(self, commune_code: str) -> bool:
+        return self.data.approval.get(commune_code, True)
+
+    async def sent_since(self, sender_id: int, since: datetime) -> int:
+        return sum(
+            1
+            for b in self._all().values()
+            if b.sender_id == sender_id
+            and b.created_at >= since
+            and b.status is not BroadcastStatus.REJECTED
+        )
+
+    async def add(self, broadcast: Broadcast) -> None:
+        if broadcast.id in self._all():
+            raise KeyError(broadcast.id)
+        self._broadcasts[broadcast.id] = replace(broadcast)
+
+    async def get(self, broadcast_id: str, *, for_update: bool = False) -> Broadcast | None:
+        found = self._all().get(broadcast_id)
+        return None if found is None else replace(found)
+
+    async def move(self, broadcast: Broadcast, was: BroadcastStatus) -> bool:
+        stored = self._all().get(broadcast.id)
+        if stored is None or stored.status is not was:
+            return False
+        self._broadcasts[broadcast.id] = replace(broadcast)
+        return True
+
+    def _recipients(self, broadcast: Broadcast) -> list[str]:
+        kind = SUBSCRIPTION_OF[broadcast.kind]
+        found = []
+        for resident_id, resident in self.data.residents.items():
+            if kind is SubscriptionKind.ALERTS:
+                wanted = {Subscription(kind, c) for c in broadcast.communes}
+                subscribed = bool(resident.subscriptions & wanted)
+            else:
+                subscribed = Subscription(kind) in resident.subscriptions and (
+                    resident.commune_code in broadcast.communes
+                )
+            placed = (
+                not broadcast.neighbourhoods
+                or resident.neighbourhood_id in broadcast.neighbourhoods
+            )
+            if subscribed and placed:
+                found.append(resident_id)
+        return found
+
+    def _rows(self) -> dict[tuple[str, str], Message]:
+        return {**self.data.messages, **self._messages}
+
+    async def fan_out(self, broadcast: Broadcast, now: datetime) -> int:
+        rows = self._rows()
+        for resident_id in self._recipients(broadcast):
+            key = (broadcast.id, resident_id)
+            if key not in rows:
+                self._messages[key] = Message(broadcast.id, resident_id)
+        return sum(1 for b, _ in self._rows() if b == broadcast.id)
+
+    async def cancel_queued(self, broadcast_id: str, now: datetime) -> int:
+        taken = 0
+        for key, message in self._rows().items():
+            if message.broadcast_id == broadcast_id and message.state is MessageState.QUEUED:
+                self._messages[key] = replace(message, state=MessageState.CANCELLED)
+                taken += 1
+        return taken
+
+    async def counts(self, broadcast_id: str) -> Counts:
+        total: dict[MessageState, int] = {}
+        by_channel: dict[str, dict[MessageState, int]] = {}
+        for message in self._rows().values():
+            if message.broadcast_id != broadcast_id:
+                continue
+            total[message.state] = total.get(message.state, 0) + 1
+            if message.state is not MessageState.QUEUED and message.channel:
+                per = by_channel.setdefault(message.channel, {})
+                per[message.state] = per.get(message.state, 0) + 1
+        return Counts(total, by_channel)
+
+    async def listing(self, query: Listing) -> list[Broadcast]:
+        found = [
+            b
+            for b in self._all().values()
+            if (not query.province or b.province_code == query.province)
+            and (not query.communes or set(b.communes) & set(query.communes))
+            and (query.sender_id is None or b.sender_id == query.sender_id)
+            and (query.status is None or b.status is query.status)
+        ]
+        found.sort(key=lambda b: (b.created_at, b.id), reverse=True)
+        if query.before:
+            mark = self._all().get(query.before)
+            if mark is not None:
+                found = [b for b in found if (b.created_at, b.id) < (mark.created_at, mark.id)]
+        return [replace(b) for b in found[: query.limit]]
+
+    async def audit(
+        self,
+        actor: Identity,
+        action: AuditAction,
+        broadcast: Broadcast,
+        *,
+        detail: str = "",
+        reason: str = "",
+        ip: str = "",
+        now: datetime,
+    ) -> None:
+        self._audits.append((action, actor.username, broadcast.id, detail, reason))
+
+    def commit(self) -> None:
+        self.data.broadcasts.update(self._broadcasts)
+        self.data.messages.update(self._messages)
+        self.data.audits += self._audits
+        self._broadcasts, self._messages, self._audits = {}, {}, []
