@@ -102,11 +102,13 @@ async def _commune_chosen(ctx: Ctx, code: str) -> list[Reply]:
     if commune is None:
         return [not_understood(ctx.event.kind), *prompt(ctx)]
     province = areas.province(commune.province_code)
+    moved = ctx.profile.commune_code != commune.code
     ctx.profile.province_code = commune.province_code
     ctx.profile.commune_code = commune.code
     await ctx.save_profile()
+    if moved:  # the old commune's neighbourhood is no longer theirs
+        await ctx.uow.residents.set_neighbourhood(ctx.profile.resident_id, None)
     saved = say("area.saved", commune=commune.name, province=province.name if province else "")
-    # Where the commune has neighbourhoods, which one (optional); storage has forgotten the
-    # old commune's.
+    # Where the commune has neighbourhoods, which one (optional).
     asked = await my_neighbourhood.begin(ctx)
     return [saved, *(asked or menu.show(ctx))]

@@ -125,8 +125,9 @@ class Residents(Protocol):
         ...
 
     async def save_profile(self, profile: Profile) -> None:
-        """Store the language and area; a neighbourhood outside the (new) commune is
-        forgotten, since it belongs to the commune the resident left."""
+        """Store the language and area. The neighbourhood is left as it is (a statement
+        fewer on every save): one of another commune is never answered by `neighbourhood`,
+        and the area flow forgets it when the resident moves."""
         ...
 
     async def neighbourhoods(self, commune_code: str) -> list[Neighbourhood]:

@@ -1,9 +1,14 @@
 """Settings: language, commune and, where the commune has a list, neighbourhood.
 
 Whether the commune has neighbourhoods, and the resident's, are read when settings open and
-kept in the state, so that `prompt` can show them again."""
+kept in the state, so that `prompt` can show them again. Most communes have no list: that
+answer is believed for NO_LIST_FOR before it is asked again, so that opening settings costs
+no query for them (a list the police enter shows within that time)."""
 
 from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
 
 from content import areas
 from handlers import area, menu, my_neighbourhood, subscriptions
@@ -12,6 +17,8 @@ from handlers.context import Ctx
 from handlers.model import Choice, Kind, Msg, Reply
 
 FLOW = "settings"
+NO_LIST = "no_hoods"  # [commune, when it was found to have no list], in the profile cache
+NO_LIST_FOR = timedelta(minutes=10)
 LANGUAGE_CHOICES = (choice("lang:vi", "lang.vi"), choice("lang:en", "lang.en"))
 
 
@@ -24,11 +31,26 @@ def _area_label(ctx: Ctx) -> str:
 
 
 async def begin(ctx: Ctx) -> list[Reply]:
-    residents = ctx.uow.residents
-    hoods = await residents.neighbourhoods(ctx.profile.commune_code)
-    mine = await residents.neighbourhood(ctx.profile.resident_id) if hoods else None
-    ctx.state.go(FLOW, "menu", hoods=bool(hoods), hood=mine.name if mine else "")
+    hoods, mine = await _neighbourhood_of(ctx)
+    ctx.state.go(FLOW, "menu", hoods=hoods, hood=mine)
     return prompt(ctx)
+
+
+async def _neighbourhood_of(ctx: Ctx) -> tuple[bool, str]:
+    """Whether the commune has a list, and the name of the resident's neighbourhood."""
+    commune, now = ctx.profile.commune_code, ctx.config.clock()
+    checked = ctx.state.profile.get(NO_LIST)
+    if isinstance(checked, list) and len(checked) == 2 and checked[0] == commune:
+        with contextlib.suppress(ValueError, TypeError):
+            if now - datetime.fromisoformat(str(checked[1])) < NO_LIST_FOR:
+                return False, ""
+    residents = ctx.uow.residents
+    if not await residents.neighbourhoods(commune):
+        ctx.state.profile[NO_LIST] = [commune, now.isoformat()]
+        return False, ""
+    ctx.state.profile.pop(NO_LIST, None)
+    mine = await residents.neighbourhood(ctx.profile.resident_id)
+    return True, mine.name if mine else ""
 
 
 def _neighbourhood_item(ctx: Ctx) -> list[Choice]:

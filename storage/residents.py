@@ -82,17 +82,6 @@ class SqlResidents:
                 commune_code=profile.commune_code,
             )
         )
-        # The neighbourhood belongs to the commune: another commune's is forgotten.
-        await self.session.execute(
-            delete(ResidentNeighbourhood).where(
-                ResidentNeighbourhood.resident_id == profile.resident_id,
-                ResidentNeighbourhood.neighbourhood_id.not_in(
-                    select(NeighbourhoodRow.id).where(
-                        NeighbourhoodRow.commune_code == profile.commune_code
-                    )
-                ),
-            )
-        )
 
     async def neighbourhoods(self, commune_code: str) -> list[Neighbourhood]:
         query = select(NeighbourhoodRow.id, NeighbourhoodRow.name).where(

@@ -67,14 +67,11 @@ class MemoryResidents:
         return _profile(resident)
 
     async def save_profile(self, profile: Profile) -> None:
-        row = self.tx.residents.get(profile.resident_id)
-        hood = None if row is None else self._in(row.neighbourhood_id, profile.commune_code)
         self.tx.residents.update(
             profile.resident_id,
             lang=profile.lang,
             province_code=profile.province_code,
             commune_code=profile.commune_code,
-            neighbourhood_id=None if hood is None else hood.id,
         )
 
     def _in(self, neighbourhood_id: int | None, commune_code: str) -> StoredNeighbourhood | None:

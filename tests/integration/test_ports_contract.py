@@ -162,7 +162,9 @@ async def test_a_neighbourhood_rolled_back_is_not_said(backend: Backend) -> None
     assert await backend.peek.neighbourhood_of(me) is None
 
 
-async def test_moving_to_another_commune_forgets_the_neighbourhood(backend: Backend) -> None:
+async def test_a_neighbourhood_of_another_commune_is_not_the_residents(
+    backend: Backend,
+) -> None:
     commune, new_home = new_commune(), new_commune()
     me = await living_in(backend, commune)
     hood = await backend.peek.add_neighbourhood(commune, "Thôn Đông")
@@ -175,7 +177,8 @@ async def test_moving_to_another_commune_forgets_the_neighbourhood(backend: Back
         await uow.commit()
     async with backend.work() as uow:
         await uow.residents.save_profile(Profile(me, "en", "01", new_home))
-        assert await uow.residents.neighbourhood(me) is None
+        assert await uow.residents.neighbourhood(me) is None  # not one of new_home's
+        assert await uow.residents.set_neighbourhood(me, None)  # what the area flow does
         await uow.commit()
     assert await backend.peek.neighbourhood_of(me) is None
     async with backend.work() as uow:  # nor does moving back bring it back

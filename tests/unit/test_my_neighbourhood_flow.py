@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Chat, memory_of
+from tests.conftest import Chat, Clock, memory_of
 
 BA_DINH = "00004"
 ASKED = "Bạn ở tổ dân phố/thôn nào? (không bắt buộc)"
@@ -60,6 +60,24 @@ async def test_a_commune_without_neighbourhoods_asks_nothing(chat: Chat) -> None
     assert "menu:tip" in chat.choices
     await chat.pick("menu:settings")
     assert chat.choices[:3] == ["settings:language", "settings:area", "settings:subs"]
+
+
+async def test_a_list_entered_later_shows_in_settings_within_ten_minutes(chat: Chat) -> None:
+    await chat.onboard()  # Ba Đình, no list yet: settings remember that for a while
+    await chat.pick("menu:settings")
+    assert "settings:hood" not in chat.choices
+    ids = seed(chat, "Tổ 1")  # the police enter the list
+    await chat.pick("nav:menu")
+    await chat.pick("menu:settings")
+    assert "settings:hood" not in chat.choices  # still believed: no query for it
+    clock = chat.dispatcher.config.clock
+    assert isinstance(clock, Clock)
+    clock.advance(minutes=11)
+    await chat.pick("nav:menu")
+    await chat.pick("menu:settings")
+    assert "settings:hood" in chat.choices
+    await chat.pick("settings:hood")
+    assert ids["Tổ 1"] in chat.choices
 
 
 # -- asked after the commune -----------------------------------------------------------------
