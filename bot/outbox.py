@@ -18,6 +18,14 @@ it, under delivery's rate limits and 429 pauses:
 The web chat has no push: a resident reachable only there keeps the row pending, marked for
 the web, until the page fetches it (GET /chat/api/inbox, `inbox`).
 
+A process killed mid-round (kill -9, a crash, the machine lost) leaves its claimed rows to be
+claimed again when the lease ends. A tip's notice is then pushed again: at least once, as the
+law wants the reporter told, so a notice in flight at the kill may arrive twice. A
+broadcast's copy is marked "sending" in a transaction of its own before its push
+(outbox.mark_sending); claimed again with that mark, its outcome is unknown and it is not
+pushed again but recorded failed, "unknown after a crash": at most once, so a resident never
+gets a broadcast twice, and at most one copy per killed worker may be lost, visible as such.
+
 A pushed message's buttons are made the chat's pending choices, so a channel whose buttons
 come back as the label (Zalo OA) or as a typed number (Zalo Bot) finds them too.
 
@@ -152,6 +160,9 @@ class OutboxWorker:
         return len(claimed)
 
     async def _handle(self, due: Due) -> None:
+        if due.in_doubt:  # its worker died during the push: perhaps sent, never twice
+            await self._settle(due, Outcome.FAILED, "", outbox.UNKNOWN_AFTER_CRASH)
+            return
         try:
             outcome, channel, error = await self._send(due)
         except Exception as exc:  # a bug or the database: try again later
@@ -173,7 +184,7 @@ class OutboxWorker:
             message = rendered(due, who.lang, copy)
         except notices.BadNotice as exc:
             return Outcome.FAILED, "", f"payload: {exc}"
-        web = False
+        web = marked = False
         for identity in who.identities:
             if identity.channel == WEB:
                 web = True
@@ -181,6 +192,9 @@ class OutboxWorker:
             channel = self.channels.get(identity.channel)
             if channel is None or channel.account != identity.account:
                 continue  # not run by this process
+            if due.broadcast_id is not None and not marked:
+                await self._mark_sending(due)
+                marked = True
             result = await self._push(channel, identity, message, due.broadcast_id is not None)
             if result is Pushed.SENT:
                 return Outcome.SENT, identity.channel, ""
@@ -189,6 +203,11 @@ class OutboxWorker:
         if web:
             return Outcome.WEB, WEB, ""
         return Outcome.UNREACHABLE, "", "no reachable channel"
+
+    async def _mark_sending(self, due: Due) -> None:
+        async with self.sessions() as session:
+            await outbox.mark_sending(session, due.id)
+            await session.commit()
 
     async def _push(
         self, channel: Pusher, identity: Identity, message: RenderedReply, background: bool
@@ -233,7 +252,7 @@ class OutboxWorker:
             values = {"status": OutboxStatus(outcome.value).value}
         else:
             values = {"status": OutboxStatus.UNREACHABLE.value}
-        if error:
+        if error or due.broadcast_id is not None:  # a copy's "sending" mark goes
             values["last_error"] = error
         async with self.sessions() as session:
             await outbox.settle(session, due.id, **values)

@@ -15,8 +15,12 @@ before it went out) or cancelled (the broadcast was); storage/broadcasts/deliver
 Claiming is one UPDATE … RETURNING that moves the rows' due time a lease ahead, so a row is
 handled by one worker at a time, in any number of processes (PostgreSQL: the inner SELECT
 takes FOR UPDATE SKIP LOCKED; SQLite runs one write at a time anyway). A worker that dies
-mid-send leaves its rows to be claimed again when the lease ends: a message goes out at
-least once, and in practice once.
+mid-send leaves its rows to be claimed again when the lease ends. A tip's notice then goes
+out again (at least once: the law wants the reporter told). A broadcast's copy is marked
+SENDING in a committed transaction of its own just before its push; a row claimed again with
+that mark is one whose push may or may not have reached the platform when its worker died,
+and it is never pushed again but counted as failed, "unknown after a crash" (at most once:
+at most one copy per dead worker is in doubt, and it is reported, not repeated).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ __all__ = [
     "OutboxStatus",
     "Recipient",
     "claim_due",
+    "mark_sending",
     "notify_reporter",
     "recipient",
     "resident_of",
@@ -49,6 +54,10 @@ __all__ = [
 OUTBOX = cast(Table, OutboxMessage.__table__)
 WEB = "web"
 MAX_ERROR = 200
+# last_error of a broadcast's copy while its push is under way; still there when the row is
+# claimed again, its worker died with the outcome unknown.
+SENDING = "sending"
+UNKNOWN_AFTER_CRASH = "unknown after a crash"
 
 
 class OutboxStatus(StrEnum):
@@ -104,6 +113,7 @@ class Due:
     payload: dict[str, Any]
     attempts: int
     broadcast_id: str | None = None
+    in_doubt: bool = False  # a copy whose previous push's outcome is unknown (SENDING)
 
 
 _DUE_COLUMNS = (
@@ -114,12 +124,14 @@ _DUE_COLUMNS = (
     OUTBOX.c.attempts,
     OUTBOX.c.broadcast_id,
     OUTBOX.c.priority,
+    OUTBOX.c.last_error,
 )
 
 
 def _due(row: Any) -> Due:
     payload = row.payload if isinstance(row.payload, dict) else {}
-    return Due(row.id, row.resident_id, row.kind, payload, row.attempts, row.broadcast_id)
+    in_doubt = row.broadcast_id is not None and row.last_error == SENDING
+    return Due(row.id, row.resident_id, row.kind, payload, row.attempts, row.broadcast_id, in_doubt)
 
 
 def _in_order(rows: Any) -> list[Due]:
@@ -164,6 +176,16 @@ async def claim_due(
         .returning(*_DUE_COLUMNS)
     )
     return _in_order(claimed)
+
+
+async def mark_sending(session: AsyncSession, message_id: int) -> None:
+    """Record that a broadcast's copy is about to be pushed; the caller commits before the
+    push, so that a worker killed during it leaves the mark behind (claim_due: in_doubt)."""
+    await session.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == message_id, OUTBOX.c.status == OutboxStatus.PENDING.value)
+        .values(last_error=SENDING)
+    )
 
 
 @dataclass(frozen=True)
@@ -237,6 +259,8 @@ async def take_for_chat(
             OUTBOX.c.resident_id == resident_id,
             OUTBOX.c.status == OutboxStatus.PENDING.value,
             (OUTBOX.c.channel == WEB) | (OUTBOX.c.due_at <= now),
+            # a copy in doubt may have reached another channel: a worker records it failed
+            ~and_(OUTBOX.c.broadcast_id.is_not(None), OUTBOX.c.last_error == SENDING),
         )
         .order_by(OUTBOX.c.id)
         .limit(limit)

@@ -26,9 +26,11 @@ import hashlib
 import html
 import itertools
 import json
+import math
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -855,6 +857,15 @@ class FakeTelegram(ThreadedServer, CallRecorder[Call]):
             self._failures: list[_Failure] = []
             self._blocked: set[int | str] = set()
             self.max_long_poll = self._default_long_poll
+            self._rate: int | None = None
+            self._recent: deque[float] = deque()
+
+    def enforce_rate(self, per_second: int | None) -> None:
+        """Answer 429 (retry_after: the seconds until a slot frees) to a message beyond
+        `per_second` accepted in any 1-second window, as Telegram does per bot; None: no
+        limit (the default, and after reset())."""
+        with self._lock:
+            self._rate, self._recent = per_second, deque()
 
     def add_file(
         self,
@@ -1053,7 +1064,22 @@ class FakeTelegram(ThreadedServer, CallRecorder[Call]):
                 raise ApiError.bad(f"can't parse {key}: {first.text}")
         return params
 
+    def _check_rate(self, method: str) -> None:
+        if not method.startswith("send") and method != "copyMessage":
+            return
+        with self._lock:
+            if self._rate is None:
+                return
+            now = time.monotonic()
+            while self._recent and now - self._recent[0] >= 1.0:
+                self._recent.popleft()
+            if len(self._recent) >= self._rate:
+                wait = max(1, math.ceil(1.0 - (now - self._recent[0])))
+                raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+            self._recent.append(now)
+
     def _check_blocked_and_injected(self, method: str, params: dict[str, Any]) -> None:
+        self._check_rate(method)
         with self._lock:
             if "chat_id" in params and _chat_key(params["chat_id"]) in self._blocked:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")

@@ -236,3 +236,55 @@ async def test_still_addressed_is_the_fan_outs_rule_asked_again(
         assert named.neighbourhoods == (tdp6.name, tdp5.name)  # as the sender chose them
         assert await copy_for(session, narrow, local[2]) is MessageState.OPTED_OUT
         assert await copy_for(session, str(uuid.uuid4()), local[0]) is MessageState.CANCELLED
+
+
+async def test_a_copy_whose_push_was_in_doubt_is_failed_not_sent_again_a_notice_is_sent_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """What a worker killed during a push leaves: a copy marked sending and a notice, both
+    still pending. Claimed again, the copy is recorded failed "unknown after a crash" and
+    not pushed (at most once); the notice is pushed (at least once)."""
+    clock = Clock()
+    someone = await subscriber(sessions, "1")
+    made = await broadcast(sessions, await police(sessions), clock.now)
+    notice = await notify(sessions, someone, now=clock.now)
+    async with sessions() as session:
+        claimed = await outbox.claim_due(session, clock.now, limit=10, lease=LEASE)
+        for due in claimed:
+            if due.broadcast_id is not None:  # as the worker does, before the push
+                await outbox.mark_sending(session, due.id)
+        await session.commit()
+    assert {d.in_doubt for d in claimed} == {False}
+    # the worker died; the web chat would take the notice, never the copy in doubt
+    clock.advance(minutes=6)
+    async with sessions() as session:
+        taken = await outbox.take_for_chat(session, someone, clock.now)
+        assert [d.id for d in taken] == [notice]
+        await session.rollback()
+    telegram = FakeChannel("telegram")
+    assert await worker(sessions, clock, telegram=telegram).run_once() == 2
+    assert [chat for chat, _ in telegram.pushed] == ["1"]  # the notice only
+    query = select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.last_error).where(
+        OutboxMessage.resident_id == someone
+    )
+    async with sessions() as session:
+        rows = {r.id: (r.status, r.last_error) for r in (await session.execute(query)).all()}
+    copy = next(i for i in rows if i != notice)
+    assert rows[copy] == ("failed", outbox.UNKNOWN_AFTER_CRASH)
+    assert rows[notice][0] == "sent"
+    assert await copies(sessions, made) == {someone: "failed"}
+
+
+async def test_a_copy_sent_leaves_no_sending_mark(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = Clock()
+    someone = await subscriber(sessions, "1")
+    made = await broadcast(sessions, await police(sessions), clock.now)
+    assert await worker(sessions, clock, telegram=FakeChannel("telegram")).run_once() == 1
+    query = select(OutboxMessage.status, OutboxMessage.last_error).where(
+        OutboxMessage.broadcast_id == made
+    )
+    async with sessions() as session:
+        assert (await session.execute(query)).one() == ("sent", "")
+    assert someone
