@@ -19,13 +19,14 @@ import segno
 from fastapi import APIRouter, Depends, Form, Path, Request, Response
 from markupsafe import Markup
 
-from admin import auth, errors, web
+from admin import api_chat_links, auth, errors, web
 from admin.timefmt import local_date, local_time
 from handlers.accounts import MIN_PASSWORD_LENGTH, own
 from handlers.accounts.errors import AccountError
 from handlers.accounts.ports import Keys
 from handlers.audit import AuditAction
 from handlers.errors import Conflict
+from handlers.people import AdminRole
 from storage import admin_users, api_tokens, totp
 from storage.admin_users import Failure, SqlAccountStore, passwords
 from storage.db import AsyncSession
@@ -76,6 +77,7 @@ async def _account_page(
     error: str = "",
     new_token: str = "",
     token_name: str = "",
+    chat_link: tuple[str, str] = ("", ""),
 ) -> Response:
     account = await admin_users.account(db, user.identity.id)
     if account is None:
@@ -105,6 +107,9 @@ async def _account_page(
         default_days=api_tokens.DEFAULT_LIFETIME.days,
         token_name=token_name,
         new_token=new_token,
+        leader=user.identity.role is AdminRole.LEADER,
+        chat_code=chat_link[0],
+        chat_until=chat_link[1],
         error=ERRORS.get(error, ""),
         done=DONE.get(done, ""),
         min_password=MIN_PASSWORD_LENGTH,
@@ -200,6 +205,18 @@ async def create_token(
     )
     # Shown in this answer only: the database keeps nothing it could be read back from.
     return await _account_page(request, db, user, new_token=token)
+
+
+# --- a leader's chat (handlers/chat_links.py) ---------------------------------------------------
+
+
+@router.post("/account/chat-link")
+async def create_chat_link(request: Request, db: Db, user: FormOfficer) -> Response:
+    """A one-time code the leader types to the bot; shown in this answer only."""
+    made = await api_chat_links.new_code(request, db, user.identity)
+    return await _account_page(
+        request, db, user, chat_link=(made.code, local_time(made.expires_at))
+    )
 
 
 @router.post("/account/tokens/{token_id}/revoke")

@@ -68,6 +68,9 @@ ACTION_NAMES: dict[str, str] = {
     AuditAction.NEIGHBOURHOOD_RESTORE: _("panel.audit.action.neighbourhood.restore"),
     AuditAction.LEADER_AREAS: _("panel.audit.action.leader.areas"),
     AuditAction.COMMUNE_APPROVAL: _("panel.audit.action.commune.approval"),
+    AuditAction.CHAT_LINK_CREATE: _("panel.audit.action.chat_link.create"),
+    AuditAction.CHAT_LINK_USE: _("panel.audit.action.chat_link.use"),
+    AuditAction.CHAT_LINK_REFUSE: _("panel.audit.action.chat_link.refuse"),
 }
 # Details that are codes rather than free text, put in words.
 DETAIL_NAMES = {

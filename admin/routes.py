@@ -11,6 +11,7 @@ from admin import (
     api,
     api_actions,
     api_broadcasts,
+    api_chat_links,
     app,
     audit,
     broadcasts,
@@ -36,5 +37,6 @@ def install(application: FastAPI) -> None:
     application.include_router(api.router)
     application.include_router(api_actions.router)
     application.include_router(api_broadcasts.router)
+    application.include_router(api_chat_links.router)
     errors.install(application)
     application.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")

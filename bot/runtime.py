@@ -18,6 +18,7 @@ from handlers.ports import Config, MediaKeeper
 from handlers.state import Conversations
 from storage import migrate
 from storage.blobs import BlobStore, MediaKeeperImpl
+from storage.chat_links import link_key
 from storage.db import make_engine, make_sessions
 from storage.limits import Limiter, MemoryLimiter, RedisLimiter
 from storage.residents import SqlResidents
@@ -67,6 +68,8 @@ def tip_config(settings: Settings) -> Config:
         pin_secret=derive_key(secret, b"binhyen tip pin v1"),
         max_tips_per_day=settings.max_tips_per_day,
         holidays=calendar(parse_dates(settings.holidays)),
+        link_key=link_key(settings.secret_key.get_secret_value()),
+        leader_broadcasts_per_day=settings.leader_broadcasts_per_day,
     )
 
 

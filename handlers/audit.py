@@ -38,3 +38,6 @@ class AuditAction(enum.StrEnum):
     NEIGHBOURHOOD_RESTORE = "neighbourhood.restore"
     LEADER_AREAS = "leader.areas"
     COMMUNE_APPROVAL = "commune.approval"
+    CHAT_LINK_CREATE = "chat_link.create"  # a leader asked for a code to link a chat
+    CHAT_LINK_USE = "chat_link.use"  # a chat linked with a code
+    CHAT_LINK_REFUSE = "chat_link.refuse"  # a code typed that was unknown, used or expired

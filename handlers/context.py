@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.model import InboundEvent
+from handlers.people import Identity
 from handlers.ports import Config, MediaKeeper, Profile, UnitOfWork
 from handlers.state import ConversationState
 
@@ -17,6 +18,8 @@ class Ctx:
     profile: Profile
     config: Config
     media: MediaKeeper
+    # The active leader account the chat is linked to (router.leader_account), else None.
+    leader: Identity | None = None
 
     @property
     def lang(self) -> str:

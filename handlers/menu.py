@@ -22,6 +22,11 @@ ITEMS = (
 )
 
 
+# Only for a chat linked to an active leader's account (handlers/leader_notice.py).
+LEADER_ITEM = choice("menu:notice", "menu.notice")
+
+
 def show(ctx: Ctx) -> list[Reply]:
     ctx.state.go(FLOW)
-    return [with_nav(ask(Msg("menu.title"), ITEMS), menu=False)]
+    items = ITEMS if ctx.leader is None else (LEADER_ITEM, *ITEMS)
+    return [with_nav(ask(Msg("menu.title"), items), menu=False)]

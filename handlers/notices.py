@@ -27,6 +27,13 @@ class Notice(StrEnum):
     FORWARDED = "tip.forwarded"
     EXTENDED = "tip.extended"
     CLOSED = "tip.closed"
+    # To a leader's linked chat: the police's decision on their notice (no tip code).
+    BROADCAST_APPROVED = "broadcast.approved"
+    BROADCAST_REJECTED = "broadcast.rejected"
+
+
+BROADCAST_NOTICES = frozenset({Notice.BROADCAST_APPROVED, Notice.BROADCAST_REJECTED})
+EXCERPT = 60
 
 
 # How the tip was closed → the outcome in plain words.
@@ -75,8 +82,16 @@ def show_date(iso: str) -> str:
 _CODE = re.compile(r"BY-[0-9A-Z]{4}-[0-9A-Z]{2}")
 
 
+def excerpt(text: str) -> str:
+    """The start of a notice, enough for its sender to know which one is meant."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1].rstrip() + "…"
+
+
 def message(kind: str, code: str, params: dict[str, str]) -> Reply:
     """The reply a resident gets for one notice; BadNotice for a payload that does not fit."""
+    if kind in BROADCAST_NOTICES:
+        return _decided(Notice(kind), params)
     if not _CODE.fullmatch(code):
         raise BadNotice("not a tip code")
     try:
@@ -110,3 +125,16 @@ def _closed(code: str, params: dict[str, str]) -> Reply:
     )
     buttons = tuple(Choice(rate_choice(code, n), STAR_LABELS[n]) for n in RATINGS)
     return Reply(text, buttons)
+
+
+def _decided(notice: Notice, params: dict[str, str]) -> Reply:
+    """The police's decision on a leader's notice; a rejection carries its reason."""
+    quoted = params.get("excerpt", "").strip()
+    if not quoted:
+        raise BadNotice("a decision without the notice")
+    if notice is Notice.BROADCAST_APPROVED:
+        return Reply(Msg("leader.notice_approved", {"excerpt": quoted}))
+    reason = params.get("reason", "").strip()
+    if not reason:
+        raise BadNotice("a rejection without its reason")
+    return Reply(Msg("leader.notice_rejected", {"excerpt": quoted, "reason": reason}))

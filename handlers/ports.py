@@ -7,13 +7,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from content.scamcheck import Found, Known
 from content.text import fold
 from handlers.deadlines import Calendar, Deadlines
 from handlers.model import Media
 from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility
+
+if TYPE_CHECKING:  # both import this module's words
+    from handlers.broadcasts.ports import BroadcastStore
+    from handlers.chat_links import ChatLinks
 
 
 def utc_now() -> datetime:
@@ -34,6 +38,9 @@ class Config:
         default_factory=lambda: frozenset({"photo", "video", "voice", "file"})
     )
     clock: Callable[[], datetime] = utc_now
+    # Chat-link codes are hashed with it (handlers/chat_links.py), as the panel does.
+    link_key: bytes = b"test-only-link"
+    leader_broadcasts_per_day: int = 5
 
 
 @dataclass(frozen=True)
@@ -275,6 +282,16 @@ class UnitOfWork(Protocol):
 
     @property
     def indicators(self) -> Indicators: ...
+
+    @property
+    def leaders(self) -> ChatLinks:
+        """Chats linked to leaders' accounts, and the codes that link them."""
+        ...
+
+    @property
+    def broadcasts(self) -> BroadcastStore:
+        """What a linked leader composes through, as the panel does."""
+        ...
 
     async def commit(self) -> None: ...
 

@@ -19,8 +19,10 @@ from handlers import (
     answer,
     area,
     at_menu,
+    chat_links,
     check,
     emergency,
+    leader_notice,
     learn,
     menu,
     my_neighbourhood,
@@ -34,7 +36,7 @@ from handlers import (
 from handlers.common import NAV_BACK, NAV_EMERGENCY, NAV_IDS, NAV_MENU, not_understood, say
 from handlers.context import Ctx
 from handlers.flow import Flow
-from handlers.model import Kind, Reply, SystemEvent
+from handlers.model import Kind, Msg, Reply, SystemEvent
 
 COMMANDS = ("start", "menu", "help", "sos", "cancel", "stop")
 
@@ -72,6 +74,7 @@ FLOWS = _by_name(
     learn,
     check,
     subscriptions,
+    leader_notice,
     _Answering(),
 )
 
@@ -155,6 +158,46 @@ async def receipt_code(ctx: Ctx) -> list[Reply] | None:
         return None
     code = receipt.normalise_code(event.text)
     return None if code is None else mytips.follow(ctx, code)
+
+
+# Where the state marks a chat linked to a leader (the profile cache: one key more), the
+# account is looked up once per event; every other chat costs no query.
+LEADER_MARK = "leader"
+LINK_REFUSED = {
+    chat_links.Linked.UNKNOWN: Msg("link.unknown"),
+    chat_links.Linked.USED: Msg("link.used"),
+    chat_links.Linked.EXPIRED: Msg("link.expired"),
+    chat_links.Linked.NOT_LEADER: Msg("link.not_leader"),
+}
+
+
+async def leader_account(ctx: Ctx) -> None:
+    """A linked chat: is its account still an active leader? The menu and the notice flow
+    read the answer (ctx.leader)."""
+    if ctx.state.profile.get(LEADER_MARK):
+        ctx.leader = await ctx.uow.leaders.leader_of(ctx.profile.resident_id)
+
+
+async def chat_link(ctx: Ctx) -> list[Reply] | None:
+    """A code from the panel typed at any step (handlers/chat_links.py): link this chat to
+    the leader's account, or say plainly why not."""
+    event = ctx.event
+    if event.kind is not Kind.TEXT or len(event.text) > 20:
+        return None
+    code = chat_links.normalised(event.text)
+    if code is None:
+        return None
+    now = ctx.config.clock()
+    resident = ctx.profile.resident_id
+    outcome, leader = await chat_links.link(
+        ctx.uow.leaders, ctx.config.link_key, code, resident, now=now
+    )
+    if leader is None:
+        return [Reply(LINK_REFUSED[outcome]), *prompt(ctx)]
+    ctx.state.profile[LEADER_MARK] = 1
+    ctx.leader = leader
+    ctx.state.go("")
+    return [say("link.linked"), *_home(ctx)]
 
 
 async def first_contact(ctx: Ctx) -> list[Reply] | None:
@@ -241,6 +284,7 @@ _ITEMS: dict[str, Callable[[Ctx], Awaitable[list[Reply]]]] = {
     "menu:mytips": mytips.begin,
     "menu:learn": learn.begin,
     "menu:check": check.begin,
+    leader_notice.ITEM: leader_notice.begin,
 }
 
 
@@ -292,9 +336,11 @@ async def in_flow(ctx: Ctx) -> list[Reply]:
 
 CHECKS: tuple[Check, ...] = (
     system_event,
+    leader_account,
     unsupported,
     command,
     receipt_code,
+    chat_link,
     first_contact,
     choice_typed,
     choice_shortened,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.awareness import SqlAwareness
+from storage.broadcasts import SqlBroadcastStore
+from storage.chat_links import SqlChatLinks
 from storage.indicators import SqlIndicators
 from storage.residents import SqlResidents
 from storage.sealing import Sealer
@@ -41,6 +43,14 @@ class SqlUnitOfWork:
     @property
     def indicators(self) -> SqlIndicators:
         return SqlIndicators(self.session)
+
+    @property
+    def leaders(self) -> SqlChatLinks:
+        return SqlChatLinks(self.session)
+
+    @property
+    def broadcasts(self) -> SqlBroadcastStore:
+        return SqlBroadcastStore(self.session)
 
     async def commit(self) -> None:
         if self._session is not None:

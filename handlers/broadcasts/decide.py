@@ -3,7 +3,8 @@
 Approving or rejecting is for the police of the addressed area; a leader never decides,
 their own notice least of all. Two decisions racing on one notice (approve twice, approve
 and cancel) end in exactly one outcome: the status moves only from the one it was read in,
-and the loser is told it came too late (a Conflict)."""
+and the loser is told it came too late (a Conflict). The leader is told the decision in the
+chat they linked (handlers/chat_links.py), in the same unit of work."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from handlers.broadcasts.compose import queue
 from handlers.broadcasts.ports import Broadcast, BroadcastStore
 from handlers.broadcasts.words import MAX_REASON, MIN_REASON, TRANSITIONS, BroadcastStatus
 from handlers.errors import BadInput, Conflict, Forbidden
+from handlers.notices import Notice, excerpt
 from handlers.people import AdminRole, Identity, check_sees_tips
 from handlers.ports import utc_now
 
@@ -54,6 +56,9 @@ async def approve(
     await _move(store, broadcast, BroadcastStatus.SENDING)
     await queue(store, broadcast, now)
     await store.audit(actor, AuditAction.BROADCAST_APPROVE, broadcast, ip=ip, now=now)
+    await store.tell_sender(
+        broadcast, Notice.BROADCAST_APPROVED, {"excerpt": excerpt(broadcast.text)}, now
+    )
     return broadcast
 
 
@@ -79,6 +84,8 @@ async def reject(
     await store.audit(
         actor, AuditAction.BROADCAST_REJECT, broadcast, reason=reason[:MAX_REASON], ip=ip, now=now
     )
+    said = {"excerpt": excerpt(broadcast.text), "reason": broadcast.reject_reason}
+    await store.tell_sender(broadcast, Notice.BROADCAST_REJECTED, said, now)
     return broadcast
 
 

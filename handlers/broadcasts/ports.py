@@ -92,6 +92,13 @@ class BroadcastStore(Protocol):
         """Take the broadcast's messages not yet sent out of the queue; how many."""
         ...
 
+    async def tell_sender(
+        self, broadcast: Broadcast, notice: str, params: dict[str, str], now: datetime
+    ) -> bool:
+        """Queue `notice` (handlers/notices.py) for the chat the sender linked, in the outbox
+        as a tip's notice is; False, and nothing queued, when they linked none."""
+        ...
+
     async def counts(self, broadcast_id: str) -> Counts: ...
 
     async def listing(self, query: Listing) -> list[Broadcast]: ...

@@ -21,6 +21,7 @@ from storage.models import Broadcast as BroadcastRow
 from storage.models import (
     BroadcastCommune,
     CommuneSetting,
+    LeaderChat,
     LeaderNeighbourhood,
     OutboxMessage,
 )
@@ -111,6 +112,35 @@ class SqlBroadcastStore:
             .values(status=MessageState.CANCELLED.value, last_error="cancelled")
         )
         return int(getattr(done, "rowcount", 0))
+
+    async def tell_sender(
+        self, broadcast: Broadcast, notice: str, params: dict[str, str], now: datetime
+    ) -> bool:
+        # A notice owed to one person (priority 0) with no tip and no broadcast attached:
+        # the worker renders it from the payload (handlers/notices.py), as a tip's notice.
+        query = select(LeaderChat.resident_id).where(LeaderChat.user_id == broadcast.sender_id)
+        resident_id = await self.session.scalar(query)
+        if resident_id is None or broadcast.sender_id is None:
+            return False
+        now = now.astimezone(UTC)  # SQLite compares timestamps as text: one zone for all
+        self.session.add(
+            OutboxMessage(
+                resident_id=resident_id,
+                tip_id=None,
+                kind=notice,
+                payload={"code": "", "params": dict(params)},
+                status="pending",
+                attempts=0,
+                created_at=now,
+                due_at=now,
+                sent_at=None,
+                channel="",
+                last_error="",
+                priority=0,
+            )
+        )
+        await self.session.flush()
+        return True
 
     async def counts(self, broadcast_id: str) -> Counts:
         query = (

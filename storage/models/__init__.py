@@ -14,6 +14,7 @@ from storage.models.broadcasts import (
     ResidentNeighbourhood,
 )
 from storage.models.indicators import Indicator, IndicatorTip
+from storage.models.leader_chats import LeaderChat, LeaderChatCode
 from storage.models.outbox import OutboxMessage
 from storage.models.residents import AwarenessProgress, ChannelIdentity, Resident, Subscription
 from storage.models.tips import OPEN_TIP, POSTGRES_ONLY_INDEXES, Tip, TipAttachment, TipEvent
@@ -34,6 +35,8 @@ __all__ = [
     "CommuneSetting",
     "Indicator",
     "IndicatorTip",
+    "LeaderChat",
+    "LeaderChatCode",
     "LeaderNeighbourhood",
     "Neighbourhood",
     "OutboxMessage",

@@ -368,3 +368,42 @@ async def test_the_web_chat_fetches_its_copy_and_nothing_after_stop(town: Town) 
         assert (await page.post("/chat/api/inbox")).json() == {"replies": []}
     assert await states(town.app, first) == ["sent"]
     assert await states(town.app, second) == ["opted_out"]
+
+
+async def test_a_leader_links_a_chat_composes_there_and_is_told_the_decision(
+    town: Town,
+) -> None:
+    """Issue 14, end to end: a code from the panel typed to the bot, the notice written in
+    the chat, approved in the panel, and the leader told in the same chat."""
+    from handlers import chat_links
+    from storage.chat_links import SqlChatLinks, link_key
+
+    neighbour = await town.on_telegram()
+    phone = await town.on_telegram(subscribed=False)  # the leader's own Telegram
+    leader, tdp5 = await leader_of_tdp5(town.app)
+    await lives_in(town.app, neighbour, tdp5)
+    key = link_key(town.app.state.settings.secret_key.get_secret_value())
+    async with town.app.state.runtime.sessions() as session:
+        made = await chat_links.new_code(SqlChatLinks(session), leader, key, now=datetime.now(UTC))
+        await session.commit()
+    linked = await phone.say(made.code.lower().replace("-", " "))
+    assert "Đã liên kết tài khoản tổ trưởng" in linked
+    assert "đã dùng rồi" in await neighbour.say(made.code)  # once only
+    assert "tối đa 2.000 ký tự" in await phone.press("menu:notice")
+    text = "Tổ dân phố số 5 dọn vệ sinh chung sáng Chủ nhật, 7 giờ, tập trung ở nhà văn hoá."
+    await phone.say(text)
+    preview = await phone.press("lnotice:kind:alert")
+    assert copy(text, "📣 Thông báo của Tổ dân phố số 5, Phường Ba Đình") in preview
+    assert "Đang chờ Công an xã duyệt" in await phone.press("lnotice:send")
+    assert await pushed(town.app) == 0
+    police = await officer(town.app)
+    async with town.app.state.runtime.sessions() as session:
+        (pending,) = await read.listing(SqlBroadcastStore(session), leader, status="pending")
+    await decided(town.app, decide.approve, police, pending.id)
+    assert await pushed(town.app) == 2  # the neighbour's copy, and the leader's notice
+    sender = "📣 Thông báo của Tổ dân phố số 5, Phường Ba Đình"
+    assert town.received(neighbour)[-1] == copy(text, sender)
+    told = town.received(phone)[-1]
+    assert "Công an xã đã duyệt thông báo của bạn" in told and "Tổ dân phố số 5 dọn" in told
+    sent = "".join(town.received(neighbour))
+    assert LEADER_NAME not in sent and LEADER_LOGIN not in sent

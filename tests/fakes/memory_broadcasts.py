@@ -21,7 +21,8 @@ from handlers.broadcasts.words import (
     Counts,
     MessageState,
 )
-from handlers.people import Identity
+from handlers.chat_links import LinkCode
+from handlers.people import AdminRole, Identity
 from handlers.ports import Subscription, SubscriptionKind
 
 
@@ -51,6 +52,16 @@ class MemoryBroadcasting:
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     audits: list[tuple[AuditAction, str, str, str, str]] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # Leaders' chats (handlers/chat_links.py): accounts, codes by hash, links, what they are told.
+    accounts: dict[int, Identity] = field(default_factory=dict)
+    inactive_accounts: set[int] = field(default_factory=set)
+    codes: dict[str, LinkCode] = field(default_factory=dict)
+    chats: dict[int, str] = field(default_factory=dict)  # user id -> resident id
+    told: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    link_audits: list[tuple[AuditAction, str, str]] = field(default_factory=list)
+
+    def chat_links(self) -> MemoryChatLinks:
+        return MemoryChatLinks(self)
 
     def add_neighbourhood(self, commune_code: str, name: str, code: str = "") -> Neighbourhood:
         found = Neighbourhood(next(self.ids), commune_code, name, code)
@@ -67,6 +78,7 @@ class MemoryBroadcastStore:
         self._broadcasts: dict[str, Broadcast] = {}
         self._messages: dict[tuple[str, str], Message] = {}
         self._audits: list[tuple[AuditAction, str, str, str, str]] = []
+        self._told: list[tuple[str, str, dict[str, str]]] = []
 
     def _all(self) -> dict[str, Broadcast]:
         return {**self.data.broadcasts, **self._broadcasts}
@@ -151,6 +163,15 @@ class MemoryBroadcastStore:
                 taken += 1
         return taken
 
+    async def tell_sender(
+        self, broadcast: Broadcast, notice: str, params: dict[str, str], now: datetime
+    ) -> bool:
+        resident_id = self.data.chats.get(broadcast.sender_id or 0)
+        if resident_id is None:
+            return False
+        self._told.append((resident_id, notice, dict(params)))
+        return True
+
     async def counts(self, broadcast_id: str) -> Counts:
         total: dict[MessageState, int] = {}
         by_channel: dict[str, dict[MessageState, int]] = {}
@@ -196,4 +217,67 @@ class MemoryBroadcastStore:
         self.data.broadcasts.update(self._broadcasts)
         self.data.messages.update(self._messages)
         self.data.audits += self._audits
-        self._broadcasts, self._messages, self._audits = {}, {}, []
+        self.data.told += self._told
+        self._broadcasts, self._messages, self._audits, self._told = {}, {}, [], []
+
+
+class MemoryChatLinks:
+    """The in-memory `ChatLinks`: one unit of work, its writes kept until `commit()`."""
+
+    def __init__(self, data: MemoryBroadcasting) -> None:
+        self.data = data
+        self._codes: dict[str, LinkCode] = {}
+        self._chats: dict[int, str] | None = None
+        self._audits: list[tuple[AuditAction, str, str]] = []
+
+    def _all_codes(self) -> dict[str, LinkCode]:
+        return {**self.data.codes, **self._codes}
+
+    def _all_chats(self) -> dict[int, str]:
+        return dict(self.data.chats) if self._chats is None else self._chats
+
+    async def add_code(
+        self, user_id: int, code_hash: str, created_at: datetime, expires_at: datetime
+    ) -> None:
+        if code_hash in self._all_codes():
+            raise KeyError("unique code_hash")
+        self._codes[code_hash] = LinkCode(user_id, expires_at)
+
+    async def find_code(self, code_hash: str) -> LinkCode | None:
+        return self._all_codes().get(code_hash)
+
+    async def use_code(self, code_hash: str, now: datetime) -> bool:
+        found = self._all_codes().get(code_hash)
+        if found is None or found.used_at is not None:
+            return False
+        self._codes[code_hash] = replace(found, used_at=now)
+        return True
+
+    async def leader(self, user_id: int) -> Identity | None:
+        found = self.data.accounts.get(user_id)
+        if found is None or user_id in self.data.inactive_accounts:
+            return None
+        return found if found.role is AdminRole.LEADER else None
+
+    async def link(self, user_id: int, resident_id: str, now: datetime) -> None:
+        chats = {u: r for u, r in self._all_chats().items() if r != resident_id}
+        chats[user_id] = resident_id
+        self._chats = chats
+
+    async def leader_of(self, resident_id: str) -> Identity | None:
+        for user_id, linked in self._all_chats().items():
+            if linked == resident_id:
+                return await self.leader(user_id)
+        return None
+
+    async def audit(
+        self, action: AuditAction, actor: Identity | None, *, detail: str, ip: str, now: datetime
+    ) -> None:
+        self._audits.append((action, "" if actor is None else actor.username, detail))
+
+    def commit(self) -> None:
+        self.data.codes.update(self._codes)
+        if self._chats is not None:
+            self.data.chats = self._chats
+        self.data.link_audits += self._audits
+        self._codes, self._chats, self._audits = {}, None, []

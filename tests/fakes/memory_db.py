@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from content.scamcheck import Known
+from tests.fakes.memory_broadcasts import MemoryBroadcasting
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -258,6 +259,8 @@ class MemoryDatabase:
             lambda n: (n.commune_code, n.name)
         )
         self._ids = itertools.count(1)
+        # Broadcasts and leaders' chats keep their own fake (tests/fakes/memory_broadcasts.py).
+        self.broadcasting = MemoryBroadcasting()
 
     def next_id(self) -> int:
         return next(self._ids)

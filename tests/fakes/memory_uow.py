@@ -25,6 +25,7 @@ from handlers.ports import (
     by_name,
 )
 from storage.sealing import Sealer
+from tests.fakes.memory_broadcasts import MemoryBroadcastStore, MemoryChatLinks
 from tests.fakes.memory_db import (
     MemoryDatabase,
     StoredIdentity,
@@ -246,6 +247,8 @@ class MemoryUnitOfWork:
         self._tx = Tx(db)
         self._pin_secret = pin_secret
         self._sealer = sealer
+        self._leaders = MemoryChatLinks(db.broadcasting)
+        self._broadcasts = MemoryBroadcastStore(db.broadcasting)
 
     @property
     def residents(self) -> MemoryResidents:
@@ -263,14 +266,30 @@ class MemoryUnitOfWork:
     def indicators(self) -> MemoryIndicators:
         return MemoryIndicators(self._tx)
 
+    @property
+    def leaders(self) -> MemoryChatLinks:
+        return self._leaders
+
+    @property
+    def broadcasts(self) -> MemoryBroadcastStore:
+        return self._broadcasts
+
     async def commit(self) -> None:
         self._tx.commit()
+        self._leaders.commit()
+        self._broadcasts.commit()
 
     async def rollback(self) -> None:
         self._tx.rollback()
+        self._fresh()
 
     async def close(self) -> None:
         self._tx.rollback()  # as a session closed with its transaction open
+        self._fresh()
+
+    def _fresh(self) -> None:
+        self._leaders = MemoryChatLinks(self._tx.db.broadcasting)
+        self._broadcasts = MemoryBroadcastStore(self._tx.db.broadcasting)
 
 
 @dataclass

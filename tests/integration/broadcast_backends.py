@@ -24,6 +24,7 @@ from handlers.broadcasts.words import MessageState
 from handlers.people import AdminRole, Identity
 from handlers.ports import Subscription
 from storage.broadcasts import SqlBroadcastStore
+from storage.chat_links import SqlChatLinks
 from storage.identity import identity_of
 from storage.models import (
     AdminUser,
@@ -88,13 +89,21 @@ class BroadcastBackend(Protocol):
 
     def work(self) -> Any: ...
 
+    async def deactivate(self, user: Identity) -> None: ...
+
+    async def told(self, resident_id: str) -> list[tuple[str, dict[str, str]]]:
+        """What the outbox holds for a leader's chat: (notice kind, params), oldest first."""
+        ...
+
 
 class _MemoryWork:
     def __init__(self, data: MemoryBroadcasting) -> None:
         self.store = data.store()
+        self.links = data.chat_links()
 
     async def commit(self) -> None:
         self.store.commit()
+        self.links.commit()
 
 
 class MemoryBackend:
@@ -107,7 +116,14 @@ class MemoryBackend:
     async def user(self, role: AdminRole, commune: str, province: str) -> Identity:
         n = next(self.ids)
         local = "" if role is AdminRole.PROVINCE_ADMIN else commune
-        return Identity(n, f"u{n}", role, local, province)
+        self.data.accounts[n] = Identity(n, f"u{n}", role, local, province)
+        return self.data.accounts[n]
+
+    async def deactivate(self, user: Identity) -> None:
+        self.data.inactive_accounts.add(user.id)
+
+    async def told(self, resident_id: str) -> list[tuple[str, dict[str, str]]]:
+        return [(kind, params) for r, kind, params in self.data.told if r == resident_id]
 
     async def neighbourhood(self, commune: str, name: str, *, active: bool = True) -> Neighbourhood:
         found = self.data.add_neighbourhood(commune, name)
@@ -154,6 +170,7 @@ class _SqlWork:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.store = SqlBroadcastStore(session)
+        self.links = SqlChatLinks(session)
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -183,6 +200,24 @@ class SqlBackend:
             session.add(row)
             await session.commit()
             return identity_of(row)
+
+    async def deactivate(self, user: Identity) -> None:
+        async with self.sessions() as session:
+            await session.execute(
+                update(AdminUser).where(AdminUser.id == user.id).values(active=False)
+            )
+            await session.commit()
+
+    async def told(self, resident_id: str) -> list[tuple[str, dict[str, str]]]:
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.resident_id == resident_id)
+            .order_by(OutboxMessage.id)
+        )
+        async with self.sessions() as session:
+            rows = list((await session.execute(query)).scalars())
+        assert all(r.tip_id is None and r.broadcast_id is None and r.priority == 0 for r in rows)
+        return [(r.kind, r.payload["params"]) for r in rows]
 
     async def neighbourhood(self, commune: str, name: str, *, active: bool = True) -> Neighbourhood:
         row = NeighbourhoodRow(commune_code=commune, name=name, active=active, created_at=SINCE)

@@ -5,6 +5,7 @@ must answer as the SQL one does, above all in who receives a broadcast."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -16,6 +17,7 @@ import pytest
 from handlers.audit import AuditAction
 from handlers.broadcasts.ports import Broadcast, Listing
 from handlers.broadcasts.words import BroadcastKind, BroadcastStatus, MessageState
+from handlers.chat_links import LinkCode
 from handlers.people import AdminRole
 from handlers.ports import Subscription, SubscriptionKind
 from storage.db import make_engine, make_sessions
@@ -257,3 +259,80 @@ async def test_audit_rows_name_the_broadcast(backend: BroadcastBackend) -> None:
         await work.store.audit(chief, AuditAction.BROADCAST_CANCEL, made, detail="3", now=NOW)
         await work.commit()
     assert await backend.audits(made.id) == ["broadcast.create", "broadcast.cancel"]
+
+
+# -- leaders' chats (handlers/chat_links.py) and what they are told ------------------------------
+
+
+def _commune() -> str:
+    return f"6{secrets.randbelow(10**4):04d}"
+
+
+async def test_a_code_links_once_and_the_link_follows_the_account(
+    backend: BroadcastBackend,
+) -> None:
+    commune = _commune()
+    leader = await backend.user(AdminRole.LEADER, commune, "01")
+    officer = await backend.user(AdminRole.OFFICER, commune, "01")
+    chat = await backend.resident(commune, None, set())
+    hashed = secrets.token_hex(32)
+    async with backend.work() as work:
+        await work.links.add_code(leader.id, hashed, NOW, NOW + timedelta(minutes=15))
+        await work.commit()
+    async with backend.work() as work:
+        assert await work.links.find_code(hashed) == LinkCode(
+            leader.id, NOW + timedelta(minutes=15)
+        )
+        assert await work.links.find_code(secrets.token_hex(32)) is None
+        assert await work.links.leader(leader.id) == leader
+        assert await work.links.leader(officer.id) is None  # not a leader
+        assert await work.links.use_code(hashed, NOW) is True
+        assert await work.links.use_code(hashed, NOW) is False  # once
+        await work.links.link(leader.id, chat, NOW)
+        await work.commit()
+    async with backend.work() as work:
+        found = await work.links.find_code(hashed)
+        assert found is not None and found.used_at == NOW
+        assert await work.links.leader_of(chat) == leader
+    await backend.deactivate(leader)
+    async with backend.work() as work:
+        assert await work.links.leader_of(chat) is None
+
+
+async def test_a_new_link_replaces_the_old_one_of_the_chat_or_the_leader(
+    backend: BroadcastBackend,
+) -> None:
+    commune = _commune()
+    first = await backend.user(AdminRole.LEADER, commune, "01")
+    second = await backend.user(AdminRole.LEADER, commune, "01")
+    chat, phone = (
+        await backend.resident(commune, None, set()),
+        await backend.resident(commune, None, set()),
+    )
+    async with backend.work() as work:
+        await work.links.link(first.id, chat, NOW)
+        await work.links.link(second.id, chat, NOW)  # the chat now speaks for the second
+        await work.links.link(first.id, phone, NOW)
+        await work.commit()
+    async with backend.work() as work:
+        assert await work.links.leader_of(chat) == second
+        assert await work.links.leader_of(phone) == first
+
+
+async def test_the_sender_is_told_in_their_linked_chat_only(backend: BroadcastBackend) -> None:
+    commune = _commune()
+    leader = await backend.user(AdminRole.LEADER, commune, "01")
+    lone = await backend.user(AdminRole.LEADER, commune, "01")
+    chat = await backend.resident(commune, None, set())
+    async with backend.work() as work:
+        await work.links.link(leader.id, chat, NOW)
+        await work.commit()
+    said = {"excerpt": "Họp tổ", "reason": "Trùng lặp"}
+    mine, theirs = broadcast(leader.id, (commune,)), broadcast(lone.id, (commune,))
+    async with backend.work() as work:
+        for made in (mine, theirs):
+            await work.store.add(made)
+        assert await work.store.tell_sender(mine, "broadcast.rejected", said, NOW) is True
+        assert await work.store.tell_sender(theirs, "broadcast.approved", said, NOW) is False
+        await work.commit()
+    assert await backend.told(chat) == [("broadcast.rejected", said)]

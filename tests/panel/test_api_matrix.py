@@ -90,6 +90,8 @@ REASON = "Cần xác minh với người báo tin"
 TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/openapi.json"): Case(everyone(OK)),
     ("GET", "/api/v1/me"): Case(signed_in(OK)),
+    # A code to link a chat, for the leaders who compose there (handlers/chat_links.py).
+    ("POST", "/api/v1/me/chat-links"): Case({**signed_in(403), "leader_a": 201}),
     ("GET", "/api/v1/tips"): Case(police()),
     ("GET", "/api/v1/stats"): Case(police()),
     ("GET", "/api/v1/audit"): Case(chiefs_and_admins()),

@@ -27,6 +27,8 @@ def test_storage_and_handlers_share_one_notice_enum() -> None:
         "tip.forwarded",
         "tip.extended",
         "tip.closed",
+        "broadcast.approved",  # to a leader's linked chat (handlers/chat_links.py)
+        "broadcast.rejected",
     }
 
 
@@ -106,7 +108,7 @@ def test_forwarding_names_no_body_and_no_officer(lang: str) -> None:
 @pytest.mark.parametrize("kind", list(Notice))
 def test_messages_are_short_nfc_and_never_fall_back_to_an_id(kind: Notice) -> None:
     params = {"question": "Ai?", "event_id": "1", "resolution": "handled"}
-    params["decision_due"] = "2027-01-22"
+    params |= {"decision_due": "2027-01-22", "excerpt": "Mất điện", "reason": "Trùng lặp"}
     for lang in ("vi", "en"):
         reply = render.reply(message(kind.value, CODE, params), lang)
         assert unicodedata.is_normalized("NFC", reply.text)
@@ -128,3 +130,14 @@ def test_a_payload_that_does_not_fit_is_refused(
 ) -> None:
     with pytest.raises(BadNotice):
         message(kind, code, params)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_leader_reads_the_decision_on_their_notice_with_the_reason(lang: str) -> None:
+    said = {"excerpt": "Mất điện tổ 5", "reason": "Trùng thông báo của xã"}
+    approved = render.reply(message(Notice.BROADCAST_APPROVED, "", said), lang)
+    rejected = render.reply(message(Notice.BROADCAST_REJECTED, "", said), lang)
+    assert "Mất điện tổ 5" in approved.text and "Trùng" not in approved.text
+    assert "Mất điện tổ 5" in rejected.text and "Trùng thông báo của xã" in rejected.text
+    with pytest.raises(BadNotice):
+        message(Notice.BROADCAST_REJECTED, "", {"excerpt": "Mất điện"})

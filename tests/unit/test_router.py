@@ -279,6 +279,7 @@ def test_every_flow_is_registered_under_the_name_its_state_keeps() -> None:
         "answer",
         "area",
         "check",
+        "leader_notice",
         "learn",
         "menu",
         "mytips",
@@ -297,9 +298,11 @@ def test_every_flow_is_registered_under_the_name_its_state_keeps() -> None:
 def test_the_checks_run_in_this_order() -> None:
     assert [check.__name__ for check in router.CHECKS] == [
         "system_event",
+        "leader_account",
         "unsupported",
         "command",
         "receipt_code",
+        "chat_link",
         "first_contact",
         "choice_typed",
         "choice_shortened",
