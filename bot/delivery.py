@@ -57,6 +57,9 @@ class Target:
     chat_id: str
     user_id: str
     limits: tuple[Limit, ...] = ()
+    # Limits that only a background send (a broadcast's copy) also takes: the account's rate
+    # less a share, so that the replies of residents chatting always find a slot.
+    background: tuple[Limit, ...] = ()
 
     @property
     def chat_key(self) -> str:
@@ -76,8 +79,9 @@ class Delivery:
     on_unreachable: OnUnreachable
     max_attempts: int = 5  # for network errors
     max_rate_limited: int = 10  # 429s in a row for one message before giving up
-    # Slots of each bucket's burst this delivery leaves to others: 0 for replies; the
-    # outbox's broadcast messages leave some, so that replies always go first.
+    # A background delivery (the outbox's broadcast copies) also takes the target's
+    # background limits, and leaves `headroom` slots of each bucket's burst to replies.
+    background: bool = False
     headroom: int = 0
     backoff: retry.Backoff = retry.DELIVERY  # between tries after network errors
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
@@ -125,6 +129,8 @@ class Delivery:
 
     async def _slot(self, target: Target) -> None:
         limits, key = target.limits, target.pause_key
+        if self.background:
+            limits += target.background
         while (wait := await self.limiter.reserve(limits, key, headroom=self.headroom)) > 0:
             await self.sleep(wait)
 
@@ -164,6 +170,15 @@ class Delivery:
             task.cancel()
         if late:
             log.warning("shutdown: %d deliveries cancelled", len(late))
+
+
+# What a background send may take of an account's rate: the rest is kept for replies.
+BACKGROUND_SHARE = 0.95
+
+
+def background_limit(key: str, rate: float) -> Limit:
+    """An account's limit for background sends: BACKGROUND_SHARE of its rate, one at a time."""
+    return Limit(f"{key}:background", rate * BACKGROUND_SHARE, 1)
 
 
 class Pushed(enum.StrEnum):

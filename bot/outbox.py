@@ -68,9 +68,10 @@ MAX_ATTEMPTS = 10
 LEASE = timedelta(minutes=5)  # how long a claimed row is left to its worker
 WEB_RECHECK = timedelta(hours=1)  # a web-only resident may have gained a channel since
 BATCH = 20
-# Back-to-back slots of a bot's bucket a broadcast's copy leaves free for replies: a third
-# of Telegram's 30 a second, so that residents chatting during a broadcast are answered at
-# once while the broadcast takes everything else.
+# A broadcast's copy is a background send (bot/delivery.py): it also takes the account's
+# background limit (95 % of its rate, one at a time), and leaves this many back-to-back slots
+# of a bursty bucket (Zalo's) free, so that residents chatting during a broadcast are
+# answered at once while the broadcast takes nearly everything else.
 BROADCAST_HEADROOM = 10
 
 
@@ -217,7 +218,12 @@ class OutboxWorker:
         # copy leaves the last slots of each bucket to replies (storage/limits.py).
         headroom = BROADCAST_HEADROOM if background else 0
         delivery = Delivery(
-            self.limiter, probe, max_attempts=1, max_rate_limited=1, headroom=headroom
+            self.limiter,
+            probe,
+            max_attempts=1,
+            max_rate_limited=1,
+            background=background,
+            headroom=headroom,
         )
         result = await channel.push(identity.user_id, message, delivery)
         if result is Pushed.SENT:

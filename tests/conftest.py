@@ -9,6 +9,7 @@ they do not answer the tests that need them skip, unless BINHYEN_TEST_REQUIRE_SE
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import secrets
 import uuid
@@ -201,6 +202,16 @@ async def fetch_test_file(_account: str, media: Media) -> bytes:
     if media.ref not in TEST_FILES:
         raise MediaUnavailable("gone")
     return TEST_FILES[media.ref]
+
+
+# Commune codes no real commune has (real ones end below 33000), each handed out once in a
+# test session: the PostgreSQL database is shared by the session's tests, so a suite that
+# reads back "the officers of a commune" or "who a broadcast reaches" must own its commune.
+_OWN_COMMUNES = itertools.count(50_000)
+
+
+def own_commune() -> str:
+    return f"{next(_OWN_COMMUNES):05d}"
 
 
 PIN_SECRET = b"pin-secret-for-tests"

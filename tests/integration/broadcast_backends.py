@@ -37,6 +37,7 @@ from storage.models import (
 )
 from storage.models import Neighbourhood as NeighbourhoodRow
 from storage.models import Subscription as SubscriptionRow
+from tests.conftest import own_commune
 from tests.fakes.memory_broadcasts import MemoryBroadcasting
 from tests.fakes.memory_broadcasts import Resident as MemoryResident
 
@@ -45,7 +46,7 @@ ROW_OF_STATE = {MessageState.QUEUED: "pending"}
 
 
 def new_commune() -> str:
-    return f"8{secrets.randbelow(10**4):04d}"
+    return own_commune()
 
 
 def new_province() -> str:

@@ -25,13 +25,14 @@ from handlers.people import AdminRole, Identity
 from storage.casework import SqlCaseStore
 from storage.identity import identity_of
 from storage.models import AdminUser, AuditLog, OutboxMessage, Resident, Tip, TipEvent
+from tests.conftest import own_commune
 from tests.fakes.memory_casework import MemoryCaseStore, MemoryCasework
 
 RECEIVED = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 
 
 def new_commune() -> str:
-    return f"9{secrets.randbelow(10**4):04d}"
+    return own_commune()
 
 
 @dataclass(frozen=True)

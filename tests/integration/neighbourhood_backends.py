@@ -25,13 +25,14 @@ from storage.identity import identity_of
 from storage.models import AdminUser, AuditLog, LeaderNeighbourhood, Resident, ResidentNeighbourhood
 from storage.models import Neighbourhood as NeighbourhoodRow
 from storage.neighbourhoods import SqlNeighbourhoodStore
+from tests.conftest import own_commune
 from tests.fakes.memory_neighbourhoods import Audited, MemoryNeighbourhoods
 
 SINCE = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def new_commune() -> str:
-    return f"7{secrets.randbelow(10**4):04d}"
+    return own_commune()
 
 
 class Work(Protocol):

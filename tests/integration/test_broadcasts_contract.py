@@ -21,6 +21,7 @@ from handlers.chat_links import LinkCode
 from handlers.people import AdminRole
 from handlers.ports import Subscription, SubscriptionKind
 from storage.db import make_engine, make_sessions
+from tests.conftest import own_commune
 from tests.integration.broadcast_backends import (
     BroadcastBackend,
     MemoryBackend,
@@ -265,7 +266,7 @@ async def test_audit_rows_name_the_broadcast(backend: BroadcastBackend) -> None:
 
 
 def _commune() -> str:
-    return f"6{secrets.randbelow(10**4):04d}"
+    return own_commune()
 
 
 async def test_a_code_links_once_and_the_link_follows_the_account(

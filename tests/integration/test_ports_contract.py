@@ -4,14 +4,13 @@ run against the in-memory unit of work and the SQL one on SQLite and PostgreSQL
 
 from __future__ import annotations
 
-import itertools
-import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from content.scamcheck import MAX_VALUE, Found, Known
 from handlers.ports import Neighbourhood, Profile, Subscription, SubscriptionKind, TopicProgress
 from handlers.tipmodel import TipDraft
+from tests.conftest import own_commune
 from tests.integration.port_backends import Backend
 from tests.integration.test_tips_contract import resident, stored_tip
 
@@ -89,13 +88,11 @@ async def test_an_account_is_marked_unreachable_and_back(backend: Backend) -> No
 
 # -- neighbourhoods ---------------------------------------------------------------------------
 
-# Communes of this module's own (9xxxx: no real commune; the panel's and the broadcasts'
-# contracts use 7xxxx and 8xxxx): PostgreSQL keeps neighbourhoods from test to test.
-_COMMUNES = itertools.count(secrets.randbelow(9000))
 
-
+# Communes of this module's own (tests/conftest.py): PostgreSQL keeps neighbourhoods from
+# test to test.
 def new_commune() -> str:
-    return f"9{next(_COMMUNES) % 10_000:04d}"
+    return own_commune()
 
 
 async def living_in(backend: Backend, commune_code: str) -> str:

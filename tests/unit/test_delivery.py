@@ -205,10 +205,13 @@ async def test_background_sends_leave_the_last_slots_to_replies(limiter: Limiter
     assert await limiter.reserve([Limit("small", rate=1.0, burst=2)], "bot", headroom=9) == 0
 
 
-async def test_a_background_delivery_passes_its_headroom() -> None:
+async def test_a_background_delivery_takes_its_own_limits_too() -> None:
     clock = FakeClock()
     limiter = MemoryLimiter(clock)
-    target = Target("telegram", "1", "42", "42", (Limit("bot-h", rate=1.0, burst=3),))
+    shared = Limit("bot-h", rate=10.0, burst=1)
+    target = Target(
+        "telegram", "1", "42", "42", (shared,), (Limit("bot-h:background", rate=1.0, burst=1),)
+    )
     slept: list[float] = []
 
     async def sleep(seconds: float) -> None:
@@ -218,7 +221,10 @@ async def test_a_background_delivery_passes_its_headroom() -> None:
     async def ok() -> str:
         return "sent"
 
-    background = Delivery(limiter, lambda _t: asyncio.sleep(0), headroom=2, sleep=sleep)
+    reply = Delivery(limiter, lambda _t: asyncio.sleep(0), sleep=sleep)
+    background = Delivery(limiter, lambda _t: asyncio.sleep(0), background=True, sleep=sleep)
     assert await background.send(target, ok) == "sent"
-    assert await background.send(target, ok) == "sent"  # waited: only one slot was its own
-    assert slept and slept[0] == pytest.approx(1.0)
+    assert await reply.send(target, ok) == "sent"  # the shared bucket's next slot: 0.1 s
+    assert slept == [pytest.approx(0.1)]
+    assert await background.send(target, ok) == "sent"  # its own share: a second apart
+    assert sum(slept) == pytest.approx(1.0)

@@ -25,7 +25,7 @@ from bot.channels.telegram.bot_api import (
 )
 from bot.channels.telegram.events import CHANNEL, to_event
 from bot.channels.telegram.render import render
-from bot.delivery import Delivery, Pushed, Target
+from bot.delivery import Delivery, Pushed, Target, background_limit
 from bot.dispatcher import Dispatcher
 from handlers.model import Media, RenderedReply
 from handlers.ports import MediaUnavailable
@@ -118,14 +118,18 @@ class TelegramChannel:
     # -- outbound --
 
     def _target(self, chat_id: str, user_id: str) -> Target:
+        bot = f"tg:{self.account}"
+        # One at a time, evenly spaced: never more than per_bot in any one second, which a
+        # burst of per_bot on top of a steady per_bot would break (429s during a broadcast).
         limits = [
-            Limit(f"tg:{self.account}", self.rates.per_bot, max(1, int(self.rates.per_bot))),
-            Limit(f"tg:{self.account}:{chat_id}", self.rates.per_chat, self.rates.chat_burst),
+            Limit(bot, self.rates.per_bot, 1),
+            Limit(f"{bot}:{chat_id}", self.rates.per_chat, self.rates.chat_burst),
         ]
         if chat_id.startswith("-"):  # a group
             per_second = self.rates.per_group_minute / 60
-            limits.append(Limit(f"tg:{self.account}:g{chat_id}", per_second, 1))
-        return Target(CHANNEL, self.account, chat_id, user_id, tuple(limits))
+            limits.append(Limit(f"{bot}:g{chat_id}", per_second, 1))
+        background = (background_limit(bot, self.rates.per_bot),)
+        return Target(CHANNEL, self.account, chat_id, user_id, tuple(limits), background)
 
     async def _answer(self, target: Target, query_id: str) -> None:
         async def call() -> Any:

@@ -22,7 +22,7 @@ from bot.channels.zalo_bot.client import (
 from bot.channels.zalo_bot.config import CHANNEL, Rates, webhook_secret
 from bot.channels.zalo_bot.events import _EVENT_NAME, Update, ignored_reason, parse_update, to_event
 from bot.channels.zalo_bot.rendering import render
-from bot.delivery import Delivery, Pushed, Target
+from bot.delivery import Delivery, Pushed, Target, background_limit
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
 from handlers.model import Media, RenderedReply
@@ -88,11 +88,13 @@ class ZaloBotChannel:
     # -- outbound --
 
     def _target(self, chat_id: str, user_id: str) -> Target:
+        bot = f"zb:{self.account}"
         limits = (
-            Limit(f"zb:{self.account}", self.rates.per_bot, max(1, self.rates.bot_burst)),
-            Limit(f"zb:{self.account}:{chat_id}", self.rates.per_chat, self.rates.chat_burst),
+            Limit(bot, self.rates.per_bot, max(1, self.rates.bot_burst)),
+            Limit(f"{bot}:{chat_id}", self.rates.per_chat, self.rates.chat_burst),
         )
-        return Target(CHANNEL, self.account, chat_id, user_id, limits)
+        background = (background_limit(bot, self.rates.per_bot),)
+        return Target(CHANNEL, self.account, chat_id, user_id, limits, background)
 
     async def _send(self, target: Target, replies: list[RenderedReply]) -> None:
         for reply in replies:

@@ -27,7 +27,15 @@ from bot.channels.zalo_oa.fields import _dict, _str
 from bot.channels.zalo_oa.outcome import SendResult, SendStatus
 from bot.channels.zalo_oa.render import render
 from bot.channels.zalo_oa.signature import event_time, is_fresh, verify
-from bot.delivery import Delivery, Pushed, RetryLater, Target, Transient, Unreachable
+from bot.delivery import (
+    Delivery,
+    Pushed,
+    RetryLater,
+    Target,
+    Transient,
+    Unreachable,
+    background_limit,
+)
 from bot.dispatcher import Dispatcher
 from bot.runtime import Runtime, sealer
 from bot.settings import Settings
@@ -147,12 +155,13 @@ class ZaloOaChannel:
     # -- outbound --
 
     def _target(self, user_id: str) -> Target:
-        r = self.rates
+        r, app = self.rates, f"zoa:{self.account}"
         limits = (
-            Limit(f"zoa:{self.account}", r.per_app, r.app_burst),
-            Limit(f"zoa:{self.account}:{user_id}", r.per_chat, r.chat_burst),
+            Limit(app, r.per_app, r.app_burst),
+            Limit(f"{app}:{user_id}", r.per_chat, r.chat_burst),
         )
-        return Target(CHANNEL, self.account, user_id, user_id, limits)
+        background = (background_limit(app, r.per_app),)
+        return Target(CHANNEL, self.account, user_id, user_id, limits, background)
 
     async def send_to(self, user_id: str, reply: RenderedReply) -> SendResult:
         """Send a message no inbound event asked for. Outside the 7-day window nothing is
