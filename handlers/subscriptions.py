@@ -92,7 +92,7 @@ def _menu(ctx: Ctx) -> Reply:
             name = _commune_name(other.commune_code)
             text.append(Msg("subs.other_alerts", {"commune": name}))
             items.append(choice(_id("off", other), "subs.alerts_off", commune=name))
-    text.append(Msg("subs.how_to_stop"))
+    text += [Msg("subs.what_they_bring"), Msg("subs.how_to_stop")]
     back = str(ctx.state.data.get("back", ""))
     if back:
         items.append(choice(back, "nav.back"))

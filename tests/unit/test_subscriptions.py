@@ -48,6 +48,8 @@ async def test_opt_in_and_out_with_one_tap_from_the_learn_menu(chat: Chat) -> No
     assert "Nhận tin từ Bình Yên (chỉ khi bạn đăng ký)" in text
     assert "Mẹo phòng tránh lừa đảo, cháy nổ, tai nạn: chưa nhận" in text
     assert "Cảnh báo của Công an Phường Ba Đình: chưa nhận" in text
+    # What each brings and how often, before it is turned on.
+    assert "Cảnh báo và thông báo của tổ dân phố, thôn chỉ gửi khi có việc." in text
     assert "gửi DỪNG" in text
     assert chat.choices == [ON_AWARENESS, ON_ALERTS, "menu:learn", "nav:menu", "nav:emergency"]
     text = await chat.pick(ON_AWARENESS)
