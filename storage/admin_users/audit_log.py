@@ -61,6 +61,7 @@ async def record_by(
     *,
     subject: str = "",
     detail: str = "",
+    reason: str = "",
     ip: str = "",
     now: datetime | None = None,
 ) -> None:
@@ -72,6 +73,7 @@ async def record_by(
         actor_username=actor.username,
         subject=subject,
         detail=detail,
+        reason=reason,
         ip=ip,
         now=now,
     )

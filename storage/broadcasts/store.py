@@ -205,11 +205,10 @@ class SqlBroadcastStore:
         ip: str = "",
         now: datetime,
     ) -> None:
-        await admin_users.record(
+        await admin_users.record_by(
             self.session,
+            actor,
             action,
-            actor_id=actor.id,
-            actor_username=actor.username,
             subject=broadcast.id,
             detail=detail,
             reason=reason,

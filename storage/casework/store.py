@@ -105,11 +105,10 @@ class SqlCaseStore:
         ip: str = "",
         now: datetime,
     ) -> None:
-        await admin_users.record(
+        await admin_users.record_by(
             self.session,
+            actor,
             action,
-            actor_id=actor.id,
-            actor_username=actor.username,
             subject=tip.code,
             detail=detail,
             reason=reason,
