@@ -1,11 +1,12 @@
 """The account page (/admin/account) and the TOTP step of sign-in (/admin/signin/code).
 
 Every role has an account page: change the password, turn two-step sign-in (TOTP) on or off,
-make and revoke API tokens, sign out everywhere. Each POST checks the session's CSRF token
-(`web.FormOfficer`) and is committed once it has answered (`web.Db`), also when it answers a
-refusal: a wrong password or code has counted toward the lockout. Changes answer with a
-redirect to the page and a `?done=` note; refusals show it again with the status of their kind
-(admin/errors.py).
+make and revoke API tokens, sign out everywhere; a leader also gets a code to link a chat,
+sees the chats linked (by channel, since when) and unlinks one. Each POST checks the session's
+CSRF token (`web.FormOfficer`) and is committed once it has answered (`web.Db`), also when it
+answers a refusal: a wrong password or code has counted toward the lockout. Changes answer with
+a redirect to the page and a `?done=` note; refusals show it again with the status of their
+kind (admin/errors.py).
 """
 
 from __future__ import annotations
@@ -21,14 +22,16 @@ from markupsafe import Markup
 
 from admin import api_chat_links, auth, errors, web
 from admin.timefmt import local_date, local_time
+from handlers import chat_links
 from handlers.accounts import MIN_PASSWORD_LENGTH, own
 from handlers.accounts.errors import AccountError
 from handlers.accounts.ports import Keys
 from handlers.audit import AuditAction
-from handlers.errors import Conflict
+from handlers.errors import Conflict, NotFound
 from handlers.people import AdminRole
 from storage import admin_users, api_tokens, totp
 from storage.admin_users import Failure, SqlAccountStore, passwords
+from storage.chat_links import SqlChatLinks
 from storage.db import AsyncSession
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -59,12 +62,14 @@ ERRORS = {
     "token_name": _("panel.account.error.token_name"),
     "token_days": _("panel.account.error.token_days"),
     "no_token": _("panel.account.error.no_token"),
+    "no_chat": api_chat_links.NO_CHAT,
 }
 DONE = {
     "password": _("panel.account.done.password"),
     "totp_on": _("panel.account.done.totp_on"),
     "totp_off": _("panel.account.done.totp_off"),
     "revoked": _("panel.account.done.revoked"),
+    "chat_unlinked": _("panel.account.done.chat_unlinked"),
 }
 
 
@@ -85,6 +90,8 @@ async def _account_page(
     now = datetime.now(UTC)
     tokens = await api_tokens.list_tokens(db, user.identity.id)
     done = request.query_params.get("done", "")
+    leader = user.identity.role is AdminRole.LEADER
+    chats = await chat_links.own_chats(SqlChatLinks(db), user.identity) if leader else []
     return web.page(
         request,
         user,
@@ -107,9 +114,10 @@ async def _account_page(
         default_days=api_tokens.DEFAULT_LIFETIME.days,
         token_name=token_name,
         new_token=new_token,
-        leader=user.identity.role is AdminRole.LEADER,
+        leader=leader,
         chat_code=chat_link[0],
         chat_until=chat_link[1],
+        chats=api_chat_links.shown(chats),
         error=ERRORS.get(error, ""),
         done=DONE.get(done, ""),
         min_password=MIN_PASSWORD_LENGTH,
@@ -217,6 +225,18 @@ async def create_chat_link(request: Request, db: Db, user: FormOfficer) -> Respo
     return await _account_page(
         request, db, user, chat_link=(made.code, local_time(made.expires_at))
     )
+
+
+@router.post("/account/chat-links/{channel}/unlink")
+async def unlink_chat(
+    request: Request, db: Db, user: FormOfficer, channel: api_chat_links.Channel
+) -> Response:
+    """The leader's own chat on that channel no longer composes; audited."""
+    try:
+        await api_chat_links.unlink(request, db, user.identity, user.identity.id, channel)
+    except NotFound:
+        return await _account_page(request, db, user, status=404, error="no_chat")
+    return _done("chat_unlinked")
 
 
 @router.post("/account/tokens/{token_id}/revoke")

@@ -1,15 +1,32 @@
 """What the broadcasts' JSON API (/api/v1/broadcasts) reads and writes, documented in its
 OpenAPI. A broadcast's sender appears as an account id for the panel's own users; residents
-never see it (they read the role and the area)."""
+never see it (they read the role and the area).
+
+A broadcast may carry one photo, sent in the body of POST /api/v1/broadcasts as
+`"photo_base64"`: the file's bytes in standard base64 (RFC 4648, with padding; line breaks
+are ignored), no data: prefix. Its type is recognised from its bytes, whatever a client calls
+it: a JPEG or PNG image of at most 5 MB (handlers/broadcasts/photo.py). Not base64: 422
+`invalid_input` with `fields` naming `photo_base64`; empty, too large or of another type: 422
+`photo_empty`, `photo_size` (its message names the limit) or `photo_type`, like any other
+refused input. A broadcast read back says `"photo": true` when it carries one.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from handlers.broadcasts.photo import MAX_PHOTO_MB
 from handlers.broadcasts.words import MAX_REASON, MAX_TEXT, BroadcastKind
 from handlers.people import AdminRole
+
+
+def decode_photo(value: str) -> bytes:
+    """A photo's bytes from its base64; binascii.Error (a ValueError) when it is none."""
+    return base64.b64decode("".join(value.split()), validate=True)
 
 
 class _In(BaseModel):
@@ -37,6 +54,29 @@ class BroadcastIn(_In):
         description="Neighbourhood ids of those communes; empty: the whole communes (for a"
         " leader: the neighbourhoods they speak for).",
     )
+    photo_base64: str | None = Field(
+        default=None,
+        description="An optional photo sent with each copy: a JPEG or PNG file of at most"
+        f" {MAX_PHOTO_MB} MB, in standard base64 (RFC 4648, with padding, no data: prefix)."
+        " The type is read from the bytes.",
+    )
+
+    @field_validator("photo_base64")
+    @classmethod
+    def _is_base64(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                decode_photo(value)
+            except (binascii.Error, ValueError):
+                # The message only: never the input (a client's file) in the answer.
+                raise ValueError(
+                    "photo_base64 is not base64 (RFC 4648 standard alphabet, with padding)"
+                ) from None
+        return value
+
+    def photo(self) -> bytes | None:
+        """The photo's bytes, None without one."""
+        return None if self.photo_base64 is None else decode_photo(self.photo_base64)
 
 
 class RejectIn(_In):
@@ -73,6 +113,7 @@ class BroadcastOut(BaseModel):
     decided_at: datetime | None
     reject_reason: str
     recipients: int = Field(description="Messages queued when it went out.")
+    photo: bool = Field(description="Whether a photo goes with each copy.")
     counts: CountsOut
     by_channel: dict[str, CountsOut]
 
@@ -86,6 +127,7 @@ class BroadcastSummary(BaseModel):
     communes: list[str]
     created_at: datetime
     recipients: int
+    photo: bool = Field(description="Whether a photo goes with each copy.")
 
 
 class BroadcastList(BaseModel):

@@ -1,7 +1,8 @@
 """The broadcasts in the JSON API (/api/v1/broadcasts): make one, decide on a leader's,
 cancel one, read one with its counts, list them. Each route runs the use case
 (handlers/broadcasts/) on the request's session over `SqlBroadcastStore`; authentication,
-the error shape and the body limit are the rest of the API's (admin/api.py). An area or a
+the error shape and the body limit are the rest of the API's (admin/api.py), but for the
+making of one, whose body may carry a photo in base64 (api_broadcast_models.py). An area or a
 broadcast outside the caller's reach is 404, as a tip is."""
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from admin.api_broadcast_models import (
     RejectIn,
 )
 from handlers.broadcasts import compose, decide, read
+from handlers.broadcasts.photo import MAX_PHOTO_BYTES
 from handlers.broadcasts.ports import Broadcast
 from handlers.broadcasts.words import Counts, MessageState
-from storage.broadcasts import SqlBroadcastStore
+from storage.broadcasts import SqlBroadcastStore, photos
 
 router = api.new_router()
 BroadcastId = Annotated[str, Path(description="The broadcast's id.", max_length=36)]
@@ -32,6 +34,10 @@ ERRORS: api.Responses = {**api.ACTION_ERRORS}
 ERRORS[404] = {**ERRORS[404], "description": "No such broadcast or area in the caller's reach."}
 ERRORS[409] = {**ERRORS[409], "description": "Decided already, cancelled, or over the daily limit."}
 TAGS: list[str | Enum] = ["broadcasts"]
+# A new broadcast's body: the API's limit, and room for a photo in base64 (4 characters for 3
+# bytes) well past its own limit, so that one a little too large is answered photo_size (the
+# limit named), not cut off with 413.
+MAX_CREATE_BODY = api.MAX_BODY + 3 * MAX_PHOTO_BYTES
 
 
 class _Settings(Protocol):
@@ -64,6 +70,7 @@ def broadcast_out(progress: read.Progress) -> BroadcastOut:
         decided_at=b.decided_at,
         reject_reason=b.reject_reason,
         recipients=b.recipients,
+        photo=bool(b.photo_ref),
         counts=_counts(counts.total),
         by_channel={channel: _counts(c) for channel, c in counts.by_channel.items()},
     )
@@ -80,10 +87,14 @@ def _progress_of(broadcast: Broadcast, counts: Counts) -> BroadcastOut:
     status_code=201,
     responses=ERRORS,
     tags=TAGS,
+    max_body_size=MAX_CREATE_BODY,
 )
 async def create(request: Request, caller: api.Caller, db: web.Db, body: BroadcastIn) -> Created:
     limits = limits_of(request)
-    draft = compose.Draft(body.text, body.kind.value, body.communes, body.neighbourhoods)
+    data, ref, mime = body.photo(), "", ""
+    if data is not None:  # checked and kept first: BadInput (422) for no JPEG/PNG, or too large
+        ref, mime = await photos.keep(request.app.state.runtime.media.store, data)
+    draft = compose.Draft(body.text, body.kind.value, body.communes, body.neighbourhoods, ref, mime)
     made = await compose.compose(
         SqlBroadcastStore(db), caller, draft, limits=limits, ip=api.client_ip(request)
     )
@@ -119,6 +130,7 @@ async def listing(
             communes=list(b.communes),
             created_at=b.created_at,
             recipients=b.recipients,
+            photo=bool(b.photo_ref),
         )
         for b in found[:limit]
     ]

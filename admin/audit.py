@@ -17,8 +17,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from admin import api, auth, errors, web
+from admin.api_chat_links import CHANNEL_NAMES
 from admin.timefmt import local_time
 from handlers.audit import AuditAction
+from handlers.chat_links import Linked
 from handlers.errors import BadInput
 from handlers.people import Identity
 from storage import audit
@@ -71,6 +73,7 @@ ACTION_NAMES: dict[str, str] = {
     AuditAction.CHAT_LINK_CREATE: _("panel.audit.action.chat_link.create"),
     AuditAction.CHAT_LINK_USE: _("panel.audit.action.chat_link.use"),
     AuditAction.CHAT_LINK_REFUSE: _("panel.audit.action.chat_link.refuse"),
+    AuditAction.CHAT_UNLINK: _("panel.audit.action.chat_link.unlink"),
 }
 # Details that are codes rather than free text, put in words.
 DETAIL_NAMES = {
@@ -87,6 +90,26 @@ DETAIL_NAMES = {
     "approval_on": _("panel.audit.detail.approval_on"),
     "approval_off": _("panel.audit.detail.approval_off"),
 }
+# Details that are codes of one action only, in that action's words: why a code typed to the
+# bot was refused (handlers/chat_links.py `Linked`), and the channel of a chat unlinked.
+ACTION_DETAILS: dict[str, dict[str, str]] = {
+    AuditAction.CHAT_LINK_REFUSE: {
+        Linked.UNKNOWN: _("panel.audit.detail.chat_link.unknown"),
+        Linked.USED: _("panel.audit.detail.chat_link.used"),
+        Linked.EXPIRED: _("panel.audit.detail.chat_link.expired"),
+        Linked.NOT_LEADER: _("panel.audit.detail.chat_link.not_leader"),
+        Linked.LIMITED: _("panel.audit.detail.chat_link.limited"),
+        Linked.PAUSED: _("panel.audit.detail.chat_link.paused"),
+    },
+    AuditAction.CHAT_UNLINK: CHANNEL_NAMES,
+}
+
+
+def detail_name(action: str, detail: str) -> str:
+    """The words of a detail that is a code, or "" where it is free text."""
+    return ACTION_DETAILS.get(action, {}).get(detail) or DETAIL_NAMES.get(detail, "")
+
+
 FILTER_ERRORS = {
     "action": _("panel.audit.error.action"),
     "actor": _("panel.audit.error.actor"),
@@ -136,7 +159,7 @@ async def audit_page(request: Request, db: Db, user: web.Officer) -> Response:
             "code": r.action,
             "subject": r.subject,
             "detail": r.detail,
-            "detail_name": DETAIL_NAMES.get(r.detail, ""),
+            "detail_name": detail_name(r.action, r.detail),
             "reason": r.reason,
             "ip": r.ip,
         }

@@ -9,6 +9,7 @@ from typing import Any
 from admin.timefmt import local_time
 from content import areas
 from content.i18n import translate
+from handlers.broadcasts.photo import MAX_PHOTO_MB
 from handlers.broadcasts.words import MAX_TEXT, BroadcastKind, MessageState
 
 
@@ -76,6 +77,15 @@ ERRORS = {
 }
 
 
+# A refused photo (handlers/broadcasts/photo.py): shown on the compose form, and the API's
+# message for the same codes.
+PHOTO_ERRORS = (
+    _("panel.error.photo_empty"),
+    _("panel.error.photo_size"),
+    _("panel.error.photo_type"),
+)
+
+
 def error_id(code: str) -> str:
     return ERRORS.get(code) or f"panel.error.{code}"
 
@@ -120,4 +130,5 @@ def helpers(lang: str) -> dict[str, Any]:
         "states": [s.value for s in STATES],
         "channels": CHANNELS,
         "max_text": MAX_TEXT,
+        "max_photo_mb": MAX_PHOTO_MB,
     }

@@ -10,6 +10,14 @@ any signed-in role: a leader cancels their own notice with it, and the use cases
 whatever a role may not do. A refused change is rolled back and its page shown again with why,
 with the status of its kind and what was typed; with `HX-Request` a decision answers with the
 updated part of the page instead of a redirect.
+
+A broadcast may carry one photo (handlers/broadcasts/photo.py). The compose form is
+multipart; a file chosen there is checked and kept in the blob store at once, so that a refused
+one is said on the form with everything typed, and an accepted one is carried through the
+preview by a sealed hidden field (`_sealed`: its reference and type with a MAC bound to the
+session), never by a reference the form could name freely: the store also holds tips' files.
+The photo is served to the panel only: the draft's to its sender's session, a broadcast's to
+whoever may read the broadcast (the detail page's rule), as admin/files.py serves a tip's.
 """
 
 from __future__ import annotations
@@ -19,18 +27,27 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
 
 from admin import auth, broadcast_words, errors, web
 from admin.api_broadcasts import limits_of
-from admin.broadcast_forms import Typed, choices, preview
+from admin.broadcast_forms import (
+    MAX_FORM_BODY,
+    KeptPhoto,
+    Typed,
+    choices,
+    chosen_file,
+    preview,
+    read_photo,
+)
 from handlers.accounts.ports import Account
-from handlers.broadcasts import compose, decide, read
+from handlers.broadcasts import area, compose, decide, read
 from handlers.broadcasts.ports import Broadcast
 from handlers.broadcasts.words import MAX_REASON, BroadcastStatus, Counts
 from handlers.errors import DomainError, NotFound
 from handlers.people import AdminRole, Identity
 from storage import admin_users
-from storage.broadcasts import SqlBroadcastStore
+from storage.broadcasts import SqlBroadcastStore, photos
 from storage.db import AsyncSession
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -38,6 +55,8 @@ LIST = "/admin/broadcasts"
 PAGE = 20
 ACTIONS = ("approve", "reject", "cancel")
 UNSENT = (BroadcastStatus.PENDING, BroadcastStatus.REJECTED)  # nothing was ever queued
+PHOTO_SEAL = "broadcast-photo"  # the purpose of a kept photo's MAC (auth.csrf_token)
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
 
 
 def _render(
@@ -59,11 +78,10 @@ def _refusal(exc: DomainError, lang: str) -> dict[str, Any]:
     return {"error": broadcast_words.error_id(exc.code), "error_params": params}
 
 
-async def _progress(store: SqlBroadcastStore, broadcast: Broadcast) -> read.Progress:
-    """A listed broadcast with its counts (asked only of one that went out)."""
-    if broadcast.status in UNSENT:
-        return read.Progress(broadcast, Counts())
-    return read.Progress(broadcast, await store.counts(broadcast.id))
+async def _progresses(store: SqlBroadcastStore, broadcasts: list[Broadcast]) -> list[read.Progress]:
+    """Listed broadcasts with their counts, in one query (asked only of those that went out)."""
+    counts = await store.counts_of([b.id for b in broadcasts if b.status not in UNSENT])
+    return [read.Progress(b, counts.get(b.id, Counts())) for b in broadcasts]
 
 
 # -- the list -------------------------------------------------------------------------------
@@ -76,9 +94,9 @@ async def list_page(request: Request, db: web.Db, user: web.Officer) -> Response
     waiting: list[read.Progress] = []
     if _police(identity) and not before:
         pending = await read.listing(store, identity, status="pending", limit=read.MAX_LIST)
-        waiting = [await _progress(store, b) for b in pending]
+        waiting = await _progresses(store, pending)
     found = await read.listing(store, identity, before=before, limit=PAGE + 1)
-    items = [await _progress(store, b) for b in found[:PAGE]]
+    items = await _progresses(store, found[:PAGE])
     older = f"{LIST}?{urlencode({'before': items[-1].broadcast.id})}" if len(found) > PAGE else ""
     done = request.query_params.get("done", "")
     return _render(
@@ -129,33 +147,107 @@ def _compose_refusal(exc: DomainError, lang: str) -> dict[str, Any]:
     return shown
 
 
+def _seal_mac(request: Request, user: web.SignedIn, value: str) -> str:
+    return auth.csrf_token(auth.settings_of(request), PHOTO_SEAL, f"{user.token} {value}")
+
+
+def _sealed(request: Request, user: web.SignedIn, ref: str, mime: str) -> KeptPhoto:
+    """A photo just kept, with the seal the form carries it by."""
+    value = f"{ref} {mime}"
+    return KeptPhoto(ref, mime, f"{value} {_seal_mac(request, user, value)}")
+
+
+def _unsealed(request: Request, user: web.SignedIn, sealed: object) -> KeptPhoto | None:
+    """The photo a form (or the draft photo's address) carries, if this session sealed it;
+    None for none, or for a seal that is not this session's."""
+    if not isinstance(sealed, str):
+        return None
+    parts = sealed.split(" ")
+    if len(parts) != 3:
+        return None
+    ref, mime, mac = parts
+    binding = f"{user.token} {ref} {mime}"
+    if mime not in PHOTO_TYPES or not auth.csrf_valid(
+        auth.settings_of(request), PHOTO_SEAL, binding, mac
+    ):
+        return None
+    return KeptPhoto(ref, mime, sealed)
+
+
+def _carried(request: Request, user: web.SignedIn, form: FormData) -> Typed:
+    """What was typed, with the photo the form carries unless the sender removed it."""
+    typed = Typed.of(form)
+    if form.get("photo_drop"):
+        return typed
+    return typed.with_photo(_unsealed(request, user, form.get("photo_kept")))
+
+
+async def _with_chosen(request: Request, user: web.SignedIn, form: FormData, typed: Typed) -> Typed:
+    """`typed` with the file chosen in this form, checked and kept: it replaces a carried
+    photo. BadInput (nothing kept) for a file that is no photo (photo.py)."""
+    upload = chosen_file(form)
+    if upload is None:
+        return typed
+    store = request.app.state.runtime.media.store
+    ref, mime = await photos.keep(store, await read_photo(upload))
+    return typed.with_photo(_sealed(request, user, ref, mime))
+
+
+def _photo_response(data: bytes, mime: str) -> Response:
+    """A photo for the panel's <img>: never run, sniffed or cached (admin/files.py)."""
+    return Response(
+        data,
+        media_type=mime if mime in PHOTO_TYPES else "application/octet-stream",
+        headers={
+            **web.SECURITY_HEADERS,
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Content-Disposition": "inline",
+        },
+    )
+
+
 @router.get("/broadcasts/new")
 async def compose_page(request: Request, db: web.Db, user: web.Officer) -> Response:
     return await _compose_page(request, db, user, Typed())
 
 
-@router.post("/broadcasts/new")
+@router.post("/broadcasts/new", max_body_size=MAX_FORM_BODY)
 async def compose_step(request: Request, db: web.Db, user: web.FormOfficer) -> Response:
     """The form's steps before sending: the preview, or the form again (to edit after the
-    preview, or to list the neighbourhoods of the communes a province admin chose)."""
+    preview, or to list the neighbourhoods of the communes a province admin chose). A file
+    chosen is kept at either step; a refused one is said on the form."""
     form = await request.form()
-    typed = Typed.of(form)
-    if form.get("step") != "preview":
-        return await _compose_page(request, db, user, typed)
+    typed = _carried(request, user, form)
     try:
-        shown = await preview(SqlBroadcastStore(db), user.identity, typed)
+        typed = await _with_chosen(request, user, form, typed)
+        wanted = form.get("step") == "preview"
+        shown = await preview(SqlBroadcastStore(db), user.identity, typed) if wanted else None
     except DomainError as exc:
         refusal = _compose_refusal(exc, user.lang)
         return await _compose_page(
             request, db, user, typed, status=errors.status_of(exc), **refusal
         )
+    if shown is None:
+        return await _compose_page(request, db, user, typed)
     return _render(request, user, "broadcasts/preview.html", typed=typed, preview=shown)
 
 
-@router.post("/broadcasts")
+@router.get("/broadcasts/new/photo")
+async def draft_photo(request: Request, user: web.Officer) -> Response:
+    """The photo of the form being composed, to its sender's session only (by its seal)."""
+    kept = _unsealed(request, user, request.query_params.get("kept", ""))
+    data = await photos.read(request.app.state.runtime.media.store, kept.ref) if kept else None
+    if kept is None or data is None:
+        return _missing(request, user)
+    return _photo_response(data, kept.mime)
+
+
+@router.post("/broadcasts", max_body_size=MAX_FORM_BODY)
 async def send(request: Request, db: web.Db, user: web.FormOfficer) -> Response:
-    typed = Typed.of(await request.form())
+    form = await request.form()
+    typed = _carried(request, user, form)
     try:
+        typed = await _with_chosen(request, user, form, typed)
         made = await compose.compose(
             SqlBroadcastStore(db),
             user.identity,
@@ -258,6 +350,20 @@ async def detail_page(
         )
     except NotFound:
         return _missing(request, user)
+
+
+@router.get("/broadcasts/{broadcast_id}/photo")
+async def photo(request: Request, broadcast_id: str, db: web.Db, user: web.Officer) -> Response:
+    """A broadcast's photo, to whoever may read the broadcast (404 as its page otherwise)."""
+    try:
+        b = await area.visible(SqlBroadcastStore(db), user.identity, broadcast_id)
+    except NotFound:
+        return _missing(request, user)
+    store = request.app.state.runtime.media.store
+    data = await photos.read(store, b.photo_ref) if b.photo_ref else None
+    if data is None:
+        return _missing(request, user)
+    return _photo_response(data, b.photo_mime)
 
 
 @router.get("/broadcasts/{broadcast_id}/progress")

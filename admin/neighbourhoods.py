@@ -1,6 +1,6 @@
 """A commune's neighbourhoods in the panel (/admin/neighbourhoods): the list, adding, renaming,
-retiring and bringing back, which neighbourhoods each leader speaks for, and whether the
-police approve leaders' notices.
+retiring and bringing back, which neighbourhoods each leader speaks for (and unlinking the chat
+a leader composes from), and whether the police approve leaders' notices.
 
 Each form is one use case of handlers/neighbourhoods/manage.py over the request's
 `SqlNeighbourhoodStore`, which decides who may (a chief, or a province admin for the communes
@@ -17,12 +17,14 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request, Response
 
-from admin import auth, errors, web
+from admin import api_chat_links, auth, errors, web
 from content import areas
+from handlers import chat_links
 from handlers.errors import BadInput, Invalid, NotFound
 from handlers.neighbourhoods import manage
 from handlers.neighbourhoods.rules import MANAGERS, MAX_CODE, MAX_NAME, MIN_NAME
 from handlers.people import AdminRole, Identity
+from storage.chat_links import SqlChatLinks
 from storage.db import AsyncSession
 from storage.neighbourhoods import SqlNeighbourhoodStore
 
@@ -49,6 +51,7 @@ DONE = {
     "restored": _("panel.neighbourhoods.done.restored"),
     "leader": _("panel.neighbourhoods.done.leader"),
     "approval": _("panel.neighbourhoods.done.approval"),
+    "chat_unlinked": _("panel.neighbourhoods.done.chat_unlinked"),
 }
 
 
@@ -132,8 +135,17 @@ async def _page(
                 else await manage.approval(store, identity, commune)
             ),
             leaders=await manage.leaders(store, identity, commune) if manages else [],
+            chats=await _chats(db, identity, commune) if manages else {},
         )
     return web.page(request, user, "neighbourhoods/page.html", status, **context)
+
+
+async def _chats(
+    db: AsyncSession, identity: Identity, commune: str
+) -> dict[int, list[dict[str, str]]]:
+    """The chats each of the commune's leaders composes from (handlers/chat_links.py)."""
+    found = await chat_links.commune_chats(SqlChatLinks(db), identity, commune)
+    return {leader_id: api_chat_links.shown(chats) for leader_id, chats in found.items()}
 
 
 def _commune_of(request: Request, identity: Identity) -> str:
@@ -266,3 +278,21 @@ async def leader(request: Request, db: Db, user: FormOfficer, leader_id: RowId) 
 
     failed = f"leader-{leader_id}"
     return await _change(request, db, user, form, change, done="leader", failed=failed)
+
+
+@router.post("/neighbourhoods/leaders/{leader_id}/chat-links/{channel}/unlink")
+async def unlink_chat(
+    request: Request,
+    db: Db,
+    user: FormOfficer,
+    leader_id: RowId,
+    channel: api_chat_links.Channel,
+) -> Response:
+    """A leader's chat no longer composes for them: unlinked by the commune's chief (or an
+    admin of its province), audited; a leader out of reach is 404."""
+
+    async def change(_store: SqlNeighbourhoodStore, actor: Identity, _ip: str) -> str:
+        leader = await api_chat_links.unlink(request, db, actor, leader_id, channel)
+        return leader.commune_code
+
+    return await _change(request, db, user, await _form(request), change, done="chat_unlinked")

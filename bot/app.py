@@ -91,9 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(body, media_type=content_type)
 
     from admin.routes import install as install_admin
+    from bot.broadcast_photos import router as photo_router
     from bot.channels.web import router as web_router
 
     app.include_router(web_router, include_in_schema=False)
+    app.include_router(photo_router)
     install_admin(app)
     if settings.telegram_token is not None:
         from bot.channels.telegram import router as telegram_router

@@ -21,7 +21,7 @@ import enum
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
 from bot import metrics, retry
 from handlers.model import RenderedReply
@@ -84,6 +84,16 @@ class Delivery:
     background: bool = False
     headroom: int = 0
     backoff: retry.Backoff = retry.DELIVERY  # between tries after network errors
+    # Awaited once, right before the first platform call is made (its slot already taken):
+    # the outbox records there that a broadcast's copy is leaving, so that a worker killed
+    # while it waited for a slot leaves nothing in doubt.
+    before_call: Callable[[], Awaitable[None]] | None = None
+    # A message in several calls (a photo and its text, a text in pieces) that an earlier
+    # try sent in part: its first `skip` calls went out then and are not made again (the
+    # outbox keeps how many, bot/outbox.py). `made` counts the calls that went out, skipped
+    # ones included.
+    skip: int = 0
+    made: int = 0
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _order: MemoryChatLocks = field(default_factory=MemoryChatLocks)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -93,10 +103,17 @@ class Delivery:
     ) -> T | None:
         """Make one platform call under the limits; its result, or None when it was given
         up (blocked, or failed for good: logged and counted)."""
+        if self.skip > 0:
+            self.skip -= 1
+            self.made += 1
+            return cast(T, True)
         failures = rate_limited = 0
         while True:
             if limited:
                 await self._slot(target)
+            if self.before_call is not None:
+                before, self.before_call = self.before_call, None
+                await before()
             try:
                 result = await call()
             except RetryLater as exc:
@@ -125,14 +142,26 @@ class Delivery:
             except Exception as exc:  # a request the platform refuses: trying again won't help
                 return self._give_up(target, exc)
             metrics.DELIVERIES[(target.channel, "sent")] += 1
+            self.made += 1
             return result
 
     async def _slot(self, target: Target) -> None:
+        """Wait for a slot of every limit. Every send books the next slot when it opens soon
+        (Limiter.book), and sleeps until it: slots are kept back to back, whenever their
+        senders wake, and a reply books behind the few slots the outbox's lanes hold, never
+        starved by them. A slot further off is not booked (a bucket has one next slot: a far
+        booking would hold up every other chat) but asked for again when it comes closer."""
         limits, key = target.limits, target.pause_key
         if self.background:
             limits += target.background
-        while (wait := await self.limiter.reserve(limits, key, headroom=self.headroom)) > 0:
-            await self.sleep(wait)
+        while True:
+            booked, wait = await self.limiter.book(
+                limits, key, headroom=self.headroom, within=BOOK_AHEAD
+            )
+            if wait > 0:
+                await self.sleep(wait if booked else max(wait - BOOK_AHEAD / 2, MIN_WAIT))
+            if booked:
+                return
 
     @staticmethod
     def _give_up(target: Target, exc: BaseException) -> None:
@@ -171,6 +200,11 @@ class Delivery:
         if late:
             log.warning("shutdown: %d deliveries cancelled", len(late))
 
+
+# How far ahead a send books its slot: a few of a bot's 30 a second. The outbox's lanes
+# (bot/outbox.py) hold one booking each, so a reply waits behind a handful at most.
+BOOK_AHEAD = 0.25
+MIN_WAIT = 0.005
 
 # What a background send may take of an account's rate: the rest is kept for replies.
 BACKGROUND_SHARE = 0.95

@@ -24,7 +24,8 @@ law wants the reporter told, so a notice in flight at the kill may arrive twice.
 broadcast's copy is marked "sending" in a transaction of its own before its push
 (outbox.mark_sending); claimed again with that mark, its outcome is unknown and it is not
 pushed again but recorded failed, "unknown after a crash": at most once, so a resident never
-gets a broadcast twice, and at most one copy per killed worker may be lost, visible as such.
+gets a broadcast twice, and at most CONCURRENCY copies per killed worker (those being pushed
+at that moment) may be lost, visible as such.
 
 A pushed message's buttons are made the chat's pending choices, so a channel whose buttons
 come back as the label (Zalo OA) or as a typed number (Zalo Bot) finds them too.
@@ -37,16 +38,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics, render, retry
+from bot.broadcast_media import PhotoSource
 from bot.delivery import Delivery, Pushed, Pusher, Target
 from bot.runtime import Runtime, mark_unreachable
 from content.i18n import language
@@ -68,6 +72,10 @@ MAX_ATTEMPTS = 10
 LEASE = timedelta(minutes=5)  # how long a claimed row is left to its worker
 WEB_RECHECK = timedelta(hours=1)  # a web-only resident may have gained a channel since
 BATCH = 20
+# Rows pushed at once by one worker: different residents in parallel, one resident's rows in
+# the order they were queued. One at a time, the database round trips of each row (the copy
+# check, the recipient, the "sending" mark, the settle) left a bot's second partly unused.
+CONCURRENCY = 4
 # A broadcast's copy is a background send (bot/delivery.py): it also takes the account's
 # background limit (95 % of its rate, one at a time), and leaves this many back-to-back slots
 # of a bursty bucket (Zalo's) free, so that residents chatting during a broadcast are
@@ -83,6 +91,32 @@ class Outcome(StrEnum):
     WEB = "web"  # waits for the web chat to fetch it
     OPTED_OUT = "opted_out"  # a broadcast's copy for a resident no longer subscribed
     CANCELLED = "cancelled"  # a broadcast's copy of a cancelled broadcast
+
+
+class Parts:
+    """How much of a message an earlier try sent, kept in the row's payload under "_parts":
+    {"to": a digest of the chat it went to (no platform id is written), "sent": how many
+    calls}. Only that chat's next try skips them; a message that goes by another channel the
+    next time goes whole."""
+
+    KEY = "_parts"
+
+    @staticmethod
+    def chat(identity: Identity) -> str:
+        key = f"{identity.channel}:{identity.account}:{identity.user_id}"
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    @staticmethod
+    def get(payload: Mapping[str, Any], to: str) -> int:
+        parts = payload.get(Parts.KEY)
+        if not isinstance(parts, dict) or parts.get("to") != to:
+            return 0
+        sent = parts.get("sent")
+        return sent if isinstance(sent, int) and sent > 0 else 0
+
+    @staticmethod
+    def put(payload: Mapping[str, Any], parts: Mapping[str, Any]) -> dict[str, Any]:
+        return {**payload, Parts.KEY: dict(parts)}
 
 
 # Why a broadcast's copy does not go out → what the worker records.
@@ -145,8 +179,10 @@ class OutboxWorker:
     limiter: Limiter
     mark_unreachable: Callable[[Target], Awaitable[None]]
     conversations: Conversations | None = None
+    photos: PhotoSource | None = None  # a broadcast's photo (bot/broadcast_photos.py)
     clock: Callable[[], datetime] = utc_now
     batch: int = BATCH
+    concurrency: int = CONCURRENCY
     interval: float = 1.0
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
@@ -156,21 +192,39 @@ class OutboxWorker:
         async with self.sessions() as session:
             claimed = await outbox.claim_due(session, self.clock(), limit=self.batch, lease=LEASE)
             await session.commit()
-        for due in claimed:
-            await self._handle(due)
+        lanes: dict[str, list[Due]] = {}
+        for due in claimed:  # claimed in order: each resident's rows stay in it
+            lanes.setdefault(due.resident_id, []).append(due)
+        gate = asyncio.Semaphore(max(1, self.concurrency))
+
+        async def lane(rows: list[Due]) -> None:
+            async with gate:
+                for due in rows:
+                    await self._handle(due)
+
+        done = await asyncio.gather(
+            *(lane(rows) for rows in lanes.values()), return_exceptions=True
+        )
+        for failed in done:  # every lane finished first: none is left running past the round
+            if isinstance(failed, BaseException):
+                raise failed
         return len(claimed)
 
     async def _handle(self, due: Due) -> None:
         if due.in_doubt:  # its worker died during the push: perhaps sent, never twice
             await self._settle(due, Outcome.FAILED, "", outbox.UNKNOWN_AFTER_CRASH)
             return
+        parts: dict[str, Any] = {}
         try:
-            outcome, channel, error = await self._send(due)
+            outcome, channel, error = await self._send(due, parts)
         except Exception as exc:  # a bug or the database: try again later
             outcome, channel, error = Outcome.RETRY, "", type(exc).__name__
-        await self._settle(due, outcome, channel, error)
+        await self._settle(due, outcome, channel, error, parts)
 
-    async def _send(self, due: Due) -> tuple[Outcome, str, str]:
+    async def _send(self, due: Due, parts: dict[str, Any]) -> tuple[Outcome, str, str]:
+        """Push the row's message; `parts` gets what went out of a message that did not go
+        out whole ({"to": the chat, "sent": calls}), so that the next try goes on from
+        there rather than sending its photo or first piece again."""
         copy: Copy | None = None
         async with self.sessions() as session:
             if due.broadcast_id is not None:
@@ -185,7 +239,10 @@ class OutboxWorker:
             message = rendered(due, who.lang, copy)
         except notices.BadNotice as exc:
             return Outcome.FAILED, "", f"payload: {exc}"
-        web = marked = False
+        if copy is not None and self.photos is not None:
+            photo = await self.photos.media(copy.broadcast)
+            message = replace(message, media=(photo,)) if photo is not None else message
+        web = False
         for identity in who.identities:
             if identity.channel == WEB:
                 web = True
@@ -193,13 +250,19 @@ class OutboxWorker:
             channel = self.channels.get(identity.channel)
             if channel is None or channel.account != identity.account:
                 continue  # not run by this process
-            if due.broadcast_id is not None and not marked:
-                await self._mark_sending(due)
-                marked = True
-            result = await self._push(channel, identity, message, due.broadcast_id is not None)
+            # A copy is marked "sending" right before its first call to the platform (after
+            # its slot: a kill while it waits for one leaves it pending, not in doubt).
+            mark = (lambda: self._mark_sending(due)) if copy is not None else None
+            to = Parts.chat(identity)
+            done = Parts.get(due.payload, to)
+            result, made = await self._push(
+                channel, identity, message, copy is not None, mark, done
+            )
             if result is Pushed.SENT:
                 return Outcome.SENT, identity.channel, ""
             if result is Pushed.RETRY:
+                if made > 0:
+                    parts.update(to=to, sent=made)
                 return Outcome.RETRY, identity.channel, "not delivered"
         if web:
             return Outcome.WEB, WEB, ""
@@ -211,8 +274,16 @@ class OutboxWorker:
             await session.commit()
 
     async def _push(
-        self, channel: Pusher, identity: Identity, message: RenderedReply, background: bool
-    ) -> Pushed:
+        self,
+        channel: Pusher,
+        identity: Identity,
+        message: RenderedReply,
+        background: bool,
+        before_call: Callable[[], Awaitable[None]] | None = None,
+        skip: int = 0,
+    ) -> tuple[Pushed, int]:
+        """What became of the push, and how many of its calls have gone out (this try's and
+        the `skip` an earlier one made)."""
         probe = _Probe(self.mark_unreachable)
         # One try per round: the outbox keeps the time of the next one itself. A broadcast's
         # copy leaves the last slots of each bucket to replies (storage/limits.py).
@@ -224,6 +295,8 @@ class OutboxWorker:
             max_rate_limited=1,
             background=background,
             headroom=headroom,
+            before_call=before_call,
+            skip=skip,
         )
         result = await channel.push(identity.user_id, message, delivery)
         if result is Pushed.SENT:
@@ -232,9 +305,18 @@ class OutboxWorker:
                 await offer(self.conversations, chat_key, message)
             except Exception as exc:  # sent all the same; its buttons still work by id
                 log.warning("outbox: buttons not offered to the chat: %s", type(exc).__name__)
-        return Pushed.UNREACHABLE if probe.hit and result is not Pushed.SENT else result
+        if probe.hit and result is not Pushed.SENT:
+            return Pushed.UNREACHABLE, delivery.made
+        return result, delivery.made
 
-    async def _settle(self, due: Due, outcome: Outcome, channel: str, error: str) -> None:
+    async def _settle(
+        self,
+        due: Due,
+        outcome: Outcome,
+        channel: str,
+        error: str,
+        parts: Mapping[str, Any] | None = None,
+    ) -> None:
         now = self.clock()
         values: dict[str, object]
         if outcome is Outcome.SENT:
@@ -249,6 +331,8 @@ class OutboxWorker:
         elif outcome is Outcome.RETRY and due.attempts + 1 < MAX_ATTEMPTS:
             attempts = due.attempts + 1
             values = {"attempts": attempts, "due_at": now + backoff(attempts)}
+            if parts:
+                values["payload"] = Parts.put(due.payload, parts)
         elif outcome is Outcome.RETRY:
             outcome = Outcome.FAILED
             values = {"attempts": due.attempts + 1, "status": OutboxStatus.FAILED.value}
@@ -318,6 +402,7 @@ async def inbox(
     resident_id: str,
     lang: str,
     now: datetime,
+    photos: PhotoSource | None = None,
 ) -> list[RenderedReply]:
     """The web chat's pending messages, rendered, and from now on counted as sent. A
     broadcast's copy that no longer goes out is recorded so in the same transaction."""
@@ -330,10 +415,15 @@ async def inbox(
         if due.broadcast_id is not None and due.id not in copies:
             continue  # withheld, and logged so
         try:
-            replies.append(rendered(due, lang, copies.get(due.id)))
+            reply = rendered(due, lang, copies.get(due.id))
         except notices.BadNotice:
             log.error("outbox message %d kind=%s: payload does not fit", due.id, due.kind)
             continue
+        copy = copies.get(due.id)
+        if copy is not None and photos is not None:  # the page shows it by its address
+            photo = await photos.media(copy.broadcast, with_bytes=False)
+            reply = replace(reply, media=(photo,)) if photo is not None else reply
+        replies.append(reply)
         metrics.OUTBOX[(WEB, Outcome.SENT.value)] += 1
         log.info("outbox message %d kind=%s outcome=sent channel=web", due.id, due.kind)
     if replies:
@@ -372,4 +462,12 @@ def build(runtime: Runtime, channels: Mapping[str, Pusher | None]) -> OutboxWork
         limiter=runtime.delivery.limiter,
         mark_unreachable=mark_unreachable(runtime.sessions),
         conversations=runtime.dispatcher.conversations,
+        photos=photo_source(runtime),
+    )
+
+
+def photo_source(runtime: Runtime) -> PhotoSource:
+    settings = runtime.settings
+    return PhotoSource(
+        runtime.media.store, settings.public_url, settings.secret_key.get_secret_value()
     )

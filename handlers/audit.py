@@ -41,3 +41,4 @@ class AuditAction(enum.StrEnum):
     CHAT_LINK_CREATE = "chat_link.create"  # a leader asked for a code to link a chat
     CHAT_LINK_USE = "chat_link.use"  # a chat linked with a code
     CHAT_LINK_REFUSE = "chat_link.refuse"  # a code typed that was unknown, used or expired
+    CHAT_UNLINK = "chat_link.unlink"  # a leader's chat unlinked (by the leader or a manager)

@@ -9,7 +9,21 @@ without the dash, in any case, with spaces, it is the same code.
 Only a keyed hash of the code is stored (as API tokens are, storage/api_tokens.py), so a copy
 of the database yields no usable code. A code lives 15 minutes and works once; each one made,
 used or refused is in the audit log. Codes belong to one account, so a code says which
-leader it links and nothing about any other; residents never learn who a leader is."""
+leader it links and nothing about any other; residents never learn who a leader is.
+
+Guessing is slowed down twice over. A chat that typed `CHAT_TRIES` wrong codes (unknown, used,
+expired or not a leader's) within the hour is refused any code, even a right one, until the
+hour is over: the tries are kept with the chat's profile, as a PIN's are (handlers/mytips.py),
+so on Redis every process counts them. All the chats of one bot account together get
+`BOT_TRIES` wrong codes an hour, counted from the audit log in the database, which every
+process shares: new chats (a web chat is one click away) do not buy new guesses. Each refusal,
+for a limit too, is audited with its reason (`Linked`).
+
+A leader unlinks their chat on the account page, and the chief of their commune (or an admin
+of its province) on the neighbourhoods page, where the commune's leaders are managed; either
+is audited. The chat then no longer composes: the router asks for its leader on every event
+(`leader_of`), as it does when an account is deactivated. The panel shows a linked chat by its
+channel and since when, never by the platform's user id."""
 
 from __future__ import annotations
 
@@ -17,13 +31,15 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from handlers.audit import AuditAction
-from handlers.errors import Forbidden
+from handlers.errors import Forbidden, NotFound
+from handlers.neighbourhoods.rules import check_manages
 from handlers.people import AdminRole, Identity
 
 PREFIX = "LK"
@@ -32,6 +48,11 @@ DIGITS = frozenset("3479")
 LENGTH = 6
 LIFETIME = timedelta(minutes=15)
 _TYPED = re.compile(rf"{PREFIX}-?([{ALPHABET}]{{{LENGTH}}})")
+# Wrong codes allowed within `TRY_WINDOW`: from one chat, and from all chats of a bot account.
+CHAT_TRIES = 5
+BOT_TRIES = 50
+TRY_WINDOW = timedelta(hours=1)
+TRIES_KEY = "link_tries"  # in the chat's profile (ConversationState.profile)
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,22 @@ class Linked(StrEnum):
     USED = "used"
     EXPIRED = "expired"
     NOT_LEADER = "not_leader"  # the account is no longer an active leader
+    LIMITED = "limited"  # this chat typed CHAT_TRIES wrong codes within the hour
+    PAUSED = "paused"  # the bot account's chats typed BOT_TRIES wrong codes within the hour
+
+
+# The outcomes that count as a wrong guess toward the limits (a refusal for a limit does not:
+# a flood of them must not keep linking shut for ever).
+WRONG = frozenset({Linked.UNKNOWN, Linked.USED, Linked.EXPIRED, Linked.NOT_LEADER})
+
+
+@dataclass(frozen=True)
+class LinkedChat:
+    """A leader's linked chat as the panel shows it: its channel ("telegram", "zalo_bot",
+    "zalo_oa", …; "" if the chat has no platform account any more) and since when."""
+
+    channel: str
+    linked_at: datetime
 
 
 class ChatLinks(Protocol):
@@ -85,8 +122,35 @@ class ChatLinks(Protocol):
         """The active leader account this resident's chat is linked to, if any."""
         ...
 
+    async def account(self, user_id: int) -> Identity | None:
+        """The account, active or not, whatever its role."""
+        ...
+
+    async def chats(self, user_id: int) -> list[LinkedChat]:
+        """The chats linked to the account, active or not."""
+        ...
+
+    async def commune_chats(self, commune_code: str) -> dict[int, list[LinkedChat]]:
+        """The chats linked to the commune's leader accounts, by account id."""
+        ...
+
+    async def unlink(self, user_id: int, channel: str) -> bool:
+        """Remove the account's link to its chat on this channel; whether there was one."""
+        ...
+
+    async def wrong_since(self, bot: str, since: datetime) -> int:
+        """The wrong codes (refusals in `WRONG`) typed to this bot account since then."""
+        ...
+
     async def audit(
-        self, action: AuditAction, actor: Identity | None, *, detail: str, ip: str, now: datetime
+        self,
+        action: AuditAction,
+        actor: Identity | None,
+        *,
+        detail: str,
+        ip: str,
+        now: datetime,
+        subject: str = "chat",
     ) -> None: ...
 
 
@@ -124,15 +188,49 @@ async def new_code(
     return NewCode(text, expires)
 
 
+def chat_tries(profile: MutableMapping[str, Any], now: datetime) -> list[str]:
+    """The chat's wrong codes within the hour (ISO times), kept in its profile: the list is
+    the profile's own, so a try added to it is saved with the chat's state."""
+    since = now - TRY_WINDOW
+    kept = profile.get(TRIES_KEY)
+    recent = [t for t in (kept if isinstance(kept, list) else []) if _moment(t, since) > since]
+    profile[TRIES_KEY] = recent  # outlives flows: kept with the profile
+    return recent
+
+
+def _moment(value: object, default: datetime) -> datetime:
+    """A try's time as kept; `default` for anything else (a naive time included)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return default
+    return default if moment.tzinfo is None else moment
+
+
 async def link(
-    store: ChatLinks, key: bytes, code: str, resident_id: str, *, now: datetime
+    store: ChatLinks,
+    key: bytes,
+    code: str,
+    resident_id: str,
+    *,
+    now: datetime,
+    tries: list[str],
+    bot: str,
 ) -> tuple[Linked, Identity | None]:
     """Use a normalised code for the resident's chat: what became of it, and the leader
-    linked (None unless LINKED). Every outcome is audited."""
+    linked (None unless LINKED). `tries` are the chat's wrong codes within the hour
+    (`chat_tries`); a wrong one is added. `bot` names the bot account ("channel:account").
+    Every outcome is audited; a refusal under the bot's name with its reason, and under the
+    account the code was made for, when it was one's."""
     hashed = code_hash(key, code)
     found = await store.find_code(hashed)
+    owner = None if found is None else await store.account(found.user_id)
     leader = None if found is None else await store.leader(found.user_id)
-    if found is None:
+    if len(tries) >= CHAT_TRIES:
+        outcome = Linked.LIMITED
+    elif await store.wrong_since(bot, now - TRY_WINDOW) >= BOT_TRIES:
+        outcome = Linked.PAUSED
+    elif found is None:
         outcome = Linked.UNKNOWN
     elif found.used_at is not None:
         outcome = Linked.USED
@@ -145,8 +243,62 @@ async def link(
     else:
         outcome = Linked.LINKED
     if outcome is not Linked.LINKED or leader is None:
-        await store.audit(AuditAction.CHAT_LINK_REFUSE, leader, detail=outcome, ip="", now=now)
+        if outcome in WRONG:
+            tries.append(now.isoformat())
+        await store.audit(
+            AuditAction.CHAT_LINK_REFUSE, owner, detail=outcome, ip="", now=now, subject=bot
+        )
         return outcome, None
     await store.link(leader.id, resident_id, now)
     await store.audit(AuditAction.CHAT_LINK_USE, leader, detail="", ip="", now=now)
     return outcome, leader
+
+
+# -- the panel: which chats are linked, and unlinking one ----------------------------------------
+
+
+async def own_chats(store: ChatLinks, actor: Identity) -> list[LinkedChat]:
+    """The chats linked to the actor's account; leaders only."""
+    if actor.role is not AdminRole.LEADER:
+        raise Forbidden(detail="only leaders link a chat")
+    return await store.chats(actor.id)
+
+
+async def commune_chats(
+    store: ChatLinks, actor: Identity, commune_code: str
+) -> dict[int, list[LinkedChat]]:
+    """The chats of a commune's leaders, for whoever manages its leaders (its chief, an
+    admin of its province): NotFound outside the actor's area, Forbidden for other roles."""
+    check_manages(actor, commune_code)
+    return await store.commune_chats(commune_code)
+
+
+async def unlink(
+    store: ChatLinks,
+    actor: Identity,
+    leader_id: int,
+    channel: str,
+    *,
+    now: datetime,
+    ip: str = "",
+) -> Identity:
+    """Unlink the leader's chat on this channel: the leader their own (Forbidden for another
+    role's own account), the chief of the leader's commune or an admin of its province any
+    of theirs; the leader's account. NotFound for a leader out of reach, or no chat linked on
+    that channel."""
+    if leader_id == actor.id:
+        if actor.role is not AdminRole.LEADER:
+            raise Forbidden(detail="only leaders link a chat")
+        leader = actor
+    else:
+        found = await store.account(leader_id)
+        if found is None or found.role is not AdminRole.LEADER:
+            raise NotFound(detail="no such leader")
+        check_manages(actor, found.commune_code)
+        leader = found
+    if not channel or not await store.unlink(leader.id, channel):
+        raise NotFound(detail="no chat linked on that channel")
+    await store.audit(
+        AuditAction.CHAT_UNLINK, actor, detail=channel, ip=ip, now=now, subject=leader.username
+    )
+    return leader

@@ -44,6 +44,9 @@ class Media:
     mime: str | None = None
     size: int | None = None
     caption: str | None = None
+    # Outgoing only: the file's bytes, for a channel that uploads rather than links (Telegram
+    # uploads a broadcast's photo once and sends its file_id after that).
+    data: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

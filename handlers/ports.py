@@ -58,6 +58,16 @@ class MediaUnavailable(Exception):
 class MediaKeeper(Protocol):
     async def keep(self, channel: str, account: str, media: Media) -> StoredMedia: ...
 
+    async def keep_photo(self, channel: str, account: str, media: Media) -> StoredMedia:
+        """A broadcast's photo, kept only if its bytes are one (handlers/broadcasts/photo.py:
+        BadInput otherwise, and nothing is kept); its mime is what the bytes are. A fetch
+        that fails is MediaUnavailable, as for `keep`."""
+        ...
+
+    async def read(self, ref: str) -> bytes | None:
+        """The bytes of a file kept here (its StoredMedia.ref); None when it is gone."""
+        ...
+
 
 @dataclass
 class Profile:

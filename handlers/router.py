@@ -168,6 +168,8 @@ LINK_REFUSED = {
     chat_links.Linked.USED: Msg("link.used"),
     chat_links.Linked.EXPIRED: Msg("link.expired"),
     chat_links.Linked.NOT_LEADER: Msg("link.not_leader"),
+    chat_links.Linked.LIMITED: Msg("link.limited"),
+    chat_links.Linked.PAUSED: Msg("link.paused"),
 }
 
 
@@ -190,7 +192,13 @@ async def chat_link(ctx: Ctx) -> list[Reply] | None:
     now = ctx.config.clock()
     resident = ctx.profile.resident_id
     outcome, leader = await chat_links.link(
-        ctx.uow.leaders, ctx.config.link_key, code, resident, now=now
+        ctx.uow.leaders,
+        ctx.config.link_key,
+        code,
+        resident,
+        now=now,
+        tries=chat_links.chat_tries(ctx.state.profile, now),
+        bot=f"{event.channel}:{event.account}",
     )
     if leader is None:
         return [Reply(LINK_REFUSED[outcome]), *prompt(ctx)]

@@ -1,8 +1,9 @@
 """Reading the audit log, scoped to the reader: newest first, filtered, keyset-paginated.
 
 A chief reads the rows whose actor belongs to their commune; a province admin the rows whose
-actor belongs to their province, plus failed sign-ins of unknown usernames (which have no
-actor, and are the trace of someone guessing). Officers and leaders read nothing.
+actor belongs to their province, plus failed sign-ins of unknown usernames and chat-link codes
+typed to the bot that match no account (which have no actor, and are the trace of someone
+guessing). Officers and leaders read nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from storage.models import AdminUser, AuditLog
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Rows with no actor that province admins read: guesses that name no account.
+UNATTRIBUTED = (AuditAction.SIGNIN_FAILURE.value, AuditAction.CHAT_LINK_REFUSE.value)
 
 
 class InvalidFilter(BadInput):
@@ -97,7 +100,7 @@ def scope(actor: Identity) -> ColumnElement[bool]:
         province_actors = select(AdminUser.id).where(province_accounts(actor.province_code))
         return or_(
             AuditLog.actor_id.in_(province_actors),
-            and_(AuditLog.actor_id.is_(None), AuditLog.action == AuditAction.SIGNIN_FAILURE.value),
+            and_(AuditLog.actor_id.is_(None), AuditLog.action.in_(UNATTRIBUTED)),
         )
     raise NotAllowed(detail=actor.role.value)
 

@@ -1,7 +1,9 @@
-"""Files residents send with a tip, kept on disk under their SHA-256.
+"""Files residents send with a tip, and the photo a leader sends with a notice, kept on disk
+under their SHA-256.
 
 Each channel registers a fetcher that turns its media reference into bytes (Telegram's
-getFile, a Zalo URL, a web upload); the keeper checks the size, hashes and stores them.
+getFile, a Zalo URL, a web upload); the keeper checks the size (a photo: its bytes, as
+handlers/broadcasts/photo.py says), hashes and stores them.
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from handlers.broadcasts.photo import photo_type
 from handlers.model import Media
 from handlers.ports import MediaUnavailable, StoredMedia
 
@@ -24,6 +28,7 @@ DEFAULT_MIME = {
     "voice": "audio/ogg",
     "file": "application/octet-stream",
 }
+BLOB_REF = re.compile(r"blob:([0-9a-f]{64})")
 
 
 class BlobStore:
@@ -72,13 +77,34 @@ class MediaKeeperImpl:
 
     async def keep(self, channel: str, account: str, media: Media) -> StoredMedia:
         mime = media.mime or DEFAULT_MIME.get(media.type.value, "application/octet-stream")
-        data = self._held.pop(media.ref, None)
-        if data is None:
-            data = await self._fetch(channel, account, media)
+        data = await self._bytes(channel, account, media)
         if len(data) > self.max_bytes:
             raise MediaUnavailable("file too large")
+        return await self._put(data, mime)
+
+    async def keep_photo(self, channel: str, account: str, media: Media) -> StoredMedia:
+        """A broadcast's photo: its bytes checked (a JPEG or PNG within the photo limit,
+        BadInput otherwise, nothing written), its mime the type the bytes show, whatever
+        the platform or the browser said."""
+        data = await self._bytes(channel, account, media)
+        return await self._put(data, photo_type(data))
+
+    async def read(self, ref: str) -> bytes | None:
+        found = BLOB_REF.fullmatch(ref)
+        if found is None:
+            return None
+        try:
+            return await asyncio.to_thread(self.store.get, found.group(1))
+        except FileNotFoundError:
+            return None
+
+    async def _put(self, data: bytes, mime: str) -> StoredMedia:
         digest = await asyncio.to_thread(self.store.put, data)
         return StoredMedia(ref=f"blob:{digest}", mime=mime, size=len(data), sha256=digest)
+
+    async def _bytes(self, channel: str, account: str, media: Media) -> bytes:
+        data = self._held.pop(media.ref, None)
+        return data if data is not None else await self._fetch(channel, account, media)
 
     async def _fetch(self, channel: str, account: str, media: Media) -> bytes:
         if media.ref.startswith("held:"):  # an upload from another request: not ours to use

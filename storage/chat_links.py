@@ -1,21 +1,25 @@
 """The SQL `ChatLinks` (handlers/chat_links.py) in the unit of work's session: the codes
 (keyed hashes only) and the links from leaders' accounts to the resident rows of their chats.
-The bot and the panel hash codes with one key, derived from the secret key (`link_key`)."""
+The bot and the panel hash codes with one key, derived from the secret key (`link_key`).
+A linked chat is read by its channel (its resident's platform account), never by the
+platform's user id. Wrong codes typed to a bot account are counted from the audit log, where
+each refusal is written under the bot account's name (`wrong_since`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, Row, Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import AuditAction
-from handlers.chat_links import LinkCode
+from handlers.chat_links import WRONG, LinkCode, LinkedChat
 from handlers.people import AdminRole, Identity
 from storage.admin_users import record
 from storage.db import utc
 from storage.identity import identity_of
-from storage.models import AdminUser, LeaderChat, LeaderChatCode
+from storage.models import AdminUser, AuditLog, ChannelIdentity, LeaderChat, LeaderChatCode
 from storage.sealing import derive_key
 
 
@@ -26,6 +30,27 @@ def link_key(secret_key: str) -> bytes:
 def _active_leader() -> tuple[ColumnElement[bool], ...]:
     """The accounts a link still speaks for: active, and leaders still."""
     return AdminUser.active.is_(True), AdminUser.role == AdminRole.LEADER
+
+
+def _chats() -> Select[int, datetime, str]:
+    """Links with their chat's channel (none when the chat lost its platform account)."""
+    return (
+        select(LeaderChat.user_id, LeaderChat.linked_at, ChannelIdentity.channel)
+        .outerjoin(ChannelIdentity, ChannelIdentity.resident_id == LeaderChat.resident_id)
+        .order_by(LeaderChat.user_id, ChannelIdentity.id)
+    )
+
+
+def _by_account(
+    rows: Sequence[Row[int, datetime, str]],
+) -> dict[int, list[LinkedChat]]:
+    found: dict[int, list[LinkedChat]] = {}
+    for user_id, linked_at, channel in rows:
+        chats = found.setdefault(user_id, [])
+        chat = LinkedChat(channel or "", utc(linked_at))
+        if chat not in chats:
+            chats.append(chat)
+    return found
 
 
 class SqlChatLinks:
@@ -89,15 +114,55 @@ class SqlChatLinks:
         row = (await self.session.execute(query)).scalar_one_or_none()
         return None if row is None else identity_of(row)
 
+    async def account(self, user_id: int) -> Identity | None:
+        row = await self.session.get(AdminUser, user_id)
+        return None if row is None else identity_of(row)
+
+    async def chats(self, user_id: int) -> list[LinkedChat]:
+        rows = (await self.session.execute(_chats().where(LeaderChat.user_id == user_id))).all()
+        return _by_account(rows).get(user_id, [])
+
+    async def commune_chats(self, commune_code: str) -> dict[int, list[LinkedChat]]:
+        leaders = select(AdminUser.id).where(
+            AdminUser.commune_code == commune_code, AdminUser.role == AdminRole.LEADER
+        )
+        query = _chats().where(LeaderChat.user_id.in_(leaders))
+        return _by_account((await self.session.execute(query)).all())
+
+    async def unlink(self, user_id: int, channel: str) -> bool:
+        on_channel = select(ChannelIdentity.resident_id).where(ChannelIdentity.channel == channel)
+        done = await self.session.execute(
+            delete(LeaderChat)
+            .where(LeaderChat.user_id == user_id, LeaderChat.resident_id.in_(on_channel))
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(done, "rowcount", 0))
+
+    async def wrong_since(self, bot: str, since: datetime) -> int:
+        query = select(func.count()).where(
+            AuditLog.action == AuditAction.CHAT_LINK_REFUSE.value,
+            AuditLog.created_at >= since.astimezone(UTC),
+            AuditLog.subject == bot[:64],
+            AuditLog.detail.in_([w.value for w in WRONG]),
+        )
+        return int((await self.session.execute(query)).scalar_one())
+
     async def audit(
-        self, action: AuditAction, actor: Identity | None, *, detail: str, ip: str, now: datetime
+        self,
+        action: AuditAction,
+        actor: Identity | None,
+        *,
+        detail: str,
+        ip: str,
+        now: datetime,
+        subject: str = "chat",
     ) -> None:
         await record(
             self.session,
             action,
             actor_id=None if actor is None else actor.id,
             actor_username="" if actor is None else actor.username,
-            subject="chat",
+            subject=subject,
             detail=detail,
             ip=ip,
             now=now,

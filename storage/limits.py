@@ -36,6 +36,17 @@ class Limiter(Protocol):
         wait before asking again (nothing was taken)."""
         ...
 
+    async def book(
+        self, limits: Sequence[Limit], pause_key: str, *, headroom: int = 0, within: float = 0.0
+    ) -> tuple[bool, float]:
+        """As reserve, but a slot that opens within `within` seconds is taken now: (True,
+        seconds until it opens), and the caller sends then without asking again. Else
+        (False, seconds to wait before asking again), nothing taken. A sender that only asks
+        when a slot is open arrives a little late for each one (its sleep, the round trip,
+        a busy event loop) and a rate of one at a time loses that lateness every time; a
+        booked slot is the exact one after the last, whenever its sender wakes."""
+        ...
+
     async def pause(self, pause_key: str, seconds: float) -> None: ...
 
 
@@ -48,54 +59,62 @@ class MemoryLimiter:
         self._paused: dict[str, float] = {}
 
     async def reserve(self, limits: Sequence[Limit], pause_key: str, *, headroom: int = 0) -> float:
+        booked, wait = await self.book(limits, pause_key, headroom=headroom)
+        return 0.0 if booked else wait
+
+    async def book(
+        self, limits: Sequence[Limit], pause_key: str, *, headroom: int = 0, within: float = 0.0
+    ) -> tuple[bool, float]:
         now = self._clock()
         paused = self._paused.get(pause_key, 0.0) - now
         if paused > 0:
-            return paused
+            return False, paused
         self._paused.pop(pause_key, None)
-        wait, new = 0.0, {}
+        wait = 0.0
         for limit in limits:
             tat = max(self._tat.get(limit.key, now), now)
             burst = max(1, limit.burst - headroom)
-            allowed_at = tat - (burst - 1) * limit.interval
-            if allowed_at > now:
-                wait = max(wait, allowed_at - now)
-            new[limit.key] = tat + limit.interval
-        if wait > 0:
-            return wait
-        self._tat.update(new)
+            wait = max(wait, tat - (burst - 1) * limit.interval - now)
+        if wait > within:
+            return False, wait
+        at = now + wait  # the send time: every bucket counts it then
+        for limit in limits:
+            self._tat[limit.key] = max(self._tat.get(limit.key, at), at) + limit.interval
         if len(self._tat) > 10_000:  # forget buckets that have drained
             self._tat = {k: v for k, v in self._tat.items() if v > now}
-        return 0.0
+        return True, wait
 
     async def pause(self, pause_key: str, seconds: float) -> None:
         until = self._clock() + seconds
         self._paused[pause_key] = max(self._paused.get(pause_key, 0.0), until)
 
 
-# KEYS: the pause key, then one key per limit. ARGV: for each limit its interval and burst
-# (in microseconds and sends), the burst already less the headroom. Returns the microseconds
-# to wait; 0 means reserved.
-_RESERVE = """
+# KEYS: the pause key, then one key per limit. ARGV: how far ahead a slot may be booked,
+# then for each limit its interval and burst (microseconds and sends), the burst already
+# less the headroom. Returns {1, microseconds until the booked slot} or {0, microseconds to
+# wait before asking again}.
+_BOOK = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
-if paused > now then return paused - now end
-local wait, new = 0, {}
+if paused > now then return {0, paused - now} end
+local within = tonumber(ARGV[1])
+local wait, tats = 0, {}
 for i = 2, #KEYS do
-  local interval = tonumber(ARGV[2 * i - 3])
-  local burst = tonumber(ARGV[2 * i - 2])
-  local tat = math.max(tonumber(redis.call('GET', KEYS[i]) or '0'), now)
-  local allowed_at = tat - (burst - 1) * interval
-  if allowed_at > now then wait = math.max(wait, allowed_at - now) end
-  new[i] = tat + interval
+  local interval = tonumber(ARGV[2 * i - 2])
+  local burst = tonumber(ARGV[2 * i - 1])
+  tats[i] = tonumber(redis.call('GET', KEYS[i]) or '0')
+  local allowed_at = math.max(tats[i], now) - (burst - 1) * interval
+  if allowed_at - now > wait then wait = allowed_at - now end
 end
-if wait > 0 then return wait end
+if wait > within then return {0, wait} end
+local at = now + wait
 for i = 2, #KEYS do
-  local ttl = math.ceil((new[i] - now) / 1000) + 1
-  redis.call('SET', KEYS[i], string.format('%d', new[i]), 'PX', ttl)
+  local new = math.max(tats[i], at) + tonumber(ARGV[2 * i - 2])
+  local ttl = math.ceil((new - now) / 1000) + 1
+  redis.call('SET', KEYS[i], string.format('%d', new), 'PX', ttl)
 end
-return 0
+return {1, wait}
 """
 
 _PAUSE = """
@@ -116,16 +135,22 @@ class RedisLimiter:
 
     def __init__(self, redis: Any, prefix: str) -> None:
         self._prefix = f"{prefix}limit:"
-        self._reserve = redis.register_script(_RESERVE)
+        self._book = redis.register_script(_BOOK)
         self._pause = redis.register_script(_PAUSE)
 
     async def reserve(self, limits: Sequence[Limit], pause_key: str, *, headroom: int = 0) -> float:
+        booked, wait = await self.book(limits, pause_key, headroom=headroom)
+        return 0.0 if booked else wait
+
+    async def book(
+        self, limits: Sequence[Limit], pause_key: str, *, headroom: int = 0, within: float = 0.0
+    ) -> tuple[bool, float]:
         keys = [self._prefix + "pause:" + pause_key, *(self._prefix + lim.key for lim in limits)]
-        args: list[int] = []
+        args: list[int] = [round(within * 1_000_000)]
         for limit in limits:
             args += [round(limit.interval * 1_000_000), max(1, limit.burst - headroom)]
-        waited = await self._reserve(keys=keys, args=args)
-        return int(waited) / 1_000_000
+        booked, wait = await self._book(keys=keys, args=args)
+        return int(booked) == 1, int(wait) / 1_000_000
 
     async def pause(self, pause_key: str, seconds: float) -> None:
         key = self._prefix + "pause:" + pause_key

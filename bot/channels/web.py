@@ -171,7 +171,13 @@ async def inbox(request: Request) -> JSONResponse:
             chat_key = f"{CHANNEL}:{ACCOUNT}:{current}"
             conversations = runtime.dispatcher.conversations
             replies = await outbox.inbox(
-                runtime.sessions, conversations, chat_key, resident_id, lang, utc_now()
+                runtime.sessions,
+                conversations,
+                chat_key,
+                resident_id,
+                lang,
+                utc_now(),
+                outbox.photo_source(runtime),
             )
     return JSONResponse(
         {"replies": [reply_json(r) for r in replies]}, headers={"Cache-Control": "no-store"}

@@ -4,6 +4,7 @@ tests/integration/test_broadcasts_contract.py holds both to one contract."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -100,6 +101,11 @@ class BroadcastStore(Protocol):
         ...
 
     async def counts(self, broadcast_id: str) -> Counts: ...
+
+    async def counts_of(self, broadcast_ids: Sequence[str]) -> dict[str, Counts]:
+        """Several broadcasts' counts at once (a page of a list); one with no message is
+        left out."""
+        ...
 
     async def listing(self, query: Listing) -> list[Broadcast]: ...
 

@@ -4,6 +4,7 @@ or none of them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -143,20 +144,28 @@ class SqlBroadcastStore:
         return True
 
     async def counts(self, broadcast_id: str) -> Counts:
+        return (await self.counts_of([broadcast_id])).get(broadcast_id, Counts())
+
+    async def counts_of(self, broadcast_ids: Sequence[str]) -> dict[str, Counts]:
+        """The counts of several broadcasts in one query (a page of the list)."""
+        if not broadcast_ids:
+            return {}
         query = (
-            select(OUTBOX.c.status, OUTBOX.c.channel, func.count())
-            .where(OUTBOX.c.broadcast_id == broadcast_id)
-            .group_by(OUTBOX.c.status, OUTBOX.c.channel)
+            select(OUTBOX.c.broadcast_id, OUTBOX.c.status, OUTBOX.c.channel, func.count())
+            .where(OUTBOX.c.broadcast_id.in_(list(broadcast_ids)))
+            .group_by(OUTBOX.c.broadcast_id, OUTBOX.c.status, OUTBOX.c.channel)
         )
-        total: dict[MessageState, int] = {}
-        by_channel: dict[str, dict[MessageState, int]] = {}
-        for status, channel, count in (await self.session.execute(query)).all():
+        totals: dict[str, dict[MessageState, int]] = {}
+        channels: dict[str, dict[str, dict[MessageState, int]]] = {}
+        for broadcast_id, status, channel, count in (await self.session.execute(query)).all():
             state = STATE_OF_ROW[status]
+            total = totals.setdefault(broadcast_id, {})
             total[state] = total.get(state, 0) + count
+            by_channel = channels.setdefault(broadcast_id, {})
             if state is not MessageState.QUEUED and channel:
                 per = by_channel.setdefault(channel, {})
                 per[state] = per.get(state, 0) + count
-        return Counts(total, by_channel)
+        return {b: Counts(totals[b], channels.get(b, {})) for b in totals}
 
     async def listing(self, query: Listing) -> list[Broadcast]:
         statement = select(BroadcastRow)

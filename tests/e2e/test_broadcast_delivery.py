@@ -392,6 +392,7 @@ async def test_a_leader_links_a_chat_composes_there_and_is_told_the_decision(
     assert "tối đa 2.000 ký tự" in await phone.press("menu:notice")
     text = "Tổ dân phố số 5 dọn vệ sinh chung sáng Chủ nhật, 7 giờ, tập trung ở nhà văn hoá."
     await phone.say(text)
+    await phone.press("lnotice:nophoto")  # no photo (tests/e2e/test_leader_photo.py sends one)
     preview = await phone.press("lnotice:kind:alert")
     assert copy(text, "📣 Thông báo của Tổ dân phố số 5, Phường Ba Đình") in preview
     assert "Đang chờ Công an xã duyệt" in await phone.press("lnotice:send")

@@ -10,8 +10,9 @@ writes are seen by itself at once and by others after `commit()`.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from handlers.audit import AuditAction
 from handlers.broadcasts.ports import Broadcast, Listing, Neighbourhood
@@ -21,9 +22,11 @@ from handlers.broadcasts.words import (
     Counts,
     MessageState,
 )
-from handlers.chat_links import LinkCode
+from handlers.chat_links import WRONG, LinkCode, LinkedChat
 from handlers.people import AdminRole, Identity
 from handlers.ports import Subscription, SubscriptionKind
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a link set up by hand, with no time
 
 
 @dataclass
@@ -58,7 +61,10 @@ class MemoryBroadcasting:
     codes: dict[str, LinkCode] = field(default_factory=dict)
     chats: dict[int, str] = field(default_factory=dict)  # user id -> resident id
     told: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
-    link_audits: list[tuple[AuditAction, str, str]] = field(default_factory=list)
+    # (action, actor's username, detail, subject, when)
+    link_audits: list[tuple[AuditAction, str, str, str, datetime]] = field(default_factory=list)
+    linked_at: dict[int, datetime] = field(default_factory=dict)  # user id -> since when
+    chat_channels: dict[str, str] = field(default_factory=dict)  # resident id -> channel
 
     def chat_links(self) -> MemoryChatLinks:
         return MemoryChatLinks(self)
@@ -184,6 +190,11 @@ class MemoryBroadcastStore:
                 per[message.state] = per.get(message.state, 0) + 1
         return Counts(total, by_channel)
 
+    async def counts_of(self, broadcast_ids: Sequence[str]) -> dict[str, Counts]:
+        ids = set(broadcast_ids)
+        found = {m.broadcast_id for m in self._rows().values() if m.broadcast_id in ids}
+        return {b: await self.counts(b) for b in found}
+
     async def listing(self, query: Listing) -> list[Broadcast]:
         found = [
             b
@@ -228,7 +239,8 @@ class MemoryChatLinks:
         self.data = data
         self._codes: dict[str, LinkCode] = {}
         self._chats: dict[int, str] | None = None
-        self._audits: list[tuple[AuditAction, str, str]] = []
+        self._linked_at: dict[int, datetime] = {}
+        self._audits: list[tuple[AuditAction, str, str, str, datetime]] = []
 
     def _all_codes(self) -> dict[str, LinkCode]:
         return {**self.data.codes, **self._codes}
@@ -263,6 +275,46 @@ class MemoryChatLinks:
         chats = {u: r for u, r in self._all_chats().items() if r != resident_id}
         chats[user_id] = resident_id
         self._chats = chats
+        self._linked_at[user_id] = now
+
+    async def account(self, user_id: int) -> Identity | None:
+        return self.data.accounts.get(user_id)
+
+    def _chat(self, user_id: int, resident_id: str) -> LinkedChat:
+        since = self._linked_at.get(user_id) or self.data.linked_at.get(user_id, EPOCH)
+        return LinkedChat(self.data.chat_channels.get(resident_id, ""), since)
+
+    async def chats(self, user_id: int) -> list[LinkedChat]:
+        found = self._all_chats().get(user_id)
+        return [] if found is None else [self._chat(user_id, found)]
+
+    async def commune_chats(self, commune_code: str) -> dict[int, list[LinkedChat]]:
+        return {
+            user_id: [self._chat(user_id, resident_id)]
+            for user_id, resident_id in self._all_chats().items()
+            if (who := self.data.accounts.get(user_id)) is not None
+            and who.role is AdminRole.LEADER
+            and who.commune_code == commune_code
+        }
+
+    async def unlink(self, user_id: int, channel: str) -> bool:
+        chats = self._all_chats()
+        found = chats.get(user_id)
+        if found is None or self.data.chat_channels.get(found, "") != channel:
+            return False
+        del chats[user_id]
+        self._chats = chats
+        return True
+
+    async def wrong_since(self, bot: str, since: datetime) -> int:
+        return sum(
+            1
+            for action, _who, detail, subject, at in [*self.data.link_audits, *self._audits]
+            if action is AuditAction.CHAT_LINK_REFUSE
+            and subject == bot
+            and detail in WRONG
+            and at >= since
+        )
 
     async def leader_of(self, resident_id: str) -> Identity | None:
         for user_id, linked in self._all_chats().items():
@@ -271,13 +323,22 @@ class MemoryChatLinks:
         return None
 
     async def audit(
-        self, action: AuditAction, actor: Identity | None, *, detail: str, ip: str, now: datetime
+        self,
+        action: AuditAction,
+        actor: Identity | None,
+        *,
+        detail: str,
+        ip: str,
+        now: datetime,
+        subject: str = "chat",
     ) -> None:
-        self._audits.append((action, "" if actor is None else actor.username, detail))
+        who = "" if actor is None else actor.username
+        self._audits.append((action, who, str(detail), subject, now))
 
     def commit(self) -> None:
         self.data.codes.update(self._codes)
         if self._chats is not None:
             self.data.chats = self._chats
+        self.data.linked_at.update(self._linked_at)
         self.data.link_audits += self._audits
-        self._codes, self._chats, self._audits = {}, None, []
+        self._codes, self._chats, self._linked_at, self._audits = {}, None, {}, []

@@ -147,6 +147,12 @@ class CallRecorder(Generic[C]):
                 if (method is None or c.method == method) and (ok is None or c.ok == ok)
             ]
 
+    def calls_since(self, index: int) -> list[C]:
+        """The calls recorded after the first `index`, in order (cheap to poll: a watcher
+        keeps its index rather than filtering every call each time)."""
+        with self._lock:
+            return self._calls[index:]
+
     def last(self, method: str) -> C:
         found = self.calls(method)
         if not found:

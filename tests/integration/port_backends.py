@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from content.scamcheck import Known
 from handlers.ports import UnitOfWork
-from storage.db import utc
+from storage.db import make_engine, make_sessions, utc
 from storage.indicators import SqlIndicators
 from storage.models import (
     ChannelIdentity,
@@ -264,3 +264,27 @@ async def empty_tables(sessions: async_sessionmaker[AsyncSession]) -> None:
         await session.execute(text("SET LOCAL lock_timeout = '10s'"))  # never hang on a leak
         await session.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
         await session.commit()
+
+
+@asynccontextmanager
+async def contract_backend(
+    request: Any,
+    tmp_path: Path,
+    memory: Callable[[], Any],
+    sql: Callable[[str, async_sessionmaker[AsyncSession]], Any],
+) -> AsyncIterator[Any]:
+    """The backend a contract suite's fixture yields for its `request.param`: "memory", or
+    the SQL one on a copy of the migrated SQLite template ("sqlite") or on the shared
+    PostgreSQL database ("postgres"), its engine disposed afterwards."""
+    if request.param == "memory":
+        yield memory()
+        return
+    if request.param == "sqlite":
+        url = copy_database(request.getfixturevalue("sqlite_template"), tmp_path / "c.db")
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    try:
+        yield sql(request.param, make_sessions(engine))
+    finally:
+        await engine.dispose()

@@ -16,7 +16,6 @@ from handlers.accounts.errors import UsernameTaken
 from handlers.accounts.ports import Account, AccountState, NewAccount
 from handlers.audit import AuditAction
 from handlers.people import AdminRole, Identity
-from storage.db import make_engine, make_sessions
 from tests.fakes.memory_accounts import CREATED
 from tests.integration.accounts_backends import (
     AccountBackend,
@@ -25,7 +24,7 @@ from tests.integration.accounts_backends import (
     Seen,
     SqlBackend,
 )
-from tests.integration.port_backends import copy_database
+from tests.integration.port_backends import contract_backend
 
 HANOI_A, HANOI_B, SAIGON = "00004", "00277", "27316"  # two communes of province 01, one of 79
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -33,18 +32,8 @@ NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def accounts(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AccountBackend]:
-    if request.param == "memory":
-        yield MemoryBackend()
-        return
-    if request.param == "sqlite":
-        url = copy_database(request.getfixturevalue("sqlite_template"), tmp_path / "acc.db")
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    try:
-        yield SqlBackend(request.param, make_sessions(engine))
-    finally:
-        await engine.dispose()
+    async with contract_backend(request, tmp_path, MemoryBackend, SqlBackend) as found:
+        yield found
 
 
 def usernames(found: list[Account], names: Names) -> list[str]:

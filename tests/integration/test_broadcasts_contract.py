@@ -20,7 +20,6 @@ from handlers.broadcasts.words import BroadcastKind, BroadcastStatus, MessageSta
 from handlers.chat_links import LinkCode
 from handlers.people import AdminRole
 from handlers.ports import Subscription, SubscriptionKind
-from storage.db import make_engine, make_sessions
 from tests.conftest import own_commune
 from tests.integration.broadcast_backends import (
     BroadcastBackend,
@@ -29,7 +28,7 @@ from tests.integration.broadcast_backends import (
     new_commune,
     new_province,
 )
-from tests.integration.port_backends import copy_database
+from tests.integration.port_backends import contract_backend
 
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 
@@ -38,18 +37,8 @@ NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 async def backend(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[BroadcastBackend]:
-    if request.param == "memory":
-        yield MemoryBackend()
-        return
-    if request.param == "sqlite":
-        url = copy_database(request.getfixturevalue("sqlite_template"), tmp_path / "b.db")
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    try:
-        yield SqlBackend(request.param, make_sessions(engine))
-    finally:
-        await engine.dispose()
+    async with contract_backend(request, tmp_path, MemoryBackend, SqlBackend) as found:
+        yield found
 
 
 def alerts(commune: str) -> Subscription:
@@ -206,6 +195,29 @@ async def test_counts_and_cancelling_what_is_queued(backend: BroadcastBackend) -
         "telegram": {MessageState.SENT: 1, MessageState.OPTED_OUT: 1},
         "zalo_oa": {MessageState.UNREACHABLE: 1},
     }
+
+
+async def test_the_counts_of_a_page_come_at_once(backend: BroadcastBackend) -> None:
+    commune = new_commune()
+    sender = await backend.user(AdminRole.OFFICER, commune, "01")
+    people = [await backend.resident(commune, None, {alerts(commune)}) for _ in range(3)]
+    first, second = broadcast(sender.id, (commune,)), broadcast(sender.id, (commune,))
+    nobody = broadcast(sender.id, (new_commune(),))
+    async with backend.work() as work:
+        for made in (first, second, nobody):
+            await work.store.add(made)
+            await work.store.fan_out(made, NOW)
+        await work.commit()
+    await backend.mark(first.id, people[0], MessageState.SENT, "telegram")
+    async with backend.work() as work:
+        both = await work.store.counts_of([first.id, second.id, nobody.id])
+        single = await work.store.counts(first.id)
+        assert await work.store.counts_of([]) == {}
+    assert set(both) == {first.id, second.id}  # no message, no entry
+    assert both[first.id] == single
+    assert both[first.id].total == {MessageState.SENT: 1, MessageState.QUEUED: 2}
+    assert both[second.id].total == {MessageState.QUEUED: 3}
+    assert both[second.id].by_channel == {}
 
 
 async def test_sent_since_counts_a_senders_broadcasts_but_rejected_ones(

@@ -18,7 +18,6 @@ from handlers.notices import Notice
 from handlers.people import AdminRole
 from handlers.tipmodel import Visibility
 from handlers.tips.words import TipStatus
-from storage.db import make_engine, make_sessions
 from tests.fakes.memory_casework import new_tip
 from tests.integration.casework_backends import (
     CaseBackend,
@@ -27,25 +26,15 @@ from tests.integration.casework_backends import (
     SqlBackend,
     new_commune,
 )
-from tests.integration.port_backends import copy_database
+from tests.integration.port_backends import contract_backend
 
 NOW = datetime(2026, 11, 24, 2, 30, tzinfo=UTC)
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 async def cases(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[CaseBackend]:
-    if request.param == "memory":
-        yield MemoryBackend()
-        return
-    if request.param == "sqlite":
-        url = copy_database(request.getfixturevalue("sqlite_template"), tmp_path / "case.db")
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    try:
-        yield SqlBackend(request.param, make_sessions(engine))
-    finally:
-        await engine.dispose()
+    async with contract_backend(request, tmp_path, MemoryBackend, SqlBackend) as found:
+        yield found
 
 
 async def test_load_finds_a_tip_in_the_area_by_id_or_any_case_of_its_code(

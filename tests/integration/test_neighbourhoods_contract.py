@@ -27,7 +27,7 @@ from tests.integration.neighbourhood_backends import (
     SqlBackend,
     new_commune,
 )
-from tests.integration.port_backends import copy_database
+from tests.integration.port_backends import contract_backend, copy_database
 
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 
@@ -36,18 +36,8 @@ NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 async def backend(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[NeighbourhoodBackend]:
-    if request.param == "memory":
-        yield MemoryBackend()
-        return
-    if request.param == "sqlite":
-        url = copy_database(request.getfixturevalue("sqlite_template"), tmp_path / "n.db")
-    else:
-        url = request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    try:
-        yield SqlBackend(request.param, make_sessions(engine))
-    finally:
-        await engine.dispose()
+    async with contract_backend(request, tmp_path, MemoryBackend, SqlBackend) as found:
+        yield found
 
 
 def by_id(found: list[Neighbourhood]) -> list[Neighbourhood]:

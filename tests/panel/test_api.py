@@ -182,7 +182,7 @@ async def test_errors_have_one_shape_and_never_echo_the_input(world: World) -> N
     assert missing.status_code == 404
     assert missing.json()["error"] == {
         "code": "not_found",
-        "message": "Không tìm thấy tin báo này trong địa bàn của đồng chí.",
+        "message": "Không tìm thấy mục này trong phạm vi của đồng chí.",
     }
 
 

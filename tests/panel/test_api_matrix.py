@@ -92,6 +92,9 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/me"): Case(signed_in(OK)),
     # A code to link a chat, for the leaders who compose there (handlers/chat_links.py).
     ("POST", "/api/v1/me/chat-links"): Case({**signed_in(403), "leader_a": 201}),
+    ("GET", "/api/v1/me/chat-links"): Case({**signed_in(403), "leader_a": OK}),
+    # leader_a has no chat linked here: there is nothing of theirs to unlink.
+    ("DELETE", "/api/v1/me/chat-links/{channel}"): Case({**signed_in(403), "leader_a": 404}),
     ("GET", "/api/v1/tips"): Case(police()),
     ("GET", "/api/v1/stats"): Case(police()),
     ("GET", "/api/v1/audit"): Case(chiefs_and_admins()),
@@ -210,6 +213,7 @@ class Scene:
             attachment_id=self.attachment_id,
             indicator_id=self.indicator_id,
             broadcast_id=notice or self.notice,
+            channel="telegram",
         )
 
     def body(self, case: Case) -> dict[str, Any] | None:

@@ -100,6 +100,21 @@ async def test_a_province_admin_reads_the_province_and_unknown_failures(world: W
         assert world.usernames[label] not in other.text.split("</header>")[1], label
 
 
+async def test_link_codes_that_name_no_account_are_the_province_admins_to_read(
+    world: World,
+) -> None:
+    async with world.session() as db:
+        await au.record(
+            db, "chat_link.refuse", subject="telegram:42", detail="unknown", ip="", now=T0
+        )
+        await db.commit()
+    wanted = {"action": "chat_link.refuse"}
+    seen = await (await world.client("admin_01")).get("/admin/audit", params=wanted)
+    assert "telegram:42" in seen.text
+    hidden = await (await world.client("chief_a")).get("/admin/audit", params=wanted)
+    assert "telegram:42" not in hidden.text
+
+
 async def test_the_api_has_the_same_scope(world: World) -> None:
     await seed(world)
     for label, expected in (

@@ -60,6 +60,32 @@ async def test_a_pause_stops_every_send_of_the_account(limiter: Limiter) -> None
     assert await limiter.reserve([Limit("chat", 100.0, 10)], "bot") > 4
 
 
+async def test_a_booked_slot_is_the_one_after_the_last_whenever_its_sender_wakes(
+    limiter: Limiter,
+) -> None:
+    bot = [Limit("bot", rate=10.0, burst=1)]  # one every 0.1 s
+    assert await limiter.book(bot, "bot", within=0.5) == (True, 0)
+    booked, wait = await limiter.book(bot, "bot", within=0.5)
+    assert booked and 0.09 < wait <= 0.1  # the next slot, taken now
+    booked, wait = await limiter.book(bot, "bot", within=0.5)
+    assert booked and 0.19 < wait <= 0.2  # and the one after: slots do not drift
+    # Beyond the horizon nothing is taken, and a reply asking now waits behind the bookings.
+    assert await limiter.book(bot, "bot", within=0.1) == (False, pytest.approx(0.3, abs=0.01))
+    assert 0.29 < await limiter.reserve(bot, "bot") <= 0.3
+
+
+async def test_a_booking_is_all_limits_or_none_and_a_pause_refuses_it(limiter: Limiter) -> None:
+    tight = Limit("chat-a", rate=1.0, burst=1)
+    shared = Limit("bot", rate=1000.0, burst=1)
+    assert (await limiter.book([tight, shared], "bot", within=0.5))[0]
+    booked, wait = await limiter.book([tight, shared], "bot", within=0.5)
+    assert not booked and 0.9 < wait <= 1.0  # the chat's next slot is a second away
+    assert (await limiter.book([Limit("chat-b", 1.0, 1), shared], "bot", within=0.01))[0]
+    await limiter.pause("bot", 5)
+    booked, wait = await limiter.book([Limit("chat-c", 1.0, 1)], "bot", within=10)
+    assert not booked and 4.5 < wait <= 5.0  # a pause is never booked through
+
+
 async def test_memory_buckets_drain_with_time() -> None:
     clock = FakeClock()
     limiter = MemoryLimiter(clock)
@@ -139,6 +165,21 @@ async def test_network_errors_are_retried_with_growing_waits_then_given_up() -> 
 async def test_a_network_error_then_success() -> None:
     rec = Recorder()
     assert await rec.delivery.send(TARGET, script(Transient("reset"), "ok")) == "ok"
+
+
+async def test_calls_an_earlier_try_made_are_skipped_and_the_hook_waits_for_a_real_one() -> None:
+    marks: list[str] = []
+
+    async def mark() -> None:
+        marks.append("sending")
+
+    delivery = Delivery(MemoryLimiter(), Recorder().mark, skip=1, before_call=mark)
+    photo, text = script("photo again"), script("text")
+    assert await delivery.send(TARGET, photo) is not None  # went out on the earlier try
+    assert photo.calls == [] and marks == []
+    assert await delivery.send(TARGET, text) == "text"
+    assert text.calls == [1] and marks == ["sending"]
+    assert delivery.made == 2
 
 
 async def test_a_refused_request_is_not_retried() -> None:

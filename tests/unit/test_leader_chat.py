@@ -2,7 +2,8 @@
 dispatcher on the in-memory ports (handlers/chat_links.py, handlers/leader_notice.py): the
 code typed as it comes (spaces, lowercase, no dash), refused when used, expired, unknown or
 not a leader's; the menu item only for a linked, active leader; compose → pending with the
-preview residents will see; refusals keeping the text; old buttons after deactivation."""
+preview residents will see; refusals keeping the text; old buttons after deactivation. The
+notice's photo: tests/unit/test_leader_photo.py."""
 
 from __future__ import annotations
 
@@ -134,13 +135,15 @@ async def test_the_panel_makes_codes_for_leaders_only(chat: Chat) -> None:
 async def test_compose_preview_then_send_waits_for_the_police(chat: Chat) -> None:
     await linked(chat)
     assert "tối đa 2.000 ký tự" in await chat.pick("menu:notice")
-    await chat.say("Tối nay 19h họp tổ dân phố tại nhà văn hoá.")
+    assert "gửi kèm một ảnh" in await chat.say("Tối nay 19h họp tổ dân phố tại nhà văn hoá.")
+    assert chat.choices[0] == "lnotice:nophoto"
+    await chat.pick("lnotice:nophoto")
     assert chat.choices[:2] == ["lnotice:kind:alert", "lnotice:kind:awareness"]
     preview = await chat.pick("lnotice:kind:awareness")
     assert "Người dân sẽ nhận được đúng như sau" in preview
     assert "💡 Thông báo của Phường Ba Đình" in preview  # the sender line, never a name
     assert "Tối nay 19h họp tổ dân phố" in preview and LEADER.username not in preview
-    assert chat.choices[:3] == ["lnotice:send", "lnotice:edit", "lnotice:drop"]
+    assert chat.choices[:4] == ["lnotice:send", "lnotice:edit", "lnotice:photo", "lnotice:drop"]
     assert "Đang chờ Công an xã duyệt" in await chat.pick("lnotice:send")
     (made,) = data_of(chat).broadcasts.values()
     assert made.status is BroadcastStatus.PENDING and made.sender_id == LEADER.id
@@ -152,6 +155,7 @@ async def test_without_approval_it_is_sent_at_once(chat: Chat) -> None:
     data_of(chat).approval[BA_DINH] = False
     await chat.pick("menu:notice")
     await chat.say("Cảnh báo lừa đảo qua điện thoại")
+    await chat.pick("lnotice:nophoto")
     await chat.pick("lnotice:kind:alert")
     assert "Đã gửi" in await chat.pick("lnotice:send")
     (made,) = data_of(chat).broadcasts.values()
@@ -171,6 +175,7 @@ async def test_the_daily_limit_is_said_and_the_text_kept(chat: Chat) -> None:
     for n in range(6):
         await chat.pick("menu:notice")
         await chat.say(f"Thông báo số {n}")
+        await chat.pick("lnotice:nophoto")
         await chat.pick("lnotice:kind:alert")
         text = await chat.pick("lnotice:send")
     assert "đã gửi đủ 5 thông báo" in text and "Nội dung vẫn được giữ" in text
@@ -183,6 +188,7 @@ async def test_edit_keeps_the_kind_and_cancel_sends_nothing(chat: Chat) -> None:
     await linked(chat)
     await chat.pick("menu:notice")
     await chat.say("Bản nháp")
+    await chat.pick("lnotice:nophoto")
     await chat.pick("lnotice:kind:alert")
     assert "Bản nháp" in await chat.pick("lnotice:edit")
     preview = await chat.say("Bản sửa")
@@ -195,10 +201,11 @@ async def test_old_buttons_after_the_account_is_deactivated_send_nothing(chat: C
     await linked(chat)
     await chat.pick("menu:notice")
     await chat.say("Thông báo cũ")
+    await chat.pick("lnotice:nophoto")
     await chat.pick("lnotice:kind:alert")
     data_of(chat).inactive_accounts.add(LEADER.id)
     text = await chat.pick("lnotice:send")
-    assert "không còn hoạt động" in text
+    assert "không còn gắn với tài khoản tổ trưởng" in text
     assert not data_of(chat).broadcasts
     assert "menu:notice" not in chat.choices
     assert "menu cũ" in await chat.pick("menu:notice")  # not offered any more

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import warnings
 from datetime import timedelta
@@ -67,9 +68,22 @@ class Sender:
             ),
         )
 
-    async def call(self, method: str, params: dict[str, Any]) -> Any:
+    async def call(
+        self, method: str, params: dict[str, Any], upload: tuple[str, bytes, str] | None = None
+    ) -> Any:
+        """One call; `upload` (field, bytes, media type) makes it multipart/form-data, with
+        the other parameters as form fields (objects as JSON, as the Bot API asks)."""
         try:
-            response = await self._client.post(self._url + method, json=params)
+            if upload is None:
+                response = await self._client.post(self._url + method, json=params)
+            else:
+                field, data, mime = upload
+                form = {
+                    k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                    for k, v in params.items()
+                }
+                files = {field: (f"{field}.{mime.rsplit('/', 1)[-1]}", data, mime)}
+                response = await self._client.post(self._url + method, data=form, files=files)
         except httpx.HTTPError as exc:
             raise Transient(type(exc).__name__) from None
         try:

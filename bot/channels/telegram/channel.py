@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from bot.channels.telegram.bot_api import (
     retry_after,
 )
 from bot.channels.telegram.events import CHANNEL, to_event
-from bot.channels.telegram.render import render
+from bot.channels.telegram.render import Outgoing, render
 from bot.delivery import Delivery, Pushed, Target, background_limit
 from bot.dispatcher import Dispatcher
 from handlers.model import Media, RenderedReply
@@ -35,6 +36,17 @@ log = logging.getLogger("binhyen.telegram")
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves files up to 20 MB
 REPLY_WAIT = 5.0  # seconds an update's handling waits for its replies to go out
+PACE = 0.98  # of per_bot: the bot's slots, spaced for senders who wake a little late
+SPACING = 1.01  # × 1/per_bot: the least time between two messages leaving this process
+FILE_IDS = 64  # uploaded photos whose file_id a process keeps (the latest broadcasts')
+
+
+def _largest_photo(sent: Any) -> str:
+    """The file_id of the largest size of a sent photo (sendPhoto's Message), or ""."""
+    sizes = sent.get("photo") if isinstance(sent, dict) else None
+    if not isinstance(sizes, list) or not sizes or not isinstance(sizes[-1], dict):
+        return ""
+    return str(sizes[-1].get("file_id") or "")
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,10 @@ class TelegramChannel:
         self._polling: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._sending = asyncio.Semaphore(SEND_CONCURRENCY)
+        self._file_ids: dict[str, str] = {}  # a photo's address → Telegram's file_id
+        self._uploads: dict[str, asyncio.Lock] = {}
+        self._spacing = asyncio.Lock()
+        self._last_send = 0.0
 
     # -- inbound --
 
@@ -121,8 +137,10 @@ class TelegramChannel:
         bot = f"tg:{self.account}"
         # One at a time, evenly spaced: never more than per_bot in any one second, which a
         # burst of per_bot on top of a steady per_bot would break (429s during a broadcast).
+        # Slots are booked back to back (Limiter.book), so a sender woken late sends closer
+        # to the next one: PACE leaves ~20 ms a second for that.
         limits = [
-            Limit(bot, self.rates.per_bot, 1),
+            Limit(bot, self.rates.per_bot * PACE, 1),
             Limit(f"{bot}:{chat_id}", self.rates.per_chat, self.rates.chat_burst),
         ]
         if chat_id.startswith("-"):  # a group
@@ -163,14 +181,64 @@ class TelegramChannel:
             for key, value in out.params.items():
                 if value is not None:
                     params[key] = value.to_dict() if hasattr(value, "to_dict") else value
+            call = self._uploading(out, params) if out.upload is not None else None
+            if call is None:
 
-            async def call(method: str = out.method, p: dict[str, Any] = params) -> Any:
-                async with self._sending:
-                    return await self.sender.call(method, p)
+                async def call(method: str = out.method, p: dict[str, Any] = params) -> Any:
+                    await self._spaced()
+                    async with self._sending:
+                        return await self.sender.call(method, p)
 
             if await delivery.send(target, call) is None:
                 return False
         return True
+
+    def _uploading(self, out: Outgoing, params: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
+        """A photo sent by its file_id once Telegram has one for it, else uploaded (and its
+        file_id kept): a broadcast's photo is uploaded once per process, not once a copy."""
+        key = str(params["photo"])
+
+        async def call() -> Any:
+            # One upload at a time per photo: the copies behind it wait for its file_id.
+            async with self._uploads.setdefault(key, asyncio.Lock()):
+                known = self._file_ids.get(key)
+                if known is None:
+                    rest = {k: v for k, v in params.items() if k != "photo"}
+                    assert out.upload is not None
+                    await self._spaced()
+                    async with self._sending:
+                        sent = await self.sender.call(
+                            out.method, rest, ("photo", out.upload, out.mime)
+                        )
+                    self._remember(key, _largest_photo(sent))
+                    return sent
+            await self._spaced()
+            async with self._sending:
+                return await self.sender.call(out.method, {**params, "photo": known})
+
+        return call
+
+    async def _spaced(self) -> None:
+        """Right before a message leaves: a little over 1/per_bot s after this process's last
+        one (SPACING: any 31 span over a second, with ~10 ms to spare for the network).
+        The shared limiter books slots a little under the bot's rate (PACE), but a sender
+        that wakes late (a slow commit, a busy loop) would otherwise leave close behind the
+        one before and let 31 into some second: Telegram's 429, a pause of the whole bot."""
+        async with self._spacing:
+            loop = asyncio.get_running_loop()
+            gap = self._last_send + SPACING / self.rates.per_bot - loop.time()
+            if gap > 0:
+                await asyncio.sleep(gap)
+            self._last_send = loop.time()
+
+    def _remember(self, key: str, file_id: str) -> None:
+        if not file_id:
+            return
+        self._file_ids[key] = file_id
+        while len(self._file_ids) > FILE_IDS:
+            oldest = next(iter(self._file_ids))
+            self._file_ids.pop(oldest)
+            self._uploads.pop(oldest, None)
 
     async def push(self, chat_id: str, reply: RenderedReply, delivery: Delivery) -> Pushed:
         """A message no update asked for (bot/outbox.py), after the chat's pending replies.

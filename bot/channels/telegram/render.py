@@ -43,6 +43,10 @@ class Outgoing:
 
     method: str
     params: dict[str, Any]
+    # A photo to upload when the platform has no file_id for it yet (a broadcast's photo:
+    # its address is the key the channel keeps the file_id under).
+    upload: bytes | None = None
+    mime: str = ""
 
 
 def render(reply: RenderedReply) -> list[Outgoing]:
@@ -51,7 +55,8 @@ def render(reply: RenderedReply) -> list[Outgoing]:
     message with inline buttons, so it comes as a short message of its own."""
     calls: list[Outgoing] = []
     for media in reply.media:
-        calls.append(Outgoing("sendPhoto", {"photo": media.ref, "caption": media.caption}))
+        params = {"photo": media.ref, "caption": media.caption}
+        calls.append(Outgoing("sendPhoto", params, media.data, media.mime or "image/jpeg"))
     pieces = split(reply.text, TEXT_LIMIT) if reply.text.strip() else []
     keyboard = _keyboard(reply)
     for n, piece in enumerate(pieces):
