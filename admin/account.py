@@ -1,8 +1,9 @@
 """The account page (/admin/account) and the TOTP step of sign-in (/admin/signin/code).
 
 Every role has an account page: change the password, turn two-step sign-in (TOTP) on or off,
-make and revoke API tokens, sign out everywhere; a leader also gets a code to link a chat,
-sees the chats linked (by channel, since when) and unlinks one. Each POST checks the session's
+make and revoke API tokens, sign out everywhere; a leader, an officer and a chief also get a
+code to link a chat, see the chats linked (by channel, since when) and unlink one, and an
+officer or a chief chooses what they are told there (issue 15). Each POST checks the session's
 CSRF token (`web.FormOfficer`) and is committed once it has answered (`web.Db`), also when it
 answers a refusal: a wrong password or code has counted toward the lockout. Changes answer with
 a redirect to the page and a `?done=` note; refusals show it again with the status of their
@@ -70,6 +71,7 @@ DONE = {
     "totp_off": _("panel.account.done.totp_off"),
     "revoked": _("panel.account.done.revoked"),
     "chat_unlinked": _("panel.account.done.chat_unlinked"),
+    "notifications": _("panel.account.done.notifications"),
 }
 
 
@@ -90,8 +92,12 @@ async def _account_page(
     now = datetime.now(UTC)
     tokens = await api_tokens.list_tokens(db, user.identity.id)
     done = request.query_params.get("done", "")
-    leader = user.identity.role is AdminRole.LEADER
-    chats = await chat_links.own_chats(SqlChatLinks(db), user.identity) if leader else []
+    role = user.identity.role
+    links = SqlChatLinks(db)
+    linking = role in chat_links.LINKING_ROLES
+    chats = await chat_links.own_chats(links, user.identity) if linking else []
+    told = role in chat_links.TOLD_ROLES
+    wants = await chat_links.own_wants(links, user.identity) if told else None
     return web.page(
         request,
         user,
@@ -114,7 +120,9 @@ async def _account_page(
         default_days=api_tokens.DEFAULT_LIFETIME.days,
         token_name=token_name,
         new_token=new_token,
-        leader=leader,
+        leader=role is AdminRole.LEADER,
+        linking=linking,
+        wants=wants,
         chat_code=chat_link[0],
         chat_until=chat_link[1],
         chats=api_chat_links.shown(chats),
@@ -215,12 +223,12 @@ async def create_token(
     return await _account_page(request, db, user, new_token=token)
 
 
-# --- a leader's chat (handlers/chat_links.py) ---------------------------------------------------
+# --- a leader's, officer's or chief's chat (handlers/chat_links.py) ------------------------------
 
 
 @router.post("/account/chat-link")
 async def create_chat_link(request: Request, db: Db, user: FormOfficer) -> Response:
-    """A one-time code the leader types to the bot; shown in this answer only."""
+    """A one-time code the account's holder types to the bot; shown in this answer only."""
     made = await api_chat_links.new_code(request, db, user.identity)
     return await _account_page(
         request, db, user, chat_link=(made.code, local_time(made.expires_at))
@@ -231,12 +239,29 @@ async def create_chat_link(request: Request, db: Db, user: FormOfficer) -> Respo
 async def unlink_chat(
     request: Request, db: Db, user: FormOfficer, channel: api_chat_links.Channel
 ) -> Response:
-    """The leader's own chat on that channel no longer composes; audited."""
+    """The holder's own chat on that channel no longer composes nor is told; audited."""
     try:
         await api_chat_links.unlink(request, db, user.identity, user.identity.id, channel)
     except NotFound:
         return await _account_page(request, db, user, status=404, error="no_chat")
     return _done("chat_unlinked")
+
+
+@router.post("/account/notifications")
+async def set_notifications(
+    request: Request,
+    db: Db,
+    user: FormOfficer,
+    urgent_tips: Annotated[str, Form()] = "",
+    answers: Annotated[str, Form()] = "",
+    digest: Annotated[str, Form()] = "",
+) -> Response:
+    """An officer's or chief's choices of what they are told in their linked chat: a box
+    left unticked is not sent, and is off."""
+    wants = chat_links.Wants(urgent_tips == "1", answers == "1", digest == "1")
+    now = datetime.now(UTC)
+    await chat_links.set_own_wants(SqlChatLinks(db), user.identity, wants, now=now)
+    return _done("notifications")
 
 
 @router.post("/account/tokens/{token_id}/revoke")

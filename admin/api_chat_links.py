@@ -1,11 +1,13 @@
-"""A leader's linked chats (handlers/chat_links.py), in the API and for the panel's pages.
+"""Linked chats (handlers/chat_links.py), in the API and for the panel's pages.
 
-POST /api/v1/me/chat-links gives a one-time code the leader types to the bot, to compose
-notices from that chat; GET lists the chats linked (by channel and since when, never the
-platform's user id) and DELETE /api/v1/me/chat-links/{channel} unlinks one. Leaders only; the
-code is shown once and stored as a keyed hash. The account page (admin/account.py) and the
-neighbourhoods page, where a chief manages the commune's leaders (admin/neighbourhoods.py),
-use the helpers below, so that every edge runs the same use cases."""
+POST /api/v1/me/chat-links gives a one-time code the caller types to the bot: a leader to
+compose notices from that chat, an officer or a chief to be told there of urgent tips and
+answers (issue 15); GET lists the chats linked (by channel and since when, never the
+platform's user id) and DELETE /api/v1/me/chat-links/{channel} unlinks one. Leaders, officers
+and chiefs (a province admin: 403); the code is shown once and stored as a keyed hash. The
+account page (admin/account.py) and the neighbourhoods page, where a chief manages the
+commune's leaders (admin/neighbourhoods.py), use the helpers below, so that every edge runs
+the same use cases."""
 
 from __future__ import annotations
 
@@ -116,7 +118,8 @@ def _listed(chats: list[LinkedChat]) -> LinkedChatsOut:
 
 @router.post(
     "/me/chat-links",
-    summary="A one-time code (15 minutes) a leader types to the bot to link that chat",
+    summary="A one-time code (15 minutes) a leader, officer or chief types to the bot to link "
+    "that chat",
     response_model=ChatLinkOut,
     status_code=201,
     responses=api.ERRORS,
@@ -129,7 +132,7 @@ async def create(request: Request, caller: api.Caller, db: web.Db) -> ChatLinkOu
 
 @router.get(
     "/me/chat-links",
-    summary="The chats linked to the calling leader's account: channel and since when",
+    summary="The chats linked to the caller's account: channel and since when",
     response_model=LinkedChatsOut,
     responses=api.ERRORS,
     tags=["account"],
@@ -140,7 +143,7 @@ async def linked(caller: api.Caller, db: web.Db) -> LinkedChatsOut:
 
 @router.delete(
     "/me/chat-links/{channel}",
-    summary="Unlink the calling leader's chat on a channel; the chats still linked",
+    summary="Unlink the caller's chat on a channel; the chats still linked",
     response_model=LinkedChatsOut,
     responses={
         **api.ERRORS,

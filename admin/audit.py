@@ -74,6 +74,8 @@ ACTION_NAMES: dict[str, str] = {
     AuditAction.CHAT_LINK_USE: _("panel.audit.action.chat_link.use"),
     AuditAction.CHAT_LINK_REFUSE: _("panel.audit.action.chat_link.refuse"),
     AuditAction.CHAT_UNLINK: _("panel.audit.action.chat_link.unlink"),
+    AuditAction.CAMPAIGN_ON: _("panel.audit.action.campaign.on"),
+    AuditAction.CAMPAIGN_OFF: _("panel.audit.action.campaign.off"),
 }
 # Details that are codes rather than free text, put in words.
 DETAIL_NAMES = {
@@ -98,6 +100,8 @@ ACTION_DETAILS: dict[str, dict[str, str]] = {
         Linked.USED: _("panel.audit.detail.chat_link.used"),
         Linked.EXPIRED: _("panel.audit.detail.chat_link.expired"),
         Linked.NOT_LEADER: _("panel.audit.detail.chat_link.not_leader"),
+        Linked.INACTIVE: _("panel.audit.detail.chat_link.inactive"),  # issue 15: officers
+        Linked.OTHER_ACCOUNT: _("panel.audit.detail.chat_link.other_account"),
         Linked.LIMITED: _("panel.audit.detail.chat_link.limited"),
         Linked.PAUSED: _("panel.audit.detail.chat_link.paused"),
     },

@@ -29,7 +29,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
-from admin import auth, broadcast_words, errors, web
+from admin import auth, broadcast_words, errors, spike_suggestions, web
 from admin.api_broadcasts import limits_of
 from admin.broadcast_forms import (
     MAX_FORM_BODY,
@@ -110,6 +110,7 @@ async def list_page(request: Request, db: web.Db, user: web.Officer) -> Response
         police=_police(identity),
         done=done if done in broadcast_words.DONE else "",
         max_reason=MAX_REASON,
+        spikes=await spike_suggestions.for_list(request, db, user) if not before else None,
     )
 
 
@@ -208,7 +209,9 @@ def _photo_response(data: bytes, mime: str) -> Response:
 
 @router.get("/broadcasts/new")
 async def compose_page(request: Request, db: web.Db, user: web.Officer) -> Response:
-    return await _compose_page(request, db, user, Typed())
+    # A spike suggestion's button opens the form with its notice typed (spike_suggestions.py).
+    typed = spike_suggestions.prefilled(user.identity, request.query_params)
+    return await _compose_page(request, db, user, typed or Typed(), from_spike=typed is not None)
 
 
 @router.post("/broadcasts/new", max_body_size=MAX_FORM_BODY)

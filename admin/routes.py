@@ -15,6 +15,7 @@ from admin import (
     app,
     audit,
     broadcasts,
+    campaigns,
     errors,
     export,
     indicators,
@@ -31,6 +32,7 @@ def install(application: FastAPI) -> None:
     for module in (app, export, panel, broadcasts, account, users, audit, stats, indicators):
         application.include_router(module.router)
     application.include_router(neighbourhoods.router)
+    application.include_router(campaigns.router)
     # Before api.router: /api/v1/tips/export must not be taken for a tip's id.
     for module in (export, stats, indicators, audit):
         application.include_router(module.api_router)

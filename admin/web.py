@@ -157,6 +157,8 @@ def nav(identity: Identity) -> list[tuple[str, str]]:
     if role is not AdminRole.LEADER:
         items.append(("/admin/tips", "panel.nav.queue"))
     items.append(("/admin/broadcasts", "panel.nav.broadcasts"))  # every role: leaders' one task
+    if role in (AdminRole.CHIEF, AdminRole.PROVINCE_ADMIN):
+        items.append(("/admin/campaigns", "panel.nav.campaigns"))  # who turns them on
     if role is not AdminRole.LEADER:
         items += [
             ("/admin/stats", "panel.nav.stats"),

@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -95,6 +96,19 @@ def _parser() -> argparse.ArgumentParser:
         default="confirmed",
         help="status of lines that give none: confirmed (default), reported or rejected",
     )
+    campaigns = sub.add_parser("campaigns", help="seasonal awareness campaigns (content packs)")
+    campaigns_sub = campaigns.add_subparsers(dest="campaigns_command", required=True)
+    for name, what in (
+        ("list", "each campaign: when it runs, its messages, the next date one goes out"),
+        ("preview", "each message of a campaign with its date and the words residents get"),
+    ):
+        command = campaigns_sub.add_parser(name, help=what)
+        if name == "preview":
+            command.add_argument("name", metavar="NAME")
+        command.add_argument("--lang", choices=("vi", "en"), default="vi")
+        command.add_argument(
+            "--today", type=date.fromisoformat, help="count from this date (YYYY-MM-DD)"
+        )
     return parser
 
 
@@ -347,6 +361,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.indicators_cli import run as import_indicators
 
         return import_indicators(_settings(), args.file, args.source, args.status)
+    elif args.command == "campaigns":
+        from bot.campaigns_cli import run as campaigns_command
+
+        return campaigns_command(
+            args.campaigns_command, getattr(args, "name", ""), args.lang, args.today
+        )
     return 0
 
 

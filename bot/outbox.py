@@ -49,10 +49,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import metrics, render, retry
+from bot import campaign_schedule, digest_schedule, metrics, render, retry, weekly_schedule
 from bot.broadcast_media import PhotoSource
 from bot.delivery import Delivery, Pushed, Pusher, Target
 from bot.runtime import Runtime, mark_unreachable
+from content.holidays import calendar, parse_dates
 from content.i18n import language
 from handlers import learn, menu, mytips, notices
 from handlers.broadcasts import message as broadcast_message
@@ -61,7 +62,7 @@ from handlers.broadcasts.words import MessageState
 from handlers.model import RenderedReply
 from handlers.ports import utc_now
 from handlers.state import Conversations, ConversationState
-from storage import outbox
+from storage import officer_notifications, outbox, scam_week
 from storage.broadcasts.delivery import copy_for
 from storage.limits import Limiter
 from storage.outbox import WEB, Due, Identity, OutboxStatus
@@ -72,6 +73,8 @@ MAX_ATTEMPTS = 10
 LEASE = timedelta(minutes=5)  # how long a claimed row is left to its worker
 WEB_RECHECK = timedelta(hours=1)  # a web-only resident may have gained a channel since
 BATCH = 20
+TICK = timedelta(minutes=1)  # how often the loop runs its scheduled jobs
+Scheduled = Callable[[async_sessionmaker[AsyncSession], datetime], Awaitable[object]]
 # Rows pushed at once by one worker: different residents in parallel, one resident's rows in
 # the order they were queued. One at a time, the database round trips of each row (the copy
 # check, the recipient, the "sending" mark, the settle) left a bot's second partly unused.
@@ -137,7 +140,7 @@ def rendered(due: Due, lang: str, copy: Copy | None = None) -> RenderedReply:
     """The message in the resident's language: a broadcast's `copy`, else the notice of the
     row's payload; notices.BadNotice for a payload that no longer fits (never retried)."""
     if copy is not None:
-        return render.reply(broadcast_message.message(copy), language(lang))
+        return render.reply(broadcast_message.message(copy, lang), language(lang))
     params = due.payload.get("params")
     params = {str(k): str(v) for k, v in params.items()} if isinstance(params, dict) else {}
     reply = notices.message(due.kind, str(due.payload.get("code", "")), params)
@@ -180,11 +183,14 @@ class OutboxWorker:
     mark_unreachable: Callable[[Target], Awaitable[None]]
     conversations: Conversations | None = None
     photos: PhotoSource | None = None  # a broadcast's photo (bot/broadcast_photos.py)
+    # Jobs run once a minute from the loop (bot/campaign_schedule.py's queue_due).
+    scheduled: tuple[Scheduled, ...] = ()
     clock: Callable[[], datetime] = utc_now
     batch: int = BATCH
     concurrency: int = CONCURRENCY
     interval: float = 1.0
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
+    _ticked: datetime | None = field(default=None, repr=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     async def run_once(self) -> int:
@@ -232,6 +238,12 @@ class OutboxWorker:
                 if isinstance(found, MessageState):
                     return WITHHELD[found], "", ""
                 copy = found
+            if not await officer_notifications.still_told(
+                session, due.kind, due.resident_id, due.payload
+            ):  # an officer's row whose account was deactivated or unlinked since
+                return Outcome.FAILED, "", "officer no longer told"
+            if not await scam_week.still_subscribed(session, due.kind, due.resident_id):
+                return Outcome.OPTED_OUT, "", ""  # stopped the weekly digest since
             who = await outbox.recipient(session, due.resident_id)
         if who is None:
             return Outcome.UNREACHABLE, "", "no resident"
@@ -367,6 +379,7 @@ class OutboxWorker:
         """Rounds until stopped: at once while there is more to send, else every
         `interval` seconds."""
         while not self._stop.is_set():
+            await self._every_minute()
             try:
                 handled = await self.run_once()
             except Exception as exc:  # the database away for a moment: the next round
@@ -376,6 +389,18 @@ class OutboxWorker:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=self.interval)
+
+    async def _every_minute(self) -> None:
+        """The scheduled jobs (the campaigns' messages), at most once a minute."""
+        now = self.clock()
+        if self._ticked is not None and now - self._ticked < TICK:
+            return
+        self._ticked = now
+        for job in self.scheduled:
+            try:
+                await job(self.sessions, now)
+            except Exception as exc:  # the next minute
+                log.error("scheduled job failed: %s", type(exc).__name__)
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -463,6 +488,13 @@ def build(runtime: Runtime, channels: Mapping[str, Pusher | None]) -> OutboxWork
         mark_unreachable=mark_unreachable(runtime.sessions),
         conversations=runtime.dispatcher.conversations,
         photos=photo_source(runtime),
+        scheduled=(
+            campaign_schedule.queue_due,
+            digest_schedule.digests(
+                calendar(parse_dates(runtime.settings.holidays)), runtime.settings.public_url
+            ),
+            weekly_schedule.queue_due,
+        ),
     )
 
 

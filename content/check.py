@@ -12,7 +12,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from content import awareness, holidays, keywords, scamcheck, tips
+from content import awareness, campaigns, holidays, keywords, scamcheck, spikes, tips
 from content.extract import extract
 from content.i18n import DOMAIN, LANGUAGES, po_path
 from content.schema.base import PackError
@@ -73,7 +73,15 @@ def check_packs() -> list[str]:
         + tips.problems()
         + keywords.problems()
         + holidays.problems()
+        + check_spikes()
+        + campaigns.problems()
     )
+
+
+def check_spikes() -> list[str]:
+    """Problems of spike_rules.yaml: its numbers, and each kind a tip category and each
+    card an awareness card (content/schema/spikes.py)."""
+    return spikes.problems()
 
 
 # What the flows read from the packs, each read once and kept.
@@ -85,6 +93,8 @@ _SERVED: tuple[Callable[[], object], ...] = (
     lambda: keywords.intent_of(""),
     keywords.answer_words,
     holidays.pack,
+    spikes.rules,
+    campaigns.all_campaigns,
 )
 
 

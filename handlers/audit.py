@@ -42,3 +42,5 @@ class AuditAction(enum.StrEnum):
     CHAT_LINK_USE = "chat_link.use"  # a chat linked with a code
     CHAT_LINK_REFUSE = "chat_link.refuse"  # a code typed that was unknown, used or expired
     CHAT_UNLINK = "chat_link.unlink"  # a leader's chat unlinked (by the leader or a manager)
+    CAMPAIGN_ON = "campaign.on"  # a campaign turned on for a commune or a province
+    CAMPAIGN_OFF = "campaign.off"

@@ -23,7 +23,13 @@ A leader unlinks their chat on the account page, and the chief of their commune 
 of its province) on the neighbourhoods page, where the commune's leaders are managed; either
 is audited. The chat then no longer composes: the router asks for its leader on every event
 (`leader_of`), as it does when an account is deactivated. The panel shows a linked chat by its
-channel and since when, never by the platform's user id."""
+channel and since when, never by the platform's user id.
+
+Officers and chiefs link a chat the same way (issue 15), to be told there what they chose
+(`Wants`): a new urgent tip of their commune, a reporter's answer to their question, the
+morning digest; all three until they change them. Their chat does not compose: only a
+leader's gets the notice item (`leader_of` asks for an active leader). What they are told
+never carries the reporter's identity nor the tip's text (storage/officer_notifications.py)."""
 
 from __future__ import annotations
 
@@ -46,6 +52,10 @@ PREFIX = "LK"
 ALPHABET = "ACDEFHJKMNPRTUVWXY3479"
 DIGITS = frozenset("3479")
 LENGTH = 6
+# Who may link a chat: leaders to compose notices, officers and chiefs to be told.
+LINKING_ROLES = frozenset({AdminRole.LEADER, AdminRole.OFFICER, AdminRole.CHIEF})
+# Who may be told of tips in the linked chat (storage/officer_notifications.py).
+TOLD_ROLES = frozenset({AdminRole.OFFICER, AdminRole.CHIEF})
 LIFETIME = timedelta(minutes=15)
 _TYPED = re.compile(rf"{PREFIX}-?([{ALPHABET}]{{{LENGTH}}})")
 # Wrong codes allowed within `TRY_WINDOW`: from one chat, and from all chats of a bot account.
@@ -77,14 +87,27 @@ class Linked(StrEnum):
     UNKNOWN = "unknown"
     USED = "used"
     EXPIRED = "expired"
-    NOT_LEADER = "not_leader"  # the account is no longer an active leader
+    # The account is no longer active, or no longer of a role that links a chat (the value
+    # says "leader" for the audit rows written before officers linked chats too).
+    NOT_LEADER = "not_leader"
+    OTHER_ACCOUNT = "other_account"  # the chat is linked to another account: unlink it first
+    INACTIVE = "inactive"  # an officer's or chief's account, deactivated (or now unable to link)
     LIMITED = "limited"  # this chat typed CHAT_TRIES wrong codes within the hour
     PAUSED = "paused"  # the bot account's chats typed BOT_TRIES wrong codes within the hour
 
 
 # The outcomes that count as a wrong guess toward the limits (a refusal for a limit does not:
 # a flood of them must not keep linking shut for ever).
-WRONG = frozenset({Linked.UNKNOWN, Linked.USED, Linked.EXPIRED, Linked.NOT_LEADER})
+WRONG = frozenset(
+    {
+        Linked.UNKNOWN,
+        Linked.USED,
+        Linked.EXPIRED,
+        Linked.NOT_LEADER,
+        Linked.INACTIVE,
+        Linked.OTHER_ACCOUNT,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +117,17 @@ class LinkedChat:
 
     channel: str
     linked_at: datetime
+
+
+@dataclass(frozen=True)
+class Wants:
+    """What an officer or chief is told in their linked chat: a new urgent tip of their
+    commune at once, a reporter's answer to their question at once, the morning digest
+    (07:30, working days). All of it until they choose otherwise."""
+
+    urgent_tips: bool = True
+    answers: bool = True
+    digest: bool = True
 
 
 class ChatLinks(Protocol):
@@ -113,6 +147,16 @@ class ChatLinks(Protocol):
         """The account, while it is an active leader."""
         ...
 
+    async def linkable(self, user_id: int) -> Identity | None:
+        """The account, while it is active and of a role that links a chat (LINKING_ROLES)."""
+        ...
+
+    async def wants(self, user_id: int) -> Wants:
+        """What the account chose to be told in its linked chat (all of it by default)."""
+        ...
+
+    async def set_wants(self, user_id: int, wants: Wants, now: datetime) -> None: ...
+
     async def link(self, user_id: int, resident_id: str, now: datetime) -> None:
         """The leader's chat is now this resident's: one chat per leader, one leader per
         chat; an earlier link of either is replaced."""
@@ -120,6 +164,10 @@ class ChatLinks(Protocol):
 
     async def leader_of(self, resident_id: str) -> Identity | None:
         """The active leader account this resident's chat is linked to, if any."""
+        ...
+
+    async def linked_to(self, resident_id: str) -> int | None:
+        """The id of the account this resident's chat is linked to (active or not), if any."""
         ...
 
     async def account(self, user_id: int) -> Identity | None:
@@ -154,6 +202,11 @@ class ChatLinks(Protocol):
     ) -> None: ...
 
 
+def check_links(actor: Identity) -> None:
+    if actor.role not in LINKING_ROLES:
+        raise Forbidden(detail="only leaders, officers and chiefs link a chat")
+
+
 def new_text() -> str:
     while True:
         body = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
@@ -178,9 +231,9 @@ def code_hash(key: bytes, code: str) -> str:
 async def new_code(
     store: ChatLinks, actor: Identity, key: bytes, *, now: datetime, ip: str = ""
 ) -> NewCode:
-    """A code for the actor's chat; leaders only (the police compose in the panel)."""
-    if actor.role is not AdminRole.LEADER:
-        raise Forbidden(detail="only leaders link a chat")
+    """A code for the actor's chat: a leader's to compose notices in, an officer's or a
+    chief's to be told of tips; a province admin links none."""
+    check_links(actor)
     text = new_text()
     expires = now + LIFETIME
     await store.add_code(actor.id, code_hash(key, normalised(text) or text), now, expires)
@@ -217,15 +270,15 @@ async def link(
     tries: list[str],
     bot: str,
 ) -> tuple[Linked, Identity | None]:
-    """Use a normalised code for the resident's chat: what became of it, and the leader
-    linked (None unless LINKED). `tries` are the chat's wrong codes within the hour
-    (`chat_tries`); a wrong one is added. `bot` names the bot account ("channel:account").
-    Every outcome is audited; a refusal under the bot's name with its reason, and under the
-    account the code was made for, when it was one's."""
+    """Use a normalised code for the resident's chat: what became of it, and the account
+    linked (None unless LINKED): a leader, an officer or a chief. `tries` are the chat's
+    wrong codes within the hour (`chat_tries`); a wrong one is added. `bot` names the bot
+    account ("channel:account"). Every outcome is audited; a refusal under the bot's name
+    with its reason, and under the account the code was made for, when it was one's."""
     hashed = code_hash(key, code)
     found = await store.find_code(hashed)
     owner = None if found is None else await store.account(found.user_id)
-    leader = None if found is None else await store.leader(found.user_id)
+    leader = None if found is None else await store.linkable(found.user_id)
     if len(tries) >= CHAT_TRIES:
         outcome = Linked.LIMITED
     elif await store.wrong_since(bot, now - TRY_WINDOW) >= BOT_TRIES:
@@ -236,8 +289,12 @@ async def link(
         outcome = Linked.USED
     elif found.expires_at <= now:
         outcome = Linked.EXPIRED
-    elif leader is None:
-        outcome = Linked.NOT_LEADER
+    elif leader is None:  # the account cannot link (any more): said in its role's words
+        police = owner is not None and owner.role is not AdminRole.LEADER
+        outcome = Linked.INACTIVE if police else Linked.NOT_LEADER
+    elif (await store.linked_to(resident_id)) not in (None, leader.id):
+        # A chat speaks for one account: another's is not taken over by a code typed in it.
+        outcome = Linked.OTHER_ACCOUNT
     elif not await store.use_code(hashed, now):
         outcome = Linked.USED
     else:
@@ -258,10 +315,26 @@ async def link(
 
 
 async def own_chats(store: ChatLinks, actor: Identity) -> list[LinkedChat]:
-    """The chats linked to the actor's account; leaders only."""
-    if actor.role is not AdminRole.LEADER:
-        raise Forbidden(detail="only leaders link a chat")
+    """The chats linked to the actor's account (leaders, officers, chiefs)."""
+    check_links(actor)
     return await store.chats(actor.id)
+
+
+async def own_wants(store: ChatLinks, actor: Identity) -> Wants:
+    """What the officer or chief is told in their linked chat; Forbidden for other roles."""
+    check_told(actor)
+    return await store.wants(actor.id)
+
+
+async def set_own_wants(store: ChatLinks, actor: Identity, wants: Wants, *, now: datetime) -> None:
+    """The officer's or chief's own choices; Forbidden for other roles."""
+    check_told(actor)
+    await store.set_wants(actor.id, wants, now)
+
+
+def check_told(actor: Identity) -> None:
+    if actor.role not in TOLD_ROLES:
+        raise Forbidden(detail="only officers and chiefs are told of tips")
 
 
 async def commune_chats(
@@ -282,13 +355,12 @@ async def unlink(
     now: datetime,
     ip: str = "",
 ) -> Identity:
-    """Unlink the leader's chat on this channel: the leader their own (Forbidden for another
-    role's own account), the chief of the leader's commune or an admin of its province any
-    of theirs; the leader's account. NotFound for a leader out of reach, or no chat linked on
-    that channel."""
-    if leader_id == actor.id:
-        if actor.role is not AdminRole.LEADER:
-            raise Forbidden(detail="only leaders link a chat")
+    """Unlink the leader's chat on this channel: the leader their own (as an officer or a
+    chief their own; Forbidden for a province admin's own account), the chief of the
+    leader's commune or an admin of its province any of theirs; the leader's account.
+    NotFound for a leader out of reach, or no chat linked on that channel."""
+    if leader_id == actor.id:  # one's own: a leader's, an officer's or a chief's
+        check_links(actor)
         leader = actor
     else:
         found = await store.account(leader_id)

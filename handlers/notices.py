@@ -12,8 +12,10 @@ import re
 from datetime import date
 from enum import StrEnum
 
+from content.tips import category
+from handlers import scam_week
 from handlers.common import choice
-from handlers.model import Choice, Msg, Reply
+from handlers.model import Choice, Localized, Msg, Reply
 from handlers.tips.words import Resolution
 
 ANSWER_PREFIX = "answer:"
@@ -30,9 +32,18 @@ class Notice(StrEnum):
     # To a leader's linked chat: the police's decision on their notice (no tip code).
     BROADCAST_APPROVED = "broadcast.approved"
     BROADCAST_REJECTED = "broadcast.rejected"
+    # To an officer's or chief's linked chat (storage/officer_notifications.py): the tip's
+    # code, category, deadline and a link to the panel; never the reporter nor their words.
+    OFFICER_URGENT_TIP = "officer.urgent_tip"
+    OFFICER_ANSWER = "officer.answer"
+    OFFICER_DIGEST = "officer.digest"  # the morning digest (handlers/officer_digest.py)
+    WEEKLY_DIGEST = "weekly.digest"  # the scams of the week (handlers/scam_week.py)
 
 
 BROADCAST_NOTICES = frozenset({Notice.BROADCAST_APPROVED, Notice.BROADCAST_REJECTED})
+OFFICER_NOTICES = frozenset(
+    {Notice.OFFICER_URGENT_TIP, Notice.OFFICER_ANSWER, Notice.OFFICER_DIGEST}
+)
 EXCERPT = 60
 
 
@@ -92,6 +103,13 @@ def message(kind: str, code: str, params: dict[str, str]) -> Reply:
     """The reply a resident gets for one notice; BadNotice for a payload that does not fit."""
     if kind in BROADCAST_NOTICES:
         return _decided(Notice(kind), params)
+    if kind == Notice.OFFICER_DIGEST:  # about a commune's tips, none by its code
+        return _digest(params, params.get("link", "").strip())
+    if kind == Notice.WEEKLY_DIGEST:  # about a province's scams, no tip's code
+        try:
+            return scam_week.message(params)
+        except scam_week.BadDigest as exc:
+            raise BadNotice(str(exc)) from exc
     if not _CODE.fullmatch(code):
         raise BadNotice("not a tip code")
     try:
@@ -107,6 +125,8 @@ def message(kind: str, code: str, params: dict[str, str]) -> Reply:
         return Reply(Msg("notice.extended", {"code": code, "date": due}))
     if notice is Notice.QUESTION:
         return _question(code, params)
+    if notice in OFFICER_NOTICES:
+        return _told_officer(notice, code, params)
     return _closed(code, params)
 
 
@@ -138,3 +158,40 @@ def _decided(notice: Notice, params: dict[str, str]) -> Reply:
     if not reason:
         raise BadNotice("a rejection without its reason")
     return Reply(Msg("leader.notice_rejected", {"excerpt": quoted, "reason": reason}))
+
+
+def _told_officer(notice: Notice, code: str, params: dict[str, str]) -> Reply:
+    """An officer told of a tip in their linked chat: its code, category, deadline and the
+    panel's link, and nothing a phone's lock screen must not show (no reporter, no text)."""
+    link = params.get("link", "").strip()
+    if not link:
+        raise BadNotice("an officer's notice without its link")
+    if notice is Notice.OFFICER_ANSWER:
+        return Reply(Msg("officer.answer", {"code": code, "link": link}))
+    found = category(params.get("category", ""))
+    label = Localized(found.vi, found.en) if found else Msg("officer.category_other")
+    due = params.get("deadline", "")
+    shown = show_date(due) if due else "—"
+    text = {"code": code, "category": label, "deadline": shown, "link": link}
+    return Reply(Msg("officer.urgent_tip", text))
+
+
+def _digest(params: dict[str, str], link: str) -> Reply:
+    """The morning digest: the commune, the day, and the counts; nothing of any tip."""
+    if not link:
+        raise BadNotice("a digest without its link")
+    numbers = {}
+    for name in ("new", "urgent", "ack_today", "overdue"):
+        value = params.get(name, "")
+        if not value.isdecimal():
+            raise BadNotice(f"a digest without its {name} count")
+        numbers[name] = int(value)
+    words = {
+        "commune": params.get("commune", ""),
+        "date": show_date(params.get("date", "")),
+        "link": link,
+        **numbers,
+    }
+    if not any(numbers.values()):
+        return Reply(Msg("officer.digest_quiet", words))
+    return Reply(Msg("officer.digest", words))

@@ -227,6 +227,7 @@ class TopicProgress:
 class SubscriptionKind(StrEnum):
     AWARENESS = "awareness"  # prevention tips, nationwide
     ALERTS = "alerts"  # the local police's alerts for one commune
+    WEEKLY = "weekly"  # the scams of the week in the resident's province (police-confirmed)
 
 
 @dataclass(frozen=True)

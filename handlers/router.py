@@ -37,6 +37,7 @@ from handlers.common import NAV_BACK, NAV_EMERGENCY, NAV_IDS, NAV_MENU, not_unde
 from handlers.context import Ctx
 from handlers.flow import Flow
 from handlers.model import Kind, Msg, Reply, SystemEvent
+from handlers.people import AdminRole
 
 COMMANDS = ("start", "menu", "help", "sos", "cancel", "stop")
 
@@ -168,6 +169,8 @@ LINK_REFUSED = {
     chat_links.Linked.USED: Msg("link.used"),
     chat_links.Linked.EXPIRED: Msg("link.expired"),
     chat_links.Linked.NOT_LEADER: Msg("link.not_leader"),
+    chat_links.Linked.INACTIVE: Msg("link.inactive"),
+    chat_links.Linked.OTHER_ACCOUNT: Msg("link.other_account"),
     chat_links.Linked.LIMITED: Msg("link.limited"),
     chat_links.Linked.PAUSED: Msg("link.paused"),
 }
@@ -202,9 +205,11 @@ async def chat_link(ctx: Ctx) -> list[Reply] | None:
     )
     if leader is None:
         return [Reply(LINK_REFUSED[outcome]), *prompt(ctx)]
+    ctx.state.go("")
+    if leader.role is not AdminRole.LEADER:  # an officer or a chief: told here, no composing
+        return [say("link.linked_officer"), *_home(ctx)]
     ctx.state.profile[LEADER_MARK] = 1
     ctx.leader = leader
-    ctx.state.go("")
     return [say("link.linked"), *_home(ctx)]
 
 

@@ -1,5 +1,6 @@
-"""Subscriptions: the resident opts in to awareness tips and to their commune's alerts, and
-stops with one tap, or from anywhere by sending STOP or DỪNG.
+"""Subscriptions: the resident opts in to awareness tips, to their commune's alerts and to the
+scams of the week in their province (handlers/scam_week.py), and stops with one tap, or from
+anywhere by sending STOP or DỪNG.
 
 Nothing is sent from here: the broadcasts (a later issue) read the stored subscriptions.
 The step's subscriptions are kept in the state so that `prompt` can show them again.
@@ -15,6 +16,8 @@ from handlers.ports import Subscription, SubscriptionKind
 
 FLOW = "subs"
 AWARENESS = Subscription(SubscriptionKind.AWARENESS)
+WEEKLY = Subscription(SubscriptionKind.WEEKLY)  # the province: the resident's, when sent
+NATIONWIDE = frozenset({SubscriptionKind.AWARENESS, SubscriptionKind.WEEKLY})  # no commune
 
 
 def _alerts(commune_code: str) -> Subscription:
@@ -63,6 +66,11 @@ def prompt(ctx: Ctx) -> list[Reply]:
     return [_menu(ctx)]
 
 
+def _province_name(code: str) -> str:
+    found = areas.province(code)
+    return found.name if found is not None else code
+
+
 def _menu(ctx: Ctx) -> Reply:
     active = _unpack(ctx.state.data.get("active"))
     here = _alerts(ctx.profile.commune_code)
@@ -92,7 +100,16 @@ def _menu(ctx: Ctx) -> Reply:
             name = _commune_name(other.commune_code)
             text.append(Msg("subs.other_alerts", {"commune": name}))
             items.append(choice(_id("off", other), "subs.alerts_off", commune=name))
-    text += [Msg("subs.what_they_bring"), Msg("subs.how_to_stop")]
+    province = _province_name(ctx.profile.province_code)
+    text.append(
+        Msg("subs.weekly_status", {"weekly": status[WEEKLY in active], "province": province})
+    )
+    items.append(
+        choice(_id("off", WEEKLY), "subs.weekly_off")
+        if WEEKLY in active
+        else choice(_id("on", WEEKLY), "subs.weekly_on")
+    )
+    text += [Msg("subs.what_they_bring"), Msg("subs.weekly_brings"), Msg("subs.how_to_stop")]
     back = str(ctx.state.data.get("back", ""))
     if back:
         items.append(choice(back, "nav.back"))
@@ -131,15 +148,25 @@ async def on_event(ctx: Ctx) -> list[Reply]:
         return [say("input.stale_choice"), *prompt(ctx)]
     now = ctx.config.clock()
     resident = ctx.profile.resident_id
+    if subscription.kind in NATIONWIDE and subscription.commune_code:
+        return [say("input.stale_choice"), *prompt(ctx)]
     commune = {"commune": _commune_name(subscription.commune_code)}
-    awareness = subscription.kind is SubscriptionKind.AWARENESS
+    province = {"province": _province_name(ctx.profile.province_code)}
     if action == "on":
         await ctx.uow.awareness.subscribe(resident, subscription, now)
-        done = say("subs.awareness_saved") if awareness else say("subs.alerts_saved", **commune)
+        done = {
+            SubscriptionKind.AWARENESS: say("subs.awareness_saved"),
+            SubscriptionKind.ALERTS: say("subs.alerts_saved", **commune),
+            SubscriptionKind.WEEKLY: say("subs.weekly_saved", **province),
+        }
     else:
         await ctx.uow.awareness.unsubscribe(resident, subscription, now)
-        done = say("subs.awareness_ended") if awareness else say("subs.alerts_ended", **commune)
-    return [done, *await begin(ctx, str(ctx.state.data.get("back", "")))]
+        done = {
+            SubscriptionKind.AWARENESS: say("subs.awareness_ended"),
+            SubscriptionKind.ALERTS: say("subs.alerts_ended", **commune),
+            SubscriptionKind.WEEKLY: say("subs.weekly_ended"),
+        }
+    return [done[subscription.kind], *await begin(ctx, str(ctx.state.data.get("back", "")))]
 
 
 async def _resume(ctx: Ctx) -> list[Reply]:

@@ -3,23 +3,35 @@
 The bot and the panel hash codes with one key, derived from the secret key (`link_key`).
 A linked chat is read by its channel (its resident's platform account), never by the
 platform's user id. Wrong codes typed to a bot account are counted from the audit log, where
-each refusal is written under the bot account's name (`wrong_since`)."""
+each refusal is written under the bot account's name (`wrong_since`).
+
+Officers and chiefs link a chat in the same table as leaders (leader_chats: one chat per
+account, one account per chat); what they choose to be told there is in
+officer_notification_prefs, no row meaning all of it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, Row, Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import AuditAction
-from handlers.chat_links import WRONG, LinkCode, LinkedChat
+from handlers.chat_links import LINKING_ROLES, WRONG, LinkCode, LinkedChat, Wants
 from handlers.people import AdminRole, Identity
 from storage.admin_users import record
-from storage.db import utc
+from storage.db import insert_ignoring_conflicts, utc
 from storage.identity import identity_of
-from storage.models import AdminUser, AuditLog, ChannelIdentity, LeaderChat, LeaderChatCode
+from storage.models import (
+    AdminUser,
+    AuditLog,
+    ChannelIdentity,
+    LeaderChat,
+    LeaderChatCode,
+    OfficerNotificationPrefs,
+)
 from storage.sealing import derive_key
 
 
@@ -30,6 +42,11 @@ def link_key(secret_key: str) -> bytes:
 def _active_leader() -> tuple[ColumnElement[bool], ...]:
     """The accounts a link still speaks for: active, and leaders still."""
     return AdminUser.active.is_(True), AdminUser.role == AdminRole.LEADER
+
+
+def _active_linking() -> tuple[ColumnElement[bool], ...]:
+    """The accounts that may link a chat: active leaders, officers and chiefs."""
+    return AdminUser.active.is_(True), AdminUser.role.in_([r.value for r in LINKING_ROLES])
 
 
 def _chats() -> Select[int, datetime, str]:
@@ -94,6 +111,36 @@ class SqlChatLinks:
         row = (await self.session.execute(query)).scalar_one_or_none()
         return None if row is None else identity_of(row)
 
+    async def linkable(self, user_id: int) -> Identity | None:
+        query = select(AdminUser).where(AdminUser.id == user_id, *_active_linking())
+        row = (await self.session.execute(query)).scalar_one_or_none()
+        return None if row is None else identity_of(row)
+
+    async def wants(self, user_id: int) -> Wants:
+        prefs = OfficerNotificationPrefs
+        query = select(prefs.urgent_tips, prefs.answers, prefs.digest).where(
+            prefs.user_id == user_id
+        )
+        row = (await self.session.execute(query)).first()
+        return Wants() if row is None else Wants(bool(row[0]), bool(row[1]), bool(row[2]))
+
+    async def set_wants(self, user_id: int, wants: Wants, now: datetime) -> None:
+        # One statement per case, so that two tabs saving at once never fail on the key.
+        values = {
+            "urgent_tips": wants.urgent_tips,
+            "answers": wants.answers,
+            "digest": wants.digest,
+            "updated_at": now.astimezone(UTC),
+        }
+        table = cast(Table, OfficerNotificationPrefs.__table__)
+        added = await self.session.execute(
+            insert_ignoring_conflicts(self.session, table).values(user_id=user_id, **values)
+        )
+        if not getattr(added, "rowcount", 0):
+            await self.session.execute(
+                update(table).where(table.c.user_id == user_id).values(**values)
+            )
+
     async def link(self, user_id: int, resident_id: str, now: datetime) -> None:
         await self.session.execute(
             delete(LeaderChat).where(
@@ -113,6 +160,10 @@ class SqlChatLinks:
         )
         row = (await self.session.execute(query)).scalar_one_or_none()
         return None if row is None else identity_of(row)
+
+    async def linked_to(self, resident_id: str) -> int | None:
+        query = select(LeaderChat.user_id).where(LeaderChat.resident_id == resident_id)
+        return await self.session.scalar(query)
 
     async def account(self, user_id: int) -> Identity | None:
         row = await self.session.get(AdminUser, user_id)

@@ -16,6 +16,7 @@ from handlers.ports import Rated
 from handlers.receipt import hash_pin
 from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility
 from handlers.tips.words import TipStatus
+from storage import officer_notifications
 from storage.db import insert_ignoring_conflicts, utc
 from storage.models import Tip, TipAttachment, TipEvent
 from storage.sealing import Sealer
@@ -130,6 +131,8 @@ class SqlTips:
                     ATTACHMENTS.insert(), self._attachments(row["id"], draft)
                 )
             await self.session.execute(EVENTS.insert(), self._created_events(row["id"], draft, now))
+            if draft.urgent:  # issue 15: the commune's linked officers are told at once
+                await officer_notifications.urgent_tip(self.session, row["id"], now)
             return _view_of(row), True
         raise RuntimeError("no free receipt code after several draws")
 
@@ -286,6 +289,8 @@ class SqlTips:
         await self.session.execute(
             update(Tip).where(Tip.id == tip_id).values(reporter_replied_at=now, updated_at=now)
         )
+        # Issue 15: the officer who asked is told at once (that an answer came, not what).
+        await officer_notifications.reporter_answered(self.session, tip_id, now)
 
     async def rate(self, tip_id: str, stars: int, now: datetime) -> Rated:
         """One UPDATE that stores the rating only if there is none yet, so two taps at once

@@ -34,6 +34,7 @@ class Draft:
     neighbourhoods: Sequence[int] = ()
     photo_ref: str = ""
     photo_mime: str = ""
+    campaign: str = ""  # a campaign's message (handlers/campaigns.py), else a written notice
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ async def compose(
         created_at=now,
         photo_ref=draft.photo_ref,
         photo_mime=draft.photo_mime,
+        campaign=draft.campaign,
     )
     await store.add(broadcast)
     await store.audit(actor, AuditAction.BROADCAST_CREATE, broadcast, ip=ip, now=now)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from content import areas
+from content import areas, campaigns
 from handlers.broadcasts.ports import Broadcast
 from handlers.broadcasts.words import BroadcastKind
 from handlers.model import Msg, Reply
@@ -36,9 +36,20 @@ class Copy:
     neighbourhoods: tuple[str, ...] = ()
 
 
-def message(copy: Copy) -> Reply:
-    """The reply a resident gets for a broadcast; the text goes out exactly as written."""
-    return Reply((sender(copy), copy.broadcast.text, Msg("broadcast.stop_hint")))
+def message(copy: Copy, lang: str = "vi") -> Reply:
+    """The reply a resident gets for a broadcast; the text goes out exactly as written. A
+    campaign's message is the pack's text in the resident's language (a campaign whose pack
+    lost it: the Vietnamese kept with the broadcast)."""
+    return Reply((sender(copy), text_of(copy.broadcast, lang), Msg("broadcast.stop_hint")))
+
+
+def text_of(broadcast: Broadcast, lang: str) -> str:
+    if not broadcast.campaign:
+        return broadcast.text
+    name, _, message_id = broadcast.campaign.partition("/")
+    found = campaigns.campaign(name)
+    pack = next((m for m in found.messages if m.id == message_id), None) if found else None
+    return campaigns.notice(pack, lang) if pack is not None else broadcast.text
 
 
 def sender(copy: Copy) -> Msg:

@@ -42,6 +42,7 @@ class Broadcast:
     queued_at: datetime | None = None
     recipients: int = 0
     cancelled_at: datetime | None = None
+    campaign: str = ""  # the campaign whose message this is (content/campaigns.py)
 
 
 @dataclass(frozen=True)

@@ -254,6 +254,7 @@ def _broadcast(row: BroadcastRow) -> Broadcast:
         queued_at=_aware(row.queued_at),
         recipients=row.recipients,
         cancelled_at=_aware(row.cancelled_at),
+        campaign=row.campaign,
     )
 
 
@@ -272,4 +273,5 @@ def _row(b: Broadcast) -> BroadcastRow:
         neighbourhoods=list(b.neighbourhoods),
         created_at=b.created_at.astimezone(UTC),
         recipients=b.recipients,
+        campaign=b.campaign,
     )

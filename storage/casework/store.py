@@ -4,7 +4,7 @@ session, so the route's one commit takes all of it or none."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,7 @@ from handlers.notices import Notice
 from handlers.people import AdminRole, Identity
 from handlers.tipmodel import Visibility
 from handlers.tips.words import TipStatus
-from storage import admin_users, outbox
+from storage import admin_users, officer_notifications, outbox
 from storage.casework.area import load
 from storage.casework.views import utc_or_none
 from storage.db import utc
@@ -50,6 +50,7 @@ class SqlCaseStore:
 
     async def save(self, tip: CaseTip) -> None:
         row = self._rows[tip.id]
+        made_urgent = tip.urgent and not row.urgent
         if row.status != tip.status.value:
             row.status = tip.status.value
         for name in CHANGEABLE:
@@ -59,6 +60,10 @@ class SqlCaseStore:
             if value != current:
                 setattr(row, name, value)
         await self.session.flush()
+        if made_urgent:  # issue 15: the commune's linked officers are told at once
+            await officer_notifications.urgent_tip(
+                self.session, tip.id, tip.updated_at or datetime.now(UTC)
+            )
 
     async def colleagues(self, commune_code: str) -> list[Colleague]:
         query = (

@@ -13,8 +13,10 @@ from storage.models.broadcasts import (
     Neighbourhood,
     ResidentNeighbourhood,
 )
+from storage.models.campaigns import CampaignSetting, ScheduledSend
 from storage.models.indicators import Indicator, IndicatorTip
 from storage.models.leader_chats import LeaderChat, LeaderChatCode
+from storage.models.officer_notifications import OfficerNotificationPrefs
 from storage.models.outbox import OutboxMessage
 from storage.models.residents import AwarenessProgress, ChannelIdentity, Resident, Subscription
 from storage.models.tips import OPEN_TIP, POSTGRES_ONLY_INDEXES, Tip, TipAttachment, TipEvent
@@ -31,6 +33,7 @@ __all__ = [
     "Base",
     "Broadcast",
     "BroadcastCommune",
+    "CampaignSetting",
     "ChannelIdentity",
     "CommuneSetting",
     "Indicator",
@@ -39,9 +42,11 @@ __all__ = [
     "LeaderChatCode",
     "LeaderNeighbourhood",
     "Neighbourhood",
+    "OfficerNotificationPrefs",
     "OutboxMessage",
     "Resident",
     "ResidentNeighbourhood",
+    "ScheduledSend",
     "Subscription",
     "Tip",
     "TipAttachment",

@@ -119,6 +119,8 @@ class Broadcast(Base):
     queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recipients: Mapped[int] = mapped_column(default=0, server_default="0")
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The campaign (content/packs/campaigns) whose message this is; "" for a written notice.
+    campaign: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class BroadcastCommune(Base):

@@ -22,7 +22,7 @@ from handlers.broadcasts.words import (
     Counts,
     MessageState,
 )
-from handlers.chat_links import WRONG, LinkCode, LinkedChat
+from handlers.chat_links import LINKING_ROLES, WRONG, LinkCode, LinkedChat, Wants
 from handlers.people import AdminRole, Identity
 from handlers.ports import Subscription, SubscriptionKind
 
@@ -65,6 +65,7 @@ class MemoryBroadcasting:
     link_audits: list[tuple[AuditAction, str, str, str, datetime]] = field(default_factory=list)
     linked_at: dict[int, datetime] = field(default_factory=dict)  # user id -> since when
     chat_channels: dict[str, str] = field(default_factory=dict)  # resident id -> channel
+    wants: dict[int, Wants] = field(default_factory=dict)  # officers' choices; none: all on
 
     def chat_links(self) -> MemoryChatLinks:
         return MemoryChatLinks(self)
@@ -241,6 +242,7 @@ class MemoryChatLinks:
         self._chats: dict[int, str] | None = None
         self._linked_at: dict[int, datetime] = {}
         self._audits: list[tuple[AuditAction, str, str, str, datetime]] = []
+        self._wants: dict[int, Wants] = {}
 
     def _all_codes(self) -> dict[str, LinkCode]:
         return {**self.data.codes, **self._codes}
@@ -271,11 +273,26 @@ class MemoryChatLinks:
             return None
         return found if found.role is AdminRole.LEADER else None
 
+    async def linkable(self, user_id: int) -> Identity | None:
+        found = self.data.accounts.get(user_id)
+        if found is None or user_id in self.data.inactive_accounts:
+            return None
+        return found if found.role in LINKING_ROLES else None
+
+    async def wants(self, user_id: int) -> Wants:
+        return {**self.data.wants, **self._wants}.get(user_id, Wants())
+
+    async def set_wants(self, user_id: int, wants: Wants, now: datetime) -> None:
+        self._wants[user_id] = wants
+
     async def link(self, user_id: int, resident_id: str, now: datetime) -> None:
         chats = {u: r for u, r in self._all_chats().items() if r != resident_id}
         chats[user_id] = resident_id
         self._chats = chats
         self._linked_at[user_id] = now
+
+    async def linked_to(self, resident_id: str) -> int | None:
+        return next((u for u, r in self._all_chats().items() if r == resident_id), None)
 
     async def account(self, user_id: int) -> Identity | None:
         return self.data.accounts.get(user_id)
@@ -341,4 +358,6 @@ class MemoryChatLinks:
             self.data.chats = self._chats
         self.data.linked_at.update(self._linked_at)
         self.data.link_audits += self._audits
+        self.data.wants.update(self._wants)
         self._codes, self._chats, self._linked_at, self._audits = {}, None, {}, []
+        self._wants = {}

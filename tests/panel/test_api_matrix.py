@@ -90,11 +90,14 @@ REASON = "Cần xác minh với người báo tin"
 TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/openapi.json"): Case(everyone(OK)),
     ("GET", "/api/v1/me"): Case(signed_in(OK)),
-    # A code to link a chat, for the leaders who compose there (handlers/chat_links.py).
-    ("POST", "/api/v1/me/chat-links"): Case({**signed_in(403), "leader_a": 201}),
-    ("GET", "/api/v1/me/chat-links"): Case({**signed_in(403), "leader_a": OK}),
-    # leader_a has no chat linked here: there is nothing of theirs to unlink.
-    ("DELETE", "/api/v1/me/chat-links/{channel}"): Case({**signed_in(403), "leader_a": 404}),
+    # A code to link a chat: for the leaders who compose there, and the officers and chiefs
+    # told there (handlers/chat_links.py); a province admin links none.
+    ("POST", "/api/v1/me/chat-links"): Case({**signed_in(201), "admin_01": 403, "admin_79": 403}),
+    ("GET", "/api/v1/me/chat-links"): Case({**signed_in(OK), "admin_01": 403, "admin_79": 403}),
+    # No one has a chat linked here: there is nothing of theirs to unlink.
+    ("DELETE", "/api/v1/me/chat-links/{channel}"): Case(
+        {**signed_in(404), "admin_01": 403, "admin_79": 403}
+    ),
     ("GET", "/api/v1/tips"): Case(police()),
     ("GET", "/api/v1/stats"): Case(police()),
     ("GET", "/api/v1/audit"): Case(chiefs_and_admins()),

@@ -1,6 +1,6 @@
-"""POST /api/v1/me/chat-links: a leader's one-time code for linking a chat (handlers/
-chat_links.py). Shown once, stored only as a keyed hash, 15 minutes, audited; other roles are
-refused (the matrix in test_api_matrix.py holds every role's status)."""
+"""POST /api/v1/me/chat-links: a leader's (an officer's, a chief's) one-time code for linking
+a chat (handlers/chat_links.py). Shown once, stored only as a keyed hash, 15 minutes, audited;
+a province admin is refused (the matrix in test_api_matrix.py holds every role's status)."""
 
 from __future__ import annotations
 
@@ -43,14 +43,18 @@ async def test_a_leader_gets_a_code_stored_only_as_its_keyed_hash(world: World) 
         assert "chat_link.create" in list(actions)
 
 
-async def test_an_officer_gets_no_code(world: World) -> None:
+async def test_an_officer_gets_a_code_and_a_province_admin_none(world: World) -> None:
     officer = await bearer(world, "officer_a")
     answer = await officer.post("/api/v1/me/chat-links")
-    assert answer.status_code == 403
-    assert answer.json()["error"]["code"] == "forbidden"
+    assert answer.status_code == 201
+    assert set(answer.json()) == {"code", "expires_at"}
+    admin = await bearer(world, "admin_01")
+    refused = await admin.post("/api/v1/me/chat-links")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "forbidden"
 
 
-async def test_the_account_page_gives_a_leader_a_code_and_nobody_else_the_button(
+async def test_the_account_page_gives_a_code_to_those_who_link_and_nobody_else(
     world: World,
 ) -> None:
     leader = await world.client("leader_a")
@@ -61,8 +65,8 @@ async def test_the_account_page_gives_a_leader_a_code_and_nobody_else_the_button
     (code,) = re.findall(r'id="chat-code" value="(LK-[A-Z0-9]{6})"', made.text)
     assert chat_links.normalised(code) is not None
     officer = await world.client("officer_a")
-    assert "Lấy mã liên kết" not in (await officer.get("/admin/account")).text
-    refused = await officer.post(
-        "/admin/account/chat-link", data={"csrf": await world.csrf(officer)}
-    )
+    assert "Lấy mã liên kết" in (await officer.get("/admin/account")).text
+    admin = await world.client("admin_01")
+    assert "Lấy mã liên kết" not in (await admin.get("/admin/account")).text
+    refused = await admin.post("/admin/account/chat-link", data={"csrf": await world.csrf(admin)})
     assert refused.status_code == 403

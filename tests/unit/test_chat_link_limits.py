@@ -130,7 +130,7 @@ async def test_the_chief_or_a_province_admin_unlinks_and_nobody_else(chat: Chat)
     for role in (OFFICER, OTHER_LEADER):
         with pytest.raises(Forbidden):
             await unlink(chat, role, LEADER, "telegram")
-    with pytest.raises(Forbidden):  # an officer's "own" chat: officers link none
+    with pytest.raises(NotFound):  # an officer's own chat: none is linked (issue 15)
         await unlink(chat, OFFICER, OFFICER, "telegram")
     assert data_of(chat).chats == {LEADER.id: resident}
     store = data_of(chat).chat_links()
@@ -138,8 +138,9 @@ async def test_the_chief_or_a_province_admin_unlinks_and_nobody_else(chat: Chat)
     assert listed == {LEADER.id: [LinkedChat("telegram", clock_of(chat)())]}
     with pytest.raises(NotFound):
         await chat_links.commune_chats(store, OTHER_CHIEF, BA_DINH)
+    assert await chat_links.own_chats(store, CHIEF) == []  # a chief's own: none linked
     with pytest.raises(Forbidden):
-        await chat_links.own_chats(store, CHIEF)
+        await chat_links.own_chats(store, FAR_ADMIN)
     await unlink(chat, CHIEF, LEADER, "telegram")
     assert unlinks(chat) == [(CHIEF.username, "telegram", LEADER.username)]
     assert not data_of(chat).chats
@@ -204,11 +205,12 @@ async def test_used_expired_and_not_leader_codes_count_as_wrong(chat: Chat) -> N
     old = await code_for(chat)
     clock_of(chat).advance(minutes=16)
     not_leader = await code_for(chat, OFFICER)
+    data_of(chat).inactive_accounts.add(OFFICER.id)  # an officer's code: while active, it links
     for typed in (used, not_leader, old, chat_links.new_text(), chat_links.new_text()):
         await chat.say(typed)
     assert "quá nhiều lần" in await chat.say(await code_for(chat))
     reasons = [r for _who, r, _bot in refusals(chat)]
-    assert reasons == ["used", "not_leader", "expired", "unknown", "unknown", "limited"]
+    assert reasons == ["used", "inactive", "expired", "unknown", "unknown", "limited"]
     assert refusals(chat)[1][0] == OFFICER.username  # the account the code was made for
 
 

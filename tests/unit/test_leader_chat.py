@@ -115,18 +115,21 @@ async def test_a_word_that_looks_like_a_code_is_left_to_the_step(chat: Chat) -> 
     assert not data_of(chat).link_audits
 
 
-async def test_a_non_leader_code_links_nothing(chat: Chat) -> None:
+async def test_a_non_leader_code_links_no_composing(chat: Chat) -> None:
+    """An officer's code links their chat to be told of tips (tests/unit/test_officer_chat.py),
+    never to compose notices."""
     await chat.onboard()
     text = await chat.say(await code_for(chat, OFFICER))
-    assert "không còn là tổ trưởng" in text
-    assert "menu:notice" not in chat.choices and not data_of(chat).chats
+    assert "không còn là tổ trưởng" not in text
+    assert "menu:notice" not in chat.choices and list(data_of(chat).chats) == [OFFICER.id]
 
 
-async def test_the_panel_makes_codes_for_leaders_only(chat: Chat) -> None:
+async def test_the_panel_makes_no_code_for_a_province_admin(chat: Chat) -> None:
     from handlers.errors import Forbidden
 
+    admin = Identity(9, "tinh9", AdminRole.PROVINCE_ADMIN, "", HA_NOI)
     with pytest.raises(Forbidden):
-        await chat_links.new_code(data_of(chat).chat_links(), OFFICER, b"k", now=clock_of(chat)())
+        await chat_links.new_code(data_of(chat).chat_links(), admin, b"k", now=clock_of(chat)())
 
 
 # -- composing -----------------------------------------------------------------------------------

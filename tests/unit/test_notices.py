@@ -29,6 +29,10 @@ def test_storage_and_handlers_share_one_notice_enum() -> None:
         "tip.closed",
         "broadcast.approved",  # to a leader's linked chat (handlers/chat_links.py)
         "broadcast.rejected",
+        "officer.urgent_tip",  # to an officer's linked chat (storage/officer_notifications.py)
+        "officer.answer",
+        "officer.digest",  # the morning digest (handlers/officer_digest.py)
+        "weekly.digest",  # the scams of the week (handlers/scam_week.py)
     }
 
 
@@ -109,6 +113,10 @@ def test_forwarding_names_no_body_and_no_officer(lang: str) -> None:
 def test_messages_are_short_nfc_and_never_fall_back_to_an_id(kind: Notice) -> None:
     params = {"question": "Ai?", "event_id": "1", "resolution": "handled"}
     params |= {"decision_due": "2027-01-22", "excerpt": "Mất điện", "reason": "Trùng lặp"}
+    params |= {"category": "fraud_phone", "deadline": "2027-01-22", "link": "/admin/tips/1"}
+    params |= {"date": "2027-01-22", "new": "2", "urgent": "1", "ack_today": "0", "overdue": "0"}
+    params |= {"province": "Thành phố Hà Nội", "from": "2027-01-11", "to": "2027-01-17"}
+    params |= {"types": "fraud_phone=3", "indicators": "📞 0912 345 678"}
     for lang in ("vi", "en"):
         reply = render.reply(message(kind.value, CODE, params), lang)
         assert unicodedata.is_normalized("NFC", reply.text)

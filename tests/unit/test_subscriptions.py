@@ -21,6 +21,9 @@ ON_AWARENESS = "subs:on:awareness:"
 OFF_AWARENESS = "subs:off:awareness:"
 ON_ALERTS = f"subs:on:alerts:{BA_DINH}"
 OFF_ALERTS = f"subs:off:alerts:{BA_DINH}"
+WEEKLY = Subscription(SubscriptionKind.WEEKLY)
+ON_WEEKLY = "subs:on:weekly:"
+OFF_WEEKLY = "subs:off:weekly:"
 
 
 async def active(chat: Chat) -> list[Subscription]:
@@ -51,7 +54,14 @@ async def test_opt_in_and_out_with_one_tap_from_the_learn_menu(chat: Chat) -> No
     # What each brings and how often, before it is turned on.
     assert "Cảnh báo và thông báo của tổ dân phố, thôn chỉ gửi khi có việc." in text
     assert "gửi DỪNG" in text
-    assert chat.choices == [ON_AWARENESS, ON_ALERTS, "menu:learn", "nav:menu", "nav:emergency"]
+    assert chat.choices == [
+        ON_AWARENESS,
+        ON_ALERTS,
+        ON_WEEKLY,
+        "menu:learn",
+        "nav:menu",
+        "nav:emergency",
+    ]
     text = await chat.pick(ON_AWARENESS)
     assert "Đã đăng ký nhận mẹo phòng tránh" in text
     assert "tai nạn: ✅ đang nhận" in text
@@ -214,3 +224,55 @@ async def test_english_subscriptions_and_stop(chat: Chat) -> None:
     text = await chat.pick("subs:resume")
     assert "You are signed up again." in text
     assert await active(chat) == [AWARENESS]
+
+
+async def test_the_weekly_scams_on_and_off_with_one_tap(chat: Chat) -> None:
+    await chat.onboard()
+    await chat.pick("menu:settings")
+    text = await chat.pick("settings:subs")
+    assert "Tin lừa đảo trong tuần ở Thành phố Hà Nội: chưa nhận" in text
+    # What it brings and how often, before it is turned on.
+    assert "sáng thứ Hai, mỗi tuần một lần" in text
+    assert "đã được Công an xác nhận" in text
+    text = await chat.pick(ON_WEEKLY)
+    assert "Đã đăng ký nhận tin lừa đảo trong tuần ở Thành phố Hà Nội" in text
+    assert "Tin lừa đảo trong tuần ở Thành phố Hà Nội: ✅ đang nhận" in text
+    assert await active(chat) == [WEEKLY]
+    assert chat.choices[:3] == [ON_AWARENESS, ON_ALERTS, OFF_WEEKLY]
+    assert "🔕 Ngừng tin lừa đảo trong tuần" in [c.label for c in chat.last[-1].choices]
+    text = await chat.pick(OFF_WEEKLY)
+    assert "Đã ngừng gửi tin lừa đảo trong tuần cho bạn." in text
+    assert await active(chat) == []
+    assert "menu:settings" in chat.choices
+
+
+async def test_stop_ends_the_weekly_scams_too_and_one_tap_resumes(chat: Chat) -> None:
+    await subscribed_to_both(chat)
+    await chat.pick(ON_WEEKLY)
+    assert await active(chat) == [AWARENESS, ALERTS, WEEKLY]
+    await chat.say("DỪNG")
+    assert await active(chat) == []
+    await chat.pick("subs:resume")
+    assert await active(chat) == [AWARENESS, ALERTS, WEEKLY]
+
+
+async def test_a_weekly_choice_with_a_commune_is_stale(chat: Chat) -> None:
+    await chat.onboard()
+    await chat.pick("menu:learn")
+    await chat.pick("learn:subs")
+    text = await chat.pick(f"subs:on:weekly:{BA_DINH}")
+    assert await active(chat) == []
+    assert "Nhận tin từ Bình Yên" in text
+
+
+async def test_english_weekly_scams(chat: Chat) -> None:
+    await chat.say("/start")
+    await chat.pick("lang:en")
+    await chat.say("ha noi")
+    await chat.say("ba dinh")
+    await chat.pick("menu:settings")
+    text = await chat.pick("settings:subs")
+    assert "This week's scams in Thành phố Hà Nội: off" in text
+    text = await chat.pick(ON_WEEKLY)
+    assert "You will get this week's scams in Thành phố Hà Nội." in text
+    assert "🔕 Stop this week's scams" in [c.label for c in chat.last[-1].choices]
