@@ -29,11 +29,17 @@ HEADERS = {
 async def photo(request: Request, broadcast_id: str, given: str) -> Response:
     rt = request.app.state.runtime
     secret = rt.settings.secret_key.get_secret_value()
-    if len(broadcast_id) > 64 or not hmac.compare_digest(given, token(secret, broadcast_id)):
+    expected = token(secret, broadcast_id).encode()
+    if len(broadcast_id) > 64 or not hmac.compare_digest(given.encode(), expected):
         return Response(status_code=404)
     async with rt.sessions() as session:
         broadcast = await SqlBroadcastStore(session).get(broadcast_id)
-    if broadcast is None or broadcast.status not in SHOWN or not broadcast.photo_ref:
+    if (
+        broadcast is None
+        or broadcast.status not in SHOWN
+        or broadcast.queued_at is None  # cancelled before it ever went out
+        or not broadcast.photo_ref
+    ):
         return Response(status_code=404)
     data = await read(rt.media.store, broadcast.photo_ref)
     if data is None:

@@ -434,10 +434,11 @@ async def inbox(
     async with sessions() as session:
         taken = await outbox.take_for_chat(session, resident_id, now)
         copies = await _web_copies(session, taken)
+        held = await _web_held(session, taken)
         await session.commit()
     replies: list[RenderedReply] = []
     for due in taken:
-        if due.broadcast_id is not None and due.id not in copies:
+        if (due.broadcast_id is not None and due.id not in copies) or due.id in held:
             continue  # withheld, and logged so
         try:
             reply = rendered(due, lang, copies.get(due.id))
@@ -454,6 +455,26 @@ async def inbox(
     if replies:
         await offer(conversations, chat_key, _any(replies))
     return replies
+
+
+async def _web_held(session: AsyncSession, taken: list[Due]) -> set[int]:
+    """The rows among `taken` that the worker would hold back too: an officer's notice whose
+    account was deactivated or unlinked since, a weekly digest its resident stopped since.
+    Settled so in the same transaction, never shown."""
+    held: set[int] = set()
+    for due in taken:
+        if not await officer_notifications.still_told(
+            session, due.kind, due.resident_id, due.payload
+        ):
+            status = OutboxStatus.FAILED
+        elif not await scam_week.still_subscribed(session, due.kind, due.resident_id):
+            status = OutboxStatus.OPTED_OUT
+        else:
+            continue
+        await outbox.settle_taken(session, due.id, status)
+        held.add(due.id)
+        log.info("outbox message %d kind=%s outcome=%s channel=-", due.id, due.kind, status.value)
+    return held
 
 
 async def _web_copies(session: AsyncSession, taken: list[Due]) -> dict[int, Copy]:

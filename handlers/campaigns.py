@@ -223,11 +223,11 @@ async def queue(
     """Queue one campaign message in one commune: the broadcast's id, or None when another
     process queued it already or it cannot go (its sender no longer active, the commune
     outside their area: logged). The caller commits."""
-    sender = await store.account(item.sender_id)
-    if sender is None:
-        log.warning("campaign message not queued: the account that turned it on is inactive")
-        return None
     if not await store.claim(item.sending.key, item.commune_code, now):
+        return None
+    sender = await store.account(item.sender_id)
+    if sender is None:  # claimed all the same: said once, not every minute of the day
+        log.warning("campaign message not queued: the account that turned it on is inactive")
         return None
     if not await store.audience(item.commune_code):  # taken, so not asked again today
         return None  # a commune nobody there hears: no empty broadcast in its list

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import areas
 from handlers import officer_digest
+from handlers.deadlines import LOCAL_TZ
 from handlers.notices import Notice
 from storage.models import OutboxMessage, ScheduledSend, Tip
 from storage.models.tips import OPEN_TIP
@@ -28,13 +29,20 @@ assert OPEN_TIP == "status <> 'closed'"  # the same rule as the partial indexes
 async def counts(
     session: AsyncSession, communes: Iterable[str], since: datetime, today: date
 ) -> dict[str, officer_digest.Counts]:
-    """Each commune's counts for the digest of `today` (communes with none are left out)."""
+    """Each commune's counts for the digest of `today` (communes with none are left out). New
+    tips are counted up to this morning's 07:30, however late the digest goes: the next one
+    counts from there."""
     wanted = sorted(set(communes))
     if not wanted:
         return {}
+    until = datetime.combine(today, officer_digest.SENT_FROM, LOCAL_TZ)
     new = await session.execute(
         select(Tip.commune_code, func.count(), func.sum(Tip.urgent.cast(postgresql.INTEGER)))
-        .where(Tip.commune_code.in_(wanted), Tip.created_at >= since.astimezone(UTC))
+        .where(
+            Tip.commune_code.in_(wanted),
+            Tip.created_at >= since.astimezone(UTC),
+            Tip.created_at < until.astimezone(UTC),
+        )
         .group_by(Tip.commune_code)
     )
     ack = await session.execute(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import areas
 from handlers import scam_week
+from handlers.deadlines import LOCAL_TZ
 from handlers.notices import Notice
 from handlers.ports import SubscriptionKind
 from storage.models import (
@@ -167,9 +168,11 @@ async def queue(session: AsyncSession, monday: date, now: datetime) -> int:
     claims and the rows together)."""
     now = now.astimezone(UTC)  # SQLite compares timestamps as text: one zone for all
     since = scam_week.since(monday)
+    # Seven days to this Monday's 09:00, however late the job runs: the next week starts there.
+    until = datetime.combine(monday, scam_week.SENT_FROM, LOCAL_TZ).astimezone(UTC)
     wanted = await provinces(session)
-    numbers = await counts(session, wanted, since, now)
-    indicators = await confirmed(session, wanted, since, now)
+    numbers = await counts(session, wanted, since, until)
+    indicators = await confirmed(session, wanted, since, until)
     digests: dict[str, dict[str, str]] = {}
     for code in wanted:
         found = areas.province(code)

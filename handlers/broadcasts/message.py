@@ -49,7 +49,9 @@ def text_of(broadcast: Broadcast, lang: str) -> str:
     name, _, message_id = broadcast.campaign.partition("/")
     found = campaigns.campaign(name)
     pack = next((m for m in found.messages if m.id == message_id), None) if found else None
-    return campaigns.notice(pack, lang) if pack is not None else broadcast.text
+    if pack is None or campaigns.notice(pack, "vi") != broadcast.text:
+        return broadcast.text  # the pack changed since: what was queued, as the panel shows
+    return campaigns.notice(pack, lang)
 
 
 def sender(copy: Copy) -> Msg:

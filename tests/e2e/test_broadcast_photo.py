@@ -97,6 +97,7 @@ async def test_the_address_needs_its_token_and_a_broadcast_that_went_out(
     assert (await hook.get(wrong)).status_code == 404
     other = path.replace(made, "00000000-0000-0000-0000-000000000000")
     assert (await hook.get(other)).status_code == 404
+    assert (await hook.get(path[: path.rindex("/") + 1] + "%C3%A9")).status_code == 404
     assert await pushed(town.app) == 1
     sent = [c for c in town.telegram.calls("sendPhoto") if c.ok and c.chat_id == neighbour.chat]
     assert len(sent) == 1
@@ -136,3 +137,12 @@ async def test_a_copy_cut_short_goes_on_from_where_it_stopped(town: Town) -> Non
         f"SELECT payload FROM outbox WHERE broadcast_id = '{made}'",
     )
     assert str(resident.chat) not in str(payload)  # the chat is kept as a digest only
+
+
+async def test_a_notice_cancelled_before_it_went_out_keeps_its_photo_private(
+    town: Town, hook: httpx.AsyncClient
+) -> None:
+    leader, _tdp5 = await leader_of_tdp5(town.app)
+    made, path = await with_photo(town.app, leader, "Họp tổ dân phố tối thứ Bảy.")
+    await decided(town.app, decide.cancel, leader, made)
+    assert (await hook.get(path)).status_code == 404

@@ -352,6 +352,10 @@ async def test_the_morning_digest_counts_and_goes_once_to_who_wants_it(
     late, _ = await town.tip(urgent=False)
     async with sessions() as session:  # one to acknowledge today, one past its deadline
         today = MONDAY.date()
+        sunday = MONDAY - timedelta(days=1)  # received since Friday's digest, before this one
+        await session.execute(
+            update(Tip).where(Tip.commune_code == town.commune).values(created_at=sunday)
+        )
         await session.execute(update(Tip).where(Tip.id == due_today).values(ack_due=today))
         await session.execute(
             update(Tip).where(Tip.id == late).values(next_due=today - timedelta(days=1))

@@ -17,12 +17,14 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import render, weekly_schedule
+from bot import outbox, render, weekly_schedule
 from handlers import notices
 from handlers.notices import Notice
 from storage import scam_week
+from storage.awareness import SqlAwareness
 from storage.db import make_engine, make_sessions
 from storage.models import (
+    ChannelIdentity,
     Indicator,
     IndicatorTip,
     OutboxMessage,
@@ -239,10 +241,13 @@ async def test_nothing_to_say_sends_nothing_and_is_not_claimed(
     await town.indicator(tip, "phone", "+84987654321", status="reported")
     assert await weekly_schedule.queue_due(sessions, now) == 0
     assert await town.rows(ann) == []
-    # Confirmed later that morning: the week's digest still goes out, once.
+    # Confirmed later that morning, after the week closed at 09:00: next week's digest has it,
+    # once, and this week's nothing (a late run never counts a day twice).
     await town.indicator(tip, "phone", "+84912345678", decided_days_ago=0.01)
-    assert await weekly_schedule.queue_due(sessions, now + timedelta(hours=1)) >= 1
     assert await weekly_schedule.queue_due(sessions, now + timedelta(hours=1)) == 0
+    next_week = now + timedelta(weeks=1)
+    assert await weekly_schedule.queue_due(sessions, next_week) >= 1
+    assert await weekly_schedule.queue_due(sessions, next_week) == 0
     (row,) = await town.rows(ann)
     text = text_of(row)
     assert "📞 0912 345 678" in text and "0987 654 321" not in text
@@ -264,3 +269,28 @@ async def test_only_on_monday_morning(
     await town.tip(HANOI, days_ago=1)
     assert await weekly_schedule.queue_due(sessions, when) == 0
     assert await town.rows(ann) == []
+
+
+async def test_the_web_chat_never_shows_a_digest_its_resident_stopped(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    now = monday_at_ten(3)
+    town = Province(sessions, now)
+    reader = await town.resident(HANOI)
+    async with sessions() as session:
+        session.add(
+            ChannelIdentity(
+                channel="web", account="web", platform_user_id=uuid.uuid4().hex, resident_id=reader
+            )
+        )
+        await session.commit()
+    scam = await town.tip(HANOI)
+    await town.indicator(scam, "phone", "+84912345678")
+    await weekly_schedule.queue_due(sessions, now)
+    async with sessions() as session:
+        await SqlAwareness(session).unsubscribe_all(reader, now + timedelta(minutes=1))
+        await session.commit()
+    replies = await outbox.inbox(sessions, None, "web:web:x", reader, "vi", now)
+    assert replies == []
+    [row] = await town.rows(reader)
+    assert row.status == "opted_out"
