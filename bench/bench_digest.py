@@ -107,7 +107,7 @@ async def seed(url: str, officers: int, tips: int) -> float:
 
 async def run_once(url: str, monday: datetime) -> dict[str, Any]:
     engine = make_engine(url)
-    job = digests(frozenset(), "https://binhyen.example")
+    job = digests(frozenset())
     try:
         sessions = make_sessions(engine)
         async with sessions() as session:  # the pool's first connection, not timed

@@ -21,9 +21,10 @@ QUEUE_PATH = "/admin/tips"
 Job = Callable[[async_sessionmaker[AsyncSession], datetime], Awaitable[int]]
 
 
-def digests(workdays: Calendar, public_url: str) -> Job:
-    """The scheduled job, with the working-day calendar and the panel's address."""
-    link = public_url.strip().rstrip("/") + QUEUE_PATH
+def digests(workdays: Calendar) -> Job:
+    """The scheduled job, with the working-day calendar. The queue's link is kept as a path;
+    the worker puts the public address before it when it sends (bot/outbox.py)."""
+    link = QUEUE_PATH
 
     async def queue_digests(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
         day = officer_digest.day_due(now, workdays)

@@ -136,13 +136,24 @@ def backoff(attempts: int) -> timedelta:
 AT_REST = frozenset({"", menu.FLOW, mytips.FLOW, learn.FLOW})
 
 
-def rendered(due: Due, lang: str, copy: Copy | None = None) -> RenderedReply:
+def public_links(params: dict[str, str], public_url: str) -> dict[str, str]:
+    """A notice's panel link (kept as a path: an officer's notice, a digest) under the
+    service's public address, as it goes out; the path alone without one (the web chat, on
+    this same service, or a deployment with no public address)."""
+    link = params.get("link", "")
+    if public_url.strip() and link.startswith("/"):
+        return {**params, "link": public_url.strip().rstrip("/") + link}
+    return params
+
+
+def rendered(due: Due, lang: str, copy: Copy | None = None, public_url: str = "") -> RenderedReply:
     """The message in the resident's language: a broadcast's `copy`, else the notice of the
     row's payload; notices.BadNotice for a payload that no longer fits (never retried)."""
     if copy is not None:
         return render.reply(broadcast_message.message(copy, lang), language(lang))
     params = due.payload.get("params")
     params = {str(k): str(v) for k, v in params.items()} if isinstance(params, dict) else {}
+    params = public_links(params, public_url)
     reply = notices.message(due.kind, str(due.payload.get("code", "")), params)
     return render.reply(reply, language(lang))
 
@@ -183,6 +194,7 @@ class OutboxWorker:
     mark_unreachable: Callable[[Target], Awaitable[None]]
     conversations: Conversations | None = None
     photos: PhotoSource | None = None  # a broadcast's photo (bot/broadcast_photos.py)
+    public_url: str = ""  # BINHYEN_PUBLIC_URL: before the panel links of officers' notices
     # Jobs run once a minute from the loop (bot/campaign_schedule.py's queue_due).
     scheduled: tuple[Scheduled, ...] = ()
     clock: Callable[[], datetime] = utc_now
@@ -248,7 +260,7 @@ class OutboxWorker:
         if who is None:
             return Outcome.UNREACHABLE, "", "no resident"
         try:
-            message = rendered(due, who.lang, copy)
+            message = rendered(due, who.lang, copy, self.public_url)
         except notices.BadNotice as exc:
             return Outcome.FAILED, "", f"payload: {exc}"
         if copy is not None and self.photos is not None:
@@ -509,11 +521,10 @@ def build(runtime: Runtime, channels: Mapping[str, Pusher | None]) -> OutboxWork
         mark_unreachable=mark_unreachable(runtime.sessions),
         conversations=runtime.dispatcher.conversations,
         photos=photo_source(runtime),
+        public_url=runtime.settings.public_url,
         scheduled=(
             campaign_schedule.queue_due,
-            digest_schedule.digests(
-                calendar(parse_dates(runtime.settings.holidays)), runtime.settings.public_url
-            ),
+            digest_schedule.digests(calendar(parse_dates(runtime.settings.holidays))),
             weekly_schedule.queue_due,
         ),
     )

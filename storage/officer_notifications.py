@@ -11,13 +11,12 @@ commune; for an answer, the one who asked the last question, else the tip's assi
 
 What is told: the tip's code, its category (by id, put in words when sent), its deadline
 and a link to the panel, never the reporter's identity nor anything they wrote: a phone's
-lock screen shows the message. The link is BINHYEN_PUBLIC_URL (the setting the processes
-read from the environment) followed by /admin/tips/<id>; without a public URL, the path
-alone. No log line here names a resident, a reporter or an officer."""
+lock screen shows the message. The link is kept as the path /admin/tips/<id>; the worker
+puts BINHYEN_PUBLIC_URL before it when it sends (without a public URL, the path alone). No
+log line here names a resident, a reporter or an officer."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -38,14 +37,14 @@ from storage.models import (
     TipEvent,
 )
 
-PUBLIC_URL_VARIABLE = "BINHYEN_PUBLIC_URL"
 Prefs = OfficerNotificationPrefs
 
 
-def panel_link(tip_id: str, public_url: str | None = None) -> str:
-    """The tip's page in the panel: absolute with a public URL, else the path alone."""
-    base = os.environ.get(PUBLIC_URL_VARIABLE, "") if public_url is None else public_url
-    return f"{base.strip().rstrip('/')}/admin/tips/{tip_id}"
+def panel_link(tip_id: str) -> str:
+    """The tip's page in the panel, as a path: the worker makes it absolute under
+    BINHYEN_PUBLIC_URL when it sends (bot/outbox.py `public_links`), so a row keeps working
+    if the address changes, and storage never reads the settings."""
+    return f"/admin/tips/{tip_id}"
 
 
 def _told() -> tuple[ColumnElement[bool], ...]:

@@ -27,7 +27,6 @@ from handlers.chat_links import Wants
 from handlers.people import AdminRole, Identity
 from handlers.receipt import new_code
 from handlers.tipmodel import TipDraft
-from storage import officer_notifications
 from storage.admin_users import SqlAccountStore, passwords
 from storage.chat_links import SqlChatLinks, link_key
 from storage.models import AdminUser, AuditLog, ChannelIdentity
@@ -59,7 +58,6 @@ def channel_setup(
     fake_telegram: FakeTelegram, sqlite_url: str, media_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> ChannelSetup:
     """One app with Telegram, the worker off (run by hand), a public URL for the links."""
-    monkeypatch.setenv(officer_notifications.PUBLIC_URL_VARIABLE, PUBLIC)
     settings = app_settings(
         sqlite_url,
         media_dir,

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import digest_schedule, render
+from bot.outbox import public_links
 from handlers import casework as cases
 from handlers import deadlines, notices, officer_digest
 from handlers.chat_links import Wants
@@ -50,7 +51,6 @@ SEALER = Sealer(b"k" * 32)
 async def sessions(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    monkeypatch.setenv(officer_notifications.PUBLIC_URL_VARIABLE, PUBLIC + "/")
     if request.param == "sqlite":
         url = copy_database(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
     else:
@@ -171,7 +171,7 @@ NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # a Monday, 09:00 in Hà Nội
 
 def shown(row: OutboxMessage) -> str:
     params = row.payload["params"]
-    reply = notices.message(row.kind, row.payload["code"], params)
+    reply = notices.message(row.kind, row.payload["code"], public_links(params, PUBLIC + "/"))
     return render.reply(reply, "vi").text
 
 
@@ -201,7 +201,7 @@ async def test_an_urgent_tip_is_told_to_the_communes_linked_police_who_want_it(
     for row in rows:
         assert row.kind == "officer.urgent_tip" and row.priority == 0 and row.tip_id is None
         params = row.payload["params"]
-        assert params["link"] == f"{PUBLIC}/admin/tips/{tip_id}"
+        assert params["link"] == f"/admin/tips/{tip_id}"  # the address is added as it goes
         assert params["category"] == "fraud_phone"
         text = shown(row)
         due = datetime.fromisoformat(params["deadline"]).strftime("%d/%m/%Y")
@@ -362,7 +362,7 @@ async def test_the_morning_digest_counts_and_goes_once_to_who_wants_it(
         )
         await session.commit()
     before = [r.id for r in await town.rows()]  # the urgent tip's notice
-    job = digest_schedule.digests(frozenset(), PUBLIC)
+    job = digest_schedule.digests(frozenset())
     assert await job(sessions, MONDAY.replace(hour=7, minute=29)) == 0  # not yet
     assert await job(sessions, datetime(2026, 12, 5, 9, 0, tzinfo=VN)) == 0  # a Saturday
     await job(sessions, MONDAY)
@@ -391,7 +391,7 @@ async def test_the_morning_digest_counts_and_goes_once_to_who_wants_it(
 async def test_a_quiet_morning_says_so(sessions: async_sessionmaker[AsyncSession]) -> None:
     town = Town(sessions)
     officer = await town.account(AdminRole.CHIEF)
-    await digest_schedule.digests(frozenset(), PUBLIC)(sessions, MONDAY)
+    await digest_schedule.digests(frozenset())(sessions, MONDAY)
     [row] = await town.rows()
     assert town.told([row]) == [officer.id]
     assert "không có tin mới" in shown(row)
