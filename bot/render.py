@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
+
 from content.i18n import translate
+from handlers.common import NAV_IDS
 from handlers.model import Label, Localized, Msg, RenderedChoice, RenderedReply, Reply
 
 
@@ -31,7 +35,37 @@ def reply(item: Reply, lang: str) -> RenderedReply:
 
 
 def replies(items: list[Reply], lang: str) -> list[RenderedReply]:
-    return [reply(r, lang) for r in items]
+    return one_list([reply(r, lang) for r in items])
+
+
+def one_list(turn: list[RenderedReply]) -> list[RenderedReply]:
+    """A turn's choices as one list, on the last reply that offers any. The chat's pending
+    choices are that reply's (bot/dispatcher.py), and a channel without buttons numbers each
+    reply's list from 1: two lists in one turn (the emergency numbers' before a step's) would
+    show two choices numbered 1, and a typed "1" would pick the second list's. So the steps'
+    choices come first, in the order the replies offered them, then the ways home; a choice
+    offered twice is listed once."""
+    offering = [n for n, r in enumerate(turn) if r.choices]
+    if len(offering) < 2:
+        return turn
+    offered = [c for r in turn for c in r.choices]
+    steps = _once(c for c in offered if c.id not in NAV_IDS)
+    ways_home = _once(c for c in offered if c.id in NAV_IDS)
+    last = offering[-1]
+    return [
+        replace(r, choices=(*steps, *ways_home) if n == last else ()) if r.choices else r
+        for n, r in enumerate(turn)
+    ]
+
+
+def _once(choices: Iterable[RenderedChoice]) -> list[RenderedChoice]:
+    seen: set[str] = set()
+    kept = []
+    for c in choices:
+        if c.id not in seen:
+            seen.add(c.id)
+            kept.append(c)
+    return kept
 
 
 # Where a text may be cut, best first; within a level the cut nearest the limit wins. A

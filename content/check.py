@@ -12,7 +12,18 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from content import awareness, campaigns, holidays, keywords, scamcheck, spikes, tips
+from content import (
+    areas,
+    awareness,
+    campaigns,
+    dates,
+    holidays,
+    keywords,
+    scamcheck,
+    spikes,
+    tips,
+    understand,
+)
 from content.extract import extract
 from content.i18n import DOMAIN, LANGUAGES, po_path
 from content.schema.base import PackError
@@ -69,9 +80,12 @@ def check_packs() -> list[str]:
     content/schema/), each problem naming the file, the item and the field."""
     return (
         awareness.problems()
+        + areas.problems()
         + scamcheck.check_packs()
         + tips.problems()
         + keywords.problems()
+        + dates.problems()
+        + understand.problems()
         + holidays.problems()
         + check_spikes()
         + campaigns.problems()
@@ -91,6 +105,7 @@ _SERVED: tuple[Callable[[], object], ...] = (
     tips.categories,
     lambda: tips.sounds_like_emergency(""),
     lambda: keywords.intent_of(""),
+    lambda: understand.read("menu"),
     keywords.answer_words,
     holidays.pack,
     spikes.rules,

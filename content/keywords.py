@@ -9,6 +9,7 @@ from pathlib import Path
 from content.schema.base import Reader, load
 from content.schema.words import INTENTS, Keywords
 from content.text import fold
+from content.understand import Where, whole_intent
 
 __all__ = ["INTENTS", "answer_words", "intent_of", "problems"]
 
@@ -20,14 +21,11 @@ def _pack() -> Keywords:
     return load(Keywords, _PATH)
 
 
-@cache
-def _table() -> dict[str, str]:
-    return {fold(w): intent for intent, words in _pack().intent_words().items() for w in words}
-
-
-def intent_of(text: str) -> str | None:
-    """The global intent a whole message names, if any ('Menu', 'khẩn cấp' → 'emergency')."""
-    return _table().get(fold(text).strip(" .!?") or fold(text))
+def intent_of(text: str, *, where: Where = Where.MENU) -> str | None:
+    """The global intent a whole message names, if any ('Menu', 'khẩn cấp' → 'emergency'),
+    each word spelled with its marks or without them, never with others ('Đúng' is not
+    'dừng'; content/understand.py)."""
+    return whole_intent(text, where=where)
 
 
 @cache

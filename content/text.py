@@ -40,3 +40,23 @@ def typed_as(typed: str, name: str) -> bool:
     if len(said) != len(meant):
         return False
     return all(s == m or (fold(s) == s and fold(m) == s) for s, m in zip(said, meant, strict=True))
+
+
+def words(text: str) -> list[str]:
+    """The words of a message, lower case with their marks, NFC: 'Cứu  tôi!!' → ['cứu', 'tôi']."""
+    return letters(text).split()
+
+
+def spells(typed: str, meant: str) -> bool:
+    """Whether a typed word spells `meant`: each letter is the meant letter, or that letter
+    without any mark ('u' for 'ừ', 'd' for 'đ'), never with another mark or with only some
+    of them ('thương' is a word of its own, not 'thường' typed without its tone): 'dung' and
+    'dừng' spell 'dừng'; 'đúng', 'dùng' and 'dưng' do not; 'chay' spells 'cháy' and 'chạy',
+    'chạy' only 'chạy'. Both words lower case NFC (`words` gives them so)."""
+    if typed == meant:
+        return True
+    if len(typed) != len(meant):
+        return False
+    return all(
+        said == written or said == fold(written) for said, written in zip(typed, meant, strict=True)
+    )

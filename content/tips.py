@@ -3,13 +3,12 @@ rules: content/schema/words.py)."""
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 
 from content.schema.base import Reader, load
 from content.schema.words import Category, EmergencyWords, TipCategories
-from content.text import fold
+from content.understand import urgency
 
 __all__ = ["Category", "categories", "category", "problems", "sounds_like_emergency"]
 
@@ -26,16 +25,10 @@ def category(category_id: str) -> Category | None:
     return next((c for c in categories() if c.id == category_id), None)
 
 
-@cache
-def _emergency_pattern() -> re.Pattern[str]:
-    phrases = load(EmergencyWords, PACKS / "emergency_words.yaml").phrases
-    alternatives = "|".join(re.escape(fold(p)) for p in phrases)
-    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
-
-
 def sounds_like_emergency(text: str) -> bool:
-    """True when the text names a crime, fire or accident in progress."""
-    return _emergency_pattern().search(fold(text)) is not None
+    """True when the text says someone is in danger now (content/understand.py: the words
+    that say it, with `urgency`)."""
+    return bool(urgency(text))
 
 
 def problems(folder: Path | None = None) -> list[str]:

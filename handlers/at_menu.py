@@ -1,6 +1,7 @@
 """The menu as a flow: what a resident types while the main menu (handlers/menu.py) is shown.
 
-A forwarded message that looks like a scam is offered a check; anything else is not
+A message that looks like a scam pasted in is offered a check (one the channel marks as
+forwarded is checked before it gets here: handlers/forwarded.py); anything else is not
 understood and the menu is shown again.
 """
 

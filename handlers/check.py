@@ -5,6 +5,10 @@ The verdict names its reasons and never calls anything harmless: "nothing known"
 general advice. One tap turns a check into a tip (handlers/report/) with the category chosen
 and the message and its indicators as the description; once that tip is sent, its indicators
 count as reported.
+
+A check offered in the middle of a tip (a message forwarded at a step that waits for a button,
+handlers/forwarded.py) keeps the tip as it was: one choice goes back to it, from the offer or
+from the verdict.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from handlers.model import Choice, Kind, Localized, Msg, Reply
 
 FLOW = "check"
 KEPT = report.MAX_DESCRIPTION - 600  # room for the indicators' line in the tip
+RESUME = "resume"  # in the state's data: the tip to go back to
 
 HEADLINES = {
     Level.CONFIRMED: Msg("check.verdict_confirmed"),
@@ -32,19 +37,28 @@ HEADLINES = {
 
 
 async def begin(ctx: Ctx) -> list[Reply]:
-    ctx.state.go(FLOW, "paste")
+    _go(ctx, "paste")
     return [_ask()]
 
 
 def offer(ctx: Ctx, text: str) -> list[Reply]:
     """A message typed at the menu that looks like a forwarded scam: offer to check it."""
     ctx.state.go(FLOW, "offer", text=text[:KEPT])
-    return [_offer_prompt()]
+    return [_offer_prompt(ctx)]
+
+
+def offer_in_tip(ctx: Ctx, text: str) -> list[Reply]:
+    """A message forwarded while a tip waits for a button: offer to check it, the tip kept
+    to go back to."""
+    state = ctx.state
+    kept = {"flow": state.flow, "step": state.step, "data": state.data}
+    state.go(FLOW, "offer", text=text[:KEPT], why="forwarded", **{RESUME: kept})
+    return [_offer_prompt(ctx)]
 
 
 def prompt(ctx: Ctx) -> list[Reply]:
     if ctx.state.step == "offer":
-        return [_offer_prompt()]
+        return [_offer_prompt(ctx)]
     if ctx.state.step == "verdict":
         return [with_nav(ask(Msg("check.what_next"), _next_choices(ctx)))]
     return [_ask()]
@@ -54,15 +68,17 @@ async def on_event(ctx: Ctx) -> list[Reply]:
     picked = ctx.event.choice if ctx.event.kind is Kind.CHOICE else ""
     if picked == "check:again":
         return await begin(ctx)
+    if picked == "check:back" and _resume_of(ctx):
+        return _back_to_tip(ctx)
     if picked == "check:run" and ctx.state.step == "offer":
-        return await _check(ctx, str(ctx.state.data.get("text", "")))
+        return await run(ctx, str(ctx.state.data.get("text", "")))
     if picked.startswith("check:card:") and ctx.state.step == "verdict":
         return _card(ctx, picked.removeprefix("check:card:"))
     if picked == "check:tip" and ctx.state.step == "verdict":
         return await _to_tip(ctx)
     text = _text_of(ctx)
     if text:
-        return await _check(ctx, text)
+        return await run(ctx, text)
     if ctx.event.kind is Kind.MEDIA:
         return [say("check.no_text"), _ask()]
     return [not_understood(ctx.event.kind), *prompt(ctx)]
@@ -84,20 +100,51 @@ def _ask() -> Reply:
     return with_nav(ask(Msg("check.ask"), []))
 
 
-def _offer_prompt() -> Reply:
-    return with_nav(ask(Msg("check.offer"), [choice("check:run", "check.offer_yes")]))
+def _offer_prompt(ctx: Ctx) -> Reply:
+    items = [choice("check:run", "check.offer_yes"), *_back(ctx)]
+    if ctx.state.data.get("why") == "forwarded":
+        return with_nav(ask(Msg("check.offer_forwarded"), items))
+    return with_nav(ask(Msg("check.offer"), items))
+
+
+# -- back to the tip ---------------------------------------------------------------------------
+
+
+def _resume_of(ctx: Ctx) -> dict[str, Any] | None:
+    """The tip this check was offered in the middle of, if any."""
+    kept = ctx.state.data.get(RESUME) if ctx.state.flow == FLOW else None
+    return kept if isinstance(kept, dict) and kept.get("flow") == report.FLOW else None
+
+
+def _go(ctx: Ctx, step: str, **data: Any) -> None:
+    """Move within the check, still keeping the tip to go back to."""
+    kept = _resume_of(ctx)
+    ctx.state.go(FLOW, step, **data, **({RESUME: kept} if kept else {}))
+
+
+def _back(ctx: Ctx) -> list[Choice]:
+    return [choice("check:back", "check.back_to_tip")] if _resume_of(ctx) else []
+
+
+def _back_to_tip(ctx: Ctx) -> list[Reply]:
+    kept = _resume_of(ctx) or {}
+    data = kept.get("data")
+    ctx.state.go(report.FLOW, str(kept.get("step", "")))
+    ctx.state.data = dict(data) if isinstance(data, dict) else {}
+    return report.prompt(ctx)
 
 
 # -- the verdict -------------------------------------------------------------------------------
 
 
-async def _check(ctx: Ctx, text: str) -> list[Reply]:
+async def run(ctx: Ctx, text: str) -> list[Reply]:
+    """Check a text (pasted, forwarded, a shared contact's number) and show the verdict."""
     extraction = scamcheck.extract(text)
     found = extraction.found()
     known = await ctx.uow.indicators.lookup(found) if found else []
     result = scamcheck.verdict(extraction, known)
-    ctx.state.go(
-        FLOW,
+    _go(
+        ctx,
         "verdict",
         text=text[:KEPT],
         category=result.category,
@@ -167,7 +214,7 @@ def _next_choices(ctx: Ctx) -> list[Choice]:
     ]
     items.append(choice("check:tip", "check.send_tip"))
     items.append(choice("check:again", "check.again"))
-    return items
+    return [*items, *_back(ctx)]
 
 
 # -- cards -------------------------------------------------------------------------------------

@@ -125,6 +125,15 @@ async def _show_card(ctx: Ctx, topic: Topic, index: int, *, intro: bool = False)
     return replies
 
 
+async def open_topic(ctx: Ctx, topic_id: str) -> list[Reply]:
+    """A topic named in free text ("lừa đảo qua mạng"): its first card, or the topics when the
+    pack no longer has it."""
+    topic = awareness.topic(topic_id)
+    if topic is None or not topic.cards:
+        return await begin(ctx)
+    return await _show_card(ctx, topic, 0, intro=True)
+
+
 # --- The tip of the day -------------------------------------------------------------------
 
 

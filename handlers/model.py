@@ -68,6 +68,10 @@ class InboundEvent:
     lon: float | None = None
     phone: str = ""
     system: SystemEvent | None = None
+    # Passed on from someone else: a forwarded message (its text or a file's caption), or a
+    # contact card that is not the sender's own. The scam check is offered for it
+    # (handlers/forwarded.py); a CONTACT without it is the resident's own number.
+    forwarded: bool = False
 
     @property
     def chat_key(self) -> str:

@@ -68,6 +68,16 @@ def follow(ctx: Ctx, code: str) -> list[Reply]:
     return [_pin_prompt()]
 
 
+async def follow_up(ctx: Ctx, code: str, pin: str | None = None) -> list[Reply]:
+    """A receipt code typed anywhere, with its PIN when the same message held it
+    (receipt.read_follow_up): the tip, or the PIN asked for (again, after a wrong one). The
+    PIN is checked, never kept in the conversation state nor said back."""
+    if pin is None:
+        return follow(ctx, code)
+    ctx.state.go(FLOW, "pin", code=code)
+    return await _check_pin(ctx, code, pin)
+
+
 def prompt(ctx: Ctx) -> list[Reply]:
     if ctx.state.step == "code":
         return [_code_prompt()]
@@ -85,7 +95,7 @@ async def on_event(ctx: Ctx) -> list[Reply]:
     if picked == "mytips:code":
         return ask_code(ctx)
     if ctx.state.step == "code":
-        return _on_code(ctx)
+        return await _on_code(ctx)
     if ctx.state.step == "pin":
         return await _on_pin(ctx)
     return [not_understood(ctx.event.kind), *await _list(ctx)]
@@ -150,16 +160,31 @@ def _code_prompt() -> Reply:
 
 
 def _pin_prompt() -> Reply:
-    return with_nav(ask(Msg("tip.ask_pin"), []))
+    return with_nav(ask(Msg("tip.ask_pin"), [choice("mytips:code", "tip.other_code")]))
 
 
-def _on_code(ctx: Ctx) -> list[Reply]:
-    code = receipt.normalise_code(ctx.event.text) if ctx.event.kind is Kind.TEXT else None
-    if code is None:
+async def _on_code(ctx: Ctx) -> list[Reply]:
+    found = receipt.read_follow_up(ctx.event.text) if ctx.event.kind is Kind.TEXT else None
+    if found is None:
         return [say("tip.code_invalid"), _code_prompt()]
-    ctx.state.data["code"] = code
-    ctx.state.step = "pin"
-    return [_pin_prompt()]
+    return await follow_up(ctx, found.code, found.pin)
+
+
+async def _on_pin(ctx: Ctx) -> list[Reply]:
+    """The PIN alone, or a code (maybe with its PIN) in its place: the resident starts over
+    with another tip. Six digits are a PIN even where they would also read as a code."""
+    if ctx.event.kind is not Kind.TEXT:
+        return [not_understood(ctx.event.kind), _pin_prompt()]
+    text = ctx.event.text
+    if receipt.clean_pin(text) is not None:
+        return await _check_pin(ctx, str(ctx.state.data.get("code", "")), text)
+    found = receipt.read_follow_up(text)
+    if found is not None:
+        return await follow_up(ctx, found.code, found.pin)
+    if "".join(text.split()).isdecimal():  # digits, but not six: no try is spent on it
+        return [say("tip.pin_invalid", length=receipt.PIN_LENGTH), _pin_prompt()]
+    ctx.state.step = "code"
+    return [say("tip.code_invalid"), _code_prompt()]
 
 
 def _chat_attempts(ctx: Ctx, now: datetime) -> list[str]:
@@ -172,15 +197,15 @@ def _chat_attempts(ctx: Ctx, now: datetime) -> list[str]:
     return recent
 
 
-async def _on_pin(ctx: Ctx) -> list[Reply]:
+async def _check_pin(ctx: Ctx, code: str, pin: str) -> list[Reply]:
+    """One try of a PIN for a code: the tip when it is right; else the PIN asked for again,
+    the code kept. Tries are limited per chat and, past a few wrong ones, slowed per tip."""
     now = ctx.config.clock()
     tries = _chat_attempts(ctx, now)
     if len(tries) >= CHAT_ATTEMPTS:
         return [say("tip.pin_locked"), *menu.show(ctx)]
     tries.append(now.isoformat())
-    code = str(ctx.state.data.get("code", ""))
     check = await ctx.uow.tips.pin_check(code)
-    pin = ctx.event.text if ctx.event.kind is Kind.TEXT else ""
     if check is not None and check.locked_until is not None and check.locked_until > now:
         return [say("tip.pin_locked"), *menu.show(ctx)]
     if check is not None and receipt.verify_pin(ctx.config.pin_secret, code, pin, check.pin_hash):
@@ -191,9 +216,9 @@ async def _on_pin(ctx: Ctx) -> list[Reply]:
     if check is not None:
         failures = check.failures + 1
         await ctx.uow.tips.set_pin_failures(check.tip_id, failures, _lock_until(failures, now))
-    # The same answer whether the code exists or not.
-    ctx.state.step = "code"
-    return [say("tip.pin_wrong"), _code_prompt()]
+    # The same answer whether the code exists or not; the code is kept for the next try.
+    ctx.state.go(FLOW, "pin", code=code)
+    return [say("tip.pin_wrong"), _pin_prompt()]
 
 
 def _lock_until(failures: int, now: datetime) -> datetime | None:

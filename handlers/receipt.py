@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import unicodedata
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -104,6 +106,137 @@ def normalise_code(text: str) -> str | None:
     return codes.pop() if len(codes) == 1 else None
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """A receipt code found in a message, with the PIN when one came with it. The PIN is left
+    out of the repr, so that logging one never writes it."""
+
+    code: str
+    pin: str | None = field(default=None, repr=False)
+    prefixed: bool = False  # the code was written with its BY prefix
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+_CODE_SPAN = len(PREFIX) + _BODY_LENGTH  # a code's letters and digits, at most
+_LONGEST_MESSAGE = 2000  # longer than any receipt pasted back
+# Cheap refusals before a code is tried, which keep a long message quick to scan: letters a
+# code never has (nor does undoing a keyboard give them), and more letters with marks than a
+# code mistyped on a Vietnamese keyboard has (each doubles the spellings to try).
+_NEVER = frozenset("ILOU01")
+_MARKED = 2
+
+
+def read_follow_up(text: str) -> FollowUp | None:
+    """The receipt code in a message, and its PIN when the message holds one: 'BY-7K3F-Q9
+    123456', '123456 by7k3fq9', 'mã: BY-7K3F-Q9, pin: 123456', or the bot's receipt pasted
+    back whole. None unless exactly one code fits, a code written with its BY prefix winning
+    over letters that only look like one; the PIN is None unless exactly one fits."""
+    whole = normalise_code(text)
+    if whole is not None:
+        return FollowUp(whole, None, _prefixed(text))
+    folded = unicodedata.normalize("NFKC", text)
+    if len(folded) > _LONGEST_MESSAGE:
+        return None
+    tokens = list(_TOKEN.finditer(folded))
+    runs = _pin_runs(folded, tokens)
+    found: dict[tuple[str, str | None], bool] = {}  # (code, PIN) → written with its prefix
+    for start, end, code, prefixed in _code_windows(folded, tokens):
+        beside: list[str | None] = [r.digits for r in runs if r.fits(start, end)] or [None]
+        for pin in beside:
+            found[(code, pin)] = found.get((code, pin), False) or prefixed
+    if any(found.values()):
+        found = {key: True for key, prefixed in found.items() if prefixed}
+    codes = {code for code, _pin in found}
+    if len(codes) != 1:
+        return None
+    pins = {pin for _code, pin in found if pin is not None}
+    code = codes.pop()
+    # Two PINs: which one is meant is asked, as if none had come.
+    return FollowUp(code, pins.pop() if len(pins) == 1 else None, any(found.values()))
+
+
+def _prefixed(text: str) -> bool:
+    """Whether a code is written with its prefix: 'BY-7K3F-Q9', not '7K3F-Q9'."""
+    kept = [ch for ch in unicodedata.normalize("NFKC", text).upper() if ch.isalnum()]
+    return len(kept) > _BODY_LENGTH and "".join(kept[:2]) == PREFIX
+
+
+def _code_windows(text: str, tokens: list[re.Match[str]]) -> list[tuple[int, int, str, bool]]:
+    """(first token, token after the last, code, prefixed) for every run of tokens, joined
+    by spaces or dashes only, that is one code."""
+    out: list[tuple[int, int, str, bool]] = []
+    for first in range(len(tokens)):
+        length = marked = 0
+        for after in range(first + 1, len(tokens) + 1):
+            token = tokens[after - 1][0].upper()
+            length += len(token)
+            marked += sum(not ch.isascii() for ch in token)
+            joined = after == first + 1 or _joins(
+                text[tokens[after - 2].end() : tokens[after - 1].start()]
+            )
+            if length > _CODE_SPAN or marked > _MARKED or _NEVER & set(token) or not joined:
+                break
+            written = text[tokens[first].start() : tokens[after - 1].end()]
+            code = normalise_code(written)
+            if code is not None:
+                out.append((first, after, code, _prefixed(written)))
+    return out
+
+
+def _joins(gap: str) -> bool:
+    return all(ch.isspace() or unicodedata.category(ch) == "Pd" for ch in gap)
+
+
+@dataclass(frozen=True)
+class _PinRun:
+    """Six digits in one token, or three and three apart: tokens [first, after), and whether
+    a number is joined to them on the left or the right (0912 345 678, 26/11/2026)."""
+
+    first: int
+    after: int
+    digits: str = field(repr=False)
+    joined_left: bool
+    joined_right: bool
+
+    def fits(self, start: int, end: int) -> bool:
+        """Whether it is a PIN beside a code on tokens [start, end): outside the code, and
+        joined to no number but the code's own digits."""
+        if not (self.after <= start or self.first >= end):
+            return False
+        left_ok = not self.joined_left or start <= self.first - 1 < end
+        return left_ok and (not self.joined_right or start <= self.after < end)
+
+
+def _pin_runs(text: str, tokens: list[re.Match[str]]) -> list[_PinRun]:
+    runs: list[_PinRun] = []
+    for first in range(len(tokens)):
+        for after in (first + 1, first + 2):
+            run = tokens[first:after]
+            digits = "".join(t[0] for t in run)
+            if len(run) != after - first or len(digits) != PIN_LENGTH:
+                continue
+            if not (digits.isascii() and digits.isdigit()):
+                continue
+            if len(run) == 2 and not text[run[0].end() : run[1].start()].isspace():
+                continue
+            left = _number_joined(text, tokens, first - 1, first)
+            runs.append(
+                _PinRun(first, after, digits, left, _number_joined(text, tokens, after - 1, after))
+            )
+    return runs
+
+
+def _number_joined(text: str, tokens: list[re.Match[str]], left: int, right: int) -> bool:
+    """Whether tokens `left` and `right` are digits joined as one number would be (by a space,
+    a slash, a dot, a colon or a comma)."""
+    if left < 0 or right >= len(tokens):
+        return False
+    if not (tokens[left][0].isdigit() and tokens[right][0].isdigit()):
+        return False
+    gap = text[tokens[left].end() : tokens[right].start()]
+    return gap.isspace() or gap in ("/", ".", ":", ",")
+
+
 def new_pin() -> str:
     """Six random digits, never one digit repeated nor a straight run such as 123456 or 987654."""
     while True:
@@ -113,7 +246,9 @@ def new_pin() -> str:
             return pin
 
 
-def _clean_pin(pin: str) -> str | None:
+def clean_pin(pin: str) -> str | None:
+    """The six digits of a PIN however spaced ('482 915', fullwidth digits); None when the
+    text is not one."""
     digits = "".join(unicodedata.normalize("NFKC", pin).split())
     ok = len(digits) == PIN_LENGTH and digits.isascii() and digits.isdigit()
     return digits if ok else None
@@ -132,7 +267,7 @@ def _require_secret(secret: bytes) -> None:
 def hash_pin(secret: bytes, code: str, pin: str) -> str:
     """HMAC-SHA256 of the canonical code and the PIN, keyed by the server's secret, in hex."""
     _require_secret(secret)
-    canonical, digits = normalise_code(code), _clean_pin(pin)
+    canonical, digits = normalise_code(code), clean_pin(pin)
     if canonical is None:
         raise ValueError("not a valid receipt code")
     if digits is None:
@@ -143,7 +278,7 @@ def hash_pin(secret: bytes, code: str, pin: str) -> str:
 def verify_pin(secret: bytes, code: str, pin: str, hashed: str) -> bool:
     """True when `pin` belongs to `code`; spaces in the PIN are ignored."""
     _require_secret(secret)
-    canonical, digits = normalise_code(code), _clean_pin(pin)
+    canonical, digits = normalise_code(code), clean_pin(pin)
     if canonical is None or digits is None:
         return False
     return hmac.compare_digest(_digest(secret, canonical, digits).encode(), hashed.encode())

@@ -12,9 +12,10 @@ import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 
+from content import scamcheck
 from content.keywords import intent_of
 from content.text import fold, has_words
-from content.tips import sounds_like_emergency
+from content.understand import Reading, Where, read, tokens, urgency
 from handlers import (
     answer,
     area,
@@ -22,6 +23,7 @@ from handlers import (
     chat_links,
     check,
     emergency,
+    forwarded,
     leader_notice,
     learn,
     menu,
@@ -29,9 +31,11 @@ from handlers import (
     mytips,
     receipt,
     report,
+    scammed,
     settings,
     start,
     subscriptions,
+    understood,
 )
 from handlers.common import NAV_BACK, NAV_EMERGENCY, NAV_IDS, NAV_MENU, not_understood, say
 from handlers.context import Ctx
@@ -76,6 +80,8 @@ FLOWS = _by_name(
     check,
     subscriptions,
     leader_notice,
+    scammed,
+    understood,
     _Answering(),
 )
 
@@ -109,6 +115,8 @@ async def _intent(ctx: Ctx, intent: str) -> list[Reply]:
         return [say("help.text"), *prompt(ctx)]
     if intent == "follow":
         return mytips.ask_code(ctx)
+    if intent == "thanks":
+        return [say("understood.thanks"), *prompt(ctx)]
     if intent == "cancel":
         if ctx.state.flow == answer.FLOW:  # back to what the chat was doing before
             return [*answer.cancel(ctx), *prompt(ctx)]
@@ -151,14 +159,17 @@ async def command(ctx: Ctx) -> list[Reply] | None:
 
 
 async def receipt_code(ctx: Ctx) -> list[Reply] | None:
-    """A receipt code typed anywhere but inside a tip or an answer: follow that tip up."""
+    """A receipt code typed anywhere but inside a tip or an answer, maybe with its PIN (either
+    order, any separators, or the whole receipt pasted back): follow that tip up."""
     event = ctx.event
     if event.kind is not Kind.TEXT or ctx.state.flow in (report.FLOW, answer.FLOW):
         return None
-    if not fold(event.text).replace(" ", "").startswith("by"):
+    if answer.typed_answer(event.text) is not None:  # "TRẢ LỜI BY-…: …" answers the police
         return None
-    code = receipt.normalise_code(event.text)
-    return None if code is None else mytips.follow(ctx, code)
+    found = receipt.read_follow_up(event.text)
+    if found is None or not found.prefixed:  # only a code written with its BY
+        return None
+    return await mytips.follow_up(ctx, found.code, found.pin)
 
 
 # Where the state marks a chat linked to a leader (the profile cache: one key more), the
@@ -218,6 +229,8 @@ async def first_contact(ctx: Ctx) -> list[Reply] | None:
     if ctx.state.flow or ctx.profile.lang:
         return None
     first = intent_of(ctx.event.text) if ctx.event.kind is Kind.TEXT else None
+    if ctx.event.kind is Kind.TEXT and urgency(ctx.event.text):
+        first = "emergency"  # "cháy nhà", "cứu với": the numbers before any greeting
     if first in ("emergency", "follow"):
         return await _intent(ctx, first)
     return start.begin(ctx)
@@ -322,7 +335,10 @@ async def keyword(ctx: Ctx) -> list[Reply] | None:
     """A message that is one of the global words (menu, help, hủy, dừng, khẩn cấp, …)."""
     if ctx.event.kind is not Kind.TEXT:
         return None
-    intent = intent_of(ctx.event.text)
+    where = Where.ANSWER if ctx.state.flow == answer.FLOW else Where.MENU
+    intent = intent_of(ctx.event.text, where=where)
+    if intent in ("start", "help") and urgency(ctx.event.text):
+        return None  # "chào, cứu với": the danger goes first
     return await _intent(ctx, intent) if intent else None
 
 
@@ -334,11 +350,75 @@ async def no_words(ctx: Ctx) -> list[Reply] | None:
 
 
 async def danger(ctx: Ctx) -> list[Reply] | None:
-    """Words of danger: the numbers before anything else, then the step goes on with the text."""
-    if ctx.event.kind is not Kind.TEXT or not sounds_like_emergency(ctx.event.text):
+    """Words that say someone is in danger now: the numbers before anything else. At the menu
+    that is the answer; inside a step, the step goes on with the text (a tip marks itself
+    urgent, an answer reaches the police)."""
+    if ctx.event.kind is not Kind.TEXT or not urgency(ctx.event.text):
         return None
+    if understood.free_here(ctx):
+        return await _intent(ctx, "emergency")
     numbers = emergency.numbers(can_go_back=False)
     return [Reply(numbers.text, calls=numbers.calls), *await in_flow(ctx)]
+
+
+async def unsure_picked(ctx: Ctx) -> list[Reply] | None:
+    """A button of the question asked when the bot was unsure what was meant."""
+    event = ctx.event
+    if event.kind is not Kind.CHOICE or ctx.state.flow != understood.FLOW:
+        return None
+    intent = event.choice.removeprefix(understood.PREFIX)
+    if intent == event.choice or intent not in understood.CHOICES:
+        return None
+    data = ctx.state.data
+    reading = Reading(
+        intent=intent,
+        category=str(data.get("category", "")) or None,
+        topic=str(data.get("topic", "")) or None,
+    )
+    return await _free_intent(ctx, reading, str(data.get("text", "")))
+
+
+async def free_text(ctx: Ctx) -> list[Reply] | None:
+    """Free text at the menu, or at a step outside a tip waiting for a button: what it means,
+    acted on (content/understand.py); unsure, one short question; nothing, the step's own
+    answer. Inside a tip, a category named in words is the tip's (handlers/report)."""
+    event = ctx.event
+    if event.kind is not Kind.TEXT or not understood.free_here(ctx):
+        return None
+    found = scamcheck.extract(event.text).found()
+    reading = read(event.text, indicators=bool(found))
+    if reading.intent is not None:
+        return await _free_intent(ctx, reading, event.text)
+    if reading.maybe:
+        return (
+            understood.ask_which(ctx, reading.maybe, event.text, reading.category, reading.topic)
+            or None
+        )
+    return None
+
+
+# A report typed with this many words or more is also the start of its description.
+DESCRIBES = 4
+
+
+async def _free_intent(ctx: Ctx, reading: Reading, text: str) -> list[Reply]:
+    intent = reading.intent
+    if intent == "report":
+        tells = len(tokens(text)) >= DESCRIBES and (reading.category or len(tokens(text)) >= 8)
+        return await report.begin_with(ctx, reading.category, text if tells else "")
+    if intent == "check":
+        return await (check.run(ctx, text) if scamcheck.extract(text).found() else check.begin(ctx))
+    if intent == "scammed":
+        return scammed.begin(ctx, text, reading.category)
+    if intent == "learn":
+        return await (learn.open_topic(ctx, reading.topic) if reading.topic else learn.begin(ctx))
+    if intent == "follow":
+        return await mytips.begin(ctx)
+    if intent == "settings":
+        return await settings.begin(ctx)
+    if intent == "greeting":
+        return [say("start.welcome_back"), *menu.show(ctx)]
+    return await _intent(ctx, intent or "menu")
 
 
 async def in_flow(ctx: Ctx) -> list[Reply]:
@@ -352,6 +432,7 @@ CHECKS: tuple[Check, ...] = (
     leader_account,
     unsupported,
     command,
+    forwarded.forwarded,
     receipt_code,
     chat_link,
     first_contact,
@@ -365,10 +446,18 @@ CHECKS: tuple[Check, ...] = (
     keyword,
     no_words,
     danger,
+    unsure_picked,
+    free_text,
 )
 
 
 async def handle(ctx: Ctx) -> list[Reply]:
+    replies = await _handled(ctx)
+    # Something forwarded before onboarding is checked once the chat reaches the menu.
+    return await forwarded.pending_check(ctx, replies) or replies
+
+
+async def _handled(ctx: Ctx) -> list[Reply]:
     for check_event in CHECKS:
         replies = await check_event(ctx)
         if replies is not None:

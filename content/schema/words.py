@@ -2,10 +2,11 @@
 
 The rules, each a constraint or a validator below:
 
-* keywords.yaml: every intent (menu, emergency, cancel, help, start, follow, stop) and the
-  answer words have at least one word; a word (folded, as messages are matched) names one
-  intent only.
-* emergency_words.yaml: at least one phrase.
+* keywords.yaml: every intent (menu, emergency, cancel, help, start, follow, stop, thanks) and
+  the answer words have at least one word; a word (lower case, with its marks, as written)
+  names one intent only.
+* emergency_words.yaml: at least one phrase in each list; a phrase is danger or not danger,
+  never both.
 * tip_categories.yaml: at least one category; ids snake_case and unique; a label in vi and
   en; `in_progress` true or false.
 * Every word is a non-empty NFC string, and no key is unknown.
@@ -18,13 +19,12 @@ from typing import Literal
 from pydantic import Field, StrictBool, field_validator, model_validator
 
 from content.schema.base import Id, Line, Lines, Model, refuse, repeated
-from content.text import fold
 
-INTENTS = ("menu", "emergency", "cancel", "help", "start", "follow", "stop")
+INTENTS = ("menu", "emergency", "cancel", "help", "start", "follow", "stop", "thanks")
 
 
 class Keywords(Model):
-    """Words a resident may type at any step, matched whole after folding."""
+    """Words a resident may type at any step, matched as the whole message, word by word."""
 
     version: Literal[1]
     menu: Lines
@@ -34,6 +34,7 @@ class Keywords(Model):
     start: Lines
     follow: Lines
     stop: Lines
+    thanks: Lines
     answer: Lines  # before a tip code: the rest of the message answers the police
 
     def intent_words(self) -> dict[str, tuple[str, ...]]:
@@ -45,16 +46,31 @@ class Keywords(Model):
         owners: dict[str, list[str]] = {}
         for intent, words in self.intent_words().items():
             for word in words:
-                owners.setdefault(fold(word), []).append(intent)
+                owners.setdefault(" ".join(word.casefold().split()), []).append(intent)
         refuse([f"{w!r} is a word of {' and '.join(i)}" for w, i in owners.items() if len(i) > 1])
         return self
 
 
 class EmergencyWords(Model):
-    """Phrases that name a crime, fire or accident in progress."""
+    """What makes a message say that someone is in danger now (content/understand.py)."""
 
-    version: Literal[1]
-    phrases: Lines
+    version: Literal[2]
+    danger: Lines  # urgent unless denied, in the past or a question
+    needs_now: Lines  # urgent only when the message says it is happening now
+    now: Lines  # urgent on their own
+    now_words: Lines  # up to three words before a danger: it is happening now
+    past: Lines
+    unreal: Lines  # a question, a lesson, a what-if
+    story: Lines  # a scam's story, a tip already sent: nothing is urgent
+    negation: Lines  # up to three words before a danger: it is not happening
+    not_danger: Lines  # a word folding like a danger word, meaning something else
+
+    @model_validator(mode="after")
+    def _danger_or_not(self) -> EmergencyWords:
+        said = {" ".join(p.casefold().split()) for p in (*self.danger, *self.needs_now, *self.now)}
+        both = [p for p in self.not_danger if " ".join(p.casefold().split()) in said]
+        refuse([f"{p!r} is both danger and not danger" for p in both])
+        return self
 
 
 class Category(Model):

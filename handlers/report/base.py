@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from content.tips import sounds_like_emergency
+from content.understand import urgency
 from handlers import menu
 from handlers.common import not_understood
 from handlers.context import Ctx
@@ -22,6 +22,7 @@ from handlers.model import Kind, Reply
 FLOW = "report"
 MAX_DESCRIPTION = 8000
 MAX_FIELD = 500
+MAX_URGENT_WORDS = 120
 
 Step = Callable[[Ctx], Awaitable[list[Reply]]]
 
@@ -79,8 +80,11 @@ async def on_event(ctx: Ctx) -> list[Reply]:
     step = STEPS.get(ctx.state.step)
     if step is None:
         return menu.show(ctx)
-    if ctx.event.kind is Kind.TEXT and sounds_like_emergency(ctx.event.text):
-        data_of(ctx)["urgent"] = True  # the router has already answered with the numbers
+    said = urgency(ctx.event.text) if ctx.event.kind is Kind.TEXT else ()
+    if said:  # the router has already answered with the numbers
+        data_of(ctx)["urgent"] = True
+        # The officer sees why: the resident's own words, beside the tip's details.
+        data_of(ctx)["urgent_words"] = said[0][:MAX_URGENT_WORDS]
     return await step.on_event(ctx)
 
 

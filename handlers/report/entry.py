@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from content.tips import categories, category
+from content.understand import read, tokens
 from handlers import emergency, menu
 from handlers.common import ask, choice, say, with_nav
 from handlers.context import Ctx
-from handlers.model import Choice, Localized, Msg, Reply
+from handlers.model import Choice, Kind, Localized, Msg, Reply
 from handlers.report.base import (
     FLOW,
     MAX_DESCRIPTION,
@@ -29,21 +30,25 @@ async def begin(ctx: Ctx) -> list[Reply]:
     return go(ctx, "category")
 
 
-async def begin_with(ctx: Ctx, category_id: str, description: str) -> list[Reply]:
-    """A tip started from elsewhere (the scam check): the category chosen and the description
-    given; the resident goes on from the description, where they may add to it."""
+async def begin_with(ctx: Ctx, category_id: str | None, description: str) -> list[Reply]:
+    """A tip started from elsewhere (the scam check, or what the resident typed at the menu):
+    the category where it is known, the text as the description where there is one; the
+    resident goes on from the first step still to do, and may add to the description."""
     if over_limit_cached(ctx):
         return [say("tip.limit", limit=ctx.config.max_tips_per_day), *menu.show(ctx)]
+    known = {"category": category_id} if category_id and category(category_id) else {}
     ctx.state.go(
         FLOW,
         "",
         details={},
         attachments=[],
-        description=[description[:MAX_DESCRIPTION]],
-        category=category_id,
+        description=[description[:MAX_DESCRIPTION]] if description.strip() else [],
+        **known,
     )
     if ctx.profile.consent_version != CONSENT_VERSION:
         return go(ctx, "consent")
+    if not known:
+        return go(ctx, "category")
     return go(ctx, "description")
 
 
@@ -85,11 +90,14 @@ def category_prompt(ctx: Ctx) -> Reply:
 
 
 async def on_category(ctx: Ctx) -> list[Reply]:
+    if ctx.event.kind is Kind.TEXT:
+        return _category_typed(ctx, ctx.event.text)
     found = category(chosen(ctx).removeprefix("cat:")) if chosen(ctx) else None
     if found is None:
         return unclear(ctx)
     if found.in_progress:
         data_of(ctx)["urgent"] = True
+        data_of(ctx).setdefault("urgent_words", found.vi)
         return [
             emergency.numbers(can_go_back=False),
             say("tip.urgent_continue"),
@@ -97,3 +105,23 @@ async def on_category(ctx: Ctx) -> list[Reply]:
         ]
     data_of(ctx)["category"] = found.id
     return go(ctx, "description")
+
+
+# A typed category with this many words or more is also the start of the description.
+DESCRIBES = 4
+
+
+def _category_typed(ctx: Ctx, text: str) -> list[Reply]:
+    """Words instead of a button ("bị gọi điện lừa"): the category they name, and the words
+    kept as the description when they tell what happened; nothing named, the step again."""
+    guessed = category(read(text).category or "")
+    if guessed is None or guessed.in_progress:
+        return unclear(ctx)
+    data = data_of(ctx)
+    data["category"] = guessed.id
+    if len(tokens(text)) >= DESCRIBES:
+        data.setdefault("description", []).append(text[:MAX_DESCRIPTION])
+    return [
+        say("tip.category_understood", category=Localized(guessed.vi, guessed.en)),
+        *go(ctx, "description"),
+    ]

@@ -22,7 +22,7 @@ from handlers.report.base import (
     recent,
     unclear,
 )
-from handlers.report.when_where import commune_name
+from handlers.report.when_where import commune_name, day_label
 from handlers.tipmodel import AttachmentIn, TipDraft
 
 FRAUD_CATEGORIES = frozenset({"fraud_phone", "fraud_online"})
@@ -31,7 +31,7 @@ FRAUD_CATEGORIES = frozenset({"fraud_phone", "fraud_online"})
 def when_label(data: dict[str, Any]) -> Msg:
     when = data.get("when", "unknown")
     if when == "date" and data.get("date"):
-        return Msg("tip.when_on", {"date": date.fromisoformat(data["date"]).strftime("%d/%m/%Y")})
+        return day_label(data)
     return {
         "now": Msg("tip.when_now"),
         "today": Msg("tip.when_today"),
@@ -140,7 +140,7 @@ def draft(ctx: Ctx) -> TipDraft:
         contact_name=str(data.get("name", "")),
         contact_phone=str(data.get("phone", "")),
         urgent=bool(data.get("urgent", False)),
-        details={k: str(v) for k, v in data.get("details", {}).items() if v},
+        details=_details(data),
         attachments=[
             AttachmentIn(
                 kind=a["kind"],
@@ -203,3 +203,12 @@ async def report_indicators(ctx: Ctx, tip_id: str, now: datetime) -> None:
     found = [f for f in scamcheck.extract(text).found() if f.value != data.get("phone")]
     if found:
         await ctx.uow.indicators.report_from_tip(tip_id, found, now)
+
+
+def _details(data: dict[str, Any]) -> dict[str, str]:
+    """What the resident told in the detail steps, and the words that made the tip urgent
+    (the officer sees them; the resident's review does not list them as a detail)."""
+    details = {k: str(v) for k, v in data.get("details", {}).items() if v}
+    if data.get("urgent") and data.get("urgent_words"):
+        details["urgent_words"] = str(data["urgent_words"])
+    return details

@@ -1,13 +1,19 @@
-"""When it happened (now, today, a day typed in, not known) and where (a shared location, an
-address, or the resident's commune).
+"""When it happened (now, today, yesterday, a day typed in words or figures, not known) and
+where (a shared location, an address, or the resident's commune).
+
+A typed moment ("tối qua", "thứ 2 tuần trước", "khoảng 9h tối qua", "3 days ago") is read by
+content/dates.py against the bot's clock in Vietnam time, and kept as the step always kept a
+day ("when": "date", "date": ISO), with the time ("time": "21:00") or the part of the day
+("part": "evening") when one was said.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from content import areas
+from content import areas, dates
 from handlers import deadlines
 from handlers.common import ask, choice, say, with_nav
 from handlers.context import Ctx
@@ -20,7 +26,13 @@ from handlers.report.base import (
     unclear,
 )
 
-DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?$")
+PART_MSG = {
+    "morning": Msg("date.part_morning"),
+    "noon": Msg("date.part_noon"),
+    "afternoon": Msg("date.part_afternoon"),
+    "evening": Msg("date.part_evening"),
+    "night": Msg("date.part_night"),
+}
 
 
 # -- when -------------------------------------------------------------------------------------
@@ -30,10 +42,11 @@ def when_prompt(ctx: Ctx) -> Reply:
     items = [
         choice("when:now", "tip.when_now"),
         choice("when:today", "tip.when_today"),
+        choice("when:yesterday", "tip.when_yesterday"),
         choice("when:date", "tip.when_date"),
         choice("when:unknown", "tip.when_unknown"),
     ]
-    return with_nav(ask(Msg("tip.ask_when"), items))
+    return with_nav(ask((Msg("tip.ask_when"), Msg("tip.when_typed_hint")), items))
 
 
 async def on_when(ctx: Ctx) -> list[Reply]:
@@ -41,44 +54,77 @@ async def on_when(ctx: Ctx) -> list[Reply]:
     if picked == "date":
         ctx.state.step = "when_date"
         return [when_date_prompt(ctx)]
-    if picked not in ("now", "today", "unknown"):
-        return unclear(ctx)
-    data_of(ctx)["when"], data_of(ctx)["date"] = picked, ""
-    return go(ctx, "where")
+    if picked == "yesterday":
+        return _keep(ctx, dates.Moment(_now(ctx).date() - timedelta(days=1)))
+    if picked in ("now", "today", "unknown"):
+        _set(ctx, picked)
+        return go(ctx, "where")
+    if ctx.event.kind is Kind.TEXT:
+        return _typed(ctx, when_prompt)
+    return unclear(ctx)
 
 
 def when_date_prompt(ctx: Ctx) -> Reply:
-    return with_nav(ask(Msg("tip.ask_date"), [choice("when:unknown", "tip.when_unknown")]))
-
-
-def parse_date(text: str, today: date) -> date | None:
-    """A day the resident typed: 5/11, 05/11/2026, 5-11-26. None when it is not a real past day."""
-    found = DATE.match(text.strip())
-    if not found:
-        return None
-    day, month, year_text = int(found[1]), int(found[2]), found[3]
-    year = today.year if not year_text else int(year_text) + (2000 if len(year_text) == 2 else 0)
-    try:
-        value = date(year, month, day)
-    except ValueError:
-        return None
-    if not year_text and value > today:
-        value = value.replace(year=year - 1)
-    if value > today or value < today - timedelta(days=365 * 20):
-        return None
-    return value
+    text = (Msg("tip.ask_date"), Msg("tip.when_typed_hint"))
+    return with_nav(ask(text, [choice("when:unknown", "tip.when_unknown")]))
 
 
 async def on_when_date(ctx: Ctx) -> list[Reply]:
     if chosen(ctx) == "when:unknown":
-        data_of(ctx)["when"], data_of(ctx)["date"] = "unknown", ""
+        _set(ctx, "unknown")
         return go(ctx, "where")
-    today = deadlines.local_date(ctx.config.clock())
-    value = parse_date(ctx.event.text, today) if ctx.event.kind is Kind.TEXT else None
-    if value is None:
-        return [say("tip.date_invalid"), when_date_prompt(ctx)]
-    data_of(ctx)["when"], data_of(ctx)["date"] = "date", value.isoformat()
+    if ctx.event.kind is Kind.TEXT:
+        return _typed(ctx, when_date_prompt)
+    return [say("tip.when_invalid"), when_date_prompt(ctx)]
+
+
+def parse_date(text: str, today: date) -> date | None:
+    """A day the resident typed (5/11, 05/11/2026, hôm qua, thứ 2 tuần trước), by the end of
+    `today`; None when it is not a real past day."""
+    found = dates.read(text, datetime.combine(today, time.max))
+    return found.day if isinstance(found, dates.Moment) else None
+
+
+def _now(ctx: Ctx) -> datetime:
+    """The bot's clock as a wall clock in Vietnam, which the resident's words count from."""
+    return ctx.config.clock().astimezone(deadlines.LOCAL_TZ)
+
+
+def _typed(ctx: Ctx, prompt: Callable[[Ctx], Reply]) -> list[Reply]:
+    now = _now(ctx)
+    found = dates.read(ctx.event.text, now)
+    if found is dates.Refused.FUTURE:
+        return [say("tip.date_future", now=now.strftime("%H:%M %d/%m/%Y")), prompt(ctx)]
+    if found is dates.Refused.NO_SUCH_DAY:
+        return [say("tip.date_invalid"), prompt(ctx)]
+    if not isinstance(found, dates.Moment):
+        return [say("tip.when_invalid"), prompt(ctx)]
+    return _keep(ctx, found)
+
+
+def _keep(ctx: Ctx, moment: dates.Moment) -> list[Reply]:
+    _set(ctx, "date", moment)
     return go(ctx, "where")
+
+
+def _set(ctx: Ctx, when: str, moment: dates.Moment | None = None) -> None:
+    data = data_of(ctx)
+    data["when"] = when
+    data["date"] = moment.day.isoformat() if moment else ""
+    data["time"] = moment.time.strftime("%H:%M") if moment and moment.time else ""
+    data["part"] = moment.part if moment and moment.part and not moment.time else ""
+
+
+def day_label(data: dict[str, Any]) -> Msg:
+    """A day the step kept, as the review shows it: 'Ngày 22/11/2026', with 'khoảng 21:00'
+    or 'buổi tối' when the resident said so."""
+    day = date.fromisoformat(str(data["date"])).strftime("%d/%m/%Y")
+    if data.get("time"):
+        return Msg("tip.when_on_at", {"date": day, "time": data["time"]})
+    part = PART_MSG.get(str(data.get("part", "")))
+    if part is not None:
+        return Msg("tip.when_on_part", {"date": day, "part": part})
+    return Msg("tip.when_on", {"date": day})
 
 
 # -- where ------------------------------------------------------------------------------------

@@ -112,16 +112,13 @@ async def test_files_and_contacts(chat: Chat) -> None:
     assert "0912 345 678" in chat.text and "Chưa có thông tin" in chat.text
 
 
-async def test_a_scam_typed_at_the_menu_is_offered_a_check(chat: Chat) -> None:
+async def test_a_scam_typed_at_the_menu_is_checked_at_once(chat: Chat) -> None:
     await chat.onboard()
-    text = await chat.say(SCAM)
-    assert "Bạn có muốn mình kiểm tra nó không?" in text
-    assert "check:run" in chat.choices
-    text = await chat.pick("check:run")
+    text = await chat.say(SCAM)  # a number in a scam's words: straight to the check
     assert "CẨN THẬN: lời lẽ" in text and "0912 345 678" in text
     await chat.pick("nav:menu")
-    text = await chat.say("xin chào mọi người")  # an ordinary message is not offered one
-    assert "check:run" not in chat.choices
+    text = await chat.say("xin chào mọi người")  # an ordinary message is not checked
+    assert "check:run" not in chat.choices and "CẨN THẬN" not in text
 
 
 async def send_tip_from_check(chat: Chat, message: str) -> str:
@@ -197,5 +194,5 @@ async def test_every_step_can_be_shown_again(chat: Chat) -> None:
     assert {"check:tip", "check:again"} <= set(chat.choices)
     await chat.pick("nav:menu")
     await chat.say(SCAM)
-    assert "Bạn có muốn mình kiểm tra nó không?" in await chat.say("/help")
-    assert "check:run" in chat.choices
+    assert "Bạn muốn làm gì tiếp?" in await chat.say("/help")
+    assert "check:tip" in chat.choices

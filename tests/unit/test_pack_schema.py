@@ -15,7 +15,7 @@ import yaml
 
 from bot import runtime
 from bot.cli import main
-from content import awareness, keywords, scamcheck, tips
+from content import awareness, keywords, scamcheck, tips, understand
 from content.check import load_packs
 from content.schema.base import PackError, where_in
 
@@ -43,10 +43,15 @@ def _served_caches() -> list[Any]:
         awareness._rotation,
         scamcheck.packs,
         tips.categories,
-        tips._emergency_pattern,
         keywords._pack,
-        keywords._table,
         keywords.answer_words,
+        understand._keywords,
+        understand._intents,
+        understand._danger,
+        understand._whole_words,
+        understand._free,
+        understand._urgency_lists,
+        understand._abbreviations,
     ]
 
 
@@ -214,12 +219,14 @@ def test_an_advice_rule_needs_no_category(packs: Path) -> None:
          "tip_categories.yaml: categories[1] (id Fraud phone): id: 'Fraud phone' is not"),
         ("tip_categories.yaml", _set("categories", 1, "vi", to=normalize("NFD", "Lừa đảo")),
          "tip_categories.yaml: categories[1] (id fraud_phone): vi: is not NFC (near "),
-        ("emergency_words.yaml", _set("phrases", to=[]),
-         "emergency_words.yaml: phrases: has 0 entries (needs at least 1)"),
+        ("emergency_words.yaml", _set("danger", to=[]),
+         "emergency_words.yaml: danger: has 0 entries (needs at least 1)"),
+        ("emergency_words.yaml", _set("not_danger", 0, to="cháy nhà"),
+         "emergency_words.yaml: 'cháy nhà' is both danger and not danger"),
         ("emergency_words.yaml", _set("phrase", to=["cháy"]),
          "emergency_words.yaml: phrase: unknown key"),
-        ("emergency_words.yaml", _set("phrases", 0, to=["dang chay"]),
-         "emergency_words.yaml: phrases[0]: Input should be a valid string"),
+        ("emergency_words.yaml", _set("danger", 0, to=["dang chay"]),
+         "emergency_words.yaml: danger[0]: Input should be a valid string"),
         ("emergency_words.yaml", _set("version", to=...),
          "emergency_words.yaml: version: is missing"),
     ],

@@ -259,3 +259,105 @@ def test_verify_holds_for_the_right_pin_only(
     assert verify_pin(secret, code, pin, hashed)
     assert verify_pin(secret, code, f" {pin[:3]} {pin[3:]} ", hashed)
     assert verify_pin(secret, code, other, hashed) is (other == pin)
+
+
+# --- a code and its PIN in one message ---
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "BY-7K3F-QK 482915",
+        "by-7k3f-qk 482915",
+        "by7k3fqk - 482915",
+        "BY7K3FQK-482915",
+        "BY-7K3F-QK-482915",
+        "482915 BY-7K3F-QK",
+        "482915 by7k3fqk",
+        "mã: BY-7K3F-QK, pin: 482915",
+        "Mã: by 7k3f qk – PIN: 482 915",
+        "code BY-7K3F-QK; PIN 482915.",
+        "BY-7K3F-QK\n482915",
+        "(BY-7K3F-QK) [482915]",
+        "ＢＹ－７Ｋ３Ｆ－ＱＫ　４８２９１５",  # fullwidth forms
+    ],
+)
+def test_read_follow_up_finds_the_code_and_its_pin_in_either_order(typed: str) -> None:
+    found = receipt.read_follow_up(typed)
+    assert found is not None, typed
+    assert (found.code, found.pin, found.prefixed) == ("BY-7K3F-QK", "482915", True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "prefixed"),
+    [
+        ("BY-7K3F-QK", True),
+        ("by 7k3f qk", True),
+        ("7K3F-QK", False),
+        ("mã của tôi là BY-7K3F-QK, cảm ơn", True),
+        ("BY-7K3F-QK 0912 345 678", True),  # a phone number: no PIN
+        ("BY-7K3F-QK 482915 593026", True),  # two six-digit numbers: ask for the PIN
+        ("482915 BY-7K3F-QK 593026", True),
+        ("BY-7K3F-QK 0912 345 678 482915", True),  # part of the phone number, or not?
+        ("BY-7K3F-QK 48291", True),
+        ("BY-7K3F-QK 4829150", True),
+        ("BY-7K3F-QK ngày 26/11/2026", True),
+    ],
+)
+def test_read_follow_up_without_a_clear_pin_gives_the_code_alone(
+    typed: str, prefixed: bool
+) -> None:
+    found = receipt.read_follow_up(typed)
+    assert found is not None, typed
+    assert (found.code, found.pin, found.prefixed) == ("BY-7K3F-QK", None, prefixed)
+
+
+def test_read_follow_up_reads_the_receipt_pasted_back() -> None:
+    from content.i18n import translate
+
+    params = {"code": "BY-7K3F-QK", "pin": "482915", "ack_due": "26/11/2026"}
+    for lang in ("vi", "en"):
+        said = translate("tip.receipt", lang, {**params, "decision_due": "13/12/2026"})
+        found = receipt.read_follow_up(said)
+        assert found is not None and (found.code, found.pin) == ("BY-7K3F-QK", "482915"), lang
+
+
+def test_read_follow_up_prefers_a_code_with_its_prefix() -> None:
+    # 2345-63 and its PIN; the PIN's six digits alone could also pass for a code's body
+    found = receipt.read_follow_up("BY 2345 63 482915")
+    assert found is not None and (found.code, found.pin) == ("BY-2345-63", "482915")
+    found = receipt.read_follow_up("482915 BY-2345-63")
+    assert found is not None and (found.code, found.pin) == ("BY-2345-63", "482915")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "hello",
+        "482915",
+        "BY-7K3F-QA 482915",  # a wrong check character
+        "BY.7K3F.QK 482915",
+        "BY-7K3F-QK BY-2345-63 482915",  # two codes
+        "BY-7K3F-QK " * 300,
+    ],
+)
+def test_read_follow_up_refuses(typed: str) -> None:
+    assert receipt.read_follow_up(typed) is None
+
+
+@given(codes(), pins, st.sampled_from([" ", " - ", ", ", "\n", " PIN: ", "-"]), st.booleans())
+def test_read_follow_up_holds_for_any_code_and_pin(
+    code: str, pin: str, between: str, pin_first: bool
+) -> None:
+    typed = f"{pin}{between}{code}" if pin_first else f"{code}{between}{pin}"
+    found = receipt.read_follow_up(typed)
+    assert found is not None and (found.code, found.pin) == (code, pin), typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("482915", "482915"), (" 482 915 ", "482915"), ("４８２９１５", "482915"), ("48291", None)],
+)
+def test_clean_pin(typed: str, expected: str | None) -> None:
+    assert receipt.clean_pin(typed) == expected

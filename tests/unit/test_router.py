@@ -285,9 +285,11 @@ def test_every_flow_is_registered_under_the_name_its_state_keeps() -> None:
         "mytips",
         "neighbourhood",
         "report",
+        "scammed",
         "settings",
         "start",
         "subs",
+        "unsure",
     ]
     assert all(name == flow.FLOW for name, flow in router.FLOWS.items())
 
@@ -301,6 +303,7 @@ def test_the_checks_run_in_this_order() -> None:
         "leader_account",
         "unsupported",
         "command",
+        "forwarded",
         "receipt_code",
         "chat_link",
         "first_contact",
@@ -314,6 +317,8 @@ def test_the_checks_run_in_this_order() -> None:
         "keyword",
         "no_words",
         "danger",
+        "unsure_picked",
+        "free_text",
     ]
 
 

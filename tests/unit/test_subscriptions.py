@@ -180,8 +180,10 @@ async def test_stop_before_a_commune_is_chosen_keeps_the_step(chat: Chat) -> Non
 
 def test_stop_wins_over_a_label_it_only_begins() -> None:
     pending = [["a", "Dùng mật khẩu mạnh"], ["c", "Stop safety tips"]]
-    assert typed_choice(pending, "dùng") is None  # stop, not "Dùng mật khẩu mạnh"
+    assert typed_choice(pending, "dừng") is None  # stop, not "Dùng mật khẩu mạnh"
+    assert typed_choice(pending, "dung") is None  # typed without marks: DỪNG, as the bot says
     assert typed_choice(pending, "STOP") is None
+    assert typed_choice(pending, "dùng") == "a"  # "Dùng" with its mark is not "Dừng"
     assert typed_choice(pending, "dùng mật") == "a"
     # A label on offer that folds to the same word wins: a quiz answer "Đúng".
     assert typed_choice([["a", "Đúng"], ["b", "Sai"]], "đúng") == "a"

@@ -90,6 +90,65 @@ def test_location_and_contact() -> None:
     assert (contact.kind, contact.phone) == (Kind.CONTACT, "+84901234567")
 
 
+def test_only_the_residents_own_card_is_their_number() -> None:
+    own = event_of(updates.contact(3, "+84901234567"))
+    assert (own.kind, own.forwarded) == (Kind.CONTACT, False)
+    someone = event_of(updates.contact(3, "0912345678", contact_user_id=99))
+    no_account = event_of(updates.contact(3, "0912345678", own=False))
+    for shared in (someone, no_account):
+        assert (shared.kind, shared.phone, shared.forwarded) == (Kind.CONTACT, "0912345678", True)
+
+
+ORIGINS = [
+    {"type": "user", "date": 1, "sender_user": {"id": 77, "is_bot": False, "first_name": "B"}},
+    {"type": "hidden_user", "date": 1, "sender_user_name": "Người lạ"},
+    {"type": "channel", "date": 1, "chat": {"id": -100123, "type": "channel"}, "message_id": 5},
+]
+
+
+@pytest.mark.parametrize("origin", ORIGINS, ids=lambda o: o["type"])
+def test_a_forwarded_message_is_marked(origin: dict[str, Any]) -> None:
+    text = event_of(updates.message(3, text="Chuyển 5 triệu vào 0912345678", forward_origin=origin))
+    assert (text.kind, text.text, text.forwarded) == (
+        Kind.TEXT,
+        "Chuyển 5 triệu vào 0912345678",
+        True,
+    )
+    photo = updates.photo(3, "p1", caption="Nhận quà tại bit.ly/x")
+    photo["message"]["forward_origin"] = origin
+    captioned = event_of(photo)
+    assert (captioned.kind, captioned.media.caption, captioned.forwarded) == (
+        Kind.MEDIA,
+        "Nhận quà tại bit.ly/x",
+        True,
+    )
+    card = updates.contact(3, "0912345678")  # even one's own card, forwarded from elsewhere
+    card["message"]["forward_origin"] = origin
+    assert event_of(card).forwarded
+
+
+@pytest.mark.parametrize(
+    "legacy",
+    [
+        {"forward_date": 1, "forward_sender_name": "Người lạ"},
+        {"forward_date": 1, "forward_from": {"id": 77, "is_bot": False, "first_name": "B"}},
+        {"forward_date": 1, "forward_from_chat": {"id": -100123, "type": "channel"}},
+    ],
+)
+def test_the_fields_of_a_forward_before_bot_api_7_mark_it_too(legacy: dict[str, Any]) -> None:
+    assert event_of(updates.message(3, text="Bạn đã trúng thưởng", **legacy)).forwarded
+
+
+def test_what_the_resident_writes_is_not_forwarded_and_a_forwarded_command_is_text() -> None:
+    assert not event_of(updates.text(3, "Có người lạ hỏi mật khẩu")).forwarded
+    assert not event_of(updates.photo(3, "p1", caption="biển số")).forwarded
+    origin = ORIGINS[1]
+    entity = {"type": "bot_command", "offset": 0, "length": 6}
+    update = updates.message(3, text="/start", entities=[entity], forward_origin=origin)
+    event = event_of(update)
+    assert (event.kind, event.text, event.forwarded) == (Kind.TEXT, "/start", True)
+
+
 def test_block_and_unblock() -> None:
     assert event_of(updates.blocked(3)).system is SystemEvent.BLOCKED
     assert event_of(updates.unblocked(3)).system is SystemEvent.UNBLOCKED

@@ -172,6 +172,15 @@ def test_messages_from_bots_and_without_a_chat_are_ignored() -> None:
     assert event_of(no_chat) is None
 
 
+def test_a_pasted_message_is_plain_text_with_no_forward_mark() -> None:
+    # The Bot Platform's updates say nothing of forwarding: a pasted scam message is read by
+    # its wording instead (handlers/forwarded.py, handlers/at_menu.py).
+    update = updates.text(CHAT, "[Thông báo] Tài khoản của bạn bị khóa, gọi 0912345678")
+    update["message"]["message_type"] = "CHAT_MESSAGE"
+    event = event_of(update)
+    assert (event.kind, event.forwarded) == (Kind.TEXT, False)
+
+
 def test_first_name_instead_of_display_name_and_numeric_ids() -> None:
     update = updates.text(CHAT, "xin chào")
     update["message"]["from"] = {"id": 12345, "first_name": "Ted"}

@@ -182,6 +182,37 @@ def test_stickers_and_business_cards_get_a_hint() -> None:
     assert event_of(card).kind is Kind.UNSUPPORTED
 
 
+def _card(payload: dict[str, Any]) -> dict[str, Any]:
+    attachment = {"type": "business_card", "payload": payload}
+    return hooks.message_event("user_send_business_card", USER, {"attachments": [attachment]})
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"phone": "0912345678", "thumbnail": "https://zalo.example/a.jpg"},
+        {"phone_number": "0912345678"},
+        {"description": json.dumps({"phone": "0912345678", "qrCodeUrl": "https://q.example"})},
+    ],
+)
+def test_a_business_card_with_a_number_is_a_shared_contact(payload: dict[str, Any]) -> None:
+    # Zalo documents no payload for a card: the number is looked for where it may be.
+    event = event_of(_card(payload))
+    assert (event.kind, event.phone, event.forwarded) == (Kind.CONTACT, "0912345678", True)
+
+
+def test_a_business_card_without_a_number_gets_a_hint() -> None:
+    assert event_of(_card({"description": "Nguyễn Văn B"})).kind is Kind.UNSUPPORTED
+    assert event_of(_card({"description": "{not json"})).kind is Kind.UNSUPPORTED
+
+
+def test_nothing_from_zalo_is_marked_forwarded_but_a_card() -> None:
+    # The OA's events carry no forward flag: a pasted message is plain text, recognised by
+    # its wording (handlers/forwarded.py); submitted info is the resident's own number.
+    assert not event_of(hooks.text(USER, "Bạn đã trúng thưởng, gọi 0912345678")).forwarded
+    assert not event_of(hooks.submit_info(USER, "84912345678")).forwarded
+
+
 def test_a_link_is_text() -> None:
     event = event_of(hooks.link(USER, "https://lua-dao.example/nhan-qua"))
     assert (event.kind, event.text) == (Kind.TEXT, "https://lua-dao.example/nhan-qua")

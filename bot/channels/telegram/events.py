@@ -49,6 +49,23 @@ def _command(message: telegram.Message) -> tuple[str, str] | None:
     return name, text[first.length :].strip()
 
 
+# The fields of a forward before Bot API 7.0, which python-telegram-bot keeps in api_kwargs.
+LEGACY_FORWARD = ("forward_from", "forward_from_chat", "forward_sender_name", "forward_date")
+
+
+def _forwarded(message: telegram.Message) -> bool:
+    """Passed on from another chat (forward_origin, or a legacy forward field)."""
+    if message.forward_origin is not None:
+        return True
+    return any(message.api_kwargs.get(name) for name in LEGACY_FORWARD)
+
+
+def _someone_elses(contact: telegram.Contact, user_id: str) -> bool:
+    """A contact card of another person: the resident's own carries their user id (the
+    request-contact button sends it so); a card without a user id is not an account's."""
+    return contact.user_id is None or str(contact.user_id) != user_id
+
+
 def to_event(update: telegram.Update, account: str) -> InboundEvent | None:
     """The neutral event for an update, or None for what the bot does not take: other
     update types, and anything outside a private chat (a tip is never read in a group)."""
@@ -82,8 +99,11 @@ def to_event(update: telegram.Update, account: str) -> InboundEvent | None:
     if message is None or message.chat.type != telegram.Chat.PRIVATE:
         return None
     user_id = str(message.from_user.id) if message.from_user else str(message.chat.id)
-    base = InboundEvent(CHANNEL, account, str(message.chat.id), user_id, event_id, Kind.TEXT)
-    command = _command(message)
+    forwarded = _forwarded(message)
+    base = InboundEvent(
+        CHANNEL, account, str(message.chat.id), user_id, event_id, Kind.TEXT, forwarded=forwarded
+    )
+    command = None if forwarded else _command(message)  # a forwarded "/start" is someone's text
     if command is not None:
         return _with(base, Kind.COMMAND, command=command[0], payload=command[1])
     if message.text is not None:
@@ -92,7 +112,8 @@ def to_event(update: telegram.Update, account: str) -> InboundEvent | None:
         loc = message.location
         return _with(base, Kind.LOCATION, lat=loc.latitude, lon=loc.longitude)
     if message.contact is not None:
-        return _with(base, Kind.CONTACT, phone=message.contact.phone_number)
+        shared = forwarded or _someone_elses(message.contact, user_id)
+        return _with(base, Kind.CONTACT, phone=message.contact.phone_number, forwarded=shared)
     media = _media(message)
     if media is not None:
         return _with(base, Kind.MEDIA, media=media)

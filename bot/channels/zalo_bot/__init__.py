@@ -7,6 +7,8 @@ body may come wrapped (`{"ok": true, "result": {...}}`, as documented) or bare
 (`{"event_name": ..., "message": ...}`, as observed): both are read. Updates carry no
 update id, so the event id is `event_name:message_id`; the dispatcher's claim (24 h)
 drops a repeated delivery. Group chats are ignored: a tip is never read in a group.
+Updates say nothing of forwarding: a pasted message is plain text, which the core reads by
+its wording.
 
 Outbound: the platform has no buttons, so choices are drawn as a numbered list under the
 text ("1. Label") with a hint to answer by number or label (the core resolves both); a

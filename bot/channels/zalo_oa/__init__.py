@@ -14,8 +14,10 @@ Inbound, `POST /webhooks/zalo-oa`:
   ignored, logged by event name only.
 - user_send_text (a leading "/" is a command), _image/_gif (photo), _file (photo or file,
   MIME type from the name), _audio (voice), _video, _location (coordinates are strings and
-  have several reported shapes), _link (text), _sticker and anything else sent (unsupported:
-  a hint), follow/unfollow (reachability), user_submit_info (a contact with info.phone).
+  have several reported shapes), _link (text), _business_card (someone's card passed on: a
+  contact marked forwarded, when its payload has a number; Zalo documents no shape for it),
+  _sticker and anything else sent (unsupported: a hint), follow/unfollow (reachability),
+  user_submit_info (the resident's own number: a contact with info.phone).
   The event id is message.msg_id, or a digest of event name, timestamp and user.
 - Every event from a user (and follow) records their last interaction; the event is
   dispatched at once and the replies go out in the background, so Zalo gets its 200 fast.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import mimetypes
 from dataclasses import replace
 from typing import Any
@@ -60,6 +62,27 @@ def _media(kind: str, message: dict[str, Any]) -> Media | None:
     return Media(MediaType.VIDEO, url, _guess(url, "video/mp4"), None, caption)
 
 
+PHONE_FIELDS = ("phone", "phone_number", "phoneNumber")
+
+
+def card_phone(message: dict[str, Any]) -> str:
+    """The phone number on a business card (user_send_business_card), or "". Zalo documents
+    no shape for its payload: the number is looked for in the attachment's payload and in
+    its description when that is a JSON object."""
+    _type, payload = _attachment(message)
+    places = [payload]
+    description = _str(payload.get("description"))
+    if description.startswith("{"):
+        with contextlib.suppress(ValueError):
+            places.append(_dict(json.loads(description)))
+    for place in places:
+        for name in PHONE_FIELDS:
+            phone = _str(place.get(name)).strip()
+            if phone:
+                return phone
+    return ""
+
+
 def to_event(data: dict[str, Any], account: str) -> InboundEvent | None:
     """The neutral event for a webhook body, or None for what the bot does not take."""
     name = _str(data.get("event_name"))
@@ -96,7 +119,10 @@ def to_event(data: dict[str, Any], account: str) -> InboundEvent | None:
     if kind in ("image", "gif", "file", "audio", "video"):
         media = _media(kind, message)
         return replace(base, kind=Kind.MEDIA, media=media) if media else base
-    return base  # a sticker, a business card, whatever comes next: the resident gets a hint
+    if kind == "business_card":  # someone's card passed on: its number is checked
+        phone = card_phone(message)
+        return replace(base, kind=Kind.CONTACT, phone=phone, forwarded=True) if phone else base
+    return base  # a sticker, a card without a number, whatever comes next: a hint
 
 
 def _interacting(data: dict[str, Any]) -> bool:

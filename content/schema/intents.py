@@ -1,0 +1,96 @@
+"""The pack of intents: intents.yaml (what a resident means by free text).
+
+The rules, each a constraint or a validator below:
+
+* every intent the understanding layer acts on has at least one phrase, and no other intent
+  is named; every category is a tip category and every topic an awareness topic (checked by
+  `binhyen content check`, which knows both lists);
+* a phrase is "words" or "words | weight", the weight a number from 0.5 to 9; a phrase is
+  written once per list;
+* an abbreviation is one lower-case word standing for one or more words.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from content.schema.base import Line, Model, refuse, repeated
+
+FREE_INTENTS = (
+    "report",
+    "check",
+    "scammed",
+    "follow",
+    "learn",
+    "settings",
+    "help",
+    "greeting",
+    "thanks",
+    "stop",
+    "menu",
+    "cancel",
+)
+
+
+def split_weight(phrase: str) -> tuple[str, float]:
+    """'bị lừa | 3' → ('bị lừa', 3.0); 'bị lừa' → ('bị lừa', 1.0)."""
+    words, _, weight = phrase.partition("|")
+    return " ".join(words.casefold().split()), float(weight) if weight.strip() else 1.0
+
+
+def _phrase(value: str) -> str:
+    words, _, weight = value.partition("|")
+    if not words.strip():
+        raise ValueError("has no words before its weight")
+    if weight.strip():
+        try:
+            number = float(weight)
+        except ValueError:
+            raise ValueError(f"weight {weight.strip()!r} is not a number") from None
+        if not 0.5 <= number <= 9:
+            raise ValueError(f"weight {number} is not between 0.5 and 9")
+    return value
+
+
+def _abbreviation(value: str) -> str:
+    if value != value.casefold() or len(value.split()) != 1:
+        raise ValueError(f"{value!r} is not one lower-case word")
+    return value
+
+
+Phrase = Annotated[Line, AfterValidator(_phrase)]
+Phrases = Annotated[tuple[Phrase, ...], Field(min_length=1)]
+Short = Annotated[Line, AfterValidator(_abbreviation)]
+
+
+def _once(name: str, phrases: tuple[str, ...]) -> list[str]:
+    return [
+        f"{name}: {p!r} is written twice" for p in repeated(split_weight(p)[0] for p in phrases)
+    ]
+
+
+class Intents(Model):
+    version: Literal[1]
+    abbreviations: dict[Short, Line]
+    intents: dict[str, Phrases]
+    categories: dict[str, Phrases]
+    topics: dict[str, Phrases]
+
+    @model_validator(mode="after")
+    def _known_and_once(self) -> Intents:
+        unknown = [
+            f"intents: {i!r} is not one of {', '.join(FREE_INTENTS)}"
+            for i in self.intents
+            if i not in FREE_INTENTS
+        ]
+        missing = [f"intents: {i!r} has no phrases" for i in FREE_INTENTS if i not in self.intents]
+        twice = [
+            problem
+            for group in (self.intents, self.categories, self.topics)
+            for name, phrases in group.items()
+            for problem in _once(name, phrases)
+        ]
+        refuse([*unknown, *missing, *twice])
+        return self

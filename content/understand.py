@@ -1,0 +1,368 @@
+"""What a resident means by what they type: an intent, a tip's category, an awareness topic,
+and whether someone is in danger now, from the packs keywords.yaml, intents.yaml and
+emergency_words.yaml. No channel and no storage here: text in, a `Reading` out.
+
+Vietnamese done right: words are compared with their marks (content.text.spells), so text
+typed with diacritics means what it says ("Đúng" is not "Dừng", "chạy" is not "cháy") and text
+typed without them matches every word it could spell, the packs' `not_danger` phrases and the
+weights settling which. Short forms people text ("ko", "đc", "sđt", "ck") are read as the
+words they stand for.
+
+Where a message is read changes what may be taken from it (`Where`): at the menu and at a step
+waiting for a button everything; at a step where text is content (a tip's description) only a
+whole-message word; in an answer to the police only "menu", "hủy" and a clear sentence asking
+to stop messages.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from content.schema.base import Reader, load
+from content.schema.intents import Intents, split_weight
+from content.schema.words import EmergencyWords, Keywords
+from content.text import fold, spells, words
+
+__all__ = ["Reading", "Where", "read", "tokens", "urgency", "whole_intent"]
+
+PACKS = Path(__file__).parent / "packs"
+
+# Words of politeness at the end of a message, left out when the message is read as a whole
+# word: "dừng nhé", "cảm ơn ạ", "menu đi".
+_TRAILING = (
+    "ạ",
+    "à",
+    "nhé",
+    "nhá",
+    "nha",
+    "nhe",
+    "đi",
+    "ha",
+    "luôn",
+    "giùm",
+    "dùm",
+    "với",
+    "please",
+)
+# Below this score an intent is a guess: asked about, never acted on.
+SURE = 2.0
+# Two intents this close are asked about.
+CLOSE = 1.0
+# Scam words in a message with a phone number, link or account: a check is what helps.
+INDICATOR_WEIGHT = 3.0
+# In an answer to the police, a sentence asking to stop messages is read as such only when it
+# is short: a longer answer is what they told the police.
+ANSWER_STOP_WORDS = 8
+
+
+class Where(enum.StrEnum):
+    MENU = "menu"  # the main menu, or a step waiting for a button
+    TEXT = "text"  # a step where text is content: a tip's description, a date, a name
+    ANSWER = "answer"  # an answer to a police question
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    intent: str | None = None  # None: nothing to act on
+    category: str | None = None  # a tip category the text names
+    topic: str | None = None  # an awareness topic the text names
+    urgent: tuple[str, ...] = ()  # the words that say someone is in danger now, as typed
+    maybe: tuple[str, ...] = ()  # unsure: the likely intents, best first
+    whole: bool = False  # the whole message is one of keywords.yaml's words
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    start: int
+    end: int
+    label: str
+    weight: float
+
+
+class _Phrases:
+    """Phrases found in a list of typed words, each word spelled as content.text.spells says;
+    indexed by the folded first word, so a message costs a lookup per word."""
+
+    def __init__(self, phrases: Iterable[tuple[str, str, float]]) -> None:
+        self._index: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
+        for text, label, weight in phrases:
+            said = tuple(words(text))
+            if said:
+                self._index.setdefault(fold(said[0]), []).append((said, label, weight))
+
+    def find(self, said: Sequence[str], folded: Sequence[str]) -> list[_Hit]:
+        hits = []
+        for i, first in enumerate(folded):
+            for phrase, label, weight in self._index.get(first, ()):
+                end = i + len(phrase)
+                if end <= len(said) and all(
+                    spells(said[i + k], word) for k, word in enumerate(phrase)
+                ):
+                    hits.append(_Hit(i, end, label, weight))
+        return hits
+
+    def whole(self, said: Sequence[str], folded: Sequence[str]) -> str | None:
+        """The label of a phrase that is the whole of `said`, if any."""
+        for hit in self.find(said, folded):
+            if hit.start == 0 and hit.end == len(said):
+                return hit.label
+        return None
+
+
+@cache
+def _keywords() -> Keywords:
+    return load(Keywords, PACKS / "keywords.yaml")
+
+
+@cache
+def _intents() -> Intents:
+    return load(Intents, PACKS / "intents.yaml")
+
+
+@cache
+def _danger() -> EmergencyWords:
+    return load(EmergencyWords, PACKS / "emergency_words.yaml")
+
+
+def _weighted(label: str, phrases: Iterable[str]) -> Iterable[tuple[str, str, float]]:
+    for phrase in phrases:
+        text, weight = split_weight(phrase)
+        yield text, label, weight
+
+
+@cache
+def _whole_words() -> _Phrases:
+    return _Phrases(
+        (word, intent, 1.0)
+        for intent, listed in _keywords().intent_words().items()
+        for word in listed
+    )
+
+
+@cache
+def _free() -> tuple[_Phrases, _Phrases, _Phrases]:
+    pack = _intents()
+    return (
+        _Phrases(p for intent, ps in pack.intents.items() for p in _weighted(intent, ps)),
+        _Phrases(p for cat, ps in pack.categories.items() for p in _weighted(cat, ps)),
+        _Phrases(p for topic, ps in pack.topics.items() for p in _weighted(topic, ps)),
+    )
+
+
+@cache
+def _urgency_lists() -> dict[str, _Phrases]:
+    pack = _danger()
+    lists = {
+        "danger": pack.danger,
+        "needs_now": pack.needs_now,
+        "now": pack.now,
+        "now_words": pack.now_words,
+        "past": pack.past,
+        "unreal": pack.unreal,
+        "story": pack.story,
+        "negation": pack.negation,
+        "not_danger": pack.not_danger,
+    }
+    return {name: _Phrases((p, name, 1.0) for p in phrases) for name, phrases in lists.items()}
+
+
+@cache
+def _abbreviations() -> dict[str, tuple[str, ...]]:
+    return {short: tuple(words(full)) for short, full in _intents().abbreviations.items()}
+
+
+_CLAUSE = re.compile(r"[,;.!?:()\n]+")
+BREAK = ","  # between clauses: no phrase reaches across it
+
+
+def tokens(text: str) -> list[str]:
+    """The words of a message as they are read: lower case, marks kept, NFC (NFD input too),
+    short forms written out ('ko' → 'không', 'sđt' → 'số điện thoại'), and `BREAK` between
+    clauses so that no phrase is read across a comma ("bị bố dượng đánh, người tím")."""
+    short = _abbreviations()
+    said: list[str] = []
+    for clause in _CLAUSE.split(text):
+        found = words(clause)
+        if not found:
+            continue
+        if said:
+            said.append(BREAK)
+        for word in found:
+            said.extend(short.get(word, (word,)))
+    return said
+
+
+def _words_only(said: list[str]) -> list[str]:
+    return [word for word in said if word != BREAK]
+
+
+def _folded(said: Sequence[str]) -> list[str]:
+    return [fold(word) for word in said]
+
+
+def _trimmed(said: list[str]) -> list[str]:
+    """The words without the polite ones at the end ('dừng nhé' → 'dừng'), never none."""
+    end = len(said)
+    while end > 1 and any(spells(said[end - 1], word) for word in _TRAILING):
+        end -= 1
+    return said[:end]
+
+
+def whole_intent(text: str, *, where: Where = Where.MENU) -> str | None:
+    """The intent a whole message names by one of keywords.yaml's words ('Menu', 'dừng nhé',
+    'khẩn cấp'), or None. In an answer to the police only menu, cancel and a stop of more than
+    one word count: 'Dừng' alone there answers the question."""
+    said = _trimmed(_words_only(tokens(text)))
+    if not said:
+        return None
+    intent = _whole_words().whole(said, _folded(said))
+    if where is Where.ANSWER:
+        if intent == "stop" and len(said) > 1:
+            return intent
+        return intent if intent in ("menu", "cancel") else None
+    return intent
+
+
+def urgency(text: str) -> tuple[str, ...]:
+    """The words that say someone is in danger now, as the resident typed them; () when the
+    message does not say so (in the past, denied, a question, or nothing of danger)."""
+    return _urgency_of(tokens(text))
+
+
+def _near_before(hits: list[_Hit], start: int, reach: int = 3) -> _Hit | None:
+    return next((h for h in hits if start - reach <= h.start and h.end <= start), None)
+
+
+def _near(hits: list[_Hit], hit: _Hit, reach: int = 4) -> _Hit | None:
+    """A hit up to `reach` words before or after `hit`, not overlapping it."""
+    return next(
+        (
+            h
+            for h in hits
+            if (hit.start - reach <= h.start and h.end <= hit.start)
+            or (hit.end <= h.start and h.end <= hit.end + reach)
+        ),
+        None,
+    )
+
+
+def _urgency_of(said: list[str]) -> tuple[str, ...]:
+    lists = _urgency_lists()
+    folded = _folded(said)
+    found = {name: phrases.find(said, folded) for name, phrases in lists.items()}
+    other_meaning = [(h.start, h.end) for h in found["not_danger"]]
+
+    def meant(hit: _Hit) -> bool:
+        return not any(hit.start < end and start < hit.end for start, end in other_meaning)
+
+    def denied(hit: _Hit) -> bool:
+        return _near_before(found["negation"], hit.start) is not None
+
+    if found["story"]:  # a scam's story told to them, a tip already sent: nobody in danger
+        return ()
+    in_past = bool(found["past"])
+    unreal = bool(found["unreal"])
+    for hit in found["now"]:
+        if meant(hit) and not denied(hit):
+            return (" ".join(said[hit.start : hit.end]),)
+    for name in ("danger", "needs_now"):
+        for hit in sorted(found[name], key=lambda h: h.start - h.end):  # longest first
+            if not meant(hit) or denied(hit):
+                continue
+            marker = _near([h for h in found["now_words"] if meant(h)], hit)
+            if marker is not None and not in_past:
+                start, end = min(marker.start, hit.start), max(marker.end, hit.end)
+                return (" ".join(said[start:end]),)
+            if name == "danger" and not in_past and not unreal:
+                return (" ".join(said[hit.start : hit.end]),)
+    return ()
+
+
+def _best(scores: dict[str, float]) -> str | None:
+    return max(scores, key=lambda key: scores[key]) if scores else None
+
+
+def read(text: str, *, where: Where = Where.MENU, indicators: bool = False) -> Reading:
+    """What a message means, read where it was typed. `indicators`: the message holds a phone
+    number, a link or a bank account (the scam check's extractor says so; the caller asks it,
+    this module knows no checks)."""
+    said = tokens(text)
+    if not said:
+        return Reading()
+    whole = whole_intent(text, where=where)
+    if where is Where.ANSWER:
+        if whole is None and len(said) <= ANSWER_STOP_WORDS and _asks_to_stop(said):
+            return Reading(intent="stop")
+        return Reading(intent=whole, whole=whole is not None)
+    urgent = _urgency_of(said)
+    if whole is not None and not (whole in ("start", "help") and urgent):
+        return Reading(intent=whole, urgent=urgent, whole=True)
+    if where is Where.TEXT:
+        return Reading(urgent=urgent)
+    if urgent:
+        return Reading(intent="emergency", urgent=urgent)
+    return _free_reading(said, indicators=indicators)
+
+
+def _asks_to_stop(said: list[str]) -> bool:
+    """A clear sentence asking to stop messages ("đừng gửi tin nhắn cho tôi nữa")."""
+    return any(hit.label == "stop" for hit in _free()[0].find(said, _folded(said)))
+
+
+def _free_reading(said: list[str], *, indicators: bool) -> Reading:
+    folded = _folded(said)
+    intents, categories, topics = _free()
+    scores: dict[str, float] = {}
+    for hit in intents.find(said, folded):
+        scores[hit.label] = scores.get(hit.label, 0.0) + hit.weight
+    by_category: dict[str, float] = {}
+    for hit in categories.find(said, folded):
+        by_category[hit.label] = by_category.get(hit.label, 0.0) + hit.weight
+    by_topic: dict[str, float] = {}
+    for hit in topics.find(said, folded):
+        by_topic[hit.label] = by_topic.get(hit.label, 0.0) + hit.weight
+    category, topic = _best(by_category), _best(by_topic)
+    if category:
+        # What a tip is about says "report" less when the message asks for a check or a
+        # lesson, or says they lost money: it then mostly names the category.
+        asked = max(
+            scores.get("check", 0.0),
+            scores.get("scammed", 0.0),
+            scores.get("learn", 0.0),
+            INDICATOR_WEIGHT * indicators,
+        )
+        share = 0.5 if asked >= SURE else 1.0
+        scores["report"] = scores.get("report", 0.0) + by_category[category] * share
+    if topic:
+        scores["learn"] = scores.get("learn", 0.0) + by_topic[topic] / 2
+        named = max(by_topic.values())
+        if any(h.start == 0 and h.end == len(said) for h in topics.find(said, folded)):
+            scores["learn"] = scores.get("learn", 0.0) + named  # the topic's name alone
+    if indicators:
+        scores["check"] = scores.get("check", 0.0) + INDICATOR_WEIGHT
+    if "scammed" in scores and scores.get("learn", 0.0) >= SURE:  # "làm sao để tránh bị lừa"
+        scores["scammed"] /= 2
+    ranked = sorted(scores, key=lambda key: scores[key], reverse=True)
+    if not ranked:
+        return Reading(category=category, topic=topic)
+    first = ranked[0]
+    second = ranked[1] if len(ranked) > 1 else None
+    close = second is not None and scores[second] >= max(SURE, scores[first] - CLOSE)
+    if scores[first] < SURE or close:
+        maybe = tuple(ranked[:3])
+        return Reading(category=category, topic=topic, maybe=maybe, scores=scores)
+    return Reading(intent=first, category=category, topic=topic, scores=scores)
+
+
+def problems(folder: Path | None = None) -> list[str]:
+    """What is wrong with intents.yaml; never raises (keywords.yaml and emergency_words.yaml
+    are checked with their own modules)."""
+    reader = Reader()
+    reader.load(Intents, (folder or PACKS) / "intents.yaml")
+    return reader.problems

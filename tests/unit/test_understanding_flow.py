@@ -1,0 +1,110 @@
+"""Free text as residents type it, through the whole conversation (content/understand.py,
+handlers/understood.py, the router): understood, asked about when unsure, never harmful."""
+
+from __future__ import annotations
+
+from content.text import spells
+from content.understand import Where, read, tokens, urgency
+from tests.conftest import Chat
+from tests.unit.test_subscriptions import active, subscribed_to_both
+
+
+def test_a_word_typed_with_marks_means_those_marks() -> None:
+    assert spells("dung", "dừng") and spells("dừng", "dừng")
+    assert not spells("đúng", "dừng") and not spells("dùng", "dừng")
+    assert not spells("dưng", "dừng")  # a mark typed is meant: only none or all
+    assert spells("chay", "cháy") and spells("chay", "chạy") and not spells("chạy", "cháy")
+    assert not spells("thương", "thường") and spells("d", "đ") and not spells("đ", "d")
+
+
+def test_nfd_and_short_forms_are_read_as_words() -> None:
+    assert tokens("Du\u0300ng") == ["dùng"]
+    assert tokens("ko bik sđt") == ["không", "biết", "số", "điện", "thoại"]
+    assert read("Du\u0300ng").intent is None  # NFD "Dùng" is still not DỪNG
+
+
+def test_danger_is_read_only_when_it_is_now() -> None:
+    assert urgency("cháy nhà") and urgency("chay nha") and urgency("cứu tôi với")
+    assert urgency("bọn nó đang đánh nhau, có đứa cầm dao")
+    assert not urgency("Đối tượng đang chạy")
+    assert not urgency("doi tuong dang chay ve huong cho")
+    assert not urgency("Cô dạo này hay bị gọi điện")
+    assert not urgency("co dao nay hay bi goi dien lam phien")
+    assert not urgency("tuần trước có vụ cướp giật")
+    assert not urgency("không phải đang cháy đâu, chỉ hỏi cách dập lửa")
+    assert not urgency("nó gọi bảo con tôi đang cấp cứu, có phải lừa không")
+
+
+def test_an_answer_to_the_police_keeps_its_words() -> None:
+    for text in ("Đúng", "Dùng", "dung", "Dừng", "2", "STOP ở ngã tư rồi chạy", "cứu"):
+        assert read(text, where=Where.ANSWER).intent is None, text
+    assert read("menu", where=Where.ANSWER).intent == "menu"
+    assert read("dừng nhận tin", where=Where.ANSWER).intent == "stop"
+
+
+async def test_dung_or_dung_never_unsubscribes(chat: Chat) -> None:
+    await subscribed_to_both(chat)
+    await chat.say("menu")
+    for text in ("Đúng", "Dùng", "đúng rồi"):
+        await chat.say(text)
+        assert len(await active(chat)) == 2, text
+    await chat.say("Dừng")
+    assert await active(chat) == []
+    assert "subs:resume" in chat.choices  # one tap back
+
+
+async def test_i_was_scammed_goes_to_what_to_do_now_then_the_tip(chat: Chat) -> None:
+    await chat.onboard()
+    text = await chat.say("tôi bị lừa mất tiền rồi, phải làm sao")
+    assert "tổng đài ngân hàng" in text and "113" in text
+    assert "scammed:tip" in chat.choices
+    text = await chat.pick("scammed:tip")
+    assert "tip:consent_yes" in chat.choices
+    text = await chat.pick("tip:consent_yes")
+    assert "tip:done" in chat.choices  # the description is already there: add or go on
+
+
+async def test_fire_at_the_menu_is_the_numbers_and_nothing_else(chat: Chat) -> None:
+    await chat.onboard()
+    text = await chat.say("cháy nhà")
+    assert "114" in text and "chưa hiểu" not in text
+
+
+async def test_everyday_words_at_the_menu_get_a_polite_answer(chat: Chat) -> None:
+    await chat.onboard()
+    assert "Không có gì" in await chat.say("cảm ơn cháu nhiều nhé")
+    assert "Chào mừng" in await chat.say("xin chào")
+    text = await chat.say("tôi muốn báo công an")
+    assert "tip:consent_yes" in chat.choices or "cat:fraud_phone" in chat.choices, text
+
+
+async def test_unsure_asks_one_question_and_the_answer_keeps_the_text(chat: Chat) -> None:
+    await chat.onboard()
+    assert "Cách dùng" in await chat.say("giúp tôi với")  # sure enough: the help
+    text = await chat.say("giúp")
+    assert "Bạn muốn làm việc nào" in text
+    assert "unsure:help" in chat.choices and "nav:emergency" in chat.choices
+    text = await chat.pick("unsure:help")
+    assert "Cách dùng" in text
+
+
+async def test_a_category_named_in_words_is_the_tips(chat: Chat) -> None:
+    await chat.onboard()
+    await chat.pick("menu:tip")
+    if "tip:consent_yes" in chat.choices:
+        await chat.pick("tip:consent_yes")
+    text = await chat.say("có người gọi điện xưng công an đòi chuyển tiền")
+    assert "Lừa đảo qua điện thoại" in text
+    assert "tip:done" in chat.choices  # the words are the start of the description
+
+
+async def test_a_tip_is_urgent_only_on_present_danger_and_says_why(chat: Chat) -> None:
+    await chat.onboard()
+    await chat.pick("menu:tip")
+    if "tip:consent_yes" in chat.choices:
+        await chat.pick("tip:consent_yes")
+    await chat.pick("cat:theft_robbery")
+    text = await chat.say("Đối tượng đang chạy về hướng chợ, tuần trước có vụ cướp giật")
+    assert "113" not in text
+    text = await chat.say("bây giờ bọn nó đang đánh nhau, có đứa cầm dao")
+    assert "113" in text
