@@ -102,6 +102,7 @@ BUILT_IDS = (
     _("panel.detail.how_known"),
     _("panel.detail.evidence"),
     _("panel.detail.urgent_words"),
+    _("panel.detail.incident_time"),
     _("panel.attachment.photo"),
     _("panel.attachment.video"),
     _("panel.attachment.voice"),

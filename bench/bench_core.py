@@ -10,7 +10,7 @@ Two backends:
 Both are built by `bot.runtime.build` (the code path of `binhyen serve`); for ``pg`` the
 Redis keys live under a private prefix (BINHYEN_REDIS_PREFIX).
 
-Per run: N residents are onboarded (/start, lang:vi, "ha noi", "ba dinh"; not timed), a
+Per run: N residents are onboarded (/start, lang:vi, "ha noi", "phuong ba dinh"; not timed), a
 short warm-up runs (not timed), then M messages of a seeded, realistic menu-navigation mix
 are sent with C chats in flight at once and every dispatch is timed. The process (and
 every thread it starts: aiosqlite runs SQLite in one) is pinned to one core.
@@ -130,7 +130,7 @@ def next_event(res: Resident, rng: random.Random) -> tuple[str, InboundEvent]:
     if any(i.startswith("province:") for i in ids) and rng.random() < 0.6:
         return "area-text", res.text("ha noi")
     if "area:province" in ids and rng.random() < 0.6:
-        return "area-text", res.text("ba dinh")
+        return "area-text", res.text("phuong ba dinh")
     r = rng.random()
     if r < 0.38:
         return "pick", res.pick(rng.choice(ids))
@@ -301,7 +301,7 @@ async def onboard(dispatcher: Dispatcher, residents: list[Resident], concurrency
                 res.text("/start"),
                 res.pick("lang:vi"),
                 res.text("ha noi"),
-                res.text("ba dinh"),
+                res.text("phuong ba dinh"),
             ):
                 res.seen(await dispatcher.dispatch(ev))
             if "menu:tip" not in res.ids:

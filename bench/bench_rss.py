@@ -106,7 +106,7 @@ def _next_body(choices: list[dict[str, str]], rng: random.Random) -> dict[str, s
     if any(i.startswith("province:") for i in ids):
         return {"text": "ha noi"}
     if "area:province" in ids:
-        return {"text": "ba dinh"}
+        return {"text": "phuong ba dinh"}
     r = rng.random()
     if r < 0.40:
         return {"kind": "choice", "choice": rng.choice(ids)}
@@ -130,7 +130,7 @@ async def traffic(base: str, messages: int, clients: int, seed: int) -> dict[str
         {"text": "/start"},
         {"kind": "choice", "choice": "lang:vi"},
         {"text": "ha noi"},
-        {"text": "ba dinh"},
+        {"text": "phuong ba dinh"},
     )
 
     async def browser() -> None:

@@ -36,7 +36,7 @@ gets about one update every 3 s at 200/s) that no chat hits it.
 Per server, per run:
 
 1. Bình Yên only: every chat is onboarded through the same webhook (not timed): "/start",
-   "Tiếng Việt" (the language, by its label), "ha noi", "ba dinh" (8 replies in all); each
+   "Tiếng Việt" (the language, by its label), "ha noi", "phuong ba dinh" (8 replies in all); each
    step waits for a reply; at the end every chat's last reply must be the main menu.
 2. warm-up: `--warmup` updates, closed loop (not timed).
 3. **throughput**: closed loop, `--concurrency` senders, each sends an update to an idle chat
@@ -691,7 +691,7 @@ async def quiesce(sink: Sink, quiet: float = 1.5, limit: float = 60.0) -> None:
 
 
 async def onboard(driver: Driver, chats: list[int], concurrency: int) -> dict[str, Any]:
-    """/start, "Tiếng Việt", "ha noi", "ba dinh" per chat, each step once a reply to the
+    """/start, "Tiếng Việt", "ha noi", "phuong ba dinh" per chat, each step once a reply to the
     previous one is in; then wait until every chat's last reply is the main menu.
 
     The replies of one step (1-3 messages) go out one after the other under the per-chat
@@ -700,7 +700,7 @@ async def onboard(driver: Driver, chats: list[int], concurrency: int) -> dict[st
     is the main menu at the end."""
     gate = asyncio.Semaphore(concurrency)
     tally = Tally()
-    steps = ("/start", "Tiếng Việt", "ha noi", "ba dinh")
+    steps = ("/start", "Tiếng Việt", "ha noi", "phuong ba dinh")
 
     async def one(chat: int) -> None:
         async with gate:

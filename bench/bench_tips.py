@@ -58,7 +58,7 @@ class Resident:
         await self.send(Kind.COMMAND, command="start")
         await self.send(Kind.CHOICE, choice="lang:vi")
         await self.send(Kind.TEXT, text="ha noi")
-        await self.send(Kind.TEXT, text="ba dinh")
+        await self.send(Kind.TEXT, text="phuong ba dinh")
         await self.send(Kind.CHOICE, choice="menu:tip")
         await self.send(Kind.CHOICE, choice="tip:consent_yes")
         await self.send(Kind.CHOICE, choice="nav:menu")

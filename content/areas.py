@@ -86,6 +86,11 @@ class Found(enum.StrEnum):
     FORMERS = "formers"  # several old units went by that name: which one is meant
     LISTED = "listed"  # communes whose name is, begins with or holds what was typed
     BOTH = "both"  # a commune's name now, and before an old unit's that went elsewhere
+    # a commune's name now, and before an old district's that went into several communes:
+    # `communes` now; in `formers` those districts (first the one they were part of), then
+    # the other old units of that name that went elsewhere
+    NOW_OR_DISTRICT = "now_or_district"
+    LETTER = "letter"  # a letter typed alone: the communes whose name begins with it
     SUGGESTED = "suggested"  # no name is that: the nearest names, new and old, in `nearest`
     NOTHING = "nothing"
 
@@ -237,6 +242,19 @@ def initials(province_code: str) -> tuple[tuple[str, int], ...]:
 
 def under_initial(province_code: str, letter: str) -> tuple[Commune, ...]:
     return _by_initial(province_code).get(letter, ())
+
+
+def starting_with(province_code: str, letter: str) -> tuple[Commune, ...]:
+    """The communes whose name begins with a letter typed alone, as the browse page groups
+    them: D and Đ are two letters, and a letter typed with its mark means it ("Â": not "A";
+    "U": also "Ư"). A tone is no part of the letter: "Ư" is the initial of "Ứng Hòa"."""
+    group = "Đ" if letter in "Đđ" else fold(letter).upper()
+    under = under_initial(province_code, group)
+    return tuple(c for c in under if same_marks(_toneless(letter), _toneless(plain(c)[:1])))
+
+
+def _toneless(text: str) -> str:
+    return unicodedata.normalize("NFC", re.sub(_TONE, "", unicodedata.normalize("NFD", text)))
 
 
 # --- the units before 2025 --------------------------------------------------------------------
@@ -511,8 +529,15 @@ def find(province_code: str, query: str) -> Finding:
     book = _book(province_code)
     words = _words(query)
     readings = _readings(province_code, words) if words else []
-    if not readings or not book.communes:
+    if not words or not book.communes:
         return Finding(Found.NOTHING)
+    if not readings:  # the province, or one before 2025 that a place now is named after
+        found = _named(_Look(book), words, book.wards, districts=True)  # "Nam Định"
+        return found or Finding(Found.NOTHING)
+    letter = len(words) == 1 and len(words[0]) == 1 and words[0].isalpha()
+    listed = starting_with(province_code, words[0]) if letter else ()
+    if listed:  # on the browse page, a letter typed rather than tapped
+        return Finding(Found.LETTER, listed)
     look = _Look(book)
     for words in readings:
         found = _with_district(look, words) or _named(look, words, book.wards, districts=True)
@@ -525,6 +550,8 @@ def find(province_code: str, query: str) -> Finding:
             return found
     if look.others:  # the letters of a name, not its marks
         return Finding(Found.SUGGESTED, nearest=tuple(look.others[:NEAREST]))
+    if letter:  # no name begins with it: not the names beginning with another ("D", "Đ")
+        return Finding(Found.NOTHING)
     return _not_exact(book, readings[-1])
 
 
@@ -575,8 +602,12 @@ def _named(
         else:
             communes = look.communes(said)
             olds = look.formers(wards, unit_word, said)
-            if not olds and districts and not unit_word:
-                olds = look.formers(look.book.districts, "", said)
+            if districts and not unit_word:
+                named = look.formers(look.book.districts, "", said)
+                asked = _now_or_district(communes, named, olds)
+                if asked:
+                    return asked
+                olds = olds or named
             now = _communes(communes)
             before = _formers(olds)
             # "TT Củ Chi", "xã Tân Hưng" where the commune now is a phường: the old unit first
@@ -604,6 +635,21 @@ def _both(communes: list[Commune], olds: list[Former], unit: str) -> Finding | N
     if not communes or not elsewhere:
         return None
     return Finding(Found.BOTH, tuple(communes), _ordered(elsewhere))
+
+
+def _now_or_district(
+    communes: list[Commune], districts: list[Former], wards: list[Former]
+) -> Finding | None:
+    """The communes named so now, when an old district of that name went into several: who
+    typed "Hoàn Kiếm" may live in Phường Hoàn Kiếm, or anywhere in old Quận Hoàn Kiếm."""
+    split = [d for d in districts if len(d.communes) > 1]
+    if not communes or not split:
+        return None
+    now = {c.code for c in communes}
+    # the district the commune now was part of first ("Châu Thành": several old provinces had one)
+    split_first = sorted(_ordered(split), key=lambda d: not now & set(d.communes))
+    rest = [o for o in (*districts, *wards) if o not in split and not now & set(o.communes)]
+    return Finding(Found.NOW_OR_DISTRICT, tuple(communes), (*split_first, *_ordered(rest)))
 
 
 def _ordered(formers: list[Former]) -> tuple[Former, ...]:

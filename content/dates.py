@@ -3,7 +3,10 @@
 
 The words come from packs/date_words.yaml (its form and rules: content/schema/dates.py); the
 numbers and the ways of writing a date or a time (20/11/2026, 21:30) are read here. No channel
-and no storage: text and the wall clock in, a `Moment` or the reason it is refused out.
+and no storage: text and the wall clock in, out a `Moment`; or that no day is known (`Vague`:
+"không nhớ", "mấy hôm trước"); or a month without its day (`Month`: "tháng trước"); or why it
+is refused (`Refused`, or `NotYet` for a day said without its year or month whose next one is
+nearer than its last: "25/11" on 23/11 is not moved back a year).
 
 A message is cut into words and numbers; each word matches the pack's words with their marks
 or without them (content.text.typed_as), the longest phrase first. A word may mean two things
@@ -28,7 +31,18 @@ from content.schema.base import Reader, load
 from content.schema.dates import PARTS, DateWords
 from content.text import clean, fold, letters, typed_as
 
-__all__ = ["PARTS", "Moment", "Refused", "problems", "read"]
+__all__ = [
+    "OLDEST_YEARS",
+    "PARTS",
+    "Moment",
+    "Month",
+    "NotYet",
+    "Refused",
+    "Said",
+    "Vague",
+    "problems",
+    "read",
+]
 
 _PATH = Path(__file__).parent / "packs" / "date_words.yaml"
 
@@ -45,7 +59,8 @@ PART_HOURS = {
 _MERIDIEM_HOURS = {"am": (0, 11), "pm": (12, 23)}
 # An hour this far ahead of the clock is still taken ("khoảng 9h tối nay" at 20:30).
 _AHEAD = timedelta(hours=1)
-_OLDEST = timedelta(days=365 * 20)
+# A tip is about something recent: a day further back is taken for a mistyped year.
+OLDEST_YEARS = 5
 _MAX_TOKENS = 16
 _MAX_READINGS = 400  # ways of reading one message tried, at most
 
@@ -61,8 +76,32 @@ _MARKERS = {"month": "month_word"}
 
 class Refused(enum.StrEnum):
     UNREAD = "unread"  # no day or time could be read from it
-    NO_SUCH_DAY = "no_such_day"  # 31/02, 32/13, or more than 20 years ago
+    NO_SUCH_DAY = "no_such_day"  # 31/02, 32/13
     FUTURE = "future"  # later than now
+    TOO_OLD = "too_old"  # more than OLDEST_YEARS ago
+
+
+class Vague(enum.StrEnum):
+    """Said, but no day: the resident does not know it, or says only "a few days ago"."""
+
+    NOT_KNOWN = "not_known"  # không nhớ, không rõ
+    FEW_DAYS = "few_days"  # mấy hôm trước, hôm trước
+
+
+@dataclass(frozen=True)
+class Month:
+    """A month said without its day ("tháng trước"): its first day."""
+
+    first: date
+
+
+@dataclass(frozen=True)
+class NotYet:
+    """A day said without its year ("25/11") or its month ("ngày 25") whose next one is nearer
+    than its last: that next one, still to come, and the last one, when the calendar has it."""
+
+    day: date
+    earlier: date | None
 
 
 @dataclass(frozen=True)
@@ -78,6 +117,9 @@ class Moment:
 # --- the words ---------------------------------------------------------------------------------
 
 
+Said = Moment | Vague | Month | NotYet | Refused
+
+
 @dataclass(frozen=True)
 class _Seg:
     """One piece of a reading: a word of the pack (by kind), a number, a written date or time."""
@@ -85,7 +127,8 @@ class _Seg:
     kind: str
     n: int = 0  # the number, the days or weeks back, the weekday (1 Monday), the month
     part: str = ""  # a part of the day, or am/pm
-    figures: tuple[int | None, ...] = ()  # a written date (d, m, y) or time (h, min)
+    figures: tuple[int | None, ...] = ()  # a written date (d, m, y) or time (h, min), or
+    # the months back of a day of the month (ngày 20 tháng trước)
 
 
 @cache
@@ -117,6 +160,9 @@ def _vocabulary() -> dict[str, tuple[tuple[tuple[str, ...], _Seg], ...]]:
         meanings += [(w, _Seg("unit", 7 if name == "week" else 1)) for w in words]
     meanings += [(w, _Seg("num", n.value)) for n in pack.numbers for w in n.words]
     meanings += [(w, _Seg("month", m.month)) for m in pack.months for w in m.words]
+    meanings += [(w, _Seg("month_back", m.back)) for m in pack.months_back for w in m.words]
+    meanings += [(w, _Seg("vague", part=Vague.NOT_KNOWN)) for w in pack.unknown]
+    meanings += [(w, _Seg("vague", part=Vague.FEW_DAYS)) for w in pack.few_days]
     for name, words in pack.words.lists():  # hour, minute, half, month, year, before, filler
         meanings += [(w, _Seg(_MARKERS.get(name, name))) for w in words]
     table: dict[str, list[tuple[tuple[str, ...], _Seg]]] = {}
@@ -188,7 +234,19 @@ class _Unread(Exception):
 
 
 class _NoSuchDay(Exception):
-    """This reading names a day the calendar does not have, or one too long ago."""
+    """This reading names a day the calendar does not have."""
+
+
+class _TooOld(Exception):
+    """This reading names a day more than OLDEST_YEARS ago."""
+
+
+class _NotYet(Exception):
+    """This reading names a day without its year or month whose next one is the nearer."""
+
+    def __init__(self, day: date, earlier: date | None) -> None:
+        super().__init__()
+        self.refused = NotYet(day, earlier)
 
 
 @dataclass
@@ -202,6 +260,8 @@ class _Slots:
     part: str | None = None
     meridiem: str | None = None
     before: bool = False
+    vague: Vague | None = None  # no day
+    month: _Seg | None = None  # a month without its day
 
     def put(self, name: str, value: object) -> None:
         if getattr(self, name) not in (None, False):
@@ -237,6 +297,9 @@ def _day_form(segs: list[_Seg], i: int, slots: _Slots) -> int:
         year = segs[i + 4].n if _at(segs, i + 3, "year", "num") else None
         slots.put("day", _Seg("date", figures=(seg.n, segs[i + 2].n, year)))
         return i + (3 if year is None else 5)
+    if _at(segs, i, "unit", "num", "month_back") and seg.n == 1:  # ngày 20 tháng trước
+        slots.put("day", _Seg("month_day", segs[i + 1].n, figures=(segs[i + 2].n,)))
+        return i + 3
     if _at(segs, i, "unit", "num") and seg.n == 1:
         slots.put("day", _Seg("month_day", segs[i + 1].n))
         return i + 2
@@ -287,6 +350,10 @@ def _word(seg: _Seg, i: int, slots: _Slots) -> int:
         slots.put(seg.kind, seg.part)
     elif seg.kind == "before":
         slots.put("before", True)
+    elif seg.kind == "vague":
+        slots.put("vague", Vague(seg.part))
+    elif seg.kind == "month_back":
+        slots.put("month", seg)
     else:  # a number, a unit or a marker on its own
         raise _Unread
     return i + 1
@@ -328,21 +395,24 @@ def _day_said(said: _Seg, today: date) -> date:
     if said.kind == "day":  # hôm qua, last night
         return today - timedelta(days=said.n)
     if said.kind == "back":  # 3 hôm trước
-        if said.n > _OLDEST.days:
-            raise _NoSuchDay
+        if said.n > (today - _oldest(today)).days:
+            raise _TooOld
         return today - timedelta(days=said.n)
+    if said.kind == "month_day" and said.figures:  # ngày 20 tháng trước
+        first = _month_back(today, said.figures[0] or 0)
+        return _real(first.year, first.month, said.n)
     if said.kind == "month_day":  # ngày 20: this month's, or last month's
-        last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        last_month = _month_back(today, 1)
         return _latest(
-            today, [(today.year, today.month), (last_month.year, last_month.month)], said.n
+            today, ((today.year, today.month), (last_month.year, last_month.month)), said.n
         )
     day, month, year = said.figures
     if day is None or month is None:
         raise _Unread
     if year is not None:
         return _real(year + 2000 if year < 100 else year, month, day)
-    # 20/11: this year's, or last year's when this year's is still to come
-    return _latest(today, [(today.year, month), (today.year - 1, month)], day)
+    # 20/11: this year's, or last year's when that is the nearer
+    return _latest(today, ((today.year, month), (today.year - 1, month)), day)
 
 
 def _real(year: int, month: int, day: int) -> date:
@@ -352,12 +422,32 @@ def _real(year: int, month: int, day: int) -> date:
         raise _NoSuchDay from None
 
 
-def _latest(today: date, months: list[tuple[int, int]], day: int) -> date:
-    """The first of these (year, month)'s `day` that is a real day not after today."""
-    found = [_real(year, month, day) for year, month in months if _exists(year, month, day)]
-    if not found:
+def _latest(today: date, months: tuple[tuple[int, int], tuple[int, int]], day: int) -> date:
+    """`day` of this (year, month), when it has come; else of the (year, month) before it,
+    when that one is the nearer to today. Else this one is still to come and the nearer: taken
+    for a mistake, not moved back a year or a month unsaid ("25/11" typed on 23/11)."""
+    this, before = (date(y, m, day) if _exists(y, m, day) else None for y, m in months)
+    if this is not None and this <= today:
+        return this
+    if before is not None and (this is None or today - before < this - today):
+        return before
+    if this is None:
         raise _NoSuchDay
-    return next((d for d in found if d <= today), found[0])
+    raise _NotYet(this, before)
+
+
+def _month_back(today: date, back: int) -> date:
+    """The first day of the month `back` months before today's."""
+    months = today.year * 12 + today.month - 1 - back
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def _oldest(today: date) -> date:
+    """The first day not too long ago: today, OLDEST_YEARS years back (28/2 for 29/2)."""
+    try:
+        return today.replace(year=today.year - OLDEST_YEARS)
+    except ValueError:
+        return today.replace(year=today.year - OLDEST_YEARS, day=28)
 
 
 def _exists(year: int, month: int, day: int) -> bool:
@@ -412,9 +502,21 @@ def _moment(slots: _Slots, today: date) -> Moment:
         after_midnight = part == "night" and hour <= PART_HOURS["night"][1] and day is not None
         later = timedelta(days=1 if after_midnight else 0)
         moment = Moment((day or today) + later, time(hour, minute), part)
-    if moment.day < today - _OLDEST:
-        raise _NoSuchDay
+    if moment.day < _oldest(today):
+        raise _TooOld
     return moment
+
+
+def _said(slots: _Slots, today: date) -> Moment | Vague | Month:
+    """What a reading says: a moment; or no day known, or a month without its day, which say
+    nothing else."""
+    vague, month = slots.vague, slots.month
+    others = (slots.day, slots.weekday, slots.week, slots.time, slots.part, slots.meridiem)
+    if vague is None and month is None:
+        return _moment(slots, today)
+    if slots.before or any(o is not None for o in others) or (vague and month):
+        raise _Unread  # tối qua không nhớ, tháng trước không rõ: which is it?
+    return vague or Month(_month_back(today, month.n if month else 0))
 
 
 def _is_future(moment: Moment, now: datetime) -> bool:
@@ -430,29 +532,36 @@ def _is_future(moment: Moment, now: datetime) -> bool:
 # --- reading a message -------------------------------------------------------------------------
 
 
-def read(text: str, now: datetime) -> Moment | Refused:
+def read(text: str, now: datetime) -> Said:
     """When the text says something happened, against `now`, the wall clock where the
     resident is (Vietnam time); a time zone on `now` is dropped, not converted.
 
     The first reading that makes sense wins; when none does, the refusal of the first that
-    named a day that is not one (NO_SUCH_DAY) or is still to come (FUTURE), else UNREAD."""
+    named a day that is not one (NO_SUCH_DAY), too long ago (TOO_OLD), still to come (FUTURE)
+    or, said without its year or month, nearer to come than gone (NotYet); else UNREAD."""
     local = now.replace(tzinfo=None)
     pieces = _pieces(clean(text))
     if not pieces or len(pieces) > _MAX_TOKENS:
         return Refused.UNREAD
-    refused = Refused.UNREAD
+    refused: Refused | NotYet = Refused.UNREAD
     for segs in islice(_readings(pieces), _MAX_READINGS):
         try:
-            moment = _moment(_fill(segs), local.date())
+            said = _said(_fill(segs), local.date())
         except _Unread:
             continue
-        except _NoSuchDay:
-            refused = Refused.NO_SUCH_DAY if refused is Refused.UNREAD else refused
+        except (_NoSuchDay, _TooOld, _NotYet) as why:
+            refused = _refusal(why) if refused is Refused.UNREAD else refused
             continue
-        if not _is_future(moment, local):
-            return moment
+        if not isinstance(said, Moment) or not _is_future(said, local):
+            return said
         refused = Refused.FUTURE if refused is Refused.UNREAD else refused
     return refused
+
+
+def _refusal(why: Exception) -> Refused | NotYet:
+    if isinstance(why, _NotYet):
+        return why.refused
+    return Refused.TOO_OLD if isinstance(why, _TooOld) else Refused.NO_SUCH_DAY
 
 
 def problems(path: Path | None = None) -> list[str]:

@@ -28,7 +28,7 @@ from content.schema.intents import Intents, split_weight
 from content.schema.words import EmergencyWords, Keywords
 from content.text import fold, spells, words
 
-__all__ = ["Reading", "Where", "read", "tokens", "urgency", "whole_intent"]
+__all__ = ["Reading", "Where", "named_category", "read", "tokens", "urgency", "whole_intent"]
 
 PACKS = Path(__file__).parent / "packs"
 
@@ -56,12 +56,14 @@ CLOSE = 1.0
 # Scam words in a message with a phone number, link or account: a check is what helps.
 INDICATOR_WEIGHT = 3.0
 # In an answer to the police, a sentence asking to stop messages is read as such only when it
-# is short: a longer answer is what they told the police.
+# is short: a longer answer is what they told the police. Elsewhere a little longer.
 ANSWER_STOP_WORDS = 8
+STOP_WORDS = 12
 
 
 class Where(enum.StrEnum):
-    MENU = "menu"  # the main menu, or a step waiting for a button
+    MENU = "menu"  # the main menu
+    STEP = "step"  # inside a flow: a bare "dung" there is "đúng" as often as "dừng"
     TEXT = "text"  # a step where text is content: a tip's description, a date, a name
     ANSWER = "answer"  # an answer to a police question
 
@@ -107,12 +109,19 @@ class _Phrases:
                     hits.append(_Hit(i, end, label, weight))
         return hits
 
-    def whole(self, said: Sequence[str], folded: Sequence[str]) -> str | None:
-        """The label of a phrase that is the whole of `said`, if any."""
+    def whole(self, said: Sequence[str], folded: Sequence[str]) -> tuple[str, bool] | None:
+        """The label of a phrase that is the whole of `said`, if any, and whether it was typed
+        as written (every mark, or a phrase without marks), not only spelled."""
         for hit in self.find(said, folded):
             if hit.start == 0 and hit.end == len(said):
-                return hit.label
+                return hit.label, self._as_written(said)
         return None
+
+    def _as_written(self, said: Sequence[str]) -> bool:
+        for phrase, _label, _weight in self._index.get(fold(said[0]), ()):
+            if tuple(said) == phrase:
+                return True
+        return False
 
 
 @cache
@@ -173,6 +182,11 @@ def _urgency_lists() -> dict[str, _Phrases]:
 
 
 @cache
+def _other_senders() -> _Phrases:
+    return _Phrases((p, "other", 1.0) for p in _intents().other_senders)
+
+
+@cache
 def _abbreviations() -> dict[str, tuple[str, ...]]:
     return {short: tuple(words(full)) for short, full in _intents().abbreviations.items()}
 
@@ -194,8 +208,29 @@ def tokens(text: str) -> list[str]:
         if said:
             said.append(BREAK)
         for word in found:
+            word = _once_each(word)
             said.extend(short.get(word, (word,)))
     return said
+
+
+def _once_each(word: str) -> str:
+    """A letter held down, as in a cry for help: 'cứuuu' → 'cứu', 'cuuu' → 'cuu', 'dừngggg' →
+    'dừng'. A letter three times or more is kept twice if a vowel, once if a consonant (no
+    Vietnamese word has more); digits and letters twice ('hello', 'cừu') are left as typed."""
+    kept: list[str] = []
+    run: list[str] = []
+    for letter in [*word, ""]:
+        if run and letter and fold(letter) == fold(run[0]) and letter.isalpha():
+            run.append(letter)
+            continue
+        if len(run) >= 3:
+            run = run[:2] if fold(run[0]) in _VOWELS else run[:1]
+        kept.extend(run)
+        run = [letter] if letter else []
+    return "".join(kept)
+
+
+_VOWELS = frozenset("aeiouy")
 
 
 def _words_only(said: list[str]) -> list[str]:
@@ -216,23 +251,46 @@ def _trimmed(said: list[str]) -> list[str]:
 
 def whole_intent(text: str, *, where: Where = Where.MENU) -> str | None:
     """The intent a whole message names by one of keywords.yaml's words ('Menu', 'dừng nhé',
-    'khẩn cấp'), or None. In an answer to the police only menu, cancel and a stop of more than
-    one word count: 'Dừng' alone there answers the question."""
+    'khẩn cấp'), or None. Inside a flow a stop must be typed as written ('dừng', 'STOP'):
+    'dung' there answers the step as often as it stops. In an answer to the police only menu
+    and cancel count ('Dừng' alone answers the question; a sentence asking to stop messages is
+    read by `read`)."""
     said = _trimmed(_words_only(tokens(text)))
     if not said:
         return None
-    intent = _whole_words().whole(said, _folded(said))
+    found = _whole_words().whole(said, _folded(said))
+    if found is None:
+        return None
+    intent, as_written = found
     if where is Where.ANSWER:
-        if intent == "stop" and len(said) > 1:
-            return intent
         return intent if intent in ("menu", "cancel") else None
+    if intent == "stop" and where is not Where.MENU and not as_written:
+        return None
     return intent
+
+
+# Words in quotes are someone else's ("Tôi nhận được tin nhắn: 'Con đang bị tai nạn…'"): a
+# scam's story, not a danger the resident sees. A single quote opens after a space or a colon
+# only, so "it's" and "don't" quote nothing.
+_QUOTED = re.compile(
+    r"“[^”]{8,}”|\"[^\"]{8,}\"|‘[^’]{8,}’|«[^»]{8,}»|(?:^|(?<=[\s:]))'[^']{8,}'(?=$|[\s.,!?;:])"
+)
+
+
+def _unquoted(text: str) -> str:
+    return _QUOTED.sub(" , ", text)
+
+
+# A day or a year written in figures puts a story in the past ("Ngày 20/11 có người đánh
+# nhau", "năm 2020 có cháy lớn"); a danger happening now carries no date.
+_DATED = re.compile(r"(?<!\d)\d{1,2}\s*[/.-]\s*\d{1,2}(?!\d)|\bn[aă]m\s+(?:19|20)\d\d\b", re.I)
 
 
 def urgency(text: str) -> tuple[str, ...]:
     """The words that say someone is in danger now, as the resident typed them; () when the
-    message does not say so (in the past, denied, a question, or nothing of danger)."""
-    return _urgency_of(tokens(text))
+    message does not say so (in the past, denied, a question, quoted, or nothing of danger)."""
+    unquoted = _unquoted(text)
+    return _urgency_of(tokens(unquoted), dated=bool(_DATED.search(unquoted)))
 
 
 def _near_before(hits: list[_Hit], start: int, reach: int = 3) -> _Hit | None:
@@ -252,7 +310,7 @@ def _near(hits: list[_Hit], hit: _Hit, reach: int = 4) -> _Hit | None:
     )
 
 
-def _urgency_of(said: list[str]) -> tuple[str, ...]:
+def _urgency_of(said: list[str], *, dated: bool = False) -> tuple[str, ...]:
     lists = _urgency_lists()
     folded = _folded(said)
     found = {name: phrases.find(said, folded) for name, phrases in lists.items()}
@@ -266,7 +324,7 @@ def _urgency_of(said: list[str]) -> tuple[str, ...]:
 
     if found["story"]:  # a scam's story told to them, a tip already sent: nobody in danger
         return ()
-    in_past = bool(found["past"])
+    in_past = dated or bool(found["past"])
     unreal = bool(found["unreal"])
     for hit in found["now"]:
         if meant(hit) and not denied(hit):
@@ -297,10 +355,11 @@ def read(text: str, *, where: Where = Where.MENU, indicators: bool = False) -> R
         return Reading()
     whole = whole_intent(text, where=where)
     if where is Where.ANSWER:
-        if whole is None and len(said) <= ANSWER_STOP_WORDS and _asks_to_stop(said):
+        short = len(said) <= ANSWER_STOP_WORDS
+        if whole is None and short and _about_messages(said) and _asks_to_stop(said):
             return Reading(intent="stop")
         return Reading(intent=whole, whole=whole is not None)
-    urgent = _urgency_of(said)
+    urgent = urgency(text)
     if whole is not None and not (whole in ("start", "help") and urgent):
         return Reading(intent=whole, urgent=urgent, whole=True)
     if where is Where.TEXT:
@@ -310,9 +369,32 @@ def read(text: str, *, where: Where = Where.MENU, indicators: bool = False) -> R
     return _free_reading(said, indicators=indicators)
 
 
+_MESSAGES = frozenset({"tin", "nhắn", "thông", "message", "messages"})
+
+
+def _about_messages(said: list[str]) -> bool:
+    """An answer to the police asks to stop only when it names the messages ("đừng gửi tin
+    nữa"): "hủy đăng ký" alone may be what a scammer told them to do."""
+    return any(spells(word, meant) for word in said for meant in _MESSAGES)
+
+
+def named_category(text: str) -> str | None:
+    """The tip category a few typed words name ("cướp", "bị gọi điện lừa"), danger or not."""
+    said = tokens(text)
+    found: dict[str, float] = {}
+    for hit in _free()[1].find(said, _folded(said)):
+        found[hit.label] = found.get(hit.label, 0.0) + hit.weight
+    return _best(found)
+
+
 def _asks_to_stop(said: list[str]) -> bool:
-    """A clear sentence asking to stop messages ("đừng gửi tin nhắn cho tôi nữa")."""
-    return any(hit.label == "stop" for hit in _free()[0].find(said, _folded(said)))
+    """A clear sentence asking to stop this bot's messages ("đừng gửi tin nhắn cho tôi nữa"),
+    not another sender's ("hủy đăng ký gói cước", "ngừng nhận tin nhắn rác") nor a question
+    about how to."""
+    folded = _folded(said)
+    if len(_words_only(said)) > STOP_WORDS or _other_senders().find(said, folded):
+        return False
+    return any(hit.label == "stop" for hit in _free()[0].find(said, folded))
 
 
 def _free_reading(said: list[str], *, indicators: bool) -> Reading:
@@ -321,6 +403,8 @@ def _free_reading(said: list[str], *, indicators: bool) -> Reading:
     scores: dict[str, float] = {}
     for hit in intents.find(said, folded):
         scores[hit.label] = scores.get(hit.label, 0.0) + hit.weight
+    if "stop" in scores and not _asks_to_stop(said):
+        del scores["stop"]
     by_category: dict[str, float] = {}
     for hit in categories.find(said, folded):
         by_category[hit.label] = by_category.get(hit.label, 0.0) + hit.weight

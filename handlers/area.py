@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from content import areas
-from content.text import clean
+from content.text import clean, letters
 from handlers import menu, my_neighbourhood
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
@@ -145,6 +145,12 @@ async def _found(ctx: Ctx, province_code: str, typed: str, finding: areas.Findin
     if finding.found is areas.Found.BOTH:
         ids = [_id_of(item) for item in finding.communes] + [_id_of(f) for f in finding.formers]
         return [_listed(ctx, Msg("area.now_or_before", {"query": query}), ids)]
+    if finding.found is areas.Found.NOW_OR_DISTRICT:
+        return [_now_or_district(ctx, query, finding)]
+    if finding.found is areas.Found.LETTER:
+        ids = [f"commune:{c.code}" for c in finding.communes]
+        params = {"letter": letters(typed).upper(), "count": len(ids)}
+        return [_listed(ctx, Msg("area.letter", params), ids)]
     if finding.found is areas.Found.SUGGESTED:
         ids = [_id_of(item) for item in finding.nearest]
         return [_listed(ctx, Msg("area.suggest", {"query": query}), ids)]
@@ -166,6 +172,18 @@ def _also(formers: tuple[areas.Former, ...]) -> list[Reply]:
         now = ", ".join(c.name for c in areas.communes_from(former))
         notes.append(say("area.also_before", former=former.place, now=now))
     return notes
+
+
+def _now_or_district(ctx: Ctx, query: str, finding: areas.Finding) -> Reply:
+    """Not saved, but asked: the commune of that name now, then the others the old district
+    of that name went into, then any other old unit of the name (another old province's
+    district of that name among them) as a choice of its own."""
+    district, *others = finding.formers
+    now = [_id_of(c) for c in finding.communes]
+    split = [f"commune:{code}" for code in district.communes]
+    ids = now + [i for i in split if i not in now] + [_id_of(f) for f in others]
+    params = {"query": query, "former": district.place, "count": len(split)}
+    return _listed(ctx, Msg("area.now_or_district", params), ids)
 
 
 def _id_of(item: areas.Commune | areas.Former) -> str:

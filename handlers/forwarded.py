@@ -100,6 +100,12 @@ def _is_content(ctx: Ctx) -> bool:
 # -- kept through onboarding -------------------------------------------------------------------
 
 
+def keep(ctx: Ctx, text: str) -> list[Reply]:
+    """Something to check typed before onboarding (a number, a link alone): kept, and checked
+    once the chat reaches the menu, as a forwarded message is."""
+    return _keep(ctx, text)
+
+
 def _keep(ctx: Ctx, text: str) -> list[Reply]:
     earlier = _fresh(ctx)
     joined = f"{earlier}\n\n{text}" if earlier else text

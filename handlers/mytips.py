@@ -171,20 +171,25 @@ async def _on_code(ctx: Ctx) -> list[Reply]:
 
 
 async def _on_pin(ctx: Ctx) -> list[Reply]:
-    """The PIN alone, or a code (maybe with its PIN) in its place: the resident starts over
-    with another tip. Six digits are a PIN even where they would also read as a code."""
+    """The PIN, alone or in words ('mã pin là 482915'); or a new code in its place (written
+    with its BY, or with its PIN): the resident starts over with that tip. Six digits are a
+    PIN even where they would also read as a code. Anything else keeps the code and asks for
+    the PIN again, spending no try."""
     if ctx.event.kind is not Kind.TEXT:
         return [not_understood(ctx.event.kind), _pin_prompt()]
     text = ctx.event.text
+    code = str(ctx.state.data.get("code", ""))
     if receipt.clean_pin(text) is not None:
-        return await _check_pin(ctx, str(ctx.state.data.get("code", "")), text)
+        return await _check_pin(ctx, code, text)
     found = receipt.read_follow_up(text)
-    if found is not None:
+    if found is not None and (found.prefixed or found.pin is not None):
         return await follow_up(ctx, found.code, found.pin)
-    if "".join(text.split()).isdecimal():  # digits, but not six: no try is spent on it
+    pin = receipt.pin_in(text)
+    if pin is not None:
+        return await _check_pin(ctx, code, pin)
+    if any(ch.isdigit() for ch in text):  # digits, but no one PIN: no try is spent on it
         return [say("tip.pin_invalid", length=receipt.PIN_LENGTH), _pin_prompt()]
-    ctx.state.step = "code"
-    return [say("tip.code_invalid"), _code_prompt()]
+    return [say("tip.pin_needed", code=code, length=receipt.PIN_LENGTH), _pin_prompt()]
 
 
 def _chat_attempts(ctx: Ctx, now: datetime) -> list[str]:

@@ -16,6 +16,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import NamedTuple
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 PREFIX = "BY"
@@ -126,18 +127,42 @@ _NEVER = frozenset("ILOU01")
 _MARKED = 2
 
 
+class _Token(NamedTuple):
+    """A run of letters and digits in a message, by its place in the (NFKC) text."""
+
+    text: str
+    start: int
+    end: int
+
+
+def _tokens(text: str) -> list[_Token]:
+    """The message's runs of letters and digits; one longer than a PIN that ends in six digits
+    is cut before them, so that a PIN glued to its code ('by7k3fqk482915') stands apart."""
+    out: list[_Token] = []
+    for found in _TOKEN.finditer(text):
+        word, start, end = found[0], found.start(), found.end()
+        tail = word[-PIN_LENGTH:]
+        if len(word) > PIN_LENGTH and tail.isascii() and tail.isdigit():
+            out.append(_Token(word[:-PIN_LENGTH], start, end - PIN_LENGTH))
+            start = end - PIN_LENGTH
+            word = tail
+        out.append(_Token(word, start, end))
+    return out
+
+
 def read_follow_up(text: str) -> FollowUp | None:
     """The receipt code in a message, and its PIN when the message holds one: 'BY-7K3F-Q9
-    123456', '123456 by7k3fq9', 'mã: BY-7K3F-Q9, pin: 123456', or the bot's receipt pasted
-    back whole. None unless exactly one code fits, a code written with its BY prefix winning
-    over letters that only look like one; the PIN is None unless exactly one fits."""
+    123456', '123456 by7k3fq9', 'mã: BY-7K3F-Q9, pin: 123456', 'BY-7K3F-Q9123456' (glued), or
+    the bot's receipt pasted back whole. None unless exactly one code fits, a code written
+    with its BY prefix winning over letters that only look like one; the PIN is None unless
+    exactly one fits."""
     whole = normalise_code(text)
     if whole is not None:
         return FollowUp(whole, None, _prefixed(text))
     folded = unicodedata.normalize("NFKC", text)
     if len(folded) > _LONGEST_MESSAGE:
         return None
-    tokens = list(_TOKEN.finditer(folded))
+    tokens = _tokens(folded)
     runs = _pin_runs(folded, tokens)
     found: dict[tuple[str, str | None], bool] = {}  # (code, PIN) → written with its prefix
     for start, end, code, prefixed in _code_windows(folded, tokens):
@@ -161,22 +186,33 @@ def _prefixed(text: str) -> bool:
     return len(kept) > _BODY_LENGTH and "".join(kept[:2]) == PREFIX
 
 
-def _code_windows(text: str, tokens: list[re.Match[str]]) -> list[tuple[int, int, str, bool]]:
+def pin_in(text: str) -> str | None:
+    """The PIN in a message that holds one six-digit number and no other: 'pin 482915', 'mã
+    pin là 482 915 nhé'. None when there is none or more than one, or when the six digits are
+    part of a longer number or of a date (0912 345 678, 26/11 482915) or glued to letters."""
+    folded = unicodedata.normalize("NFKC", text)
+    if len(folded) > _LONGEST_MESSAGE:
+        return None
+    runs = [r for r in _pin_runs(folded, _tokens(folded)) if not (r.joined_left or r.joined_right)]
+    return runs[0].digits if len(runs) == 1 else None
+
+
+def _code_windows(text: str, tokens: list[_Token]) -> list[tuple[int, int, str, bool]]:
     """(first token, token after the last, code, prefixed) for every run of tokens, joined
     by spaces or dashes only, that is one code."""
     out: list[tuple[int, int, str, bool]] = []
     for first in range(len(tokens)):
         length = marked = 0
         for after in range(first + 1, len(tokens) + 1):
-            token = tokens[after - 1][0].upper()
+            token = tokens[after - 1].text.upper()
             length += len(token)
             marked += sum(not ch.isascii() for ch in token)
             joined = after == first + 1 or _joins(
-                text[tokens[after - 2].end() : tokens[after - 1].start()]
+                text[tokens[after - 2].end : tokens[after - 1].start]
             )
             if length > _CODE_SPAN or marked > _MARKED or _NEVER & set(token) or not joined:
                 break
-            written = text[tokens[first].start() : tokens[after - 1].end()]
+            written = text[tokens[first].start : tokens[after - 1].end]
             code = normalise_code(written)
             if code is not None:
                 out.append((first, after, code, _prefixed(written)))
@@ -190,7 +226,8 @@ def _joins(gap: str) -> bool:
 @dataclass(frozen=True)
 class _PinRun:
     """Six digits in one token, or three and three apart: tokens [first, after), and whether
-    a number is joined to them on the left or the right (0912 345 678, 26/11/2026)."""
+    a number is joined to them on the left or the right (0912 345 678, 26/11/2026), or
+    letters or digits glued to them on the left (BY-7K3F-QK482915: only the code's own)."""
 
     first: int
     after: int
@@ -207,17 +244,17 @@ class _PinRun:
         return left_ok and (not self.joined_right or start <= self.after < end)
 
 
-def _pin_runs(text: str, tokens: list[re.Match[str]]) -> list[_PinRun]:
+def _pin_runs(text: str, tokens: list[_Token]) -> list[_PinRun]:
     runs: list[_PinRun] = []
     for first in range(len(tokens)):
         for after in (first + 1, first + 2):
             run = tokens[first:after]
-            digits = "".join(t[0] for t in run)
+            digits = "".join(t.text for t in run)
             if len(run) != after - first or len(digits) != PIN_LENGTH:
                 continue
             if not (digits.isascii() and digits.isdigit()):
                 continue
-            if len(run) == 2 and not text[run[0].end() : run[1].start()].isspace():
+            if len(run) == 2 and not text[run[0].end : run[1].start].isspace():
                 continue
             left = _number_joined(text, tokens, first - 1, first)
             runs.append(
@@ -226,14 +263,17 @@ def _pin_runs(text: str, tokens: list[re.Match[str]]) -> list[_PinRun]:
     return runs
 
 
-def _number_joined(text: str, tokens: list[re.Match[str]], left: int, right: int) -> bool:
-    """Whether tokens `left` and `right` are digits joined as one number would be (by a space,
-    a slash, a dot, a colon or a comma)."""
+def _number_joined(text: str, tokens: list[_Token], left: int, right: int) -> bool:
+    """Whether tokens `left` and `right` are glued (cut from one run of letters and digits),
+    or digits joined as one number would be (by a space, a slash, a dot, a colon or a
+    comma)."""
     if left < 0 or right >= len(tokens):
         return False
-    if not (tokens[left][0].isdigit() and tokens[right][0].isdigit()):
+    gap = text[tokens[left].end : tokens[right].start]
+    if not gap:
+        return True
+    if not (tokens[left].text.isdigit() and tokens[right].text.isdigit()):
         return False
-    gap = text[tokens[left].end() : tokens[right].start()]
     return gap.isspace() or gap in ("/", ".", ":", ",")
 
 

@@ -15,7 +15,7 @@ from dataclasses import replace
 from content import scamcheck
 from content.keywords import intent_of
 from content.text import fold, has_words
-from content.understand import Reading, Where, read, tokens, urgency
+from content.understand import Reading, Where, read, urgency
 from handlers import (
     answer,
     area,
@@ -123,6 +123,9 @@ async def _intent(ctx: Ctx, intent: str) -> list[Reply]:
         ctx.state.go("")
         return [say("nav.cancelled"), *_home(ctx)]
     if intent == "stop":  # STOP / DỪNG: end every subscription, from any step
+        if ctx.profile.has_area and ctx.state.flow not in ("", menu.FLOW, subscriptions.FLOW):
+            # Inside a tip, a quiz, an answer: the step goes on, nothing of it lost.
+            return [await subscriptions.stop_in_flow(ctx), *prompt(ctx)]
         stopped = await subscriptions.stop(ctx)
         return stopped if ctx.profile.has_area else [*stopped, *prompt(ctx)]
     return _home(ctx) if not ctx.profile.has_area else menu.show(ctx)
@@ -167,9 +170,11 @@ async def receipt_code(ctx: Ctx) -> list[Reply] | None:
     if answer.typed_answer(event.text) is not None:  # "TRẢ LỜI BY-…: …" answers the police
         return None
     found = receipt.read_follow_up(event.text)
-    if found is None or not found.prefixed:  # only a code written with its BY
-        return None
-    return await mytips.follow_up(ctx, found.code, found.pin)
+    if found is not None and found.prefixed:  # only a code written with its BY
+        return await mytips.follow_up(ctx, found.code, found.pin)
+    if understood.code_like(event.text):  # a mistyped code: said so, and asked again
+        return [say("tip.code_invalid"), *mytips.ask_code(ctx)]
+    return None
 
 
 # Where the state marks a chat linked to a leader (the profile cache: one key more), the
@@ -233,6 +238,13 @@ async def first_contact(ctx: Ctx) -> list[Reply] | None:
         first = "emergency"  # "cháy nhà", "cứu với": the numbers before any greeting
     if first in ("emergency", "follow"):
         return await _intent(ctx, first)
+    if ctx.event.kind is Kind.TEXT:
+        found = bool(scamcheck.extract(ctx.event.text).found())
+        reading = read(ctx.event.text, indicators=found)
+        if reading.intent == "check" and found:  # a number or a link: checked after the start
+            return forwarded.keep(ctx, ctx.event.text)
+        if reading.intent == "scammed":  # what to do now cannot wait for the commune
+            return [scammed.advice(), *start.begin(ctx)]
     return start.begin(ctx)
 
 
@@ -278,7 +290,22 @@ async def pushed_button(ctx: Ctx) -> list[Reply] | None:
     if not ctx.profile.lang:
         return None
     said = await answer.pushed(ctx, typed=ctx.state.flow != report.FLOW)
-    return None if said is None else [*said, *prompt(ctx)]
+    if said is None:
+        return None
+    if ctx.event.kind is Kind.TEXT and urgency(ctx.event.text):  # "TRẢ LỜI BY-…: cứu với"
+        numbers = emergency.numbers(can_go_back=False)
+        said = [Reply(numbers.text, calls=numbers.calls), *said]
+    return [*said, *prompt(ctx)]
+
+
+async def resumed(ctx: Ctx) -> list[Reply] | None:
+    """The tap back after DỪNG typed inside a flow (subscriptions.stop_in_flow)."""
+    event = ctx.event
+    if event.kind is not Kind.CHOICE or event.choice != subscriptions.RESUME:
+        return None
+    if ctx.state.flow == subscriptions.FLOW or subscriptions.STOPPED not in ctx.state.profile:
+        return None
+    return [await subscriptions.resume_in_flow(ctx), *prompt(ctx)]
 
 
 async def stale_button(ctx: Ctx) -> list[Reply] | None:
@@ -335,8 +362,11 @@ async def keyword(ctx: Ctx) -> list[Reply] | None:
     """A message that is one of the global words (menu, help, hủy, dừng, khẩn cấp, …)."""
     if ctx.event.kind is not Kind.TEXT:
         return None
-    where = Where.ANSWER if ctx.state.flow == answer.FLOW else Where.MENU
-    intent = intent_of(ctx.event.text, where=where)
+    if ctx.state.flow == answer.FLOW:  # only menu, hủy, or a sentence asking to stop
+        intent = read(ctx.event.text, where=Where.ANSWER).intent
+    else:
+        at_menu = ctx.state.flow in ("", menu.FLOW)
+        intent = intent_of(ctx.event.text, where=Where.MENU if at_menu else Where.STEP)
     if intent in ("start", "help") and urgency(ctx.event.text):
         return None  # "chào, cứu với": the danger goes first
     return await _intent(ctx, intent) if intent else None
@@ -353,7 +383,7 @@ async def danger(ctx: Ctx) -> list[Reply] | None:
     """Words that say someone is in danger now: the numbers before anything else. At the menu
     that is the answer; inside a step, the step goes on with the text (a tip marks itself
     urgent, an answer reaches the police)."""
-    if ctx.event.kind is not Kind.TEXT or not urgency(ctx.event.text):
+    if not report.reads_danger(ctx) or not urgency(ctx.event.text):
         return None
     if understood.free_here(ctx):
         return await _intent(ctx, "emergency")
@@ -386,7 +416,8 @@ async def free_text(ctx: Ctx) -> list[Reply] | None:
     if event.kind is not Kind.TEXT or not understood.free_here(ctx):
         return None
     found = scamcheck.extract(event.text).found()
-    reading = read(event.text, indicators=bool(found))
+    where = Where.MENU if ctx.state.flow in ("", menu.FLOW) else Where.STEP
+    reading = read(event.text, where=where, indicators=bool(found))
     if reading.intent is not None:
         return await _free_intent(ctx, reading, event.text)
     if reading.maybe:
@@ -397,14 +428,10 @@ async def free_text(ctx: Ctx) -> list[Reply] | None:
     return None
 
 
-# A report typed with this many words or more is also the start of its description.
-DESCRIBES = 4
-
-
 async def _free_intent(ctx: Ctx, reading: Reading, text: str) -> list[Reply]:
     intent = reading.intent
     if intent == "report":
-        tells = len(tokens(text)) >= DESCRIBES and (reading.category or len(tokens(text)) >= 8)
+        tells = report.tells_what_happened(text, named=reading.category is not None)
         return await report.begin_with(ctx, reading.category, text if tells else "")
     if intent == "check":
         return await (check.run(ctx, text) if scamcheck.extract(text).found() else check.begin(ctx))
@@ -439,6 +466,7 @@ CHECKS: tuple[Check, ...] = (
     choice_typed,
     choice_shortened,
     pushed_button,
+    resumed,
     stale_button,
     navigation,
     menu_item,

@@ -20,6 +20,11 @@ def begin(ctx: Ctx, text: str, category: str | None) -> list[Reply]:
     return prompt(ctx)
 
 
+def advice() -> Reply:
+    """What to do now, alone: for a resident who has not chosen a commune yet."""
+    return Reply(_advice())
+
+
 def _advice() -> Msg:
     found = awareness.find_card(CARD)
     if found is None:

@@ -15,6 +15,10 @@ from handlers.model import Choice, Kind, Label, Msg, Reply
 from handlers.ports import Subscription, SubscriptionKind
 
 FLOW = "subs"
+# In the state's profile: what DỪNG ended while the chat was inside another flow (a tip, a
+# quiz), so that the one tap back works without leaving that flow.
+STOPPED = "stopped"
+RESUME = "subs:resume"
 AWARENESS = Subscription(SubscriptionKind.AWARENESS)
 WEEKLY = Subscription(SubscriptionKind.WEEKLY)  # the province: the resident's, when sent
 NATIONWIDE = frozenset({SubscriptionKind.AWARENESS, SubscriptionKind.WEEKLY})  # no commune
@@ -118,7 +122,7 @@ def _menu(ctx: Ctx) -> Reply:
 
 def _stopped(ctx: Ctx) -> Reply:
     if _unpack(ctx.state.data.get("stopped")):
-        return with_nav(ask(Msg("subs.stopped"), [choice("subs:resume", "subs.resume")]))
+        return with_nav(ask(Msg("subs.stopped"), [choice(RESUME, "subs.resume")]))
     return with_nav(ask(Msg("subs.stopped_none"), [choice("subs:open", "subs.open")]))
 
 
@@ -132,11 +136,29 @@ async def stop(ctx: Ctx) -> list[Reply]:
     return [_stopped(ctx)]
 
 
+async def stop_in_flow(ctx: Ctx) -> Reply:
+    """DỪNG typed inside another flow: every subscription ended, said with one tap back; the
+    caller shows the step the chat was at again, its draft untouched."""
+    stopped = await ctx.uow.awareness.unsubscribe_all(ctx.profile.resident_id, ctx.config.clock())
+    if not stopped:
+        return say("subs.stopped_none")
+    ctx.state.profile[STOPPED] = _pack(stopped)
+    return ask(Msg("subs.stopped"), [choice(RESUME, "subs.resume")])
+
+
+async def resume_in_flow(ctx: Ctx) -> Reply:
+    """The tap back after `stop_in_flow`."""
+    now = ctx.config.clock()
+    for subscription in _unpack(ctx.state.profile.pop(STOPPED, None)):
+        await ctx.uow.awareness.subscribe(ctx.profile.resident_id, subscription, now)
+    return say("subs.resumed")
+
+
 async def on_event(ctx: Ctx) -> list[Reply]:
     picked = ctx.event.choice if ctx.event.kind is Kind.CHOICE else ""
     if picked == "subs:open":
         return await begin(ctx, str(ctx.state.data.get("back", "")))
-    if picked == "subs:resume":
+    if picked == RESUME:
         return await _resume(ctx)
     parsed = _parse(picked)
     if parsed is None:

@@ -9,7 +9,10 @@ content, and only whole-message words (keywords.yaml) and words of danger are re
 
 from __future__ import annotations
 
+import re
+
 from content import scamcheck
+from content.text import fold
 from content.understand import Reading, Where, read
 from handlers import answer, receipt
 from handlers.common import NAV_EMERGENCY, ask, choice, not_understood, with_nav
@@ -87,6 +90,20 @@ def meaning(text: str, where: Where) -> Reading:
     one check at a time."""
     typed_answer = answer.typed_answer(text) is not None  # "TRẢ LỜI BY-…": an answer
     found = receipt.read_follow_up(text) if where is Where.MENU and not typed_answer else None
-    if found is not None and found.prefixed:
-        return Reading(intent="follow")
+    if (found is not None and found.prefixed) or (where is Where.MENU and code_like(text)):
+        return Reading(intent="follow")  # followed up, or the mistyped code asked again
     return read(text, where=where, indicators=bool(scamcheck.extract(text).found()))
+
+
+# A receipt code mistyped ("BY-8R2N-T5" with a wrong letter): said so, and asked again.
+_CODE_SHAPE = re.compile(r"by[-. ]?[0-9a-z]{4}[-. ]?[0-9a-z]{2}(?![0-9a-z])")
+
+
+def code_like(text: str) -> bool:
+    """Whether a message begins like a receipt code, with a digit or a dash in it, though no
+    code is read from it ("by myself" does not)."""
+    folded = fold(text).strip()
+    shaped = _CODE_SHAPE.match(folded)
+    if shaped is None or len(folded) > 40:
+        return False
+    return any(c.isdigit() or c == "-" for c in shaped[0])

@@ -169,7 +169,7 @@ class Chat:
         offered = next((r.choices for r in reversed(self.last) if r.choices), ())
         return [c.id for c in offered]
 
-    async def onboard(self, province: str = "ha noi", commune: str = "ba dinh") -> None:
+    async def onboard(self, province: str = "ha noi", commune: str = "phuong ba dinh") -> None:
         """To the menu. Where the commune has neighbourhoods (a test's own, or another's on
         the shared PostgreSQL database), the optional question is skipped."""
         await self.say("/start")

@@ -8,12 +8,17 @@ The rules, each a constraint or a validator below:
 * weeks: the weeks back from this one (0 to 4); weekdays: Monday to Sunday; parts: morning,
   noon, afternoon, evening, night; meridiem: am and pm; units: day and week; numbers: 1 to
   10; months: 1 to 12. Every one of them has at least one word.
+* months_back: a month counted back from this one (0 to 12), said without a day ("tháng
+  trước"); its words.
+* unknown: words that say the day is not known ("không nhớ", "không rõ"); few_days: words
+  that say only "a few days ago" ("mấy hôm trước"). Each a list of words.
 * words: the hour, minute, half-hour, month and year markers, the words that put a weekday
   or a count of days in the past ("trước", "vừa rồi", "ago", "last"), and the words that
   change nothing ("khoảng", "lúc", "at").
 * A word has a letter or a digit, is written once in its list, and, within one kind (days,
-  weeks, weekdays, parts, numbers, months, units, meridiem), names one entry only, compared
-  without marks: typed without marks it would name both ("hôm kia" and "hôm kìa").
+  weeks, months back, weekdays, parts, numbers, months, units, meridiem, not known), names
+  one entry only, compared without marks: typed without marks it would name both ("hôm kia"
+  and "hôm kìa").
 * Every word is a non-empty NFC string, and no key is unknown.
 """
 
@@ -80,6 +85,12 @@ class WeekWords(_Entry):
     """A week counted back from this one (weeks begin on Monday): 0 'tuần này'."""
 
     back: StrictInt = Field(ge=0, le=4)
+
+
+class MonthBackWords(_Entry):
+    """A month counted back from this one, said without a day: 1 'tháng trước'."""
+
+    back: StrictInt = Field(ge=0, le=12)
 
 
 class NumberWords(_Entry):
@@ -150,6 +161,9 @@ class DateWords(Model):
     units: Units
     numbers: tuple[NumberWords, ...] = Field(min_length=1)
     months: tuple[MonthWords, ...] = Field(min_length=1)
+    months_back: tuple[MonthBackWords, ...] = Field(min_length=1)
+    unknown: Words  # the day is not known: the step's "not sure"
+    few_days: Words  # "a few days ago", no day said
     words: Markers
 
     @model_validator(mode="after")
@@ -163,10 +177,22 @@ class DateWords(Model):
             f"numbers: {v} is listed twice" for v in repeated(n.value for n in self.numbers)
         ]
         problems += [f"months: {m} is listed twice" for m in repeated(m.month for m in self.months)]
+        problems += [
+            f"months_back: back {b} is listed twice"
+            for b in repeated(m.back for m in self.months_back)
+        ]
+        problems += [f"unknown: {p}" for p in _once(self.unknown)]
+        problems += [f"few_days: {p}" for p in _once(self.few_days)]
         problems += _one_meaning("days", ((f"back {d.back}", d.words) for d in self.days))
         problems += _one_meaning("weeks", ((f"back {w.back}", w.words) for w in self.weeks))
         problems += _one_meaning("numbers", ((str(n.value), n.words) for n in self.numbers))
         problems += _one_meaning("months", ((str(m.month), m.words) for m in self.months))
+        problems += _one_meaning(
+            "months_back", ((f"back {m.back}", m.words) for m in self.months_back)
+        )
+        problems += _one_meaning(
+            "not known", (("unknown", self.unknown), ("few_days", self.few_days))
+        )
         for kind, named in (
             ("parts", self.parts),
             ("meridiem", self.meridiem),

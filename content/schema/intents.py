@@ -7,7 +7,8 @@ The rules, each a constraint or a validator below:
   `binhyen content check`, which knows both lists);
 * a phrase is "words" or "words | weight", the weight a number from 0.5 to 9; a phrase is
   written once per list;
-* an abbreviation is one lower-case word standing for one or more words.
+* an abbreviation is one lower-case word standing for one or more words;
+* `other_senders` holds at least one phrase.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ class Intents(Model):
     intents: dict[str, Phrases]
     categories: dict[str, Phrases]
     topics: dict[str, Phrases]
+    # Words naming another sender or asking how to: a stop sentence with one of them is not
+    # asking this bot to stop ("hủy đăng ký gói cước", "ngừng nhận tin nhắn rác").
+    other_senders: Phrases
 
     @model_validator(mode="after")
     def _known_and_once(self) -> Intents:

@@ -15,8 +15,17 @@ from __future__ import annotations
 
 # Importing `steps` fills the table the steps move through (handlers/report/base.py).
 from handlers.report import steps
-from handlers.report.base import FLOW, MAX_DESCRIPTION, MAX_FIELD, STEPS, StepDef, on_event, prompt
-from handlers.report.entry import CONSENT_VERSION, begin, begin_with
+from handlers.report.base import (
+    FLOW,
+    MAX_DESCRIPTION,
+    MAX_FIELD,
+    STEPS,
+    StepDef,
+    on_event,
+    prompt,
+    reads_danger,
+)
+from handlers.report.entry import CONSENT_VERSION, begin, begin_with, tells_what_happened
 from handlers.report.when_where import parse_date
 
 __all__ = [
@@ -31,5 +40,7 @@ __all__ = [
     "on_event",
     "parse_date",
     "prompt",
+    "reads_danger",
     "steps",
+    "tells_what_happened",
 ]

@@ -80,12 +80,25 @@ async def on_event(ctx: Ctx) -> list[Reply]:
     step = STEPS.get(ctx.state.step)
     if step is None:
         return menu.show(ctx)
-    said = urgency(ctx.event.text) if ctx.event.kind is Kind.TEXT else ()
+    said = urgency(ctx.event.text) if reads_danger(ctx) else ()
     if said:  # the router has already answered with the numbers
         data_of(ctx)["urgent"] = True
         # The officer sees why: the resident's own words, beside the tip's details.
         data_of(ctx)["urgent_words"] = said[0][:MAX_URGENT_WORDS]
     return await step.on_event(ctx)
+
+
+# The steps where the resident tells what happened: words of danger there mark the tip
+# urgent. A category typed by name ("cướp") or a date is not a danger happening now.
+TELLING = frozenset({"description", "detail", "anon_detail"})
+
+
+def reads_danger(ctx: Ctx) -> bool:
+    """Whether typed words of danger count here: anywhere but a tip's steps that do not tell
+    what happened."""
+    if ctx.event.kind is not Kind.TEXT:
+        return False
+    return ctx.state.flow != FLOW or ctx.state.step in TELLING
 
 
 def unclear(ctx: Ctx) -> list[Reply]:

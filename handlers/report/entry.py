@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from content.text import words
 from content.tips import categories, category
-from content.understand import read, tokens
+from content.understand import named_category
 from handlers import emergency, menu
 from handlers.common import ask, choice, say, with_nav
 from handlers.context import Ctx
@@ -107,19 +108,26 @@ async def on_category(ctx: Ctx) -> list[Reply]:
     return go(ctx, "description")
 
 
-# A typed category with this many words or more is also the start of the description.
+# Typed words that tell what happened are also the start of the description: four words or
+# more beside a category they name ("bị gọi điện lừa tiền"), eight without one (a story, not
+# "tôi muốn báo công an").
 DESCRIBES = 4
+STORY = 8
+
+
+def tells_what_happened(text: str, *, named: bool) -> bool:
+    return len(words(text)) >= (DESCRIBES if named else STORY)
 
 
 def _category_typed(ctx: Ctx, text: str) -> list[Reply]:
     """Words instead of a button ("bị gọi điện lừa"): the category they name, and the words
     kept as the description when they tell what happened; nothing named, the step again."""
-    guessed = category(read(text).category or "")
+    guessed = category(named_category(text) or "")
     if guessed is None or guessed.in_progress:
         return unclear(ctx)
     data = data_of(ctx)
     data["category"] = guessed.id
-    if len(tokens(text)) >= DESCRIBES:
+    if tells_what_happened(text, named=True):
         data.setdefault("description", []).append(text[:MAX_DESCRIPTION])
     return [
         say("tip.category_understood", category=Localized(guessed.vi, guessed.en)),

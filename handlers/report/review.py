@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from content import phones, scamcheck
+from content.i18n import translate
 from content.tips import category
 from handlers import deadlines, menu, receipt
 from handlers.common import ask, choice, say, with_nav
@@ -22,7 +23,7 @@ from handlers.report.base import (
     recent,
     unclear,
 )
-from handlers.report.when_where import commune_name, day_label
+from handlers.report.when_where import PART_MSG, commune_name, day_label
 from handlers.tipmodel import AttachmentIn, TipDraft
 
 FRAUD_CATEGORIES = frozenset({"fraud_phone", "fraud_online"})
@@ -206,9 +207,24 @@ async def report_indicators(ctx: Ctx, tip_id: str, now: datetime) -> None:
 
 
 def _details(data: dict[str, Any]) -> dict[str, str]:
-    """What the resident told in the detail steps, and the words that made the tip urgent
-    (the officer sees them; the resident's review does not list them as a detail)."""
+    """What the resident told in the detail steps, the time of day they gave with the date,
+    and the words that made the tip urgent (the officer sees these; the resident's review
+    shows the time with the date and does not list the rest as details)."""
     details = {k: str(v) for k, v in data.get("details", {}).items() if v}
+    at = _time_of_day(data)
+    if at:
+        details["incident_time"] = at
     if data.get("urgent") and data.get("urgent_words"):
         details["urgent_words"] = str(data["urgent_words"])
     return details
+
+
+def _time_of_day(data: dict[str, Any]) -> str:
+    """'21:00', or the part of the day in Vietnamese ('buổi tối'), when the date came with one:
+    the tip keeps only the day, so the officer reads the time among the details."""
+    if data.get("when") != "date":
+        return ""
+    if data.get("time"):
+        return str(data["time"])
+    part = PART_MSG.get(str(data.get("part", "")))
+    return translate(part.id, "vi") if part is not None else ""

@@ -4,7 +4,9 @@ where (a shared location, an address, or the resident's commune).
 A typed moment ("tối qua", "thứ 2 tuần trước", "khoảng 9h tối qua", "3 days ago") is read by
 content/dates.py against the bot's clock in Vietnam time, and kept as the step always kept a
 day ("when": "date", "date": ISO), with the time ("time": "21:00") or the part of the day
-("part": "evening") when one was said.
+("part": "evening") when one was said. "Không nhớ" is the "not sure" button; "mấy hôm trước"
+is kept as not sure too (no day is guessed for the police), and the resident told so; a month
+without its day ("tháng trước") asks for the day.
 """
 
 from __future__ import annotations
@@ -93,13 +95,44 @@ def _now(ctx: Ctx) -> datetime:
 def _typed(ctx: Ctx, prompt: Callable[[Ctx], Reply]) -> list[Reply]:
     now = _now(ctx)
     found = dates.read(ctx.event.text, now)
-    if found is dates.Refused.FUTURE:
-        return [say("tip.date_future", now=now.strftime("%H:%M %d/%m/%Y")), prompt(ctx)]
+    if isinstance(found, dates.Moment):
+        return _keep(ctx, found)
+    if isinstance(found, dates.Vague):
+        _set(ctx, "unknown")
+        kept = [say("tip.when_few_days")] if found is dates.Vague.FEW_DAYS else []
+        return [*kept, *go(ctx, "where")]
+    if isinstance(found, dates.Month):
+        ctx.state.step = "when_date"
+        return [_which_day(found.first, now.date()), when_date_prompt(ctx)]
+    return [_refused(found, now), prompt(ctx)]
+
+
+def _refused(found: dates.NotYet | dates.Refused, now: datetime) -> Reply:
+    if isinstance(found, dates.NotYet) and found.earlier is not None:
+        return say(
+            "tip.date_not_yet",
+            day=_shown(found.day),
+            today=_shown(now.date()),
+            earlier=_shown(found.earlier),
+        )
+    if isinstance(found, dates.NotYet) or found is dates.Refused.FUTURE:
+        return say("tip.date_future", now=now.strftime("%H:%M %d/%m/%Y"))
+    if found is dates.Refused.TOO_OLD:
+        return say("tip.date_too_old", years=dates.OLDEST_YEARS)
     if found is dates.Refused.NO_SUCH_DAY:
-        return [say("tip.date_invalid"), prompt(ctx)]
-    if not isinstance(found, dates.Moment):
-        return [say("tip.when_invalid"), prompt(ctx)]
-    return _keep(ctx, found)
+        return say("tip.date_invalid")
+    return say("tip.when_invalid")
+
+
+def _which_day(first: date, today: date) -> Reply:
+    """Which day of a month said alone; the example is a day of it that has come."""
+    this_month = (first.year, first.month) == (today.year, today.month)
+    example = first.replace(day=min(5, today.day) if this_month else 5)
+    return say("tip.date_which_day", month=first.strftime("%m/%Y"), example=_shown(example))
+
+
+def _shown(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
 
 
 def _keep(ctx: Ctx, moment: dates.Moment) -> list[Reply]:

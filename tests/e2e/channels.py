@@ -148,5 +148,5 @@ class Resident(ABC, Generic[C]):
         await self.say("/start")
         await self.choose_vietnamese()
         await self.say("ha noi")
-        await self.say("ba dinh")
+        await self.say("phuong ba dinh")
         assert self.at_the_menu(), self.text

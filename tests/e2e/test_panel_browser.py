@@ -88,7 +88,7 @@ def _send_tip(chat: Any, base: str) -> str:
     expect(_choice(chat, "province:01")).to_be_visible()
     _type(chat, "ha noi")
     expect(_choice(chat, "area:province")).to_be_visible()
-    _type(chat, "Ba Đình")
+    _type(chat, "Phường Ba Đình")
     _choice(chat, "menu:tip").click()
     _choice(chat, "tip:consent_yes").click()
     _choice(chat, "cat:theft_robbery").click()

@@ -173,7 +173,7 @@ async def test_start_language_commune_menu(resident: Resident, fake: FakeTelegra
     await resident.press("lang:vi")
     assert resident.last[0].method == "answerCallbackQuery"
     await resident.say("ha noi")
-    await resident.say("ba dinh")
+    await resident.say("phuong ba dinh")
     assert vi("menu.title").split("{")[0][:20] in resident.text
     assert "menu:tip" in resident.buttons.values()
     # Every request the bot made was valid per the Bot API spec (the fake refuses others).

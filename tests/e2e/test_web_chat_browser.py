@@ -79,7 +79,7 @@ def test_onboarding_then_emergency_on_a_phone(page: Any, server: str) -> None:
     _type(page, "ha noi")
     expect(page.get_by_role("textbox")).to_have_value("")
     expect(_choice(page, "area:province")).to_be_visible()
-    _type(page, "Ba Đình")
+    _type(page, "Phường Ba Đình")
     expect(_choice(page, "menu:tip")).to_be_visible()
     expect(_choice(page, "menu:settings")).to_be_visible()
     expect(_choice(page, "province:01")).to_have_count(0)  # only the last reply's choices
@@ -205,7 +205,7 @@ def test_a_whole_tip_with_a_photo_on_a_phone(page: Any, server: str, server_dir:
     expect(_choice(page, "province:01")).to_be_visible()
     _type(page, "ha noi")
     expect(_choice(page, "area:province")).to_be_visible()
-    _type(page, "Ba Đình")
+    _type(page, "Phường Ba Đình")
     _choice(page, "menu:tip").click()
     _choice(page, "tip:consent_yes").click()
     _choice(page, "cat:theft_robbery").click()

@@ -194,7 +194,7 @@ async def test_start_language_commune_menu_by_number_and_by_label(
     assert vi("zalo_bot.choose_hint") in resident.text
     await resident.say(resident.number_of("Tiếng Việt"))
     await resident.say("ha noi")
-    await resident.say("ba dinh")
+    await resident.say("phuong ba dinh")
     assert "Ba Đình" in resident.text
     assert any("Báo tin" in label for label in resident.options)
     await resident.say("Tin báo của tôi")  # a label, typed

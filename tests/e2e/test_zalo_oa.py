@@ -223,7 +223,7 @@ async def test_start_language_commune_menu_by_button_and_by_number(
     assert {vi("lang.vi"), vi("lang.en")} <= set(resident.payloads)
     await resident.say(vi("lang.vi"))  # a tapped button: its payload comes back as text
     await resident.say("ha noi")
-    await resident.say("ba dinh")
+    await resident.say("phuong ba dinh")
     assert vi("menu.tip") in resident.payloads
     # The menu has more items than buttons: all are numbered, and a number picks one.
     numbers = resident.numbered()
@@ -368,7 +368,7 @@ async def test_an_expiring_token_is_refreshed_before_use(
     await resident.say("ha noi")
     assert resident.last and fake.calls("oauth", ok=False)
     calls = len(fake.calls("oauth"))
-    await resident.say("ba dinh")  # not asked again within the minute
+    await resident.say("phuong ba dinh")  # not asked again within the minute
     assert resident.last and len(fake.calls("oauth")) == calls
 
 

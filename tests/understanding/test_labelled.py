@@ -6,13 +6,17 @@ that the label does not call for)."""
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
-from tests.understanding.evaluate import messages, score, table
+import pytest
+
+from tests.understanding.evaluate import HELD_OUT, SET, messages, score, table
 
 WANTED = 0.95
 
 
-def test_the_set_is_large_and_varied() -> None:
+def test_the_sets_are_large_and_varied() -> None:
+    assert len(messages(HELD_OUT)) >= 200
     found = messages()
     assert len(found) >= 400
     texts = [(m["text"], m["where"]) for m in found]
@@ -22,12 +26,17 @@ def test_the_set_is_large_and_varied() -> None:
     assert {m["where"] for m in found} == {"menu", "answer", "description"}
 
 
-def test_no_message_is_misread_harmfully() -> None:
-    harmful = [(s.harmful, s.where, s.text) for s in map(score, messages()) if s.harmful]
+SETS = pytest.mark.parametrize("path", [SET, HELD_OUT], ids=["first", "second"])
+
+
+@SETS
+def test_no_message_is_misread_harmfully(path: Path) -> None:
+    harmful = [(s.harmful, s.where, s.text) for s in map(score, messages(path)) if s.harmful]
     assert harmful == []
 
 
-def test_at_least_95_percent_are_read_as_labelled() -> None:
-    scored = [score(m) for m in messages()]
+@SETS
+def test_at_least_95_percent_are_read_as_labelled(path: Path) -> None:
+    scored = [score(m) for m in messages(path)]
     right = sum(s.right for s in scored) / len(scored)
     assert right >= WANTED, f"{right:.1%} right\n{table(scored)}"

@@ -244,9 +244,9 @@ def test_a_town_is_read_as_the_town_before_the_commune_of_its_name() -> None:
     assert found.found is Found.FORMER
     assert found.formers[0].name == "Thị trấn Củ Chi"
     assert names(found.communes) == {"Xã Tân An Hội"}  # not Xã Củ Chi
-    found = areas.find(HCMC, "Củ Chi")
-    assert (found.found, names(found.communes)) == (Found.BOTH, {"Xã Củ Chi"})
-    assert [f.name for f in found.formers] == ["Thị trấn Củ Chi"]
+    found = areas.find(HCMC, "Củ Chi")  # also old Huyện Củ Chi's name: asked
+    assert (found.found, names(found.communes)) == (Found.NOW_OR_DISTRICT, {"Xã Củ Chi"})
+    assert [f.name for f in found.formers] == ["Huyện Củ Chi", "Thị trấn Củ Chi"]
 
 
 def test_a_name_now_that_an_old_unit_elsewhere_had_names_both() -> None:
@@ -258,15 +258,85 @@ def test_a_name_now_that_an_old_unit_elsewhere_had_names_both() -> None:
     found = areas.find(HANOI, "phường Chương Dương")
     assert (found.found, names(found.communes)) == (Found.FORMER, {"Phường Hồng Hà"})
     # an old unit that went into the commune of its name is no other place
-    assert areas.find("48", "hai chau").found is Found.COMMUNE
+    assert areas.find(HCMC, "ben thanh").found is Found.COMMUNE
 
 
-def test_a_name_now_wins_over_an_old_district_of_that_name() -> None:
+@pytest.mark.parametrize(
+    ("province_code", "typed", "district"),
+    [
+        (HCMC, "thu duc", "Thành phố Thủ Đức"),
+        (HANOI, "hoan kiem", "Quận Hoàn Kiếm"),
+        (HANOI, "dong da", "Quận Đống Đa"),
+        (HANOI, "cau giay", "Quận Cầu Giấy"),
+        (HANOI, "tay ho", "Quận Tây Hồ"),
+        (HCMC, "go vap", "Quận Gò Vấp"),
+        (HCMC, "binh thanh", "Quận Bình Thạnh"),
+        (HCMC, "Phú Nhuận", "Quận Phú Nhuận"),
+    ],
+)
+def test_a_name_now_that_an_old_district_split_into_several_had_asks(
+    province_code: str, typed: str, district: str
+) -> None:
+    found = areas.find(province_code, typed)
+    commune = "Phường " + district.removeprefix("Quận ").removeprefix("Thành phố ")
+    assert (found.found, names(found.communes)) == (Found.NOW_OR_DISTRICT, {commune}), typed
+    assert found.formers[0].name == district
+    went_into = names(areas.communes_from(found.formers[0]))
+    assert commune in went_into and len(went_into) > 1
+    # with its unit word, the name is one place
+    assert areas.find(province_code, f"phường {typed}").found is Found.COMMUNE
+    assert areas.find(province_code, f"quận {typed}").formers[0].name == district
+
+
+def test_old_thu_duc_city_went_into_twelve_communes() -> None:
+    found = areas.find(HCMC, "Thủ Đức")
+    assert found.found is Found.NOW_OR_DISTRICT
+    assert len(found.formers[0].communes) == 12
+
+
+def test_every_name_now_of_a_split_district_asks() -> None:
+    """Each commune named as an old district of its province that went into several is asked
+    about, Ba Đình too: "phường ba đình" names the ward."""
+    saved: list[str] = []
+    for p in areas.provinces():
+        by_name = {areas.plain(c): c for c in areas.communes_of(p.code)}
+        for d in areas.districts_before(p.code):
+            commune = by_name.get(areas.plain(d))  # "Xã Nà Hang" is not "Huyện Na Hang"
+            if commune is None or len(d.communes) < 2:
+                continue
+            found = areas.find(p.code, areas.plain(commune))
+            if found.found is not Found.NOW_OR_DISTRICT:
+                saved.append(d.place)
+            else:
+                assert d in found.formers and commune in found.communes, d.place
+    assert saved == []
     found = areas.find(HANOI, "ba dinh")
+    assert found.found is Found.NOW_OR_DISTRICT and found.communes[0].code == "00004"
+    found = areas.find(HANOI, "phường ba đình")
     assert (found.found, [c.code for c in found.communes]) == (Found.COMMUNE, ["00004"])
     found = areas.find(HANOI, "quận Ba Đình")
     assert found.found is Found.FORMER
     assert "Phường Ba Đình" in names(found.communes)
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"), [("Nam Định", Found.NOW_OR_DISTRICT), ("tp nam dinh", Found.FORMER)]
+)
+def test_a_place_named_as_an_old_province_is_found(typed: str, found: Found) -> None:
+    assert areas.find("37", typed).found is found, typed  # Ninh Bình, with old Nam Định
+    assert areas.find("37", "tỉnh Nam Định").found is Found.NOTHING  # the province alone
+    assert areas.find("80", "long an").communes[0].name == "Phường Long An"  # in Tây Ninh
+
+
+def test_where_two_old_provinces_had_a_district_of_the_name_its_own_comes_first() -> None:
+    found = areas.find("82", "chau thanh")  # Tiền Giang's and Đồng Tháp's Huyện Châu Thành
+    assert found.found is Found.NOW_OR_DISTRICT
+    assert [f.place for f in found.formers] == [
+        "Huyện Châu Thành, Tỉnh Tiền Giang",
+        "Huyện Châu Thành, Tỉnh Đồng Tháp",
+    ]
+    assert found.communes[0].code in found.formers[0].communes
+    assert found.communes[0].code not in found.formers[1].communes
 
 
 @pytest.mark.parametrize(
@@ -324,7 +394,7 @@ def test_a_name_with_other_marks_is_suggested_not_taken() -> None:
     assert found.found is Found.SUGGESTED
     assert found.nearest[0].name == "Phường Ba Đình"
     # marks left out are no other marks
-    assert areas.find(HANOI, "Ba Đinh").found is Found.COMMUNE
+    assert areas.find(HANOI, "Phường Ba Đinh").found is Found.COMMUNE
 
 
 def test_two_communes_that_differ_by_a_mark() -> None:
@@ -374,6 +444,30 @@ def test_an_old_province_names_the_province_it_is_part_of() -> None:
 
 
 # --- browsing ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("province_code", "typed", "letter"),
+    [(HCMC, "D", "D"), (HCMC, "d", "D"), (HCMC, "Đ", "Đ"), (HCMC, "đ", "Đ"), (HANOI, "Đ", "Đ")],
+)
+def test_a_letter_typed_alone_lists_the_names_under_it(
+    province_code: str, typed: str, letter: str
+) -> None:
+    found = areas.find(province_code, typed)
+    assert found.found is Found.LETTER
+    assert found.communes == areas.under_initial(province_code, letter)
+    assert {areas.plain(c)[0] for c in found.communes} == {letter}
+
+
+def test_a_letter_typed_with_its_mark_means_it() -> None:
+    assert [c.name for c in areas.starting_with("33", "Â")] == ["Xã Ân Thi"]
+    assert "Xã Ân Thi" in names(areas.starting_with("33", "A"))  # a mark left out
+    assert names(areas.starting_with(HANOI, "Ư")) == {"Xã Ứng Hòa", "Xã Ứng Thiên"}  # no tone
+    assert areas.find(HANOI, "Â").found is Found.NOTHING  # not the names beginning with A
+    assert areas.find("04", "D").found is Found.NOTHING  # Cao Bằng: Đ names only
+    # "Phường V" of old Vị Thanh: with its unit word; alone, the letter V
+    assert areas.find("92", "phường V").formers[0].name == "Phường V"
+    assert areas.find("92", "V").found is Found.LETTER
 
 
 def test_first_letters_in_the_order_of_the_alphabet() -> None:

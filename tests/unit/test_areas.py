@@ -230,6 +230,56 @@ async def test_the_old_names_in_english(chat: Chat) -> None:
     assert "Phường 1, Quận 3 (former)" in [c.label for c in chat.last[-1].choices]
 
 
+async def test_a_name_now_and_of_an_old_district_asks_before_saving(chat: Chat) -> None:
+    await _at_commune_step(chat, "ha noi")
+    text = await chat.say("hoan kiem")
+    assert "Đã lưu" not in text and "menu:tip" not in chat.choices
+    assert (
+        "“hoan kiem” là tên một xã, phường hiện nay (nơi đầu tiên bên dưới), và trước sáp nhập "
+        "cũng là tên Quận Hoàn Kiếm, nay thuộc 5 xã, phường." in text
+    )
+    communes = [c for c in chat.choices if c.startswith("commune:")]
+    assert communes[0] == f"commune:{_code('01', 'Phường Hoàn Kiếm')}"
+    others = (
+        "Phường Cửa Nam",
+        "Phường Ba Đình",
+        "Phường Hồng Hà",
+        "Phường Văn Miếu - Quốc Tử Giám",
+    )
+    assert sorted(communes[1:]) == sorted(f"commune:{_code('01', n)}" for n in others)
+    text = await _saved(chat, f"commune:{_code('01', 'Phường Cửa Nam')}")
+    assert "Đã lưu khu vực của bạn: Phường Cửa Nam, Thành phố Hà Nội." in text
+
+
+async def test_old_thu_duc_city_is_asked_over_two_pages(chat: Chat) -> None:
+    await _at_commune_step(chat)
+    text = await chat.say("thu duc")
+    assert "Thành phố Thủ Đức, nay thuộc 12 xã, phường" in text and "Trang 1/2." in text
+    assert chat.choices[0] == f"commune:{_code('79', 'Phường Thủ Đức')}"
+    assert len([c for c in chat.choices if c.startswith("commune:")]) == 8
+    await chat.pick("area:page:1")
+    assert len([c for c in chat.choices if c.startswith("commune:")]) == 4
+
+
+async def test_a_name_now_and_of_an_old_district_in_english(chat: Chat) -> None:
+    await _at_commune_step(chat, "ha noi", lang="en")
+    text = await chat.say("Đống Đa")
+    assert "before the merger it was also the name of Quận Đống Đa, which now lies in 7" in text
+    assert chat.choices[0] == f"commune:{_code('01', 'Phường Đống Đa')}"
+
+
+@pytest.mark.parametrize("letter", ["D", "Đ"])
+async def test_a_letter_typed_on_the_browse_page_means_that_letter(chat: Chat, letter: str) -> None:
+    await _at_commune_step(chat)
+    await chat.pick("area:browse")
+    text = await chat.say(letter)
+    under = areas.under_initial("79", letter)
+    assert f"Các xã, phường có tên bắt đầu bằng “{letter}” ({len(under)}):" in text
+    listed = [c.label for c in chat.last[-1].choices if c.id.startswith("commune:")]
+    assert listed == [c.name for c in under]
+    assert all(areas.plain(c)[0] == letter for c in under)
+
+
 async def test_a_stale_page_button_is_an_old_menu(chat: Chat) -> None:
     await _at_commune_step(chat)
     await chat.say("phường 1")

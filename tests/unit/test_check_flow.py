@@ -88,7 +88,7 @@ async def test_english_verdicts_never_say_safe(dispatcher: Dispatcher) -> None:
     await chat.say("/start")
     await chat.pick("lang:en")
     await chat.say("ha noi")
-    await chat.say("ba dinh")
+    await chat.say("phuong ba dinh")
     await chat.pick("menu:check")
     text = await chat.say("Unknown caller +1 202 555 0143 and link evil-shop.xyz")
     assert "No one has reported this yet, but there are warning signs" in text

@@ -69,9 +69,23 @@ def day(d: int, m: int = 11, y: int = 2026) -> date:
         ("20 tháng 11", day(20)),
         ("ngày 20/11", day(20)),
         ("ngày 5", day(5)),
-        ("ngày 25", day(25, 10)),  # this month's 25th is still to come: last month's
-        ("20/12", day(20, 12, 2025)),  # this year's is still to come: last year's
+        ("ngày 31", day(31, 10)),  # this month has no 31st: last month's
+        ("20/5", day(20, 5)),
         ("khoảng ngày 20/11", day(20)),
+        ("ngày 20 tháng trước", day(20, 10)),
+        ("ngày 2 tháng này", day(2)),
+        ("ngày 30 tháng trước nữa", day(30, 9)),
+        ("vừa nãy", day(23)),
+        ("lúc nãy", day(23)),
+        ("hồi nãy", day(23)),
+        ("luc nay", day(23)),
+        ("hqua", day(22)),
+        ("hôm wa", day(22)),
+        ("hôm qa", day(22)),
+        ("hom wa", day(22)),
+        ("3 hôm trc", day(20)),
+        ("tuần trc", day(16)),
+        ("chủ nhật wa", day(22)),
     ],
 )
 def test_vietnamese_days(typed: str, expected: date) -> None:
@@ -210,8 +224,10 @@ def test_times_keep_the_hour(typed: str, expected: date, at: time) -> None:
         "abc",
         "???",
         "hôm",
-        "hôm trước",  # which day?
         "tuần này",  # no one day
+        "20 tháng trước",  # twenty months ago: not read
+        "không nhớ tối qua",  # not known, and a day: which?
+        "tháng trước không nhớ",
         "trước",
         "3",
         "3 trước",
@@ -236,10 +252,84 @@ def test_what_is_not_a_moment_is_unread(typed: str) -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["32/13", "31/02/2026", "29/2", "0/11", "20/0", "ngày 32", "ngày 31 tháng 2", "1/1/1990"],
+    ["32/13", "31/02/2026", "29/2", "0/11", "20/0", "ngày 32", "ngày 31 tháng 2"],
 )
 def test_days_the_calendar_has_not_are_refused(typed: str) -> None:
     assert read(typed, NOW) is Refused.NO_SUCH_DAY
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["20/11/2000", "1/1/1990", "22/11/2021", "20/11/00", "2000 ngày trước", "ngày 5/5/2015"],
+)
+def test_days_more_than_five_years_ago_are_too_old(typed: str) -> None:
+    assert dates.OLDEST_YEARS == 5
+    assert read(typed, NOW) is Refused.TOO_OLD
+
+
+@pytest.mark.parametrize("typed", ["23/11/2021", "24/11/2021", "1800 ngày trước"])
+def test_days_up_to_five_years_ago_are_taken(typed: str) -> None:
+    assert isinstance(read(typed, NOW), Moment)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected", "earlier"),
+    [
+        ("25/11", day(25), day(25, 11, 2025)),  # not moved back a year unsaid
+        ("24/11", day(24), day(24, 11, 2025)),
+        ("1/12", day(1, 12), day(1, 12, 2025)),
+        ("20/12", day(20, 12), day(20, 12, 2025)),  # nearer to come than gone
+        ("ngày 25 tháng 11", day(25), day(25, 11, 2025)),
+        ("Nov 30", day(30), day(30, 11, 2025)),
+        ("9 giờ tối 24/11", day(24), day(24, 11, 2025)),
+        ("ngày 25", day(25), day(25, 10)),  # not moved back a month unsaid
+        ("ngày 30", day(30), day(30, 10)),
+    ],
+)
+def test_a_day_without_its_year_still_to_come_is_not_yet(
+    typed: str, expected: date, earlier: date
+) -> None:
+    assert read(typed, NOW) == dates.NotYet(expected, earlier)
+
+
+def test_a_day_without_its_year_is_the_nearer_one() -> None:
+    new_year = datetime(2027, 1, 5, 8, 0)
+    assert read("28/12", new_year) == Moment(day(28, 12))  # last year's, 8 days ago
+    assert read("20/1", new_year) == dates.NotYet(date(2027, 1, 20), day(20, 1))
+    june = datetime(2027, 6, 1, 8, 0)
+    assert read("1/12", june) == Moment(day(1, 12))  # 6 months gone, 6 to come: gone
+    assert read("31/12", datetime(2026, 12, 15)) == dates.NotYet(day(31, 12), day(31, 12, 2025))
+    assert read("ngày 31", datetime(2026, 12, 15)) == dates.NotYet(day(31, 12), None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("không nhớ", dates.Vague.NOT_KNOWN),
+        ("ko nhớ", dates.Vague.NOT_KNOWN),
+        ("khong nho", dates.Vague.NOT_KNOWN),
+        ("không biết", dates.Vague.NOT_KNOWN),
+        ("ko rõ", dates.Vague.NOT_KNOWN),
+        ("Không rõ", dates.Vague.NOT_KNOWN),
+        ("em không nhớ ạ", dates.Vague.NOT_KNOWN),
+        ("tôi không nhớ rõ", dates.Vague.NOT_KNOWN),
+        ("I don't remember", dates.Vague.NOT_KNOWN),
+        ("not sure", dates.Vague.NOT_KNOWN),
+        ("mấy hôm trước", dates.Vague.FEW_DAYS),
+        ("may hom truoc", dates.Vague.FEW_DAYS),
+        ("vài ngày trước", dates.Vague.FEW_DAYS),
+        ("hôm trước", dates.Vague.FEW_DAYS),  # the other day: which?
+        ("hôm trc", dates.Vague.FEW_DAYS),
+        ("a few days ago", dates.Vague.FEW_DAYS),
+        ("tháng trước", dates.Month(day(1, 10))),
+        ("tháng trc", dates.Month(day(1, 10))),
+        ("last month", dates.Month(day(1, 10))),
+        ("tháng này", dates.Month(day(1))),
+        ("tháng trước nữa", dates.Month(day(1, 9))),
+    ],
+)
+def test_no_day_said(typed: str, expected: object) -> None:
+    assert read(typed, NOW) == expected
 
 
 @pytest.mark.parametrize(
@@ -276,7 +366,8 @@ def test_the_clock_decides_today() -> None:
     assert read("chủ nhật vừa rồi", sunday_night) == Moment(day(15))  # said on a Sunday
     assert read("chủ nhật", sunday_night) == Moment(day(22))
     assert read("thứ 2 tuần này", sunday_night) == Moment(day(16))
-    assert read("23/11", sunday_night) == Moment(day(23, 11, 2025))
+    assert read("23/11", sunday_night) == dates.NotYet(day(23), day(23, 11, 2025))
+    assert read("22/11", sunday_night) == Moment(day(22))
     new_year = datetime(2027, 1, 1, 8, 0)
     assert read("hôm qua", new_year) == Moment(day(31, 12))
     assert read("31/12", new_year) == Moment(day(31, 12))
@@ -443,6 +534,81 @@ async def test_bad_moments_get_a_clear_word_and_the_step_again(chat: Chat, step:
     assert (data["when"], data["date"]) == ("date", "2026-11-21")
 
 
+@pytest.mark.parametrize("step", ["when", "when_date"])
+async def test_a_day_without_its_year_still_to_come_is_asked_again(chat: Chat, step: str) -> None:
+    await to_when(chat)
+    if step == "when_date":
+        await chat.pick("when:date")
+    for typed, shown, earlier in (
+        ("25/11", "25/11/2026", "25/11/2025"),
+        ("1/12", "01/12/2026", "01/12/2025"),
+        ("ngày 25", "25/11/2026", "25/10/2026"),
+    ):
+        text = await chat.say(typed)
+        assert f"Ngày {shown} chưa tới" in text and "hôm nay là 23/11/2026" in text, text
+        assert earlier in text and "when:unknown" in chat.choices
+        assert (await draft_of(chat)).get("date", "") == ""
+    await chat.say("25/11/2025")  # a year ago, said in full: taken
+    data = await draft_of(chat)
+    assert (data["when"], data["date"]) == ("date", "2025-11-25")
+    text = await to_review_from_where(chat)
+    assert "• Thời gian: Ngày 25/11/2025" in text, text
+
+
+async def test_a_day_too_long_ago_is_asked_again(chat: Chat) -> None:
+    await to_when(chat)
+    text = await chat.say("20/11/2000")
+    assert "hơn 5 năm" in text and "kiểm tra lại năm" in text, text
+    assert "không hợp lệ" not in text and "when:unknown" in chat.choices
+    await chat.say("20/11/2022")
+    assert (await draft_of(chat))["date"] == "2022-11-20"
+
+
+@pytest.mark.parametrize("step", ["when", "when_date"])
+@pytest.mark.parametrize("typed", ["không nhớ", "ko nhớ", "không biết", "ko rõ", "không rõ"])
+async def test_not_remembering_is_the_not_sure_button(chat: Chat, step: str, typed: str) -> None:
+    await to_when(chat)
+    if step == "when_date":
+        await chat.pick("when:date")
+    text = await chat.say(typed)
+    assert "Gửi vị trí" in text and "vài hôm trước" not in text, text
+    data = await draft_of(chat)
+    assert (data["when"], data["date"], data["time"], data["part"]) == ("unknown", "", "", "")
+    text = await to_review_from_where(chat)
+    assert "• Thời gian: Không rõ" in text, text
+
+
+async def test_a_few_days_ago_is_kept_as_not_sure_and_said_so(chat: Chat) -> None:
+    await to_when(chat)
+    text = await chat.say("mấy hôm trước")
+    assert "“Không rõ” (vài hôm trước)" in text and "Gửi vị trí" in text, text
+    data = await draft_of(chat)
+    assert (data["when"], data["date"]) == ("unknown", "")
+    text = await to_review_from_where(chat)
+    assert "• Thời gian: Không rõ" in text, text
+
+
+async def test_last_month_asks_for_the_day(chat: Chat) -> None:
+    await to_when(chat)
+    text = await chat.say("tháng trước")
+    assert "ngày nào trong tháng 10/2026" in text and "05/10/2026" in text, text
+    assert "when:unknown" in chat.choices and "Gửi vị trí" not in text
+    await chat.say("ngày 20 tháng trước")
+    data = await draft_of(chat)
+    assert (data["when"], data["date"]) == ("date", "2026-10-20")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("vừa nãy", "2026-11-23"), ("lúc nãy", "2026-11-23"), ("hqua", "2026-11-22")],
+)
+async def test_new_words_are_read_at_the_when_step(chat: Chat, typed: str, stored: str) -> None:
+    await to_when(chat)
+    await chat.say(typed)
+    data = await draft_of(chat)
+    assert (data["when"], data["date"]) == ("date", stored)
+
+
 async def test_editing_the_moment_replaces_the_time(chat: Chat) -> None:
     await to_when(chat)
     await chat.say("9 giờ sáng nay")
@@ -469,7 +635,7 @@ async def test_in_english(chat: Chat) -> None:
     await chat.say("/start")
     await chat.pick("lang:en")
     await chat.say("ha noi")
-    await chat.say("ba dinh")
+    await chat.say("phuong ba dinh")
     if "hood:skip" in chat.choices:
         await chat.pick("hood:skip")
     await chat.pick("menu:tip")

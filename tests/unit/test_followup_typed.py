@@ -211,6 +211,131 @@ async def test_at_the_pin_step_the_other_code_button_and_words_lead_to_the_code(
     assert photo is not None and ASK_PIN in chat.text and WRONG not in chat.text
 
 
+# --- the PIN typed with words at the PIN step ---------------------------------------------------
+
+NEEDED = "hãy gõ mã PIN gồm 6 chữ số"
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "pin {pin}",
+        "PIN {pin}",
+        "mã pin là {pin} nhé",
+        "PIN của tôi: {pin}, cảm ơn",
+        "pin: {spaced}",
+        "{pin} ạ",
+        "Mã PIN: {pin}\nCảm ơn anh",
+    ],
+)
+async def test_the_pin_in_words_shows_the_tip(dispatcher: Any, form: str) -> None:
+    code, pin, _receipt = await a_tip(dispatcher)
+    chat = await at_code_step(dispatcher)
+    assert ASK_PIN in await chat.say(code)
+    typed = form.format(pin=pin, spaced=f"{pin[:3]} {pin[3:]}")
+    text = await chat.say(typed)
+    assert f"Tin báo {code}" in text, (typed, text)
+    assert pin not in text
+
+
+async def test_a_wrong_pin_in_words_is_a_wrong_try_with_the_code_kept(dispatcher: Any) -> None:
+    code, pin, _receipt = await a_tip(dispatcher)
+    chat = await at_code_step(dispatcher)
+    await chat.say(code)
+    text = await chat.say(f"mã pin là {other_wrong(pin)} nhé")
+    assert WRONG in text and ASK_PIN in text and ASK_CODE not in text
+    [tip] = memory_of(dispatcher).all_tips()
+    assert tip.pin_failures == 1
+    assert f"Tin báo {code}" in await chat.say(f"pin {pin}")
+
+
+async def test_wrong_pins_in_words_keep_the_limits(dispatcher: Any) -> None:
+    code, pin, _receipt = await a_tip(dispatcher)
+    guesser = await at_code_step(dispatcher)
+    await guesser.say(code)
+    for guess in ("000000", "111111", "222222"):
+        assert WRONG in await guesser.say(f"pin {guess}")
+    assert LOCKED in await guesser.say(f"PIN của tôi: {pin}")
+    [tip] = memory_of(dispatcher).all_tips()
+    assert tip.pin_failures == 3 and tip.pin_locked_until is not None
+
+
+@pytest.mark.parametrize("typed", ["Đúng", "ok", "vâng ạ", "pin", "mã của tôi đây"])
+async def test_other_words_at_the_pin_step_keep_the_code(dispatcher: Any, typed: str) -> None:
+    code, pin, _receipt = await a_tip(dispatcher)
+    chat = await at_code_step(dispatcher)
+    await chat.say(code)
+    text = await chat.say(typed)
+    assert NEEDED in text and code in text and ASK_PIN in text, (typed, text)
+    assert "Mã chưa đúng" not in text and "ví dụ BY-" not in text and WRONG not in text
+    assert "mytips:code" in chat.choices
+    [tip] = memory_of(dispatcher).all_tips()
+    assert tip.pin_failures == 0
+    assert f"Tin báo {code}" in await chat.say(pin)  # the code was kept
+
+
+async def test_thanks_at_the_pin_step_keeps_the_code(dispatcher: Any) -> None:
+    code, pin, _receipt = await a_tip(dispatcher)
+    chat = await at_code_step(dispatcher)
+    await chat.say(code)
+    text = await chat.say("cảm ơn")  # answered by the router's small talk, the PIN step kept
+    assert ASK_PIN in text and "Mã chưa đúng" not in text
+    assert f"Tin báo {code}" in await chat.say(pin)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "pin 482915 hay 593026",  # two PINs: which one?
+        "pin 0912 345 678",  # a phone number
+        "ngày 26/11 482915",  # joined to a date
+        "pin 4829150",
+        "pin 48291",
+    ],
+)
+async def test_digits_in_words_that_are_no_one_pin_spend_no_try(
+    dispatcher: Any, typed: str
+) -> None:
+    code, pin, _receipt = await a_tip(dispatcher)
+    chat = await at_code_step(dispatcher)
+    await chat.say(code)
+    text = await chat.say(typed)
+    assert "6 chữ số" in text and ASK_PIN in text and WRONG not in text, (typed, text)
+    [tip] = memory_of(dispatcher).all_tips()
+    assert tip.pin_failures == 0
+    assert f"Tin báo {code}" in await chat.say(pin)
+
+
+async def test_only_a_new_code_changes_the_tip_at_the_pin_step(dispatcher: Any) -> None:
+    code, pin, _receipt = await a_tip(dispatcher)
+    chat = await at_code_step(dispatcher)
+    await chat.say(receipt.new_code())
+    assert ASK_PIN in await chat.say(f"mã đúng là {code.lower()} ạ")
+    assert f"Tin báo {code}" in await chat.say(f"pin {pin}")
+
+
+# --- a PIN glued to its code --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["{code}{pin}", "{bare}{pin}", "{lower}{pin}", "mã {code}{pin}"])
+async def test_a_pin_glued_to_its_code_shows_the_tip(dispatcher: Any, form: str) -> None:
+    code, pin, _receipt = await a_tip(dispatcher)
+    typed = form.format(code=code, bare=code.lower().replace("-", ""), lower=code.lower(), pin=pin)
+    chat = await at_code_step(dispatcher)
+    text = await chat.say(typed)
+    assert f"Tin báo {code}" in text and pin not in text, (typed, text)
+    stranger = Chat(dispatcher, channel="web")  # anywhere, from the router
+    assert f"Tin báo {code}" in await stranger.say(typed)
+
+
+async def test_a_wrong_pin_glued_to_its_code_asks_for_the_pin(dispatcher: Any) -> None:
+    code, pin, _receipt = await a_tip(dispatcher)
+    chat = await at_code_step(dispatcher)
+    text = await chat.say(f"{code}{other_wrong(pin)}")
+    assert WRONG in text and ASK_PIN in text
+    assert f"Tin báo {code}" in await chat.say(pin)
+
+
 # --- the PIN is never said back, kept or logged -------------------------------------------------
 
 
@@ -221,15 +346,26 @@ async def test_the_pin_is_never_said_back_kept_or_logged(
     code, pin, said = await a_tip(dispatcher)
     wrong = other_wrong(pin)
     chat = await at_code_step(dispatcher)
+    # two wrong tries at most in each chat: a third would lock the tip for a while
     for typed in (f"{code} {wrong}", wrong, "12345", f"{pin} {code}"):
         text = await chat.say(typed)
         assert wrong not in text and pin not in text and "12345" not in text
         kept = await state_json(chat)
         assert wrong not in kept and pin not in kept and "12345" not in kept
     assert f"Tin báo {code}" in chat.text
+    worded = await at_code_step(dispatcher)
+    for typed in (code, f"pin {wrong} nhé", "ok", f"{code}{wrong}", f"mã pin là {pin} nhé"):
+        text = await worded.say(typed)
+        assert wrong not in text and pin not in text
+        kept = await state_json(worded)
+        assert wrong not in kept and pin not in kept
+    assert f"Tin báo {code}" in worded.text
     stranger = await at_code_step(dispatcher)
     await stranger.say(said)
     assert pin not in stranger.text and pin not in await state_json(stranger)
+    glued = Chat(dispatcher, channel="web")
+    assert f"Tin báo {code}" in await glued.say(f"{code}{pin}")
+    assert pin not in glued.text and pin not in await state_json(glued)
     assert pin not in caplog.text and wrong not in caplog.text
 
 

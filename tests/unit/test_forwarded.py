@@ -33,7 +33,7 @@ async def share_contact(chat: Chat, phone: str) -> str:
 async def onboard_from_language(chat: Chat) -> str:
     await chat.pick("lang:vi")
     await chat.say("ha noi")
-    text = await chat.say("ba dinh")
+    text = await chat.say("phuong ba dinh")
     if "hood:skip" in chat.choices:
         text = await chat.pick("hood:skip")
     return text
@@ -63,7 +63,7 @@ async def test_messages_forwarded_during_onboarding_are_all_checked(chat: Chat) 
     assert OFFERED in text and "tỉnh, thành phố" in text  # the step goes on
     await forward(chat, SCAM)
     await chat.say("ha noi")
-    text = await chat.say("ba dinh")
+    text = await chat.say("phuong ba dinh")
     if "hood:skip" in chat.choices:
         text = await chat.pick("hood:skip")
     assert "Giả danh công an" in text and "0912 345 678" in text

@@ -26,7 +26,7 @@ async def open_learn(chat: Chat, lang: str = "vi") -> str:
         await chat.say("/start")
         await chat.pick("lang:en")
         await chat.say("ha noi")
-        await chat.say("ba dinh")
+        await chat.say("phuong ba dinh")
     else:
         await chat.onboard()
     return await chat.pick("menu:learn")

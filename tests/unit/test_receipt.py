@@ -361,3 +361,82 @@ def test_read_follow_up_holds_for_any_code_and_pin(
 )
 def test_clean_pin(typed: str, expected: str | None) -> None:
     assert receipt.clean_pin(typed) == expected
+
+
+# --- a PIN glued to its code, and a PIN in words ---
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "prefixed"),
+    [
+        ("BY-7K3F-QK482915", "BY-7K3F-QK", True),
+        ("by7k3fqk482915", "BY-7K3F-QK", True),
+        ("BY 7K3F QK482915", "BY-7K3F-QK", True),
+        ("mã BY-7K3F-QK482915 nhé", "BY-7K3F-QK", True),
+        ("ＢＹ－７Ｋ３Ｆ－ＱＫ４８２９１５", "BY-7K3F-QK", True),
+        ("7K3F-QK482915", "BY-7K3F-QK", False),
+        ("BY-2345-63482915", "BY-2345-63", True),  # the code's last character a digit
+        ("BY234563482915", "BY-2345-63", True),
+    ],
+)
+def test_read_follow_up_reads_a_pin_glued_to_its_code(
+    typed: str, code: str, prefixed: bool
+) -> None:
+    found = receipt.read_follow_up(typed)
+    assert found is not None, typed
+    assert (found.code, found.pin, found.prefixed) == (code, "482915", prefixed)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "BY234563",  # a code whose body ends in six digits is no code and PIN
+        "BY-7K3F-QK abc482915",  # glued to other letters
+        "abc482915 BY-7K3F-QK",
+        "BY-7K3F-QK482915 593026",  # two PINs
+        "BY-7K3F-QK482915/2026",  # part of a longer number
+    ],
+)
+def test_read_follow_up_takes_no_pin_glued_elsewhere(typed: str) -> None:
+    found = receipt.read_follow_up(typed)
+    assert found is not None and found.pin is None, typed
+
+
+@pytest.mark.parametrize("typed", ["BY-7K3F-QK4829150", "BY-7K3F-QK48291", "BY-7K3F-QA482915"])
+def test_read_follow_up_refuses_a_glued_pin_of_another_length_or_a_wrong_code(typed: str) -> None:
+    assert receipt.read_follow_up(typed) is None
+
+
+@given(codes(), pins, st.sampled_from(["{code}{pin}", "{bare}{pin}", "{lower}{pin}"]))
+def test_read_follow_up_holds_for_any_code_with_its_pin_glued(
+    code: str, pin: str, form: str
+) -> None:
+    typed = form.format(code=code, bare="BY" + body_of(code), lower=code.lower(), pin=pin)
+    found = receipt.read_follow_up(typed)
+    assert found is not None and (found.code, found.pin) == (code, pin), typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("pin 207300", "207300"),
+        ("mã pin là 664885 nhé", "664885"),
+        ("PIN của tôi: 001167, cảm ơn", "001167"),
+        ("pin 482 915", "482915"),
+        ("４８２９１５ ạ", "482915"),
+        ("482915.", "482915"),
+        ("pin 48291", None),
+        ("pin 4829150", None),
+        ("1482915", None),
+        ("pin207300", None),  # glued to letters: not read
+        ("0912345678", None),
+        ("gọi 0912 345 678", None),  # part of a phone number
+        ("26/11 482915", None),  # joined to a date
+        ("26/11/2026", None),
+        ("482915 hay 593026", None),  # two: which?
+        ("ok", None),
+        ("", None),
+    ],
+)
+def test_pin_in_reads_one_six_digit_number(typed: str, expected: str | None) -> None:
+    assert receipt.pin_in(typed) == expected

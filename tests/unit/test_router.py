@@ -246,8 +246,8 @@ async def test_keyword_runs_its_intent(probe: Probe) -> None:
     assert said(await router.keyword(make(text="Menu", flow="probe"))) == ["menu.title"]
     helped = await router.keyword(make(text="trợ giúp", flow="probe"))
     assert said(helped) == ["help.text", "probe.prompt"]
-    stop = make(text="DỪNG", flow="probe")
-    assert said(await router.keyword(stop)) == ["subs.stopped_none"]
+    stop = make(text="DỪNG", flow="probe")  # inside a flow: the step goes on after it
+    assert said(await router.keyword(stop)) == ["subs.stopped_none", "probe.prompt"]
     assert asked(stop) == [("unsubscribe_all", "resident")]
     cancel = make(text="hủy", flow="probe")
     assert said(await router.keyword(cancel)) == ["nav.cancelled", "menu.title"]
@@ -310,6 +310,7 @@ def test_the_checks_run_in_this_order() -> None:
         "choice_typed",
         "choice_shortened",
         "pushed_button",
+        "resumed",
         "stale_button",
         "navigation",
         "menu_item",
@@ -378,7 +379,7 @@ async def test_an_emergency_word_wins_over_the_flow(probe: Probe) -> None:
 
 async def test_stop_wins_over_the_flow_and_a_label_that_begins_alike(probe: Probe) -> None:
     ctx = make(text="dừng", flow="probe", pending=(("probe:use", "Dùng số khác"),))
-    assert said(await router.handle(ctx)) == ["subs.stopped_none"]
+    assert said(await router.handle(ctx)) == ["subs.stopped_none", "probe.prompt"]
     assert asked(ctx) == [("unsubscribe_all", "resident")] and not probe.events
 
 

@@ -134,7 +134,12 @@ async def go_to(chat: Chat, step: str) -> None:
         await chat.pick("cat:drugs")
 
 
-WORDS = ["STOP", "DỪNG", "dung", "Dừng lại!", "/stop", "stop", "Dừng"]
+WORDS = ["STOP", "DỪNG", "dừng", "Dừng lại!", "/stop", "stop", "Dừng"]
+
+
+# Where the stop leaves the chat: its own screen from the menu and the settings, else the step
+# it was at, with nothing of it lost (a tip's draft, a quiz's score).
+STAYS = {"card": "learn:topics", "quiz": "quiz:a:fire_safety:0:0", "tip": "learn:topics"}
 
 
 @pytest.mark.parametrize(("step", "word"), list(zip(STEPS, WORDS, strict=True)))
@@ -144,7 +149,24 @@ async def test_stop_ends_every_subscription_from_any_step(chat: Chat, step: str,
     text = await chat.say(word)
     assert "Đã dừng: Bình Yên sẽ không gửi mẹo hay cảnh báo nào cho bạn nữa." in text
     assert await active(chat) == []
-    assert chat.choices == ["subs:resume", "nav:menu", "nav:emergency"]
+    assert chat.choices[0] == "subs:resume"
+    if step in STAYS:
+        assert STAYS[step] in chat.choices  # still at the step
+        await chat.pick("subs:resume")
+        assert len(await active(chat)) == 2 and STAYS[step] in chat.choices
+    elif step == "report":
+        assert "tip:done" not in chat.choices or "Mô tả" in chat.text  # the tip goes on
+    else:
+        assert chat.choices == ["subs:resume", "nav:menu", "nav:emergency"]
+
+
+async def test_a_bare_dung_inside_a_flow_is_not_a_stop(chat: Chat) -> None:
+    """Typed without marks at a quiz or in a tip, "dung" is "đúng" as often as "dừng"."""
+    await subscribed_to_both(chat)
+    await go_to(chat, "quiz")
+    await chat.say("dung")
+    assert len(await active(chat)) == 2
+    assert "quiz:a:fire_safety:0:0" in chat.choices
 
 
 async def test_one_tap_signs_up_again_after_stop(chat: Chat) -> None:
@@ -174,7 +196,7 @@ async def test_stop_before_a_commune_is_chosen_keeps_the_step(chat: Chat) -> Non
     text = await chat.say("dừng")
     assert "Bạn chưa đăng ký nhận tin nào" in text
     assert "xã, phường" in text  # the commune step, again
-    await chat.say("ba dinh")
+    await chat.say("phuong ba dinh")
     assert "menu:tip" in chat.choices
 
 
@@ -195,7 +217,7 @@ async def test_alerts_of_a_commune_left_behind_can_be_stopped(chat: Chat) -> Non
     await chat.pick("menu:settings")
     await chat.pick("settings:area")
     await chat.say("hue")
-    await chat.say("thuan hoa")
+    await chat.say("phuong thuan hoa")
     await chat.pick("menu:settings")
     text = await chat.pick("settings:subs")
     assert "Cảnh báo của Công an Phường Thuận Hóa: chưa nhận" in text
@@ -211,7 +233,7 @@ async def test_english_subscriptions_and_stop(chat: Chat) -> None:
     await chat.say("/start")
     await chat.pick("lang:en")
     await chat.say("ha noi")
-    await chat.say("ba dinh")
+    await chat.say("phuong ba dinh")
     await chat.pick("menu:settings")
     assert "🔔 Messages (tips, alerts)" in [c.label for c in chat.last[-1].choices]
     text = await chat.pick("settings:subs")
@@ -271,7 +293,7 @@ async def test_english_weekly_scams(chat: Chat) -> None:
     await chat.say("/start")
     await chat.pick("lang:en")
     await chat.say("ha noi")
-    await chat.say("ba dinh")
+    await chat.say("phuong ba dinh")
     await chat.pick("menu:settings")
     text = await chat.pick("settings:subs")
     assert "This week's scams in Thành phố Hà Nội: off" in text

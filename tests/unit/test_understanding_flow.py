@@ -6,6 +6,7 @@ from __future__ import annotations
 from content.text import spells
 from content.understand import Where, read, tokens, urgency
 from tests.conftest import Chat
+from tests.unit.test_report_flow import only_tip, start_tip
 from tests.unit.test_subscriptions import active, subscribed_to_both
 
 
@@ -108,3 +109,96 @@ async def test_a_tip_is_urgent_only_on_present_danger_and_says_why(chat: Chat) -
     assert "113" not in text
     text = await chat.say("bây giờ bọn nó đang đánh nhau, có đứa cầm dao")
     assert "113" in text
+
+
+async def test_the_officer_sees_why_a_tip_is_urgent_and_the_time_of_day(chat: Chat) -> None:
+    await start_tip(chat)
+    await chat.pick("cat:theft_robbery")
+    await chat.say("Đối tượng đang chạy về hướng chợ")  # running, not burning: not urgent
+    await chat.say("bây giờ bọn nó đang đánh nhau, có đứa cầm dao")
+    await chat.pick("tip:done")
+    await chat.say("khoảng 9h tối qua")
+    await chat.say("Số 12 ngõ 5 phố Đội Cấn")
+    await chat.pick("tip:media_done")
+    await chat.pick("tip:details_no")
+    await chat.pick("id:anonymous")
+    await chat.say("Hai thanh niên khoảng 20 tuổi, áo đen")
+    await chat.say("Camera nhà số 14 quay được cổng")
+    review = chat.text
+    assert "cầm dao" not in review.split("Chi tiết")[-1]  # not a detail the resident gave
+    await chat.pick("tip:confirm")
+    tip = await only_tip(chat)
+    assert tip.urgent
+    assert tip.details["urgent_words"] == "đang đánh nhau"
+    assert tip.details["incident_time"] == "21:00"
+
+
+async def test_a_mistyped_receipt_code_is_said_so_and_asked_again(chat: Chat) -> None:
+    await chat.onboard()
+    text = await chat.say("BY-8R2N-T5")  # the check letter is wrong
+    assert "Mã chưa đúng" in text
+    await chat.say("menu")
+    text = await chat.say("by myself")  # words, not a code
+    assert "Mã chưa đúng" not in text
+
+
+async def test_stop_inside_a_tip_keeps_the_draft_and_a_bare_dung_is_not_a_stop(
+    chat: Chat,
+) -> None:
+    await subscribed_to_both(chat)
+    await chat.pick("nav:menu")
+    await chat.pick("menu:tip")
+    if "tip:consent_yes" in chat.choices:
+        await chat.pick("tip:consent_yes")
+    await chat.pick("cat:theft_robbery")
+    await chat.say("Hai người lạ lấy trộm xe đạp trước nhà số 12 ngõ 5")
+    await chat.say("dung")  # "đúng", typed without marks: part of the tip, not a stop
+    assert len(await active(chat)) == 2
+    text = await chat.say("Dừng")
+    assert "Đã dừng" in text and await active(chat) == []
+    assert "subs:resume" in chat.choices and "tip:done" in chat.choices  # the tip goes on
+    await chat.pick("subs:resume")
+    assert len(await active(chat)) == 2 and "tip:done" in chat.choices
+
+
+def test_a_sentence_about_another_sender_stops_nothing() -> None:
+    for text in (
+        "tôi muốn hủy đăng ký gói cước",
+        "huy dang ky 3g",
+        "làm sao để không nhận tin nhắn rác nữa",
+        "Hủy đăng ký nhận tin của ngân hàng thế nào",
+        "ngừng nhận tin nhắn rác",
+    ):
+        assert read(text).intent != "stop", text
+        assert read(text, where=Where.ANSWER).intent is None, text
+    assert read("hủy đăng ký", where=Where.ANSWER).intent is None  # an answer, as typed
+    assert read("đừng gửi tin cho tôi nữa").intent == "stop"
+
+
+def test_over_or_told_is_not_urgent_and_a_cry_held_down_is() -> None:
+    for text in (
+        "Bọn cướp đã bỏ chạy mất rồi",
+        "Đám cháy đã được dập tắt",
+        "Ngày 20/11 có người đánh nhau",
+        "cảnh báo bà con cẩn thận cướp giật",
+        "đi cấp cứu hôm qua",
+        "cơm cháy",
+        "Tôi nhận được tin nhắn: 'Con đang bị tai nạn ở viện, mẹ chuyển gấp 20 triệu'",
+    ):
+        assert not urgency(text), text
+    for text in ("cứuuu", "có người đang đập cửa nhà tôi", "tôi muốn chết", "tôi đang bị theo dõi"):
+        assert urgency(text), text
+    assert read("theo dõi tin báo của tôi").intent == "follow"
+
+
+async def test_a_category_typed_by_name_is_not_a_danger(chat: Chat) -> None:
+    await start_tip(chat)
+    text = await chat.say("cướp")
+    assert "113" not in text and "Trộm cắp" in text
+
+
+async def test_a_first_message_saying_they_lost_money_gets_what_to_do_at_once(
+    chat: Chat,
+) -> None:
+    text = await chat.say("tôi bị lừa mất tiền rồi phải làm sao")
+    assert "tổng đài ngân hàng" in text and "lang:vi" in chat.choices
