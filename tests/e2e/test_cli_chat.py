@@ -23,7 +23,7 @@ def test_piped_conversation_onboards_and_numbers_choices(tmp_path: Path) -> None
 
 
 def test_the_profile_is_kept_between_runs(tmp_path: Path) -> None:
-    run_chat(tmp_path, ["/start", "English", "da nang", "hai chau"], user="u1")
+    run_chat(tmp_path, ["/start", "English", "da nang", "phuong hai chau"], user="u1")
     turns = run_chat(tmp_path, ["/start"], user="u1")
     assert "Welcome back" in turns[0]
     assert "What do you need?" in turns[0]
