@@ -11,7 +11,11 @@ message, and the share read as labelled.
 from __future__ import annotations
 
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the labelled sets in tests/
 
 from handlers.understood import meaning
 from tests.understanding.evaluate import WHERE, messages, score

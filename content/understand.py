@@ -20,7 +20,7 @@ import enum
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from content.schema.base import Reader, load
@@ -109,6 +109,10 @@ class _Phrases:
                     hits.append(_Hit(i, end, label, weight))
         return hits
 
+    def firsts(self) -> frozenset[str]:
+        """The folded first words of the phrases: a message with none of them has no hit."""
+        return frozenset(self._index)
+
     def whole(self, said: Sequence[str], folded: Sequence[str]) -> tuple[str, bool] | None:
         """The label of a phrase that is the whole of `said`, if any, and whether it was typed
         as written (every mark, or a phrase without marks), not only spelled."""
@@ -155,6 +159,16 @@ def _whole_words() -> _Phrases:
 
 
 @cache
+def _as_written() -> dict[str, str]:
+    """keywords.yaml's words as written, lower case: the message that is exactly one of them."""
+    return {
+        " ".join(word.casefold().split()): intent
+        for intent, listed in _keywords().intent_words().items()
+        for word in listed
+    }
+
+
+@cache
 def _free() -> tuple[_Phrases, _Phrases, _Phrases]:
     pack = _intents()
     return (
@@ -195,10 +209,20 @@ _CLAUSE = re.compile(r"[,;.!?:()\n]+")
 BREAK = ","  # between clauses: no phrase reaches across it
 
 
+# One message is read by several checks of the router in one turn (a whole word, danger, free
+# text): each reading is kept for the next check, a few hundred messages back.
+_RECENT = 512
+
+
 def tokens(text: str) -> list[str]:
     """The words of a message as they are read: lower case, marks kept, NFC (NFD input too),
     short forms written out ('ko' → 'không', 'sđt' → 'số điện thoại'), and `BREAK` between
     clauses so that no phrase is read across a comma ("bị bố dượng đánh, người tím")."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=_RECENT)
+def _tokens(text: str) -> tuple[str, ...]:
     short = _abbreviations()
     said: list[str] = []
     for clause in _CLAUSE.split(text):
@@ -210,7 +234,7 @@ def tokens(text: str) -> list[str]:
         for word in found:
             word = _once_each(word)
             said.extend(short.get(word, (word,)))
-    return said
+    return tuple(said)
 
 
 def _once_each(word: str) -> str:
@@ -249,12 +273,16 @@ def _trimmed(said: list[str]) -> list[str]:
     return said[:end]
 
 
+@lru_cache(maxsize=_RECENT)
 def whole_intent(text: str, *, where: Where = Where.MENU) -> str | None:
     """The intent a whole message names by one of keywords.yaml's words ('Menu', 'dừng nhé',
     'khẩn cấp'), or None. Inside a flow a stop must be typed as written ('dừng', 'STOP'):
     'dung' there answers the step as often as it stops. In an answer to the police only menu
     and cancel count ('Dừng' alone answers the question; a sentence asking to stop messages is
     read by `read`)."""
+    written = _as_written().get(" ".join(text.casefold().split()).strip(" .!?"))
+    if written is not None:  # "menu", "khẩn cấp", "113": typed as written, found at once
+        return None if where is Where.ANSWER and written not in ("menu", "cancel") else written
     said = _trimmed(_words_only(tokens(text)))
     if not said:
         return None
@@ -286,6 +314,7 @@ def _unquoted(text: str) -> str:
 _DATED = re.compile(r"(?<!\d)\d{1,2}\s*[/.-]\s*\d{1,2}(?!\d)|\bn[aă]m\s+(?:19|20)\d\d\b", re.I)
 
 
+@lru_cache(maxsize=_RECENT)
 def urgency(text: str) -> tuple[str, ...]:
     """The words that say someone is in danger now, as the resident typed them; () when the
     message does not say so (in the past, denied, a question, quoted, or nothing of danger)."""
@@ -310,9 +339,17 @@ def _near(hits: list[_Hit], hit: _Hit, reach: int = 4) -> _Hit | None:
     )
 
 
-def _urgency_of(said: list[str], *, dated: bool = False) -> tuple[str, ...]:
+@cache
+def _danger_firsts() -> frozenset[str]:
     lists = _urgency_lists()
+    return lists["danger"].firsts() | lists["needs_now"].firsts() | lists["now"].firsts()
+
+
+def _urgency_of(said: list[str], *, dated: bool = False) -> tuple[str, ...]:
     folded = _folded(said)
+    if _danger_firsts().isdisjoint(folded):  # most messages: not one word of danger
+        return ()
+    lists = _urgency_lists()
     found = {name: phrases.find(said, folded) for name, phrases in lists.items()}
     other_meaning = [(h.start, h.end) for h in found["not_danger"]]
 
@@ -346,6 +383,7 @@ def _best(scores: dict[str, float]) -> str | None:
     return max(scores, key=lambda key: scores[key]) if scores else None
 
 
+@lru_cache(maxsize=_RECENT)
 def read(text: str, *, where: Where = Where.MENU, indicators: bool = False) -> Reading:
     """What a message means, read where it was typed. `indicators`: the message holds a phone
     number, a link or a bank account (the scam check's extractor says so; the caller asks it,

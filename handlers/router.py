@@ -167,6 +167,8 @@ async def receipt_code(ctx: Ctx) -> list[Reply] | None:
     event = ctx.event
     if event.kind is not Kind.TEXT or ctx.state.flow in (report.FLOW, answer.FLOW):
         return None
+    if "by" not in event.text.casefold():  # every code starts so: most messages end here
+        return None
     if answer.typed_answer(event.text) is not None:  # "TRẢ LỜI BY-…: …" answers the police
         return None
     found = receipt.read_follow_up(event.text)

@@ -52,6 +52,13 @@ def _served_caches() -> list[Any]:
         understand._free,
         understand._urgency_lists,
         understand._abbreviations,
+        understand._as_written,
+        understand._danger_firsts,
+        understand._other_senders,
+        understand._tokens,
+        understand.whole_intent,
+        understand.urgency,
+        understand.read,
     ]
 
 
