@@ -8,10 +8,10 @@ typed without them matches every word it could spell, the packs' `not_danger` ph
 weights settling which. Short forms people text ("ko", "đc", "sđt", "ck") are read as the
 words they stand for.
 
-Where a message is read changes what may be taken from it (`Where`): at the menu and at a step
-waiting for a button everything; at a step where text is content (a tip's description) only a
-whole-message word; in an answer to the police only "menu", "hủy" and a clear sentence asking
-to stop messages.
+Where a message is read changes what may be taken from it (`Where`): at the menu everything;
+inside a flow the same, but a stop only as written ("dừng", not "dung", which is "đúng" as
+often); at a step where text is content (a tip's description) only a whole-message word; in
+an answer to the police only "menu", "hủy" and a short sentence asking to stop messages.
 """
 
 from __future__ import annotations
@@ -28,27 +28,19 @@ from content.schema.intents import Intents, split_weight
 from content.schema.words import EmergencyWords, Keywords
 from content.text import fold, spells, words
 
-__all__ = ["Reading", "Where", "named_category", "read", "tokens", "urgency", "whole_intent"]
+__all__ = [
+    "Reading",
+    "Where",
+    "named_category",
+    "named_language",
+    "read",
+    "tokens",
+    "urgency",
+    "whole_intent",
+]
 
 PACKS = Path(__file__).parent / "packs"
 
-# Words of politeness at the end of a message, left out when the message is read as a whole
-# word: "dừng nhé", "cảm ơn ạ", "menu đi".
-_TRAILING = (
-    "ạ",
-    "à",
-    "nhé",
-    "nhá",
-    "nha",
-    "nhe",
-    "đi",
-    "ha",
-    "luôn",
-    "giùm",
-    "dùm",
-    "với",
-    "please",
-)
 # Below this score an intent is a guess: asked about, never acted on.
 SURE = 2.0
 # Two intents this close are asked about.
@@ -268,7 +260,8 @@ def _folded(said: Sequence[str]) -> list[str]:
 def _trimmed(said: list[str]) -> list[str]:
     """The words without the polite ones at the end ('dừng nhé' → 'dừng'), never none."""
     end = len(said)
-    while end > 1 and any(spells(said[end - 1], word) for word in _TRAILING):
+    polite = _keywords().polite
+    while end > 1 and any(spells(said[end - 1], word) for word in polite):
         end -= 1
     return said[:end]
 
@@ -407,13 +400,23 @@ def read(text: str, *, where: Where = Where.MENU, indicators: bool = False) -> R
     return _free_reading(said, indicators=indicators)
 
 
-_MESSAGES = frozenset({"tin", "nhắn", "thông", "message", "messages"})
-
-
 def _about_messages(said: list[str]) -> bool:
     """An answer to the police asks to stop only when it names the messages ("đừng gửi tin
     nữa"): "hủy đăng ký" alone may be what a scammer told them to do."""
-    return any(spells(word, meant) for word in said for meant in _MESSAGES)
+    named = _intents().messages
+    return any(spells(word, meant) for word in said for meant in named)
+
+
+def named_language(text: str) -> str | None:
+    """The one language a message names ("đổi sang tiếng Anh" → "en"), if exactly one."""
+    said = tokens(text)
+    found = {hit.label for hit in _languages().find(said, _folded(said))}
+    return found.pop() if len(found) == 1 else None
+
+
+@cache
+def _languages() -> _Phrases:
+    return _Phrases((p, lang, 1.0) for lang, ps in _intents().languages.items() for p in ps)
 
 
 def named_category(text: str) -> str | None:

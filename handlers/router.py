@@ -15,7 +15,7 @@ from dataclasses import replace
 from content import scamcheck
 from content.keywords import intent_of
 from content.text import fold, has_words
-from content.understand import Reading, Where, read, urgency
+from content.understand import Reading, Where, named_language, read, urgency
 from handlers import (
     answer,
     area,
@@ -444,6 +444,9 @@ async def _free_intent(ctx: Ctx, reading: Reading, text: str) -> list[Reply]:
     if intent == "follow":
         return await mytips.begin(ctx)
     if intent == "settings":
+        lang = named_language(text)
+        if lang is not None:  # "đổi sang tiếng Anh": done at once, then the menu
+            return [await settings.set_language(ctx, lang), *menu.show(ctx)]
         return await settings.begin(ctx)
     if intent == "greeting":
         return [say("start.welcome_back"), *menu.show(ctx)]

@@ -81,6 +81,11 @@ class Intents(Model):
     # Words naming another sender or asking how to: a stop sentence with one of them is not
     # asking this bot to stop ("hủy đăng ký gói cước", "ngừng nhận tin nhắn rác").
     other_senders: Phrases
+    # Words naming the messages themselves: in an answer to the police, a stop sentence must
+    # hold one ("đừng gửi tin nữa"); "hủy đăng ký" alone may be what a scammer told them.
+    messages: tuple[Line, ...] = Field(min_length=1)
+    # A language named in a settings message ("đổi sang tiếng Anh"): switched at once.
+    languages: dict[Literal["vi", "en"], Phrases]
 
     @model_validator(mode="after")
     def _known_and_once(self) -> Intents:

@@ -36,6 +36,7 @@ class Keywords(Model):
     stop: Lines
     thanks: Lines
     answer: Lines  # before a tip code: the rest of the message answers the police
+    polite: Lines  # at the end of a whole-message word, left out: "dừng nhé", "cảm ơn ạ"
 
     def intent_words(self) -> dict[str, tuple[str, ...]]:
         return {intent: getattr(self, intent) for intent in INTENTS}

@@ -53,6 +53,7 @@ def _served_caches() -> list[Any]:
         understand._urgency_lists,
         understand._abbreviations,
         understand._as_written,
+        understand._languages,
         understand._danger_firsts,
         understand._other_senders,
         understand._tokens,

@@ -202,3 +202,11 @@ async def test_a_first_message_saying_they_lost_money_gets_what_to_do_at_once(
 ) -> None:
     text = await chat.say("tôi bị lừa mất tiền rồi phải làm sao")
     assert "tổng đài ngân hàng" in text and "lang:vi" in chat.choices
+
+
+async def test_a_language_named_in_words_is_switched_at_once(chat: Chat) -> None:
+    await chat.onboard()
+    text = await chat.say("doi sang tieng anh giup toi")
+    assert "What do you need?" in text and "menu:tip" in chat.choices
+    text = await chat.say("switch to Vietnamese please")
+    assert "Bạn cần gì?" in text
