@@ -103,7 +103,7 @@ _SERVED: tuple[Callable[[], object], ...] = (
     awareness.topics,
     scamcheck.packs,
     tips.categories,
-    lambda: tips.sounds_like_emergency(""),
+    lambda: understand.urgency(""),
     lambda: keywords.intent_of(""),
     lambda: understand.read("menu"),
     keywords.answer_words,

@@ -1,5 +1,6 @@
-"""Tip categories and emergency phrases, from data files in content/packs/ (their form and
-rules: content/schema/words.py)."""
+"""Tip categories, from a data file in content/packs/ (its form and rules:
+content/schema/words.py); the emergency phrases are read by content/understand.py, and
+checked here with the categories."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from pathlib import Path
 
 from content.schema.base import Reader, load
 from content.schema.words import Category, EmergencyWords, TipCategories
-from content.understand import urgency
 
-__all__ = ["Category", "categories", "category", "problems", "sounds_like_emergency"]
+__all__ = ["Category", "categories", "category", "problems"]
 
 PACKS = Path(__file__).parent / "packs"
 
@@ -23,12 +23,6 @@ def categories() -> tuple[Category, ...]:
 
 def category(category_id: str) -> Category | None:
     return next((c for c in categories() if c.id == category_id), None)
-
-
-def sounds_like_emergency(text: str) -> bool:
-    """True when the text says someone is in danger now (content/understand.py: the words
-    that say it, with `urgency`)."""
-    return bool(urgency(text))
 
 
 def problems(folder: Path | None = None) -> list[str]:

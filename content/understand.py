@@ -67,7 +67,6 @@ class Reading:
     topic: str | None = None  # an awareness topic the text names
     urgent: tuple[str, ...] = ()  # the words that say someone is in danger now, as typed
     maybe: tuple[str, ...] = ()  # unsure: the likely intents, best first
-    whole: bool = False  # the whole message is one of keywords.yaml's words
     scores: dict[str, float] = field(default_factory=dict)
 
 
@@ -389,10 +388,10 @@ def read(text: str, *, where: Where = Where.MENU, indicators: bool = False) -> R
         short = len(said) <= ANSWER_STOP_WORDS
         if whole is None and short and _about_messages(said) and _asks_to_stop(said):
             return Reading(intent="stop")
-        return Reading(intent=whole, whole=whole is not None)
+        return Reading(intent=whole)
     urgent = urgency(text)
     if whole is not None and not (whole in ("start", "help") and urgent):
-        return Reading(intent=whole, urgent=urgent, whole=True)
+        return Reading(intent=whole, urgent=urgent)
     if where is Where.TEXT:
         return Reading(urgent=urgent)
     if urgent:

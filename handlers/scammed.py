@@ -59,5 +59,5 @@ async def on_event(ctx: Ctx) -> list[Reply]:
         category = str(ctx.state.data.get("category", "fraud_online"))
         return await report.begin_with(ctx, category, text)
     if picked == "scammed:check" and text:
-        return check.offer(ctx, text)
+        return await check.run(ctx, text)
     return prompt(ctx)

@@ -210,3 +210,11 @@ async def test_a_language_named_in_words_is_switched_at_once(chat: Chat) -> None
     assert "What do you need?" in text and "menu:tip" in chat.choices
     text = await chat.say("switch to Vietnamese please")
     assert "Bạn cần gì?" in text
+
+
+async def test_the_scammers_number_named_with_the_loss_is_checked_in_one_tap(chat: Chat) -> None:
+    await chat.onboard()
+    text = await chat.say("tôi lỡ chuyển khoản 5 triệu cho số 0912 345 678 rồi, làm sao giờ")
+    assert "tổng đài ngân hàng" in text and "scammed:check" in chat.choices
+    text = await chat.pick("scammed:check")
+    assert "Chưa có thông tin" in text and "check:tip" in chat.choices  # the check ran
