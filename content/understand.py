@@ -11,7 +11,8 @@ words they stand for.
 Where a message is read changes what may be taken from it (`Where`): at the menu everything;
 inside a flow the same, but a stop only as written ("dừng", not "dung", which is "đúng" as
 often); at a step where text is content (a tip's description) only a whole-message word; in
-an answer to the police only "menu", "hủy" and a short sentence asking to stop messages.
+an answer to the police only "menu", "hủy" and a stop word naming the messages, typed as
+written and alone ("dừng nhận tin"): any sentence there is the answer.
 """
 
 from __future__ import annotations
@@ -47,9 +48,7 @@ SURE = 2.0
 CLOSE = 1.0
 # Scam words in a message with a phone number, link or account: a check is what helps.
 INDICATOR_WEIGHT = 3.0
-# In an answer to the police, a sentence asking to stop messages is read as such only when it
-# is short: a longer answer is what they told the police. Elsewhere a little longer.
-ANSWER_STOP_WORDS = 8
+# A sentence asking to stop messages is read as such only when it is short.
 STOP_WORDS = 12
 
 
@@ -269,12 +268,14 @@ def _trimmed(said: list[str]) -> list[str]:
 def whole_intent(text: str, *, where: Where = Where.MENU) -> str | None:
     """The intent a whole message names by one of keywords.yaml's words ('Menu', 'dừng nhé',
     'khẩn cấp'), or None. Inside a flow a stop must be typed as written ('dừng', 'STOP'):
-    'dung' there answers the step as often as it stops. In an answer to the police only menu
-    and cancel count ('Dừng' alone answers the question; a sentence asking to stop messages is
-    read by `read`)."""
+    'dung' there answers the step as often as it stops. In an answer to the police only menu,
+    cancel and a stop naming the messages, typed as written ('dừng nhận tin'); 'Dừng' alone
+    answers the question."""
     written = _as_written().get(" ".join(text.casefold().split()).strip(" .!?"))
-    if written is not None:  # "menu", "khẩn cấp", "113": typed as written, found at once
-        return None if where is Where.ANSWER and written not in ("menu", "cancel") else written
+    # "menu", "khẩn cấp", "113" typed as written: found at once (in an answer a stop goes the
+    # long way below: it must name the messages).
+    if written is not None and (where is not Where.ANSWER or written in ("menu", "cancel")):
+        return written
     said = _trimmed(_words_only(tokens(text)))
     if not said:
         return None
@@ -283,6 +284,8 @@ def whole_intent(text: str, *, where: Where = Where.MENU) -> str | None:
         return None
     intent, as_written = found
     if where is Where.ANSWER:
+        if intent == "stop":  # "dừng nhận tin" on its own, as written; never "Dừng" alone
+            return intent if as_written and len(said) > 1 and _about_messages(said) else None
         return intent if intent in ("menu", "cancel") else None
     if intent == "stop" and where is not Where.MENU and not as_written:
         return None
@@ -384,10 +387,7 @@ def read(text: str, *, where: Where = Where.MENU, indicators: bool = False) -> R
     if not said:
         return Reading()
     whole = whole_intent(text, where=where)
-    if where is Where.ANSWER:
-        short = len(said) <= ANSWER_STOP_WORDS
-        if whole is None and short and _about_messages(said) and _asks_to_stop(said):
-            return Reading(intent="stop")
+    if where is Where.ANSWER:  # the police asked: a sentence is their answer, whatever it says
         return Reading(intent=whole)
     urgent = urgency(text)
     if whole is not None and not (whole in ("start", "help") and urgent):
@@ -396,6 +396,8 @@ def read(text: str, *, where: Where = Where.MENU, indicators: bool = False) -> R
         return Reading(urgent=urgent)
     if urgent:
         return Reading(intent="emergency", urgent=urgent)
+    if named_language(text):  # "đổi sang tiếng Anh giúp tôi": asked for, plainly
+        return Reading(intent="settings")
     return _free_reading(said, indicators=indicators)
 
 
@@ -407,15 +409,25 @@ def _about_messages(said: list[str]) -> bool:
 
 
 def named_language(text: str) -> str | None:
-    """The one language a message names ("đổi sang tiếng Anh" → "en"), if exactly one."""
+    """The one language a message asks for ("đổi sang tiếng Anh" → "en"): named right after
+    an ask ("đổi sang", "switch to"); "tôi không biết tiếng Anh" asks for none."""
     said = tokens(text)
-    found = {hit.label for hit in _languages().find(said, _folded(said))}
+    folded = _folded(said)
+    if _urgency_lists()["negation"].find(said, folded):  # "tôi không nói tiếng Anh"
+        return None
+    asks = {hit.end for hit in _language_asks().find(said, folded)}
+    found = {hit.label for hit in _languages().find(said, folded) if hit.start in asks}
     return found.pop() if len(found) == 1 else None
 
 
 @cache
 def _languages() -> _Phrases:
     return _Phrases((p, lang, 1.0) for lang, ps in _intents().languages.items() for p in ps)
+
+
+@cache
+def _language_asks() -> _Phrases:
+    return _Phrases((p, "ask", 1.0) for p in _intents().language_asks)
 
 
 def named_category(text: str) -> str | None:

@@ -371,6 +371,8 @@ async def keyword(ctx: Ctx) -> list[Reply] | None:
         intent = intent_of(ctx.event.text, where=Where.MENU if at_menu else Where.STEP)
     if intent in ("start", "help") and urgency(ctx.event.text):
         return None  # "chào, cứu với": the danger goes first
+    if intent == "start" and ctx.profile.has_area and ctx.state.flow not in ("", menu.FLOW):
+        return [say("start.welcome_back"), *prompt(ctx)]  # "alo" mid-tip: the draft stays
     return await _intent(ctx, intent) if intent else None
 
 

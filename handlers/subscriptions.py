@@ -130,6 +130,7 @@ async def stop(ctx: Ctx) -> list[Reply]:
     """STOP or DỪNG, from any step: end every subscription and say so, with one tap back.
     Before onboarding there is no screen to go to: the caller shows the step again."""
     stopped = await ctx.uow.awareness.unsubscribe_all(ctx.profile.resident_id, ctx.config.clock())
+    ctx.state.profile.pop(STOPPED, None)  # an older stop's tap back would undo more than this
     if not ctx.profile.has_area:
         return [say("subs.stopped")] if stopped else [say("subs.stopped_none")]
     ctx.state.go(FLOW, "stopped", stopped=_pack(stopped))
@@ -140,6 +141,7 @@ async def stop_in_flow(ctx: Ctx) -> Reply:
     """DỪNG typed inside another flow: every subscription ended, said with one tap back; the
     caller shows the step the chat was at again, its draft untouched."""
     stopped = await ctx.uow.awareness.unsubscribe_all(ctx.profile.resident_id, ctx.config.clock())
+    ctx.state.profile.pop(STOPPED, None)
     if not stopped:
         return say("subs.stopped_none")
     ctx.state.profile[STOPPED] = _pack(stopped)
@@ -174,6 +176,7 @@ async def on_event(ctx: Ctx) -> list[Reply]:
         return [say("input.stale_choice"), *prompt(ctx)]
     commune = {"commune": _commune_name(subscription.commune_code)}
     province = {"province": _province_name(ctx.profile.province_code)}
+    ctx.state.profile.pop(STOPPED, None)  # chosen one by one since: no tap back undoes it
     if action == "on":
         await ctx.uow.awareness.subscribe(resident, subscription, now)
         done = {
@@ -193,6 +196,7 @@ async def on_event(ctx: Ctx) -> list[Reply]:
 
 async def _resume(ctx: Ctx) -> list[Reply]:
     """One tap after STOP: subscribe again to what was stopped."""
+    ctx.state.profile.pop(STOPPED, None)
     now = ctx.config.clock()
     for subscription in _unpack(ctx.state.data.get("stopped")):
         await ctx.uow.awareness.subscribe(ctx.profile.resident_id, subscription, now)

@@ -84,7 +84,8 @@ class Intents(Model):
     # Words naming the messages themselves: in an answer to the police, a stop sentence must
     # hold one ("đừng gửi tin nữa"); "hủy đăng ký" alone may be what a scammer told them.
     messages: tuple[Line, ...] = Field(min_length=1)
-    # A language named in a settings message ("đổi sang tiếng Anh"): switched at once.
+    # A language asked for ("đổi sang tiếng Anh"): switched at once; only right after an ask.
+    language_asks: tuple[Line, ...] = Field(min_length=1)
     languages: dict[Literal["vi", "en"], Phrases]
 
     @model_validator(mode="after")

@@ -54,6 +54,7 @@ def _served_caches() -> list[Any]:
         understand._abbreviations,
         understand._as_written,
         understand._languages,
+        understand._language_asks,
         understand._danger_firsts,
         understand._other_senders,
         understand._tokens,

@@ -218,3 +218,47 @@ async def test_the_scammers_number_named_with_the_loss_is_checked_in_one_tap(cha
     assert "tổng đài ngân hàng" in text and "scammed:check" in chat.choices
     text = await chat.pick("scammed:check")
     assert "Chưa có thông tin" in text and "check:tip" in chat.choices  # the check ran
+
+
+def test_an_answer_to_the_police_stops_nothing_but_its_own_words() -> None:
+    for text in ("không nhận tin nhắn nữa", "tắt thông báo", "họ nói đừng gửi tin nữa", "STOP"):
+        assert read(text, where=Where.ANSWER).intent is None, text  # their answer, sent
+    assert read("dừng nhận tin nhắn", where=Where.ANSWER).intent == "stop"
+
+
+async def test_a_greeting_inside_a_tip_keeps_the_draft(chat: Chat) -> None:
+    await start_tip(chat)
+    await chat.pick("cat:theft_robbery")
+    await chat.say("Hai người lạ lấy trộm xe đạp trước nhà số 12 ngõ 5")
+    text = await chat.say("alo")
+    assert "Chào mừng" in text and "tip:done" in chat.choices
+
+
+async def test_a_language_is_switched_only_when_asked_for(chat: Chat) -> None:
+    await chat.onboard()
+    text = await chat.say("tôi không biết tiếng anh")
+    assert "What do you need?" not in text and "From now on" not in text
+    text = await chat.say("I don't speak Vietnamese")
+    assert "What do you need?" not in text
+
+
+def test_a_burnt_battery_is_not_a_fire_and_a_wound_is_danger() -> None:
+    assert not urgency("về dùng hai hôm thì bị cháy pin, shop không nhận đổi")
+    assert urgency("Có người bị chém ở đầu ngõ, máu nhiều lắm")
+    assert urgency("Có người bị ngất ở ngoài đường")
+
+
+async def test_an_old_tap_back_does_not_undo_later_choices(chat: Chat) -> None:
+    await subscribed_to_both(chat)
+    await chat.pick("nav:menu")
+    await chat.pick("menu:learn")
+    await chat.pick("learn:topic:fire_safety")
+    await chat.say("DỪNG")  # inside a flow: the tap back is kept
+    await chat.say("menu")
+    await chat.say("DỪNG")  # a later stop: the earlier tap back is gone
+    await chat.pick("subs:resume")
+    await chat.pick("subs:off:awareness:")
+    before = await active(chat)
+    await chat.pick("menu:learn")
+    await chat.pick("subs:resume")  # the old button from inside the flow
+    assert await active(chat) == before
