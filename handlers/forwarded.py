@@ -29,10 +29,6 @@ from handlers.model import InboundEvent, Kind, Msg, Reply
 
 KEPT = "check_later"  # in the state's profile: {"text": ..., "at": ISO time}
 KEEP_FOR = timedelta(days=1)  # a message kept longer than this is not checked unasked
-# A tip's steps that wait for a button; at its others, what is sent is the tip's content.
-TIP_BUTTON_STEPS = frozenset(
-    {"consent", "category", "when", "details_offer", "identity", "review", "edit"}
-)
 
 
 def onboarded(ctx: Ctx) -> bool:
@@ -47,7 +43,7 @@ async def forwarded(ctx: Ctx) -> list[Reply] | None:
     if not text:
         return None
     if not onboarded(ctx):
-        return _keep(ctx, text) if event.forwarded or _looks_pasted(event) else None
+        return keep(ctx, text) if event.forwarded or _looks_pasted(event) else None
     if not event.forwarded or _is_content(ctx):
         return None
     if ctx.state.flow == report.FLOW:
@@ -93,7 +89,7 @@ def _is_content(ctx: Ctx) -> bool:
     """Whether the step the chat is at takes what was sent as the resident's own content."""
     flow = ctx.state.flow
     if flow == report.FLOW:
-        return ctx.state.step not in TIP_BUTTON_STEPS
+        return ctx.state.step not in report.BUTTON_STEPS
     return flow in (answer.FLOW, leader_notice.FLOW)
 
 
@@ -101,12 +97,8 @@ def _is_content(ctx: Ctx) -> bool:
 
 
 def keep(ctx: Ctx, text: str) -> list[Reply]:
-    """Something to check typed before onboarding (a number, a link alone): kept, and checked
-    once the chat reaches the menu, as a forwarded message is."""
-    return _keep(ctx, text)
-
-
-def _keep(ctx: Ctx, text: str) -> list[Reply]:
+    """Something to check sent before onboarding (forwarded, pasted, a number or a link
+    alone): kept, and checked once the chat reaches the menu."""
     earlier = _fresh(ctx)
     joined = f"{earlier}\n\n{text}" if earlier else text
     at = ctx.config.clock().isoformat()

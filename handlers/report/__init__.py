@@ -16,6 +16,7 @@ from __future__ import annotations
 # Importing `steps` fills the table the steps move through (handlers/report/base.py).
 from handlers.report import steps
 from handlers.report.base import (
+    BUTTON_STEPS,
     FLOW,
     MAX_DESCRIPTION,
     MAX_FIELD,
@@ -29,6 +30,7 @@ from handlers.report.entry import CONSENT_VERSION, begin, begin_with, tells_what
 from handlers.report.when_where import parse_date
 
 __all__ = [
+    "BUTTON_STEPS",
     "CONSENT_VERSION",
     "FLOW",
     "MAX_DESCRIPTION",

@@ -91,6 +91,11 @@ async def on_event(ctx: Ctx) -> list[Reply]:
 # The steps where the resident tells what happened: words of danger there mark the tip
 # urgent. A category typed by name ("cướp") or a date is not a danger happening now.
 TELLING = frozenset({"description", "detail", "anon_detail"})
+# The steps that wait for a button; at the others what is sent is the tip's own content (a
+# forwarded message there is part of the tip, not something to check: handlers/forwarded.py).
+BUTTON_STEPS = frozenset(
+    {"consent", "category", "when", "details_offer", "identity", "review", "edit"}
+)
 
 
 def reads_danger(ctx: Ctx) -> bool:

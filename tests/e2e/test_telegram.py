@@ -384,3 +384,32 @@ def test_a_refused_token_is_reported_without_the_token(
     assert main(["telegram", "webhook-info"]) == 1
     err = capsys.readouterr().err
     assert "refused" in err and "wrong-token-value" not in err
+
+
+async def test_a_forwarded_scam_as_the_very_first_message_is_checked_after_onboarding(
+    resident: Resident, fake: FakeTelegram
+) -> None:
+    """Through the webhook as Telegram sends it: `forward_origin` on a brand-new user's first
+    message, kept through the language and commune steps, then checked in place of the menu."""
+    origin = {"type": "hidden_user", "date": 1, "sender_user_name": "Người lạ"}
+    update = fake.updates.message(
+        resident.chat,
+        text="Con đang cấp cứu, mẹ chuyển gấp 20 triệu vào số 0912345678 nhé",
+        forward_origin=origin,
+    )
+    await resident.post(update)
+    assert "kiểm tra tin này" in resident.text or "check this message" in resident.text
+    assert "lang:vi" in resident.buttons.values()
+    await resident.press("lang:vi")
+    await resident.say("ha noi")
+    text = await resident.say("phuong ba dinh")
+    assert "0912 345 678" in text or "lừa đảo" in text  # the kept message, checked
+    assert all(c.ok for c in fake.calls()), [c for c in fake.calls() if not c.ok]
+
+
+async def test_dung_with_its_marks_at_the_menu_is_not_a_stop(resident: Resident) -> None:
+    await resident.onboard()
+    text = await resident.say("Đúng")
+    assert "Đã dừng" not in text
+    text = await resident.say("dừng")
+    assert "Đã dừng" in text or "chưa đăng ký nhận tin nào" in text
