@@ -16,6 +16,7 @@ not have acted on it anyway; a role that may not do something is 403. Every answ
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -25,9 +26,11 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from admin import auth, errors, filters, web
 from admin.api_models import (
+    TRACKS,
     AttachmentOut,
     ColleagueOut,
     ErrorBody,
+    ExtensionDecisionOut,
     Me,
     TipList,
     TipOut,
@@ -35,7 +38,8 @@ from admin.api_models import (
 )
 from admin.files import attachment_response
 from handlers import casework as cases
-from handlers.errors import NotFound
+from handlers.deadlines import Due
+from handlers.errors import BadInput, NotFound
 from handlers.people import Identity
 from storage import casework
 from storage.casework import QueueFilter, SqlCaseStore, TipDetail
@@ -93,7 +97,17 @@ TIP_ERRORS: Responses = {
 }
 ACTION_ERRORS: Responses = {
     **TIP_ERRORS,
-    409: {"model": ErrorBody, "description": "The tip is not in a state for this action."},
+    409: {
+        "model": ErrorBody,
+        "description": "It is not in a state for this action; `code` says why (e.g."
+        " `transition`, `closed`). Nothing was changed.",
+    },
+    422: {
+        "model": ErrorBody,
+        "description": "The input is not valid: `invalid_input` with `fields` where the body"
+        " does not parse (a malformed date, a missing field), otherwise the rule's own code"
+        " (e.g. `reason`, `note`). Nothing was changed.",
+    },
 }
 
 
@@ -161,8 +175,8 @@ def _queue_filter(
     status: Annotated[
         str,
         Query(
-            description="new, acknowledged, verifying, forwarded, closed or all; "
-            "absent: every open tip"
+            description="new, acknowledged, verifying, mediating, forwarded, suspended, closed"
+            " or all; absent: every open tip"
         ),
     ] = "",
     category: Annotated[str, Query(max_length=32)] = "",
@@ -180,8 +194,15 @@ def _queue_filter(
     commune: Annotated[
         str, Query(description="5-digit commune code (province admins)", max_length=5)
     ] = "",
+    track: Annotated[
+        str,
+        Query(description="Only tips on this track: " + ", ".join(TRACKS), max_length=32),
+    ] = "",
+    protection: Annotated[
+        str, Query(description="1: only tips whose reporter asked for protection")
+    ] = "",
 ) -> QueueFilter:
-    return filters.parse_filter(
+    found = filters.parse_filter(
         {
             "status": status,
             "category": category,
@@ -193,8 +214,27 @@ def _queue_filter(
             "to": received_to,
             "q": q,
             "commune": commune,
+            "track": track,
+            "protection": protection,
         }
     )
+    return replace(found, track=_track_filter(track), protection=_protection_filter(protection))
+
+
+def _track_filter(value: str) -> str | None:
+    value = value.strip()
+    if value and value not in TRACKS:
+        raise BadInput("filter", "unknown track")
+    return value or None
+
+
+def _protection_filter(value: str) -> bool:
+    value = value.strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise BadInput("filter", "protection must be 1 or 0")
 
 
 Filter = Annotated[QueueFilter, Depends(_queue_filter)]
@@ -231,14 +271,21 @@ def _attachment_url(tip_id: str, attachment_id: int) -> str:
     return router.url_path_for("download_attachment", tip_id=tip_id, attachment_id=attachment_id)
 
 
+# What tip_out makes itself rather than copying from TipDetail.
+_MADE = frozenset({"attachments", "allowed", "next_kind", "extension_decision"})
+
+
 def tip_out(detail: TipDetail) -> TipOut:
-    data = {
-        name: getattr(detail, name)
-        for name in TipOut.model_fields
-        if name not in ("attachments", "allowed")
-    }
+    data = {name: getattr(detail, name) for name in TipOut.model_fields if name not in _MADE}
+    decision = None
+    if detail.extension_decision and detail.extension_decision_on is not None:
+        decision = ExtensionDecisionOut(
+            number=detail.extension_decision, date=detail.extension_decision_on
+        )
     return TipOut(
         **data,
+        next_kind=Due(detail.next_kind) if detail.next_kind else None,
+        extension_decision=decision,
         attachments=[
             AttachmentOut(
                 id=a.id,

@@ -8,17 +8,66 @@ the reporter's contact: that only comes out of the audited reveal (`ContactOut`)
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic.config import JsonDict
 
 from handlers.casework.actions import FORWARD_TO_LIMIT
-from handlers.casework.rules import MAX_NOTE, MAX_QUESTION, MAX_REASON, Action, DueState
+from handlers.casework.rules import (
+    MAX_BODY,
+    MAX_DECISION_NUMBER,
+    MAX_NOTE,
+    MAX_QUESTION,
+    MAX_REASON,
+    Action,
+    DueState,
+)
+from handlers.deadlines import Due
 from handlers.people import AdminRole
 from handlers.tipmodel import Visibility
-from handlers.tips.words import Resolution, TipStatus
+from handlers.tips.words import OUTCOMES, Protection, TipStatus, Track
 
 MAX_FORWARD_TO = FORWARD_TO_LIMIT
+MAX_TEAM = MAX_BODY
+
+# What the OpenAPI document says of the words a tip is described with (handlers/tips/words.py).
+TRACKS = [t.value for t in Track]
+# Every outcome offered today, each track's first: the outcomes before issue 17 are still
+# read on old tips but no longer accepted.
+RESOLUTIONS = list(dict.fromkeys(r.value for outcomes in OUTCOMES.values() for r in outcomes))
+OUTCOMES_DOC = "; ".join(
+    f"`{track.value}`: " + ", ".join(f"`{r.value}`" for r in outcomes)
+    for track, outcomes in OUTCOMES.items()
+)
+TRACK_DOC = (
+    "The procedure the tip runs under: `crime` (a crime report, Criminal Procedure Code),"
+    " `administrative` (an administrative violation), `mediation` (a neighbourhood dispute for"
+    " grassroots mediation), `violence` (domestic violence or child abuse: urgent, protection"
+    " first), `fire_risk` (a fire-prevention check by the commune)."
+)
+NEXT_KIND_DOC = (
+    "Which deadline `next_due` is: `ack` (tell the reporter it was received), `forward` (pass"
+    " it to the competent investigation body), `decision`; null when none is running."
+)
+PROTECTION_DOC = (
+    "What the reporter asked about themselves: `` (nothing), `secret` (keep my identity"
+    " secret), `threatened` (I am threatened). Never lowered once recorded."
+)
+
+
+def _enum(values: Iterable[str]) -> JsonDict:
+    """The values a text field takes, for the OpenAPI document; the use case checks them and
+    answers its own code for any other."""
+    return {"enum": [value for value in values]}
+
+
+def _no_kind(value: Any) -> Any:
+    """The views say "" where no deadline runs; the API says null."""
+    return value or None
 
 
 class _Out(BaseModel):
@@ -78,13 +127,18 @@ class TipSummary(_Out):
     commune_code: str
     received_on: date
     created_at: datetime
-    next_due: date | None
+    next_due: date | None = Field(description="The nearest deadline still running, or null.")
+    next_kind: Due | None = Field(description=NEXT_KIND_DOC)
     due_state: DueState
     days_left: int | None
     assignee_id: int | None
     assignee: str
+    track: Track = Field(description=TRACK_DOC)
+    protection: Protection = Field(description=PROTECTION_DOC)
     excerpt: str
     reporter_replied_at: datetime | None
+
+    _next_kind = field_validator("next_kind", mode="before")(_no_kind)
 
 
 class TipList(BaseModel):
@@ -132,6 +186,11 @@ class RelatedOut(_Out):
     shared: list[str]
 
 
+class ExtensionDecisionOut(BaseModel):
+    number: str = Field(description="The number of the procuracy's decision.")
+    date: dt.date = Field(description="The date of the decision.")
+
+
 class TipOut(_Out):
     id: str
     code: str
@@ -152,20 +211,49 @@ class TipOut(_Out):
     details: dict[str, str]
     created_at: datetime
     received_on: date
-    ack_due: date
-    decision_due: date
-    outcome_due: date | None
-    next_due: date | None
+    track: Track = Field(description=TRACK_DOC)
+    ack_due: date = Field(description="By when the reporter is told the tip was received.")
+    forward_due: date | None = Field(
+        description="By when a crime report the commune does not handle itself goes to the"
+        " competent investigation body; null on a track without a forward deadline."
+    )
+    decision_due: date | None = Field(
+        description="By when the tip is decided, extensions included. A crime report's is the"
+        " investigation body's: null until it is forwarded, then counted from that day. The"
+        " other tracks' are a service standard of Bình Yên, counted from receipt."
+    )
+    outcome_due: date | None = Field(description="By when the reporter is told the outcome.")
+    next_due: date | None = Field(description="The nearest deadline still running, or null.")
+    next_kind: Due | None = Field(description=NEXT_KIND_DOC)
     due_state: DueState
     days_left: int | None
-    extensions: int
+    extensions: int = Field(description="How many times the decision deadline was extended.")
+    extension_decision: ExtensionDecisionOut | None = Field(
+        description="The procuracy's decision that granted the second extension; null before."
+    )
     assignee_id: int | None
     assignee: str
     acknowledged_at: datetime | None
+    forwarded_at: datetime | None = Field(description="When the tip was forwarded, or null.")
+    decided_at: datetime | None = Field(
+        description="When its decision was recorded (closed or suspended); null while open"
+        " and again once a suspended tip is resumed."
+    )
     closed_at: datetime | None
-    resolution: str
+    resolution: str = Field(
+        description='How the tip was decided, "" while open. The outcomes of each track: '
+        + OUTCOMES_DOC
+        + ". `suspended` leaves a crime report open (status `suspended`) until resumed;"
+        " `transferred`, `prosecuted`, `not_prosecuted` and `suspended` need a forward first."
+        " Tips decided before tracks existed may read"
+        " `handled`, `forwarded`, `unfounded`, `insufficient` or `not_competent`."
+    )
     resolution_note: str
-    forwarded_to: str
+    forwarded_to: str = Field(description='The body the tip was forwarded to, "" if none.')
+    mediation_team: str = Field(
+        description='The mediation team handling a neighbourhood dispute, "" if none.'
+    )
+    protection: Protection = Field(description=PROTECTION_DOC)
     rating: int | None
     reporter_replied_at: datetime | None
     attachments: list[AttachmentOut]
@@ -196,7 +284,7 @@ class AssignIn(_In):
 
 
 class UrgencyIn(_In):
-    urgent: bool
+    urgent: StrictBool = Field(description="true or false (JSON booleans only)")
 
 
 class QuestionIn(_In):
@@ -206,17 +294,80 @@ class QuestionIn(_In):
 
 
 class ForwardIn(_In):
-    to: str = Field(max_length=MAX_FORWARD_TO, description="The investigation body it goes to.")
+    to: str = Field(
+        max_length=MAX_FORWARD_TO,
+        description="The name of the investigation body it goes to, as the reporter reads it:"
+        " no phone number (`forward_to_phone`).",
+    )
     note: str = Field(default="", max_length=MAX_NOTE)
 
 
 class ExtendIn(_In):
-    reason: str = Field(max_length=MAX_REASON)
+    reason: str = Field(max_length=MAX_REASON, description="Why; at least 5 characters.")
+    decision_number: str = Field(
+        default="",
+        max_length=MAX_DECISION_NUMBER,
+        description="The second extension only: the number of the procuracy's decision.",
+    )
+    decision_date: date | None = Field(
+        default=None,
+        description="The second extension only: the decision's date (YYYY-MM-DD), not before"
+        " the tip was received; never in the future (`decision_date_future`), whichever the"
+        " extension.",
+    )
+    requested_on: date | None = Field(
+        default=None,
+        description="The second extension only: the day it was asked of the procuracy"
+        " (YYYY-MM-DD; today when absent). It must be enough days before the first extension"
+        " ends (`extension_request_late` says how many); never in the future (`requested_on`),"
+        " whichever the extension.",
+    )
 
 
 class CloseIn(_In):
-    resolution: Resolution
+    resolution: str = Field(
+        max_length=32,
+        json_schema_extra=_enum(RESOLUTIONS),
+        description="An outcome of the tip's track (`resolution_track` otherwise): "
+        + OUTCOMES_DOC
+        + ". `suspended` (crime reports) suspends the tip instead of closing it;"
+        " `transferred` needs a forward first (`transferred_unforwarded`), and so do the"
+        " investigation body's decisions `prosecuted`, `not_prosecuted` and `suspended`"
+        " (`decision_unforwarded`).",
+    )
     note: str = Field(default="", max_length=MAX_NOTE)
+
+
+class TrackIn(_In):
+    track: str = Field(
+        max_length=32,
+        json_schema_extra=_enum(TRACKS),
+        description="The track to run the tip on from now (`track` if unknown). "
+        + TRACK_DOC
+        + " Its deadlines are counted again from the day the tip was received.",
+    )
+    reason: str = Field(max_length=MAX_REASON, description="Why; written to the audit log.")
+
+
+class MediateIn(_In):
+    team: str = Field(
+        max_length=MAX_TEAM, description="The commune's mediation team the dispute goes to."
+    )
+
+
+class ResumeIn(_In):
+    reason: str = Field(
+        max_length=MAX_REASON, description="Why the suspension ends; at least 5 characters."
+    )
+
+
+class ProtectIn(_In):
+    protection: str = Field(
+        max_length=16,
+        json_schema_extra=_enum([Protection.SECRET.value, Protection.THREATENED.value]),
+        description="What the reporter asked: `secret` (keep my identity secret) or"
+        " `threatened` (I am threatened: the tip also becomes urgent).",
+    )
 
 
 class NoteIn(_In):

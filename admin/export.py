@@ -32,6 +32,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from admin import access, auth, errors, filters, web
+from admin.stats import track_name
 from content import areas, tips
 from content.i18n import translate
 from handlers.deadlines import LOCAL_TZ, local_date
@@ -96,11 +97,17 @@ COLUMNS = (
         22,
         lambda r, lang: translate(f"panel.status.{r.status.value}", lang),
     ),
+    Column(_("panel.export.col.track"), 26, lambda r, lang: track_name(r.track, lang)),
     Column(_("panel.export.col.urgent"), 9, lambda r, lang: _yes_no(r.urgent, lang)),
     Column(_("panel.export.col.commune_code"), 9, lambda r, _l: r.commune_code),
     Column(_("panel.export.col.commune"), 22, _commune),
     Column(_("panel.export.col.ack_due"), 12, lambda r, _l: r.ack_due),
+    Column(_("panel.export.col.forward_due"), 12, lambda r, _l: r.forward_due),
+    Column(_("panel.export.col.forwarded_at"), 17, lambda r, _l: _moment(r.forwarded_at)),
+    # Empty on a track with no decision deadline (the stored NO_DUE is never shown).
     Column(_("panel.export.col.decision_due"), 12, lambda r, _l: r.decision_due),
+    Column(_("panel.export.col.extension_decision"), 20, lambda r, _l: r.extension_decision),
+    Column(_("panel.export.col.extension_decision_on"), 12, lambda r, _l: r.extension_decision_on),
     Column(_("panel.export.col.next_due"), 12, lambda r, _l: r.next_due),
     Column(_("panel.export.col.acknowledged_at"), 17, lambda r, _l: _moment(r.acknowledged_at)),
     Column(_("panel.export.col.closed_at"), 17, lambda r, _l: _moment(r.closed_at)),
@@ -109,6 +116,8 @@ COLUMNS = (
     Column(_("panel.export.col.forwarded_to"), 24, lambda r, _l: r.forwarded_to),
     Column(_("panel.export.col.rating"), 9, lambda r, _l: r.rating),
     Column(_("panel.export.col.anonymous"), 9, lambda r, lang: _yes_no(r.anonymous, lang)),
+    # Whether the reporter asked for protection: yes or no, never what they asked.
+    Column(_("panel.export.col.protection"), 9, lambda r, lang: _yes_no(r.protection, lang)),
     Column(_("panel.export.col.address"), 30, lambda r, _l: r.address),
     Column(_("panel.export.col.description"), 60, lambda r, _l: r.description),
 )

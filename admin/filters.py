@@ -3,6 +3,7 @@
     status=new|acknowledged|verifying|forwarded|closed|all   (absent: every open tip)
     category=<id>  urgent=1|0  overdue=1  due_soon=1  assignee=me|none|<user id>
     from=YYYY-MM-DD  to=YYYY-MM-DD  (or dd/mm/yyyy)  q=<words>  commune=<5 digits>
+    track=crime|administrative|mediation|violence|fire_risk  protection=1
 
 Empty values mean "no filter", so a plain HTML form can send every field.
 """
@@ -14,10 +15,11 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from handlers.errors import BadInput
-from handlers.tips.words import TipStatus
+from handlers.tips.words import TipStatus, Track
 from storage.casework import QueueFilter
 
 STATUSES = frozenset({s.value for s in TipStatus} | {"all"})
+TRACKS = frozenset(t.value for t in Track)
 CATEGORY = re.compile(r"[a-z][a-z0-9_]{0,31}")
 COMMUNE = re.compile(r"\d{5}")
 MAX_QUERY = 200
@@ -62,6 +64,9 @@ def parse_filter(params: Mapping[str, str]) -> QueueFilter:
     commune = params.get("commune", "").strip() or None
     if commune is not None and not COMMUNE.fullmatch(commune):
         raise BadInput("filter", "commune must be a 5-digit code")
+    track = params.get("track", "").strip() or None
+    if track is not None and track not in TRACKS:
+        raise BadInput("filter", "unknown track")
     received_from = _date(params.get("from", ""), "from")
     received_to = _date(params.get("to", ""), "to")
     if received_from and received_to and received_from > received_to:
@@ -77,6 +82,8 @@ def parse_filter(params: Mapping[str, str]) -> QueueFilter:
         received_to=received_to,
         q=params.get("q", "").strip()[:MAX_QUERY],
         commune=commune,
+        track=track,
+        protection=bool(_flag(params.get("protection", ""), "protection")),
     )
 
 
@@ -103,4 +110,8 @@ def filter_query(f: QueueFilter) -> dict[str, str]:
         query["q"] = f.q
     if f.commune:
         query["commune"] = f.commune
+    if f.track:
+        query["track"] = f.track
+    if f.protection:
+        query["protection"] = "1"
     return query

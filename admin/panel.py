@@ -26,10 +26,11 @@ from content import areas, tips
 from handlers import casework as cases
 from handlers.casework.ports import Colleague
 from handlers.casework.rules import Action
+from handlers.deadlines import Calendar
 from handlers.errors import BadInput, Invalid, NotFound
 from handlers.people import AdminRole, Identity
 from handlers.tips.words import Resolution, TipStatus
-from storage import casework
+from storage import casework, mediation
 from storage.casework import QueueFilter, SqlCaseStore
 from storage.db import AsyncSession
 
@@ -169,8 +170,12 @@ async def _tip_response(
     if Action.ASSIGN in detail.allowed:
         store = SqlCaseStore(db)
         colleagues = await cases.colleagues(store, user.identity, detail.commune_code)
+    teams = []
+    if Action.MEDIATE in detail.allowed:  # the commune's active mediation teams to pick from
+        teams = await mediation.teams(db, detail.commune_code)
     context.setdefault("done", "")
     context.setdefault("error", "")
+    context.setdefault("error_params", {})
     context.setdefault("failed", "")
     context.setdefault("form", {})
     return _render(
@@ -180,9 +185,19 @@ async def _tip_response(
         status,
         tip=detail,
         colleagues=colleagues,
+        teams=teams,
+        # Every outcome, old ones included, so that any tip's outcome reads in words; the
+        # close form offers only its track's (tip_words.outcomes).
         resolutions=[r.value for r in Resolution],
         **context,
     )
+
+
+def workdays(request: Request) -> Calendar:
+    """The working days deadlines are counted on: the holiday calendar the runtime built
+    from the settings (bot/runtime.py, `Config.holidays`)."""
+    found: Calendar = request.app.state.runtime.dispatcher.config.holidays
+    return found
 
 
 @router.get("/tips/{tip_id}")
@@ -242,6 +257,7 @@ async def reveal(request: Request, tip_id: str, db: web.Db, user: web.FormOffice
             tip_id,
             status=errors.status_of(exc),
             error=exc.code,
+            error_params=exc.params,
             failed=Action.REVEAL.value,
             form=form,
         )
@@ -260,7 +276,13 @@ async def act(
     template = "tips/_tip.html" if fragment else "tips/tip.html"
     try:
         await tip_actions.run(
-            action, SqlCaseStore(db), user.identity, tip_id, form, auth.client_ip(request)
+            action,
+            SqlCaseStore(db),
+            user.identity,
+            tip_id,
+            form,
+            auth.client_ip(request),
+            workdays=workdays(request),
         )
     except Invalid as exc:
         await db.rollback()
@@ -272,6 +294,7 @@ async def act(
             template=template,
             status=errors.status_of(exc),
             error=exc.code,
+            error_params=exc.params,
             failed=action,
             form={k: v for k, v in form.items() if k != "csrf"},
         )

@@ -19,6 +19,7 @@ from admin import (
     errors,
     export,
     indicators,
+    mediation,
     neighbourhoods,
     panel,
     stats,
@@ -32,6 +33,7 @@ def install(application: FastAPI) -> None:
     for module in (app, export, panel, broadcasts, account, users, audit, stats, indicators):
         application.include_router(module.router)
     application.include_router(neighbourhoods.router)
+    application.include_router(mediation.router)
     application.include_router(campaigns.router)
     # Before api.router: /api/v1/tips/export must not be taken for a tip's id.
     for module in (export, stats, indicators, audit):

@@ -9,6 +9,7 @@ inline SVG with the same numbers in tables; it has no script and fits a phone.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,11 +18,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from admin import access, charts, errors, filters, web
-from content import areas, tips
+from content import areas, legal, tips
 from content.i18n import translate
+from content.legal import Rule
 from handlers.deadlines import local_date
 from handlers.errors import Invalid
 from handlers.people import AdminRole
+from handlers.tips.words import Track
 from storage import stats
 from storage.stats import Compliance, Period, TipStats
 
@@ -40,6 +43,79 @@ BUILT_IDS = (
     _("panel.error.period_long"),
     _("panel.error.commune"),
 )
+# Each track's name, in the table of tips by track and in the export's track column.
+TRACK_NAMES: dict[str, str] = {
+    Track.CRIME: _("panel.stats.track.crime"),
+    Track.ADMINISTRATIVE: _("panel.stats.track.administrative"),
+    Track.MEDIATION: _("panel.stats.track.mediation"),
+    Track.VIOLENCE: _("panel.stats.track.violence"),
+    Track.FIRE_RISK: _("panel.stats.track.fire_risk"),
+}
+
+
+def track_name(track: str, lang: str) -> str:
+    msgid = TRACK_NAMES.get(track)
+    return translate(msgid, lang) if msgid else track
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One row of the compliance table: its bar and where the deadline comes from."""
+
+    bar: charts.ComplianceBar
+    citation: str
+
+
+def _rule(rule_id: str) -> Rule:
+    found = legal.rule(Track.CRIME, rule_id)
+    if found is None:  # the pack's schema requires them on the crime track
+        raise LookupError(f"the crime track has no {rule_id} rule")
+    return found
+
+
+def deadlines(result: TipStats, lang: str) -> list[Deadline]:
+    """Acknowledgement, forward and decision, each with its source from the legal pack."""
+    ack, forward, decision = _rule("ack"), _rule("forward"), _rule("decision")
+    rows = (
+        (translate("panel.stats.ack_on_time", lang), result.ack, ack),
+        (
+            translate("panel.stats.forward_on_time", lang, {"days": forward.n}),
+            result.forward,
+            forward,
+        ),
+        (translate("panel.stats.decision_on_time", lang), result.decision, decision),
+    )
+    return [
+        Deadline(charts.compliance_bar(label, numbers), legal.citation(rule.source, lang))
+        for label, numbers, rule in rows
+    ]
+
+
+def compliance_title(rows: list[Deadline], lang: str) -> str:
+    """The compliance chart's title: each deadline's share on time."""
+    ack, forward, decision = (
+        translate("panel.stats.none", lang) if r.bar.percent is None else f"{r.bar.percent}%"
+        for r in rows
+    )
+    params = {"ack": ack, "forward": forward, "decision": decision}
+    return translate("panel.stats.compliance_title", lang, params)
+
+
+def compliance_note(lang: str) -> str:
+    """What is counted, and the deadlines' lengths and sources, read from the legal pack."""
+    ack, forward, decision = _rule("ack"), _rule("forward"), _rule("decision")
+    return translate(
+        "panel.stats.compliance_note",
+        lang,
+        {
+            "ack_days": ack.n,
+            "ack_source": legal.citation(ack.source, lang),
+            "forward_days": forward.n,
+            "forward_source": legal.citation(forward.source, lang),
+            "decision_days": decision.n,
+            "decision_source": legal.citation(decision.source, lang),
+        },
+    )
 
 
 def parse_query(params: Mapping[str, str], today: date) -> tuple[Period, str | None]:
@@ -76,6 +152,7 @@ def _context(result: TipStats, lang: str) -> dict[str, Any]:
     order = charts.category_order(list(result.by_category))
     names = {c: category_name(c, lang) for c in order}
     commune = areas.commune(result.commune or "")
+    rows = deadlines(result, lang)
     return {
         "stats": result,
         "commune_name": commune.name if commune else "",
@@ -83,10 +160,11 @@ def _context(result: TipStats, lang: str) -> dict[str, Any]:
         "names": names,
         "palette": charts.colours(order),
         "chart": charts.weekly_bars(result.weeks, order, names),
-        "bars": [
-            charts.compliance_bar(translate("panel.stats.ack_on_time", lang), result.ack),
-            charts.compliance_bar(translate("panel.stats.decision_on_time", lang), result.decision),
-        ],
+        "deadlines": rows,
+        "bars": [row.bar for row in rows],
+        "compliance_note": compliance_note(lang),
+        "compliance_title": compliance_title(rows, lang),
+        "track_names": {t.value: track_name(t, lang) for t in Track},
         "on_time_colour": charts.ON_TIME,
         "late_colour": charts.LATE,
         "number": lambda value, digits=0: charts.number(value, lang, digits),
@@ -150,12 +228,24 @@ class StatsOut(BaseModel):
     by_category: dict[str, int]
     by_status: dict[str, int]
     by_resolution: dict[str, int] = Field(description="Closed tips by resolution.")
+    by_track: dict[str, int] = Field(
+        description="Tips received in the period by their current track (crime, "
+        "administrative, mediation, violence, fire_risk), every track named."
+    )
     acknowledged: int
     median_ack_hours: float | None = Field(
         description="Median hours from receipt to acknowledgement; null when none."
     )
     ack: ComplianceOut = Field(description="Acknowledged (or answered) by ack_due.")
-    decision: ComplianceOut = Field(description="Closed by decision_due.")
+    forward: ComplianceOut = Field(
+        description="Crime reports forwarded to the investigation body by forward_due: a tip "
+        "counts once forwarded or once its forward_due has passed; on time when the Vietnam "
+        "date of forwarded_at is on or before forward_due."
+    )
+    decision: ComplianceOut = Field(
+        description="Closed by decision_due; only tips whose track has a decision deadline, "
+        "suspended tips not counted."
+    )
     overdue_now: int = Field(description="Open tips of the area past their deadline, any age.")
     ratings: int
     rating_average: float | None
@@ -180,9 +270,11 @@ def stats_out(result: TipStats) -> StatsOut:
             "by_category": result.by_category,
             "by_status": result.by_status,
             "by_resolution": result.by_resolution,
+            "by_track": result.by_track,
             "acknowledged": result.acknowledged,
             "median_ack_hours": result.median_ack_hours,
             "ack": _compliance(result.ack),
+            "forward": _compliance(result.forward),
             "decision": _compliance(result.decision),
             "overdue_now": result.overdue_now,
             "ratings": result.ratings,

@@ -5,15 +5,36 @@ use case's arguments; every rule is the use case's."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
 
 from handlers import casework as cases
 from handlers.casework.ports import CaseStore
 from handlers.casework.rules import Action
+from handlers.deadlines import Calendar
 from handlers.errors import BadInput, NotFound
 from handlers.people import Identity
 
 Form = Mapping[str, str]
-Run = Callable[[CaseStore, Identity, str, Form, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One posted action: who asks it of which tip, what the form says, from where, and the
+    working days that deadlines are counted on (the app's holiday calendar)."""
+
+    store: CaseStore
+    who: Identity
+    tip: str
+    form: Form
+    ip: str
+    workdays: Calendar
+
+    def field(self, name: str) -> str:
+        return self.form.get(name, "")
+
+
+Run = Callable[[Call], Awaitable[None]]
 
 
 def assignee(raw: str) -> int | None:
@@ -26,45 +47,97 @@ def assignee(raw: str) -> int | None:
     return int(raw)
 
 
-async def _take(s: CaseStore, who: Identity, tip: str, form: Form, ip: str) -> None:
-    await cases.take(s, who, tip, ip=ip)
+def form_date(raw: str, code: str) -> date | None:
+    """A date field of a form (YYYY-MM-DD, as <input type=date> sends it), None when empty;
+    anything else is BadInput(code)."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadInput(code, f"{code} must be a date like 2026-12-05") from None
 
 
-async def _assign(s: CaseStore, who: Identity, tip: str, form: Form, ip: str) -> None:
-    await cases.assign(s, who, tip, assignee(form.get("assignee", "")), ip=ip)
+async def _take(c: Call) -> None:
+    await cases.take(c.store, c.who, c.tip, ip=c.ip)
 
 
-async def _urgency(s: CaseStore, who: Identity, tip: str, form: Form, ip: str) -> None:
-    await cases.set_urgency(s, who, tip, form.get("urgent") == "1", ip=ip)
+async def _assign(c: Call) -> None:
+    await cases.assign(c.store, c.who, c.tip, assignee(c.field("assignee")), ip=c.ip)
 
 
-async def _acknowledge(s: CaseStore, who: Identity, tip: str, form: Form, ip: str) -> None:
-    await cases.acknowledge(s, who, tip, ip=ip)
+async def _urgency(c: Call) -> None:
+    urgent = c.field("urgent") == "1"
+    await cases.set_urgency(c.store, c.who, c.tip, urgent, workdays=c.workdays, ip=c.ip)
 
 
-async def _verify(s: CaseStore, who: Identity, tip: str, form: Form, ip: str) -> None:
-    await cases.verify(s, who, tip, ip=ip)
+async def _acknowledge(c: Call) -> None:
+    await cases.acknowledge(c.store, c.who, c.tip, ip=c.ip)
 
 
-async def _ask(s: CaseStore, who: Identity, tip: str, form: Form, ip: str) -> None:
-    await cases.ask_reporter(s, who, tip, form.get("question", ""), ip=ip)
+async def _verify(c: Call) -> None:
+    await cases.verify(c.store, c.who, c.tip, ip=c.ip)
 
 
-async def _forward(s: CaseStore, who: Identity, tip: str, form: Form, ip: str) -> None:
-    await cases.forward(s, who, tip, form.get("to", ""), form.get("note", ""), ip=ip)
+async def _mediate(c: Call) -> None:
+    # The team picked from the list, or typed when the commune's list lacks it.
+    team = c.field("team").strip() or c.field("team_other")
+    await cases.mediate(c.store, c.who, c.tip, team, ip=c.ip)
 
 
-async def _extend(s: CaseStore, who: Identity, tip: str, form: Form, ip: str) -> None:
-    await cases.extend_deadline(s, who, tip, form.get("reason", ""), ip=ip)
+async def _ask(c: Call) -> None:
+    await cases.ask_reporter(c.store, c.who, c.tip, c.field("question"), ip=c.ip)
 
 
-async def _close(s: CaseStore, who: Identity, tip: str, form: Form, ip: str) -> None:
-    resolution, note = form.get("resolution", ""), form.get("note", "")
-    await cases.close(s, who, tip, resolution, note, ip=ip)
+async def _forward(c: Call) -> None:
+    to, note = c.field("to"), c.field("note")
+    await cases.forward(c.store, c.who, c.tip, to, note, workdays=c.workdays, ip=c.ip)
 
 
-async def _note(s: CaseStore, who: Identity, tip: str, form: Form, ip: str) -> None:
-    await cases.add_note(s, who, tip, form.get("body", ""), ip=ip)
+async def _extend(c: Call) -> None:
+    await cases.extend_deadline(
+        c.store,
+        c.who,
+        c.tip,
+        c.field("reason"),
+        decision_number=c.field("decision_number"),
+        decision_date=form_date(c.field("decision_date"), "decision_date"),
+        requested_on=form_date(c.field("requested_on"), "requested_on"),
+        workdays=c.workdays,
+        ip=c.ip,
+    )
+
+
+async def _track(c: Call) -> None:
+    await cases.change_track(
+        c.store, c.who, c.tip, c.field("track"), c.field("reason"), workdays=c.workdays, ip=c.ip
+    )
+
+
+async def _resume(c: Call) -> None:
+    await cases.resume(c.store, c.who, c.tip, c.field("reason"), workdays=c.workdays, ip=c.ip)
+
+
+async def _protect(c: Call) -> None:
+    protection = c.field("protection")
+    await cases.protect(c.store, c.who, c.tip, protection, workdays=c.workdays, ip=c.ip)
+
+
+async def _close(c: Call) -> None:
+    await cases.close(
+        c.store,
+        c.who,
+        c.tip,
+        c.field("resolution"),
+        c.field("note"),
+        workdays=c.workdays,
+        ip=c.ip,
+    )
+
+
+async def _note(c: Call) -> None:
+    await cases.add_note(c.store, c.who, c.tip, c.field("body"), ip=c.ip)
 
 
 # Every action of the generic route (reveal has its own page and answer).
@@ -74,9 +147,13 @@ RUNS: dict[str, Run] = {
     Action.URGENCY: _urgency,
     Action.ACKNOWLEDGE: _acknowledge,
     Action.VERIFY: _verify,
+    Action.MEDIATE: _mediate,
     Action.ASK: _ask,
     Action.FORWARD: _forward,
     Action.EXTEND: _extend,
+    Action.TRACK: _track,
+    Action.RESUME: _resume,
+    Action.PROTECT: _protect,
     Action.CLOSE: _close,
     Action.NOTE: _note,
 }
@@ -84,10 +161,17 @@ ACTIONS = frozenset(RUNS)
 
 
 async def run(
-    action: str, store: CaseStore, who: Identity, tip_id: str, form: Form, ip: str
+    action: str,
+    store: CaseStore,
+    who: Identity,
+    tip_id: str,
+    form: Form,
+    ip: str,
+    *,
+    workdays: Calendar = frozenset(),
 ) -> None:
     """One action on a tip, through its use case; an unknown action is NotFound."""
     found = RUNS.get(action)
     if found is None:
         raise NotFound(detail="no such action")
-    await found(store, who, tip_id, form, ip)
+    await found(Call(store, who, tip_id, form, ip, workdays))

@@ -6,9 +6,12 @@ ANALYZE; none of that is timed. 300 real communes (content.areas) of four provin
 spread over them unevenly (the busiest commune gets about 12,000 a year, the median one
 about 2,500), received over the last 365 days. The mix follows how tips age: of those older
 than 30 days 93 % are closed; of the last 30 days a quarter is still new. About 3 % are urgent;
-eleven categories in realistic shares with Vietnamese descriptions; `next_due` is set as the
-app sets it (the acknowledgement deadline while new, the decision deadline after, the day of
-closing once closed) and `search_text` is the folded code, description and address.
+eleven categories in realistic shares with Vietnamese descriptions, each on its category's
+track (issue 17: disputes on mediation, fire risks and violence on their own, the rest crime
+reports with a forward deadline of 7 days, the next day when urgent, and no decision
+deadline off the crime track); `next_due` is set as the app sets it (the earliest deadline
+still running, the day of closing once closed, 9999-12-31 where none runs) and
+`search_text` is the folded code, description and address.
 
 Then, through the real app in-process (bot.app.create_app and httpx's ASGITransport: routing,
 the session cookie, the queries, the template and the JSON), one request after another:
@@ -144,11 +147,14 @@ WITH base AS (
              ELSE CASE WHEN rs < 0.25 THEN 'new' WHEN rs < 0.55 THEN 'acknowledged'
                        WHEN rs < 0.75 THEN 'verifying' WHEN rs < 0.80 THEN 'forwarded'
                        ELSE 'closed' END
-        END AS status,
+        END AS status0,
         received_on + CASE extract(isodow FROM received_on)::int
                           WHEN 3 THEN 5 WHEN 4 THEN 5 WHEN 5 THEN 5 WHEN 6 THEN 4 ELSE 3 END
             AS ack_due,
-        received_on + 20 AS decision_due,
+        CASE ($7::text[])[pick] WHEN 'neighbourhood_dispute' THEN 'mediation'
+                                WHEN 'fire_risk' THEN 'fire_risk'
+                                WHEN 'domestic_violence_child_abuse' THEN 'violence'
+                                ELSE 'crime' END AS track,
         'BY-' || substr($2::text, (n / 24300000 % 30 + 1)::int, 1)
               || substr($2::text, (n / 810000 % 30 + 1)::int, 1)
               || substr($2::text, (n / 27000 % 30 + 1)::int, 1)
@@ -156,11 +162,20 @@ WITH base AS (
               || substr($2::text, (n / 30 % 30 + 1)::int, 1)
               || substr($2::text, (n % 30 + 1)::int, 1) AS code
     FROM dated d
+), tracked AS (
+    SELECT s0.*,
+        CASE WHEN track = 'crime' THEN received_on + 20 ELSE DATE '9999-12-31' END
+            AS decision_due,
+        CASE WHEN track = 'crime' THEN received_on + CASE WHEN ru < 0.03 THEN 1 ELSE 7 END END
+            AS forward_due,
+        CASE WHEN track = 'mediation' AND status0 = 'verifying' THEN 'mediating'
+             ELSE status0 END AS status
+    FROM staged s0
 ), timed AS (
     SELECT s.*,
         CASE WHEN status = 'new' OR (status = 'closed' AND rd < 0.1) THEN NULL
              ELSE least(created + rd * interval '4 days', $4::timestamptz) END AS acked
-    FROM staged s
+    FROM tracked s
 ), closed AS (
     SELECT t.*,
         CASE WHEN status = 'closed'
@@ -173,7 +188,7 @@ INSERT INTO tips (
     province_code, commune_code, address, anonymous, contact_sealed, urgent, status, details,
     created_at,
     received_on, ack_due, decision_due, acknowledged_at, closed_at, resolution, rating,
-    next_due, search_text, updated_at
+    next_due, search_text, updated_at, track, forward_due, forwarded_at
 )
 SELECT md5('tip' || i)::uuid::text, code, md5('submission' || i), md5('pin' || i), NULL,
        ($7::text[])[pick], ($8::text[])[pick] || ' (' || i || ')', 'unknown',
@@ -184,12 +199,15 @@ SELECT md5('tip' || i)::uuid::text, code, md5('submission' || i), md5('pin' || i
        received_on, ack_due, decision_due, acked, closed_at,
        CASE WHEN status = 'closed' THEN ($12::text[])[1 + floor(rx * 6)::int] ELSE '' END,
        CASE WHEN status = 'closed' AND rr < 0.3 THEN 1 + floor(rr / 0.3 * 5)::int END,
-       CASE status WHEN 'new' THEN ack_due
-                   WHEN 'closed' THEN (closed_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
-                   ELSE decision_due END,
+       CASE WHEN status = 'new' THEN least(ack_due, coalesce(forward_due, ack_due))
+            WHEN status = 'closed' THEN (closed_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+            WHEN track <> 'crime' THEN DATE '9999-12-31'
+            WHEN status = 'forwarded' THEN decision_due
+            ELSE forward_due END,
        lower(code) || ' ' || ($10::text[])[pick] || ' ' || i || ' so ' || (i % 300 + 1) || ' '
            || ($13::text[])[si],
-       coalesce(closed_at, acked, created)
+       coalesce(closed_at, acked, created), track, forward_due,
+       CASE WHEN status = 'forwarded' THEN coalesce(acked, created) END
 FROM closed
 """
 

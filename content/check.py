@@ -19,6 +19,7 @@ from content import (
     dates,
     holidays,
     keywords,
+    legal,
     scamcheck,
     spikes,
     tips,
@@ -89,6 +90,7 @@ def check_packs() -> list[str]:
         + holidays.problems()
         + check_spikes()
         + campaigns.problems()
+        + legal.problems()
     )
 
 
@@ -110,6 +112,7 @@ _SERVED: tuple[Callable[[], object], ...] = (
     holidays.pack,
     spikes.rules,
     campaigns.all_campaigns,
+    legal.rules,
 )
 
 

@@ -16,6 +16,9 @@ class AuditAction(enum.StrEnum):
     TIP_EXTEND = "tip.extend"
     TIP_REVEAL = "tip.reveal"
     TIP_QUESTION = "tip.question"
+    TIP_TRACK = "tip.track"  # the procedure changed (issue 17)
+    TIP_PROTECT = "tip.protect"  # the reporter's protection recorded
+    MEDIATION_TEAMS = "mediation.teams"  # a commune's mediation teams changed
     TIPS_EXPORT = "tips.export"  # from the panel or `binhyen tips export` (actor "cli")
     INDICATOR_CONFIRM = "indicator.confirm"
     INDICATOR_REJECT = "indicator.reject"

@@ -10,7 +10,7 @@ from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.deadlines import LOCAL_TZ
 from handlers.model import Choice, Kind, Localized, Msg, Reply
-from handlers.notices import BadNotice, outcome, show_date
+from handlers.notices import BadNotice, outcome, procedure, show_date, track_of
 from handlers.tipmodel import TimelineEntry, TipView
 from handlers.tips.words import TipStatus
 
@@ -24,7 +24,9 @@ STATUS_MSG = {
     TipStatus.NEW: Msg("tip.status_new"),
     TipStatus.ACKNOWLEDGED: Msg("tip.status_acknowledged"),
     TipStatus.VERIFYING: Msg("tip.status_verifying"),
+    TipStatus.MEDIATING: Msg("tip.status_mediating"),
     TipStatus.FORWARDED: Msg("tip.status_forwarded"),
+    TipStatus.SUSPENDED: Msg("tip.status_suspended"),
     TipStatus.CLOSED: Msg("tip.status_closed"),
 }
 EVENT_MSG = {
@@ -33,6 +35,7 @@ EVENT_MSG = {
     "forwarded": Msg("tip.event_forwarded"),
     "question": Msg("tip.event_question"),
     "reporter_answer": Msg("tip.event_reporter_answer"),
+    "suspended": Msg("tip.event_suspended"),
 }
 UPDATE_MSG = Msg("tip.event_update")
 QUOTED = frozenset({"question", "reporter_answer"})  # words the police or the reporter wrote
@@ -111,20 +114,28 @@ async def _own_tip(ctx: Ctx, tip_id: str) -> list[Reply]:
 async def _show(ctx: Ctx, tip: TipView) -> list[Reply]:
     timeline = await ctx.uow.tips.reporter_timeline(tip.id)
     lines = tuple(_line(e) for e in timeline)
-    found = category(tip.category)
-    head = Msg(
-        "tip.detail",
-        {
-            "code": tip.code,
-            "category": Localized(found.vi, found.en) if found else tip.category,
-            "status": STATUS_MSG[tip.status],
-            "ack_due": tip.ack_due.strftime("%d/%m/%Y"),
-            "decision_due": tip.decision_due.strftime("%d/%m/%Y"),
-        },
-    )
+    head = detail(tip)
     ctx.state.go(FLOW, "list")
     back = [choice("mytips:list", "tip.back_to_list")]
     return [with_nav(ask((head, *lines), back))]
+
+
+def detail(tip: TipView) -> Msg:
+    """The tip's head: its code, category, the procedure it runs under, its status, and the
+    deadlines its track has (no decision date where the track has none)."""
+    found = category(tip.category)
+    params: dict[str, object] = {
+        "code": tip.code,
+        "category": Localized(found.vi, found.en) if found else tip.category,
+        "procedure": procedure(track_of({"track": tip.track})),
+        "status": STATUS_MSG.get(tip.status, Msg("tip.status_acknowledged")),
+        "ack_due": tip.ack_due.strftime("%d/%m/%Y"),
+    }
+    # Only a crime report's decision deadline is the law's (CPC art. 147(1)), and it runs once
+    # the report reached the investigation body; the others' are the service's own aims.
+    if tip.decision_due is None or tip.track != "crime":
+        return Msg("tip.detail_no_due", params)
+    return Msg("tip.detail", {**params, "decision_due": tip.decision_due.strftime("%d/%m/%Y")})
 
 
 def _line(entry: TimelineEntry) -> Msg:
@@ -148,6 +159,15 @@ def _what(entry: TimelineEntry) -> Msg:
             return Msg("tip.event_extended", {"date": show_date(entry.body)})
         except BadNotice:
             return Msg("tip.event_extended_undated")
+    if entry.kind == "resumed":  # the body is the decision date after resumption
+        try:
+            return Msg("tip.event_resumed", {"date": show_date(entry.body)})
+        except BadNotice:
+            return Msg("tip.event_resumed_undated")
+    if entry.kind == "forwarded" and entry.body.strip():  # the body it went to
+        return Msg("tip.event_forwarded_to", {"to": " ".join(entry.body.split())})
+    if entry.kind == "track":  # the body is the new track
+        return Msg("tip.event_track", {"procedure": procedure(track_of({"track": entry.body}))})
     return EVENT_MSG.get(entry.kind, UPDATE_MSG)
 
 

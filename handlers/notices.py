@@ -1,6 +1,10 @@
 """What the police's actions tell the reporter: one message per notice, built from the
 outbox payload (a tip code and parameters) and rendered in the resident's language when sent.
 
+Each names what applies on the tip's track (handlers/tips/words.py): the procedure
+(content/legal.py), the outcome in plain words, 113 and 111 for violence; an old row without
+a track reads as a crime report's.
+
 Pushed messages carry their own buttons ("answer:<code>", "rate:<code>:<n>"); the router
 recognises those ids even when the chat has moved on, and the question says how to answer by
 typing, for channels whose buttons cannot come back. No officer's name ever appears here.
@@ -12,11 +16,12 @@ import re
 from datetime import date
 from enum import StrEnum
 
+from content import legal
 from content.tips import category
 from handlers import scam_week
 from handlers.common import choice
-from handlers.model import Choice, Localized, Msg, Reply
-from handlers.tips.words import Resolution
+from handlers.model import CallAction, Choice, Localized, Msg, Reply
+from handlers.tips.words import Protection, Resolution, Track
 
 ANSWER_PREFIX = "answer:"
 RATE_PREFIX = "rate:"
@@ -29,6 +34,12 @@ class Notice(StrEnum):
     FORWARDED = "tip.forwarded"
     EXTENDED = "tip.extended"
     CLOSED = "tip.closed"
+    # Issue 17: the procedure changed, a mediation team took it, resolution suspended
+    # (CPC art. 148) and resumed (art. 149).
+    TRACK_CHANGED = "tip.track"
+    MEDIATING = "tip.mediating"
+    SUSPENDED = "tip.suspended"
+    RESUMED = "tip.resumed"
     # To a leader's linked chat: the police's decision on their notice (no tip code).
     BROADCAST_APPROVED = "broadcast.approved"
     BROADCAST_REJECTED = "broadcast.rejected"
@@ -36,25 +47,64 @@ class Notice(StrEnum):
     # code, category, deadline and a link to the panel; never the reporter nor their words.
     OFFICER_URGENT_TIP = "officer.urgent_tip"
     OFFICER_ANSWER = "officer.answer"
+    OFFICER_PROTECTION = "officer.protection"  # a reporter asked for protection (chiefs)
     OFFICER_DIGEST = "officer.digest"  # the morning digest (handlers/officer_digest.py)
     WEEKLY_DIGEST = "weekly.digest"  # the scams of the week (handlers/scam_week.py)
 
 
 BROADCAST_NOTICES = frozenset({Notice.BROADCAST_APPROVED, Notice.BROADCAST_REJECTED})
 OFFICER_NOTICES = frozenset(
-    {Notice.OFFICER_URGENT_TIP, Notice.OFFICER_ANSWER, Notice.OFFICER_DIGEST}
+    {
+        Notice.OFFICER_URGENT_TIP,
+        Notice.OFFICER_ANSWER,
+        Notice.OFFICER_PROTECTION,
+        Notice.OFFICER_DIGEST,
+    }
 )
 EXCERPT = 60
+# The longest name of a receiving body the panel accepts (handlers/casework/rules.py MAX_BODY,
+# not imported: casework imports this module).
+MAX_BODY = 200
 
 
-# How the tip was closed → the outcome in plain words.
+# How the tip was closed → the outcome in plain words, for every track's outcomes and for
+# those of old tips (handlers/tips/words.py LEGACY_OUTCOMES).
 OUTCOMES: dict[str, Msg] = {
+    # Crime reports (CPC arts. 147-148).
+    Resolution.PROSECUTED: Msg("notice.outcome_prosecuted"),
+    Resolution.NOT_PROSECUTED: Msg("notice.outcome_not_prosecuted"),
+    Resolution.SUSPENDED: Msg("notice.outcome_suspended"),
+    # Administrative violations, violence, fire risks.
+    Resolution.SANCTIONED: Msg("notice.outcome_sanctioned"),
+    Resolution.NO_VIOLATION: Msg("notice.outcome_no_violation"),
+    Resolution.PROTECTED: Msg("notice.outcome_protected"),
+    Resolution.SAFE: Msg("notice.outcome_safe"),
+    Resolution.FIXED: Msg("notice.outcome_fixed"),
+    # Grassroots mediation.
+    Resolution.AGREED: Msg("notice.outcome_agreed"),
+    Resolution.NOT_AGREED: Msg("notice.outcome_not_agreed"),
+    Resolution.WITHDRAWN: Msg("notice.outcome_withdrawn"),
+    # Every track.
+    Resolution.TRANSFERRED: Msg("notice.outcome_transferred"),
+    Resolution.DUPLICATE: Msg("notice.outcome_duplicate"),
+    # Old tips.
     Resolution.HANDLED: Msg("notice.outcome_handled"),
     Resolution.FORWARDED: Msg("notice.outcome_forwarded"),
     Resolution.UNFOUNDED: Msg("notice.outcome_unfounded"),
     Resolution.INSUFFICIENT: Msg("notice.outcome_insufficient"),
-    Resolution.DUPLICATE: Msg("notice.outcome_duplicate"),
     Resolution.NOT_COMPETENT: Msg("notice.outcome_not_competent"),
+}
+# A domestic violence or child abuse report: 113 for danger now, 111 for a child.
+VIOLENCE_HELP = Msg("tip.violence_help")
+VIOLENCE_CALLS = (
+    CallAction(Msg("emergency.call_113"), "113"),  # as handlers/emergency.py (a flow)
+    CallAction(Msg("tip.call_111"), "111"),
+)
+# Where a forwarded tip went, when an old row does not say (or says it unreadably).
+FORWARDED_ANYWHERE = Msg("notice.forwarded_anywhere")
+PROTECTION_ASKED: dict[str, Msg] = {
+    Protection.SECRET: Msg("officer.protection_secret"),
+    Protection.THREATENED: Msg("officer.protection_threatened"),
 }
 OUTCOME_OTHER = Msg("notice.outcome_other")
 STAR_LABELS = {
@@ -80,6 +130,21 @@ def rate_choice(code: str, stars: int) -> str:
 
 def outcome(resolution: str) -> Msg:
     return OUTCOMES.get(resolution, OUTCOME_OTHER)
+
+
+def track_of(params: dict[str, str]) -> Track:
+    """The track a notice names; the crime report's for an old row that names none (or one
+    this code does not know): the strictest procedure, as content/legal.py falls back."""
+    try:
+        return Track(params.get("track", ""))
+    except ValueError:
+        return Track.CRIME
+
+
+def procedure(track: Track) -> Localized:
+    """The name of the track's procedure, as the resident is told it applies."""
+    said = legal.track(track.value).procedure
+    return Localized(said.get("vi"), said.get("en"))
 
 
 def show_date(iso: str) -> str:
@@ -117,17 +182,49 @@ def message(kind: str, code: str, params: dict[str, str]) -> Reply:
     except ValueError as exc:
         raise BadNotice("unknown notice kind") from exc
     if notice is Notice.ACKNOWLEDGED:
-        return Reply(Msg("notice.acknowledged", {"code": code}))
+        named = procedure(track_of(params))
+        return Reply(Msg("notice.acknowledged", {"code": code, "procedure": named}))
     if notice is Notice.FORWARDED:
-        return Reply(Msg("notice.forwarded", {"code": code}))
+        return Reply(Msg("notice.forwarded", {"code": code, "to": _forwarded_to(params)}))
     if notice is Notice.EXTENDED:
         due = show_date(params.get("decision_due", ""))
         return Reply(Msg("notice.extended", {"code": code, "date": due}))
+    if notice is Notice.TRACK_CHANGED:
+        return _track_changed(code, params)
+    if notice is Notice.MEDIATING:
+        return Reply(Msg("notice.mediating", {"code": code}))
+    if notice is Notice.SUSPENDED:  # no rating: the tip is not decided yet (CPC art. 148)
+        return Reply(Msg("notice.suspended", {"code": code}))
+    if notice is Notice.RESUMED:
+        due = show_date(params.get("decision_due", ""))
+        return Reply(Msg("notice.resumed", {"code": code, "date": due}))
     if notice is Notice.QUESTION:
         return _question(code, params)
     if notice in OFFICER_NOTICES:
         return _told_officer(notice, code, params)
     return _closed(code, params)
+
+
+def _forwarded_to(params: dict[str, str]) -> Msg | str:
+    """The body the tip went to, as the officer named it; "the competent body" for an old
+    row without it, or a name longer than the panel accepts."""
+    to = " ".join(params.get("to", "").split())
+    return to if to and len(to) <= MAX_BODY else FORWARDED_ANYWHERE
+
+
+def _track_changed(code: str, params: dict[str, str]) -> Reply:
+    """The procedure the tip now runs under, in plain words; what the resident may expect of
+    it (the mediation team's call), and the numbers for violence."""
+    try:
+        track = Track(params.get("track", ""))
+    except ValueError as exc:
+        raise BadNotice("a track change without a known track") from exc
+    text = Msg("notice.track", {"code": code, "procedure": procedure(track)})
+    if track is Track.MEDIATION:
+        return Reply((text, Msg("notice.track_mediation")))
+    if track is Track.VIOLENCE:
+        return Reply((text, VIOLENCE_HELP), calls=VIOLENCE_CALLS)
+    return Reply(text)
 
 
 def _question(code: str, params: dict[str, str]) -> Reply:
@@ -170,6 +267,10 @@ def _told_officer(notice: Notice, code: str, params: dict[str, str]) -> Reply:
         return Reply(Msg("officer.answer", {"code": code, "link": link}))
     found = category(params.get("category", ""))
     label = Localized(found.vi, found.en) if found else Msg("officer.category_other")
+    if notice is Notice.OFFICER_PROTECTION:
+        asked = PROTECTION_ASKED.get(params.get("protection", ""), Msg("officer.protection_any"))
+        said = {"code": code, "category": label, "asked": asked, "link": link}
+        return Reply(Msg("officer.protection", said))
     due = params.get("deadline", "")
     shown = show_date(due) if due else "—"
     text = {"code": code, "category": label, "deadline": shown, "link": link}

@@ -7,6 +7,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from content import legal
 from handlers.tips.words import TipStatus
 
 
@@ -40,8 +41,15 @@ class TipDraft:
     contact_name: str = ""
     contact_phone: str = ""
     urgent: bool = False
+    track: str = ""  # "" for the category's track (content.legal.track_of)
+    protection: str = ""  # handlers.tips.words.Protection: what the reporter asked for
     details: dict[str, str] = field(default_factory=dict)
     attachments: list[AttachmentIn] = field(default_factory=list)
+
+
+def track_of(draft: TipDraft) -> str:
+    """The track a draft's tip starts on: its own, else its category's."""
+    return draft.track or legal.track_of(draft.category)
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,9 @@ class TipView:
     urgent: bool
     created_at: datetime
     ack_due: date
-    decision_due: date
+    decision_due: date | None  # None on a track with no decision deadline (or not yet)
+    track: str = "crime"
+    forward_due: date | None = None
 
 
 @dataclass(frozen=True)

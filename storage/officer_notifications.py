@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from handlers.chat_links import TOLD_ROLES
+from handlers.deadlines import NO_DUE
 from handlers.notices import OFFICER_NOTICES, Notice
-from handlers.people import Identity
+from handlers.people import AdminRole, Identity
 from storage.identity import identity_of
 from storage.models import (
     AdminUser,
@@ -121,7 +122,7 @@ async def urgent_tip(session: AsyncSession, tip_id: str, now: datetime) -> int:
     if tip is None:
         return 0
     now = now.astimezone(UTC)  # SQLite compares timestamps as text: one zone for all
-    due: date | None = tip.next_due or tip.ack_due
+    due: date | None = tip.next_due if tip.next_due and tip.next_due < NO_DUE else tip.ack_due
     params = {
         "category": tip.category,
         "deadline": due.isoformat() if due else "",
@@ -130,6 +131,26 @@ async def urgent_tip(session: AsyncSession, tip_id: str, now: datetime) -> int:
     chats = await _chats(session, Prefs.urgent_tips, AdminUser.commune_code == tip.commune_code)
     for chat in chats:
         _queue(session, chat, Notice.OFFICER_URGENT_TIP, tip.code, params, now)
+    await session.flush()
+    return len(chats)
+
+
+async def protection_asked(session: AsyncSession, tip_id: str, now: datetime) -> int:
+    """Tell the commune's chiefs who want urgent tips that this tip's reporter asked for
+    their identity to be kept secret or said they are threatened (CPC arts. 484-486); the
+    tip's code and a link only. How many rows were queued."""
+    tip = await session.get(Tip, tip_id)
+    if tip is None:
+        return 0
+    params = {"category": tip.category, "link": panel_link(tip.id), "protection": tip.protection}
+    chats = await _chats(
+        session,
+        Prefs.urgent_tips,
+        AdminUser.commune_code == tip.commune_code,
+        AdminUser.role == AdminRole.CHIEF.value,
+    )
+    for chat in chats:
+        _queue(session, chat, Notice.OFFICER_PROTECTION, tip.code, params, now.astimezone(UTC))
     await session.flush()
     return len(chats)
 

@@ -5,12 +5,22 @@ included; by default the last 12 ISO weeks, this one included. Everything is sco
 `casework.scope`: an officer counts only their commune's tips, a province admin their
 province's (or one commune of it), a leader nothing (`Forbidden`).
 
-Deadline compliance, per the law's two deadlines (handlers/deadlines.py):
+Deadline compliance, per deadline type (handlers/deadlines.py, content/packs/legal_rules.yaml):
 - acknowledgement: a tip counts once its answer came (acknowledged, or closed without an
   acknowledgement) or its `ack_due` has passed without one; it is on time when the answer's
   Vietnam date is on or before `ack_due`;
-- decision: a tip counts once it is closed or its `decision_due` has passed; on time when it
-  was closed on or before `decision_due`.
+- forward (crime reports to the investigation body): a tip counts when it has a
+  `forward_due` and was forwarded (`forwarded_at`) or that day has passed (a tip closed
+  without a forward after its `forward_due` counts as late: kept simple on purpose); on time
+  when the Vietnam date of `forwarded_at` is on or before `forward_due`;
+- decision: only crime reports whose decision deadline runs (from the forwarding: CPC art.
+  147(1); `decision_due` before `NO_DUE`); the other tracks' deadlines are service
+  standards, not counted: a tip counts once it is decided (`decided_at`: closed, or
+  suspended, which is one of the decisions of art. 147(1)) or its `decision_due` has passed
+  undecided; on time when decided on or before `decision_due`. A suspension after the
+  deadline counts as late; after a resumption the new deadline counts.
+Every count is of the tip's current track and deadlines: a tip moved to another track counts
+by the new one's.
 "Overdue now" is every open tip of the area whose current deadline (`next_due`) has passed,
 whatever its day of receipt: the oldest ones matter most.
 
@@ -25,14 +35,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, and_, case, cast, func, select
+from sqlalchemy import ColumnElement, Date, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import areas
-from handlers.deadlines import LOCAL_TZ, local_date
+from handlers.deadlines import LOCAL_TZ, NO_DUE, local_date
 from handlers.errors import BadInput
 from handlers.people import AdminRole, Identity
-from handlers.tips.words import TipStatus
+from handlers.tips.words import TipStatus, Track
 from storage.casework.area import scope
 from storage.models import Tip
 
@@ -109,9 +119,11 @@ class TipStats:
     by_category: dict[str, int]  # most frequent first
     by_status: dict[str, int]  # every TipStatus, in lifecycle order
     by_resolution: dict[str, int]  # most frequent first
+    by_track: dict[str, int]  # every Track, in the enum's order
     acknowledged: int
     median_ack_hours: float | None
     ack: Compliance
+    forward: Compliance
     decision: Compliance
     overdue_now: int
     ratings: int
@@ -196,43 +208,59 @@ async def tip_stats(
         Tip.created_at < _local_midnight(period.end + timedelta(days=1)),
     )
     answered = func.coalesce(Tip.acknowledged_at, Tip.closed_at)
-    closed = Tip.status == TipStatus.CLOSED.value
+    open_running = Tip.status.not_in((TipStatus.CLOSED.value, TipStatus.SUSPENDED.value))
+    forwards = Tip.forward_due.is_not(None)
+    # The legal decision deadline of a crime report (the other tracks' are service standards,
+    # not counted here; NO_DUE: none runs yet).
+    decides = and_(Tip.track == "crime", Tip.decision_due < NO_DUE)
+    flags = (
+        # acknowledgement: answered, missed, on time
+        _flag(answered.is_not(None)),
+        _flag(and_(answered.is_(None), Tip.ack_due < today)),
+        _flag(_local_day(session, answered) <= Tip.ack_due),
+        # forward: forwarded or past due, on time
+        _flag(and_(forwards, or_(Tip.forwarded_at.is_not(None), Tip.forward_due < today))),
+        _flag(and_(forwards, _local_day(session, Tip.forwarded_at) <= Tip.forward_due)),
+        # decision (closed, or suspended: CPC art. 147(1)(c)): decided, missed while
+        # undecided, on time
+        _flag(and_(decides, Tip.decided_at.is_not(None))),
+        _flag(and_(decides, Tip.decided_at.is_(None), open_running, Tip.decision_due < today)),
+        _flag(and_(decides, _local_day(session, Tip.decided_at) <= Tip.decision_due)),
+        _flag(Tip.acknowledged_at.is_not(None)),
+        func.coalesce(func.sum(Tip.rating), 0),
+        func.count(Tip.rating),
+    )
     grouped = (
         select(
             Tip.received_on,
             Tip.category,
             Tip.status,
             Tip.resolution,
+            Tip.track,
             func.count(),
-            _flag(answered.is_not(None)),
-            _flag(and_(answered.is_(None), Tip.ack_due < today)),
-            _flag(_local_day(session, answered) <= Tip.ack_due),
-            _flag(Tip.acknowledged_at.is_not(None)),
-            _flag(Tip.closed_at.is_not(None)),
-            _flag(and_(~closed, Tip.decision_due < today)),
-            _flag(_local_day(session, Tip.closed_at) <= Tip.decision_due),
-            func.coalesce(func.sum(Tip.rating), 0),
-            func.count(Tip.rating),
+            *flags,
         )
         .where(in_period)
-        .group_by(Tip.received_on, Tip.category, Tip.status, Tip.resolution)
+        .group_by(Tip.received_on, Tip.category, Tip.status, Tip.resolution, Tip.track)
     )
     days: dict[date, Counter[str]] = {}
     categories: Counter[str] = Counter()
     statuses: Counter[str] = Counter({s.value: 0 for s in TipStatus})
     resolutions: Counter[str] = Counter()
-    sums = [0] * 9
+    tracks: Counter[str] = Counter({t.value: 0 for t in Track})
+    sums = [0] * len(flags)
     for row in (await session.execute(grouped)).all():
-        received_on, category, status, resolution, count, *flags = row
+        received_on, category, status, resolution, track, count, *values = row
         days.setdefault(received_on, Counter())[category] += int(count)
         categories[category] += int(count)
         statuses[status] += int(count)
+        tracks[track] += int(count)
         if status == TipStatus.CLOSED.value:
             resolutions[resolution or "none"] += int(count)
-        for index, value in enumerate(flags):
+        for index, value in enumerate(values):
             sums[index] += int(value or 0)
-    answered_n, ack_missed, ack_on_time, acknowledged, closed_n, dec_missed, dec_on_time = sums[:7]
-    rating_sum, ratings = sums[7], sums[8]
+    answered_n, ack_missed, ack_on_time, forward_n, forward_on_time = sums[:5]
+    closed_n, dec_missed, dec_on_time, acknowledged, rating_sum, ratings = sums[5:]
     return TipStats(
         period=period,
         commune=commune or None,
@@ -241,9 +269,11 @@ async def tip_stats(
         by_category=dict(categories.most_common()),
         by_status={s.value: statuses[s.value] for s in TipStatus},
         by_resolution=dict(resolutions.most_common()),
+        by_track={t.value: tracks[t.value] for t in Track},
         acknowledged=acknowledged,
         median_ack_hours=await _median_ack_hours(session, in_period),
         ack=Compliance(answered_n + ack_missed, ack_on_time),
+        forward=Compliance(forward_n, forward_on_time),
         decision=Compliance(closed_n + dec_missed, dec_on_time),
         overdue_now=await _overdue(session, area, today),
         ratings=ratings,

@@ -11,10 +11,10 @@ from sqlalchemy import CursorResult, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.text import fold
-from handlers.deadlines import Deadlines
+from handlers.deadlines import NO_DUE, Deadlines, first_due
 from handlers.ports import Rated
 from handlers.receipt import hash_pin
-from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility
+from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility, track_of
 from handlers.tips.words import TipStatus
 from storage import officer_notifications
 from storage.db import insert_ignoring_conflicts, utc
@@ -40,6 +40,8 @@ _VIEW_COLUMNS = [
         "created_at",
         "ack_due",
         "decision_due",
+        "track",
+        "forward_due",
     )
 ]
 
@@ -56,7 +58,9 @@ def _view_of(row: dict[str, Any]) -> TipView:
         urgent=row["urgent"],
         created_at=utc(row["created_at"]),
         ack_due=row["ack_due"],
-        decision_due=row["decision_due"],
+        decision_due=None if row["decision_due"] >= NO_DUE else row["decision_due"],
+        track=row["track"],
+        forward_due=row["forward_due"],
     )
 
 
@@ -69,7 +73,9 @@ def _view(tip: Tip) -> TipView:
         urgent=tip.urgent,
         created_at=utc(tip.created_at),
         ack_due=tip.ack_due,
-        decision_due=tip.decision_due,
+        decision_due=None if tip.decision_due >= NO_DUE else tip.decision_due,
+        track=tip.track,
+        forward_due=tip.forward_due,
     )
 
 
@@ -133,6 +139,8 @@ class SqlTips:
             await self.session.execute(EVENTS.insert(), self._created_events(row["id"], draft, now))
             if draft.urgent:  # issue 15: the commune's linked officers are told at once
                 await officer_notifications.urgent_tip(self.session, row["id"], now)
+            if draft.protection:  # issue 17: and its chiefs, of a reporter asking protection
+                await officer_notifications.protection_asked(self.session, row["id"], now)
             return _view_of(row), True
         raise RuntimeError("no free receipt code after several draws")
 
@@ -171,9 +179,12 @@ class SqlTips:
             created_at=now,
             received_on=deadlines.received_on,
             ack_due=deadlines.ack_due,
-            decision_due=deadlines.decision_due,
+            decision_due=deadlines.decision_due or NO_DUE,
             extensions=deadlines.extensions,
-            next_due=deadlines.ack_due,
+            next_due=first_due(deadlines),
+            track=track_of(draft),
+            forward_due=deadlines.forward_due,
+            protection=draft.protection,
             search_text=search_text(code, draft),
             updated_at=now,
         )

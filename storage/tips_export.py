@@ -4,6 +4,8 @@ Only tip data leaves: never a resident id, a platform id, a PIN hash or a submis
 query selects the exported columns, nothing more). Reporter contacts are included only when a
 Sealer is given, and a contact that key cannot open is left empty and counted, never shown
 sealed. The audit row is committed before the first tip is read, so no export goes unrecorded.
+Whether the reporter asked for protection is a yes or no, never what they asked; a track with
+no decision deadline has an empty `decision_due` (the stored NO_DUE sort key never leaves).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.audit import AuditAction
+from handlers.deadlines import NO_DUE
 from storage import admin_users
 from storage.db import utc
 from storage.models import Tip, TipAttachment
@@ -30,15 +33,21 @@ BATCH_SIZE = 1000
 COLUMNS = (
     "code",
     "category",
+    "track",
     "status",
     "urgent",
     "anonymous",
     "created_at",
     "received_on",
     "ack_due",
+    "forward_due",
+    "forwarded_at",
     "decision_due",
     "extensions",
+    "extension_decision",
+    "extension_decision_on",
     "outcome_due",
+    "protection",
     "incident_when",
     "incident_date",
     "province_code",
@@ -85,15 +94,21 @@ _SELECTED = (
     Tip.id,
     Tip.code,
     Tip.category,
+    Tip.track,
     Tip.status,
     Tip.urgent,
     Tip.anonymous,
     Tip.created_at,
     Tip.received_on,
     Tip.ack_due,
+    Tip.forward_due,
+    Tip.forwarded_at,
     Tip.decision_due,
     Tip.extensions,
+    Tip.extension_decision,
+    Tip.extension_decision_on,
     Tip.outcome_due,
+    Tip.protection,
     Tip.incident_when,
     Tip.incident_date,
     Tip.province_code,
@@ -111,15 +126,23 @@ def _row(tip: Any, hashes: list[str]) -> Row:
     return {
         "code": tip.code,
         "category": tip.category,
+        "track": tip.track,
         "status": tip.status,
         "urgent": bool(tip.urgent),
         "anonymous": bool(tip.anonymous),
         "created_at": _moment(tip.created_at),
         "received_on": _day(tip.received_on),
         "ack_due": _day(tip.ack_due),
-        "decision_due": _day(tip.decision_due),
+        "forward_due": _day(tip.forward_due),
+        "forwarded_at": None if tip.forwarded_at is None else _moment(tip.forwarded_at),
+        # Empty on a track with no decision deadline: the stored NO_DUE is a sort key.
+        "decision_due": None if tip.decision_due >= NO_DUE else _day(tip.decision_due),
         "extensions": tip.extensions,
+        "extension_decision": tip.extension_decision,
+        "extension_decision_on": _day(tip.extension_decision_on),
         "outcome_due": _day(tip.outcome_due),
+        # Whether the reporter asked for protection: yes or no, never what they asked.
+        "protection": bool(tip.protection),
         "incident_when": tip.incident_when,
         "incident_date": _day(tip.incident_date),
         "province_code": tip.province_code,

@@ -8,13 +8,16 @@ from datetime import datetime
 from functools import partial
 
 from content import areas
+from handlers import deadlines
 from handlers.audit import AuditAction
 from handlers.casework import rules
 from handlers.casework.load import now_or, working_on
 from handlers.casework.ports import CaseStore, CaseTip, Colleague
-from handlers.errors import BadInput, NotFound
+from handlers.deadlines import Calendar
+from handlers.errors import BadInput, Conflict, NotFound
 from handlers.people import Identity, assigns_work, check_sees_tips, in_area, takes_work
 from handlers.tipmodel import Visibility
+from handlers.tips.words import Protection
 
 
 async def take(
@@ -71,14 +74,21 @@ async def set_urgency(
     tip_id: str,
     urgent: bool,
     *,
+    workdays: Calendar = frozenset(),
     ip: str = "",
     now: datetime | None = None,
 ) -> None:
+    """Mark the tip urgent or not: an urgent tip's acknowledgement and forwarding are due
+    sooner (a crime report within 24 hours, TTLT 01/2017 art. 8(5)(a)), so they are counted
+    again. A reporter who said they are threatened keeps their tip urgent."""
     tip = await working_on(store, actor, tip_id)
     if tip.urgent == urgent:
         return
+    if not urgent and tip.protection is Protection.THREATENED:
+        raise Conflict("urgent_threatened", "the reporter said they are threatened")
     now = now_or(now)
     tip.urgent = urgent
+    tip.set_deadlines(deadlines.with_urgency(tip.deadlines, tip.track, workdays, urgent=urgent))
     tip.updated_at = now
     await store.save(tip)
     flag = "1" if urgent else "0"

@@ -16,11 +16,11 @@ from typing import Protocol
 
 from content import phones
 from handlers.audit import AuditAction
-from handlers.deadlines import Deadlines
+from handlers.deadlines import Deadlines, local_date, sort_key
 from handlers.notices import Notice
 from handlers.people import AdminRole, Identity
 from handlers.tipmodel import Visibility
-from handlers.tips.words import TipStatus
+from handlers.tips.words import Protection, TipStatus, Track
 
 
 @dataclass
@@ -36,22 +36,53 @@ class CaseTip:
     contact_sealed: str  # "" when the reporter stayed anonymous
     received_on: date
     ack_due: date
-    decision_due: date
+    decision_due: date | None
     extensions: int
     outcome_due: date | None
     next_due: date | None
+    track: Track = Track.CRIME
+    forward_due: date | None = None
     acknowledged_at: datetime | None = None
+    forwarded_at: datetime | None = None
+    # When the decision was recorded: closed, or suspended (CPC art. 148); cleared on resume.
+    decided_at: datetime | None = None
     closed_at: datetime | None = None
     resolution: str = ""
     resolution_note: str = ""
     forwarded_to: str = ""
+    # The procuracy's decision on the second extension (TTLT 01/2017 art. 11).
+    extension_decision: str = ""
+    extension_decision_on: date | None = None
+    mediation_team: str = ""  # the mediation team the tip went to (mediation track)
+    protection: Protection = Protection.NONE
     updated_at: datetime | None = None
 
     @property
     def deadlines(self) -> Deadlines:
         return Deadlines(
-            self.received_on, self.ack_due, self.decision_due, self.extensions, self.outcome_due
+            self.received_on,
+            self.ack_due,
+            self.decision_due,
+            self.extensions,
+            self.outcome_due,
+            self.forward_due,
+            local_date(self.forwarded_at) if self.forwarded_at else None,
         )
+
+    def set_deadlines(self, d: Deadlines) -> None:
+        """Take the deadlines and refresh the queue's sort key from them."""
+        self.ack_due, self.decision_due, self.forward_due = d.ack_due, d.decision_due, d.forward_due
+        self.extensions, self.outcome_due = d.extensions, d.outcome_due
+        if self.status is not TipStatus.CLOSED:
+            self.next_due = sort_key(
+                self.status,
+                d,
+                acknowledged=self.acknowledged_at is not None,
+                forwarded=self.forwarded_at is not None,
+            )
+
+    def refresh_due(self) -> None:
+        self.set_deadlines(self.deadlines)
 
 
 @dataclass(frozen=True)

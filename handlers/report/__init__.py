@@ -7,8 +7,9 @@ crash between the commit and the reply finds the stored tip and repeats the same
 
 The package is the flow the router lists (`FLOW`, `prompt`, `on_event`); its modules go by
 step group: `entry` (begin, consent, category), `describe`, `when_where`, `media`, `details`,
-`contact` (anonymous or named, the phone), `review` (review, edit, confirm, the receipt), and
-`steps`, the table that names them all. `base` holds what they share.
+`contact` (anonymous or named, the phone, a request for secrecy), `review` (review, edit,
+confirm, the receipt), and `steps`, the table that names them all. `base` holds what they
+share; `threat` reads a reporter who says they are threatened.
 """
 
 from __future__ import annotations

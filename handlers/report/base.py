@@ -14,10 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from content.understand import urgency
-from handlers import menu
+from handlers import emergency, menu
 from handlers.common import not_understood
 from handlers.context import Ctx
-from handlers.model import Kind, Reply
+from handlers.model import Kind, Msg, Reply
+from handlers.report.threat import Threat, who_threatened
+from handlers.tips.words import Protection
 
 FLOW = "report"
 MAX_DESCRIPTION = 8000
@@ -85,7 +87,24 @@ async def on_event(ctx: Ctx) -> list[Reply]:
         data_of(ctx)["urgent"] = True
         # The officer sees why: the resident's own words, beside the tip's details.
         data_of(ctx)["urgent_words"] = said[0][:MAX_URGENT_WORDS]
-    return await step.on_event(ctx)
+    return [*_told_threat(ctx), *await step.on_event(ctx)]
+
+
+def _told_threat(ctx: Ctx) -> list[Reply]:
+    """A reporter who says, as they tell what happened, that they are threatened: the tip asks
+    for their protection (handlers/report/threat.py), and they are told so once, with 113."""
+    if ctx.state.step not in TELLING or not reads_danger(ctx) or ctx.event.forwarded:
+        return []  # a forwarded message's "tôi" is its writer, not the reporter
+    who = who_threatened(ctx.event.text)
+    if who is Threat.NONE:
+        return []
+    if data_of(ctx).get("protection") == Protection.THREATENED:
+        return []
+    # A relative of the reporter is protected too (CPC art. 484(1)(d)): the same request.
+    data_of(ctx)["protection"] = Protection.THREATENED.value
+    to_113 = tuple(c for c in emergency.CALLS if c.phone == "113")
+    said = Msg("tip.threatened") if who is Threat.ME else Msg("tip.threatened_close")
+    return [Reply(said, calls=to_113)]
 
 
 # The steps where the resident tells what happened: words of danger there mark the tip

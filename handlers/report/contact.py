@@ -1,4 +1,9 @@
-"""Anonymous or named: what an anonymous tip still needs, and a named reporter's name and phone."""
+"""Anonymous or named: what an anonymous tip still needs, and a named reporter's name and phone.
+
+A reporter who leaves their name may ask that it be kept secret (CPC arts. 484(1)(a), 486(1)(c):
+a person who reports a crime is protected, their identity kept secret on request); the tip
+carries the request (`protection`), which the review shows and the commune's chief is told of.
+"""
 
 from __future__ import annotations
 
@@ -15,17 +20,32 @@ from handlers.report.base import (
 )
 from handlers.report.details import detail_msg
 from handlers.report.review import review_prompt
+from handlers.tips.words import Protection
 
 ANONYMOUS_FIELDS = ("suspects", "evidence")
 
 
 def identity_prompt(ctx: Ctx) -> Reply:
-    items = [choice("id:anonymous", "tip.anonymous"), choice("id:named", "tip.named")]
+    items = [
+        choice("id:anonymous", "tip.anonymous"),
+        choice("id:named", "tip.named"),
+        choice("id:named_secret", "tip.named_secret"),
+    ]
     return with_nav(ask(Msg("tip.ask_identity"), items))
+
+
+def _ask_secrecy(ctx: Ctx, secret: bool) -> None:
+    """Keep or drop the request for secrecy with the choice made (again, when editing); a
+    reporter who said they are threatened stays so whatever they choose here."""
+    data = data_of(ctx)
+    if data.get("protection") == Protection.THREATENED:
+        return
+    data["protection"] = Protection.SECRET.value if secret else Protection.NONE.value
 
 
 async def on_identity(ctx: Ctx) -> list[Reply]:
     if chosen(ctx) == "id:anonymous":
+        _ask_secrecy(ctx, secret=False)
         data_of(ctx).update(anonymous=True, name="", phone="")
         missing = [f for f in ANONYMOUS_FIELDS if not data_of(ctx)["details"].get(f)]
         if missing:
@@ -33,7 +53,8 @@ async def on_identity(ctx: Ctx) -> list[Reply]:
             ctx.state.step = "anon_detail"
             return [say("tip.anonymous_needs"), anon_prompt(ctx)]
         return go(ctx, "review")
-    if chosen(ctx) == "id:named":
+    if chosen(ctx) in ("id:named", "id:named_secret"):
+        _ask_secrecy(ctx, secret=chosen(ctx) == "id:named_secret")
         data_of(ctx)["anonymous"] = False
         ctx.state.step = "contact_name"
         return [contact_name_prompt(ctx)]

@@ -19,7 +19,7 @@ from handlers.report.base import (
     unclear,
 )
 
-CONSENT_VERSION = "2026-11"
+CONSENT_VERSION = "2026-12"  # issue 17: the consent names the procedures that apply
 
 
 async def begin(ctx: Ctx) -> list[Reply]:

@@ -5,16 +5,19 @@ receipt.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from content import phones, scamcheck
+from content import legal, phones, scamcheck
 from content.i18n import translate
 from content.tips import category
 from handlers import deadlines, menu, receipt
 from handlers.common import ask, choice, say, with_nav
 from handlers.context import Ctx
-from handlers.model import Localized, Msg, Reply
+from handlers.deadlines import Deadlines
+from handlers.model import Label, Localized, Msg, Reply
+from handlers.notices import VIOLENCE_CALLS, VIOLENCE_HELP, procedure
 from handlers.report.base import (
     STEPS,
     chosen,
@@ -24,9 +27,23 @@ from handlers.report.base import (
     unclear,
 )
 from handlers.report.when_where import PART_MSG, commune_name, day_label
-from handlers.tipmodel import AttachmentIn, TipDraft
+from handlers.tipmodel import AttachmentIn, TipDraft, track_of
+from handlers.tips.words import Protection, Track
 
 FRAUD_CATEGORIES = frozenset({"fraud_phone", "fraud_online"})
+# What the receipt says of each track's procedure: only a crime report carries the decision
+# deadline of CPC art. 147(1); the others name their procedure and the acknowledgement.
+RECEIPT_MSG = {
+    Track.CRIME: Msg("tip.receipt_crime"),
+    Track.ADMINISTRATIVE: Msg("tip.receipt_administrative"),
+    Track.MEDIATION: Msg("tip.receipt_mediation"),
+    Track.VIOLENCE: Msg("tip.receipt_violence"),
+    Track.FIRE_RISK: Msg("tip.receipt_fire_risk"),
+}
+PROTECTION_MSG: dict[str, Msg] = {
+    Protection.SECRET: Msg("tip.protection_secret"),
+    Protection.THREATENED: Msg("tip.protection_threatened"),
+}
 
 
 def when_label(data: dict[str, Any]) -> Msg:
@@ -54,7 +71,7 @@ def review_prompt(ctx: Ctx) -> Reply:
     data.setdefault("pin", receipt.new_pin())
     found = category(str(data.get("category", "")))
     details = "; ".join(f"{v}" for v in data.get("details", {}).values() if v) or "—"
-    who = (
+    who: Msg = (
         Msg("tip.review_anonymous")
         if data.get("anonymous", True)
         else Msg(
@@ -62,6 +79,9 @@ def review_prompt(ctx: Ctx) -> Reply:
             {"name": data.get("name", ""), "phone": phones.shown(str(data.get("phone", "")))},
         )
     )
+    asked = PROTECTION_MSG.get(str(data.get("protection", "")))
+    if asked is not None:  # the request for protection the police are told of (CPC art. 484)
+        who = Msg("tip.review_protected", {"who": who, "protection": asked})
     summary = Msg(
         "tip.review",
         {
@@ -127,8 +147,12 @@ async def on_edit(ctx: Ctx) -> list[Reply]:
 
 def draft(ctx: Ctx) -> TipDraft:
     data = data_of(ctx)
+    track = legal.track_of(str(data["category"]))
+    protection = str(data.get("protection", ""))
     return TipDraft(
         category=str(data["category"]),
+        track=track,
+        protection=protection,
         description="\n".join(data.get("description", [])),
         commune_code=ctx.profile.commune_code,
         province_code=ctx.profile.province_code,
@@ -140,7 +164,10 @@ def draft(ctx: Ctx) -> TipDraft:
         anonymous=bool(data.get("anonymous", True)),
         contact_name=str(data.get("name", "")),
         contact_phone=str(data.get("phone", "")),
-        urgent=bool(data.get("urgent", False)),
+        # Domestic violence and child abuse are urgent by default; so is a threatened reporter.
+        urgent=bool(data.get("urgent", False))
+        or track == Track.VIOLENCE
+        or protection == Protection.THREATENED,
         details=_details(data),
         attachments=[
             AttachmentIn(
@@ -156,6 +183,11 @@ def draft(ctx: Ctx) -> TipDraft:
     )
 
 
+def initial_deadlines(tip: TipDraft, now: datetime, workdays: deadlines.Calendar) -> Deadlines:
+    """The deadlines of the tip about to be stored, on its track."""
+    return deadlines.initial(now, workdays, track_of(tip), urgent=tip.urgent)
+
+
 async def submit(ctx: Ctx) -> list[Reply]:
     data = data_of(ctx)
     tips = ctx.uow.tips
@@ -167,31 +199,57 @@ async def submit(ctx: Ctx) -> list[Reply]:
             return [say("tip.limit", limit=ctx.config.max_tips_per_day), review_prompt(ctx)]
     if tip is None:
         now = ctx.config.clock()
+        tip_draft = draft(ctx)
         # The submission key makes this idempotent: a retry gets the tip stored before.
         tip, created = await tips.submit(
             submission_key=data["submission"],
             resident_id=ctx.profile.resident_id,
-            draft=draft(ctx),
+            draft=tip_draft,
             pin=data["pin"],
-            deadlines=deadlines.initial(now, ctx.config.holidays),
+            deadlines=initial_deadlines(tip_draft, now, ctx.config.holidays),
             now=now,
             new_code=receipt.new_code,
         )
         if created:
             await report_indicators(ctx, tip.id, now)
     recent(ctx).append(tip.created_at.isoformat())
-    pin = data["pin"]
+    # The track the tip was stored on is its category's (a retry's is the same draft's).
+    track = _track(track_of(draft(ctx)))
+    said = receipt_reply(tip.code, data["pin"], track, tip.ack_due, tip.forward_due)
+    if data.get("protection"):  # asked for: said again, with who is told
+        text = said.text if isinstance(said.text, tuple) else (said.text,)
+        said = replace(said, text=(*text, Msg("tip.receipt_protection")))
     ctx.state.go("")
-    return [
-        say(
-            "tip.receipt",
-            code=tip.code,
-            pin=pin,
-            ack_due=tip.ack_due.strftime("%d/%m/%Y"),
-            decision_due=tip.decision_due.strftime("%d/%m/%Y"),
-        ),
-        *menu.show(ctx),
-    ]
+    return [said, *menu.show(ctx)]
+
+
+def receipt_reply(
+    code: str, pin: str, track: Track, ack_due: date, forward_due: date | None
+) -> Reply:
+    """The receipt: the code and PIN, then the procedure the tip runs under and the deadlines
+    that apply to it; for violence, the numbers to call. A crime report's: acknowledged, then
+    forwarded to the investigation body, which decides within its days of receiving it (CPC
+    art. 147(1)): the commune's deadlines are promised, the body's only described."""
+    params: dict[str, object] = {
+        "procedure": procedure(track),
+        "ack_due": ack_due.strftime("%d/%m/%Y"),
+    }
+    if track is Track.CRIME:
+        rule = legal.rule(track.value, "decision")
+        params["days"] = rule.n if rule is not None else ""
+        params["forward_due"] = forward_due.strftime("%d/%m/%Y") if forward_due else "—"
+    text: list[Label] = [Msg("tip.receipt", {"code": code, "pin": pin})]
+    text.append(Msg(RECEIPT_MSG[track].id, params))
+    if track is Track.VIOLENCE:
+        return Reply((*text, VIOLENCE_HELP), calls=VIOLENCE_CALLS)
+    return Reply(tuple(text))
+
+
+def _track(value: str) -> Track:
+    try:
+        return Track(value)
+    except ValueError:
+        return Track.CRIME
 
 
 async def report_indicators(ctx: Ctx, tip_id: str, now: datetime) -> None:

@@ -3,16 +3,16 @@ every export is audited with its filters."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import AuditAction
 from handlers.casework.load import now_or
-from handlers.deadlines import local_date
+from handlers.deadlines import NO_DUE, local_date
 from handlers.people import Identity
-from handlers.tips.words import TipStatus
+from handlers.tips.words import Protection, TipStatus, Track
 from storage import admin_users
 from storage.casework.area import scope
 from storage.casework.filters import filter_clauses
@@ -64,8 +64,8 @@ def _row(tip: Tip, assignee: str) -> ExportRow:
         commune_code=tip.commune_code,
         received_on=tip.received_on,
         ack_due=tip.ack_due,
-        decision_due=tip.decision_due,
-        next_due=None if tip.status == TipStatus.CLOSED.value else tip.next_due,
+        decision_due=None if tip.decision_due >= NO_DUE else tip.decision_due,
+        next_due=_shown_next(tip),
         acknowledged_at=utc_or_none(tip.acknowledged_at),
         closed_at=utc_or_none(tip.closed_at),
         resolution=tip.resolution,
@@ -75,4 +75,17 @@ def _row(tip: Tip, assignee: str) -> ExportRow:
         anonymous=tip.anonymous,
         description=tip.description,
         address=tip.address,
+        track=Track(tip.track),
+        forward_due=tip.forward_due,
+        forwarded_at=utc_or_none(tip.forwarded_at),
+        extension_decision=tip.extension_decision,
+        extension_decision_on=tip.extension_decision_on,
+        protection=tip.protection != Protection.NONE.value,
     )
+
+
+def _shown_next(tip: Tip) -> date | None:
+    """The next deadline, none once closed, and never the NO_DUE sort key."""
+    if tip.status == TipStatus.CLOSED.value or tip.next_due is None or tip.next_due >= NO_DUE:
+        return None
+    return tip.next_due

@@ -12,7 +12,7 @@ from handlers.casework.rules import DUE_SOON_DAYS
 from handlers.deadlines import local_date
 from handlers.errors import BadInput
 from handlers.people import Identity
-from handlers.tips.words import TipStatus
+from handlers.tips.words import TipStatus, Track
 from storage.casework.views import QueueFilter
 from storage.models import AdminUser, Tip
 
@@ -49,6 +49,12 @@ def filter_clauses(f: QueueFilter, actor: Identity, today: date) -> list[ColumnE
     clauses += search_clauses(f.q)
     if f.commune:
         clauses.append(Tip.commune_code == f.commune)
+    if f.track:
+        if f.track not in {t.value for t in Track}:
+            raise BadInput("filter", f"unknown track {f.track[:32]!r}")
+        clauses.append(Tip.track == f.track)
+    if f.protection:
+        clauses.append(Tip.protection != "")
     return clauses
 
 

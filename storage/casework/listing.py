@@ -13,13 +13,15 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tupl
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from content.text import fold
-from handlers.casework.rules import due
+from handlers.casework.rules import due, shown_due
+from handlers.deadlines import next_due
 from handlers.errors import BadInput
 from handlers.people import Identity
-from handlers.tips.words import TipStatus
+from handlers.tips.words import Protection, TipStatus, Track
 from storage.casework.area import scope
 from storage.casework.filters import filter_clauses, page_query, search_clauses, today_or
 from storage.casework.search import search_counts, search_near
+from storage.casework.store import case_of
 from storage.casework.views import QueueFilter, QueueItem, QueuePage, utc_or_none
 from storage.db import utc
 from storage.models import Tip
@@ -90,6 +92,12 @@ def _excerpt(text: str, length: int = 140) -> str:
 def _item(tip: Tip, assignee: str, today: date) -> QueueItem:
     status = TipStatus(tip.status)
     state, left = due(status, tip.next_due, today)
+    found = next_due(
+        status,
+        case_of(tip).deadlines,
+        acknowledged=tip.acknowledged_at is not None,
+        forwarded=tip.forwarded_at is not None,
+    )
     return QueueItem(
         id=tip.id,
         code=tip.code,
@@ -99,12 +107,15 @@ def _item(tip: Tip, assignee: str, today: date) -> QueueItem:
         commune_code=tip.commune_code,
         received_on=tip.received_on,
         created_at=utc(tip.created_at),
-        next_due=None if status is TipStatus.CLOSED else tip.next_due,
+        next_due=shown_due(None if status is TipStatus.CLOSED else tip.next_due),
+        next_kind=found[0].value if found else "",
         due_state=state,
         days_left=left,
         assignee_id=tip.assignee_id,
         assignee=assignee,
         excerpt=_excerpt(tip.description),
+        track=Track(tip.track),
+        protection=Protection(tip.protection),
         reporter_replied_at=utc_or_none(tip.reporter_replied_at),
     )
 

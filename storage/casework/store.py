@@ -4,17 +4,18 @@ session, so the route's one commit takes all of it or none."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import AuditAction
 from handlers.casework.ports import CaseTip, Colleague
+from handlers.deadlines import NO_DUE
 from handlers.notices import Notice
 from handlers.people import AdminRole, Identity
 from handlers.tipmodel import Visibility
-from handlers.tips.words import TipStatus
+from handlers.tips.words import Protection, TipStatus, Track
 from storage import admin_users, officer_notifications, outbox
 from storage.casework.area import load
 from storage.casework.views import utc_or_none
@@ -25,7 +26,8 @@ from storage.models import AdminUser, Tip, TipEvent
 CHANGEABLE = (
     "urgent",
     "assignee_id",
-    "decision_due",
+    "ack_due",
+    "forward_due",
     "extensions",
     "outcome_due",
     "next_due",
@@ -34,6 +36,11 @@ CHANGEABLE = (
     "resolution",
     "resolution_note",
     "forwarded_to",
+    "forwarded_at",
+    "decided_at",
+    "extension_decision",
+    "extension_decision_on",
+    "mediation_team",
     "updated_at",
 )
 
@@ -51,8 +58,15 @@ class SqlCaseStore:
     async def save(self, tip: CaseTip) -> None:
         row = self._rows[tip.id]
         made_urgent = tip.urgent and not row.urgent
-        if row.status != tip.status.value:
-            row.status = tip.status.value
+        asked_protection = bool(tip.protection) and not row.protection
+        for name, value in (
+            ("status", tip.status.value),
+            ("track", tip.track.value),
+            ("protection", tip.protection.value),
+            ("decision_due", tip.decision_due or NO_DUE),
+        ):
+            if getattr(row, name) != value:
+                setattr(row, name, value)
         for name in CHANGEABLE:
             value, current = getattr(tip, name), getattr(row, name)
             if isinstance(current, datetime):
@@ -62,6 +76,10 @@ class SqlCaseStore:
         await self.session.flush()
         if made_urgent:  # issue 15: the commune's linked officers are told at once
             await officer_notifications.urgent_tip(
+                self.session, tip.id, tip.updated_at or datetime.now(UTC)
+            )
+        if asked_protection:  # issue 17: the commune's chiefs are told at once
+            await officer_notifications.protection_asked(
                 self.session, tip.id, tip.updated_at or datetime.now(UTC)
             )
 
@@ -135,6 +153,16 @@ class SqlCaseStore:
         )
 
 
+def case_of(row: Tip) -> CaseTip:
+    """A tip's row as the casework use cases and rules see it."""
+    return _case(row)
+
+
+def decision_of(row: Tip) -> date | None:
+    """The row's decision deadline; None where its track has none (stored as NO_DUE)."""
+    return None if row.decision_due >= NO_DUE else row.decision_due
+
+
 def _case(row: Tip) -> CaseTip:
     return CaseTip(
         id=row.id,
@@ -148,11 +176,19 @@ def _case(row: Tip) -> CaseTip:
         contact_sealed="" if row.anonymous else row.contact_sealed,
         received_on=row.received_on,
         ack_due=row.ack_due,
-        decision_due=row.decision_due,
+        decision_due=decision_of(row),
         extensions=row.extensions,
         outcome_due=row.outcome_due,
         next_due=row.next_due,
+        track=Track(row.track),
+        forward_due=row.forward_due,
         acknowledged_at=utc_or_none(row.acknowledged_at),
+        forwarded_at=utc_or_none(row.forwarded_at),
+        decided_at=utc_or_none(row.decided_at),
+        extension_decision=row.extension_decision,
+        extension_decision_on=row.extension_decision_on,
+        mediation_team=row.mediation_team,
+        protection=Protection(row.protection),
         closed_at=utc_or_none(row.closed_at),
         resolution=row.resolution,
         resolution_note=row.resolution_note,

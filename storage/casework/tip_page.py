@@ -11,13 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import scamcheck
 from handlers.casework import rules
-from handlers.casework.rules import Action, due
+from handlers.casework.rules import Action, due, shown_due
+from handlers.deadlines import next_due
 from handlers.errors import NotFound
 from handlers.people import Identity, assigns_work, takes_work
 from handlers.tipmodel import Visibility
 from handlers.tips.words import TipStatus
 from storage.casework.area import load, scope
 from storage.casework.filters import today_or
+from storage.casework.store import case_of
 from storage.casework.views import (
     AttachmentInfo,
     AttachmentRef,
@@ -49,14 +51,10 @@ def map_url(lat: float | None, lon: float | None) -> str:
 
 def allowed_actions(actor: Identity, tip: Tip, today: date) -> frozenset[Action]:
     return rules.allowed_actions(
-        TipStatus(tip.status),
+        case_of(tip),
         assigned_to_me=tip.assignee_id == actor.id,
         takes_work=takes_work(actor),
         assigns_work=assigns_work(actor),
-        revealable=not tip.anonymous and bool(tip.contact_sealed),
-        has_reporter=tip.resident_id is not None,
-        extensions=tip.extensions,
-        decision_due=tip.decision_due,
         today=today,
     )
 
@@ -71,6 +69,13 @@ async def tip_detail(
     timeline = await _timeline(session, tip)
     status = TipStatus(tip.status)
     state, left = due(status, tip.next_due, today)
+    case = case_of(tip)
+    found = next_due(
+        status,
+        case.deadlines,
+        acknowledged=tip.acknowledged_at is not None,
+        forwarded=tip.forwarded_at is not None,
+    )
     return TipDetail(
         id=tip.id,
         code=tip.code,
@@ -92,12 +97,21 @@ async def tip_detail(
         created_at=utc(tip.created_at),
         received_on=tip.received_on,
         ack_due=tip.ack_due,
-        decision_due=tip.decision_due,
+        decision_due=case.decision_due,
         outcome_due=tip.outcome_due,
-        next_due=None if status is TipStatus.CLOSED else tip.next_due,
+        next_due=shown_due(None if status is TipStatus.CLOSED else tip.next_due),
+        next_kind=found[0].value if found else "",
         due_state=state,
         days_left=left,
         extensions=tip.extensions,
+        track=case.track,
+        forward_due=tip.forward_due,
+        forwarded_at=utc_or_none(tip.forwarded_at),
+        decided_at=utc_or_none(tip.decided_at),
+        extension_decision=tip.extension_decision,
+        extension_decision_on=tip.extension_decision_on,
+        mediation_team=tip.mediation_team,
+        protection=case.protection,
         assignee_id=tip.assignee_id,
         assignee=assignee,
         acknowledged_at=utc_or_none(tip.acknowledged_at),

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from handlers.casework.rules import Action, DueState
 from handlers.tipmodel import Visibility
-from handlers.tips.words import TipStatus
+from handlers.tips.words import Protection, TipStatus, Track
 from storage.db import utc
 
 
@@ -28,6 +28,8 @@ class QueueFilter:
     received_to: date | None = None
     q: str = ""
     commune: str | None = None  # a province admin narrowing to one commune
+    track: str | None = None  # one track (handlers.tips.words.Track)
+    protection: bool = False  # only tips whose reporter asked for protection
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,13 @@ class QueueItem:
     received_on: date
     created_at: datetime
     next_due: date | None
+    next_kind: str  # which deadline next_due is: ack, forward, decision ("" when none)
     due_state: DueState
     days_left: int | None
     assignee_id: int | None
     assignee: str  # username, "" when nobody has it
+    track: Track
+    protection: Protection
     excerpt: str  # the start of the description, one line
     reporter_replied_at: datetime | None
 
@@ -119,12 +124,21 @@ class TipDetail:
     created_at: datetime
     received_on: date
     ack_due: date
-    decision_due: date
+    decision_due: date | None  # None on a track with no decision deadline
     outcome_due: date | None
     next_due: date | None
+    next_kind: str  # which deadline next_due is: ack, forward, decision ("" when none)
     due_state: DueState
     days_left: int | None
     extensions: int
+    track: Track
+    forward_due: date | None
+    forwarded_at: datetime | None
+    decided_at: datetime | None  # closed or suspended: the decision recorded
+    extension_decision: str  # the procuracy's decision on the second extension
+    extension_decision_on: date | None
+    mediation_team: str
+    protection: Protection
     assignee_id: int | None
     assignee: str
     acknowledged_at: datetime | None
@@ -149,7 +163,7 @@ class ExportRow:
     commune_code: str
     received_on: date
     ack_due: date
-    decision_due: date
+    decision_due: date | None  # None on a track with no decision deadline (never NO_DUE)
     next_due: date | None
     acknowledged_at: datetime | None
     closed_at: datetime | None
@@ -160,6 +174,12 @@ class ExportRow:
     anonymous: bool
     description: str
     address: str
+    track: Track = Track.CRIME
+    forward_due: date | None = None
+    forwarded_at: datetime | None = None
+    extension_decision: str = ""  # the procuracy's decision on the second extension
+    extension_decision_on: date | None = None
+    protection: bool = False  # whether the reporter asked for protection; never what
 
 
 def utc_or_none(value: datetime | None) -> datetime | None:

@@ -19,7 +19,14 @@ from storage.models.leader_chats import LeaderChat, LeaderChatCode
 from storage.models.officer_notifications import OfficerNotificationPrefs
 from storage.models.outbox import OutboxMessage
 from storage.models.residents import AwarenessProgress, ChannelIdentity, Resident, Subscription
-from storage.models.tips import OPEN_TIP, POSTGRES_ONLY_INDEXES, Tip, TipAttachment, TipEvent
+from storage.models.tips import (
+    OPEN_TIP,
+    POSTGRES_ONLY_INDEXES,
+    MediationTeam,
+    Tip,
+    TipAttachment,
+    TipEvent,
+)
 from storage.models.zalo import ZaloOaInteraction, ZaloOaToken
 
 __all__ = [
@@ -41,6 +48,7 @@ __all__ = [
     "LeaderChat",
     "LeaderChatCode",
     "LeaderNeighbourhood",
+    "MediationTeam",
     "Neighbourhood",
     "OfficerNotificationPrefs",
     "OutboxMessage",

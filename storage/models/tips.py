@@ -17,8 +17,10 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -81,6 +83,17 @@ class Tip(Base):
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     reporter_replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Tracks (migration 0014, issue 17). decision_due holds handlers.deadlines.NO_DUE on a
+    # track with no decision deadline.
+    track: Mapped[str] = mapped_column(String(16), default="crime", server_default="crime")
+    forward_due: Mapped[date | None] = mapped_column(Date)
+    forwarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the decision was recorded: closed or suspended (CPC art. 148); None once resumed.
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    extension_decision: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    extension_decision_on: Mapped[date | None] = mapped_column(Date)
+    mediation_team: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    protection: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
     __table_args__ = (
         Index("ix_tips_commune_status_due", "commune_code", "status", "decision_due"),
@@ -113,7 +126,26 @@ class Tip(Base):
         ),
         Index("ix_tips_commune_created", "commune_code", "created_at"),
         Index("ix_tips_province_status", "province_code", "status"),
+        Index("ix_tips_commune_track", "commune_code", "track"),
     )
+
+
+class MediationTeam(Base):
+    """A commune's grassroots mediation team (tổ hòa giải, Luật Hòa giải ở cơ sở 2013 art.
+    12): contacts the chief keeps, to whom a neighbourhood dispute is handed."""
+
+    __tablename__ = "mediation_teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    commune_code: Mapped[str] = mapped_column(String(5), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    area: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    members: Mapped[str] = mapped_column(Text, default="", server_default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("commune_code", "name", name="uq_mediation_teams_name"),)
 
 
 class TipAttachment(Base):

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from bot.delivery import Delivery, Pushed, Pusher
+from content import legal
 from handlers import casework as cases
 from handlers.accounts import create_account
 from handlers.broadcasts import decide, read
@@ -330,7 +331,9 @@ async def test_a_tips_notice_queued_after_the_broadcast_goes_before_its_rest(tow
     tip_id, code = await tip_for(town.app, "telegram", str(residents[2].chat))
     await act(town.app, cases.acknowledge, police, tip_id)
     assert await pushed(town.app) == 1
-    assert town.received(residents[2])[-1] == vi("notice.acknowledged", code=code)
+    assert town.received(residents[2])[-1] == vi(
+        "notice.acknowledged", code=code, procedure=legal.track("crime").procedure.vi
+    )
     assert await states(town.app, made) == ["pending", "pending", "sent"]
     assert [await pushed(town.app), await pushed(town.app)] == [1, 1]
     assert await states(town.app, made) == ["sent"] * 3

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 
 from bot.channels.web import COOKIE
 from bot.runtime import sealer
+from content import legal
 from handlers import casework as cases
 from handlers import deadlines
 from handlers.accounts import create_account
@@ -145,7 +146,7 @@ async def test_a_question_is_pushed_answered_by_button_and_lands_on_the_timeline
     messages = [c for c in fake.calls("sendMessage")[before:] if c.chat_id == resident.chat]
     assert [c.ok for c in messages] == [True, True]
     ack, question = (c.params["text"] for c in messages)
-    assert ack == vi("notice.acknowledged", code=code)
+    assert ack == vi("notice.acknowledged", code=code, procedure=legal.track("crime").procedure.vi)
     assert f"“{QUESTION}”" in question and f"TRẢ LỜI {code}" in question
     resident.last = messages
     assert resident.buttons == {vi("notice.answer_button"): f"answer:{code}"}
@@ -179,11 +180,11 @@ async def test_the_outcome_is_pushed_and_rated_once(
     await resident.onboard()
     tip_id, code = await tip_for(app, "telegram", str(resident.chat))
     police = await officer(app)
-    await act(app, cases.close, police, tip_id, "unfounded")
+    await act(app, cases.close, police, tip_id, "duplicate")
     await pushed(app)
     [closed] = [c for c in fake.calls("sendMessage") if f"rate:{code}:5" in str(c.params)]
     resident.last = [closed]
-    assert vi("notice.outcome_unfounded") in closed.params["text"]
+    assert vi("notice.outcome_duplicate") in closed.params["text"]
     assert list(resident.buttons.values()) == [f"rate:{code}:{n}" for n in range(1, 6)]
     text = await resident.press(f"rate:{code}:5")
     assert vi("rating.saved", code=code, stars=5) in text

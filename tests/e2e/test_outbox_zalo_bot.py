@@ -62,11 +62,11 @@ async def test_numbers_answer_the_question_and_rate_the_outcome(
     text = await resident.say("1")
     assert vi("answer.ask", code=code, limit=4000) in text
     await resident.say("Màu xanh")
-    await act(app, cases.close, police, tip_id, "handled")
+    await act(app, cases.close, police, tip_id, "duplicate")
     before = len(fake.calls("sendMessage"))
     await pushed(app)
     resident.last = [c for c in fake.calls("sendMessage")[before:] if c.chat_id == resident.chat]
-    assert vi("notice.outcome_handled") in resident.text
+    assert vi("notice.outcome_duplicate") in resident.text
     text = await resident.say("5")
     assert vi("rating.saved", code=code, stars=5) in text
     url = app.state.settings.database_url

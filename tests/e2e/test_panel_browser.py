@@ -177,7 +177,7 @@ def test_a_chat_tip_from_queue_to_outcome(site: tuple[str, Path], browser: Any) 
         expect(answer).to_contain_text(ANSWER, timeout=ARRIVAL_MS)
 
         # Close with a resolution; the resident is told the outcome and rates it.
-        panel.locator("#resolution").select_option("handled")
+        panel.locator("#resolution").select_option("duplicate")
         panel.locator("#close-note").fill("Đã trả lại xe cho người dân.")
         panel.locator("#action-close").click()
         expect(panel.locator("#tip-status")).to_have_text(vi("panel.status.closed"))

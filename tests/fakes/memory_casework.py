@@ -26,7 +26,8 @@ from handlers.tips.words import TipStatus
 
 
 def new_tip(commune: str, province: str, **changes: Any) -> CaseTip:
-    """A tip received on Monday 23/11/2026, new, with its deadlines, as seeded in tests."""
+    """A crime report received on Monday 23/11/2026, new, with its deadlines, as seeded in
+    tests: no decision deadline yet (it runs once forwarded, CPC art. 147(1))."""
     tip = CaseTip(
         id=str(uuid.uuid4()),
         code=new_code(),
@@ -39,10 +40,11 @@ def new_tip(commune: str, province: str, **changes: Any) -> CaseTip:
         contact_sealed="",
         received_on=date(2026, 11, 23),
         ack_due=date(2026, 11, 26),
-        decision_due=date(2026, 12, 18),
+        decision_due=None,
         extensions=0,
         outcome_due=None,
         next_due=date(2026, 11, 26),
+        forward_due=date(2026, 11, 30),
     )
     return replace(tip, **changes)
 

@@ -84,10 +84,13 @@ class StoredTip:
     created_at: datetime
     received_on: date
     ack_due: date
-    decision_due: date
+    decision_due: date | None
     extensions: int
     next_due: date | None
     updated_at: datetime | None
+    track: str = "crime"
+    forward_due: date | None = None
+    protection: str = ""
     pin_failures: int = 0
     pin_locked_until: datetime | None = None
     resolution: str = ""

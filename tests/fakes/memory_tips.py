@@ -7,10 +7,10 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers.deadlines import Deadlines
+from handlers.deadlines import Deadlines, first_due
 from handlers.ports import Rated
 from handlers.receipt import hash_pin
-from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility
+from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility, track_of
 from handlers.tips.words import TipStatus
 from storage.sealing import Sealer
 from tests.fakes.memory_db import StoredAttachment, StoredEvent, StoredTip, Tx
@@ -28,6 +28,8 @@ def _view(tip: StoredTip) -> TipView:
         created_at=tip.created_at,
         ack_due=tip.ack_due,
         decision_due=tip.decision_due,
+        track=tip.track,
+        forward_due=tip.forward_due,
     )
 
 
@@ -117,8 +119,11 @@ class MemoryTips:
             ack_due=deadlines.ack_due,
             decision_due=deadlines.decision_due,
             extensions=deadlines.extensions,
-            next_due=deadlines.ack_due,
+            next_due=first_due(deadlines),
             updated_at=now,
+            track=track_of(draft),
+            forward_due=deadlines.forward_due,
+            protection=draft.protection,
         )
 
     def _event(

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.casework.ports import CaseStore, CaseTip
+from handlers.deadlines import NO_DUE
 from handlers.people import AdminRole, Identity
 from storage.casework import SqlCaseStore
 from storage.identity import identity_of
@@ -233,11 +234,20 @@ def _row(tip: CaseTip, resident_id: str | None) -> Tip:
         created_at=RECEIVED,
         received_on=tip.received_on,
         ack_due=tip.ack_due,
-        decision_due=tip.decision_due,
+        decision_due=tip.decision_due or NO_DUE,
         extensions=tip.extensions,
         outcome_due=tip.outcome_due,
         next_due=tip.next_due,
         assignee_id=tip.assignee_id,
+        track=tip.track.value,
+        forward_due=tip.forward_due,
+        forwarded_at=tip.forwarded_at,
+        decided_at=tip.decided_at,
+        acknowledged_at=tip.acknowledged_at,
+        mediation_team=tip.mediation_team,
+        protection=tip.protection.value,
+        extension_decision=tip.extension_decision,
+        extension_decision_on=tip.extension_decision_on,
     )
 
 

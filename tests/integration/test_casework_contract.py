@@ -17,7 +17,7 @@ from handlers.errors import Forbidden, NotFound
 from handlers.notices import Notice
 from handlers.people import AdminRole
 from handlers.tipmodel import Visibility
-from handlers.tips.words import TipStatus
+from handlers.tips.words import Protection, TipStatus, Track
 from tests.fakes.memory_casework import new_tip
 from tests.integration.casework_backends import (
     CaseBackend,
@@ -107,6 +107,51 @@ async def test_save_keeps_what_changed_only_once_committed(cases: CaseBackend) -
         await work.store.save(changed)
         await work.commit()
     assert await cases.stored(tip.id) == changed
+
+
+async def test_the_tracks_fields_are_kept_as_written(cases: CaseBackend) -> None:
+    """Issue 17: the track, the forward deadline and its forwarding, the procuracy's
+    decision, the mediation team and the protection asked for go and come back unchanged; a
+    track with no decision deadline has none (SQL stores a sentinel, never shown)."""
+    commune = new_commune()
+    tip = await cases.tip(
+        new_tip(commune, "01", track=Track.MEDIATION, decision_due=None, forward_due=None)
+    )
+    officer = await cases.user(AdminRole.OFFICER, commune, "01")
+    async with cases.work() as work:
+        loaded = await work.store.load(officer, tip.id)
+        assert (loaded.track, loaded.decision_due, loaded.forward_due) == (
+            Track.MEDIATION,
+            None,
+            None,
+        )
+    changed = replace(
+        tip,
+        track=Track.CRIME,
+        status=TipStatus.FORWARDED,
+        decision_due=date(2027, 3, 23),
+        forward_due=date(2026, 11, 30),
+        extensions=2,
+        extension_decision="07/QĐ-VKS",
+        extension_decision_on=date(2027, 1, 19),
+        forwarded_at=NOW,
+        decided_at=NOW,
+        forwarded_to="Cơ quan CSĐT Công an tỉnh",
+        mediation_team="Tổ hòa giải số 2",
+        protection=Protection.THREATENED,
+        updated_at=NOW,
+    )
+    async with cases.work() as work:
+        await work.store.load(officer, tip.id, for_update=True)
+        await work.store.save(changed)
+        await work.commit()
+    assert await cases.stored(tip.id) == changed
+    back = replace(changed, decision_due=None, track=Track.FIRE_RISK)
+    async with cases.work() as work:
+        await work.store.load(officer, tip.id, for_update=True)
+        await work.store.save(back)
+        await work.commit()
+    assert (await cases.stored(tip.id)).decision_due is None
 
 
 async def test_colleagues_are_the_active_officers_and_chiefs_of_the_commune(

@@ -12,7 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage import migrate
@@ -130,7 +130,7 @@ def test_casework_migration_fills_search_text_and_next_due_of_earlier_tips(empty
         },
     ]
     in_thread(lambda: asyncio.run(go(insert, tips)))
-    in_thread(migrate.upgrade, empty_url)
+    in_thread(migrate.upgrade, empty_url, "2026_12_05_0013")
     [rows] = in_thread(
         lambda: asyncio.run(go("SELECT code, search_text, next_due FROM tips ORDER BY code", [{}]))
     )
@@ -139,6 +139,130 @@ def test_casework_migration_fills_search_text_and_next_due_of_earlier_tips(empty
     assert "ke gian goi dien" in search_a and "pho doi can" in search_a
     assert "0912 345 678, duc" in search_a and "by-aaaa-aa" in search_a
     assert str(due_a) == "2026-11-05" and str(due_b) == "2026-11-22"
+    # Migration 0014 (issue 17): the acknowledged crime report must now be forwarded within
+    # 7 days of receipt (02/11 → 09/11), which comes first.
+    in_thread(migrate.upgrade, empty_url)
+    [rows] = in_thread(
+        lambda: asyncio.run(go("SELECT track, forward_due, next_due FROM tips ORDER BY code", [{}]))
+    )
+    assert [(t, str(f), str(n)) for t, f, n in rows] == [
+        ("crime", "2026-11-09", "2026-11-05"),
+        ("crime", "2026-11-09", "2026-11-09"),
+    ]
+
+
+def test_tracks_migration_puts_earlier_tips_on_the_track_of_their_category(
+    empty_url: str,
+) -> None:
+    """Migration 0014: a dispute goes to mediation with no decision deadline (stored as the
+    sentinel) and nothing running once acknowledged; an urgent crime report is to be
+    forwarded the day after receipt; a forwarded one keeps when it went."""
+    in_thread(migrate.upgrade, empty_url, "2026_12_05_0013")
+    insert = (
+        "INSERT INTO tips (id, code, submission_key, pin_hash, category, description,"
+        " incident_when, province_code, commune_code, anonymous, status, details, urgent,"
+        " created_at, received_on, ack_due, decision_due, next_due, forwarded_to, updated_at)"
+        " VALUES (:id, :code, :id, 'h', :category, 'x', 'unknown', '01', '00004', true,"
+        " :status, '{}', :urgent, :at, :received, :ack, :decision, :next, :to, :at)"
+    )
+    at = datetime(2026, 11, 2, 3, tzinfo=UTC)
+    base = {
+        "received": date(2026, 11, 2),
+        "ack": date(2026, 11, 5),
+        "decision": date(2026, 11, 22),
+        "at": at,
+        "urgent": False,
+        "to": "",
+    }
+    rows_in = [
+        {
+            "id": "c" * 36,
+            "code": "BY-CCCC-CC",
+            "category": "neighbourhood_dispute",
+            "status": "acknowledged",
+            "next": date(2026, 11, 22),
+            **base,
+        },
+        {
+            "id": "d" * 36,
+            "code": "BY-DDDD-DD",
+            "category": "neighbourhood_dispute",
+            "status": "new",
+            "next": date(2026, 11, 5),
+            **base,
+        },
+        {
+            **base,
+            "id": "e" * 36,
+            "code": "BY-EEEE-EE",
+            "category": "theft_robbery",
+            "status": "new",
+            "next": date(2026, 11, 5),
+            "urgent": True,
+        },
+        {
+            **base,
+            "id": "f" * 36,
+            "code": "BY-FFFF-FF",
+            "category": "drugs",
+            "status": "forwarded",
+            "next": date(2026, 11, 22),
+            "to": "Cơ quan CSĐT",
+        },
+    ]
+
+    async def go(sql: str, params: list[dict[str, Any]]) -> list[Any]:
+        engine = create_async_engine(empty_url)
+        async with engine.begin() as conn:
+            result = [await conn.execute(text(sql), p) for p in params]
+            rows = [r.all() for r in result if r.returns_rows]
+        await engine.dispose()
+        return rows
+
+    in_thread(lambda: asyncio.run(go(insert, rows_in)))
+    in_thread(migrate.upgrade, empty_url)
+    query = (
+        "SELECT code, track, decision_due, forward_due, next_due, forwarded_at IS NOT NULL"
+        " FROM tips ORDER BY code"
+    )
+    [rows] = in_thread(lambda: asyncio.run(go(query, [{}])))
+    got = [(c, t, str(d), str(f), str(n), bool(w)) for c, t, d, f, n, w in rows]
+    assert got == [
+        ("BY-CCCC-CC", "mediation", "9999-12-31", "None", "9999-12-31", False),
+        ("BY-DDDD-DD", "mediation", "9999-12-31", "None", "2026-11-05", False),
+        ("BY-EEEE-EE", "crime", "2026-11-22", "2026-11-03", "2026-11-03", False),
+        ("BY-FFFF-FF", "crime", "2026-11-22", "2026-11-09", "2026-11-22", True),
+    ]
+    # The status check now takes a suspension and a mediation, and refuses what is no status
+    # or no track; the table kept its indexes and its timeline.
+    in_thread(
+        lambda: asyncio.run(
+            go(
+                "UPDATE tips SET status = :status WHERE code = :code",
+                [
+                    {"status": "suspended", "code": "BY-FFFF-FF"},
+                    {"status": "mediating", "code": "BY-CCCC-CC"},
+                ],
+            )
+        )
+    )
+    for column, value in (("status", "lost"), ("track", "criminal")):
+        refused = f"UPDATE tips SET {column} = :v WHERE code = 'BY-DDDD-DD'"
+        with pytest.raises(IntegrityError):
+            in_thread(lambda sql=refused, v=value: asyncio.run(go(sql, [{"v": v}])))
+
+    async def indexes() -> set[str]:
+        engine = create_async_engine(empty_url)
+        async with engine.connect() as conn:
+            found = await conn.run_sync(
+                lambda c: {i["name"] for i in inspect(c).get_indexes("tips")}
+            )
+        await engine.dispose()
+        return set(found)
+
+    assert {"ix_tips_queue_commune", "ix_tips_commune_track", "ix_tips_resident_created"} <= (
+        in_thread(lambda: asyncio.run(indexes()))
+    )
 
 
 def test_export_rows_of_the_command_take_the_one_spelling_and_stay_append_only(

@@ -116,7 +116,9 @@ class Town:
             await session.commit()
             return resident.id
 
-    async def tip(self, *, urgent: bool, rollback: bool = False) -> tuple[str, str]:
+    async def tip(
+        self, *, urgent: bool, rollback: bool = False, protection: str = ""
+    ) -> tuple[str, str]:
         draft = TipDraft(
             category="fraud_phone",
             description=DESCRIPTION,
@@ -126,6 +128,7 @@ class Town:
             contact_name=REPORTER,
             contact_phone=PHONE,
             urgent=urgent,
+            protection=protection,
         )
         reporter = await self.reporter()
         async with self.sessions() as session:
@@ -232,6 +235,38 @@ async def test_marking_a_tip_urgent_tells_them_once(
     assert (row.kind, row.payload["code"]) == ("officer.urgent_tip", code)
     await town.act(cases.set_urgency, officer, tip_id, False)
     assert len(await town.rows()) == 1
+
+
+async def test_a_reporter_asking_for_protection_is_told_to_the_chiefs_at_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Issue 17 (CPC arts. 484-486): a tip whose reporter asks for their identity to be kept
+    secret, or who says they are threatened, is flagged to the commune's chiefs in their
+    linked chats at once, from the bot or from an officer's record; never what was said."""
+    town = Town(sessions)
+    officer = await town.account(AdminRole.OFFICER)
+    chief = await town.account(AdminRole.CHIEF)
+    await town.account(AdminRole.CHIEF, commune=own_commune())  # another commune's chief
+    tip_id, code = await town.tip(urgent=False, protection="secret")
+    (row,) = await town.rows()
+    assert town.told([row]) == [chief.id]
+    assert (row.kind, row.payload["code"]) == ("officer.protection", code)
+    assert row.payload["params"]["protection"] == "secret"
+    assert code in shown(row) and f"{PUBLIC}/admin/tips/{tip_id}" in shown(row)
+    nothing_private(row)
+    other_id, other = await town.tip(urgent=False)
+    assert len(await town.rows()) == 1  # no request, nobody told
+    await town.act(cases.protect, officer, other_id, "threatened")
+    await town.act(cases.protect, officer, other_id, "threatened")  # already: once
+    rows = await town.rows()
+    told = [r for r in rows if r.payload["code"] == other]
+    # Threatened makes the tip urgent too: the commune's police hear of that as well.
+    assert sorted(r.kind for r in told) == [
+        "officer.protection",
+        "officer.urgent_tip",
+        "officer.urgent_tip",
+    ]
+    assert [town.told([r]) for r in told if r.kind == "officer.protection"] == [[chief.id]]
 
 
 async def test_an_answer_is_told_to_the_officer_who_asked_never_what_it_says(

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from bot.cli import main
 from handlers import deadlines, receipt
@@ -164,12 +164,22 @@ async def test_csv_has_every_field_and_the_vietnamese_intact(db: Db) -> None:
     assert (named["category"], named["status"], named["urgent"]) == ("theft_robbery", "new", "true")
     assert (named["anonymous"], anonymous["anonymous"]) == ("false", "true")
     assert named["created_at"] == "2026-11-23T03:00:00+00:00"
+    # Not forwarded yet: the investigation body's decision deadline does not run.
     assert (named["received_on"], named["ack_due"], named["decision_due"]) == (
         "2026-11-23",
         "2026-11-26",
-        "2026-12-13",
+        "",
     )
     assert (named["extensions"], named["outcome_due"]) == ("0", "")
+    # Issue 17: the track, the forward deadline (7 days), no forward, no extension decision,
+    # protection as yes/no only.
+    assert (named["track"], named["forward_due"], named["forwarded_at"]) == (
+        "crime",
+        "2026-11-30",
+        "",
+    )
+    assert (named["extension_decision"], named["extension_decision_on"]) == ("", "")
+    assert (named["protection"], anonymous["protection"]) == ("false", "false")
     assert (named["incident_when"], named["incident_date"]) == ("date", "2026-11-20")
     assert (named["province_code"], named["commune_code"]) == ("01", "00004")
     assert (named["address"], named["description"]) == (ADDRESS, DESCRIPTION)
@@ -201,11 +211,65 @@ async def test_json_streams_the_same_fields_in_order(db: Db) -> None:
     }
     assert (named["urgent"], named["anonymous"], named["extensions"]) == (True, False, 0)
     assert (named["lat"], named["lon"], named["outcome_due"]) == (21.0345, 105.8142, None)
+    assert (named["track"], named["forward_due"], named["forwarded_at"]) == (
+        "crime",
+        "2026-11-30",
+        None,
+    )
+    assert (named["decision_due"], named["protection"]) == (None, False)
     assert (named["attachment_count"], named["attachment_sha256"]) == (2, list(SHA))
     assert (anonymous["attachment_count"], anonymous["attachment_sha256"]) == (0, [])
     assert anonymous["description"].startswith("=HYPERLINK(")
     assert anonymous["created_at"] == "2026-11-23T03:01:00+00:00"
     assert all(value not in text for value in await secrets_of(db))
+
+
+async def test_a_track_without_decision_deadline_and_protection_leave_only_yes_no(db: Db) -> None:
+    """NO_DUE, the stored sort key of a track with no decision deadline, never leaves; nor does
+    what the reporter asked for their protection, only that they did."""
+    codes = await seed(db)
+    engine = make_engine(db.url)
+    async with make_sessions(engine)() as session:
+        await session.execute(
+            update(Tip)
+            .where(Tip.code == codes[1])
+            .values(
+                track="mediation",
+                decision_due=deadlines.NO_DUE,
+                forward_due=None,
+                protection="threatened",
+            )
+        )
+        await session.execute(
+            update(Tip)
+            .where(Tip.code == codes[0])
+            .values(
+                forwarded_at=BASE + timedelta(days=2),
+                extensions=2,
+                extension_decision="12/QĐ-VKS",
+                extension_decision_on=date(2026, 12, 10),
+            )
+        )
+        await session.commit()
+    await engine.dispose()
+    text, _ = await run_export(db, Format.CSV)
+    _header, (named, mediation) = csv_rows(text, codes)
+    assert (mediation["track"], mediation["decision_due"], mediation["forward_due"]) == (
+        "mediation",
+        "",
+        "",
+    )
+    assert mediation["protection"] == "true" and "threatened" not in text
+    assert "9999-12-31" not in text
+    assert named["forwarded_at"] == "2026-11-25T03:00:00+00:00"
+    assert (named["extension_decision"], named["extension_decision_on"]) == (
+        "12/QĐ-VKS",
+        "2026-12-10",
+    )
+    json_text, _ = await run_export(db, Format.JSON)
+    _named, mediation_json = json_rows(json_text, codes)
+    assert mediation_json["decision_due"] is None and mediation_json["protection"] is True
+    assert "9999-12-31" not in json_text and "threatened" not in json_text
 
 
 async def test_an_empty_database_gives_a_header_or_an_empty_array(db: Db) -> None:

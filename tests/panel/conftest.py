@@ -30,7 +30,7 @@ from handlers import deadlines
 from handlers.accounts import create_account
 from handlers.people import AdminRole, Identity
 from handlers.receipt import new_code
-from handlers.tipmodel import AttachmentIn, TipDraft
+from handlers.tipmodel import AttachmentIn, TipDraft, track_of
 from storage.admin_users import SqlAccountStore, passwords
 from storage.db import AsyncSession
 from storage.models import ChannelIdentity, Resident
@@ -194,7 +194,10 @@ class World:
                 resident_id=resident_id,
                 draft=tip_draft,
                 pin=pin,
-                deadlines=deadlines.initial(now, config.holidays),
+                # As the bot counts them: on the draft's track, urgent or not.
+                deadlines=deadlines.initial(
+                    now, config.holidays, track_of(tip_draft), urgent=tip_draft.urgent
+                ),
                 now=now,
                 new_code=new_code,
             )

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import select, update
@@ -15,11 +16,12 @@ from admin import auth
 from admin.api import MAX_BODY
 from admin.errors import MESSAGES, error_message
 from content.scamcheck import Found
+from handlers.deadlines import add_months, local_date
 from handlers.tipmodel import AttachmentIn
 from storage import api_tokens
 from storage.indicators import SqlIndicators
 from storage.models import AdminUser, AuditLog, OutboxMessage
-from tests.panel.conftest import COMMUNE_A, COMMUNE_B, World
+from tests.panel.conftest import COMMUNE_A, COMMUNE_B, StoredTip, World
 
 CONTACT_NAME = "Nguyễn Thị Hoà"
 CONTACT_PHONE = "0912345678"
@@ -51,6 +53,14 @@ async def cookie_client(world: World, label: str) -> tuple[httpx.AsyncClient, st
     """A signed-in browser and its session's CSRF token, as the panel's pages carry it."""
     client = await world.client(label)
     return client, await world.csrf(client)
+
+
+async def tip_json(api: httpx.AsyncClient, stored: StoredTip) -> dict[str, Any]:
+    """The tip as the API shows it now: what a refused action must leave as it was."""
+    answer = await api.get(f"/api/v1/tips/{stored.id}")
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
 
 
 async def outbox_kinds(world: World, tip_id: str) -> list[str]:
@@ -342,15 +352,37 @@ async def test_the_lifecycle_through_the_api(world: World) -> None:
     stored = await world.tip()
     api = await bearer(world, "officer_a")
     base = f"/api/v1/tips/{stored.id}"
+    plain = await tip_json(api, stored)
+    received = date.fromisoformat(plain["received_on"])
+    # A crime report goes to the investigation body within 7 days; the body's 20 days to
+    # decide only start once it has it.
+    assert plain["forward_due"] == (received + timedelta(days=7)).isoformat()
+    assert plain["decision_due"] is None
+    for not_a_boolean in ("yes", "true", 1, None):
+        answer = await api.post(f"{base}/urgency", json={"urgent": not_a_boolean})
+        assert answer.status_code == 422, not_a_boolean
+        assert answer.json()["error"]["code"] == "invalid_input", not_a_boolean
+        assert answer.json()["error"]["fields"][0]["loc"] == ["body", "urgent"]
+    assert await tip_json(api, stored) == plain
     urgent = await api.post(f"{base}/urgency", json={"urgent": True})
     assert urgent.status_code == 200 and urgent.json()["urgent"] is True
+    # Urgent: forwarded within 24 hours of receipt.
+    assert urgent.json()["forward_due"] == (received + timedelta(days=1)).isoformat()
+    assert urgent.json()["ack_due"] == plain["ack_due"]
+    calm = await api.post(f"{base}/urgency", json={"urgent": False})
+    assert calm.status_code == 200 and calm.json()["forward_due"] == plain["forward_due"]
+    urgent = await api.post(f"{base}/urgency", json={"urgent": True})
+    assert urgent.json()["forward_due"] == (received + timedelta(days=1)).isoformat()
     too_early = await api.post(f"{base}/verify")
     assert too_early.status_code == 409 and too_early.json()["error"]["code"] == "transition"
     acknowledged = await api.post(f"{base}/acknowledge")
     assert acknowledged.status_code == 200
     tip = acknowledged.json()
     assert tip["status"] == "acknowledged" and tip["acknowledged_at"]
-    assert tip["next_due"] == tip["decision_due"]
+    # A crime report the commune does not handle itself goes on within the forward deadline;
+    # no decision deadline runs before that.
+    assert (tip["track"], tip["next_kind"]) == ("crime", "forward")
+    assert tip["next_due"] == tip["forward_due"] and tip["decision_due"] is None
     assert await outbox_kinds(world, stored.id) == ["tip.acknowledged"]
     again = await api.post(f"{base}/acknowledge", headers={"Accept-Language": "en"})
     assert again.status_code == 409
@@ -364,6 +396,17 @@ async def test_the_lifecycle_through_the_api(world: World) -> None:
         ("Số điện thoại gọi đến là gì?", "reporter")
     ]
     assert await outbox_kinds(world, stored.id) == ["tip.acknowledged", "tip.question"]
+    # The investigation body decides, once it has the report; the reporter reads the
+    # receiving body's name as written, never an officer's phone number.
+    before = await tip_json(api, stored)
+    for resolution in ("prosecuted", "not_prosecuted", "suspended"):
+        early = await api.post(f"{base}/close", json={"resolution": resolution})
+        assert early.status_code == 409, resolution
+        assert early.json()["error"]["code"] == "decision_unforwarded", resolution
+    phoned = await api.post(f"{base}/forward", json={"to": "CSĐT Hà Nội, ĐT 0912 345 678"})
+    assert phoned.status_code == 422 and phoned.json()["error"]["code"] == "forward_to_phone"
+    assert "0912" not in phoned.text
+    assert await tip_json(api, stored) == before
     forwarded = await api.post(
         f"{base}/forward",
         json={"to": "Cơ quan CSĐT Công an TP Hà Nội", "note": "Có dấu hiệu tội phạm"},
@@ -371,16 +414,19 @@ async def test_the_lifecycle_through_the_api(world: World) -> None:
     assert forwarded.status_code == 200
     tip = forwarded.json()
     assert tip["status"] == "forwarded" and tip["forwarded_to"] == "Cơ quan CSĐT Công an TP Hà Nội"
+    assert tip["forwarded_at"] and tip["next_kind"] == "decision"
+    forwarded_on = local_date(datetime.fromisoformat(tip["forwarded_at"]))
+    assert tip["decision_due"] == tip["next_due"] == (forwarded_on + timedelta(days=20)).isoformat()
     bad = await api.post(f"{base}/close", json={"resolution": "done"})
-    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "resolution"
     closed = await api.post(
-        f"{base}/close", json={"resolution": "forwarded", "note": "Đã bàn giao hồ sơ"}
+        f"{base}/close", json={"resolution": "transferred", "note": "Đã bàn giao hồ sơ"}
     )
     assert closed.status_code == 200
     tip = closed.json()
     assert (tip["status"], tip["resolution"], tip["resolution_note"]) == (
         "closed",
-        "forwarded",
+        "transferred",
         "Đã bàn giao hồ sơ",
     )
     assert tip["closed_at"] and tip["due_state"] == "none"
@@ -392,16 +438,34 @@ async def test_the_lifecycle_through_the_api(world: World) -> None:
     assert noted.status_code == 200
     statuses = [a for a in await audit_actions(world, stored.code) if a == "tip.status"]
     assert len(statuses) == 4
+    assert (await audit_actions(world, stored.code)).count("tip.urgency") == 3
+
+
+async def test_a_threatened_reporters_tip_stays_urgent(world: World) -> None:
+    stored = await world.tip()
+    api = await bearer(world, "officer_a")
+    base = f"/api/v1/tips/{stored.id}"
+    received = date.fromisoformat((await tip_json(api, stored))["received_on"])
+    threatened = await api.post(f"{base}/protect", json={"protection": "threatened"})
+    assert threatened.status_code == 200
+    tip = threatened.json()
+    assert (tip["protection"], tip["urgent"]) == ("threatened", True)
+    assert tip["forward_due"] == (received + timedelta(days=1)).isoformat()
+    calm = await api.post(f"{base}/urgency", json={"urgent": False})
+    assert calm.status_code == 409 and calm.json()["error"]["code"] == "urgent_threatened"
+    assert calm.json()["error"]["message"].startswith("Người báo tin cho biết đang bị đe dọa")
+    assert await tip_json(api, stored) == tip
+    still = await api.post(f"{base}/urgency", json={"urgent": True})
+    assert still.status_code == 200 and still.json() == tip  # already urgent: nothing to do
+    assert "tip.urgency" not in await audit_actions(world, stored.code)
 
 
 async def test_close_a_new_tip_with_a_resolution(world: World) -> None:
     stored = await world.tip()
     chief = await bearer(world, "chief_a")
-    closed = await chief.post(
-        f"/api/v1/tips/{stored.id}/close", json={"resolution": "not_competent"}
-    )
+    closed = await chief.post(f"/api/v1/tips/{stored.id}/close", json={"resolution": "duplicate"})
     assert closed.status_code == 200
-    assert (closed.json()["status"], closed.json()["resolution"]) == ("closed", "not_competent")
+    assert (closed.json()["status"], closed.json()["resolution"]) == ("closed", "duplicate")
     assert await outbox_kinds(world, stored.id) == ["tip.closed"]
 
 
@@ -409,19 +473,46 @@ async def test_extend_twice_then_refused(world: World) -> None:
     stored = await world.tip()
     api = await bearer(world, "officer_a")
     url = f"/api/v1/tips/{stored.id}/extend"
+    # Nothing to extend before the investigation body has the report.
+    before = await tip_json(api, stored)
+    assert "extend" not in before["allowed"]
+    unsent = await api.post(url, json={"reason": "Cần xác minh thêm tại ngân hàng"})
+    assert unsent.status_code == 409 and unsent.json()["error"]["code"] == "extension_none"
+    assert await tip_json(api, stored) == before
+    forwarded = await api.post(
+        f"/api/v1/tips/{stored.id}/forward", json={"to": "Cơ quan CSĐT Công an TP Hà Nội"}
+    )
+    assert forwarded.status_code == 200 and "extend" in forwarded.json()["allowed"]
+    forwarded_on = local_date(datetime.fromisoformat(forwarded.json()["forwarded_at"]))
     short = await api.post(url, json={"reason": "ít"})
     assert short.status_code == 422 and short.json()["error"]["code"] == "reason"
     first = await api.post(url, json={"reason": "Cần xác minh thêm tại ngân hàng"})
     assert first.status_code == 200
-    second = await api.post(url, json={"reason": "Chờ kết quả giám định"})
-    assert second.status_code == 200
+    # The second needs the procuracy's decision.
+    second = await api.post(
+        url,
+        json={
+            "reason": "Chờ kết quả giám định",
+            "decision_number": "12/QĐ-VKS",
+            "decision_date": local_date(datetime.now(UTC)).isoformat(),
+        },
+    )
+    assert second.status_code == 200, second.text
     one, two = first.json(), second.json()
     assert (one["extensions"], two["extensions"]) == (1, 2)
-    assert two["decision_due"] > one["decision_due"]
+    # The first: 2 months from the investigation body's receipt; the second: up to 2 months
+    # from the end of the first.
+    assert one["decision_due"] == add_months(forwarded_on, 2).isoformat()
+    assert two["decision_due"] == add_months(add_months(forwarded_on, 2), 2).isoformat()
     assert "extend" not in two["allowed"]
+    assert (one["extension_decision"], two["extension_decision"]["number"]) == (None, "12/QĐ-VKS")
     third = await api.post(url, json={"reason": "Thêm một lần nữa"})
     assert third.status_code == 409 and third.json()["error"]["code"] == "extension_limit"
-    assert (await outbox_kinds(world, stored.id)) == ["tip.extended", "tip.extended"]
+    assert (await outbox_kinds(world, stored.id)) == [
+        "tip.forwarded",
+        "tip.extended",
+        "tip.extended",
+    ]
     assert (await audit_actions(world, stored.code)).count("tip.extend") == 2
 
 
@@ -523,10 +614,10 @@ async def test_a_body_past_the_limit_is_not_read(world: World) -> None:
     stored = await world.tip()
     api = await bearer(world, "officer_a")
     url = f"/api/v1/tips/{stored.id}/forward"
-    longest = {"to": "\u0110" * 200, "note": "\u1ec7" * 4000}
-    assert len(json.dumps(longest)) < MAX_BODY
-    fits = await api.post(url, json=longest)
-    assert fits.status_code == 409 and fits.json()["error"]["code"] == "transition"
     huge = await api.post(url, json={"to": "x", "note": "x" * MAX_BODY})
     assert huge.status_code == 413
     assert (await api.get(f"/api/v1/tips/{stored.id}")).json()["status"] == "new"
+    longest = {"to": "\u0110" * 200, "note": "\u1ec7" * 4000}
+    assert len(json.dumps(longest)) < MAX_BODY
+    fits = await api.post(url, json=longest)
+    assert fits.status_code == 200 and fits.json()["status"] == "forwarded"

@@ -120,8 +120,17 @@ TABLE: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/tips/{tip_id}/forward"): _action(
         "acknowledged", body={"to": "Cơ quan CSĐT Công an TP Hà Nội", "note": ""}
     ),
-    ("POST", "/api/v1/tips/{tip_id}/extend"): _action(body={"reason": REASON}),
-    ("POST", "/api/v1/tips/{tip_id}/close"): _action(body={"resolution": "handled"}),
+    # Only a forwarded crime report has a decision deadline to extend.
+    ("POST", "/api/v1/tips/{tip_id}/extend"): _action("forwarded", body={"reason": REASON}),
+    ("POST", "/api/v1/tips/{tip_id}/close"): _action(body={"resolution": "duplicate"}),
+    ("POST", "/api/v1/tips/{tip_id}/track"): _action(
+        body={"track": "administrative", "reason": REASON}
+    ),
+    ("POST", "/api/v1/tips/{tip_id}/mediate"): _action(
+        "mediation", body={"team": "Tổ hòa giải tổ dân phố số 3"}
+    ),
+    ("POST", "/api/v1/tips/{tip_id}/resume"): _action("suspended", body={"reason": REASON}),
+    ("POST", "/api/v1/tips/{tip_id}/protect"): _action(body={"protection": "secret"}),
     ("POST", "/api/v1/tips/{tip_id}/notes"): _action(body={"body": "Ghi chú nội bộ"}),
     ("POST", "/api/v1/tips/{tip_id}/reveal"): _action(body={"reason": REASON}),
     # Every role broadcasts to its own area; a province admin must name the communes.
@@ -191,17 +200,24 @@ class Scene:
         ref = AttachmentIn(
             "photo", f"blob:{digest}", "image/jpeg", len(data), digest, datetime.now(UTC)
         )
+        category = "neighbourhood_dispute" if state == "mediation" else "scam"
         stored = await self.world.tip(
             anonymous=False,
             contact_name="Trần Văn Bình",
             contact_phone="0987654321",
             attachments=[ref],
+            category=category,
         )
-        if state == "acknowledged":
+        chief = self.world.users["chief_a"]
+        if state in ("acknowledged", "mediation", "forwarded", "suspended"):
             async with self.world.session() as session:
-                await cases.acknowledge(
-                    SqlCaseStore(session), self.world.users["chief_a"], stored.id
-                )
+                store = SqlCaseStore(session)
+                await cases.acknowledge(store, chief, stored.id)
+                if state in ("forwarded", "suspended"):
+                    # The investigation body's decisions (a suspension) follow a forward.
+                    await cases.forward(store, chief, stored.id, "Cơ quan CSĐT Công an TP")
+                if state == "suspended":
+                    await cases.close(store, chief, stored.id, "suspended")
                 await session.commit()
         return stored.id
 

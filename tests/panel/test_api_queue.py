@@ -16,7 +16,7 @@ from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, World
 from tests.panel.test_api import bearer
 from tests.panel.test_api_matrix import api_routes
 
-STATUSES = {"new", "acknowledged", "verifying", "forwarded", "closed"}
+STATUSES = {"new", "acknowledged", "verifying", "mediating", "forwarded", "suspended", "closed"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -64,7 +64,18 @@ async def test_queue_orders_pages_and_counts(any_world: World) -> None:
     assert drugs == [urgent.id] and drug_counts["new"] == 1
     chief = await bearer(world, "chief_a")
     await chief.post(f"/api/v1/tips/{late[0].id}/acknowledge")
-    await chief.post(f"/api/v1/tips/{late[1].id}/close", json={"resolution": "unfounded"})
+    # Not prosecuting is the investigation body's decision: recorded once it has the report.
+    closing_url = f"/api/v1/tips/{late[1].id}/close"
+    early = await chief.post(closing_url, json={"resolution": "not_prosecuted"})
+    assert early.status_code == 409 and early.json()["error"]["code"] == "decision_unforwarded"
+    _, unchanged = await listed(api, q=word)
+    assert unchanged == {**dict.fromkeys(STATUSES, 0), "new": 3, "acknowledged": 1}
+    forwarding = await chief.post(
+        f"/api/v1/tips/{late[1].id}/forward", json={"to": "Cơ quan CSĐT Công an TP"}
+    )
+    assert forwarding.status_code == 200, forwarding.text
+    closing = await chief.post(closing_url, json={"resolution": "not_prosecuted"})
+    assert closing.status_code == 200, closing.text
     await chief.post(f"/api/v1/tips/{late[2].id}/take")
     open_ids, counts = await listed(api, q=word)
     assert late[1].id not in open_ids and len(open_ids) == 3

@@ -148,12 +148,49 @@ async def test_the_whole_lifecycle_with_deadlines_audit_and_outbox(world: World)
             SqlCaseStore(session), officer, tip.id, "  Anh/chị nhớ biển số xe không? "
         )
         await cases.verify(SqlCaseStore(session), officer, tip.id)
-        await cases.extend_deadline(
-            SqlCaseStore(session), officer, tip.id, "Cần xác minh thêm tại ngân hàng"
+        # Before the forward no decision deadline runs, and the decisions are not ours yet.
+        with pytest.raises(errors.Invalid) as unforwarded:
+            await cases.extend_deadline(
+                SqlCaseStore(session), officer, tip.id, "Cần xác minh thêm", now=NOW
+            )
+        assert unforwarded.value.code == "extension_none"
+        with pytest.raises(errors.Invalid) as undecided:
+            await cases.close(SqlCaseStore(session), officer, tip.id, "not_prosecuted", now=NOW)
+        assert undecided.value.code == "decision_unforwarded"
+        forwarded_at = NOW + timedelta(days=2)  # 27/11: the body's 20 days start
+        await cases.forward(
+            SqlCaseStore(session),
+            officer,
+            tip.id,
+            "Cơ quan Cảnh sát điều tra Công an thành phố Hà Nội",
+            now=forwarded_at,
         )
-        await cases.extend_deadline(SqlCaseStore(session), officer, tip.id, "Chờ kết quả giám định")
+        after_forward = await cw.tip_detail(session, officer, tip.id, today=TODAY)
+        assert after_forward.decision_due == date(2026, 12, 17)
+        later = NOW + timedelta(days=3)
+        await cases.extend_deadline(
+            SqlCaseStore(session), officer, tip.id, "Cần xác minh thêm tại ngân hàng", now=later
+        )
+        extended = await cw.tip_detail(session, officer, tip.id, today=TODAY)
+        assert extended.decision_due == date(2027, 1, 27)  # 2 months from the forward
+        with pytest.raises(errors.Invalid) as alone:
+            await cases.extend_deadline(
+                SqlCaseStore(session), officer, tip.id, "Chờ kết quả giám định", now=later
+            )
+        assert alone.value.code == "decision_number"
+        await cases.extend_deadline(
+            SqlCaseStore(session),
+            officer,
+            tip.id,
+            "Chờ kết quả giám định",
+            decision_number="15/QĐ-VKS",
+            decision_date=TODAY,
+            now=later,
+        )
         with pytest.raises(errors.Invalid) as third:
-            await cases.extend_deadline(SqlCaseStore(session), officer, tip.id, "Lần thứ ba")
+            await cases.extend_deadline(
+                SqlCaseStore(session), officer, tip.id, "Lần thứ ba", now=later
+            )
         assert third.value.code == "extension_limit"
         with pytest.raises(errors.Invalid):
             await cases.close(SqlCaseStore(session), officer, tip.id, "whatever")
@@ -169,7 +206,7 @@ async def test_the_whole_lifecycle_with_deadlines_audit_and_outbox(world: World)
             SqlCaseStore(session),
             officer,
             tip.id,
-            "handled",
+            "not_prosecuted",
             "Đã xử lý",
             now=NOW + timedelta(days=5),
         )
@@ -185,8 +222,10 @@ async def test_the_whole_lifecycle_with_deadlines_audit_and_outbox(world: World)
             .scalars()
             .all()
         )
-    assert detail.status is TipStatus.CLOSED and detail.resolution == "handled"
-    assert detail.extensions == 2 and detail.decision_due == date(2027, 3, 25)
+    assert detail.status is TipStatus.CLOSED and detail.resolution == "not_prosecuted"
+    assert detail.extension_decision == "15/QĐ-VKS" and detail.extension_decision_on == TODAY
+    assert detail.extensions == 2 and detail.decision_due == date(2027, 3, 27)
+    assert detail.forwarded_at == forwarded_at and detail.decided_at == NOW + timedelta(days=5)
     assert detail.outcome_due == date(2026, 12, 3) and detail.allowed == {
         rules.Action.NOTE,
         rules.Action.REVEAL,
@@ -197,16 +236,16 @@ async def test_the_whole_lifecycle_with_deadlines_audit_and_outbox(world: World)
     assert ("revealed", Visibility.INTERNAL) in kinds
     assert all("0912345678" not in e.body for e in detail.timeline)
     actions = [(a.action, a.detail) for a in audit if a.subject == tip.code]
-    assert ("tip.status", "new>acknowledged") in actions and (
-        "tip.status",
-        "verifying>closed",
-    ) in actions
+    assert ("tip.status", "new>acknowledged") in actions
+    assert ("tip.status", "verifying>forwarded") in actions
+    assert ("tip.status", "forwarded>closed") in actions
     assert [a.reason for a in audit if a.action == "tip.reveal"] == ["Cần mời làm việc"]
     assert sorted(sent) == [
         "tip.acknowledged",
         "tip.closed",
         "tip.extended",
         "tip.extended",
+        "tip.forwarded",
         "tip.question",
     ]
 
@@ -304,7 +343,27 @@ async def test_an_overdue_decision_cannot_be_extended(world: World) -> None:
         await cases.acknowledge(
             SqlCaseStore(session), officer, tip.id, now=NOW - timedelta(days=39)
         )
+        # Not forwarded: no decision deadline, so nothing to extend, however early.
+        early = await cw.tip_detail(session, officer, tip.id, today=TODAY - timedelta(days=39))
+        assert early.decision_due is None and rules.Action.EXTEND not in early.allowed
+        with pytest.raises(errors.Invalid) as none:
+            await cases.extend_deadline(
+                SqlCaseStore(session),
+                officer,
+                tip.id,
+                "Cần thêm thời gian",
+                now=NOW - timedelta(days=39),
+            )
+        assert none.value.code == "extension_none"
+        await cases.forward(
+            SqlCaseStore(session),
+            officer,
+            tip.id,
+            "Cơ quan Cảnh sát điều tra Công an thành phố Hà Nội",
+            now=NOW - timedelta(days=39),
+        )
         detail = await cw.tip_detail(session, officer, tip.id, today=TODAY)
+        assert detail.decision_due == date(2026, 11, 6)  # 17/10 + 20 days
         assert rules.Action.EXTEND not in detail.allowed
         with pytest.raises(errors.Invalid) as late:
             await cases.extend_deadline(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from admin.errors import ANSWERS, status_of
@@ -31,6 +33,15 @@ def test_each_kind_has_one_status_and_the_storage_refusals_are_kinds() -> None:
         status_of(DomainError("x"))
 
 
+PHONED = "Cơ quan CSĐT, ĐT 0912345678"
+# What the tip is before the refused action, beyond a new tip (set_tip's columns).
+BEFORE: dict[str, dict[str, Any]] = {
+    "closed": {"status": "closed", "resolution": "duplicate"},
+    "urgent_threatened": {"urgent": True, "protection": "threatened"},
+    "decision_unforwarded": {"status": "verifying"},
+}
+
+
 @pytest.mark.parametrize(
     ("action", "panel_form", "api_path", "api_body", "status", "code"),
     [
@@ -51,6 +62,16 @@ def test_each_kind_has_one_status_and_the_storage_refusals_are_kinds() -> None:
             409,
             "anonymous",
         ),
+        ("forward", {"to": PHONED}, "forward", {"to": PHONED}, 422, "forward_to_phone"),
+        ("urgency", {"urgent": "0"}, "urgency", {"urgent": False}, 409, "urgent_threatened"),
+        (
+            "close",
+            {"resolution": "prosecuted"},
+            "close",
+            {"resolution": "prosecuted"},
+            409,
+            "decision_unforwarded",
+        ),
     ],
 )
 async def test_a_refusal_has_one_status_in_the_panel_and_the_api(
@@ -58,19 +79,36 @@ async def test_a_refusal_has_one_status_in_the_panel_and_the_api(
     action: str,
     panel_form: dict[str, str],
     api_path: str,
-    api_body: dict[str, str],
+    api_body: dict[str, Any],
     status: int,
     code: str,
 ) -> None:
     tip = await world.tip()
-    if code == "closed":
-        await set_tip(world, tip, status="closed", resolution="duplicate")
+    if code in BEFORE:
+        await set_tip(world, tip, **BEFORE[code])
+    before = kept(await tip_row(world, tip))
     page = await act(await world.client("officer_a"), tip, action, **panel_form)
     api = await (await bearer(world, "officer_a")).post(
         f"/api/v1/tips/{tip.id}/{api_path}", json=api_body
     )
     assert page.status_code == api.status_code == status, (page.text[:500], api.text)
     assert api.json()["error"]["code"] == code
+    assert kept(await tip_row(world, tip)) == before
+
+
+def kept(row: Any) -> tuple[Any, ...]:
+    """What a refused action leaves as it was."""
+    return (
+        row.status,
+        row.urgent,
+        row.protection,
+        row.resolution,
+        row.forwarded_to,
+        row.forwarded_at,
+        row.forward_due,
+        row.decision_due,
+        row.closed_at,
+    )
 
 
 async def test_a_refusal_after_a_write_leaves_nothing_behind(world: World) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from admin.export import text_cell
@@ -156,7 +157,8 @@ async def test_xlsx_has_vietnamese_headers_dates_and_its_filters(world: World) -
     assert header[:4] == ["Mã tin báo", "Ngày tiếp nhận", "Loại tin báo", "Trạng thái"]
     assert all(c.font.bold for c in tips_sheet[1])
     assert tips_sheet.freeze_panes == "A2"
-    assert tips_sheet.column_dimensions["S"].width == 60
+    description_column = get_column_letter(header.index("Nội dung tin báo") + 1)
+    assert tips_sheet.column_dimensions[description_column].width == 60
     rows = {r[0].value: r for r in tips_sheet.iter_rows(min_row=2)}
     assert set(rows) == {made["a1"].code, made["a2"].code}
     received = rows[made["a1"].code][1]

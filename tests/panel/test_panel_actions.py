@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -10,7 +11,16 @@ from sqlalchemy import select
 
 from storage.models import OutboxMessage, TipEvent
 from tests.panel.conftest import StoredTip, World
-from tests.panel.panel_pages import HX, POLICE, act, audit_rows, page_csrf, set_tip, tip_row
+from tests.panel.panel_pages import (
+    HX,
+    POLICE,
+    act,
+    audit_rows,
+    page_csrf,
+    set_tip,
+    tip_row,
+    today,
+)
 
 Check = Callable[[World, StoredTip, str], Awaitable[None]]
 
@@ -79,8 +89,8 @@ async def _extended(world: World, tip: StoredTip, label: str) -> None:
 
 async def _closed(world: World, tip: StoredTip, label: str) -> None:
     row = await tip_row(world, tip)
-    assert row.status == "closed" and row.resolution == "handled"
-    assert row.resolution_note == "Đã xử phạt hành chính"
+    assert row.status == "closed" and row.resolution == "not_prosecuted"
+    assert row.resolution_note == "Không có dấu hiệu tội phạm"
     assert "tip.closed" in await outbox(world, tip)
 
 
@@ -102,10 +112,12 @@ CASES: dict[str, tuple[str, dict[str, str], Check, tuple[str, ...]]] = {
         _forwarded,
         POLICE,
     ),
-    "extend": ("acknowledged", {"reason": "Cần xác minh thêm"}, _extended, POLICE),
+    # The decision deadline, and the decisions themselves, are the investigation body's: they
+    # run once the tip was forwarded to it.
+    "extend": ("forwarded", {"reason": "Cần xác minh thêm"}, _extended, POLICE),
     "close": (
-        "acknowledged",
-        {"resolution": "handled", "note": "Đã xử phạt hành chính"},
+        "forwarded",
+        {"resolution": "not_prosecuted", "note": "Không có dấu hiệu tội phạm"},
         _closed,
         POLICE,
     ),
@@ -123,7 +135,12 @@ def form_for(world: World, action: str) -> dict[str, str]:
 async def prepared(world: World, action: str) -> StoredTip:
     tip = await world.tip()
     status = CASES[action][0]
-    if status != "new":
+    if status == "forwarded":  # as an officer forwards it: the decision deadline starts
+        client = await world.client("officer_a")
+        sent = await act(client, tip, "forward", to="Cơ quan CSĐT Công an TP")
+        assert sent.status_code == 303, sent.text[:2000]
+        assert (await tip_row(world, tip)).decision_due == today() + timedelta(days=20)
+    elif status != "new":
         await set_tip(world, tip, status=status)
     return tip
 
@@ -228,17 +245,24 @@ async def test_bad_input_is_refused_with_a_message_and_kept(world: World) -> Non
     assert "không quá 1000 ký tự" in await error_of(asked)
     assert long_question.strip() in asked.text
 
+    nowhere = await act(client, tip, "forward", to="   ")
+    assert nowhere.status_code == 422 and "cơ quan có thẩm quyền" in await error_of(nowhere)
+    phoned = "Công an huyện - SĐT 024.3823.4567"
+    dialled = await act(client, tip, "forward", to=phoned, note="Kèm biên bản")
+    assert dialled.status_code == 422
+    assert "không ghi số điện thoại" in await error_of(dialled)
+    assert f'value="{phoned}"' in dialled.text and ">Kèm biên bản</textarea>" in dialled.text
+    assert (await tip_row(world, tip)).status == "new"
+
+    sent = await act(client, tip, "forward", to="Cơ quan CSĐT Công an TP")
+    assert sent.status_code == 303
     short = await act(client, tip, "extend", reason="gấp")
     assert short.status_code == 422 and "ít nhất 5 ký tự" in await error_of(short)
     assert ">gấp</textarea>" in short.text
 
-    await set_tip(world, tip, status="acknowledged")
     unresolved = await act(client, tip, "close", resolution="", note="ghi chú giữ lại")
     assert unresolved.status_code == 422 and "kết quả giải quyết" in await error_of(unresolved)
     assert ">ghi chú giữ lại</textarea>" in unresolved.text
-
-    nowhere = await act(client, tip, "forward", to="   ")
-    assert nowhere.status_code == 422 and "cơ quan điều tra" in await error_of(nowhere)
 
     stranger = str(world.users["officer_b"].id)
     wrong = await act(client, tip, "assign", assignee=stranger)
@@ -249,7 +273,7 @@ async def test_bad_input_is_refused_with_a_message_and_kept(world: World) -> Non
     empty = await act(client, tip, "note", body=" ")
     assert empty.status_code == 422 and "không được để trống" in await error_of(empty)
     row = await tip_row(world, tip)
-    assert row.status == "acknowledged" and row.assignee_id is None and row.extensions == 0
+    assert row.status == "forwarded" and row.assignee_id is None and row.extensions == 0
 
 
 async def test_actions_that_do_not_fit_the_status_are_conflicts(world: World) -> None:
@@ -257,8 +281,21 @@ async def test_actions_that_do_not_fit_the_status_are_conflicts(world: World) ->
     client = await world.client("officer_a")
     early = await act(client, tip, "verify")
     assert early.status_code == 409 and "trạng thái không cho phép" in await error_of(early)
-    for _ in range(2):
-        assert (await act(client, tip, "extend", reason="Cần xác minh thêm")).status_code == 303
+    unforwarded = await act(client, tip, "extend", reason="Cần xác minh thêm")
+    assert unforwarded.status_code == 409
+    assert "không có thời hạn giải quyết" in await error_of(unforwarded)
+    sent = await act(client, tip, "forward", to="Cơ quan CSĐT Công an TP")
+    assert sent.status_code == 303
+    assert (await act(client, tip, "extend", reason="Cần xác minh thêm")).status_code == 303
+    second = await act(
+        client,
+        tip,
+        "extend",
+        reason="Cần giám định thêm",
+        decision_number="12/QĐ-VKS",
+        decision_date=today().isoformat(),
+    )
+    assert second.status_code == 303
     third = await act(client, tip, "extend", reason="Cần xác minh thêm nữa")
     assert third.status_code == 409 and "gia hạn tối đa" in await error_of(third)
     closed = await act(client, tip, "close", resolution="duplicate")

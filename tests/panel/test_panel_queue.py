@@ -12,8 +12,8 @@ import pytest
 
 from content.text import fold
 from handlers.people import AdminRole
-from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, PROVINCE_OF, World
-from tests.panel.panel_pages import HX, POLICE, codes_in, due_in, more_link, set_tip
+from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, PROVINCE_OF, StoredTip, World
+from tests.panel.panel_pages import HX, POLICE, codes_in, due_in, more_link, set_tip, today
 
 DA_NANG = "20275"  # Phường An Hải, Đà Nẵng (48): only the PostgreSQL test below uses it
 DA_NANG_2 = "20224"  # Phường An Khê, Đà Nẵng
@@ -140,25 +140,105 @@ async def test_search_without_diacritics_and_by_code(world: World) -> None:
 
 
 async def test_overdue_and_due_soon_stand_out_in_colour_and_words(world: World) -> None:
-    late = await world.tip()
-    soon = await world.tip()
+    now, on = datetime.now(UTC), today()
+    late = await world.tip()  # not acknowledged in time
+    await set_tip(world, late, ack_due=on - timedelta(days=3), next_due=on - timedelta(days=3))
+    soon = await world.tip()  # acknowledged, to be forwarded by tomorrow
+    await set_tip(
+        world,
+        soon,
+        status="acknowledged",
+        acknowledged_at=now,
+        forward_due=on + timedelta(days=1),
+        next_due=on + timedelta(days=1),
+    )
+    body = "Cơ quan CSĐT Công an TP"
+    forwarded = {"status": "forwarded", "acknowledged_at": now, "forwarded_at": now}
+    due_today = await world.tip()  # the investigation body's decision, followed up
+    await set_tip(world, due_today, **forwarded, forwarded_to=body, decision_due=on, next_due=on)
     calm = await world.tip()
-    await due_in(world, late, -3)
-    await due_in(world, soon, 1)
-    await due_in(world, calm, 9)
+    later = on + timedelta(days=9)
+    await set_tip(world, calm, **forwarded, forwarded_to=body, decision_due=later, next_due=later)
     client = await world.client("officer_a")
     page = (await client.get("/admin/tips")).text
     # Overdue first (oldest deadline), with a label as well as the colour.
-    assert codes_in(page) == [late.code, soon.code, calm.code]
+    assert codes_in(page) == [late.code, due_today.code, soon.code, calm.code]
     assert f'<li class="tip overdue" id="tip-{late.code}"' in page
+    assert f'<li class="tip due_soon" id="tip-{due_today.code}"' in page
     assert f'<li class="tip due_soon" id="tip-{soon.code}"' in page
     assert f'<li class="tip ok" id="tip-{calm.code}"' in page
-    assert "QUÁ HẠN 3 ngày" in page and "Sắp hết hạn: hạn ngày mai" in page
-    assert "còn 9 ngày" in page
+
+    def badge(tip: StoredTip) -> tuple[str, str]:
+        row = page.split(f'id="tip-{tip.code}"')[1].split("</li>")[0]
+        found = re.search(r'<span class="badge [a-z_]+" data-kind="([a-z]*)">([^<]*)</span>', row)
+        assert found, row
+        return found.group(1), unescape(found.group(2))
+
+    # Every badge says which deadline it is: the acknowledgement, forwarding or decision.
+    assert badge(late) == (
+        "ack",
+        f"QUÁ HẠN báo nhận 3 ngày (hạn {on - timedelta(days=3):%d/%m/%Y})",
+    )
+    assert badge(due_today) == ("decision", f"Hạn giải quyết: hôm nay ({on:%d/%m/%Y})")
+    assert badge(soon) == (
+        "forward",
+        f"Hạn chuyển CQĐT: ngày mai ({on + timedelta(days=1):%d/%m/%Y})",
+    )
+    assert badge(calm) == ("decision", f"Hạn giải quyết {later:%d/%m/%Y}, còn 9 ngày")
+    kinds = re.findall(r'<span class="badge (?:overdue|due_soon|ok)" data-kind="([a-z]*)">', page)
+    assert sorted(kinds) == ["ack", "decision", "decision", "forward"]
     overdue_only = (await client.get("/admin/tips?overdue=1")).text
     assert codes_in(overdue_only) == [late.code]
     soon_only = (await client.get("/admin/tips?due_soon=1")).text
-    assert codes_in(soon_only) == [soon.code]
+    assert codes_in(soon_only) == [due_today.code, soon.code]
+
+
+async def test_each_kind_of_deadline_names_itself_when_overdue_or_ahead(world: World) -> None:
+    """Each deadline kind in each of its four wordings, as the queue and the tip page say it."""
+    now, on = datetime.now(UTC), today()
+    column = {"ack": "ack_due", "forward": "forward_due", "decision": "decision_due"}
+    progress: dict[str, dict[str, object]] = {
+        "ack": {},
+        "forward": {"status": "acknowledged", "acknowledged_at": now},
+        "decision": {
+            "status": "forwarded",
+            "acknowledged_at": now,
+            "forwarded_at": now,
+            "forwarded_to": "Cơ quan CSĐT Công an TP",
+        },
+    }
+    words = {
+        "ack": ("QUÁ HẠN báo nhận 2 ngày", "Hạn báo nhận: hôm nay", "Hạn báo nhận: ngày mai"),
+        "forward": (
+            "QUÁ HẠN chuyển CQĐT 2 ngày",
+            "Hạn chuyển CQĐT: hôm nay",
+            "Hạn chuyển CQĐT: ngày mai",
+        ),
+        "decision": (
+            "QUÁ HẠN giải quyết 2 ngày",
+            "Hạn giải quyết: hôm nay",
+            "Hạn giải quyết: ngày mai",
+        ),
+    }
+    lefts = {"ack": "Hạn báo nhận", "forward": "Hạn chuyển CQĐT", "decision": "Hạn giải quyết"}
+    client = await world.client("officer_a")
+    for kind, (overdue, today_words, tomorrow_words) in words.items():
+        expected = {
+            -2: overdue,
+            0: today_words,
+            1: tomorrow_words,
+            5: f"{lefts[kind]} {on + timedelta(days=5):%d/%m/%Y}, còn 5 ngày",
+        }
+        for days, text in expected.items():
+            tip = await world.tip()
+            due = on + timedelta(days=days)
+            await set_tip(world, tip, **progress[kind], **{column[kind]: due}, next_due=due)
+            queue = (await client.get(f"/admin/tips?q={tip.code}")).text
+            row = queue.split(f'id="tip-{tip.code}"')[1].split("</li>")[0]
+            assert f'data-kind="{kind}">' in row, (kind, days)
+            assert text in unescape(row), (kind, days, row)
+            head = (await client.get(f"/admin/tips/{tip.id}")).text.split('id="tip-code"')[1]
+            assert text in unescape(head.split("</div>")[0]), (kind, days)
 
 
 async def test_urgent_first_then_the_oldest_deadline(world: World) -> None:

@@ -50,7 +50,11 @@ async def test_the_tip_page_shows_everything_the_resident_sent(world: World, lab
     )
     assert "Đối tượng" in page and "Hai nam thanh niên" in page and "Wave đỏ" in page
     assert "Hôm nay" in page  # when
-    assert "Hạn báo tiếp nhận" in page and "Hạn giải quyết" in page
+    assert "Hạn báo tiếp nhận" in page and "Hạn chuyển Cơ quan điều tra" in page
+    # The decision deadline is the investigation body's: none runs before the forward.
+    assert 'id="due-decision"' not in page and "Hạn giải quyết" not in page
+    head = page.split('id="tip-code"')[1].split("</div>")[0]
+    assert 'data-kind="ack"' in head and "Hạn báo nhận" in head
     assert re.search(r"Tiếp nhận</dt><dd>\d\d/\d\d/\d{4} \d\d:\d\d</dd>", page)
     assert 'id="timeline"' in page and "Tiếp nhận tin báo" in page
     # The receipt code opens the same page.

@@ -45,13 +45,16 @@ async def _known_tips(world: World, commune: str, label: str) -> dict[str, str]:
         "old": await world.tip(commune, received=at(1, 3, month=8), category="other"),
     }
     ids = {name: tip.id for name, tip in made.items()}
+    body = "Cơ quan Cảnh sát điều tra Công an thành phố Hà Nội"
     async with world.session() as session:
-        # t1: acknowledged after 24 h (ack due Thu 5/11), closed 10/11 (decision due 22/11).
-        await cases.acknowledge(SqlCaseStore(session), actor, ids["t1"], now=at(3, 2))
-        await cases.close(SqlCaseStore(session), actor, ids["t1"], "handled", now=at(10, 2))
-        # t2: acknowledged after 96 h, on Saturday 7/11 (due Fri 6/11): late; still open
-        # past its decision deadline (23/11).
-        await cases.acknowledge(SqlCaseStore(session), actor, ids["t2"], now=at(7, 1))
+        # t1: acknowledged after 96 h, on Friday 6/11 (due Thu 5/11): late; forwarded the same
+        # day (due 9/11), so the body's 20 days run to 26/11; its decision recorded 10/11.
+        await cases.acknowledge(SqlCaseStore(session), actor, ids["t1"], now=at(6, 2))
+        await cases.forward(SqlCaseStore(session), actor, ids["t1"], body, now=at(6, 3))
+        await cases.close(SqlCaseStore(session), actor, ids["t1"], "not_prosecuted", now=at(10, 2))
+        # t2: forwarded after 24 h, which also tells the reporter (ack due Fri 6/11): on time;
+        # the body's decision was due 24/11 and is still not recorded.
+        await cases.forward(SqlCaseStore(session), actor, ids["t2"], body, now=at(4, 1))
         # t5: closed straight away as a duplicate: answered, on time.
         await cases.close(SqlCaseStore(session), actor, ids["t5"], "duplicate", now=at(19, 3))
         for name, rating in (("t1", 5), ("t5", 3)):
@@ -75,19 +78,32 @@ async def _check_known_numbers(world: World, label: str, commune: str | None = N
     }
     assert result.acknowledged == 2
     assert result.median_ack_hours == pytest.approx(60.0)
-    # Answered t1 (on time), t2 (late), t5 (closed, on time); t3 never answered, past due.
+    # Answered t1 (late), t2 (on time, by the forward), t5 (closed, on time); t3 never
+    # answered, past due.
     assert (result.ack.due, result.ack.on_time, result.ack.late) == (4, 2, 2)
-    # Closed t1 and t5 on time; t2 open past its decision deadline.
-    assert (result.decision.due, result.decision.on_time) == (3, 2)
-    assert result.overdue_now == 3  # t2, t3 and the August tip
+    # Only forwarded crime reports have a decision deadline: t1 decided on time, t2 past
+    # its deadline undecided; t5, a duplicate closed before any forward, has none.
+    assert (result.decision.due, result.decision.on_time) == (2, 1)
+    # t1 and t2 forwarded in time; t3 is past its forward deadline (7 days), t4 and t5 not.
+    assert (result.forward.due, result.forward.on_time, result.forward.late) == (3, 2, 1)
+    assert result.by_track == {
+        "crime": 5,
+        "administrative": 0,
+        "mediation": 0,
+        "violence": 0,
+        "fire_risk": 0,
+    }
+    assert result.overdue_now == 3  # t2 (its decision), t3 and the August tip
     assert result.by_status == {
         "new": 2,
-        "acknowledged": 1,
+        "acknowledged": 0,
         "verifying": 0,
-        "forwarded": 0,
+        "mediating": 0,
+        "forwarded": 1,
+        "suspended": 0,
         "closed": 2,
     }
-    assert result.by_resolution == {"handled": 1, "duplicate": 1}
+    assert result.by_resolution == {"not_prosecuted": 1, "duplicate": 1}
     assert (result.ratings, result.rating_average) == (2, 4.0)
 
 
@@ -276,7 +292,16 @@ async def test_api_for_every_role(world: World) -> None:
         assert body["by_category"] == categories, label
         assert sum(w["total"] for w in body["weeks"]) == body["total"] == sum(categories.values())
         assert re.fullmatch(r"\d{4}-W\d\d", body["weeks"][-1]["week"])
-        assert set(body) >= {"from", "to", "median_ack_hours", "ack", "decision", "overdue_now"}
+        assert set(body) >= {
+            "from",
+            "to",
+            "median_ack_hours",
+            "ack",
+            "forward",
+            "decision",
+            "by_track",
+            "overdue_now",
+        }
 
 
 async def test_api_routes_are_documented(world: World) -> None:
@@ -290,7 +315,9 @@ async def test_api_routes_are_documented(world: World) -> None:
     ):
         assert path in spec["paths"], path
     stats_schema = spec["components"]["schemas"]["StatsOut"]["properties"]
-    assert {"from", "to", "weeks", "median_ack_hours", "ack", "decision"} <= set(stats_schema)
+    assert {"from", "to", "weeks", "median_ack_hours", "ack", "forward", "decision"} <= set(
+        stats_schema
+    )
     assert not any(p.startswith("/admin/") for p in spec["paths"])
 
 

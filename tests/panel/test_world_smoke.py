@@ -15,5 +15,6 @@ async def test_world_signs_in_and_stores_tips(world: World) -> None:
     stored = await world.tip(COMMUNE_B, urgent=True)
     async with world.session() as session:
         tip = (await session.execute(select(Tip).where(Tip.id == stored.id))).scalar_one()
-    assert tip.commune_code == COMMUNE_B and tip.next_due == tip.ack_due
+    # Urgent: the crime report is to be forwarded within 24 hours, before any acknowledgement.
+    assert tip.commune_code == COMMUNE_B and tip.next_due == tip.forward_due < tip.ack_due
     assert "tu xung cong an" in tip.search_text and stored.code.lower() in tip.search_text

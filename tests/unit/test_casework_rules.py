@@ -8,9 +8,9 @@ import pytest
 
 from handlers.casework import rules
 from handlers.casework.rules import Action, DueState
-from handlers.deadlines import Deadlines
 from handlers.errors import BadInput, Conflict, Forbidden
-from handlers.tips.words import TipStatus
+from handlers.tips.words import TipStatus, Track
+from tests.fakes.memory_casework import new_tip
 
 TODAY = date(2026, 11, 25)
 
@@ -20,23 +20,25 @@ def _allowed(status: TipStatus, **overrides: object) -> frozenset[Action]:
         "assigned_to_me": False,
         "takes_work": True,
         "assigns_work": False,
-        "revealable": False,
-        "has_reporter": True,
-        "extensions": 0,
-        "decision_due": date(2026, 12, 15),
         "today": TODAY,
     }
-    facts.update(overrides)
-    return rules.allowed_actions(status, **facts)  # type: ignore[arg-type]
+    changes = {"decision_due": date(2026, 12, 15)}
+    changes.update({k: v for k, v in overrides.items() if k not in facts})  # type: ignore[misc]
+    tip = new_tip("00004", "01", status=status, **changes)
+    facts.update({k: v for k, v in overrides.items() if k in facts})
+    return rules.allowed_actions(tip, **facts)  # type: ignore[arg-type]
 
 
 def test_a_new_tip_offers_an_officer_the_first_steps() -> None:
     assert _allowed(TipStatus.NEW) == {
         Action.NOTE,
         Action.URGENCY,
+        Action.PROTECT,
         Action.CLOSE,
         Action.TAKE,
         Action.ACKNOWLEDGE,
+        Action.FORWARD,  # a flagrant case goes at once, before any acknowledgement
+        Action.TRACK,
         Action.EXTEND,
         Action.ASK,
     }
@@ -53,7 +55,7 @@ def test_an_acknowledged_tip_can_be_verified_or_forwarded() -> None:
 
 def test_a_closed_tip_takes_only_notes_and_a_reveal() -> None:
     assert _allowed(TipStatus.CLOSED) == {Action.NOTE}
-    assert _allowed(TipStatus.CLOSED, revealable=True) == {Action.NOTE, Action.REVEAL}
+    assert _allowed(TipStatus.CLOSED, contact_sealed="sealed") == {Action.NOTE, Action.REVEAL}
 
 
 def test_who_may_take_and_assign() -> None:
@@ -86,26 +88,36 @@ def test_the_state_of_a_deadline() -> None:
 
 def test_an_extension_moves_the_decision_deadline_until_the_limit() -> None:
     received = date(2026, 11, 20)
-    first = rules.extended(Deadlines(received, received, date(2026, 12, 10)), TODAY)
-    assert (first.extensions, first.decision_due) == (1, date(2027, 1, 20))
-    second = rules.extended(first, TODAY)
+    tip = new_tip("00004", "01", received_on=received, decision_due=date(2026, 12, 10))
+    first, number, _ = rules.extended(tip, TODAY, frozenset())
+    assert (first.extensions, first.decision_due, number) == (1, date(2027, 1, 20), "")
+    tip.set_deadlines(first)
+    second, number, on = rules.extended(
+        tip, TODAY, frozenset(), decision_number="07/QĐ-VKS", decision_date=TODAY
+    )
     assert (second.extensions, second.decision_due) == (2, date(2027, 3, 20))
+    assert (number, on) == ("07/QĐ-VKS", TODAY)
+    tip.set_deadlines(second)
     with pytest.raises(Conflict) as limit:
-        rules.extended(second, TODAY)
+        rules.extended(tip, TODAY, frozenset())
     assert limit.value.code == "extension_limit"
 
 
 def test_an_extension_after_the_deadline_is_refused() -> None:
     received = date(2026, 10, 1)
+    tip = new_tip("00004", "01", received_on=received, decision_due=date(2026, 10, 21))
     with pytest.raises(Conflict) as late:
-        rules.extended(Deadlines(received, received, date(2026, 10, 21)), TODAY)
+        rules.extended(tip, TODAY, frozenset())
     assert late.value.code == "extension_late"
 
 
 def test_a_move_outside_the_table_is_a_conflict() -> None:
-    assert rules.checked_move(TipStatus.NEW, TipStatus.ACKNOWLEDGED) is TipStatus.ACKNOWLEDGED
+    crime = Track.CRIME
+    assert (
+        rules.checked_move(TipStatus.NEW, TipStatus.ACKNOWLEDGED, crime) is TipStatus.ACKNOWLEDGED
+    )
     with pytest.raises(Conflict) as refused:
-        rules.checked_move(TipStatus.CLOSED, TipStatus.NEW)
+        rules.checked_move(TipStatus.CLOSED, TipStatus.NEW, crime)
     assert refused.value.code == "transition"
     rules.check_open(TipStatus.FORWARDED)
     with pytest.raises(Conflict):
@@ -121,6 +133,10 @@ def test_what_an_officer_writes_is_checked() -> None:
     with pytest.raises(BadInput):
         rules.checked_reason("ok")
     assert len(rules.checked_reason("x" * 900)) == rules.MAX_REASON
-    assert rules.checked_resolution("handled") == "handled"
+    crime = Track.CRIME
+    assert rules.checked_resolution("prosecuted", crime, forwarded=True) == "prosecuted"
+    with pytest.raises(Conflict) as unforwarded:  # the investigation body's decision
+        rules.checked_resolution("prosecuted", crime, forwarded=False)
+    assert unforwarded.value.code == "decision_unforwarded"
     with pytest.raises(BadInput):
-        rules.checked_resolution("lost")
+        rules.checked_resolution("lost", crime, forwarded=False)

@@ -90,23 +90,30 @@ async def test_a_tip_from_assignment_to_close(world: World) -> None:
         acknowledged.status is TipStatus.ACKNOWLEDGED
         and acknowledged.assignee_id == world.officer.id
     )
-    assert acknowledged.next_due == tip.decision_due  # the decision deadline runs now
+    # The forward deadline (7 days, TTLT 01/2017 art. 8(5)(b)) comes before the decision's.
+    assert acknowledged.next_due == tip.forward_due == date(2026, 11, 30)
     await world.run(cases.ask_reporter, world.officer, tip.id, "  Anh/chị nhớ biển số xe không? ")
     await world.run(cases.verify, world.officer, tip.id)
+    body = "Cơ quan CSĐT Công an thành phố Hà Nội"
+    await world.run(cases.forward, world.officer, tip.id, body, now=NOW)
+    sent = world.stored(tip)
+    # The investigation body's 20 days run from the forwarding (CPC art. 147(1)).
+    assert sent.decision_due == date(2026, 12, 14) and sent.next_due == sent.decision_due
     await world.run(cases.extend_deadline, world.officer, tip.id, "Chờ sao kê ngân hàng", now=NOW)
     extended = world.stored(tip)
-    assert extended.extensions == 1 and extended.decision_due == date(2027, 1, 23)
+    assert extended.extensions == 1 and extended.decision_due == date(2027, 1, 24)
     assert extended.next_due == extended.decision_due
     await world.run(cases.add_note, world.officer2, tip.id, "Đã gọi ngân hàng")
-    await world.run(cases.close, world.officer, tip.id, "handled", "Đã xử lý", now=NOW)
+    await world.run(cases.close, world.officer, tip.id, "not_prosecuted", "Đã xử lý", now=NOW)
     closed = world.stored(tip)
-    assert closed.status is TipStatus.CLOSED and closed.resolution == "handled"
-    assert closed.closed_at == NOW and closed.outcome_due is not None
+    assert closed.status is TipStatus.CLOSED and closed.resolution == "not_prosecuted"
+    assert closed.closed_at == NOW == closed.decided_at and closed.outcome_due is not None
     assert [kind for kind, _, _ in world.events(tip)] == [
         "assigned",
         "acknowledged",
         "question",
         "verifying",
+        "forwarded",
         "extended",
         "extension_reason",
         "note",
@@ -117,12 +124,14 @@ async def test_a_tip_from_assignment_to_close(world: World) -> None:
     assert shown == [
         ("acknowledged", ""),
         ("question", "Anh/chị nhớ biển số xe không?"),
-        ("extended", "2027-01-23"),
-        ("closed", "handled"),
+        ("forwarded", body),
+        ("extended", "2027-01-24"),
+        ("closed", "not_prosecuted"),
     ]
     assert world.notices(tip) == [
         Notice.ACKNOWLEDGED,
         Notice.QUESTION,
+        Notice.FORWARDED,
         Notice.EXTENDED,
         Notice.CLOSED,
     ]
@@ -131,8 +140,9 @@ async def test_a_tip_from_assignment_to_close(world: World) -> None:
         ("tip.status", "new>acknowledged"),
         ("tip.question", ""),
         ("tip.status", "acknowledged>verifying"),
-        ("tip.extend", "2027-01-23"),
-        ("tip.status", "verifying>closed"),
+        ("tip.status", "verifying>forwarded"),
+        ("tip.extend", "1:2027-01-24"),
+        ("tip.status", "forwarded>closed"),
     ]
 
 
@@ -211,8 +221,11 @@ async def test_a_closed_tip_takes_notes_and_nothing_else(world: World) -> None:
         (cases.ask_reporter, ("Còn gì nữa không?",)),
         (cases.extend_deadline, ("Cần thêm thời gian",)),
         (cases.acknowledge, ()),
-        (cases.close, ("handled",)),
+        (cases.close, ("not_prosecuted",)),
         (cases.forward, ("Cơ quan CSĐT",)),
+        (cases.change_track, ("administrative", "Chỉ là vi phạm hành chính")),
+        (cases.mediate, ("Tổ hòa giải số 1",)),
+        (cases.resume, ("Đã có kết quả giám định",)),
     ]
     for use_case, args in refusals:
         with pytest.raises(Conflict):
@@ -258,13 +271,24 @@ async def test_no_question_once_the_reporter_is_gone(world: World) -> None:
 
 async def test_extensions_stop_at_two_and_never_after_the_deadline(world: World) -> None:
     tip = world.tip()
+    with pytest.raises(Conflict) as unsent:  # no decision deadline runs before the forward
+        await world.run(cases.extend_deadline, world.officer, tip.id, "Chờ giám định", now=NOW)
+    assert unsent.value.code == "extension_none"
+    await world.run(cases.forward, world.officer, tip.id, "Cơ quan CSĐT", now=NOW)
     await world.run(cases.extend_deadline, world.officer, tip.id, "Chờ giám định", now=NOW)
-    assert world.stored(tip).next_due == tip.next_due  # still new: the 3-day one runs
-    await world.run(cases.extend_deadline, world.officer, tip.id, "Chờ ngân hàng", now=NOW)
+    await world.run(
+        cases.extend_deadline,
+        world.officer,
+        tip.id,
+        "Chờ ngân hàng",
+        decision_number="12/QĐ-VKS",
+        decision_date=date(2026, 11, 24),
+        now=NOW,
+    )
     with pytest.raises(Conflict) as third:
         await world.run(cases.extend_deadline, world.officer, tip.id, "Lần thứ ba", now=NOW)
     assert third.value.code == "extension_limit"
-    late = world.tip(decision_due=date(2026, 11, 20))
+    late = world.tip(status=TipStatus.FORWARDED, forwarded_at=NOW, decision_due=date(2026, 11, 20))
     with pytest.raises(Conflict) as after:
         await world.run(cases.extend_deadline, world.officer, late.id, "Quá hạn rồi", now=NOW)
     assert after.value.code == "extension_late"

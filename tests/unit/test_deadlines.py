@@ -22,6 +22,7 @@ from handlers.deadlines import (
     days_left,
     decided,
     extend,
+    forwarded,
     initial,
     is_overdue,
     is_working_day,
@@ -226,12 +227,17 @@ def test_a_set_of_dates_means_weekends_and_those_days() -> None:
 def test_initial(
     received_at: datetime, received_on: date, ack_due: date, decision_due: date
 ) -> None:
-    assert initial(received_at, HOLIDAYS) == Deadlines(received_on, ack_due, decision_due)
+    forward_due = received_on + timedelta(days=7)  # TTLT 01/2017 art. 8(5)(b)
+    d = initial(received_at, HOLIDAYS)
+    # The decision is the investigation body's: it runs once the report reaches it.
+    assert d == Deadlines(received_on, ack_due, None, forward_due=forward_due)
+    sent = forwarded(d, "crime", received_on)
+    assert (sent.decision_due, sent.forwarded_on) == (decision_due, received_on)
 
 
 @given(st.datetimes(datetime(2025, 12, 1), datetime(2031, 12, 31), timezones=st.just(UTC)))
 def test_initial_deadlines_follow_receipt(received_at: datetime) -> None:
-    d = initial(received_at, HOLIDAYS)
+    d = forwarded(initial(received_at, HOLIDAYS), "crime", local_date(received_at))
     assert d.received_on == local_date(received_at)
     assert d.ack_due > d.received_on
     assert HOLIDAYS.is_working_day(d.ack_due)
@@ -240,33 +246,34 @@ def test_initial_deadlines_follow_receipt(received_at: datetime) -> None:
 
 
 def test_two_extensions_then_refusal() -> None:
-    d = initial(vn(2026, 12, 31), HOLIDAYS)
-    once = extend(d)
+    d = forwarded(initial(vn(2026, 12, 31), HOLIDAYS), "crime", date(2026, 12, 31))
+    once = extend(d, "crime")
     assert (once.extensions, once.decision_due) == (1, date(2027, 2, 28))
-    twice = extend(once)
-    assert (twice.extensions, twice.decision_due) == (2, date(2027, 4, 30))
+    twice = extend(once, "crime")
+    # The second runs up to 2 months from the end of the first (TTLT 01/2017 art. 11(2)).
+    assert (twice.extensions, twice.decision_due) == (2, date(2027, 4, 28))
     assert (twice.received_on, twice.ack_due) == (d.received_on, d.ack_due)
     with pytest.raises(ExtensionNotAllowed):
-        extend(twice)
+        extend(twice, "crime")
 
 
 def test_extensions_count_from_receipt_not_from_the_last_due_date() -> None:
-    d = initial(vn(2026, 3, 2), HOLIDAYS)
-    assert extend(d).decision_due == date(2026, 5, 2)
-    assert extend(extend(d)).decision_due == date(2026, 7, 2)
+    d = forwarded(initial(vn(2026, 3, 2), HOLIDAYS), "crime", date(2026, 3, 2))
+    assert extend(d, "crime").decision_due == date(2026, 5, 2)
+    assert extend(extend(d, "crime"), "crime").decision_due == date(2026, 7, 2)
 
 
 def test_outcome_is_due_three_calendar_days_after_the_local_decision_date() -> None:
     d = initial(vn(2026, 3, 2), HOLIDAYS)
     # 18:00 UTC on 10 March is 01:00 on 11 March in Vietnam; the 14th is a Saturday.
-    done = decided(d, datetime(2026, 3, 10, 18, 0, tzinfo=UTC))
+    done = decided(d, datetime(2026, 3, 10, 18, 0, tzinfo=UTC), "crime")
     assert done.outcome_due == date(2026, 3, 14)
     assert (done.decision_due, done.extensions) == (d.decision_due, 0)
 
 
 def test_outcome_after_an_extension_keeps_the_extension() -> None:
-    d = extend(initial(vn(2026, 3, 2), HOLIDAYS))
-    done = decided(d, vn(2026, 4, 29))
+    d = extend(forwarded(initial(vn(2026, 3, 2), HOLIDAYS), "crime", date(2026, 3, 2)), "crime")
+    done = decided(d, vn(2026, 4, 29), "crime")
     assert (done.extensions, done.decision_due, done.outcome_due) == (
         1,
         date(2026, 5, 2),
@@ -275,14 +282,14 @@ def test_outcome_after_an_extension_keeps_the_extension() -> None:
 
 
 def test_a_decided_tip_cannot_be_extended() -> None:
-    done = decided(initial(vn(2026, 3, 2), HOLIDAYS), vn(2026, 3, 4))
+    done = decided(initial(vn(2026, 3, 2), HOLIDAYS), vn(2026, 3, 4), "crime")
     with pytest.raises(ExtensionNotAllowed):
-        extend(done)
+        extend(done, "crime")
 
 
 def test_a_decision_cannot_come_before_receipt() -> None:
     with pytest.raises(ValueError):
-        decided(initial(vn(2026, 3, 2), HOLIDAYS), vn(2026, 3, 1))
+        decided(initial(vn(2026, 3, 2), HOLIDAYS), vn(2026, 3, 1), "crime")
 
 
 def test_deadlines_are_immutable() -> None:

@@ -27,25 +27,31 @@ def test_storage_and_handlers_share_one_notice_enum() -> None:
         "tip.forwarded",
         "tip.extended",
         "tip.closed",
+        "tip.track",  # issue 17: the procedure changed, mediation, suspension (CPC art. 148)
+        "tip.mediating",
+        "tip.suspended",
+        "tip.resumed",
         "broadcast.approved",  # to a leader's linked chat (handlers/chat_links.py)
         "broadcast.rejected",
         "officer.urgent_tip",  # to an officer's linked chat (storage/officer_notifications.py)
         "officer.answer",
+        "officer.protection",  # a reporter asked for protection (CPC arts. 484-486)
         "officer.digest",  # the morning digest (handlers/officer_digest.py)
         "weekly.digest",  # the scams of the week (handlers/scam_week.py)
     }
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_the_acknowledgement_says_what_the_law_requires(lang: str) -> None:
-    reply = shown(Notice.ACKNOWLEDGED, lang)
+def test_the_acknowledgement_names_the_procedure_of_an_old_row(lang: str) -> None:
+    reply = shown(Notice.ACKNOWLEDGED, lang)  # an outbox row from before tracks: no track
     assert CODE in reply.text
-    assert "145" in reply.text  # Criminal Procedure Code art. 145
+    assert "145" not in reply.text  # the acknowledgement does not come from CPC art. 145
     if lang == "vi":
         assert "Công an xã, phường đã tiếp nhận" in reply.text
         assert "Bộ luật Tố tụng hình sự" in reply.text
     else:
         assert "commune police have received" in reply.text
+        assert "Criminal Procedure Code" in reply.text
     assert reply.choices == ()
 
 
@@ -73,7 +79,8 @@ def test_a_question_with_braces_is_shown_as_written() -> None:
         ("unfounded", "không phát hiện vi phạm", "no offence was found"),
         ("insufficient", "Chưa đủ thông tin", "not enough information"),
         ("duplicate", "đã có người báo trước", "already been reported"),
-        ("not_competent", "không thuộc thẩm quyền", "not a police matter"),
+        # Never "go to the People's Committee yourself" (CPC arts. 145(1), 146): passed on.
+        ("not_competent", "chuyển đến cơ quan có thẩm quyền", "passed to the competent body"),
     ],
 )
 def test_the_outcome_in_plain_words_then_five_rating_buttons(
@@ -117,6 +124,7 @@ def test_messages_are_short_nfc_and_never_fall_back_to_an_id(kind: Notice) -> No
     params |= {"date": "2027-01-22", "new": "2", "urgent": "1", "ack_today": "0", "overdue": "0"}
     params |= {"province": "Thành phố Hà Nội", "from": "2027-01-11", "to": "2027-01-17"}
     params |= {"types": "fraud_phone=3", "indicators": "📞 0912 345 678"}
+    params |= {"track": "violence", "protection": "threatened"}
     for lang in ("vi", "en"):
         reply = render.reply(message(kind.value, CODE, params), lang)
         assert unicodedata.is_normalized("NFC", reply.text)

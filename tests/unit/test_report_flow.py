@@ -106,8 +106,8 @@ async def test_a_named_tip_with_a_photo_and_details_end_to_end(chat: Chat) -> No
     assert "Nguyễn Văn An, 0912 345 678" in text and "Tệp đính kèm: 1" in text
     text = await chat.pick("tip:confirm")
     code, pin = receipt_of(text)
-    assert "trước ngày 26/11/2026" in text  # 3 working days after Monday 23/11
-    assert "giải quyết trước ngày 13/12/2026" in text  # 20 days
+    assert "chậm nhất ngày 26/11/2026" in text  # 3 working days after Monday 23/11
+    assert "chuyển Cơ quan điều tra có thẩm quyền chậm nhất ngày 30/11/2026" in text
     assert "menu:tip" in chat.choices
     tip = await only_tip(chat)
     assert (tip.code, tip.status, tip.anonymous, tip.urgent) == (code, "new", False, False)
@@ -358,7 +358,9 @@ async def test_my_tips_and_follow_up_from_another_account(dispatcher: Any) -> No
     await other.pick("mytips:code")
     await other.say(code.lower().replace("-", " "))
     text = await other.say(pin)
-    assert f"Tin báo {code}" in text and "Hạn giải quyết: 13/12/2026" in text
+    # Not forwarded yet: no decision deadline runs (the investigation body's, from its receipt).
+    assert f"Tin báo {code}" in text and "Hạn xác nhận tiếp nhận: 26/11/2026" in text
+    assert "Hạn Cơ quan điều tra giải quyết" not in text
 
 
 async def test_wrong_pins_are_limited_and_slowed(dispatcher: Any) -> None:

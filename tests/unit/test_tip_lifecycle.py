@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from handlers.tipmodel import Visibility
-from handlers.tips.words import TRANSITIONS, IllegalTransition, TipStatus, move
+from handlers.tips.words import (
+    TRACK_STATUSES,
+    TRANSITIONS,
+    IllegalTransition,
+    TipStatus,
+    Track,
+    move,
+)
 from tests.conftest import Chat
 from tests.unit.test_report_flow import receipt_of, to_review
 
@@ -22,11 +29,20 @@ def test_every_status_has_a_row_and_closed_is_final() -> None:
 @pytest.mark.parametrize("current", list(TipStatus))
 @pytest.mark.parametrize("target", list(TipStatus))
 def test_moves_follow_the_table_and_raise_otherwise(current: TipStatus, target: TipStatus) -> None:
-    if target in TRANSITIONS[current]:
-        assert move(current, target) is target
-    else:
-        with pytest.raises(IllegalTransition, match=f"from {current.value} to {target.value}"):
-            move(current, target)
+    for track in Track:
+        has_both = {current, target} <= TRACK_STATUSES[track]
+        if target in TRANSITIONS[current] and has_both:
+            assert move(current, target, track) is target
+        else:
+            with pytest.raises(IllegalTransition, match=f"from {current.value} to {target.value}"):
+                move(current, target, track)
+
+
+def test_each_track_has_its_own_statuses() -> None:
+    assert TipStatus.MEDIATING in TRACK_STATUSES[Track.MEDIATION]
+    assert TipStatus.VERIFYING not in TRACK_STATUSES[Track.MEDIATION]
+    only_crime = [t for t in Track if TipStatus.SUSPENDED in TRACK_STATUSES[t]]
+    assert only_crime == [Track.CRIME]
 
 
 def test_a_tip_can_always_reach_closed() -> None:
