@@ -154,9 +154,9 @@ def test_casework_migration_fills_search_text_and_next_due_of_earlier_tips(empty
 def test_tracks_migration_puts_earlier_tips_on_the_track_of_their_category(
     empty_url: str,
 ) -> None:
-    """Migration 0014: a dispute goes to mediation with no decision deadline (stored as the
-    sentinel) and nothing running once acknowledged; an urgent crime report is to be
-    forwarded the day after receipt; a forwarded one keeps when it went."""
+    """Migration 0014: a dispute goes to mediation with the service's aim for an outcome; an
+    urgent crime report is to be forwarded the day after receipt and has no decision deadline
+    until it is forwarded; a forwarded one keeps its deadline and when it went."""
     in_thread(migrate.upgrade, empty_url, "2026_12_05_0013")
     insert = (
         "INSERT INTO tips (id, code, submission_key, pin_hash, category, description,"
@@ -228,9 +228,11 @@ def test_tracks_migration_puts_earlier_tips_on_the_track_of_their_category(
     [rows] = in_thread(lambda: asyncio.run(go(query, [{}])))
     got = [(c, t, str(d), str(f), str(n), bool(w)) for c, t, d, f, n, w in rows]
     assert got == [
-        ("BY-CCCC-CC", "mediation", "9999-12-31", "None", "9999-12-31", False),
-        ("BY-DDDD-DD", "mediation", "9999-12-31", "None", "2026-11-05", False),
-        ("BY-EEEE-EE", "crime", "2026-11-22", "2026-11-03", "2026-11-03", False),
+        # The service's 30 days for a mediation's outcome; what runs once acknowledged.
+        ("BY-CCCC-CC", "mediation", "2026-12-02", "None", "2026-12-02", False),
+        ("BY-DDDD-DD", "mediation", "2026-12-02", "None", "2026-11-05", False),
+        # Not forwarded: no decision runs yet (the investigation body's, from its receipt).
+        ("BY-EEEE-EE", "crime", "9999-12-31", "2026-11-03", "2026-11-03", False),
         ("BY-FFFF-FF", "crime", "2026-11-22", "2026-11-09", "2026-11-22", True),
     ]
     # The status check now takes a suspension and a mediation, and refuses what is no status

@@ -4,11 +4,15 @@ forward deadline; the second extension records the procuracy's decision; a tip m
 neighbourhood's mediation team; the reporter's request for protection is kept. A commune's
 mediation teams are contacts the chief keeps.
 
-Existing tips get the track of their category (as content/packs/legal_rules.yaml had it when
-this was written), a forward deadline when they are crime reports (7 days from receipt, the
-next day when urgent), and the queue's sort key again. `decision_due` stays NOT NULL: a
-track with no decision deadline stores 9999-12-31 (handlers.deadlines.NO_DUE), read as none;
-making it nullable would mean rebuilding `tips` on SQLite, whose children cascade.
+Existing tips get the track of their category and its deadlines as
+content/packs/legal_rules.yaml had them when this was written: a crime report a forward
+deadline (7 days from receipt, the next day when urgent) and, until it is forwarded, no
+decision deadline (the investigation body's 20 days run from its receipt: an earlier forward
+keeps the date it had, the stricter one); the other tracks the service's own aim for an
+outcome (30 days, 7 for violence, 15 for a fire risk). Then the queue's sort key again.
+`decision_due` stays NOT NULL: "none runs" is stored as 9999-12-31 (handlers.deadlines.NO_DUE,
+read as none), which keeps the queue's and the statistics' comparisons and their indexes as
+they were; the status check is rebuilt (below), the column's nullability is not.
 
 Revision ID: 2026_12_05_0014
 Revises: 2026_12_05_0013
@@ -85,6 +89,8 @@ TRACK_OF = {
     "fire_risk": "fire_risk",
     "domestic_violence_child_abuse": "violence",
 }
+# The service's aim for an outcome, in days from receipt, of the tracks that are not crime.
+SERVICE_DAYS = {"mediation": 30, "fire_risk": 15, "violence": 7}
 OPEN = "status NOT IN ('closed')"
 
 
@@ -123,18 +129,35 @@ def upgrade() -> None:
         sa.column("closed_at", sa.DateTime),
         sa.column("decided_at", sa.DateTime),
     )
+    postgres = op.get_bind().dialect.name == "postgresql"
+
+    def days(n: int) -> sa.TextClause:
+        return sa.text(f"received_on + {n}" if postgres else f"date(received_on, '+{n} days')")
+
     for category, track in TRACK_OF.items():
+        aim = days(SERVICE_DAYS[track])
         op.execute(
             tips.update()
             .where(tips.c.category == category)
-            .values(track=track, decision_due=NO_DUE, extensions=0)
+            .values(track=track, decision_due=aim, extensions=0)
         )
-        # An acknowledged tip on these tracks has nothing running any more.
+        # Acknowledged: the aim is what runs now.
         op.execute(
             tips.update()
             .where(tips.c.category == category, tips.c.status.notin_(["new", "closed"]))
-            .values(next_due=NO_DUE)
+            .values(next_due=tips.c.decision_due)
         )
+    # A crime report not forwarded, never extended and still open: no decision runs yet.
+    op.execute(
+        tips.update()
+        .where(
+            tips.c.track == "crime",
+            tips.c.forwarded_to == "",
+            tips.c.extensions == 0,
+            tips.c.status.in_(["new", "acknowledged", "verifying"]),
+        )
+        .values(decision_due=NO_DUE)
+    )
     op.execute(
         tips.update().where(tips.c.forwarded_to != "").values(forwarded_at=tips.c.updated_at)
     )
@@ -142,21 +165,22 @@ def upgrade() -> None:
     op.execute(tips.update().where(tips.c.closed_at.isnot(None)).values(decided_at=tips.c.closed_at))
     # Crime reports: the forward deadline, and the queue's key where it comes first.
     # 7 days (TTLT 01/2017 art. 8(5)(b)); 24 hours, the next day, when urgent (point a).
-    postgres = op.get_bind().dialect.name == "postgresql"
-    week = sa.text("received_on + 7" if postgres else "date(received_on, '+7 days')")
-    day = sa.text("received_on + 1" if postgres else "date(received_on, '+1 day')")
     op.execute(
         tips.update()
         .where(tips.c.track == "crime")
-        .values(forward_due=sa.case((tips.c.urgent, day), else_=week))
+        .values(forward_due=sa.case((tips.c.urgent, days(1)), else_=days(7)))
     )
     op.execute(
         tips.update()
         .where(
             tips.c.track == "crime",
-            tips.c.status.in_(["new", "acknowledged", "verifying"]),
-            tips.c.forward_due < tips.c.next_due,
+            tips.c.status.in_(["acknowledged", "verifying"]),
         )
+        .values(next_due=tips.c.forward_due)
+    )
+    op.execute(
+        tips.update()
+        .where(tips.c.track == "crime", tips.c.status == "new", tips.c.forward_due < tips.c.next_due)
         .values(next_due=tips.c.forward_due)
     )
     op.create_table(
