@@ -11,16 +11,14 @@ neighbourhood outside the reader's area is the panel's 404, as a tip outside it 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from admin import api_chat_links, auth, errors, web
-from content import areas
+from admin import api_chat_links, commune_pages, web
+from admin.commune_pages import MAX_ID, CommunePages
 from handlers import chat_links
-from handlers.errors import BadInput, Invalid, NotFound
+from handlers.errors import BadInput
 from handlers.neighbourhoods import manage
 from handlers.neighbourhoods.rules import MANAGERS, MAX_CODE, MAX_NAME, MIN_NAME
 from handlers.people import AdminRole, Identity
@@ -32,10 +30,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 Db = web.Db
 Officer = web.Officer
 FormOfficer = web.FormOfficer
-# Ids fit the INTEGER columns, so a huge number is a 422, never a database error.
-MAX_ID = 2**31 - 1
-RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
-BASE = "/admin/neighbourhoods"
+RowId = commune_pages.RowId
 MAX_FIELD = 1000  # longer than any rule allows, so the use case still names the refusal
 
 
@@ -55,29 +50,10 @@ DONE = {
 }
 
 
-def _link(commune: str, done: str = "") -> str:
-    query = {"commune": commune, **({"done": done} if done else {})}
-    return f"{BASE}?{urlencode(query)}"
-
-
-def _commune_name(code: str) -> str:
-    found = areas.commune(code)
-    return found.name if found else code
-
-
-def _choices(identity: Identity) -> list[tuple[str, str]]:
-    """The communes a province admin picks among (nobody else picks)."""
-    if identity.role is not AdminRole.PROVINCE_ADMIN:
-        return []
-    return [(c.code, c.name) for c in areas.communes_of(identity.province_code)]
-
-
 async def _form(request: Request) -> dict[str, Any]:
     """The posted fields as text cut to a sane length, and the chosen neighbourhoods."""
     form = await request.form()
-    fields: dict[str, Any] = {
-        k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str) and k != "csrf"
-    }
+    fields: dict[str, Any] = commune_pages.fields(form, MAX_FIELD)
     fields["neighbourhood"] = [v for v in form.getlist("neighbourhood") if isinstance(v, str)]
     return fields
 
@@ -90,34 +66,18 @@ def _ids(raw: list[str]) -> list[int]:
     return [int(v) for v in raw]
 
 
-def _refusal(error: Invalid | None, lang: str) -> str:
-    """Why a change was refused, in words (the catalogs' "panel.error.<code>")."""
-    if error is None:
-        return ""
-    return errors.error_message(error.code, errors.status_of(error), lang, error.params)
-
-
 async def _page(
     request: Request,
     db: AsyncSession,
     user: web.SignedIn,
     commune: str,
-    *,
-    status: int = 200,
-    error: Invalid | None = None,
-    failed: str = "",
-    values: dict[str, Any] | None = None,
+    refused: commune_pages.Refused | None = None,
 ) -> Response:
     """The commune's page (or, for a province admin who has not picked one, the picker).
     Each part is read through its use case, so a role sees what it may read and no more."""
     identity = user.identity
     context: dict[str, Any] = {
-        "commune": commune,
-        "communes": _choices(identity),
-        "done": DONE.get(request.query_params.get("done", ""), ""),
-        "error": _refusal(error, user.lang),
-        "failed": failed,
-        "values": values or {},
+        **PAGES.context(request, user, commune, refused),
         "min_name": MIN_NAME,
         "max_name": MAX_NAME,
         "max_code": MAX_CODE,
@@ -126,7 +86,7 @@ async def _page(
         store = SqlNeighbourhoodStore(db)
         manages = identity.role in MANAGERS
         context.update(
-            commune_name=_commune_name(commune),
+            commune_name=commune_pages.commune_name(commune),
             neighbourhoods=await manage.neighbourhoods(store, identity, commune),
             manages=manages,
             approval=(
@@ -137,7 +97,7 @@ async def _page(
             leaders=await manage.leaders(store, identity, commune) if manages else [],
             chats=await _chats(db, identity, commune) if manages else {},
         )
-    return web.page(request, user, "neighbourhoods/page.html", status, **context)
+    return PAGES.page(request, user, context, refused)
 
 
 async def _chats(
@@ -148,70 +108,23 @@ async def _chats(
     return {leader_id: api_chat_links.shown(chats) for leader_id, chats in found.items()}
 
 
-def _commune_of(request: Request, identity: Identity) -> str:
-    """The commune asked for: a province admin's choice, anyone else's own (asking for
-    another is answered 404 by the use case)."""
-    asked = request.query_params.get("commune", "").strip()[:5]
-    if identity.role is AdminRole.PROVINCE_ADMIN:
-        return asked
-    return asked or identity.commune_code
+def _commune(form: dict[str, Any]) -> str:
+    return str(form.get("commune", "")).strip()[:5]
 
 
-def _missing(request: Request, user: web.SignedIn, exc: NotFound) -> Response:
-    """A commune or neighbourhood outside the reader's area, in this page's own words."""
-    return web.page(request, user, "neighbourhoods/missing.html", errors.status_of(exc))
+def _named(_user: web.SignedIn, form: dict[str, Any]) -> str:
+    """Refused, the page of the commune the form names again."""
+    return _commune(form)
+
+
+PAGES = CommunePages(
+    "/admin/neighbourhoods", "neighbourhoods", SqlNeighbourhoodStore, DONE, _page, _named, _form
+)
 
 
 @router.get("/neighbourhoods")
 async def page(request: Request, db: Db, user: Officer) -> Response:
-    try:
-        return await _page(request, db, user, _commune_of(request, user.identity))
-    except NotFound as exc:
-        return _missing(request, user, exc)
-
-
-# A change: given the store, the actor and the client's address, make it and answer the
-# commune whose page to go back to.
-Change = Callable[[SqlNeighbourhoodStore, Identity, str], Awaitable[str]]
-
-
-async def _change(
-    request: Request,
-    db: AsyncSession,
-    user: web.SignedIn,
-    form: dict[str, Any],
-    change: Change,
-    *,
-    done: str,
-    failed: str = "",
-) -> Response:
-    """Run one audited change, then back to the commune's page with a note. Refused, the
-    change is undone and the page shown again saying why, with what was typed."""
-    try:
-        commune = await change(SqlNeighbourhoodStore(db), user.identity, auth.client_ip(request))
-    except NotFound as exc:
-        await db.rollback()
-        return _missing(request, user, exc)
-    except Invalid as exc:
-        await db.rollback()
-        try:
-            return await _page(
-                request,
-                db,
-                user,
-                _commune(form),
-                status=errors.status_of(exc),
-                error=exc,
-                failed=failed,
-                values=form,
-            )
-        except NotFound as missing:  # the form named a commune outside the area
-            return _missing(request, user, missing)
-    return web.redirect(_link(commune, done))
-
-
-def _commune(form: dict[str, Any]) -> str:
-    return str(form.get("commune", "")).strip()[:5]
+    return await PAGES.show(request, db, user)
 
 
 @router.post("/neighbourhoods/add")
@@ -223,7 +136,7 @@ async def add(request: Request, db: Db, user: FormOfficer) -> Response:
         made = await manage.add(store, actor, _commune(form), name, code, ip=ip)
         return made.commune_code
 
-    return await _change(request, db, user, form, change, done="added", failed="add")
+    return await PAGES.change(request, db, user, form, change, done="added", failed="add")
 
 
 @router.post("/neighbourhoods/{neighbourhood_id}/rename")
@@ -236,23 +149,17 @@ async def rename(request: Request, db: Db, user: FormOfficer, neighbourhood_id: 
         return renamed.commune_code
 
     failed = f"rename-{neighbourhood_id}"
-    return await _change(request, db, user, form, change, done="renamed", failed=failed)
+    return await PAGES.change(request, db, user, form, change, done="renamed", failed=failed)
 
 
 @router.post("/neighbourhoods/{neighbourhood_id}/retire")
 async def retire(request: Request, db: Db, user: FormOfficer, neighbourhood_id: RowId) -> Response:
-    async def change(store: SqlNeighbourhoodStore, actor: Identity, ip: str) -> str:
-        return (await manage.retire(store, actor, neighbourhood_id, ip=ip)).commune_code
-
-    return await _change(request, db, user, await _form(request), change, done="retired")
+    return await PAGES.switch(request, db, user, manage.retire, neighbourhood_id, done="retired")
 
 
 @router.post("/neighbourhoods/{neighbourhood_id}/restore")
 async def restore(request: Request, db: Db, user: FormOfficer, neighbourhood_id: RowId) -> Response:
-    async def change(store: SqlNeighbourhoodStore, actor: Identity, ip: str) -> str:
-        return (await manage.restore(store, actor, neighbourhood_id, ip=ip)).commune_code
-
-    return await _change(request, db, user, await _form(request), change, done="restored")
+    return await PAGES.switch(request, db, user, manage.restore, neighbourhood_id, done="restored")
 
 
 @router.post("/neighbourhoods/approval")
@@ -264,7 +171,7 @@ async def approval(request: Request, db: Db, user: FormOfficer) -> Response:
         await manage.set_approval(store, actor, _commune(form), required, ip=ip)
         return _commune(form)
 
-    return await _change(request, db, user, form, change, done="approval", failed="approval")
+    return await PAGES.change(request, db, user, form, change, done="approval", failed="approval")
 
 
 @router.post("/neighbourhoods/leaders/{leader_id}")
@@ -277,7 +184,7 @@ async def leader(request: Request, db: Db, user: FormOfficer, leader_id: RowId) 
         return _commune(form)
 
     failed = f"leader-{leader_id}"
-    return await _change(request, db, user, form, change, done="leader", failed=failed)
+    return await PAGES.change(request, db, user, form, change, done="leader", failed=failed)
 
 
 @router.post("/neighbourhoods/leaders/{leader_id}/chat-links/{channel}/unlink")
@@ -295,4 +202,4 @@ async def unlink_chat(
         leader = await api_chat_links.unlink(request, db, actor, leader_id, channel)
         return leader.commune_code
 
-    return await _change(request, db, user, await _form(request), change, done="chat_unlinked")
+    return await PAGES.change(request, db, user, await _form(request), change, done="chat_unlinked")

@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from content import areas
-from content.text import clean
+from handlers.commune_lists import check_free, in_area, one_line
 from handlers.errors import BadInput, Conflict, Forbidden, NotFound
 from handlers.people import AdminRole, Identity
 from handlers.ports import utc_now
@@ -83,13 +82,6 @@ class TeamStore(Protocol):
 # -- who may ------------------------------------------------------------------------------
 
 
-def in_area(actor: Identity, commune_code: str) -> bool:
-    if actor.role is AdminRole.PROVINCE_ADMIN:
-        commune = areas.commune(commune_code)
-        return commune is not None and commune.province_code == actor.province_code
-    return bool(commune_code) and commune_code == actor.commune_code
-
-
 def check_reads(actor: Identity, commune_code: str) -> None:
     if actor.role not in READERS:
         raise Forbidden(detail="only the police read mediation teams")
@@ -124,12 +116,8 @@ def sees_phones(actor: Identity, commune_code: str) -> bool:
 # -- what a team is -----------------------------------------------------------------------
 
 
-def _one_line(raw: str) -> str:
-    return " ".join(clean(raw).split())
-
-
 def checked_name(raw: str) -> str:
-    name = _one_line(raw)
+    name = one_line(raw)
     if not name:
         raise BadInput("mediation_name", "a team has a name", max=MAX_NAME)
     if len(name) > MAX_NAME:
@@ -138,7 +126,7 @@ def checked_name(raw: str) -> str:
 
 
 def checked_area(raw: str) -> str:
-    area = _one_line(raw)
+    area = one_line(raw)
     if len(area) > MAX_AREA:
         raise BadInput("mediation_area", f"an area has at most {MAX_AREA}", max=MAX_AREA)
     return area
@@ -146,7 +134,7 @@ def checked_area(raw: str) -> str:
 
 def member_lines(members: str) -> list[str]:
     """The members, one a line, without empty lines."""
-    return [line for line in (_one_line(raw) for raw in members.splitlines()) if line]
+    return [line for line in (one_line(raw) for raw in members.splitlines()) if line]
 
 
 def checked_members(raw: str) -> str:
@@ -182,10 +170,6 @@ def shown_members(actor: Identity, team: Team) -> str:
     return hide_phones(team.members)
 
 
-def same_name(one: str, other: str) -> bool:
-    return one.casefold() == other.casefold()
-
-
 def by_name(teams: Iterable[Team]) -> list[Team]:
     return sorted(teams, key=lambda t: (t.name.casefold(), t.id))
 
@@ -200,11 +184,9 @@ def _detail(change: str, name: str) -> str:
 
 
 def _check_free(kept: Iterable[Team], name: str, *, but: int | None = None) -> None:
-    for other in kept:
-        if other.id != but and same_name(other.name, name):
-            raise Conflict(
-                "mediation_taken", "the commune has a team of that name", name=other.name
-            )
+    check_free(
+        kept, name, lambda _: "mediation_taken", "the commune has a team of that name", but=but
+    )
 
 
 # -- use cases ----------------------------------------------------------------------------

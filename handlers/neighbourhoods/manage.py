@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from handlers.audit import AuditAction
+from handlers.commune_lists import check_free
 from handlers.errors import BadInput, Conflict, NotFound
 from handlers.neighbourhoods.ports import Leader, Neighbourhood, NeighbourhoodStore
 from handlers.neighbourhoods.rules import (
@@ -26,7 +27,6 @@ from handlers.neighbourhoods.rules import (
     check_reads_setting,
     checked_code,
     checked_name,
-    same_name,
 )
 from handlers.people import AdminRole, Identity
 from handlers.ports import utc_now
@@ -63,11 +63,12 @@ async def approval(store: NeighbourhoodStore, actor: Identity, commune_code: str
     return await store.approval(commune_code)
 
 
+def _taken(other: Neighbourhood) -> str:
+    return "neighbourhood_taken" if other.active else "neighbourhood_taken_retired"
+
+
 def _check_free(kept: Iterable[Neighbourhood], name: str, *, but: int | None = None) -> None:
-    for other in kept:
-        if other.id != but and same_name(other.name, name):
-            code = "neighbourhood_taken" if other.active else "neighbourhood_taken_retired"
-            raise Conflict(code, "the commune has a neighbourhood of that name", name=other.name)
+    check_free(kept, name, _taken, "the commune has a neighbourhood of that name", but=but)
 
 
 async def add(

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from content import areas
-from content.text import clean, fold
+from content.text import fold
+from handlers.commune_lists import in_area, one_line
 from handlers.errors import BadInput, Forbidden, NotFound
 from handlers.neighbourhoods.ports import Leader, Neighbourhood
 from handlers.people import AdminRole, Identity
@@ -24,13 +24,6 @@ MAX_NAME = 100  # the column's length
 MAX_CODE = 20
 MANAGERS = frozenset({AdminRole.CHIEF, AdminRole.PROVINCE_ADMIN})
 _DIGITS = re.compile(r"(\d+)")
-
-
-def in_area(actor: Identity, commune_code: str) -> bool:
-    if actor.role is AdminRole.PROVINCE_ADMIN:
-        commune = areas.commune(commune_code)
-        return commune is not None and commune.province_code == actor.province_code
-    return bool(commune_code) and commune_code == actor.commune_code
 
 
 def check_reads(actor: Identity, commune_code: str) -> None:
@@ -54,7 +47,7 @@ def check_manages(actor: Identity, commune_code: str) -> None:
 
 def checked_name(raw: str) -> str:
     """The name as kept: clean text with its runs of spaces made one."""
-    name = " ".join(clean(raw).split())
+    name = one_line(raw)
     if not MIN_NAME <= len(name) <= MAX_NAME:
         raise BadInput(
             "neighbourhood_name",
@@ -66,14 +59,10 @@ def checked_name(raw: str) -> str:
 
 
 def checked_code(raw: str) -> str:
-    code = " ".join(clean(raw).split())
+    code = one_line(raw)
     if len(code) > MAX_CODE:
         raise BadInput("neighbourhood_code", f"a code has at most {MAX_CODE}", max=MAX_CODE)
     return code
-
-
-def same_name(one: str, other: str) -> bool:
-    return one.casefold() == other.casefold()
 
 
 def _natural(name: str) -> tuple[str | int, ...]:
