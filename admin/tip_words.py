@@ -176,6 +176,8 @@ BUILT_IDS = (
     _("panel.error.transferred_unforwarded"),
     _("panel.error.decision_unforwarded"),
     _("panel.error.extension_track"),
+    _("panel.error.extension_resumed"),
+    _("panel.error.suspension_early"),
     _("panel.error.track_extended"),
     _("panel.error.forward_to_phone"),
     _("panel.error.urgent_threatened"),
@@ -287,8 +289,12 @@ def deadline_rows(
         "outcome": None,
     }
     rows = []
+    suspended = tip.status is TipStatus.SUSPENDED
     for rule_id in DEADLINE_RULES:
-        rule, due = legal.rule(tip.track.value, rule_id), dates[rule_id]
+        # A suspension's decision goes to the reporter within 24 hours (TT 28/2020 art.
+        # 17(3)), not the outcome's 3 days.
+        read_as = "suspension_notice" if rule_id == "outcome" and suspended else rule_id
+        rule, due = legal.rule(tip.track.value, read_as), dates[rule_id]
         if rule is None or due is None or rules.shown_due(due) is None:
             continue
         citation, statutory = _source(rule, lang)
@@ -299,6 +305,9 @@ def deadline_rows(
         due_at = None
         if rule_id == "forward" and tip.urgent and rule.urgent_n is not None:
             due_at = tip.created_at + timedelta(days=rule.urgent_n)
+            # 24 hours is point a of the clause (the 7 days are point b).
+            urgent_source = rule.source.model_copy(update={"point": "a"})
+            citation = legal.citation(urgent_source, lang)
             if running and (now or datetime.now(UTC)) > due_at:
                 state, left = rules.DueState.OVERDUE, min(left or 0, -1) if left else -1
         rows.append(

@@ -2,11 +2,13 @@
 (content/packs/legal_rules.yaml: each rule's length, how it is counted and its source).
 
 On the crime track: acknowledge to the reporter within 3 working days (TTLT 01/2017 art.
-14(1)); forward to the competent investigation body within 7 days, the day itself when
-urgent; decide within 20 days (CPC art. 147(1)), extended first to 2 months from receipt, then
-by the procuracy by up to 2 months from the end of the first; 1 month from a resumption (art.
-149(1)); tell the outcome within days of the decision. The other tracks have fewer. Days are
-Vietnam's calendar days, whatever the server's time zone.
+14(1)); forward to the competent investigation body within 7 days, 24 hours when urgent (art.
+8(5)); the body decides within 20 days of receiving it (CPC art. 147(1)), so that deadline
+starts with the forward; extended first to 2 months from that receipt, then by the procuracy
+by up to 2 months from the end of the first (TTLT 01/2017 art. 11); 1 month from a
+resumption, never extended (CPC art. 149(1)); tell the outcome within 3 days of the decision
+(art. 14(3)). The other tracks have an acknowledgement and the service's own aim for an
+outcome. Days are Vietnam's calendar days, whatever the server's time zone.
 """
 
 from __future__ import annotations
@@ -155,9 +157,10 @@ def initial(
     return for_track(local_date(received_at), track, workdays, urgent=urgent)
 
 
-def next_extension(d: Deadlines, track: Track | str) -> Rule | None:
-    """The rule of the extension that would come next, None when there is none left."""
-    if d.decision_due is None or d.outcome_due is not None:
+def next_extension(d: Deadlines, track: Track | str, *, resumed: bool = False) -> Rule | None:
+    """The rule of the extension that would come next, None when there is none left (and
+    after a resumption: CPC art. 149(1) gives one month, with no extension)."""
+    if d.decision_due is None or d.outcome_due is not None or resumed:
         return None
     return _rule(track, f"extension_{d.extensions + 1}") if d.extensions < 2 else None
 
@@ -185,6 +188,15 @@ def resumed(
     if rule is None:
         raise LookupError(f"the {track} track is never suspended")
     return replace(d, decision_due=count(rule, resumed_on, workdays))
+
+
+def suspension_notice_due(
+    track: Track | str, decided_at: datetime, workdays: Calendar = frozenset()
+) -> date:
+    """When the decision to suspend must have reached the reporter (TT 28/2020 art. 17(3))."""
+    rule = _rule(track, "suspension_notice")
+    decided_on = local_date(decided_at)
+    return count(rule, decided_on, workdays) if rule else decided_on
 
 
 def decided(

@@ -182,7 +182,10 @@ def message(kind: str, code: str, params: dict[str, str]) -> Reply:
     except ValueError as exc:
         raise BadNotice("unknown notice kind") from exc
     if notice is Notice.ACKNOWLEDGED:
-        named = procedure(track_of(params))
+        track = track_of(params)
+        named = procedure(track)
+        if track is Track.CRIME:  # the commune receives, checks and forwards (CPC art. 146(3))
+            return Reply(Msg("notice.acknowledged_crime", {"code": code, "procedure": named}))
         return Reply(Msg("notice.acknowledged", {"code": code, "procedure": named}))
     if notice is Notice.FORWARDED:
         return Reply(Msg("notice.forwarded", {"code": code, "to": _forwarded_to(params)}))
@@ -236,6 +239,10 @@ def _question(code: str, params: dict[str, str]) -> Reply:
 
 
 def _closed(code: str, params: dict[str, str]) -> Reply:
+    if params.get("resolution") == Resolution.TRANSFERRED:
+        # Passed on, not decided: the body it went to decides and tells the outcome (CPC
+        # art. 145(4)); nothing to rate yet.
+        return Reply(Msg("notice.closed_transferred", {"code": code}))
     text = (
         Msg("notice.closed", {"code": code, "outcome": outcome(params.get("resolution", ""))}),
         Msg("notice.rate_ask"),

@@ -213,19 +213,36 @@ async def tip_stats(
     # The legal decision deadline of a crime report (the other tracks' are service standards,
     # not counted here; NO_DUE: none runs yet).
     decides = and_(Tip.track == "crime", Tip.decision_due < NO_DUE)
+    # A deadline missed once stays missed (`missed`), whatever was counted again after it.
+    missed_ack, missed_fwd, missed_dec = (
+        _was_missed(kind) for kind in ("ack", "forward", "decision")
+    )
     flags = (
         # acknowledgement: answered, missed, on time
         _flag(answered.is_not(None)),
-        _flag(and_(answered.is_(None), Tip.ack_due < today)),
-        _flag(_local_day(session, answered) <= Tip.ack_due),
-        # forward: forwarded or past due, on time
-        _flag(and_(forwards, or_(Tip.forwarded_at.is_not(None), Tip.forward_due < today))),
-        _flag(and_(forwards, _local_day(session, Tip.forwarded_at) <= Tip.forward_due)),
+        _flag(and_(answered.is_(None), or_(Tip.ack_due < today, missed_ack))),
+        _flag(and_(_local_day(session, answered) <= Tip.ack_due, ~missed_ack)),
+        # forward: forwarded, past due or missed once; on time
+        _flag(
+            or_(
+                and_(forwards, or_(Tip.forwarded_at.is_not(None), Tip.forward_due < today)),
+                missed_fwd,
+            )
+        ),
+        _flag(
+            and_(forwards, _local_day(session, Tip.forwarded_at) <= Tip.forward_due, ~missed_fwd)
+        ),
         # decision (closed, or suspended: CPC art. 147(1)(c)): decided, missed while
         # undecided, on time
         _flag(and_(decides, Tip.decided_at.is_not(None))),
-        _flag(and_(decides, Tip.decided_at.is_(None), open_running, Tip.decision_due < today)),
-        _flag(and_(decides, _local_day(session, Tip.decided_at) <= Tip.decision_due)),
+        _flag(
+            and_(
+                Tip.track == "crime",
+                Tip.decided_at.is_(None),
+                or_(and_(decides, open_running, Tip.decision_due < today), missed_dec),
+            )
+        ),
+        _flag(and_(decides, _local_day(session, Tip.decided_at) <= Tip.decision_due, ~missed_dec)),
         _flag(Tip.acknowledged_at.is_not(None)),
         func.coalesce(func.sum(Tip.rating), 0),
         func.count(Tip.rating),
@@ -280,6 +297,10 @@ async def tip_stats(
         rating_average=rating_sum / ratings if ratings else None,
         today=today,
     )
+
+
+def _was_missed(kind: str) -> ColumnElement[bool]:
+    return Tip.missed.like(f"%{kind}%")
 
 
 async def _median_ack_hours(session: AsyncSession, where: ColumnElement[bool]) -> float | None:

@@ -49,7 +49,16 @@ from content.schema.base import Id, Line, Model, Text, refuse, repeated
 
 Day = Annotated[dt.date, Strict()]
 TRACKS = ("crime", "administrative", "mediation", "violence", "fire_risk")
-RULES = ("ack", "forward", "decision", "extension_1", "extension_2", "resumed", "outcome")
+RULES = (
+    "ack",
+    "forward",
+    "decision",
+    "extension_1",
+    "extension_2",
+    "resumed",
+    "outcome",
+    "suspension_notice",
+)
 # Where each rule may count from. A crime report's decision is the investigation body's, due
 # from the day it receives the report (CPC art. 147(1)): for commune police, the forwarding.
 ORIGINS = {
@@ -60,6 +69,7 @@ ORIGINS = {
     "extension_2": ("previous",),
     "resumed": ("resumed",),
     "outcome": ("decided",),
+    "suspension_notice": ("decided",),
 }
 
 

@@ -133,7 +133,8 @@ async def forward(
     if tip.acknowledged_at is None:
         tip.acknowledged_at = now
     # The investigation body's 20 days run from its receipt (CPC art. 147(1)).
-    tip.set_deadlines(law.forwarded(tip.deadlines, tip.track, local_date(now), workdays))
+    sent = law.forwarded(tip.deadlines, tip.track, local_date(now), workdays)
+    tip.set_deadlines(sent, local_date(now))
     await store.save(tip)
     await store.add_event(tip, "forwarded", Visibility.REPORTER, to, actor, now)
     if note:
@@ -168,7 +169,7 @@ async def extend_deadline(
         decision_date=decision_date,
         requested_on=requested_on,
     )
-    tip.set_deadlines(extended)
+    tip.set_deadlines(extended, local_date(now))
     if number:
         tip.extension_decision, tip.extension_decision_on = number, on
     tip.updated_at = now
@@ -219,7 +220,8 @@ async def change_track(
         tip.mediation_team = ""
     # Domestic violence and child abuse are urgent by default.
     tip.urgent = tip.urgent or target is Track.VIOLENCE
-    tip.set_deadlines(law.retracked(tip.deadlines, target, workdays, urgent=tip.urgent))
+    retracked = law.retracked(tip.deadlines, target, workdays, urgent=tip.urgent)
+    tip.set_deadlines(retracked, local_date(now))
     tip.extension_decision, tip.extension_decision_on = "", None
     tip.updated_at = now
     await store.save(tip)
@@ -255,8 +257,9 @@ async def resume(
     tip.outcome_due = None
     tip.resolution = ""
     tip.decided_at = None
+    tip.resumed_at = now
     resumed = law.resumed(tip.deadlines, tip.track, local_date(now), workdays)
-    tip.set_deadlines(resumed)
+    tip.set_deadlines(resumed, local_date(now))
     await store.save(tip)
     due = (resumed.decision_due or local_date(now)).isoformat()
     await store.add_event(tip, "resumed", Visibility.REPORTER, due, actor, now)
@@ -287,7 +290,8 @@ async def protect(
     tip.protection = wanted
     if wanted is Protection.THREATENED and not tip.urgent:
         tip.urgent = True  # the deadlines of an urgent tip are shorter
-        tip.set_deadlines(law.with_urgency(tip.deadlines, tip.track, workdays, urgent=True))
+        urgent = law.with_urgency(tip.deadlines, tip.track, workdays, urgent=True)
+        tip.set_deadlines(urgent, local_date(now))
     tip.updated_at = now
     await store.save(tip)
     await store.add_event(tip, "protection", Visibility.INTERNAL, wanted.value, actor, now)
@@ -315,9 +319,18 @@ async def close(
     note = clean(note)[:MAX_NOTE]
     now = now_or(now)
     target = TipStatus.SUSPENDED if decision is Resolution.SUSPENDED else TipStatus.CLOSED
+    today = local_date(now)
+    if decision is Resolution.SUSPENDED:
+        rules.check_may_suspend(tip, today)
     await _move(store, actor, tip, target, ip, now)
     tip.outcome_due = law.decided(tip.deadlines, now, tip.track, workdays).outcome_due
-    tip.decided_at = now
+    if decision is Resolution.SUSPENDED:  # the decision goes to the reporter within 24 h
+        tip.outcome_due = law.suspension_notice_due(tip.track, now, workdays)
+    if rules.is_a_decision(decision, tip.track):
+        # A decision recorded after its deadline stays a miss, whatever comes after.
+        if tip.decision_due is not None and tip.decision_due < today:
+            tip.missed = tip.missed | {"decision"}
+        tip.decided_at = now
     tip.resolution = decision.value
     tip.resolution_note = note
     if target is TipStatus.CLOSED:

@@ -88,7 +88,8 @@ async def set_urgency(
         raise Conflict("urgent_threatened", "the reporter said they are threatened")
     now = now_or(now)
     tip.urgent = urgent
-    tip.set_deadlines(deadlines.with_urgency(tip.deadlines, tip.track, workdays, urgent=urgent))
+    counted = deadlines.with_urgency(tip.deadlines, tip.track, workdays, urgent=urgent)
+    tip.set_deadlines(counted, deadlines.local_date(now))
     tip.updated_at = now
     await store.save(tip)
     flag = "1" if urgent else "0"

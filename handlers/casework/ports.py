@@ -10,7 +10,7 @@ the in-memory one; tests/integration/test_casework_contract.py holds both to one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Protocol
 
@@ -46,6 +46,11 @@ class CaseTip:
     forwarded_at: datetime | None = None
     # When the decision was recorded: closed, or suspended (CPC art. 148); cleared on resume.
     decided_at: datetime | None = None
+    # Resumed after a suspension (CPC art. 149): the month that runs then is not extended.
+    resumed_at: datetime | None = None
+    # The deadlines missed so far ("ack", "forward", "decision"), kept whatever changes after:
+    # a deadline counted again (urgency, track, resumption) never erases a miss.
+    missed: frozenset[str] = frozenset()
     closed_at: datetime | None = None
     resolution: str = ""
     resolution_note: str = ""
@@ -69,8 +74,12 @@ class CaseTip:
             local_date(self.forwarded_at) if self.forwarded_at else None,
         )
 
-    def set_deadlines(self, d: Deadlines) -> None:
-        """Take the deadlines and refresh the queue's sort key from them."""
+    def set_deadlines(self, d: Deadlines, today: date | None = None) -> None:
+        """Take the deadlines and refresh the queue's sort key from them. Given `today`, a
+        deadline already missed is recorded in `missed` before it is replaced, and one
+        already met or missed keeps its day (only what still runs is counted again)."""
+        if today is not None:
+            d = self._keep_the_past(d, today)
         self.ack_due, self.decision_due, self.forward_due = d.ack_due, d.decision_due, d.forward_due
         self.extensions, self.outcome_due = d.extensions, d.outcome_due
         if self.status is not TipStatus.CLOSED:
@@ -83,6 +92,27 @@ class CaseTip:
 
     def refresh_due(self) -> None:
         self.set_deadlines(self.deadlines)
+
+    def _keep_the_past(self, d: Deadlines, today: date) -> Deadlines:
+        missed = set(self.missed)
+        old = self.deadlines
+        met = {
+            "ack": self.acknowledged_at is not None,
+            "forward": self.forwarded_at is not None,
+            "decision": self.decided_at is not None,
+        }
+        due = {"ack": old.ack_due, "forward": old.forward_due, "decision": old.decision_due}
+        for kind, day in due.items():
+            if day is not None and day < today and not met[kind]:
+                missed.add(kind)
+        self.missed = frozenset(missed)
+        keep_ack = met["ack"] or old.ack_due < today
+        keep_forward = old.forward_due is not None and (met["forward"] or old.forward_due < today)
+        return replace(
+            d,
+            ack_due=old.ack_due if keep_ack else d.ack_due,
+            forward_due=old.forward_due if keep_forward and d.forward_due else d.forward_due,
+        )
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,7 @@ def _may_move(current: TipStatus, target: TipStatus, track: Track) -> bool:
 def may_extend(tip: CaseTip, today: date) -> bool:
     if tip.status in (TipStatus.CLOSED, TipStatus.SUSPENDED) or tip.decision_due is None:
         return False
-    rule = next_extension(tip.deadlines, tip.track)
+    rule = next_extension(tip.deadlines, tip.track, resumed=tip.resumed_at is not None)
     return rule is not None and not is_overdue(tip.decision_due, today)
 
 
@@ -214,6 +214,8 @@ def extended(
         # An extension is asked for before the deadline ends; one recorded afterwards would
         # also erase the miss from the statistics.
         raise Conflict("extension_late", "the decision deadline has already passed")
+    if tip.resumed_at is not None:
+        raise Conflict("extension_resumed", "the month after a resumption is not extended")
     rule = next_extension(d, tip.track)
     if rule is None and legal.rule(tip.track.value, "extension_1") is None:
         raise Conflict("extension_track", "this track's deadline is not extended")
@@ -272,6 +274,25 @@ def offered_outcomes(track: Track, status: TipStatus, *, forwarded: bool) -> lis
             continue
         offered.append(outcome)
     return offered
+
+
+def is_a_decision(outcome: Resolution, track: Track) -> bool:
+    """Whether an outcome decides the tip for its decision deadline: on the crime track only
+    the investigation body's decisions (a transfer or a duplicate decides nothing there)."""
+    if track is Track.CRIME:
+        return outcome in BODYS_DECISIONS
+    return outcome not in (Resolution.TRANSFERRED, Resolution.DUPLICATE)
+
+
+def check_may_suspend(tip: CaseTip, today: date) -> None:
+    """A suspension is decided when the time limit of art. 147 has run out (CPC art.
+    148(1)): not before its last day."""
+    if tip.decision_due is not None and today < tip.decision_due:
+        raise Conflict(
+            "suspension_early",
+            "a suspension comes when the time limit runs out",
+            date=tip.decision_due.strftime("%d/%m/%Y"),
+        )
 
 
 def checked_resolution(resolution: str, track: Track, *, forwarded: bool) -> Resolution:

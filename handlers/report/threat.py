@@ -59,10 +59,26 @@ FAMILY = (
     "gái",  # em gái tôi, con gái tôi
     "trai",
     "út",
+    "bạn",  # someone close, not a relative: the reply says "người thân"
 )
-VERBS = (("đe", "dọa"), ("hăm", "dọa"), ("dọa",))
+VERBS = (
+    ("đe", "dọa"),
+    ("hăm", "dọa"),
+    ("hăm", "he"),
+    ("uy", "hiếp"),
+    ("khủng", "bố"),
+    ("tống", "tiền"),
+    ("trả", "thù"),
+    ("dọa",),
+)
+# "sẽ giết tôi", "đòi giết cả nhà tôi": a harm meant, said without "dọa".
+INTENT = ("sẽ", "đòi", "định", "muốn", "bảo")
+KILL = ("giết", "chém", "đâm", "xử", "tạt", "đốt")
+# A threat of arrest is a phone scam's script ("giả công an dọa bắt tôi"), not a threat to
+# the reporter: "bắt" counts only as "bắt cóc" (kidnap).
+KIDNAP = ("bắt", "cóc")
 # Between "bị" and the verb, and between the verb and the person, these may stand.
-ON_GOING = ("đang", "vẫn", "cứ", "liên", "tục", "bị")
+ON_GOING = ("đang", "vẫn", "cứ", "liên", "tục", "sợ", "bị")
 # What the threat is of: "dọa giết tôi", "dọa sẽ đánh tôi", "dọa tung ảnh của tôi".
 BETWEEN = (
     "sẽ",
@@ -75,7 +91,6 @@ BETWEEN = (
     "thù",
     "tạt",
     "đốt",
-    "bắt",
     "tung",
     "đăng",
     "ảnh",
@@ -83,6 +98,8 @@ BETWEEN = (
     "hình",
     "của",
     "cả",
+    "tinh",  # khủng bố tinh thần tôi
+    "thần",
 )
 GAP = 5  # words between "bị" and the verb: "tôi bị bọn cho vay nặng lãi đe dọa"
 NOT_SO = ("không", "chưa", "chẳng", "chả", "nếu")  # up to 3 words before: denied, supposed
@@ -108,6 +125,8 @@ def _person(word: str) -> bool:
 
 def _whose(said: Sequence[str], at: int) -> Threat:
     """The writer, or someone close when a family word stands before the pronoun at `at`."""
+    if at > 1 and spells(said[at - 1], "nhà") and spells(said[at - 2], "cả"):
+        return Threat.ME  # "cả nhà tôi": the writer's whole household, the writer too
     if at > 0 and said[at - 1] != BREAK and _is(said[at - 1], FAMILY):
         return Threat.CLOSE
     return Threat.ME
@@ -165,29 +184,69 @@ def _aimed(said: Sequence[str], i: int) -> Threat:
     length = _verb_at(said, i)
     if not length:
         return Threat.NONE
-    at = i + length
+    return _object_from(said, i + length)
+
+
+def _object_from(said: Sequence[str], at: int) -> Threat:
+    """The person a threat is aimed at, from `at`: '[sẽ giết] [cả nhà] tôi'."""
     while at < len(said) and said[at] != BREAK:
         follows = at + 1 < len(said) and said[at + 1] != BREAK
         if _person(said[at]) and not (follows and _person(said[at + 1])):
             return _whose(said, at)  # "em" before "tôi" is a family word: "em tôi"
+        if follows and spells(said[at], KIDNAP[0]) and spells(said[at + 1], KIDNAP[1]):
+            at += 2
+            continue
         if not (_is(said[at], BETWEEN) or _is(said[at], FAMILY)):
             return Threat.NONE
         at += 1
     return Threat.NONE
 
 
+def _meant(said: Sequence[str], i: int) -> Threat:
+    """'sẽ giết tôi', 'đòi giết cả nhà tôi', quoted 'tao sẽ giết mày': a killing meant."""
+    if not _is(said[i], INTENT) or i + 1 >= len(said) or not _is(said[i + 1], KILL):
+        return Threat.NONE
+    at = i + 2
+    if at < len(said) and said[at] in ("mày", "may") and "tao" in said[:i]:
+        return Threat.ME  # a threat quoted as it was said to the writer
+    return _object_from(said, at)
+
+
 def who_threatened(text: str) -> Threat:
     """Whether the message says its writer, or someone close to them, is threatened."""
+    english = _in_english(text)
+    if english is not Threat.NONE:
+        return english
     said = [_tone_placed(w) for w in tokens(text)]
     found = Threat.NONE
     for i in range(len(said)):
-        for reading in (_suffered(said, i), _aimed(said, i)):
+        for reading in (_suffered(said, i), _aimed(said, i), _meant(said, i)):
             if reading is Threat.NONE or _denied(said, i):
                 continue
             if reading is Threat.ME:
                 return Threat.ME
             found = Threat.CLOSE
     return found
+
+
+_EN_ME = re.compile(
+    r"\b(?:i|we)(?:'m| am| are|'ve been| have been| was| were)? ?(?:being )?threatened\b"
+    r"|\bthreat(?:en|ens|ened|ening)\b(?: to \w+)? (?:me|us)\b",
+    re.IGNORECASE,
+)
+_EN_CLOSE = re.compile(
+    r"\bthreat(?:en|ens|ened|ening)\b(?: to \w+)? (?:my|our) \w+"
+    r"|\b(?:my|our) \w+ (?:is|are|was|were|has been|have been) (?:being )?threatened\b",
+    re.IGNORECASE,
+)
+
+
+def _in_english(text: str) -> Threat:
+    if _EN_ME.search(text):
+        return Threat.ME
+    if _EN_CLOSE.search(text):
+        return Threat.CLOSE
+    return Threat.NONE
 
 
 def threatened(text: str) -> bool:

@@ -38,6 +38,7 @@ CHANGEABLE = (
     "forwarded_to",
     "forwarded_at",
     "decided_at",
+    "resumed_at",
     "extension_decision",
     "extension_decision_on",
     "mediation_team",
@@ -58,8 +59,12 @@ class SqlCaseStore:
     async def save(self, tip: CaseTip) -> None:
         row = self._rows[tip.id]
         made_urgent = tip.urgent and not row.urgent
-        asked_protection = bool(tip.protection) and not row.protection
+        # The chiefs hear of a request, and again when it becomes a threat.
+        asked_protection = tip.protection.value != row.protection and (
+            not row.protection or tip.protection is Protection.THREATENED
+        )
         for name, value in (
+            ("missed", ",".join(sorted(tip.missed))),
             ("status", tip.status.value),
             ("track", tip.track.value),
             ("protection", tip.protection.value),
@@ -185,6 +190,8 @@ def _case(row: Tip) -> CaseTip:
         acknowledged_at=utc_or_none(row.acknowledged_at),
         forwarded_at=utc_or_none(row.forwarded_at),
         decided_at=utc_or_none(row.decided_at),
+        resumed_at=utc_or_none(row.resumed_at),
+        missed=frozenset(m for m in row.missed.split(",") if m),
         extension_decision=row.extension_decision,
         extension_decision_on=row.extension_decision_on,
         mediation_team=row.mediation_team,

@@ -90,6 +90,10 @@ class Tip(Base):
     forwarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When the decision was recorded: closed or suspended (CPC art. 148); None once resumed.
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Resumed after a suspension (CPC art. 149): its month is never extended.
+    resumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The deadlines missed so far, comma-separated ("ack,forward"): kept whatever changes.
+    missed: Mapped[str] = mapped_column(String(32), default="", server_default="")
     extension_decision: Mapped[str] = mapped_column(String(64), default="", server_default="")
     extension_decision_on: Mapped[date | None] = mapped_column(Date)
     mediation_team: Mapped[str] = mapped_column(String(200), default="", server_default="")

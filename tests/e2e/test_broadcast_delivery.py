@@ -332,7 +332,7 @@ async def test_a_tips_notice_queued_after_the_broadcast_goes_before_its_rest(tow
     await act(town.app, cases.acknowledge, police, tip_id)
     assert await pushed(town.app) == 1
     assert town.received(residents[2])[-1] == vi(
-        "notice.acknowledged", code=code, procedure=legal.track("crime").procedure.vi
+        "notice.acknowledged_crime", code=code, procedure=legal.track("crime").procedure.vi
     )
     assert await states(town.app, made) == ["pending", "pending", "sent"]
     assert [await pushed(town.app), await pushed(town.app)] == [1, 1]

@@ -146,7 +146,9 @@ async def test_a_question_is_pushed_answered_by_button_and_lands_on_the_timeline
     messages = [c for c in fake.calls("sendMessage")[before:] if c.chat_id == resident.chat]
     assert [c.ok for c in messages] == [True, True]
     ack, question = (c.params["text"] for c in messages)
-    assert ack == vi("notice.acknowledged", code=code, procedure=legal.track("crime").procedure.vi)
+    assert ack == vi(
+        "notice.acknowledged_crime", code=code, procedure=legal.track("crime").procedure.vi
+    )
     assert f"“{QUESTION}”" in question and f"TRẢ LỜI {code}" in question
     resident.last = messages
     assert resident.buttons == {vi("notice.answer_button"): f"answer:{code}"}

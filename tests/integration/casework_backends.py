@@ -243,6 +243,8 @@ def _row(tip: CaseTip, resident_id: str | None) -> Tip:
         forward_due=tip.forward_due,
         forwarded_at=tip.forwarded_at,
         decided_at=tip.decided_at,
+        resumed_at=tip.resumed_at,
+        missed=",".join(sorted(tip.missed)),
         acknowledged_at=tip.acknowledged_at,
         mediation_team=tip.mediation_team,
         protection=tip.protection.value,

@@ -136,6 +136,8 @@ async def test_the_tracks_fields_are_kept_as_written(cases: CaseBackend) -> None
         extension_decision_on=date(2027, 1, 19),
         forwarded_at=NOW,
         decided_at=NOW,
+        resumed_at=NOW,
+        missed=frozenset({"ack", "forward"}),
         forwarded_to="Cơ quan CSĐT Công an tỉnh",
         mediation_team="Tổ hòa giải số 2",
         protection=Protection.THREATENED,

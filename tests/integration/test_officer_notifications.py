@@ -267,6 +267,13 @@ async def test_a_reporter_asking_for_protection_is_told_to_the_chiefs_at_once(
         "officer.urgent_tip",
     ]
     assert [town.told([r]) for r in told if r.kind == "officer.protection"] == [[chief.id]]
+    # A request for secrecy that becomes a threat is told again, as a threat.
+    await town.act(cases.protect, officer, tip_id, "threatened")
+    again = [r for r in await town.rows() if r.payload["code"] == code]
+    assert [r.payload["params"]["protection"] for r in again if r.kind == "officer.protection"] == [
+        "secret",
+        "threatened",
+    ]
 
 
 async def test_an_answer_is_told_to_the_officer_who_asked_never_what_it_says(

@@ -11,7 +11,7 @@ nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -217,7 +217,9 @@ class Scene:
                     # The investigation body's decisions (a suspension) follow a forward.
                     await cases.forward(store, chief, stored.id, "Cơ quan CSĐT Công an TP")
                 if state == "suspended":
-                    await cases.close(store, chief, stored.id, "suspended")
+                    # Decided once the 20 days ran out (CPC art. 148(1)).
+                    later = datetime.now(UTC) + timedelta(days=21)
+                    await cases.close(store, chief, stored.id, "suspended", now=later)
                 await session.commit()
         return stored.id
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 
 from admin.api_models import TipOut
 from bot import runtime
@@ -19,6 +20,7 @@ from handlers import deadlines
 from handlers.deadlines import local_date
 from handlers.tips.words import LEGACY_OUTCOMES, OUTCOMES
 from storage.casework.views import TipDetail
+from storage.models import Tip
 from tests.panel.conftest import StoredTip, World
 from tests.panel.panel_pages import set_tip
 from tests.panel.test_api import audit_actions, bearer, outbox_kinds
@@ -54,6 +56,13 @@ async def tip_on(world: World, category: str, **draft: Any) -> StoredTip:
 
 def iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
+
+
+async def decision_due_today(world: World, stored: StoredTip) -> None:
+    """Bring the tip's decision deadline to today, as if its 20 days had run."""
+    async with world.session() as session:
+        await session.execute(update(Tip).where(Tip.id == stored.id).values(decision_due=today()))
+        await session.commit()
 
 
 async def forwarded(api: httpx.AsyncClient, stored: StoredTip) -> dict[str, Any]:
@@ -460,6 +469,9 @@ async def test_a_suspended_crime_report_is_resumed_with_a_new_decision_deadline(
     # The suspension is the investigation body's decision: forwarded first.
     await refused(api, stored, "close", {"resolution": "suspended"}, 409, "decision_unforwarded")
     sent = await forwarded(api, stored)
+    # Not before the 20 days run out (CPC art. 148(1)); on their last day, it is.
+    await refused(api, stored, "close", {"resolution": "suspended"}, 409, "suspension_early")
+    await decision_due_today(world, stored)
     suspended = await ok(api, stored, "close", {"resolution": "suspended"})
     assert (suspended["status"], suspended["resolution"]) == ("suspended", "suspended")
     assert suspended["closed_at"] is None and suspended["due_state"] == "none"

@@ -135,7 +135,12 @@ async def test_an_urgent_crime_reports_forward_row_counts_hours(world: World) ->
     forward_row = unescape(page.split('id="due-forward"')[1].split("</dd>")[0])
     by = local_time(row.created_at + timedelta(days=1))
     assert f">trong 24 giờ, trước {by}" in forward_row
-    assert citation("crime", "forward") in page.split('id="cite-forward"')[1]
+    # 24 hours is point a of art. 8(5) (the 7 days are point b).
+    rule = legal.rule("crime", "forward")
+    assert rule is not None
+    point_a = escape(legal.citation(rule.source.model_copy(update={"point": "a"}), "vi"))
+    assert point_a.startswith("Điểm a khoản 5 Điều 8")
+    assert point_a in page.split('id="cite-forward"')[1]
     english = unescape(await page_of(client, tip, "en"))
     assert f"within 24 hours, before {by}" in english
 
@@ -409,6 +414,10 @@ async def test_a_suspended_crime_report_is_resumed(world: World) -> None:
 
     body = "Cơ quan Cảnh sát điều tra Công an thành phố Hà Nội"
     assert (await act(client, tip, "forward", to=body)).status_code == 303
+    # Only once the 20 days run out (CPC art. 148(1)).
+    early = await act(client, tip, "close", resolution="suspended", note="Chưa xác định được ai")
+    assert early.status_code == 409 and "hết thời hạn giải quyết" in error_of(early)
+    await set_tip(world, tip, decision_due=today())
     done = await act(client, tip, "close", resolution="suspended", note="Chưa xác định được ai")
     assert done.status_code == 303
     row = await tip_row(world, tip)

@@ -72,9 +72,10 @@ async def test_decision_counts_only_tracks_with_a_decision_deadline(world: World
         store = SqlCaseStore(session)
         # The investigation body's 20 days run from the forward: due 23/11, still undecided.
         await cases.forward(store, officer, crime.id, BODY, now=at(3, 2))
-        # Suspended (CPC art. 147(1)): a decision, recorded 6/11 within its 20 days.
+        # Suspended (CPC art. 147(1)): a decision, recorded on 24/11, the last of its 20 days
+        # (a suspension comes when they run out, art. 148(1)).
         await cases.forward(store, officer, suspended.id, BODY, now=at(4, 2))
-        await cases.close(store, officer, suspended.id, "suspended", now=at(6, 2))
+        await cases.close(store, officer, suspended.id, "suspended", now=at(24, 2))
         for tip in (open_dispute, agreed):
             await cases.change_track(
                 store, officer, tip.id, "mediation", "Tranh chấp lối đi chung", now=at(4, 2)

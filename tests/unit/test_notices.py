@@ -48,9 +48,11 @@ def test_the_acknowledgement_names_the_procedure_of_an_old_row(lang: str) -> Non
     assert "145" not in reply.text  # the acknowledgement does not come from CPC art. 145
     if lang == "vi":
         assert "Công an xã, phường đã tiếp nhận" in reply.text
+        assert "chuyển Cơ quan điều tra có thẩm quyền" in reply.text  # CPC art. 146(3)
         assert "Bộ luật Tố tụng hình sự" in reply.text
     else:
-        assert "commune police have received" in reply.text
+        assert "commune police received" in reply.text
+        assert "competent investigation body" in reply.text
         assert "Criminal Procedure Code" in reply.text
     assert reply.choices == ()
 

@@ -405,22 +405,32 @@ def test_every_track_offers_outcomes_and_transferred_and_duplicate() -> None:
     assert Resolution.SUSPENDED not in OUTCOMES[Track.MEDIATION]
 
 
+SUSPENDED_AT = datetime(2026, 12, 14, 3, 0, tzinfo=UTC)  # the last day of the 20
+
+
 async def test_a_suspended_report_stays_open_and_resumes_within_a_month(world: World) -> None:
     tip = _forwarded(world)
-    await world.run(cases.close, world.officer, tip.id, "suspended", "Chờ giám định", now=NOW)
+    with pytest.raises(Conflict) as early:  # only once the time limit runs out (art. 148(1))
+        await world.run(cases.close, world.officer, tip.id, "suspended", now=NOW)
+    assert early.value.code == "suspension_early" and early.value.params == {"date": "14/12/2026"}
+    await world.run(
+        cases.close, world.officer, tip.id, "suspended", "Chờ giám định", now=SUSPENDED_AT
+    )
     held = world.stored(tip)
     assert (held.status, held.resolution, held.closed_at) == (
         TipStatus.SUSPENDED,
         "suspended",
         None,
     )
+    assert held.outcome_due == date(2026, 12, 15)  # to the reporter in 24 h (TT 28 art. 17(3))
+    assert held.decided_at == SUSPENDED_AT and not held.missed  # decided on time
     assert held.next_due == law.NO_DUE  # no clock runs while suspended
     assert world.notices(tip) == [Notice.SUSPENDED]
     allowed = rules.allowed_actions(
         held, assigned_to_me=True, takes_work=True, assigns_work=False, today=TODAY
     )
     assert Action.RESUME in allowed and Action.CLOSE not in allowed and Action.EXTEND not in allowed
-    later = NOW + timedelta(days=40)
+    later = SUSPENDED_AT + timedelta(days=20)  # 03/01/2027
     await world.run(cases.resume, world.officer, tip.id, "Đã có kết quả giám định", now=later)
     back = world.stored(tip)
     assert (back.status, back.resolution, back.outcome_due, back.decided_at) == (
@@ -434,6 +444,48 @@ async def test_a_suspended_report_stays_open_and_resumes_within_a_month(world: W
     with pytest.raises(Conflict) as again:
         await world.run(cases.resume, world.officer, tip.id, "Lần nữa", now=later)
     assert again.value.code == "not_suspended"
+    # The month after a resumption is not extended (CPC art. 149(1)).
+    assert Action.EXTEND not in rules.allowed_actions(
+        world.stored(tip), assigned_to_me=True, takes_work=True, assigns_work=False, today=TODAY
+    )
+    with pytest.raises(Conflict) as extended:
+        await world.run(cases.extend_deadline, world.officer, tip.id, "Cần thêm", now=later)
+    assert extended.value.code == "extension_resumed"
+
+
+async def test_a_late_suspension_stays_a_miss_after_the_resumption(world: World) -> None:
+    tip = _forwarded(world)
+    late = datetime(2026, 12, 20, 3, 0, tzinfo=UTC)  # six days after the 20 ran out
+    await world.run(cases.close, world.officer, tip.id, "suspended", now=late)
+    assert world.stored(tip).missed == {"decision"}
+    await world.run(cases.resume, world.officer, tip.id, "Có kết quả giám định", now=late)
+    assert world.stored(tip).missed == {"decision"}  # the new month does not erase it
+
+
+async def test_a_deadline_counted_again_never_erases_a_miss(world: World) -> None:
+    tip = world.tip(urgent=True, forward_due=date(2026, 11, 24), next_due=date(2026, 11, 24))
+    three_days_on = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+    await world.run(cases.set_urgency, world.officer, tip.id, False, now=three_days_on)
+    calm = world.stored(tip)
+    # The 24 hours had run out: that day stays, and the miss is kept (the acknowledgement,
+    # due 26/11, was missed too).
+    assert (calm.forward_due, calm.missed) == (date(2026, 11, 24), {"ack", "forward"})
+    await world.run(
+        cases.change_track,
+        world.officer,
+        tip.id,
+        "administrative",
+        "Chỉ là vi phạm hành chính",
+        now=three_days_on,
+    )
+    moved = world.stored(tip)
+    assert moved.forward_due is None and moved.missed == {"ack", "forward"}
+
+
+async def test_a_transfer_or_a_duplicate_decides_nothing_on_the_crime_track(world: World) -> None:
+    tip = _forwarded(world)
+    await world.run(cases.close, world.officer, tip.id, "transferred", now=NOW)
+    assert world.stored(tip).decided_at is None  # the body's decision is not known
 
 
 async def test_forwarding_records_the_body_tells_the_reporter_and_stands_for_the_receipt(
@@ -563,7 +615,7 @@ async def test_the_investigation_bodys_decisions_only_after_the_forward(world: W
 
 async def test_a_suspended_report_is_resumed_before_anything_else(world: World) -> None:
     tip = _forwarded(world)
-    await world.run(cases.close, world.officer, tip.id, "suspended", now=NOW)
+    await world.run(cases.close, world.officer, tip.id, "suspended", now=SUSPENDED_AT)
     for use_case, args, code in (
         (cases.forward, ("Cơ quan CSĐT",), "suspended"),
         (cases.close, ("prosecuted",), "transition"),

@@ -266,6 +266,18 @@ async def test_a_threat_typed_where_it_is_not_content_is_not_read(chat: Chat) ->
         "bị đe dọa",
         "đang bị đe dọa suốt mấy hôm nay",
         "hắn đe dọa tung ảnh của tôi",
+        # As the second review found them missed.
+        "Tôi bị uy hiếp",
+        "Tôi bị tống tiền",
+        "bị hăm he sẽ xử đẹp",
+        "Họ khủng bố tinh thần tôi",
+        "Tôi sợ bị trả thù",
+        "Nó đòi giết tôi",
+        "Nó bảo sẽ giết cả nhà tôi",  # the household, the writer with it
+        "họ dọa giết cả nhà tôi",
+        "Nó nói: tao sẽ giết mày nếu mày báo công an",  # quoted as said to the writer
+        "I am being threatened",
+        "they threatened me",
     ],
 )
 def test_the_reporters_own_threat_is_read(said: str) -> None:
@@ -291,6 +303,14 @@ def test_the_reporters_own_threat_is_read(said: str) -> None:
         "hắn đe dọa hàng xóm tôi",
         "bà ấy bị chồng đe dọa",
         "không ai đe dọa tôi cả",
+        # A phone scam's script: a threat of arrest is the scam, not a threat to the writer.
+        "Cuộc gọi giả công an dọa bắt tôi nếu không chuyển tiền",
+        "tôi muốn giết thời gian",
+        "nó bảo tôi chuyển tiền",
+        "tôi sẽ xử lý việc này",
+        "bên ngân hàng đòi tiền tôi",
+        "tôi sợ bị lừa",
+        "dọa khóa tài khoản của tôi",
     ],
 )
 def test_what_only_looks_like_a_threat_is_not(said: str) -> None:
@@ -304,8 +324,10 @@ def test_what_only_looks_like_a_threat_is_not(said: str) -> None:
         "Bố tôi bị đe dọa",
         "em gái tôi bị hăm dọa",
         "hắn dọa con tôi",
-        "họ dọa giết cả nhà tôi",
         "chồng cũ dọa sẽ đánh vợ tôi",
+        "Bạn tôi bị đe dọa",
+        "họ dọa bắt cóc con tôi",
+        "they threatened to kill my son",
     ],
 )
 def test_a_threat_to_someone_close_is_read_as_such(said: str) -> None:
@@ -411,7 +433,6 @@ def test_mediation_suspension_and_resumption(lang: str) -> None:
         ("agreed", "Các bên đã hòa giải thành.", "reached an agreement"),
         ("not_agreed", "Hòa giải không thành", "may ask the competent body"),
         ("withdrawn", "không còn đề nghị hòa giải", "no longer ask"),
-        ("transferred", "Cơ quan tiếp nhận sẽ giải quyết theo thẩm quyền", "receiving body"),
         ("duplicate", "đã có người báo trước", "already been reported"),
     ],
 )
@@ -537,3 +558,11 @@ async def test_a_forwarded_threat_is_its_writers_not_the_reporters(chat: Chat) -
     await named(chat)
     await chat.pick("tip:confirm")
     assert only_tip(chat).protection == ""
+
+
+def test_a_transfer_is_not_told_as_resolved_nor_rated() -> None:
+    """Passed on, not decided: the body it went to tells the outcome (CPC art. 145(4))."""
+    for lang in ("vi", "en"):
+        said = shown(Notice.CLOSED, lang, resolution="transferred", track="crime")
+        assert CODE in said and "giải quyết xong" not in said and "rate:" not in repr(said)
+    assert "chuyển xong" in shown(Notice.CLOSED, "vi", resolution="transferred")

@@ -102,6 +102,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("forward_due", sa.Date, nullable=True))
         batch.add_column(sa.Column("forwarded_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("resumed_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("missed", sa.String(32), nullable=False, server_default=""))
         batch.add_column(
             sa.Column("extension_decision", sa.String(64), nullable=False, server_default="")
         )
@@ -210,6 +212,8 @@ def downgrade() -> None:
             "mediation_team",
             "extension_decision_on",
             "extension_decision",
+            "missed",
+            "resumed_at",
             "decided_at",
             "forwarded_at",
             "forward_due",
