@@ -28,9 +28,14 @@ def _like(word: str) -> str:
     return f"%{escaped}%"
 
 
-def search_clauses(q: str) -> list[ColumnElement[bool]]:
-    """Every word of a search, without diacritics, somewhere in the tip's search text."""
-    return [Tip.search_text.like(_like(word), escape="\\") for word in fold(q).split()[:8]]
+def search_clauses(q: str, *, indexed: bool = True) -> list[ColumnElement[bool]]:
+    """Every word of a search, without diacritics, somewhere in the tip's search text.
+    `indexed=False` writes the same test so that no index can answer it: for a search
+    within a few thousand tips already found, where PostgreSQL's generic plan of a prepared
+    statement (after five runs) would otherwise guess the trigram index cheap and read every
+    tip holding a common word (docs/BENCHMARKS.md §15)."""
+    text = Tip.search_text if indexed else Tip.search_text.concat("")
+    return [text.like(_like(word), escape="\\") for word in fold(q).split()[:8]]
 
 
 def filter_clauses(f: QueueFilter, actor: Identity, today: date) -> list[ColumnElement[bool]]:

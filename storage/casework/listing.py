@@ -16,7 +16,7 @@ from content.text import fold
 from handlers.casework.rules import due, shown_due
 from handlers.deadlines import next_due
 from handlers.errors import BadInput
-from handlers.people import Identity
+from handlers.people import AdminRole, Identity
 from handlers.tips.words import Protection, TipStatus, Track
 from storage.casework.area import scope
 from storage.casework.filters import filter_clauses, page_query, search_clauses, today_or
@@ -72,7 +72,8 @@ async def queue(
     if cursor:
         clauses.append(_after(cursor))
     words = search_clauses(f.q)
-    rows = await search_near(session, clauses, words, limit) if words else None
+    near = search_clauses(f.q, indexed=False)
+    rows = await search_near(session, clauses, near, limit) if words else None
     if rows is None:
         query = page_query(limit).where(*clauses, *words)
         rows = list((await session.execute(query)).all())
@@ -132,6 +133,15 @@ async def status_counts(
     them (None otherwise: a common word would mean reading every tip of the area)."""
     clauses = [scope(actor), *filter_clauses(replace(f, status="all"), actor, today_or(today))]
     if fold(f.q).split():
+        # Within one commune (at most some ten thousand tips) the capped count walks the
+        # commune's tips and stops at the cap: no plan that reads every tip of the country
+        # holding a common word (docs/BENCHMARKS.md §15). A province keeps the search index.
+        one_commune = bool(f.commune) or actor.role in (AdminRole.OFFICER, AdminRole.CHIEF)
+        # A word with a digit (a receipt code, a number) is rare: the index finds it at once.
+        rare = any(ch.isdigit() for ch in f.q)
+        if one_commune and not rare:
+            plain = filter_clauses(replace(f, status="all", q=""), actor, today_or(today))
+            clauses = [scope(actor), *plain, *search_clauses(f.q, indexed=False)]
         return await search_counts(session, clauses)
     counted = [
         select(func.count())
