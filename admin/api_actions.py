@@ -30,29 +30,12 @@ from admin.api_models import (
     TrackIn,
     UrgencyIn,
 )
-from content.holidays import calendar, parse_dates
 from handlers import casework as cases
-from handlers.deadlines import Calendar
 from handlers.people import Identity
 from storage.casework import SqlCaseStore
 from storage.db import AsyncSession
 
 router = api.new_router()
-
-
-def workdays(request: Request) -> Calendar:
-    """The working days deadlines are counted on: the runtime's (bot/runtime.py gives the bot
-    `holidays=calendar(...)` from the settings), else made once per app from the same
-    settings."""
-    runtime = getattr(request.app.state, "runtime", None)
-    config = getattr(getattr(runtime, "dispatcher", None), "config", None)
-    found: Calendar | None = getattr(config, "holidays", None)
-    if found is None:
-        found = getattr(request.app.state, "workdays", None)
-    if found is None:
-        found = calendar(parse_dates(request.app.state.settings.holidays))
-        request.app.state.workdays = found
-    return found
 
 
 def _errors(conflict: str = "", bad: str = "") -> api.Responses:
@@ -117,7 +100,7 @@ async def urgency(
     request: Request, caller: api.Caller, db: web.Db, tip_id: api.TipId, body: UrgencyIn
 ) -> TipOut:
     return await _act(
-        request, db, caller, tip_id, cases.set_urgency, body.urgent, workdays=workdays(request)
+        request, db, caller, tip_id, cases.set_urgency, body.urgent, workdays=web.workdays(request)
     )
 
 
@@ -159,7 +142,14 @@ async def forward(
     request: Request, caller: api.Caller, db: web.Db, tip_id: api.TipId, body: ForwardIn
 ) -> TipOut:
     return await _act(
-        request, db, caller, tip_id, cases.forward, body.to, body.note, workdays=workdays(request)
+        request,
+        db,
+        caller,
+        tip_id,
+        cases.forward,
+        body.to,
+        body.note,
+        workdays=web.workdays(request),
     )
 
 
@@ -187,7 +177,7 @@ async def extend(
         decision_number=body.decision_number,
         decision_date=body.decision_date,
         requested_on=body.requested_on,
-        workdays=workdays(request),
+        workdays=web.workdays(request),
     )
 
 
@@ -210,7 +200,7 @@ async def change_track(
         cases.change_track,
         body.track,
         body.reason,
-        workdays=workdays(request),
+        workdays=web.workdays(request),
     )
 
 
@@ -237,7 +227,7 @@ async def resume(
     request: Request, caller: api.Caller, db: web.Db, tip_id: api.TipId, body: ResumeIn
 ) -> TipOut:
     return await _act(
-        request, db, caller, tip_id, cases.resume, body.reason, workdays=workdays(request)
+        request, db, caller, tip_id, cases.resume, body.reason, workdays=web.workdays(request)
     )
 
 
@@ -252,7 +242,7 @@ async def protect(
     request: Request, caller: api.Caller, db: web.Db, tip_id: api.TipId, body: ProtectIn
 ) -> TipOut:
     return await _act(
-        request, db, caller, tip_id, cases.protect, body.protection, workdays=workdays(request)
+        request, db, caller, tip_id, cases.protect, body.protection, workdays=web.workdays(request)
     )
 
 
@@ -275,7 +265,7 @@ async def close(
         cases.close,
         body.resolution,
         body.note,
-        workdays=workdays(request),
+        workdays=web.workdays(request),
     )
 
 

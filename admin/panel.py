@@ -26,7 +26,6 @@ from content import areas, tips
 from handlers import casework as cases
 from handlers.casework.ports import Colleague
 from handlers.casework.rules import Action
-from handlers.deadlines import Calendar
 from handlers.errors import BadInput, Invalid, NotFound
 from handlers.people import AdminRole, Identity
 from handlers.tips.words import Resolution, TipStatus
@@ -193,13 +192,6 @@ async def _tip_response(
     )
 
 
-def workdays(request: Request) -> Calendar:
-    """The working days deadlines are counted on: the holiday calendar the runtime built
-    from the settings (bot/runtime.py, `Config.holidays`)."""
-    found: Calendar = request.app.state.runtime.dispatcher.config.holidays
-    return found
-
-
 @router.get("/tips/{tip_id}")
 async def tip_page(request: Request, tip_id: str, db: web.Db, user: web.Officer) -> Response:
     done = request.query_params.get("done", "")
@@ -282,7 +274,7 @@ async def act(
             tip_id,
             form,
             auth.client_ip(request),
-            workdays=workdays(request),
+            workdays=web.workdays(request),
         )
     except Invalid as exc:
         await db.rollback()

@@ -27,6 +27,7 @@ from jinja2.runtime import Context
 from admin import auth
 from content import areas
 from content.i18n import translate
+from handlers.deadlines import Calendar
 from handlers.people import AdminRole, Identity
 from storage import admin_users
 from storage.db import AsyncSession
@@ -230,3 +231,10 @@ async def _form_officer(request: Request, user: Officer) -> SignedIn:
 
 # Every signed-in form POST: strangers go to the sign-in page, then a bad token is refused.
 FormOfficer = Annotated[SignedIn, Depends(_form_officer)]
+
+
+def workdays(request: Request) -> Calendar:
+    """The working days deadlines are counted on: the holiday calendar the runtime built
+    from the settings (bot/runtime.py, `Config.holidays`), for the panel and the API alike."""
+    found: Calendar = request.app.state.runtime.dispatcher.config.holidays
+    return found
