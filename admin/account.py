@@ -134,7 +134,7 @@ async def _account_page(
 
 def _keys(request: Request) -> Keys:
     """What the holder's own changes check secrets with: storage's helpers, as they are."""
-    return Keys(passwords, totp, web.sealer(request))
+    return Keys(passwords, totp, web.account_sealer(request))
 
 
 def _done(what: str) -> Response:
@@ -415,7 +415,7 @@ async def code_submit(
 ) -> Response:
     user_id, value = pending
     result = await admin_users.sign_in_code(
-        db, user_id, code, web.sealer(request), ip=auth.client_ip(request)
+        db, user_id, code, web.account_sealer(request), ip=auth.client_ip(request)
     )
     if result.identity is None:  # an answer: the failure is committed with it
         if result.failure is Failure.BAD_CODE:

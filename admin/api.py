@@ -295,6 +295,9 @@ def tip_out(detail: TipDetail) -> TipOut:
                 sha256=a.sha256,
                 received_at=a.received_at,
                 url=_attachment_url(detail.id, a.id),
+                metadata_summary=a.metadata_summary,
+                metadata_removed=a.metadata_removed,
+                received_sha256=a.received_sha256,
             )
             for a in detail.attachments
         ],

@@ -75,7 +75,14 @@ async def _act(
     """Run one casework action, `action(store, caller, tip_id, *args, ip=..., **kwargs)`, and
     answer with the tip as it is now. Outside the caller's area the action itself answers
     NotFound."""
-    await action(SqlCaseStore(db), caller, tip_id, *args, ip=api.client_ip(request), **kwargs)
+    await action(
+        SqlCaseStore(db, web.sealer(request)),
+        caller,
+        tip_id,
+        *args,
+        ip=api.client_ip(request),
+        **kwargs,
+    )
     return await api.detail_out(db, caller, tip_id)
 
 
@@ -287,7 +294,7 @@ async def reveal(
     request: Request, caller: api.Caller, db: web.Db, tip_id: api.TipId, body: RevealIn
 ) -> ContactOut:
     contact = await cases.reveal_identity(
-        SqlCaseStore(db),
+        SqlCaseStore(db, web.sealer(request)),
         caller,
         tip_id,
         body.reason,

@@ -166,6 +166,18 @@ class AttachmentOut(_Out):
     sha256: str
     received_at: datetime
     url: str = Field(description="Where the bytes are (same authentication).")
+    metadata_summary: str = Field(
+        "",
+        description="JSON: the location and device metadata found in the file as received "
+        "('found', with 'camera', 'taken', 'gps' for a named reporter's file) or removed from "
+        "it ('removed', the kinds only: an anonymous reporter's); '' for older files.",
+    )
+    metadata_removed: bool = Field(
+        False, description="The metadata was removed: `sha256` and `size` are of the file stored."
+    )
+    received_sha256: str = Field(
+        "", description="When metadata was removed: the SHA-256 of the file as received."
+    )
 
 
 class TimelineOut(_Out):
@@ -207,6 +219,13 @@ class TipOut(_Out):
     province_code: str
     commune_code: str
     anonymous: bool
+    has_contact: bool = Field(
+        description="The reporter left contact details that are still kept; only the tip's "
+        "assigned officer and the commune's chief may reveal them (POST …/reveal)."
+    )
+    contact_removed: bool = Field(
+        description="The reporter left contact details, removed since by retention."
+    )
     reporter: str = Field(description="A pseudonym, the same for one reporter's tips.")
     details: dict[str, str]
     created_at: datetime

@@ -1,30 +1,50 @@
 """The audit log for chiefs and province admins: the page /admin/audit and GET /api/v1/audit.
 
-Both read storage/audit.py with the reader's scope (a chief: actors of their commune; a province
-admin: actors of their province and failed sign-ins of unknown usernames), newest first, with
-filters by action, actor and date (Vietnam days) and a keyset cursor for older rows. Officers
-and leaders get 403 (`NotAllowed`, answered by admin/errors.py).
+Both read storage/audit.py with the reader's scope (a chief: actors of their commune, and
+what was done to its tips or about it; a province admin: the same for their province, failed
+sign-ins of unknown usernames and the system's national work), newest first, with filters by
+action, actor and date (Vietnam days) and a keyset cursor for older rows. Officers and leaders
+get 403 (`NotAllowed`, answered by admin/errors.py).
+
+Every row is shown in words: the action by its label, a detail of counts and codes
+("rows=12;contacts=1;fmt=csv") as a sentence, an area subject by its name, the filters of a
+panel export by their labels; the raw pairs never reach the reader. The API gives both, the
+raw fields and the words (`label`, `summary`, `area`).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from admin import api, auth, errors, web
+from admin import api, auth, errors, filters, web
 from admin.api_chat_links import CHANNEL_NAMES
+from admin.export import describe
 from admin.timefmt import local_time
-from handlers.audit import AuditAction
+from content import areas
+from content.i18n import translate
+from handlers.audit import (
+    COMMUNE_SUBJECT,
+    FACT_WORDS,
+    LABELS,
+    PROVINCE_SUBJECT,
+    SYSTEM_ACTIONS,
+    SYSTEM_ACTORS,
+    AuditAction,
+    Facts,
+    facts_of,
+)
 from handlers.chat_links import Linked
 from handlers.errors import BadInput
 from handlers.people import Identity
 from storage import audit
-from storage.audit import AuditFilter, AuditPage, InvalidFilter
+from storage.audit import AuditFilter, AuditPage, AuditRow, InvalidFilter
 from storage.db import AsyncSession
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -37,49 +57,9 @@ def _(msgid: str) -> str:
     return msgid
 
 
-# Every audit action in words, in both catalogs (tests/panel/test_audit.py holds them to it).
-ACTION_NAMES: dict[str, str] = {
-    AuditAction.SIGNIN_SUCCESS: _("panel.audit.action.signin.success"),
-    AuditAction.SIGNIN_FAILURE: _("panel.audit.action.signin.failure"),
-    AuditAction.SIGNOUT: _("panel.audit.action.signout"),
-    AuditAction.TIP_STATUS: _("panel.audit.action.tip.status"),
-    AuditAction.TIP_ASSIGN: _("panel.audit.action.tip.assign"),
-    AuditAction.TIP_URGENCY: _("panel.audit.action.tip.urgency"),
-    AuditAction.TIP_EXTEND: _("panel.audit.action.tip.extend"),
-    AuditAction.TIP_REVEAL: _("panel.audit.action.tip.reveal"),
-    AuditAction.TIP_QUESTION: _("panel.audit.action.tip.question"),
-    AuditAction.TIP_TRACK: _("panel.audit.action.tip.track"),
-    AuditAction.TIP_PROTECT: _("panel.audit.action.tip.protect"),
-    AuditAction.MEDIATION_TEAMS: _("panel.audit.action.mediation.teams"),
-    AuditAction.TIPS_EXPORT: _("panel.audit.action.tips.export"),
-    AuditAction.INDICATOR_CONFIRM: _("panel.audit.action.indicator.confirm"),
-    AuditAction.INDICATOR_REJECT: _("panel.audit.action.indicator.reject"),
-    AuditAction.USER_CREATE: _("panel.audit.action.user.create"),
-    AuditAction.USER_DEACTIVATE: _("panel.audit.action.user.deactivate"),
-    AuditAction.USER_ACTIVATE: _("panel.audit.action.user.activate"),
-    AuditAction.USER_UNLOCK: _("panel.audit.action.user.unlock"),
-    AuditAction.USER_PASSWORD: _("panel.audit.action.user.password"),
-    AuditAction.TOTP_ENABLE: _("panel.audit.action.totp.enable"),
-    AuditAction.TOTP_DISABLE: _("panel.audit.action.totp.disable"),
-    AuditAction.TOKEN_CREATE: _("panel.audit.action.token.create"),
-    AuditAction.TOKEN_REVOKE: _("panel.audit.action.token.revoke"),
-    AuditAction.BROADCAST_CREATE: _("panel.audit.action.broadcast.create"),
-    AuditAction.BROADCAST_APPROVE: _("panel.audit.action.broadcast.approve"),
-    AuditAction.BROADCAST_REJECT: _("panel.audit.action.broadcast.reject"),
-    AuditAction.BROADCAST_CANCEL: _("panel.audit.action.broadcast.cancel"),
-    AuditAction.NEIGHBOURHOOD_ADD: _("panel.audit.action.neighbourhood.add"),
-    AuditAction.NEIGHBOURHOOD_RENAME: _("panel.audit.action.neighbourhood.rename"),
-    AuditAction.NEIGHBOURHOOD_RETIRE: _("panel.audit.action.neighbourhood.retire"),
-    AuditAction.NEIGHBOURHOOD_RESTORE: _("panel.audit.action.neighbourhood.restore"),
-    AuditAction.LEADER_AREAS: _("panel.audit.action.leader.areas"),
-    AuditAction.COMMUNE_APPROVAL: _("panel.audit.action.commune.approval"),
-    AuditAction.CHAT_LINK_CREATE: _("panel.audit.action.chat_link.create"),
-    AuditAction.CHAT_LINK_USE: _("panel.audit.action.chat_link.use"),
-    AuditAction.CHAT_LINK_REFUSE: _("panel.audit.action.chat_link.refuse"),
-    AuditAction.CHAT_UNLINK: _("panel.audit.action.chat_link.unlink"),
-    AuditAction.CAMPAIGN_ON: _("panel.audit.action.campaign.on"),
-    AuditAction.CAMPAIGN_OFF: _("panel.audit.action.campaign.off"),
-}
+# Every audit action in words, in both catalogs (handlers/audit.py LABELS, the one vocabulary;
+# tests/panel/test_audit.py holds them to it).
+ACTION_NAMES: dict[str, str] = {str(action): msgid for action, msgid in LABELS.items()}
 # Details that are codes rather than free text, put in words.
 DETAIL_NAMES = {
     "unknown_user": _("panel.audit.detail.unknown_user"),
@@ -115,6 +95,95 @@ ACTION_DETAILS: dict[str, dict[str, str]] = {
 def detail_name(action: str, detail: str) -> str:
     """The words of a detail that is a code, or "" where it is free text."""
     return ACTION_DETAILS.get(action, {}).get(detail) or DETAIL_NAMES.get(detail, "")
+
+
+_FACT_WORDS: dict[str, Facts] = {str(action): words for action, words in FACT_WORDS.items()}
+_LEGACY_ROWS = re.compile(r"(\d+) rows")
+
+
+def _legacy_facts(action: str, detail: str) -> dict[str, str]:
+    """Export details written before the compact pairs: "12 rows", "csv", "json,with_contact"."""
+    if action != AuditAction.TIPS_EXPORT:
+        return {}
+    if found := _LEGACY_ROWS.fullmatch(detail):
+        return {"rows": found.group(1)}
+    fmt, _sep, contacts = detail.partition(",")
+    if fmt in ("csv", "json") and contacts in ("", "with_contact"):
+        return {"fmt": fmt, "contacts": "1" if contacts else "0"}
+    return {}
+
+
+def in_words(action: str, detail: str, lang: str) -> str:
+    """A detail of counts and codes as a sentence in `lang`; "" when it is not one, or when
+    no pair of it has words (the pairs themselves are never shown)."""
+    pairs = facts_of(detail) or _legacy_facts(action, detail)
+    table = _FACT_WORDS.get(action, {})
+    phrases: list[str] = []
+    for key, value in pairs.items():
+        words = table.get(key)
+        if isinstance(words, dict):
+            if msgid := words.get(value):
+                phrases.append(translate(msgid, lang))
+        elif words and value.isdigit():
+            phrases.append(translate(words, lang, {"n": int(value)}))
+    text = "; ".join(phrases)
+    return text[:1].upper() + text[1:]
+
+
+def detail_text(action: str, detail: str, lang: str) -> str:
+    """What the page shows of a detail: its words, or the free text; never raw pairs."""
+    if not detail:
+        return ""
+    if words := in_words(action, detail, lang):
+        return words
+    if name := detail_name(action, detail):
+        return translate(name, lang)
+    return "" if facts_of(detail) else detail
+
+
+def area_name(subject: str) -> str:
+    """The name of the province or commune an area subject ("province:01") names, or ""."""
+    kind, _sep, code = subject.partition(":")
+    if kind + ":" == PROVINCE_SUBJECT:
+        province = areas.province(code)
+        return f"{province.name} ({code})" if province else code
+    if kind + ":" == COMMUNE_SUBJECT:
+        commune = areas.commune(code)
+        return f"{commune.name} ({code})" if commune else code
+    return ""
+
+
+def actor_name(actor_id: int | None, username: str, lang: str) -> str:
+    """The account's username, or in words the part of the system that acted."""
+    if actor_id is None and username in SYSTEM_ACTORS:
+        return translate(SYSTEM_ACTORS[username], lang)
+    return username
+
+
+def export_filters(action: str, reason: str, lang: str) -> str:
+    """The filters of a panel export (kept as a query string in `reason`) by their labels."""
+    if action != AuditAction.TIPS_EXPORT or not reason:
+        return ""
+    try:
+        f = filters.parse_filter(dict(parse_qsl(reason)))
+    except BadInput:
+        return ""
+    return "; ".join(f"{label}: {value}" for label, value in describe(f, lang))
+
+
+def shown(row: AuditRow, lang: str) -> dict[str, str]:
+    """A row as the page and the API put it in words."""
+    system = row.action in SYSTEM_ACTIONS and row.actor_id is None
+    area = area_name(row.subject)
+    return {
+        "label": translate(ACTION_NAMES[row.action], lang) if row.action in ACTION_NAMES else "",
+        "summary": detail_text(row.action, row.detail, lang),
+        "area": area,
+        # A system row's subject ("keys") says nothing more than its label.
+        "subject": "" if area or system else row.subject,
+        "actor": actor_name(row.actor_id, row.actor_username, lang),
+        "filters": export_filters(row.action, row.reason, lang),
+    }
 
 
 FILTER_ERRORS = {
@@ -160,14 +229,11 @@ async def audit_page(request: Request, db: Db, user: web.Officer) -> Response:
         found = AuditPage([], None)
     rows = [
         {
+            **shown(r, user.lang),
             "time": local_time(r.created_at),
-            "actor": r.actor_username,
-            "action": ACTION_NAMES.get(r.action, ""),
             "code": r.action,
-            "subject": r.subject,
-            "detail": r.detail,
-            "detail_name": detail_name(r.action, r.detail),
-            "reason": r.reason,
+            # A panel export keeps its filters as the reason: they are shown in words instead.
+            "reason": "" if r.action == AuditAction.TIPS_EXPORT else r.reason,
             "ip": r.ip,
         }
         for r in found.rows
@@ -178,7 +244,7 @@ async def audit_page(request: Request, db: Db, user: web.Officer) -> Response:
         "audit/list.html",
         status,
         rows=rows,
-        actions=[(a.value, ACTION_NAMES[a]) for a in AuditAction],
+        actions=[(a.value, LABELS[a]) for a in AuditAction],
         params=params,
         filtered=any(params.get(k) for k in FILTER_KEYS),
         older=_older_link(params, found.next_cursor) if found.next_cursor else "",
@@ -196,8 +262,13 @@ class AuditItemOut(BaseModel):
     actor_id: int | None = Field(description="null for a sign-in with an unknown username")
     actor: str = Field(description="The actor's username at the time")
     action: str = Field(description="e.g. signin.success, tip.reveal, user.create")
-    subject: str = Field(description="A tip code, a username or a token id")
-    detail: str
+    label: str = Field(description="The action in words, in the caller's language")
+    subject: str = Field(
+        description="A tip code, a username, a token id, or an area (province:01, commune:00004)"
+    )
+    area: str = Field(description="The province or commune an area subject names, or empty")
+    detail: str = Field(description="As stored: free text, a code or key=value pairs")
+    summary: str = Field(description="The detail in words, in the caller's language")
     reason: str = Field(description="The reason given for a reveal or an extension")
     ip: str
 
@@ -237,21 +308,28 @@ async def audit_json(
         _f, found = await _read(db, identity, params, int(limit or audit.PAGE_SIZE))
     except InvalidFilter as exc:  # the API names only a bad cursor, any other is "filter"
         raise BadInput("cursor" if exc.code == "cursor" else "filter", str(exc)) from None
-    body = AuditListOut(
-        items=[
+    lang = errors.api_lang(request)
+    items = []
+    for r in found.rows:
+        words = shown(r, lang)
+        items.append(
             AuditItemOut(
                 id=r.id,
                 at=r.created_at,
                 actor_id=r.actor_id,
                 actor=r.actor_username,
                 action=r.action,
+                label=words["label"],
                 subject=r.subject,
+                area=words["area"],
                 detail=r.detail,
+                summary=words["summary"],
                 reason=r.reason,
                 ip=r.ip,
             )
-            for r in found.rows
-        ],
+        )
+    body = AuditListOut(
+        items=items,
         next_cursor=found.next_cursor,
     )
     return JSONResponse(body.model_dump(mode="json"), headers=errors.NO_STORE)

@@ -2,7 +2,8 @@
 `GET /admin/tips/export.xlsx` and `GET /api/v1/tips/export?format=csv|xlsx`.
 
 The queue's filters apply (admin/filters.py), the rows come from `casework.export_rows`
-(scoped to the caller's area, at most 100,000, audited with the filters used), and the
+(scoped to the caller's area, at most 100,000, audited with the filters used and the area
+covered as the subject, so the commune's chief or the province's admins read it), and the
 route's unit of work (`web.Db`) commits that audit row before the file leaves. Headers and
 values are in the panel's language (Vietnamese unless English was chosen); dates are
 dd/mm/yyyy and times Vietnam time.
@@ -24,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from openpyxl import Workbook
@@ -35,6 +37,7 @@ from admin import access, auth, errors, filters, web
 from admin.stats import track_name
 from content import areas, tips
 from content.i18n import translate
+from handlers.audit import commune_subject, province_subject
 from handlers.deadlines import LOCAL_TZ, local_date
 from handlers.errors import BadInput
 from handlers.people import AdminRole, Identity
@@ -242,6 +245,18 @@ def filename(actor: Identity, f: QueueFilter, today: date, extension: str) -> st
     return f"binhyen-tips-{area}-{today.isoformat()}.{extension}"
 
 
+def audit_area(actor: Identity, f: QueueFilter) -> str:
+    """The area an export covers, as its audit row's subject: an officer's or a chief's
+    commune; the commune a province admin chose if it is theirs, or else their province.
+    A filter never widens the export (the caller's area bounds the query), nor this."""
+    if actor.role is AdminRole.PROVINCE_ADMIN:
+        chosen = areas.commune(f.commune or "")
+        if chosen and chosen.province_code == actor.province_code:
+            return commune_subject(chosen.code)
+        return province_subject(actor.province_code)
+    return commune_subject(actor.commune_code)
+
+
 def area_label(actor: Identity) -> str:
     if actor.role is AdminRole.PROVINCE_ADMIN:
         province = areas.province(actor.province_code)
@@ -263,7 +278,8 @@ async def export(
         f,
         ip=auth.client_ip(request),
         now=now,
-        filters="&".join(f"{k}={v}" for k, v in query.items()),
+        filters=urlencode(query),
+        subject=audit_area(actor, f),
     )
     name = filename(actor, f, local_date(now), fmt)
     headers = {**errors.NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'}

@@ -233,7 +233,7 @@ async def reveal(request: Request, tip_id: str, db: web.Db, user: web.FormOffice
     form = await _form(request)
     try:
         contact = await cases.reveal_identity(
-            SqlCaseStore(db),
+            SqlCaseStore(db, web.sealer(request)),
             user.identity,
             tip_id,
             form.get("reason", ""),
@@ -269,7 +269,7 @@ async def act(
     try:
         await tip_actions.run(
             action,
-            SqlCaseStore(db),
+            SqlCaseStore(db, web.sealer(request)),
             user.identity,
             tip_id,
             form,

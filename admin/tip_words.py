@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from admin.attachment_words import metadata_lines
 from admin.files import INLINE_IMAGES
 from admin.timefmt import day, local_time
 from content import areas, legal, tips
@@ -115,6 +116,7 @@ BUILT_IDS = (
     _("panel.event.resume_reason"),
     _("panel.event.protection"),
     _("panel.event.extension_decision"),
+    _("panel.event.purged"),  # retention removed the contact details and files (issue 18)
     _("panel.action.take"),
     _("panel.action.assign"),
     _("panel.action.urgency"),
@@ -150,6 +152,9 @@ BUILT_IDS = (
     _("panel.error.filter"),
     _("panel.error.cursor"),
     _("panel.error.anonymous"),
+    _("panel.error.reveal_not_allowed"),
+    _("panel.error.contact_removed"),
+    _("panel.error.taken"),
     _("panel.error.reason"),
     _("panel.error.assignee"),
     _("panel.error.no_reporter"),
@@ -416,6 +421,7 @@ def helpers(lang: str) -> dict[str, Any]:
         "event_kinds": EVENT_KINDS,
         "detail_keys": DETAIL_KEYS,
         "attachment_kinds": ATTACHMENT_KINDS,
+        "metadata_lines": lambda attachment: metadata_lines(attachment, lang),
         "deadline_rows": lambda tip: deadline_rows(tip, lang),
         "next_extension": lambda tip: next_extension_of(tip, lang),
         "used_extensions": lambda tip: used_extensions(tip, lang),

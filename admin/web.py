@@ -90,8 +90,14 @@ Db = Annotated[AsyncSession, Depends(_db, scope="function")]
 
 
 def sealer(request: Request) -> Sealer:
-    """The sealer of reporters' contact details and TOTP secrets, built once by the runtime."""
+    """The sealer of reporters' contact details, built once by the runtime."""
     found: Sealer = request.app.state.runtime.sealer
+    return found
+
+
+def account_sealer(request: Request) -> Sealer:
+    """The sealer of panel accounts' TOTP secrets (its own key ring, storage/sealing.py)."""
+    found: Sealer = request.app.state.runtime.account_sealer
     return found
 
 

@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
         help="include reporters' names and phones (needs BINHYEN_CONTACT_KEY or a real secret)",
     )
     export.add_argument("--output", metavar="FILE", help="write FILE (mode 0600), not stdout")
+    export.add_argument(
+        "--reason",
+        default="",
+        help="why reporters' contacts leave (needed with --with-contact; on the audit log)",
+    )
     tg = sub.add_parser("telegram", help="the Telegram bot's registration")
     tg_sub = tg.add_subparsers(dest="telegram_command", required=True)
     hook = tg_sub.add_parser(
@@ -96,6 +101,19 @@ def _parser() -> argparse.ArgumentParser:
         default="confirmed",
         help="status of lines that give none: confirmed (default), reported or rejected",
     )
+    keys = sub.add_parser("keys", help="the keys that seal contacts, TOTP secrets and tokens")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    rotate = keys_sub.add_parser(
+        "rotate", help="seal everything again under the newest key of each ring (no downtime)"
+    )
+    rotate.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    retention = sub.add_parser("retention", help="what is kept only for a period (docs/PRIVACY.md)")
+    retention_sub = retention.add_subparsers(dest="retention_command", required=True)
+    purge = retention_sub.add_parser(
+        "run", help="remove now what is past its retention period, as the worker does daily"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count what would go, change nothing")
+    purge.add_argument("--batch", type=int, help="rows per transaction (default: 100)")
     campaigns = sub.add_parser("campaigns", help="seasonal awareness campaigns (content packs)")
     campaigns_sub = campaigns.add_subparsers(dest="campaigns_command", required=True)
     for name, what in (
@@ -156,9 +174,12 @@ async def _worker() -> None:
 
 
 def _migrate() -> None:
+    from bot import runtime
     from storage import migrate
 
-    migrate.upgrade(_settings().database_url)
+    settings = _settings()
+    migrate.upgrade(settings.database_url)
+    asyncio.run(runtime.move_owner_links(settings))  # issue 18: needs the key, not only SQL
 
 
 async def _chat(user: str) -> None:
@@ -232,32 +253,45 @@ def _output(path: str | None) -> Iterator[TextIO]:
 
 
 async def _export(
-    settings: Settings, fmt: str, sealer: Sealer | None, output: str | None
+    settings: Settings, fmt: str, sealer: Sealer | None, output: str | None, reason: str = ""
 ) -> ExportSummary:
     from bot import runtime
     from storage.db import make_engine, make_sessions
-    from storage.tips_export import Format, export
+    from storage.tips_export import Format, Target, export
 
     await runtime.prepare_database(settings)
     engine = make_engine(settings.database_url)
     try:
         with _output(output) as out:
-            target = output or "stdout"
-            return await export(make_sessions(engine), out, Format(fmt), sealer, target=target)
+            target = Target.FILE if output else Target.STDOUT  # the audit names no path
+            return await export(
+                make_sessions(engine), out, Format(fmt), sealer, target=target, reason=reason
+            )
     finally:
         await engine.dispose()
 
 
-def _tips_export(fmt: str, with_contact: bool, output: str | None) -> int:
+MIN_EXPORT_REASON = 5  # as a reveal's reason in the panel (handlers/casework/rules.py)
+
+
+def _tips_export(fmt: str, with_contact: bool, output: str | None, reason: str = "") -> int:
     settings = _settings()
     name = "binhyen tips export"
+    reason = " ".join(reason.split())
+    if with_contact and len(reason) < MIN_EXPORT_REASON:
+        print(
+            f"{name}: error: --with-contact needs --reason: why reporters' names and phones "
+            "leave the service (it goes on the audit log, which the province police read)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
         sealer = _contact_sealer(settings) if with_contact else None
     except ValueError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        summary = asyncio.run(_export(settings, fmt, sealer, output))
+        summary = asyncio.run(_export(settings, fmt, sealer, output, reason))
     except BrokenPipeError:
         # The reader went away (`| head`); keep the interpreter from complaining at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -350,7 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return dispatch(_settings(), args)
     elif args.command == "tips":
-        return _tips_export(args.format, args.with_contact, args.output)
+        return _tips_export(args.format, args.with_contact, args.output, args.reason)
     elif args.command == "telegram":
         return _telegram(args.telegram_command, getattr(args, "drop_pending", False))
     elif args.command == "zalo-bot":
@@ -361,6 +395,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.indicators_cli import run as import_indicators
 
         return import_indicators(_settings(), args.file, args.source, args.status)
+    elif args.command == "keys":
+        from bot.keys_cli import run as keys_command
+
+        return keys_command(_settings(), args.dry_run)
+    elif args.command == "retention":
+        from bot.retention_cli import run as retention_run
+
+        return retention_run(_settings(), args.dry_run, args.batch)
     elif args.command == "campaigns":
         from bot.campaigns_cli import run as campaigns_command
 

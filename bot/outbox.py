@@ -49,7 +49,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import campaign_schedule, digest_schedule, metrics, render, retry, weekly_schedule
+from bot import (
+    campaign_schedule,
+    digest_schedule,
+    metrics,
+    render,
+    retention_schedule,
+    retry,
+    weekly_schedule,
+)
 from bot.broadcast_media import PhotoSource
 from bot.delivery import Delivery, Pushed, Pusher, Target
 from bot.runtime import Runtime, mark_unreachable
@@ -526,6 +534,9 @@ def build(runtime: Runtime, channels: Mapping[str, Pusher | None]) -> OutboxWork
             campaign_schedule.queue_due,
             digest_schedule.digests(calendar(parse_dates(runtime.settings.holidays))),
             weekly_schedule.queue_due,
+            retention_schedule.daily(
+                runtime.settings, runtime.media.store, runtime.dispatcher.conversations
+            ),
         ),
     )
 

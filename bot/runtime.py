@@ -21,6 +21,7 @@ from storage.blobs import BlobStore, MediaKeeperImpl
 from storage.chat_links import link_key
 from storage.db import make_engine, make_sessions
 from storage.limits import Limiter, MemoryLimiter, RedisLimiter
+from storage.owners import Owners, move_links
 from storage.residents import SqlResidents
 from storage.sealing import Sealer, derive_key
 from storage.state_memory import memory_conversations
@@ -35,7 +36,8 @@ class Runtime:
     dispatcher: Dispatcher
     media: MediaKeeperImpl
     delivery: Delivery
-    sealer: Sealer  # reporters' contact details and TOTP secrets (the panel reads it here)
+    sealer: Sealer  # reporters' contact details (the panel reads it here)
+    account_sealer: Sealer  # panel accounts' TOTP secrets and the Zalo OA tokens
     redis: Any = None
 
     async def close(self) -> None:
@@ -60,6 +62,17 @@ def load_content() -> None:
 async def prepare_database(settings: Settings) -> None:
     """The embedded default migrates itself so that a fresh machine just runs."""
     await migrate.prepare(settings.database_url)
+    await move_owner_links(settings)
+
+
+async def move_owner_links(settings: Settings) -> int:
+    """Tips stored before issue 18 name their resident in clear: move that link behind the
+    key (storage/owners.py). Nothing to do, after the first run, but one indexed query."""
+    engine = make_engine(settings.database_url)
+    try:
+        return await move_links(make_sessions(engine), Owners.of(sealer(settings)))
+    finally:
+        await engine.dispose()
 
 
 def tip_config(settings: Settings) -> Config:
@@ -70,12 +83,29 @@ def tip_config(settings: Settings) -> Config:
         holidays=calendar(parse_dates(settings.holidays)),
         link_key=link_key(settings.secret_key.get_secret_value()),
         leader_broadcasts_per_day=settings.leader_broadcasts_per_day,
+        retention_chat_days=settings.retention_chat_days,
+        retention_closed_tip_days=settings.retention_closed_tip_days,
+        operator_name=settings.operator_name.strip(),
+        operator_contact=settings.operator_contact.strip(),
     )
 
 
+def state_ttl(settings: Settings) -> int:
+    """The longest a chat's conversation state is kept after its last message (retention)."""
+    return settings.retention_chat_days * 24 * 3600
+
+
 def sealer(settings: Settings) -> Sealer:
+    """The contacts' key ring: reporters' contact details and who sent a tip."""
     contact_key = settings.contact_key.get_secret_value() if settings.contact_key else ""
     return Sealer.from_settings(settings.secret_key.get_secret_value(), contact_key)
+
+
+def account_sealer(settings: Settings) -> Sealer:
+    """The accounts' key ring: TOTP secrets and the Zalo OA tokens (storage/sealing.py)."""
+    contact_key = settings.contact_key.get_secret_value() if settings.contact_key else ""
+    account_key = settings.account_key.get_secret_value() if settings.account_key else ""
+    return Sealer.for_accounts(settings.secret_key.get_secret_value(), account_key, contact_key)
 
 
 def core(
@@ -113,9 +143,11 @@ def build(settings: Settings) -> Runtime:
         # (redis-py's default pool raises at once past its limit).
         pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=64, timeout=10)
         redis = Redis(connection_pool=pool)
-        conversations: Conversations = RedisConversations(redis, settings.redis_prefix)
+        conversations: Conversations = RedisConversations(
+            redis, settings.redis_prefix, state_ttl(settings)
+        )
     else:
-        conversations = memory_conversations()
+        conversations = memory_conversations(state_ttl(settings))
     dispatcher = core(sessions, conversations, config, media, seal, settings.max_text_length)
     limiter: Limiter = (
         RedisLimiter(redis, settings.redis_prefix) if redis is not None else MemoryLimiter()
@@ -128,6 +160,7 @@ def build(settings: Settings) -> Runtime:
         media=media,
         delivery=Delivery(limiter, mark_unreachable(sessions)),
         sealer=seal,
+        account_sealer=account_sealer(settings),
         redis=redis,
     )
 

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from content.holidays import parse_dates
+from storage.sealing import ring_entries
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
 
@@ -24,11 +25,25 @@ class Settings(BaseSettings):
     public_url: str = ""
     max_text_length: int = 4000
     media_dir: str = "./media"
+    # Key rings (storage/sealing.py): one Fernet key or several separated by commas, newest
+    # first; unset, a key derived from the secret. Contacts: reporters' details; accounts:
+    # TOTP secrets and Zalo OA tokens.
     contact_key: SecretStr | None = None
+    account_key: SecretStr | None = None
     max_tips_per_day: int = 5
     # Broadcasts a neighbourhood leader may make in a day (the police have no such limit).
     leader_broadcasts_per_day: int = Field(default=5, ge=1, le=100)
     holidays: str = ""
+    # Retention (issue 18, storage/retention.py, docs/PRIVACY.md): a closed tip loses its
+    # contact details and files this many days after closing; conversation state, delivered
+    # outbox messages (the web chat's inbox among them) and what a scam check was given last
+    # this many days.
+    retention_closed_tip_days: int = Field(default=1825, ge=1, le=36_500)
+    retention_chat_days: int = Field(default=30, ge=1, le=36_500)
+    # The organisation that runs the service and how residents reach it (a phone, an email,
+    # an address), named in the privacy notice beside the commune police unit.
+    operator_name: str = Field(default="", max_length=200)
+    operator_contact: str = Field(default="", max_length=200)
     # Send the outbox (the police's messages to residents) from this process. Turn it off
     # where `binhyen worker` processes do it instead.
     outbox_worker: bool = True
@@ -74,14 +89,15 @@ class Settings(BaseSettings):
         """Refuse to run in production with the development secret."""
         if self.is_production and self.secret_key.get_secret_value() == DEFAULT_SECRET:
             raise SystemExit("BINHYEN_SECRET_KEY must be set in production.")
-        if self.contact_key is not None:
-            from cryptography.fernet import Fernet
-
+        for name, ring in (("CONTACT", self.contact_key), ("ACCOUNT", self.account_key)):
+            if ring is None:
+                continue
             try:
-                Fernet(self.contact_key.get_secret_value().encode("ascii"))
+                ring_entries(ring.get_secret_value())
             except (ValueError, UnicodeEncodeError):
                 raise SystemExit(
-                    "BINHYEN_CONTACT_KEY must be a Fernet key (32 url-safe base64 bytes)."
+                    f"BINHYEN_{name}_KEY must be a Fernet key (32 url-safe base64 bytes), "
+                    "or several separated by commas, newest first."
                 ) from None
 
         if self.telegram_webhook_secret is not None:

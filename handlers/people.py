@@ -59,5 +59,15 @@ def takes_work(actor: Identity) -> bool:
     return actor.role is not AdminRole.PROVINCE_ADMIN
 
 
+def may_reveal(actor: Identity, assignee_id: int | None) -> bool:
+    """Whether the actor may see a reporter's contact details (issue 18, as the consent text
+    promises): the tip's assigned officer and the chief of its commune, no one else; a
+    province admin, another officer or a leader never. The commune is checked where the tip
+    is loaded (an actor outside its area does not find it)."""
+    if actor.role is AdminRole.CHIEF:
+        return True
+    return actor.role is AdminRole.OFFICER and assignee_id is not None and assignee_id == actor.id
+
+
 def assigns_work(actor: Identity) -> bool:
     return actor.role in (AdminRole.CHIEF, AdminRole.PROVINCE_ADMIN)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from content.scamcheck import Found, Known
 from content.text import fold
+from handlers.audit import AuditAction
 from handlers.deadlines import Calendar, Deadlines
 from handlers.model import Media
 from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility
@@ -41,6 +42,15 @@ class Config:
     # Chat-link codes are hashed with it (handlers/chat_links.py), as the panel does.
     link_key: bytes = b"test-only-link"
     leader_broadcasts_per_day: int = 5
+    # Retention (issue 18), told to residents in the tip notice: the runtime sets them from
+    # BINHYEN_RETENTION_CHAT_DAYS and BINHYEN_RETENTION_CLOSED_TIP_DAYS.
+    retention_chat_days: int = 30
+    retention_closed_tip_days: int = 1825
+    # Who runs the service, named to residents as a controller of their data (PDPL): from
+    # BINHYEN_OPERATOR_NAME and BINHYEN_OPERATOR_CONTACT; unnamed, the notice says "the
+    # service operator".
+    operator_name: str = ""
+    operator_contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,27 @@ class StoredMedia:
     mime: str
     size: int
     sha256: str
+    # A tip's file, checked when received (handlers/media_metadata): the status of its
+    # metadata, the kinds found (never a value: the draft lives in the conversation state),
+    # and the hash and size of the file without it, where it can be removed.
+    metadata: str = ""
+    found: tuple[str, ...] = ()
+    clean_sha256: str = ""
+    clean_size: int = 0
+
+
+@dataclass(frozen=True)
+class SettledMedia:
+    """A tip's file as the tip keeps it: its own ref, size and hash are what is stored; what
+    was received is kept beside them when the metadata was removed (its hash, its size)."""
+
+    ref: str
+    size: int
+    sha256: str
+    received_sha256: str = ""  # "" when what is stored is what was received
+    received_size: int | None = None
+    metadata_summary: str = ""  # JSON: handlers.media_metadata.summary
+    metadata_removed: bool = False
 
 
 class MediaUnavailable(Exception):
@@ -56,7 +87,19 @@ class MediaUnavailable(Exception):
 
 
 class MediaKeeper(Protocol):
-    async def keep(self, channel: str, account: str, media: Media) -> StoredMedia: ...
+    async def keep(self, channel: str, account: str, media: Media) -> StoredMedia:
+        """A tip's file, received while the tip is written: held apart, as it came, until
+        the tip is sent (`settle`); a draft never sent leaves nothing (the held files go
+        after the conversation state's lifetime). Its metadata is checked on receipt."""
+        ...
+
+    async def settle(self, kept: StoredMedia, anonymous: bool) -> SettledMedia | None:
+        """The file a tip being sent keeps: a named reporter's as it came; an anonymous
+        reporter's without its location and device metadata, the file as received no longer
+        held anywhere. None when an anonymous tip cannot take it (metadata that cannot be
+        removed). Run again for the same file (a retry of the sending), the same answer.
+        MediaUnavailable when the file is gone (held past its time)."""
+        ...
 
     async def keep_photo(self, channel: str, account: str, media: Media) -> StoredMedia:
         """A broadcast's photo, kept only if its bytes are one (handlers/broadcasts/photo.py:
@@ -212,6 +255,11 @@ class Tips(Protocol):
         """The reporter's 1-5 rating of a closed tip, stored once."""
         ...
 
+    async def detach_owner(self, resident_id: str) -> int:
+        """Untie the resident's tips from them (their account is being erased): the tips
+        stay as police records, followed only with their code and PIN; how many."""
+        ...
+
 
 @dataclass(frozen=True)
 class TopicProgress:
@@ -266,6 +314,70 @@ class Awareness(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class HeldChat:
+    """A chat account the resident writes from (a channel identity)."""
+
+    channel: str
+    user_id: str
+    since: datetime | None = None
+    reachable: bool = True
+
+
+@dataclass(frozen=True)
+class HeldSubscription:
+    """One opt-in as stored, ended ones too (`until`)."""
+
+    subscription: Subscription
+    since: datetime
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class HeldAccount:
+    """What the resident's own rows hold beyond the profile (handlers/mydata.py)."""
+
+    since: datetime | None
+    consent_version: str = ""
+    consent_at: datetime | None = None
+    chats: tuple[HeldChat, ...] = ()
+    subscriptions: tuple[HeldSubscription, ...] = ()
+    messages_waiting: int = 0  # the outbox: messages owed to them, not yet sent
+    messages_sent: int = 0  # … and those sent (or given up on), kept as the delivery log
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What an erasure removed; nothing at all when the resident was already gone."""
+
+    resident: bool = False
+    chats: int = 0
+    subscriptions: int = 0
+    progress: int = 0
+    messages: int = 0
+
+
+class MyData(Protocol):
+    """A resident's own data (issue 18): what is held, its erasure, and the audit of both,
+    which names no resident."""
+
+    async def account(self, resident_id: str) -> HeldAccount | None:
+        """None when the resident is not (any more) stored."""
+        ...
+
+    async def erase(self, resident_id: str) -> Erased:
+        """Delete the resident and what hangs off them: chat identities, subscriptions,
+        awareness progress, their neighbourhood, the outbox's messages to them, a leader's
+        link to the chat. Tips are not touched (Tips.detach_owner). A second call erases
+        nothing and does not fail."""
+        ...
+
+    async def record(self, action: AuditAction, *, detail: str, now: datetime) -> None:
+        """An audit row with no actor id nor subject, done by "resident" (handlers/audit.py
+        SYSTEM_ACTORS): never which resident."""
+        ...
+
+
 class Indicators(Protocol):
     """Scam indicators (phones, domains, URLs, accounts): what the check looks up, and what
     fraud tips report."""
@@ -293,6 +405,11 @@ class UnitOfWork(Protocol):
 
     @property
     def indicators(self) -> Indicators: ...
+
+    @property
+    def mydata(self) -> MyData:
+        """The resident's own data: what is held, erasure (handlers/mydata.py)."""
+        ...
 
     @property
     def leaders(self) -> ChatLinks:

@@ -28,6 +28,7 @@ from handlers import (
     learn,
     menu,
     my_neighbourhood,
+    mydata,
     mytips,
     receipt,
     report,
@@ -79,6 +80,7 @@ FLOWS = _by_name(
     learn,
     check,
     subscriptions,
+    mydata,
     leader_notice,
     scammed,
     understood,
@@ -254,12 +256,17 @@ async def choice_typed(ctx: Ctx) -> None:
     """An offered choice typed by its number or label is read as that choice. An answer to the
     police is free text: "2" or "Số điện thoại…" is what they wrote, not the second button or
     one whose label begins so. Neighbourhoods' names carry numbers and differ by one mark
-    ("Tổ 5", "Thôn Đồng"): that step reads them itself."""
+    ("Tổ 5", "Thôn Đồng"): that step reads them itself; so does the confirmation of an
+    account's erasure, where only the button's number or whole label erases."""
     event = ctx.event
     if event.kind is not Kind.TEXT:
         return
     if ctx.state.flow == my_neighbourhood.FLOW:
         typed = my_neighbourhood.typed_choice(ctx, event.text)
+    elif mydata.confirming(ctx):  # erasing the account: its number or whole label only
+        typed = mydata.typed_choice(ctx, event.text)
+    elif report.consenting(ctx):  # consent: whole phrases, never a look-alike word
+        typed = report.typed_consent(ctx, event.text)
     else:
         loose = ctx.state.flow != answer.FLOW
         typed = typed_choice(ctx.state.pending, event.text, loose=loose)

@@ -1,4 +1,5 @@
-"""Settings: language, commune and, where the commune has a list, neighbourhood.
+"""Settings: language, commune and, where the commune has a list, neighbourhood; the
+subscriptions; the resident's own data (handlers/mydata.py: see, copy, erase).
 
 Whether the commune has neighbourhoods, and the resident's, are read when settings open and
 kept in the state, so that `prompt` can show them again. Most communes have no list: that
@@ -11,7 +12,7 @@ import contextlib
 from datetime import datetime, timedelta
 
 from content import areas
-from handlers import area, menu, my_neighbourhood, subscriptions
+from handlers import area, menu, my_neighbourhood, mydata, subscriptions
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Choice, Kind, Msg, Reply
@@ -74,6 +75,7 @@ def prompt(ctx: Ctx) -> list[Reply]:
         choice("settings:area", "settings.area"),
         *_neighbourhood_item(ctx),
         choice("settings:subs", "subs.open"),
+        choice("settings:mydata", "settings.mydata"),
     ]
     return [with_nav(ask(text, items))]
 
@@ -98,6 +100,8 @@ async def on_event(ctx: Ctx) -> list[Reply]:
         return asked or [say("hood.none_left"), *await begin(ctx)]
     if event.choice == "settings:subs":
         return await subscriptions.begin(ctx, back="menu:settings")
+    if event.choice == "settings:mydata":
+        return await mydata.begin(ctx, back="menu:settings")
     if event.choice in ("lang:vi", "lang:en") and ctx.state.step == "language":
         saved = await set_language(ctx, event.choice.removeprefix("lang:"))
         return [saved, *menu.show(ctx)]

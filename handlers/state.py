@@ -13,6 +13,14 @@ from typing import Any, Protocol
 
 STATE_TTL_SECONDS = 30 * 24 * 3600
 DEDUPE_TTL_SECONDS = 24 * 3600
+# Issue 18: a tip not sent within a day is dropped, with what it said and its (sealed)
+# contact details: the report flow's draft, or the draft a scam check keeps to go back to.
+DRAFT_TTL_SECONDS = 24 * 3600
+# ... and so is a chat whose state names the resident's own tips (the list of "my tips" with
+# their codes, an answer to the police under way): the tie between a chat and its tips is
+# kept no longer than the resident is using it.
+DRAFT_FLOWS = frozenset({"report", "mytips", "answer"})
+DRAFT_KEEPERS = ("resume",)  # handlers/check.py's RESUME
 
 
 @dataclass
@@ -60,6 +68,15 @@ class ConversationState:
     def go(self, flow: str, step: str = "", **data: Any) -> None:
         self.flow, self.step = flow, step
         self.data = dict(data)
+
+
+def ttl_of(state: ConversationState) -> int:
+    """How long a chat's state is kept after its last message: a day while it holds a draft
+    tip or names the resident's tips, else 30 days (the database, not this state, is the
+    source of truth)."""
+    if state.flow in DRAFT_FLOWS or any(k in state.data for k in DRAFT_KEEPERS):
+        return DRAFT_TTL_SECONDS
+    return STATE_TTL_SECONDS
 
 
 class StateStore(Protocol):

@@ -24,6 +24,13 @@ class AttachmentIn:
     size: int
     sha256: str
     received_at: datetime
+    # Issue 18 (handlers/tip_files.py): what was received when the metadata was removed
+    # ("" and None when what is stored is what came), the officer's summary of the metadata
+    # (JSON, handlers.media_metadata.summary), and whether it was removed.
+    received_sha256: str = ""
+    received_size: int | None = None
+    metadata_summary: str = ""
+    metadata_removed: bool = False
 
 
 @dataclass

@@ -4,25 +4,38 @@ A chief reads the rows whose actor belongs to their commune; a province admin th
 actor belongs to their province, plus failed sign-ins of unknown usernames and chat-link codes
 typed to the bot that match no account (which have no actor, and are the trace of someone
 guessing). Officers and leaders read nothing.
+
+Whoever the actor, a chief also reads what was done to the tips of their commune (a reveal
+above all) and the rows about their commune (`commune:<code>`, one per commune a terminal
+export held); a province admin the same for their province (`province:<code>`), and the
+national work of the system (handlers/audit.py SYSTEM_ACTIONS: retention runs, key
+rotations, residents' erasures and copies), which no one area owns.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.accounts.errors import NotAllowed
 from handlers.accounts.rules import USERNAME, normalise_username
-from handlers.audit import AuditAction
+from handlers.audit import (
+    SYSTEM_ACTIONS,
+    TIP_ACTIONS,
+    AuditAction,
+    commune_subject,
+    province_subject,
+)
 from handlers.errors import BadInput
 from handlers.people import AdminRole, Identity
 from storage.admin_users import province_accounts
 from storage.db import utc
-from storage.models import AdminUser, AuditLog
+from storage.models import AdminUser, AuditLog, Tip
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PAGE_SIZE = 50
@@ -95,14 +108,38 @@ def scope(actor: Identity) -> ColumnElement[bool]:
     """The audit rows `actor` may read; NotAllowed for officers and leaders."""
     if actor.role is AdminRole.CHIEF and actor.commune_code:
         commune_actors = select(AdminUser.id).where(AdminUser.commune_code == actor.commune_code)
-        return AuditLog.actor_id.in_(commune_actors)
+        commune_tips = select(Tip.code).where(Tip.commune_code == actor.commune_code)
+        return or_(
+            _by(commune_actors),
+            AuditLog.subject == commune_subject(actor.commune_code),
+            _about_tips(commune_tips),
+        )
     if actor.role is AdminRole.PROVINCE_ADMIN and actor.province_code:
         province_actors = select(AdminUser.id).where(province_accounts(actor.province_code))
+        province_tips = select(Tip.code).where(Tip.province_code == actor.province_code)
         return or_(
-            AuditLog.actor_id.in_(province_actors),
+            _by(province_actors),
             and_(AuditLog.actor_id.is_(None), AuditLog.action.in_(UNATTRIBUTED)),
+            AuditLog.subject == province_subject(actor.province_code),
+            _about_tips(province_tips),
+            AuditLog.action.in_(sorted(SYSTEM_ACTIONS)),
         )
     raise NotAllowed(detail=actor.role.value)
+
+
+def _by(actors: Select[Any]) -> ColumnElement[bool]:
+    """Rows of what these accounts did, except to tips: those go with the tip's area, not with
+    where the account is now (an officer moved to another commune takes none of their old
+    commune's reveals, with their reasons, along)."""
+    about_a_tip = and_(
+        AuditLog.action.in_(sorted(TIP_ACTIONS)), AuditLog.subject.in_(select(Tip.code))
+    )
+    return and_(AuditLog.actor_id.in_(actors), not_(about_a_tip))
+
+
+def _about_tips(codes: Select[Any]) -> ColumnElement[bool]:
+    """Rows of a tip action whose subject is one of `codes`, whoever did it."""
+    return and_(AuditLog.action.in_(sorted(TIP_ACTIONS)), AuditLog.subject.in_(codes))
 
 
 def _clauses(f: AuditFilter) -> list[ColumnElement[bool]]:

@@ -4,22 +4,31 @@ under their SHA-256.
 Each channel registers a fetcher that turns its media reference into bytes (Telegram's
 getFile, a Zalo URL, a web upload); the keeper checks the size (a photo: its bytes, as
 handlers/broadcasts/photo.py says), hashes and stores them.
+
+A tip's file is first held apart under a random name in `received/`, as it came, until the
+tip is sent (handlers/tip_files.py: an anonymous reporter's file is then stored without its
+metadata, and the file as received is removed). A held file whose draft was never sent is
+removed after the draft has expired (`sweep_received`, run by the keeper now and then).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import re
 import secrets
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from handlers import tip_files
 from handlers.broadcasts.photo import photo_type
+from handlers.media_metadata import check
 from handlers.model import Media
-from handlers.ports import MediaUnavailable, StoredMedia
+from handlers.ports import MediaUnavailable, SettledMedia, StoredMedia
 
 Fetcher = Callable[[str, Media], Awaitable[bytes]]
 DEFAULT_MIME = {
@@ -29,6 +38,15 @@ DEFAULT_MIME = {
     "file": "application/octet-stream",
 }
 BLOB_REF = re.compile(r"blob:([0-9a-f]{64})")
+RECEIVED_REF = re.compile(r"received:([0-9a-f]{32})")
+RECEIVED_DIR = "received"
+# A held file is removed a day after it came, as the notice promises of unsent tips (a draft
+# is dropped a day after its last message, handlers/state.py DRAFT_TTL_SECONDS): a draft still
+# being written a day later is told its file expired when it is sent. The keeper looks for
+# older ones at most this often, and the daily retention run too.
+RECEIVED_TTL_SECONDS = 24 * 3600
+SWEEP_EVERY_SECONDS = 3600
+log = logging.getLogger("binhyen.blobs")
 
 
 class BlobStore:
@@ -41,12 +59,21 @@ class BlobStore:
     def put(self, data: bytes) -> str:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path(digest)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
+        try:
+            # The same file sent again is new again: retention deletes a file no row names
+            # only once it is older than a conversation can be (storage/retention.py).
+            os.utime(target)
+            return digest
+        except FileNotFoundError:
+            pass
+        except OSError:
+            if target.is_file():  # there, but not ours to touch
+                return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
         return digest
 
     def get(self, sha256: str) -> bytes:
@@ -55,6 +82,79 @@ class BlobStore:
     def has(self, sha256: str) -> bool:
         return len(sha256) == 64 and self.path(sha256).is_file()
 
+    def received_path(self, ref: str) -> Path | None:
+        found = RECEIVED_REF.fullmatch(ref)
+        return None if found is None else self.root / RECEIVED_DIR / found.group(1)
+
+    def receive(self, data: bytes) -> str:
+        """Holds a tip's file as it came, under a random name; its ref."""
+        token = secrets.token_hex(16)
+        folder = self.root / RECEIVED_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, folder / token)
+        return f"received:{token}"
+
+    def received(self, ref: str) -> bytes | None:
+        path = self.received_path(ref)
+        try:
+            return path.read_bytes() if path is not None else None
+        except FileNotFoundError:
+            return None
+
+    def forget(self, ref: str) -> None:
+        path = self.received_path(ref)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+    def sweep_received(
+        self, max_age_seconds: float, now: float | None = None, *, dry_run: bool = False
+    ) -> int:
+        """Removes (`dry_run`: counts) the held files older than `max_age_seconds` (and
+        temporary files a crash left there); how many."""
+        folder = self.root / RECEIVED_DIR
+        cutoff = (time.time() if now is None else now) - max_age_seconds
+        removed = 0
+        try:
+            entries = list(os.scandir(folder))
+        except FileNotFoundError:
+            return 0
+        for entry in entries:
+            try:
+                if entry.is_file() and entry.stat().st_mtime < cutoff:
+                    if not dry_run:
+                        os.unlink(entry.path)
+                    removed += 1
+            except FileNotFoundError:  # another process removed or settled it meanwhile
+                continue
+        return removed
+
+
+class _Shelf:
+    """The keeper's shelf for handlers/tip_files.py: held files and stored ones on disk."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+
+    async def received(self, ref: str) -> bytes | None:
+        return await asyncio.to_thread(self.store.received, ref)
+
+    async def stored(self, sha256: str) -> bytes | None:
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            return None
+        try:
+            return await asyncio.to_thread(self.store.get, sha256)
+        except FileNotFoundError:
+            return None
+
+    async def put(self, data: bytes) -> str:
+        return await asyncio.to_thread(self.store.put, data)
+
+    async def forget(self, ref: str) -> None:
+        await asyncio.to_thread(self.store.forget, ref)
+
 
 class MediaKeeperImpl:
     def __init__(self, store: BlobStore, max_bytes: int) -> None:
@@ -62,6 +162,8 @@ class MediaKeeperImpl:
         self.max_bytes = max_bytes
         self.fetchers: dict[str, Fetcher] = {}
         self._held: dict[str, bytes] = {}
+        self._shelf = _Shelf(store)
+        self._swept_at: float | None = None
 
     def hold(self, data: bytes) -> str:
         """Keep an upload in memory for one request; only a flow that keeps it writes it."""
@@ -80,7 +182,22 @@ class MediaKeeperImpl:
         data = await self._bytes(channel, account, media)
         if len(data) > self.max_bytes:
             raise MediaUnavailable("file too large")
-        return await self._put(data, mime)
+        await self._sweep_now_and_then()
+        checked = await asyncio.to_thread(check, data)
+        ref = await asyncio.to_thread(self.store.receive, data)
+        return tip_files.received_media(ref, mime, data, checked)
+
+    async def settle(self, kept: StoredMedia, anonymous: bool) -> SettledMedia | None:
+        return await tip_files.settle(self._shelf, kept, anonymous)
+
+    async def _sweep_now_and_then(self) -> None:
+        now = time.monotonic()
+        if self._swept_at is not None and now - self._swept_at < SWEEP_EVERY_SECONDS:
+            return
+        self._swept_at = now
+        removed = await asyncio.to_thread(self.store.sweep_received, RECEIVED_TTL_SECONDS)
+        if removed:
+            log.info("removed %d held files of drafts never sent", removed)
 
     async def keep_photo(self, channel: str, account: str, media: Media) -> StoredMedia:
         """A broadcast's photo: its bytes checked (a JPEG or PNG within the photo limit,

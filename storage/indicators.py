@@ -100,7 +100,7 @@ class SqlIndicators:
         the tip, and counts one more resident unless this resident reported it before.
         Returns how many counts went up."""
         resident = (
-            await self.session.execute(select(TIPS.c.resident_id).where(TIPS.c.id == tip_id))
+            await self.session.execute(select(TIPS.c.owner_ref).where(TIPS.c.id == tip_id))
         ).scalar_one_or_none()
         counted = 0
         for item in {(f.kind, f.value): f for f in found}.values():
@@ -151,14 +151,14 @@ class SqlIndicators:
             )
         return int(existing)
 
-    async def _reported_before(self, indicator_id: int, tip_id: str, resident_id: str) -> bool:
+    async def _reported_before(self, indicator_id: int, tip_id: str, owner_ref: str) -> bool:
         query = (
             select(LINKS.c.tip_id)
             .join(TIPS, TIPS.c.id == LINKS.c.tip_id)
             .where(
                 LINKS.c.indicator_id == indicator_id,
                 LINKS.c.tip_id != tip_id,
-                TIPS.c.resident_id == resident_id,
+                TIPS.c.owner_ref == owner_ref,
             )
             .limit(1)
         )

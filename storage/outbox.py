@@ -232,7 +232,28 @@ async def settle(session: AsyncSession, message_id: int, **values: Any) -> bool:
     done = await session.execute(
         update(OUTBOX).where(OUTBOX.c.id == message_id, still).values(**values)
     )
-    return bool(getattr(done, "rowcount", 0))
+    settled = bool(getattr(done, "rowcount", 0))
+    if settled and values.get("status") == OutboxStatus.SENT.value:
+        await _forget_tips(session, [message_id])
+    return settled
+
+
+async def _forget_tips(session: AsyncSession, message_ids: list[int]) -> None:
+    """Issue 18: a tip's notice, once delivered, keeps neither the tip nor its code beside
+    the resident, nor the moment of the officer's action (which the tip's timeline holds to
+    the microsecond): only when it was delivered. The outbox then does not tie an anonymous
+    tip to a chat account. Rows not delivered keep all, to be delivered later."""
+    if message_ids:
+        await session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(message_ids), OUTBOX.c.tip_id.is_not(None))
+            .values(
+                tip_id=None,
+                payload={},
+                created_at=OUTBOX.c.sent_at,
+                due_at=OUTBOX.c.sent_at,
+            )
+        )
 
 
 async def settle_taken(session: AsyncSession, message_id: int, status: OutboxStatus) -> None:
@@ -274,7 +295,9 @@ async def take_for_chat(
         .values(status=OutboxStatus.SENT.value, sent_at=now, channel=WEB)
         .returning(*_DUE_COLUMNS)
     )
-    return _in_order(taken)
+    due = _in_order(taken)  # read before the rows forget their tips
+    await _forget_tips(session, [d.id for d in due])
+    return due
 
 
 async def resident_of(

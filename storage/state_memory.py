@@ -15,6 +15,7 @@ from handlers.state import (
     ConversationState,
     EventClaims,
     StateStore,
+    ttl_of,
 )
 
 log = logging.getLogger("binhyen.state")
@@ -41,9 +42,15 @@ class _Expiring:
         self._items[key] = (time.monotonic() + ttl, value)
         self._writes += 1
         if self._writes % self._sweep_every == 0:
-            now = time.monotonic()
-            for stale in [k for k, (expiry, _) in self._items.items() if expiry <= now]:
-                del self._items[stale]
+            self.sweep()
+
+    def sweep(self) -> int:
+        """Drop the expired entries now; how many."""
+        now = time.monotonic()
+        stale = [k for k, (expiry, _) in self._items.items() if expiry <= now]
+        for key in stale:
+            del self._items[key]
+        return len(stale)
 
     def pop(self, key: str) -> None:
         self._items.pop(key, None)
@@ -67,6 +74,11 @@ class MemoryStateStore:
 
     async def delete(self, key: str) -> None:
         self._data.pop(key)
+
+    def expire(self) -> int:
+        """Drop the states past their time at once (retention, storage/retention.py): a quiet
+        process would otherwise keep them until the next few thousand writes."""
+        return self._data.sweep()
 
 
 class MemoryEventClaims:
@@ -123,8 +135,16 @@ class TurnRecord:
 class ComposedConversations:
     """Turns made of a lock, a claim store and a state store: one call each."""
 
-    def __init__(self, states: StateStore, claims: EventClaims, locks: ChatLocks) -> None:
+    def __init__(
+        self,
+        states: StateStore,
+        claims: EventClaims,
+        locks: ChatLocks,
+        state_ttl: int = STATE_TTL_SECONDS,
+    ) -> None:
         self.states, self.claims, self.locks = states, claims, locks
+        # The longest a state is kept after the chat's last message: BINHYEN_RETENTION_CHAT_DAYS.
+        self.state_ttl = state_ttl
 
     @asynccontextmanager
     async def turn(self, chat_key: str, event_key: str) -> AsyncIterator[TurnRecord]:
@@ -140,11 +160,14 @@ class ComposedConversations:
                 except Exception as exc:  # the claim expires in a day; the apology goes out
                     log.error("claim release failed error=%s", type(exc).__name__)
             elif turn.kept is not None:
-                await self.states.save(chat_key, turn.kept)
+                ttl = min(ttl_of(turn.kept), self.state_ttl)
+                await self.states.save(chat_key, turn.kept, ttl)
 
     async def forget(self, chat_key: str) -> None:
         await self.states.delete(chat_key)
 
 
-def memory_conversations() -> ComposedConversations:
-    return ComposedConversations(MemoryStateStore(), MemoryEventClaims(), MemoryChatLocks())
+def memory_conversations(state_ttl: int = STATE_TTL_SECONDS) -> ComposedConversations:
+    return ComposedConversations(
+        MemoryStateStore(), MemoryEventClaims(), MemoryChatLocks(), state_ttl
+    )

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from handlers.state import DEDUPE_TTL_SECONDS, STATE_TTL_SECONDS, ConversationState
+from handlers.state import DEDUPE_TTL_SECONDS, STATE_TTL_SECONDS, ConversationState, ttl_of
 from storage.state_memory import MemoryChatLocks, TurnRecord
 
 log = logging.getLogger("binhyen.state")
@@ -121,9 +121,13 @@ class RedisConversations:
     Two round trips per message instead of five, with the same keys as the single stores.
     """
 
-    def __init__(self, redis: Redis, prefix: str = PREFIX) -> None:
+    def __init__(
+        self, redis: Redis, prefix: str = PREFIX, state_ttl: int = STATE_TTL_SECONDS
+    ) -> None:
         self.redis = redis
         self.prefix = prefix
+        # The longest a state is kept after the chat's last message: BINHYEN_RETENTION_CHAT_DAYS.
+        self.state_ttl = state_ttl
         self._local = MemoryChatLocks()
         self._enter = redis.register_script(_ENTER)
         self._leave = redis.register_script(_LEAVE)
@@ -155,9 +159,11 @@ class RedisConversations:
                 yield turn
             finally:
                 saved = turn.kept.to_json() if turn.kept is not None and not turn.failed else ""
+                ttl = self.state_ttl if turn.kept is None else ttl_of(turn.kept)
+                ttl = min(ttl, self.state_ttl)
                 drop = "1" if turn.failed else "0"
                 try:
-                    await self._leave(keys=keys, args=[token, saved, STATE_TTL_SECONDS, drop])
+                    await self._leave(keys=keys, args=[token, saved, ttl, drop])
                 except RedisError:
                     # The reply still goes out; the chat resumes from its last saved step,
                     # which every step can show again, and the lock expires by itself.

@@ -19,6 +19,7 @@ from handlers.tips.words import TipStatus
 from storage import officer_notifications
 from storage.db import insert_ignoring_conflicts, utc
 from storage.models import Tip, TipAttachment, TipEvent
+from storage.owners import Owners
 from storage.sealing import Sealer
 
 CODE_ATTEMPTS = 8
@@ -90,6 +91,7 @@ class SqlTips:
         self.session = session
         self.pin_secret = pin_secret
         self.sealer = sealer
+        self.owners = Owners.of(sealer)
 
     def _insert_tip(self) -> Any:
         """One INSERT … ON CONFLICT DO NOTHING RETURNING id per dialect, built once: the
@@ -161,7 +163,9 @@ class SqlTips:
             submission_key=submission_key,
             pin_hash=hash_pin(self.pin_secret, code, pin),
             pin_failures=0,
-            resident_id=resident_id,
+            resident_id=None,  # issue 18: the owner only through the key (storage/owners.py)
+            owner_ref=self.owners.ref(resident_id),
+            reporter_sealed=self.owners.seal(resident_id),
             category=draft.category,
             description=draft.description,
             incident_when=draft.incident_when,
@@ -200,6 +204,10 @@ class SqlTips:
                 "size": a.size,
                 "sha256": a.sha256,
                 "received_at": a.received_at,
+                "received_sha256": a.received_sha256,
+                "received_size": a.received_size,
+                "metadata_summary": a.metadata_summary,
+                "metadata_removed": a.metadata_removed,
             }
             for a in draft.attachments
         ]
@@ -231,14 +239,14 @@ class SqlTips:
 
     async def count_since(self, resident_id: str, since: datetime) -> int:
         query = select(func.count()).where(
-            TIPS.c.resident_id == resident_id, TIPS.c.created_at >= since
+            TIPS.c.owner_ref.in_(self.owners.refs(resident_id)), TIPS.c.created_at >= since
         )
         return int((await self.session.execute(query)).scalar_one())
 
     async def of_resident(self, resident_id: str, limit: int = 10) -> list[TipView]:
         query = (
             select(Tip)
-            .where(Tip.resident_id == resident_id)
+            .where(Tip.owner_ref.in_(self.owners.refs(resident_id)))
             .order_by(Tip.created_at.desc())
             .limit(limit)
         )
@@ -247,7 +255,9 @@ class SqlTips:
     async def view(self, tip_id: str, resident_id: str | None = None) -> TipView | None:
         """A tip by id; with `resident_id`, only if that resident sent it."""
         tip = await self.session.get(Tip, tip_id)
-        if tip is None or (resident_id is not None and tip.resident_id != resident_id):
+        if tip is None:
+            return None
+        if resident_id is not None and tip.owner_ref not in self.owners.refs(resident_id):
             return None
         return _view(tip)
 
@@ -282,9 +292,21 @@ class SqlTips:
     # -- the reporter's side of the dialogue (answers to questions, the rating) --
 
     async def view_by_code(self, code: str, resident_id: str) -> TipView | None:
-        query = select(*_VIEW_COLUMNS).where(TIPS.c.code == code, TIPS.c.resident_id == resident_id)
+        query = select(*_VIEW_COLUMNS).where(
+            TIPS.c.code == code, TIPS.c.owner_ref.in_(self.owners.refs(resident_id))
+        )
         row = (await self.session.execute(query)).mappings().first()
         return None if row is None else _view_of(dict(row))
+
+    async def detach_owner(self, resident_id: str) -> int:
+        """Untie the resident's tips from them (their account is being erased): the tips stay
+        as police records, followed from now on only with their code and PIN."""
+        result = await self.session.execute(
+            update(Tip)
+            .where(Tip.owner_ref.in_(self.owners.refs(resident_id)))
+            .values(owner_ref=None, reporter_sealed="", resident_id=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def add_reporter_answer(self, tip_id: str, body: str, now: datetime) -> None:
         await self.session.execute(

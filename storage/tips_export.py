@@ -3,7 +3,12 @@
 Only tip data leaves: never a resident id, a platform id, a PIN hash or a submission key (the
 query selects the exported columns, nothing more). Reporter contacts are included only when a
 Sealer is given, and a contact that key cannot open is left empty and counted, never shown
-sealed. The audit row is committed before the first tip is read, so no export goes unrecorded.
+sealed. The audit rows are committed before the first tip is read, so no export goes
+unrecorded: one per province and one per commune whose tips it holds (`province:<code>`,
+`commune:<code>`), so that the province's admins and the commune's chief read it in the panel,
+each with its count, whether contacts went too, the format and the kind of output (a file or
+the terminal; never a path, never a tip). The tips exported are those created up to the moment
+they were counted, so the rows' counts are the tips that left.
 Whether the reporter asked for protection is a yes or no, never what they asked; a track with
 no decision deadline has an empty `decision_due` (the stored NO_DUE sort key never leaves).
 """
@@ -18,10 +23,10 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, TextIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.audit import AuditAction
+from handlers.audit import AuditAction, commune_subject, compact, province_subject
 from handlers.deadlines import NO_DUE
 from storage import admin_users
 from storage.db import utc
@@ -70,6 +75,20 @@ Row = dict[str, Any]
 class Format(StrEnum):
     CSV = "csv"
     JSON = "json"
+
+
+class Target(StrEnum):
+    """Where the tips went, as the audit log names it (never the path)."""
+
+    FILE = "file"
+    STDOUT = "stdout"
+
+
+@dataclass(frozen=True)
+class AreaCount:
+    province_code: str
+    commune_code: str
+    tips: int
 
 
 @dataclass
@@ -185,15 +204,19 @@ async def tip_rows(
     sealer: Sealer | None,
     summary: ExportSummary,
     batch_size: int = BATCH_SIZE,
+    *,
+    until: datetime | None = None,
 ) -> AsyncIterator[Row]:
-    """All tips, oldest first, read `batch_size` at a time from one server-side cursor.
+    """All tips (created up to `until`, if given), oldest first, read `batch_size` at a time
+    from one server-side cursor.
 
     One statement rather than keyset pages: nothing indexes (created_at, id), so each page
     would sort the whole table again; one cursor sorts once and reads a consistent snapshot.
     """
-    query = (
-        select(*_SELECTED).order_by(Tip.created_at, Tip.id).execution_options(yield_per=batch_size)
-    )
+    query = select(*_SELECTED).order_by(Tip.created_at, Tip.id)
+    if until is not None:
+        query = query.where(Tip.created_at <= until)
+    query = query.execution_options(yield_per=batch_size)
     result = await session.stream(query)
     async for batch in result.partitions():
         hashes = await _hashes(session, [tip.id for tip in batch])
@@ -246,13 +269,48 @@ async def write_json(rows: AsyncIterator[Row], out: TextIO) -> None:
     out.write("\n]\n" if opened else "[]\n")
 
 
-def audit_detail(fmt: Format, with_contact: bool) -> str:
-    return f"{fmt.value},with_contact" if with_contact else fmt.value
+def audit_detail(tips: int, fmt: Format, with_contact: bool, target: Target) -> str:
+    """e.g. "rows=12;contacts=1;fmt=csv;out=file" (the panel puts it in words)."""
+    return compact(rows=tips, contacts=with_contact, fmt=fmt.value, out=target.value)
 
 
-def audit_subject(target: str, limit: int = 64) -> str:
-    """Where the tips went; a long path keeps its end, which names the file."""
-    return target if len(target) <= limit else "…" + target[-(limit - 1) :]
+async def area_counts(session: AsyncSession, until: datetime) -> list[AreaCount]:
+    """How many tips each commune (of its province) holds, created up to `until`."""
+    query = (
+        select(Tip.province_code, Tip.commune_code, func.count())
+        .where(Tip.created_at <= until)
+        .group_by(Tip.province_code, Tip.commune_code)
+        .order_by(Tip.province_code, Tip.commune_code)
+    )
+    return [AreaCount(p, c, int(n)) for p, c, n in await session.execute(query)]
+
+
+async def record_export(
+    session: AsyncSession,
+    counts: Sequence[AreaCount],
+    fmt: Format,
+    with_contact: bool,
+    target: Target,
+    now: datetime,
+    reason: str = "",
+) -> None:
+    """One audit row per province and one per commune of `counts`; one row with no area when
+    there is no tip at all, so that no export goes unrecorded. `reason`: why contacts left."""
+    provinces: dict[str, int] = {}
+    for area in counts:
+        provinces[area.province_code] = provinces.get(area.province_code, 0) + area.tips
+    rows = [(province_subject(code), tips) for code, tips in provinces.items()]
+    rows += [(commune_subject(area.commune_code), area.tips) for area in counts]
+    for subject, tips in rows or [("", 0)]:
+        await admin_users.record(
+            session,
+            AuditAction.TIPS_EXPORT,
+            actor_username=AUDIT_ACTOR,
+            subject=subject,
+            detail=audit_detail(tips, fmt, with_contact, target),
+            now=now,
+            reason=reason,
+        )
 
 
 async def export(
@@ -261,23 +319,21 @@ async def export(
     fmt: Format,
     sealer: Sealer | None = None,
     *,
-    target: str = "stdout",
+    target: Target = Target.STDOUT,
     batch_size: int = BATCH_SIZE,
+    now: datetime | None = None,
+    reason: str = "",
 ) -> ExportSummary:
-    """Audit the export (committed first), then write every tip to `out`."""
+    """Audit the export per area (committed first), then write every tip counted to `out`."""
     with_contact = sealer is not None
+    until = now or datetime.now(UTC)
     async with sessions() as session:
-        await admin_users.record(
-            session,
-            AuditAction.TIPS_EXPORT,
-            actor_username=AUDIT_ACTOR,
-            subject=audit_subject(target),
-            detail=audit_detail(fmt, with_contact),
-        )
+        counts = await area_counts(session, until)
+        await record_export(session, counts, fmt, with_contact, target, until, reason)
         await session.commit()
     summary = ExportSummary()
     async with sessions() as session:
-        rows = tip_rows(session, sealer, summary, batch_size)
+        rows = tip_rows(session, sealer, summary, batch_size, until=until)
         if fmt is Format.CSV:
             await write_csv(rows, out, with_contact)
         else:

@@ -8,6 +8,7 @@ from storage.awareness import SqlAwareness
 from storage.broadcasts import SqlBroadcastStore
 from storage.chat_links import SqlChatLinks
 from storage.indicators import SqlIndicators
+from storage.mydata import SqlMyData
 from storage.residents import SqlResidents
 from storage.sealing import Sealer
 from storage.tips import SqlTips
@@ -43,6 +44,10 @@ class SqlUnitOfWork:
     @property
     def indicators(self) -> SqlIndicators:
         return SqlIndicators(self.session)
+
+    @property
+    def mydata(self) -> SqlMyData:
+        return SqlMyData(self.session)
 
     @property
     def leaders(self) -> SqlChatLinks:

@@ -6,6 +6,7 @@ client-made id, so a resend after a network error is recognised as a duplicate.
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 import uuid
@@ -59,8 +60,23 @@ def reply_json(reply: RenderedReply) -> dict[str, object]:
         "choices": [{"id": c.id, "label": c.label} for c in reply.choices],
         "request": reply.request.value if reply.request else None,
         "calls": [{"label": label, "phone": phone} for label, phone in reply.calls],
-        "media": [{"type": m.type.value, "url": m.ref} for m in reply.media],
+        "media": [_media_json(m) for m in reply.media],
     }
+
+
+def _media_json(media: Media) -> dict[str, object]:
+    """A link; or a file the bot hands over (a copy of one's data), carried in the answer
+    itself for the page to offer as a download: it reaches only the browser that asked,
+    and the server keeps no copy of it nor any link to one."""
+    if media.type is MediaType.FILE and media.data is not None:
+        return {
+            "type": media.type.value,
+            "url": "",
+            "name": media.ref,
+            "mime": media.mime or OCTET,
+            "data": base64.b64encode(media.data).decode("ascii"),
+        }
+    return {"type": media.type.value, "url": media.ref}
 
 
 def _base(chat_id: str, message_id: str) -> InboundEvent:

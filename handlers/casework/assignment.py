@@ -25,6 +25,7 @@ async def take(
 ) -> None:
     """The signed-in officer takes the tip on."""
     tip = await working_on(store, actor, tip_id, partial(rules.check_may_take, takes_work(actor)))
+    rules.check_may_take(True, tip.assignee_id, actor.id, assigns_work(actor))
     await _set_assignee(store, actor, tip, actor.id, actor.username, ip, now_or(now))
 
 

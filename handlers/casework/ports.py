@@ -61,6 +61,9 @@ class CaseTip:
     mediation_team: str = ""  # the mediation team the tip went to (mediation track)
     protection: Protection = Protection.NONE
     updated_at: datetime | None = None
+    # A named reporter's contact details removed by retention (issue 18): nothing to reveal,
+    # though the reporter did not stay anonymous.
+    contact_removed: bool = False
 
     @property
     def deadlines(self) -> Deadlines:

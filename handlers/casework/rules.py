@@ -97,20 +97,22 @@ def allowed_actions(
     takes_work: bool,
     assigns_work: bool,
     today: date,
+    reveals: bool = False,
 ) -> frozenset[Action]:
     """What the caller may do to a tip: `takes_work` is false for a province admin (they
-    assign instead), `assigns_work` true for a chief or a province admin."""
+    assign instead), `assigns_work` true for a chief or a province admin, `reveals` true for
+    the tip's assigned officer and the commune's chief (handlers/people.py `may_reveal`)."""
     status, track = tip.status, tip.track
     allowed = {Action.NOTE}
-    if tip.contact_sealed:
+    if tip.contact_sealed and reveals:
         allowed.add(Action.REVEAL)
     if status is TipStatus.CLOSED:
         return frozenset(allowed)
     allowed |= {Action.URGENCY, Action.PROTECT}
     if status is not TipStatus.SUSPENDED:
         allowed.add(Action.CLOSE)
-    if not assigned_to_me and takes_work:
-        allowed.add(Action.TAKE)
+    if not assigned_to_me and takes_work and (tip.assignee_id is None or assigns_work):
+        allowed.add(Action.TAKE)  # a colleague's tip only through the chief (issue 18)
     if assigns_work:
         allowed.add(Action.ASSIGN)
     if status is TipStatus.NEW:
@@ -147,9 +149,16 @@ def may_extend(tip: CaseTip, today: date) -> bool:
     return rule is not None and not is_overdue(tip.decision_due, today)
 
 
-def check_may_take(takes_work: bool) -> None:
+def check_may_take(
+    takes_work: bool, assignee_id: int | None = None, actor_id: int = 0, assigns: bool = False
+) -> None:
+    """A province admin assigns instead; an officer takes a tip no one holds (a colleague's
+    only through the chief, who may take any): taking it would also open the reporter's
+    contact details to them (handlers/people.py `may_reveal`)."""
     if not takes_work:
         raise Forbidden(detail="a province admin assigns tips instead of taking them")
+    if assignee_id is not None and assignee_id != actor_id and not assigns:
+        raise Conflict("taken", "a colleague holds the tip: the chief reassigns it")
 
 
 def check_may_assign(assigns_work: bool) -> None:

@@ -27,7 +27,14 @@ from handlers.report.base import (
     prompt,
     reads_danger,
 )
-from handlers.report.entry import CONSENT_VERSION, begin, begin_with, tells_what_happened
+from handlers.report.entry import (
+    CONSENT_VERSION,
+    begin,
+    begin_with,
+    consenting,
+    tells_what_happened,
+    typed_consent,
+)
 from handlers.report.when_where import parse_date
 
 __all__ = [
@@ -40,10 +47,12 @@ __all__ = [
     "StepDef",
     "begin",
     "begin_with",
+    "consenting",
     "on_event",
     "parse_date",
     "prompt",
     "reads_danger",
     "steps",
     "tells_what_happened",
+    "typed_consent",
 ]

@@ -61,6 +61,16 @@ def recent(ctx: Ctx) -> list[str]:
     return sent
 
 
+def note_sent(ctx: Ctx) -> None:
+    """Count a tip sent in the cached profile, at the next full hour rather than its moment:
+    the state (keyed by the chat) must not hold the tip's time of creation, which would tie
+    the chat to the tip in a copy of both stores (issue 18). The hour rounded up keeps the
+    first look on the safe side; the database decides at submission."""
+    now = ctx.config.clock()
+    hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    recent(ctx).append(hour.isoformat())
+
+
 def over_limit_cached(ctx: Ctx) -> bool:
     """A first look without the database, so the resident is told before filling a tip in
     vain; the count in the database decides at submission."""

@@ -11,6 +11,8 @@ from content import phones
 from handlers.common import ask, choice, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Kind, Msg, Reply, Request
+from handlers.report import attachments as files
+from handlers.report import sealed
 from handlers.report.base import (
     MAX_FIELD,
     chosen,
@@ -46,13 +48,17 @@ def _ask_secrecy(ctx: Ctx, secret: bool) -> None:
 async def on_identity(ctx: Ctx) -> list[Reply]:
     if chosen(ctx) == "id:anonymous":
         _ask_secrecy(ctx, secret=False)
-        data_of(ctx).update(anonymous=True, name="", phone="")
+        data_of(ctx)["anonymous"] = True
+        sealed.forget(data_of(ctx))
+        # Files whose metadata cannot be removed do not go with an anonymous tip (issue 18).
+        refused = files.unremovable(data_of(ctx))
+        told = [say("tip.media_anonymous_unremovable", count=refused)] if refused else []
         missing = [f for f in ANONYMOUS_FIELDS if not data_of(ctx)["details"].get(f)]
         if missing:
             data_of(ctx)["anon_missing"] = missing
             ctx.state.step = "anon_detail"
-            return [say("tip.anonymous_needs"), anon_prompt(ctx)]
-        return go(ctx, "review")
+            return [*told, say("tip.anonymous_needs"), anon_prompt(ctx)]
+        return [*told, *go(ctx, "review")]
     if chosen(ctx) in ("id:named", "id:named_secret"):
         _ask_secrecy(ctx, secret=chosen(ctx) == "id:named_secret")
         data_of(ctx)["anonymous"] = False
@@ -89,7 +95,7 @@ def contact_name_prompt(ctx: Ctx) -> Reply:
 async def on_contact_name(ctx: Ctx) -> list[Reply]:
     if ctx.event.kind is not Kind.TEXT or not ctx.event.text:
         return unclear(ctx)
-    data_of(ctx)["name"] = ctx.event.text[:100]
+    sealed.keep(data_of(ctx), ctx.config.pin_secret, name=ctx.event.text[:100])
     ctx.state.step = "contact_phone"
     return [contact_phone_prompt(ctx)]
 
@@ -111,7 +117,7 @@ async def on_contact_phone(ctx: Ctx) -> list[Reply]:
         return [say("tip.phone_foreign"), contact_phone_prompt(ctx)]
     if not number.personal:
         return [say("tip.phone_service"), contact_phone_prompt(ctx)]
-    data_of(ctx)["phone"] = number.e164
+    sealed.keep(data_of(ctx), ctx.config.pin_secret, phone=number.e164)
     data_of(ctx)["editing"] = False
     ctx.state.step = "review"
     return [review_prompt(ctx)]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from content.text import words
+from content import areas
+from content.text import spells, typed_as, words
 from content.tips import categories, category
 from content.understand import named_category
 from handlers import emergency, menu
@@ -18,8 +19,12 @@ from handlers.report.base import (
     over_limit_cached,
     unclear,
 )
+from handlers.state import DRAFT_TTL_SECONDS
 
-CONSENT_VERSION = "2026-12"  # issue 17: the consent names the procedures that apply
+# Issue 17: the consent named the procedures that apply. Issue 18: the notice the Personal
+# Data Protection Law asks for (who controls the data, what is kept, for what, how long, who
+# sees it, the resident's rights), short on the screen with the whole of it a tap away.
+CONSENT_VERSION = "2026-12-privacy"
 
 
 async def begin(ctx: Ctx) -> list[Reply]:
@@ -57,17 +62,125 @@ async def begin_with(ctx: Ctx, category_id: str | None, description: str) -> lis
 
 
 def consent_prompt(ctx: Ctx) -> Reply:
+    """The short notice, with the whole of it offered until it has been read once."""
     items = [
         choice("tip:consent_yes", "tip.consent_yes"),
         choice("tip:consent_no", "tip.consent_no"),
     ]
-    return with_nav(ask(Msg("tip.consent"), items))
+    if not data_of(ctx).get("notice_read"):
+        # First, so that a "1" typed twice (the menu's "Báo tin", then again) reads more
+        # instead of agreeing to what was not read (found by a review).
+        items.insert(0, choice("tip:consent_more", "tip.consent_more"))
+    return with_nav(
+        ask(Msg("tip.consent", {"unit": police_unit(ctx), "operator": operator(ctx)}), items)
+    )
+
+
+def operator(ctx: Ctx) -> Msg | str:
+    """Who runs the service, as the deployment names it (a proper name, not translated)."""
+    return ctx.config.operator_name or Msg("tip.operator_default")
+
+
+def operator_contact(ctx: Ctx) -> Msg | str:
+    contact = ctx.config.operator_contact
+    return Msg("tip.operator_contact", {"contact": contact}) if contact else ""
+
+
+def police_unit(ctx: Ctx) -> Msg:
+    """The police the tip goes to, by name where the resident's commune is known."""
+    commune = areas.commune(ctx.profile.commune_code)
+    if commune is None:
+        return Msg("tip.consent_unit_any")
+    return Msg("tip.consent_unit", {"commune": commune.name})
+
+
+def full_notice(ctx: Ctx) -> list[Reply]:
+    """The whole notice, a few short messages (each well under Zalo's 2,000 characters), then
+    the question again."""
+    days = ctx.config.retention_closed_tip_days
+    kept_for = (
+        Msg("tip.notice_years", {"n": days // 365})
+        if days % 365 == 0
+        else Msg("tip.notice_days", {"n": days})
+    )
+    again = [
+        choice("tip:consent_yes", "tip.consent_yes"),
+        choice("tip:consent_no", "tip.consent_no"),
+    ]
+    unit = police_unit(ctx)
+    return [
+        say(
+            "tip.notice_who",
+            unit=unit,
+            operator=operator(ctx),
+            operator_contact=operator_contact(ctx),
+        ),
+        say("tip.notice_what"),
+        say(
+            "tip.notice_access",
+            unit=unit,
+            draft_hours=DRAFT_TTL_SECONDS // 3600,
+            chat_days=ctx.config.retention_chat_days,
+            closed=kept_for,
+        ),
+        say("tip.notice_rights", unit=unit),
+        with_nav(ask(Msg("tip.consent_again"), again)),
+    ]
+
+
+# What a typed answer to the consent question may be, beside a choice's number or its whole
+# label: the phrase, once the polite words around it are set aside ("Dạ, con đồng ý ạ"), each
+# word with its marks or without any, never with other marks ("đóng" is not "đồng";
+# content/text.py). Consent must be clear (PDPL art. 9): a question ("đồng ý?"), a word that
+# only resembles agreement, or a bare "ok" / "có" is asked again, never taken as a yes.
+AGREE = ("đồng ý", "agree", "i agree", "yes i agree", "yes")
+DECLINE = ("không", "không đồng ý", "chưa đồng ý", "ko", "no", "i do not agree", "i disagree")
+MORE = ("đọc thêm", "xem thêm", "read more")
+TYPED = (("tip:consent_yes", AGREE), ("tip:consent_no", DECLINE), ("tip:consent_more", MORE))
+LEADING = ("dạ", "vâng", "ừ", "ok", "oke", "okay", "tôi", "em", "con", "cháu", "mình")
+TRAILING = ("ạ", "nhé", "nha", "nhá", "luôn", "rồi")
+
+
+def _core(text: str) -> str:
+    said = words(text)
+    while said and any(spells(said[0], w) for w in LEADING):
+        said.pop(0)
+    while said and any(spells(said[-1], w) for w in TRAILING):
+        said.pop()
+    return " ".join(said)
+
+
+def consenting(ctx: Ctx) -> bool:
+    return ctx.state.flow == FLOW and ctx.state.step == "consent"
+
+
+def typed_consent(ctx: Ctx, text: str) -> str | None:
+    """The choice a typed answer to the consent question names (the router asks here instead
+    of its loose reading, which drops marks and takes a label's first word)."""
+    if "?" in text:
+        return None
+    pending = ctx.state.pending
+    typed = text.strip().rstrip(".)")
+    if typed.isdecimal():
+        return pending[int(typed) - 1][0] if 1 <= int(typed) <= len(pending) else None
+    offered = {cid for cid, _label in pending}
+    for cid, label in pending:
+        if typed_as(text, label):
+            return cid
+    core = _core(text)
+    for cid, phrases in TYPED:
+        if core and cid in offered and any(typed_as(core, p) for p in phrases):
+            return cid
+    return None
 
 
 async def on_consent(ctx: Ctx) -> list[Reply]:
     if chosen(ctx) == "tip:consent_no":
         ctx.state.go("")
         return [say("tip.consent_declined"), *menu.show(ctx)]
+    if chosen(ctx) == "tip:consent_more":
+        data_of(ctx)["notice_read"] = True
+        return full_notice(ctx)
     if chosen(ctx) != "tip:consent_yes":
         return unclear(ctx)
     ctx.profile.consent_version = CONSENT_VERSION
@@ -75,6 +188,7 @@ async def on_consent(ctx: Ctx) -> list[Reply]:
         ctx.profile.resident_id, CONSENT_VERSION, ctx.config.clock()
     )
     await ctx.save_profile()
+    data_of(ctx).pop("notice_read", None)
     return go(ctx, "description" if data_of(ctx).get("category") else "category")
 
 

@@ -8,6 +8,7 @@ from handlers.common import ask, choice, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Kind, Msg, Reply
 from handlers.ports import MediaUnavailable
+from handlers.report import attachments as files
 from handlers.report.base import (
     MAX_FIELD,
     chosen,
@@ -45,16 +46,9 @@ async def on_media(ctx: Ctx) -> list[Reply]:
         stored = await ctx.media.keep(ctx.event.channel, ctx.event.account, media)
     except MediaUnavailable:
         return [say("tip.media_failed", limit=limit_mb), media_prompt(ctx)]
-    attachments.append(
-        {
-            "kind": media.type.value,
-            "ref": stored.ref,
-            "mime": stored.mime,
-            "size": stored.size,
-            "sha256": stored.sha256,
-            "received_at": ctx.config.clock().isoformat(),
-        }
-    )
+    if await files.refused_as_anonymous(ctx, stored):
+        return [say("tip.media_anonymous_refused"), media_prompt(ctx)]
+    attachments.append(files.record(stored, media.type.value, ctx.config.clock()))
     if media.caption:
         data_of(ctx).setdefault("description", []).append(media.caption[:MAX_FIELD])
     return [media_prompt(ctx)]

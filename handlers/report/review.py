@@ -18,12 +18,14 @@ from handlers.context import Ctx
 from handlers.deadlines import Deadlines
 from handlers.model import Label, Localized, Msg, Reply
 from handlers.notices import VIOLENCE_CALLS, VIOLENCE_HELP, procedure
+from handlers.report import attachments as files
+from handlers.report import sealed
 from handlers.report.base import (
     STEPS,
     chosen,
     data_of,
+    note_sent,
     over_limit,
-    recent,
     unclear,
 )
 from handlers.report.when_where import PART_MSG, commune_name, day_label
@@ -71,12 +73,13 @@ def review_prompt(ctx: Ctx) -> Reply:
     data.setdefault("pin", receipt.new_pin())
     found = category(str(data.get("category", "")))
     details = "; ".join(f"{v}" for v in data.get("details", {}).values() if v) or "—"
+    contact = sealed.opened(data, ctx.config.pin_secret)
     who: Msg = (
         Msg("tip.review_anonymous")
         if data.get("anonymous", True)
         else Msg(
             "tip.review_named",
-            {"name": data.get("name", ""), "phone": phones.shown(str(data.get("phone", "")))},
+            {"name": contact["name"], "phone": phones.shown(contact["phone"])},
         )
     )
     asked = PROTECTION_MSG.get(str(data.get("protection", "")))
@@ -89,7 +92,7 @@ def review_prompt(ctx: Ctx) -> Reply:
             "description": "\n".join(data.get("description", [])),
             "when": when_label(data),
             "where": where_label(ctx),
-            "files": len(data.get("attachments", [])),
+            "files": files.files_sent(data),
             "details": details,
             "who": who,
         },
@@ -147,6 +150,7 @@ async def on_edit(ctx: Ctx) -> list[Reply]:
 
 def draft(ctx: Ctx) -> TipDraft:
     data = data_of(ctx)
+    contact = sealed.opened(data, ctx.config.pin_secret)
     track = legal.track_of(str(data["category"]))
     protection = str(data.get("protection", ""))
     return TipDraft(
@@ -162,8 +166,8 @@ def draft(ctx: Ctx) -> TipDraft:
         lat=data.get("lat"),
         lon=data.get("lon"),
         anonymous=bool(data.get("anonymous", True)),
-        contact_name=str(data.get("name", "")),
-        contact_phone=str(data.get("phone", "")),
+        contact_name=contact["name"],
+        contact_phone=contact["phone"],
         # Domestic violence and child abuse are urgent by default; so is a threatened reporter.
         urgent=bool(data.get("urgent", False))
         or track == Track.VIOLENCE
@@ -192,6 +196,7 @@ async def submit(ctx: Ctx) -> list[Reply]:
     data = data_of(ctx)
     tips = ctx.uow.tips
     tip = None
+    told: list[Msg] = []  # of the files: their metadata removed, any not kept (issue 18)
     if await over_limit(ctx):
         # Only a retry of a tip already stored (a crash before its receipt) gets through.
         tip = await tips.find_submission(data["submission"])
@@ -200,6 +205,7 @@ async def submit(ctx: Ctx) -> list[Reply]:
     if tip is None:
         now = ctx.config.clock()
         tip_draft = draft(ctx)
+        tip_draft.attachments, told = await files.settle_all(ctx, tip_draft.anonymous)
         # The submission key makes this idempotent: a retry gets the tip stored before.
         tip, created = await tips.submit(
             submission_key=data["submission"],
@@ -212,13 +218,14 @@ async def submit(ctx: Ctx) -> list[Reply]:
         )
         if created:
             await report_indicators(ctx, tip.id, now)
-    recent(ctx).append(tip.created_at.isoformat())
+    note_sent(ctx)
     # The track the tip was stored on is its category's (a retry's is the same draft's).
     track = _track(track_of(draft(ctx)))
     said = receipt_reply(tip.code, data["pin"], track, tip.ack_due, tip.forward_due)
     if data.get("protection"):  # asked for: said again, with who is told
         text = said.text if isinstance(said.text, tuple) else (said.text,)
         said = replace(said, text=(*text, Msg("tip.receipt_protection")))
+    said = files.told_with(said, told)
     ctx.state.go("")
     return [said, *menu.show(ctx)]
 
@@ -259,7 +266,8 @@ async def report_indicators(ctx: Ctx, tip_id: str, now: datetime) -> None:
     if data.get("category") not in FRAUD_CATEGORIES:
         return
     text = "\n".join([*data.get("description", []), data.get("details", {}).get("suspects", "")])
-    found = [f for f in scamcheck.extract(text).found() if f.value != data.get("phone")]
+    own = sealed.opened(data, ctx.config.pin_secret)["phone"]
+    found = [f for f in scamcheck.extract(text).found() if f.value != own]
     if found:
         await ctx.uow.indicators.report_from_tip(tip_id, found, now)
 

@@ -30,8 +30,10 @@ async def export_rows(
     ip: str = "",
     now: datetime | None = None,
     filters: str = "",
+    subject: str = "",
 ) -> list[ExportRow]:
-    """The filtered queue as rows for a report (at most MAX_EXPORT_ROWS), audited."""
+    """The filtered queue as rows for a report (at most MAX_EXPORT_ROWS), audited with the
+    filters and `subject`, the area it covers (handlers/audit.py commune_subject...)."""
     now = now_or(now)
     query = (
         select(Tip, AdminUser.username)
@@ -46,6 +48,7 @@ async def export_rows(
         AuditAction.TIPS_EXPORT,
         actor_id=actor.id,
         actor_username=actor.username,
+        subject=subject,
         detail=f"{len(rows)} rows",
         reason=filters,
         ip=ip,

@@ -20,7 +20,9 @@ from storage import admin_users, officer_notifications, outbox
 from storage.casework.area import load
 from storage.casework.views import utc_or_none
 from storage.db import utc
-from storage.models import AdminUser, Tip, TipEvent
+from storage.models import AdminUser, Resident, Tip, TipEvent
+from storage.owners import Owners
+from storage.sealing import Sealer
 
 # What an action may change; save() copies exactly these back to the row.
 CHANGEABLE = (
@@ -47,8 +49,11 @@ CHANGEABLE = (
 
 
 class SqlCaseStore:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, sealer: Sealer | None = None) -> None:
+        """`sealer` opens the reporter's sealed id (storage/owners.py) when an action tells
+        the reporter something; a store that only reads needs none."""
         self.session = session
+        self._owners = None if sealer is None else Owners.of(sealer)
         self._rows: dict[str, Tip] = {}
 
     async def load(self, actor: Identity, tip_id: str, *, for_update: bool = False) -> CaseTip:
@@ -147,10 +152,16 @@ class SqlCaseStore:
     async def notify(
         self, tip: CaseTip, notice: Notice, params: dict[str, str], now: datetime
     ) -> None:
+        sealed = self._rows[tip.id].reporter_sealed
+        if sealed and self._owners is None:
+            raise RuntimeError("telling a reporter needs the case store's sealer")
+        resident = None if self._owners is None else self._owners.open(sealed)
+        if resident is not None and await self.session.get(Resident, resident) is None:
+            resident = None  # erased since (an erasure detaches the tips; this is the guard)
         await outbox.notify_reporter(
             self.session,
             tip_id=tip.id,
-            resident_id=self._rows[tip.id].resident_id,
+            resident_id=resident,
             code=tip.code,
             notice=notice,
             params=params,
@@ -177,8 +188,9 @@ def _case(row: Tip) -> CaseTip:
         status=TipStatus(row.status),
         urgent=row.urgent,
         assignee_id=row.assignee_id,
-        has_reporter=row.resident_id is not None,
+        has_reporter=bool(row.reporter_sealed),
         contact_sealed="" if row.anonymous else row.contact_sealed,
+        contact_removed=not row.anonymous and row.personal_data_purged_at is not None,
         received_on=row.received_on,
         ack_due=row.ack_due,
         decision_due=decision_of(row),

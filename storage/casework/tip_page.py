@@ -14,7 +14,7 @@ from handlers.casework import rules
 from handlers.casework.rules import Action, due, shown_due
 from handlers.deadlines import next_due
 from handlers.errors import NotFound
-from handlers.people import Identity, assigns_work, takes_work
+from handlers.people import Identity, assigns_work, may_reveal, takes_work
 from handlers.tipmodel import Visibility
 from handlers.tips.words import TipStatus
 from storage.casework.area import load, scope
@@ -35,9 +35,12 @@ from storage.models import AdminUser, Indicator, IndicatorTip, Tip, TipAttachmen
 def _pseudonym(tip: Tip) -> str:
     """The same short name for every tip one reporter sends in one commune, and nothing that
     leads back to them."""
-    if tip.resident_id is None:
+    if not tip.owner_ref:
         return ""
-    digest = hashlib.sha256(f"{tip.commune_code}:{tip.resident_id}".encode()).hexdigest()
+    # Anonymous and named tips of one reporter get different names: one lawful reveal of a
+    # named tip must not say who sent the anonymous ones (issue 18).
+    kind = "anonymous" if tip.anonymous else "named"
+    digest = hashlib.sha256(f"{tip.commune_code}:{kind}:{tip.owner_ref}".encode()).hexdigest()
     return digest[:6].upper()
 
 
@@ -56,6 +59,7 @@ def allowed_actions(actor: Identity, tip: Tip, today: date) -> frozenset[Action]
         takes_work=takes_work(actor),
         assigns_work=assigns_work(actor),
         today=today,
+        reveals=may_reveal(actor, tip.assignee_id),
     )
 
 
@@ -92,6 +96,8 @@ async def tip_detail(
         province_code=tip.province_code,
         commune_code=tip.commune_code,
         anonymous=tip.anonymous,
+        has_contact=bool(tip.contact_sealed) and not tip.anonymous,
+        contact_removed=not tip.anonymous and tip.personal_data_purged_at is not None,
         reporter=_pseudonym(tip),
         details=dict(tip.details or {}),
         created_at=utc(tip.created_at),
@@ -138,7 +144,17 @@ async def _assignee_name(session: AsyncSession, tip: Tip) -> str:
 async def _attachments(session: AsyncSession, tip: Tip) -> list[AttachmentInfo]:
     query = select(TipAttachment).where(TipAttachment.tip_id == tip.id).order_by(TipAttachment.id)
     return [
-        AttachmentInfo(a.id, a.kind, a.mime, a.size, a.sha256, utc(a.received_at))
+        AttachmentInfo(
+            a.id,
+            a.kind,
+            a.mime,
+            a.size,
+            a.sha256,
+            utc(a.received_at),
+            a.metadata_summary,
+            a.metadata_removed,
+            a.received_sha256,
+        )
         for a in (await session.execute(query)).scalars()
     ]
 

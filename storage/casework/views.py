@@ -68,6 +68,11 @@ class AttachmentInfo:
     size: int
     sha256: str
     received_at: datetime
+    # Issue 18: the metadata found (JSON, handlers.media_metadata.summary), whether it was
+    # removed (an anonymous tip's file), and then the hash of the file as received.
+    metadata_summary: str = ""
+    metadata_removed: bool = False
+    received_sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,8 @@ class TipDetail:
     province_code: str
     commune_code: str
     anonymous: bool
+    has_contact: bool  # contact details kept (retention may have removed them)
+    contact_removed: bool  # a named reporter's, removed by retention
     reporter: str  # a pseudonym, the same for every tip of one reporter in one commune
     details: dict[str, str]
     created_at: datetime

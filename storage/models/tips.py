@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models.base import Base
 
 OPEN_TIP = "status <> 'closed'"
+UNPURGED_CLOSED = "closed_at IS NOT NULL AND personal_data_purged_at IS NULL"
 # Indexes the migrations make on PostgreSQL only (a trigram index for the queue's search).
 
 
@@ -98,6 +99,13 @@ class Tip(Base):
     extension_decision_on: Mapped[date | None] = mapped_column(Date)
     mediation_team: Mapped[str] = mapped_column(String(200), default="", server_default="")
     protection: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # Issue 18: who sent it, only through the service's key (storage/owners.py): a keyed
+    # HMAC of the resident's id to find their tips, the id sealed to send them the police's
+    # messages. `resident_id` above is kept empty.
+    owner_ref: Mapped[str | None] = mapped_column(String(64))
+    reporter_sealed: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # When retention removed the contact details and files of the closed tip.
+    personal_data_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_tips_commune_status_due", "commune_code", "status", "decision_due"),
@@ -131,6 +139,13 @@ class Tip(Base):
         Index("ix_tips_commune_created", "commune_code", "created_at"),
         Index("ix_tips_province_status", "province_code", "status"),
         Index("ix_tips_commune_track", "commune_code", "track"),
+        Index("ix_tips_owner_created", "owner_ref", "created_at"),
+        Index(
+            "ix_tips_retention",
+            "closed_at",
+            postgresql_where=text(UNPURGED_CLOSED),
+            sqlite_where=text(UNPURGED_CLOSED),
+        ),
     )
 
 
@@ -163,6 +178,14 @@ class TipAttachment(Base):
     size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
     sha256: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Issue 18: when metadata was removed (an anonymous reporter's photo), what was received
+    # beside what is stored above, and a short summary of what was found.
+    received_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    received_size: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite")
+    )
+    metadata_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    metadata_removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class TipEvent(Base):

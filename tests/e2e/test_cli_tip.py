@@ -23,8 +23,9 @@ TIP: list[tuple[str, str]] = [
     ("1", "Thành phố Hà Nội"),
     ("ha noi", "Ba Đình"),
     ("phuong ba dinh", "  1. 📝 Báo tin cho công an"),
-    ("1", "  1. ✅ Tôi đồng ý"),
-    ("Tôi đồng ý", "  4. Trộm cắp – cướp"),
+    ("1", "  1. 📄 Đọc thêm"),
+    ("1", "4. Quyền của bạn"),  # the whole notice: a "1" typed twice reads, never agrees
+    ("Dạ tôi đồng ý", "  4. Trộm cắp – cướp"),
     ("Trộm cắp – cướp", "Hãy kể lại việc đã xảy ra"),
     ("Tối qua có hai người lạ đi xe máy", "Đã nhận 1 đoạn"),
     ("lấy trộm xe đạp trước nhà số 12 ngõ 5", "Đã nhận 2 đoạn"),

@@ -119,7 +119,7 @@ async def tip_for(app: FastAPI, channel: str, user_id: str) -> tuple[str, str]:
 
 async def act(app: FastAPI, use_case: object, *args: object) -> None:
     async with app.state.runtime.sessions() as session:
-        await use_case(SqlCaseStore(session), *args)  # type: ignore[operator]
+        await use_case(SqlCaseStore(session, sealer(app.state.settings)), *args)  # type: ignore[operator]
         await session.commit()
 
 

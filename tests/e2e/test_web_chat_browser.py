@@ -224,8 +224,9 @@ def test_a_whole_tip_with_a_photo_on_a_phone(page: Any, server: str, server_dir:
     )
     expect(page.locator(".me").last).to_have_text("📎 biển số.png")
     expect(page.locator(".bot").last).to_contain_text("Đã nhận 1 tệp")
-    digest = hashlib.sha256(PNG).hexdigest()
-    assert (server_dir / "media" / digest[:2] / digest).read_bytes() == PNG
+    # Held apart as it came until the tip is sent (issue 18: storage/blobs.py).
+    [held] = (server_dir / "media" / "received").iterdir()
+    assert held.read_bytes() == PNG
 
     _choice(page, "tip:media_done").click()
     _choice(page, "tip:details_no").click()
@@ -239,3 +240,6 @@ def test_a_whole_tip_with_a_photo_on_a_phone(page: Any, server: str, server_dir:
     found = re.search(r"BY-[0-9A-Z]{4}-[0-9A-Z]{2}.*?PIN: (\d{6})", receipt.inner_text(), re.S)
     assert found, receipt.inner_text()
     expect(_choice(page, "menu:tip")).to_be_visible()
+    digest = hashlib.sha256(PNG).hexdigest()
+    assert (server_dir / "media" / digest[:2] / digest).read_bytes() == PNG
+    assert not held.exists()

@@ -104,10 +104,10 @@ async def test_a_named_tip_with_a_photo_and_a_location(
     assert texts(data) == [vi("tip.media_more", count=1)]
     assert "tip:media_done" in offered(data)
 
+    # Held apart as it came until the tip is sent (issue 18: storage/blobs.py).
     digest = hashlib.sha256(PNG).hexdigest()
-    kept = media_dir / digest[:2] / digest
-    assert kept.is_file() and hashlib.sha256(kept.read_bytes()).hexdigest() == digest
-    assert stored_files(media_dir) == [kept]
+    [held] = stored_files(media_dir)
+    assert held.parent.name == "received" and held.read_bytes() == PNG
 
     await to_phone_step(client)
     data = await send(client, text="0912 345 678")
@@ -126,6 +126,8 @@ async def test_a_named_tip_with_a_photo_and_a_location(
         len(PNG),
         f"blob:{digest}",
     )
+    kept = media_dir / digest[:2] / digest
+    assert stored_files(media_dir) == [kept] and kept.read_bytes() == PNG
     assert pin not in tip.pin_hash
 
 

@@ -25,7 +25,7 @@ from bot.channels.zalo_oa import (
     ZaloOaChannel,
 )
 from bot.delivery import Delivery, Target
-from bot.runtime import sealer
+from bot.runtime import account_sealer
 from bot.settings import Settings
 from content.tips import category
 from handlers.model import Media, MediaType, RenderedReply
@@ -327,7 +327,7 @@ async def test_an_expired_token_is_refreshed_once_stored_sealed_and_the_message_
         sqlite_url, "SELECT tokens_sealed, expires_at FROM zalo_oa_tokens"
     )
     assert "acc-1" not in sealed and "ref-1" not in sealed
-    opened = sealer(app.state.settings).open(sealed)
+    opened = account_sealer(app.state.settings).open(sealed)
     assert opened == {"access_token": "acc-1", "refresh_token": "ref-1"}
     assert expires is not None
     await resident.say("ha noi")  # and the new token keeps working
@@ -343,7 +343,7 @@ async def test_a_failed_refresh_keeps_the_stored_refresh_token(
     await resident.say(vi("lang.vi"))
     assert resident.last == []
     [(sealed,)] = await db_rows(sqlite_url, "SELECT tokens_sealed FROM zalo_oa_tokens")
-    assert sealer(app.state.settings).open(sealed)["refresh_token"] == "ref-0"
+    assert account_sealer(app.state.settings).open(sealed)["refresh_token"] == "ref-0"
     await resident.say("ha noi")  # the stored refresh token still works
     assert resident.last and fake.refresh_token == "ref-1"
 
@@ -446,7 +446,7 @@ async def test_attachments_are_fetched_under_the_size_cap(app: FastAPI, fake: Fa
 async def test_without_a_stored_or_given_pair_nothing_is_sent(
     sqlite_url: str, fake: FakeZaloOA, caplog: pytest.LogCaptureFixture
 ) -> None:
-    channel, engine = _process_channel(sqlite_url, fake, sealer(Settings()), seed=("", ""))
+    channel, engine = _process_channel(sqlite_url, fake, account_sealer(Settings()), seed=("", ""))
     try:
         await channel.interactions.touch(USER, channel.clock())
         fake.interact(USER)
@@ -492,7 +492,7 @@ def _process_channel(
 async def test_two_processes_refreshing_at_once_make_one_oauth_call(
     pg_url: str, fake: FakeZaloOA
 ) -> None:
-    seal = sealer(Settings())
+    seal = account_sealer(Settings())
     clean = "DELETE FROM zalo_oa_tokens; DELETE FROM zalo_oa_interactions"
     built = [_process_channel(pg_url, fake, seal) for _ in range(2)]
     first_engine = built[0][1]
@@ -526,7 +526,7 @@ async def test_two_processes_refreshing_at_once_make_one_oauth_call(
 
 async def test_a_pair_from_the_environment_is_stored_once(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
-    tokens = SqlZaloOaTokens(make_sessions(engine), sealer(Settings()), APP_ID)
+    tokens = SqlZaloOaTokens(make_sessions(engine), account_sealer(Settings()), APP_ID)
     try:
         await tokens.seed("acc-0", "ref-0")
 

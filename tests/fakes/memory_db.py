@@ -67,6 +67,8 @@ class StoredTip:
     submission_key: str
     pin_hash: str
     resident_id: str | None
+    owner_ref: str | None
+    reporter_sealed: str
     category: str
     description: str
     incident_when: str
@@ -166,6 +168,19 @@ class StoredIndicator:
 
 
 @dataclass(frozen=True)
+class StoredAudit:
+    """An audit row the resident's side writes (storage/admin_users/audit_log.py)."""
+
+    id: int
+    created_at: datetime
+    action: str
+    actor_id: int | None = None
+    actor_username: str = ""
+    subject: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class StoredLink:
     indicator_id: int
     tip_id: str
@@ -181,24 +196,42 @@ class Table(Generic[K, R]):
 
 
 class Rows(Generic[K, R]):
-    """A table as one unit of work sees it: the committed rows, then its own writes."""
+    """A table as one unit of work sees it: the committed rows, then its own writes (and
+    deletes, which it sees at once and others once it commits)."""
 
     def __init__(self, table: Table[K, R]) -> None:
         self.table = table
         self.written: dict[K, R] = {}
+        self.deleted: set[K] = set()
 
     def get(self, key: K) -> R | None:
+        if key in self.deleted:
+            return None
         return self.written.get(key, self.table.rows.get(key))
 
     def all(self) -> Iterator[R]:
-        return iter({**self.table.rows, **self.written}.values())
+        rows = {**self.table.rows, **self.written}
+        return iter([row for key, row in rows.items() if key not in self.deleted])
+
+    def delete(self, key: K) -> bool:
+        """DELETE by primary key: whether there was a row."""
+        if self.get(key) is None:
+            return False
+        self.written.pop(key, None)
+        self.deleted.add(key)
+        return True
 
     def where(self, test: Callable[[R], bool]) -> list[R]:
         return [row for row in self.all() if test(row)]
 
     def put(self, key: K, row: R) -> None:
-        self._check(key, row, {**self.table.rows, **self.written})
+        self._check(key, row, self._visible())
+        self.deleted.discard(key)
         self.written[key] = row
+
+    def _visible(self) -> dict[K, R]:
+        rows = {**self.table.rows, **self.written}
+        return {key: row for key, row in rows.items() if key not in self.deleted}
 
     def insert(self, key: K, row: R) -> bool:
         """INSERT … ON CONFLICT DO NOTHING: False when the key or a unique value is taken."""
@@ -221,15 +254,20 @@ class Rows(Generic[K, R]):
 
     def check(self) -> None:
         """At commit: another unit may have committed the same unique value meanwhile."""
+        committed = {k: r for k, r in self.table.rows.items() if k not in self.deleted}
         for key, row in self.written.items():
-            self._check(key, row, self.table.rows)
+            self._check(key, row, committed)
 
     def apply(self) -> None:
+        for key in self.deleted:
+            self.table.rows.pop(key, None)
         self.table.rows.update(self.written)
         self.written.clear()
+        self.deleted.clear()
 
     def discard(self) -> None:
         self.written.clear()
+        self.deleted.clear()
 
     def _check(self, key: K, row: R, rows: dict[K, R]) -> None:
         for unique in self.table.uniques:
@@ -261,6 +299,7 @@ class MemoryDatabase:
         self.neighbourhoods: Table[int, StoredNeighbourhood] = Table(
             lambda n: (n.commune_code, n.name)
         )
+        self.audit: Table[int, StoredAudit] = Table()
         self._ids = itertools.count(1)
         # Broadcasts and leaders' chats keep their own fake (tests/fakes/memory_broadcasts.py).
         self.broadcasting = MemoryBroadcasting()
@@ -346,6 +385,7 @@ class MemoryDatabase:
             "indicators": self.indicators,
             "indicator_tips": self.links,
             "neighbourhoods": self.neighbourhoods,
+            "audit_log": self.audit,
         }
 
 
@@ -364,6 +404,7 @@ class Tx:
         self.indicators = Rows(db.indicators)
         self.links = Rows(db.links)
         self.neighbourhoods = Rows(db.neighbourhoods)
+        self.audit = Rows(db.audit)
         self._all: tuple[Rows[Any, Any], ...] = (
             self.residents,
             self.identities,
@@ -375,6 +416,7 @@ class Tx:
             self.indicators,
             self.links,
             self.neighbourhoods,
+            self.audit,
         )
 
     def commit(self) -> None:

@@ -12,6 +12,7 @@ from handlers.ports import Rated
 from handlers.receipt import hash_pin
 from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibility, track_of
 from handlers.tips.words import TipStatus
+from storage.owners import Owners
 from storage.sealing import Sealer
 from tests.fakes.memory_db import StoredAttachment, StoredEvent, StoredTip, Tx
 
@@ -38,6 +39,10 @@ class MemoryTips:
         self.tx = tx
         self.pin_secret = pin_secret
         self.sealer = sealer
+        self.owners = Owners.of(sealer)
+
+    def _mine(self, tip: StoredTip, resident_id: str) -> bool:
+        return tip.owner_ref is not None and tip.owner_ref in self.owners.refs(resident_id)
 
     def _by(self, **values: object) -> StoredTip | None:
         found = self.tx.tips.where(lambda t: all(getattr(t, k) == v for k, v in values.items()))
@@ -99,7 +104,9 @@ class MemoryTips:
             code=code,
             submission_key=submission_key,
             pin_hash=hash_pin(self.pin_secret, code, pin),
-            resident_id=resident_id,
+            resident_id=None,  # issue 18: the owner only behind the key, as storage/tips.py
+            owner_ref=self.owners.ref(resident_id),
+            reporter_sealed=self.owners.seal(resident_id),
             category=draft.category,
             description=draft.description,
             incident_when=draft.incident_when,
@@ -141,17 +148,17 @@ class MemoryTips:
 
     async def count_since(self, resident_id: str, since: datetime) -> int:
         return len(
-            self.tx.tips.where(lambda t: t.resident_id == resident_id and t.created_at >= since)
+            self.tx.tips.where(lambda t: self._mine(t, resident_id) and t.created_at >= since)
         )
 
     async def of_resident(self, resident_id: str, limit: int = 10) -> list[TipView]:
-        mine = self.tx.tips.where(lambda t: t.resident_id == resident_id)
+        mine = self.tx.tips.where(lambda t: self._mine(t, resident_id))
         mine.sort(key=lambda t: t.created_at, reverse=True)
         return [_view(t) for t in mine[:limit]]
 
     async def view(self, tip_id: str, resident_id: str | None = None) -> TipView | None:
         tip = self.tx.tips.get(tip_id)
-        if tip is None or (resident_id is not None and tip.resident_id != resident_id):
+        if tip is None or (resident_id is not None and not self._mine(tip, resident_id)):
             return None
         return _view(tip)
 
@@ -174,8 +181,14 @@ class MemoryTips:
         return [TimelineEntry(e.at, e.kind, e.body) for e in shown]
 
     async def view_by_code(self, code: str, resident_id: str) -> TipView | None:
-        tip = self._by(code=code, resident_id=resident_id)
-        return None if tip is None else _view(tip)
+        tip = self._by(code=code)
+        return None if tip is None or not self._mine(tip, resident_id) else _view(tip)
+
+    async def detach_owner(self, resident_id: str) -> int:
+        mine = self.tx.tips.where(lambda t: self._mine(t, resident_id))
+        for tip in mine:
+            self.tx.tips.update(tip.id, owner_ref=None, reporter_sealed="")
+        return len(mine)
 
     async def add_reporter_answer(self, tip_id: str, body: str, now: datetime) -> None:
         self._event(tip_id, now, "reporter_answer", Visibility.REPORTER, body)

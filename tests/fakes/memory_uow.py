@@ -38,6 +38,7 @@ from tests.fakes.memory_db import (
     Tx,
 )
 from tests.fakes.memory_media import MemoryMediaKeeper
+from tests.fakes.memory_mydata import MemoryMyData
 from tests.fakes.memory_tips import MemoryTips
 
 
@@ -203,7 +204,7 @@ class MemoryIndicators:
 
     async def report_from_tip(self, tip_id: str, found: Sequence[Found], at: datetime) -> int:
         tip = self.tx.tips.get(tip_id)
-        resident = None if tip is None else tip.resident_id
+        resident = None if tip is None else tip.owner_ref  # as storage/indicators.py
         counted = 0
         for item in {(f.kind, f.value): f for f in found}.values():
             indicator = self._upsert(item, at)
@@ -235,7 +236,7 @@ class MemoryIndicators:
     def _reported_before(self, indicator_id: int, tip_id: str, resident_id: str) -> bool:
         for link in self.tx.links.where(lambda k: k.indicator_id == indicator_id):
             other = self.tx.tips.get(link.tip_id)
-            if link.tip_id != tip_id and other is not None and other.resident_id == resident_id:
+            if link.tip_id != tip_id and other is not None and other.owner_ref == resident_id:
                 return True
         return False
 
@@ -265,6 +266,10 @@ class MemoryUnitOfWork:
     @property
     def indicators(self) -> MemoryIndicators:
         return MemoryIndicators(self._tx)
+
+    @property
+    def mydata(self) -> MemoryMyData:
+        return MemoryMyData(self._tx)
 
     @property
     def leaders(self) -> MemoryChatLinks:

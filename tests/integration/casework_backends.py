@@ -26,7 +26,8 @@ from handlers.people import AdminRole, Identity
 from storage.casework import SqlCaseStore
 from storage.identity import identity_of
 from storage.models import AdminUser, AuditLog, OutboxMessage, Resident, Tip, TipEvent
-from tests.conftest import own_commune
+from storage.owners import Owners
+from tests.conftest import SEALER, own_commune
 from tests.fakes.memory_casework import MemoryCaseStore, MemoryCasework
 
 RECEIVED = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -125,10 +126,13 @@ class MemoryBackend:
         ]
 
 
+OWNERS = Owners.of(SEALER)
+
+
 class _SqlWork:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.store = SqlCaseStore(session)
+        self.store = SqlCaseStore(session, SEALER)
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -220,7 +224,9 @@ def _row(tip: CaseTip, resident_id: str | None) -> Tip:
         code=tip.code,
         submission_key=uuid.uuid4().hex,
         pin_hash="-",
-        resident_id=resident_id,
+        resident_id=None,  # issue 18: the reporter only behind the key
+        owner_ref=None if resident_id is None else OWNERS.ref(resident_id),
+        reporter_sealed="" if resident_id is None else OWNERS.seal(resident_id),
         category="scam",
         description="Có người gọi tự xưng công an yêu cầu chuyển tiền.",
         incident_when="today",

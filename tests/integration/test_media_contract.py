@@ -5,6 +5,9 @@ on disk (storage/blobs.py)."""
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,8 @@ from handlers.broadcasts.photo import MAX_PHOTO_BYTES
 from handlers.errors import BadInput
 from handlers.model import Media, MediaType
 from handlers.ports import MediaUnavailable
-from storage.blobs import BlobStore, MediaKeeperImpl
+from storage.blobs import RECEIVED_TTL_SECONDS, BlobStore, MediaKeeperImpl
+from tests import photo_files
 from tests.fakes.memory_media import MemoryMediaKeeper
 
 LIMIT = 64
@@ -50,18 +54,27 @@ def keeper(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     return found
 
 
-async def test_a_file_is_kept_under_its_hash(keeper: Any) -> None:
+async def test_a_tips_file_is_held_then_kept_under_its_hash(keeper: Any) -> None:
+    """Held apart on receipt (nothing under its hash yet); stored under its hash when the tip
+    is sent, and no longer held."""
     data = FILES["photo-1"]
     kept = await keeper.keep("test", "acc", Media(MediaType.PHOTO, "photo-1", "image/png"))
     digest = hashlib.sha256(data).hexdigest()
-    assert (kept.ref, kept.mime, kept.size, kept.sha256) == (
-        f"blob:{digest}",
-        "image/png",
-        len(data),
-        digest,
-    )
+    assert kept.ref.startswith("received:")
+    assert (kept.mime, kept.size, kept.sha256) == ("image/png", len(data), digest)
+    assert await keeper.read(f"blob:{digest}") is None
     again = await keeper.keep("test", "other", Media(MediaType.PHOTO, "photo-1", "image/png"))
-    assert again == kept  # the same bytes, the same blob
+    assert again.ref != kept.ref and again.sha256 == kept.sha256  # held once for each draft
+    settled = await keeper.settle(kept, anonymous=False)
+    assert (settled.ref, settled.size, settled.sha256) == (f"blob:{digest}", len(data), digest)
+    assert (settled.received_sha256, settled.received_size, settled.metadata_removed) == (
+        "",
+        None,
+        False,
+    )
+    assert await keeper.read(settled.ref) == data
+    # Not a JPEG it can read, and no metadata mark in it: an anonymous tip takes it as it came.
+    assert (await keeper.settle(again, anonymous=True)).ref == settled.ref
 
 
 @pytest.mark.parametrize(
@@ -146,3 +159,130 @@ async def test_a_web_upload_held_for_its_request_is_kept_as_a_photo(tmp_path: Pa
     assert kept.mime == "image/png" and await keeper.read(kept.ref) == PNG
     with pytest.raises(MediaUnavailable):  # used once: the request is over
         await keeper.keep_photo("web", "web", Media(MediaType.PHOTO, ref, "image/png"))
+
+
+# -- a tip's files and their metadata (issue 18) ---------------------------------------------
+
+ROOMY = 1024 * 1024
+PHOTOS_WITH_METADATA = {
+    "tagged": photo_files.tagged_jpeg(),
+    "heic": photo_files.box(b"ftyp", b"heic\x00\x00\x00\x00mif1heic")
+    + photo_files.box(b"meta", photo_files.box(b"iinf", b"infe\x00\x01Exif")),
+}
+
+
+async def fetch_photo(_account: str, media: Media) -> bytes:
+    return PHOTOS_WITH_METADATA[media.ref]
+
+
+@pytest.fixture(params=["memory", "disk"])
+def roomy(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    found: MemoryMediaKeeper | MediaKeeperImpl = (
+        MemoryMediaKeeper(ROOMY)
+        if request.param == "memory"
+        else MediaKeeperImpl(BlobStore(tmp_path / "media"), ROOMY)
+    )
+    found.register("test", fetch_photo)
+    return found
+
+
+def held(keeper: Any) -> int:
+    """How many files the keeper holds for drafts."""
+    if isinstance(keeper, MemoryMediaKeeper):
+        return len(keeper.held)
+    folder = keeper.store.root / "received"
+    return len(list(folder.iterdir())) if folder.is_dir() else 0
+
+
+async def test_an_anonymous_tips_photo_is_stored_without_its_metadata(roomy: Any) -> None:
+    original = PHOTOS_WITH_METADATA["tagged"]
+    kept = await roomy.keep("test", "acc", Media(MediaType.PHOTO, "tagged", "image/jpeg"))
+    assert (kept.metadata, held(roomy)) == ("removable", 1)
+    assert {"location", "serial", "owner"} <= set(kept.found)
+    settled = await roomy.settle(kept, anonymous=True)
+    stored = await roomy.read(settled.ref)
+    assert stored is not None and settled.ref == f"blob:{hashlib.sha256(stored).hexdigest()}"
+    for value in (photo_files.SERIAL, photo_files.OWNER, "Exif", "xmpmeta", "Photoshop"):
+        assert value.encode() not in stored
+    assert photo_files.scan_of(stored) == photo_files.scan_of(original)
+    received = hashlib.sha256(original).hexdigest()
+    assert (settled.received_sha256, settled.received_size) == (received, len(original))
+    assert (settled.size, settled.sha256, settled.metadata_removed) == (
+        len(stored),
+        kept.clean_sha256,
+        True,
+    )
+    summary = json.loads(settled.metadata_summary)
+    assert {"location", "serial", "owner"} <= set(summary["removed"])
+    assert "camera" not in summary and "gps" not in summary and "found" not in summary
+    # The file as received is held no more, nor stored: nothing of it is left on disk.
+    assert held(roomy) == 0 and await roomy.read(f"blob:{received}") is None
+    # A retry of the sending (its transaction rolled back) finds what the first one stored.
+    assert await roomy.settle(kept, anonymous=True) == settled
+
+
+async def test_a_named_tips_photo_is_stored_as_it_came(roomy: Any) -> None:
+    original = PHOTOS_WITH_METADATA["tagged"]
+    kept = await roomy.keep("test", "acc", Media(MediaType.PHOTO, "tagged", "image/jpeg"))
+    settled = await roomy.settle(kept, anonymous=False)
+    assert await roomy.read(settled.ref) == original and not settled.metadata_removed
+    assert (settled.sha256, settled.received_sha256) == (kept.sha256, "")
+    summary = json.loads(settled.metadata_summary)
+    assert (summary["camera"], summary["gps"]) == ("Apple iPhone 12", [21.0333, 105.8145])
+    assert {"location", "serial", "owner"} <= set(summary["found"])
+    # A serial number and an owner's name are said to be there, not copied out of the file.
+    assert photo_files.SERIAL not in settled.metadata_summary
+    assert "Chủ" not in settled.metadata_summary
+    assert held(roomy) == 0
+    assert await roomy.settle(kept, anonymous=False) == settled
+
+
+async def test_a_photo_whose_metadata_cannot_be_removed(roomy: Any) -> None:
+    """A HEIF photo keeps its EXIF inside the picture's own box: an anonymous tip does not
+    take it (and it is held no more); a named one does, as it came."""
+    media = Media(MediaType.FILE, "heic", "image/heic")
+    kept = await roomy.keep("test", "acc", media)
+    assert kept.metadata == "unremovable"
+    assert await roomy.settle(kept, anonymous=True) is None
+    assert held(roomy) == 0
+    kept = await roomy.keep("test", "acc", media)
+    settled = await roomy.settle(kept, anonymous=False)
+    assert await roomy.read(settled.ref) == PHOTOS_WITH_METADATA["heic"]
+
+
+async def test_a_file_no_longer_held_is_unavailable(roomy: Any) -> None:
+    kept = await roomy.keep("test", "acc", Media(MediaType.PHOTO, "tagged", "image/jpeg"))
+    if isinstance(roomy, MemoryMediaKeeper):
+        roomy.held.clear()
+    else:
+        assert roomy.store.sweep_received(0, now=time.time() + 1) == 1
+    for anonymous in (True, False):
+        with pytest.raises(MediaUnavailable):
+            await roomy.settle(kept, anonymous=anonymous)
+
+
+def test_held_files_of_drafts_never_sent_are_swept(tmp_path: Path) -> None:
+    """Older than two days (a draft lives a day after its last message): removed; younger:
+    kept; a store with nothing held: nothing to do."""
+    store = BlobStore(tmp_path / "media")
+    assert store.sweep_received(RECEIVED_TTL_SECONDS) == 0
+    old, young = store.receive(b"old"), store.receive(b"young")
+    path = store.received_path(old)
+    assert path is not None
+    past = time.time() - RECEIVED_TTL_SECONDS - 60
+    os.utime(path, (past, past))
+    assert store.sweep_received(RECEIVED_TTL_SECONDS) == 1
+    assert (store.received(old), store.received(young)) == (None, b"young")
+    assert store.received("received:../../etc/passwd") is None
+
+
+async def test_the_keeper_sweeps_now_and_then(tmp_path: Path) -> None:
+    keeper = MediaKeeperImpl(BlobStore(tmp_path / "media"), ROOMY)
+    keeper.register("test", fetch_photo)
+    stale = keeper.store.receive(b"an abandoned draft's photo")
+    path = keeper.store.received_path(stale)
+    assert path is not None
+    past = time.time() - RECEIVED_TTL_SECONDS - 60
+    os.utime(path, (past, past))
+    await keeper.keep("test", "acc", Media(MediaType.PHOTO, "tagged", "image/jpeg"))
+    assert keeper.store.received(stale) is None and held(keeper) == 1

@@ -165,7 +165,7 @@ class Town:
 
     async def act(self, use_case: Any, *args: object) -> None:
         async with self.sessions() as session:
-            await use_case(SqlCaseStore(session), *args, now=NOW + timedelta(minutes=5))
+            await use_case(SqlCaseStore(session, SEALER), *args, now=NOW + timedelta(minutes=5))
             await session.commit()
 
 

@@ -14,6 +14,7 @@ from handlers.ports import Rated
 from handlers.receipt import hash_pin, new_code
 from handlers.tipmodel import AttachmentIn, PinCheck, TipDraft, TipView, Visibility
 from handlers.tips.words import TipStatus
+from storage.owners import Owners
 from tests.conftest import PIN_SECRET, SEALER
 from tests.integration.port_backends import Backend, Work
 
@@ -140,7 +141,10 @@ async def test_what_a_named_urgent_tip_stores(backend: Backend) -> None:
     assert SEALER.open(row.contact_sealed) == {"name": "Nguyễn Văn An", "phone": "+84912345678"}
     assert "Nguyễn" not in row.contact_sealed and "0912" not in row.contact_sealed
     assert row.pin_hash == hash_pin(PIN_SECRET, view.code, PIN) and PIN not in row.pin_hash
-    assert (row.resident_id, row.status, row.urgent, row.anonymous) == (me, "new", True, False)
+    # Issue 18: the resident only behind the key: a keyed reference and the id sealed.
+    assert (row.resident_id, row.status, row.urgent, row.anonymous) == (None, "new", True, False)
+    assert row.owner_ref == Owners.of(SEALER).ref(me) and me not in row.owner_ref
+    assert Owners.of(SEALER).open(row.reporter_sealed) == me and me not in row.reporter_sealed
     assert (row.category, row.description) == ("theft_robbery", "Hai người lạ lấy trộm xe đạp")
     assert (row.commune_code, row.province_code, row.address) == tip_place(tip)
     assert (row.incident_when, row.incident_date) == ("date", date(2026, 11, 20))

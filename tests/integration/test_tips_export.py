@@ -1,5 +1,6 @@
 """`binhyen tips export`: every field, Vietnamese intact, contacts only with a real key, the
-audit row, and the command end to end. Each test runs on SQLite and on PostgreSQL."""
+audit rows (one per province and per commune, counts and kinds, never a path or a tip), and
+the command end to end. Each test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from storage.tips_export import (
     CONTACT_COLUMNS,
     ExportSummary,
     Format,
-    audit_subject,
+    Target,
     export,
 )
 from tests.conftest import in_thread
@@ -58,7 +59,7 @@ async def _forget(db: Db) -> None:
     # The PostgreSQL database is shared by the session; the audit log is append-only.
     engine = make_engine(db.url)
     async with engine.begin() as conn:
-        await conn.execute(delete(Tip).where(Tip.resident_id.in_(db.residents)))
+        await conn.execute(delete(Tip).where(Tip.code.in_(db.codes)))
         await conn.execute(delete(Resident).where(Resident.id.in_(db.residents)))
     await engine.dispose()
 
@@ -124,14 +125,38 @@ async def seed(db: Db, sealer: Sealer = SEALER) -> list[str]:
     return db.codes[-2:]
 
 
-async def secrets_of(db: Db) -> list[str]:
-    """What must never leave: resident ids, PIN hashes, submission keys, sealed contacts."""
+async def seed_one(db: Db, draft: TipDraft) -> str:
+    """One more tip, a minute after the seeds: its code."""
     engine = make_engine(db.url)
-    query = select(Tip.resident_id, Tip.pin_hash, Tip.submission_key, Tip.contact_sealed)
+    async with make_sessions(engine)() as session:
+        profile = await SqlResidents(session).for_identity("test", "acc", uuid.uuid4().hex)
+        db.residents.append(profile.resident_id)
+        view, _ = await SqlTips(session, b"pin-secret-for-tests", SEALER).submit(
+            submission_key=uuid.uuid4().hex,
+            resident_id=profile.resident_id,
+            draft=draft,
+            pin=receipt.new_pin(),
+            deadlines=deadlines.initial(BASE + timedelta(minutes=2), frozenset()),
+            now=BASE + timedelta(minutes=2),
+            new_code=receipt.new_code,
+        )
+        await session.commit()
+    await engine.dispose()
+    db.codes.append(view.code)
+    return view.code
+
+
+async def secrets_of(db: Db) -> list[str]:
+    """What must never leave: resident ids and the keyed references to them, PIN hashes,
+    submission keys, sealed contacts."""
+    engine = make_engine(db.url)
+    query = select(
+        Tip.owner_ref, Tip.reporter_sealed, Tip.pin_hash, Tip.submission_key, Tip.contact_sealed
+    )
     async with make_sessions(engine)() as session:
         rows = (await session.execute(query.where(Tip.code.in_(db.codes)))).all()
     await engine.dispose()
-    return [value for row in rows for value in row if value]
+    return [*db.residents, *(value for row in rows for value in row if value)]
 
 
 async def run_export(
@@ -323,15 +348,87 @@ async def last_audit_id(db: Db) -> int:
     return int(found or 0)
 
 
-async def test_each_export_writes_one_committed_audit_row(db: Db) -> None:
+def only_ours(rows: list[tuple[str, str, str, str, int | None]], db: Db) -> list[Any]:
+    """The audit rows about the areas the seeds use (PostgreSQL holds other tests' tips)."""
+    ours = {"province:01", "commune:00004", "province:79", "commune:27316"}
+    return [row for row in rows if row[2] in ours]
+
+
+def is_sqlite(db: Db) -> bool:
+    return db.url.startswith("sqlite")
+
+
+async def test_each_export_writes_one_committed_audit_row_per_area(db: Db) -> None:
     await seed(db)
     before = await last_audit_id(db)
     await run_export(db, Format.CSV)
     await run_export(db, Format.JSON, SEALER)
+    rows = await newest_audit(db, before)
+    assert {(action, actor, actor_id) for action, actor, *_, actor_id in rows} == {
+        ("tips.export", "cli", None)
+    }
+    if is_sqlite(db):  # a database of its own: exactly the seeds' two tips of one commune
+        assert rows == [
+            ("tips.export", "cli", "province:01", "rows=2;contacts=0;fmt=csv;out=stdout", None),
+            ("tips.export", "cli", "commune:00004", "rows=2;contacts=0;fmt=csv;out=stdout", None),
+            ("tips.export", "cli", "province:01", "rows=2;contacts=1;fmt=json;out=stdout", None),
+            ("tips.export", "cli", "commune:00004", "rows=2;contacts=1;fmt=json;out=stdout", None),
+        ]
+    else:
+        assert len(only_ours(rows, db)) >= 4
+    assert all(DESCRIPTION not in str(row) and NAME not in str(row) for row in rows)
+
+
+async def test_rows_name_each_province_and_commune_with_its_own_count(db: Db) -> None:
+    if not is_sqlite(db):
+        pytest.skip("counts per area need a database of the test's own")
+    await seed(db)
+    south = TipDraft(
+        category="drugs",
+        description="Mua bán ma túy ở quán nước",
+        commune_code="27316",
+        province_code="79",
+        anonymous=False,
+        contact_name=NAME,
+        contact_phone=PHONE,
+    )
+    await seed_one(db, south)
+    before = await last_audit_id(db)
+    _text, summary = await run_export(db, Format.CSV, SEALER)
+    assert summary.tips == 3
+    details = {subject: detail for _a, _u, subject, detail, _i in await newest_audit(db, before)}
+    assert details == {
+        "province:01": "rows=2;contacts=1;fmt=csv;out=stdout",
+        "commune:00004": "rows=2;contacts=1;fmt=csv;out=stdout",
+        "province:79": "rows=1;contacts=1;fmt=csv;out=stdout",
+        "commune:27316": "rows=1;contacts=1;fmt=csv;out=stdout",
+    }
+
+
+async def test_an_empty_export_is_audited_without_an_area(db: Db) -> None:
+    if not is_sqlite(db):
+        pytest.skip("the shared database is never empty")
+    before = await last_audit_id(db)
+    await run_export(db, Format.JSON)
     assert await newest_audit(db, before) == [
-        ("tips.export", "cli", "stdout", "csv", None),
-        ("tips.export", "cli", "stdout", "json,with_contact", None),
+        ("tips.export", "cli", "", "rows=0;contacts=0;fmt=json;out=stdout", None)
     ]
+
+
+async def test_tips_created_after_the_count_are_not_exported(db: Db) -> None:
+    """The audit rows count what leaves: a tip made after the moment counted stays home."""
+    codes = await seed(db)  # created at BASE and BASE + 1 minute
+    engine = make_engine(db.url)
+    out = io.StringIO(newline="")
+    before = await last_audit_id(db)
+    moment = BASE + timedelta(seconds=30)
+    await export(make_sessions(engine), out, Format.JSON, target=Target.FILE, now=moment)
+    await engine.dispose()
+    assert [row["code"] for row in json_rows(out.getvalue(), codes)] == codes[:1]
+    if is_sqlite(db):
+        assert {d for *_x, d, _i in await newest_audit(db, before)} == {
+            "rows=1;contacts=0;fmt=json;out=file"
+        }
 
 
 # --- The command, end to end -----------------------------------------------------------------
@@ -356,13 +453,40 @@ def test_cli_writes_csv_to_stdout(env: Db, capsys: pytest.CaptureFixture[str]) -
     assert "tip(s) exported" in err and "warning" not in err
 
 
+REASON = "Cơ quan CSĐT yêu cầu theo công văn số 12"
+
+
+def test_cli_refuses_contacts_without_a_reason_and_records_the_reason(
+    env: Db, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(seed(env))
+    before = asyncio.run(last_audit_id(env))
+    for argv in (["--with-contact"], ["--with-contact", "--reason", "  ok "]):
+        assert main(["tips", "export", *argv]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and "--with-contact needs --reason" in err
+    assert asyncio.run(newest_audit(env, before)) == []
+    assert main(["tips", "export", "--with-contact", "--reason", f"  {REASON}\n"]) == 0
+    reasons = asyncio.run(audit_reasons(env, before))
+    assert reasons and set(reasons) == {REASON}
+
+
+async def audit_reasons(db: Db, after: int) -> list[str]:
+    engine = make_engine(db.url)
+    query = select(AuditLog.reason).where(AuditLog.id > after, AuditLog.actor_username == "cli")
+    async with make_sessions(engine)() as session:
+        reasons = [str(r) for r in (await session.execute(query)).scalars()]
+    await engine.dispose()
+    return reasons
+
+
 def test_cli_refuses_contacts_with_the_development_key(
     env: Db, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     asyncio.run(seed(env, Sealer.from_settings("dev-only-secret-change-me")))
     before = asyncio.run(last_audit_id(env))
     monkeypatch.delenv("BINHYEN_SECRET_KEY")
-    assert main(["tips", "export", "--with-contact"]) == 2
+    assert main(["tips", "export", "--with-contact", "--reason", REASON]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert "--with-contact needs a configured key" in err and "BINHYEN_CONTACT_KEY" in err
@@ -375,7 +499,7 @@ def test_cli_refuses_a_contact_key_that_is_not_a_fernet_key(
 ) -> None:
     monkeypatch.setenv("BINHYEN_CONTACT_KEY", "not-a-key")
     with pytest.raises(SystemExit, match="BINHYEN_CONTACT_KEY must be a Fernet key"):
-        main(["tips", "export", "--with-contact"])
+        main(["tips", "export", "--with-contact", "--reason", REASON])
 
 
 def test_cli_writes_contacts_to_a_private_file(
@@ -386,7 +510,8 @@ def test_cli_writes_contacts_to_a_private_file(
     target = tmp_path / "out" / "tips.json"
     target.parent.mkdir()
     target.write_text("stale", encoding="utf-8")
-    argv = ["tips", "export", "--format", "json", "--with-contact", "--output", str(target)]
+    argv = ["tips", "export", "--format", "json", "--with-contact", "--reason", REASON]
+    argv += ["--output", str(target)]
     assert main(argv) == 0
     assert capsys.readouterr().out == ""
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -394,9 +519,12 @@ def test_cli_writes_contacts_to_a_private_file(
     named, anonymous = json_rows(target.read_text(encoding="utf-8"), codes)
     assert (named["contact_name"], named["contact_phone"]) == (NAME, PHONE)
     assert anonymous["contact_phone"] == ""
-    [(action, actor, subject, detail, actor_id)] = asyncio.run(newest_audit(env, before))
-    assert (action, actor, detail, actor_id) == ("tips.export", "cli", "json,with_contact", None)
-    assert subject == audit_subject(str(target)) and subject.endswith("/out/tips.json")
+    rows = asyncio.run(newest_audit(env, before))
+    for action, actor, _subject, detail, actor_id in only_ours(rows, env):
+        assert (action, actor, actor_id) == ("tips.export", "cli", None)
+        assert detail.endswith(";contacts=1;fmt=json;out=file"), detail
+    assert {row[2] for row in only_ours(rows, env)} >= {"province:01", "commune:00004"}
+    assert all("tips.json" not in row[2] and str(tmp_path) not in row[3] for row in rows)
 
 
 def test_cli_warns_about_contacts_the_key_cannot_open(
@@ -404,7 +532,7 @@ def test_cli_warns_about_contacts_the_key_cannot_open(
 ) -> None:
     codes = asyncio.run(seed(env))
     monkeypatch.setenv("BINHYEN_CONTACT_KEY", Fernet.generate_key().decode("ascii"))
-    assert main(["tips", "export", "--with-contact"]) == 0
+    assert main(["tips", "export", "--with-contact", "--reason", REASON]) == 0
     out, err = capsys.readouterr()
     _, (named, _) = csv_rows(out, codes)
     assert (named["contact_name"], named["contact_phone"]) == ("", "")

@@ -32,8 +32,10 @@ from handlers.people import AdminRole, Identity
 from handlers.receipt import new_code
 from handlers.tipmodel import AttachmentIn, TipDraft, track_of
 from storage.admin_users import SqlAccountStore, passwords
+from storage.casework import SqlCaseStore
 from storage.db import AsyncSession
 from storage.models import ChannelIdentity, Resident
+from storage.sealing import Sealer
 from storage.tips import SqlTips
 
 PASSWORD = "mật khẩu đủ dài 2026"
@@ -206,12 +208,21 @@ class World:
         return StoredTip(view.id, view.code, pin, resident_id, commune)
 
 
+PANEL_SECRET = "panel-test-secret"
+
+
+def case_store(session: AsyncSession) -> SqlCaseStore:
+    """A case store as the panel makes one: with the sealer that opens the reporter's sealed
+    id (storage/owners.py), so that actions reach the reporter."""
+    return SqlCaseStore(session, Sealer.from_settings(PANEL_SECRET))
+
+
 async def _world(url: str, tmp_path: Path) -> AsyncIterator[World]:
     settings = Settings(
         database_url=url,
         redis_url="",
         media_dir=str(tmp_path / "media"),
-        secret_key=SecretStr("panel-test-secret"),
+        secret_key=SecretStr(PANEL_SECRET),
     )
     application = create_app(settings)
     async with AsyncExitStack() as stack:

@@ -248,8 +248,10 @@ async def test_tip_detail_by_id_or_code_without_the_contact(world: World) -> Non
     assert tip["status"] == "new" and tip["anonymous"] is False and tip["reporter"]
     assert tip["map_url"].startswith("https://www.openstreetmap.org/?mlat=21.033300")
     assert tip["timeline"][0]["kind"] == "created"
-    assert {"take", "acknowledge", "note", "reveal", "close"} <= set(tip["allowed"])
-    assert "assign" not in tip["allowed"]
+    assert {"take", "acknowledge", "note", "close"} <= set(tip["allowed"])
+    # Issue 18: not this officer's tip yet, so no reveal; contact details are kept.
+    assert "assign" not in tip["allowed"] and "reveal" not in tip["allowed"]
+    assert tip["has_contact"] is True
     assert CONTACT_NAME not in by_id.text and CONTACT_PHONE not in by_id.text
     assert stored.resident_id not in by_id.text
 
@@ -621,3 +623,25 @@ async def test_a_body_past_the_limit_is_not_read(world: World) -> None:
     assert len(json.dumps(longest)) < MAX_BODY
     fits = await api.post(url, json=longest)
     assert fits.status_code == 200 and fits.json()["status"] == "forwarded"
+
+
+async def test_a_reporters_anonymous_tips_do_not_share_a_name_with_their_named_ones(
+    world: World,
+) -> None:
+    """Issue 18: the pseudonym links one reporter's tips of the same kind, never an anonymous
+    tip with a named one (a lawful reveal of the latter would unmask the former)."""
+    me = await world.resident()
+    named = await world.tip(
+        resident_id=me, anonymous=False, contact_name="Võ Văn F", contact_phone="+84944444444"
+    )
+    first = await world.tip(resident_id=me)
+    second = await world.tip(resident_id=me)
+    stranger = await world.tip()
+    api = await bearer(world, "chief_a")
+    name = {
+        t.code: (await api.get(f"/api/v1/tips/{t.id}")).json()["reporter"]
+        for t in (named, first, second, stranger)
+    }
+    assert all(name.values())
+    assert name[first.code] == name[second.code]
+    assert name[named.code] != name[first.code] and name[stranger.code] != name[first.code]

@@ -10,7 +10,7 @@ nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,9 +25,8 @@ from handlers.broadcasts import compose
 from handlers.tipmodel import AttachmentIn
 from storage import casework
 from storage.broadcasts import SqlBroadcastStore
-from storage.casework import SqlCaseStore
 from storage.indicators import SqlIndicators
-from tests.panel.conftest import World
+from tests.panel.conftest import World, case_store
 from tests.panel.test_api import bearer, cookie_client
 
 OK = 200
@@ -80,6 +79,8 @@ class Case:
     state: str | None = None
     # A fresh leader's notice awaiting approval for each role; False: every role shares one.
     fresh_notice: bool = False
+    # Refusals with their own code instead of the status's generic one, by role.
+    codes: dict[str, str] = field(default_factory=dict)
 
 
 def _action(state: str = "new", body: dict[str, Any] | None = None, **overrides: int) -> Case:
@@ -132,7 +133,11 @@ TABLE: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/tips/{tip_id}/resume"): _action("suspended", body={"reason": REASON}),
     ("POST", "/api/v1/tips/{tip_id}/protect"): _action(body={"protection": "secret"}),
     ("POST", "/api/v1/tips/{tip_id}/notes"): _action(body={"body": "Ghi chú nội bộ"}),
-    ("POST", "/api/v1/tips/{tip_id}/reveal"): _action(body={"reason": REASON}),
+    # Issue 18: the tip's assigned officer and the commune's chief only; this tip is no one's.
+    ("POST", "/api/v1/tips/{tip_id}/reveal"): replace(
+        _action(body={"reason": REASON}, officer_a=403, admin_01=403),
+        codes=dict.fromkeys(("officer_a", "admin_01"), "reveal_not_allowed"),
+    ),
     # Every role broadcasts to its own area; a province admin must name the communes.
     ("POST", "/api/v1/broadcasts"): Case(
         {**signed_in(201), "admin_01": 422, "admin_79": 422},
@@ -211,7 +216,7 @@ class Scene:
         chief = self.world.users["chief_a"]
         if state in ("acknowledged", "mediation", "forwarded", "suspended"):
             async with self.world.session() as session:
-                store = SqlCaseStore(session)
+                store = case_store(session)
                 await cases.acknowledge(store, chief, stored.id)
                 if state in ("forwarded", "suspended"):
                     # The investigation body's decisions (a suspension) follow a forward.
@@ -292,7 +297,8 @@ async def test_route_answers_each_role_as_the_table_says(
             wrong.append(f"{role}: {answer.status_code} (expected {expected}) {answer.text[:200]}")
             continue
         if expected in ERROR_CODES and "/api/v1/openapi" not in path:
-            if answer.json()["error"]["code"] != ERROR_CODES[expected]:
+            code = case.codes.get(role, ERROR_CODES[expected])
+            if answer.json()["error"]["code"] != code:
                 wrong.append(f"{role}: error body {answer.text[:200]}")
             if await scene.snapshot(tip_id) != before:
                 wrong.append(f"{role}: a refused call changed the tip")

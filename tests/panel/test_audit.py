@@ -15,7 +15,7 @@ from handlers.accounts.errors import NotAllowed
 from handlers.audit import AuditAction
 from storage import admin_users as au
 from storage import api_tokens, audit
-from tests.panel.conftest import ACCOUNTS, World
+from tests.panel.conftest import ACCOUNTS, COMMUNE_A, World
 
 COMMUNE_A_LABELS = ("officer_a", "officer_a2", "chief_a", "leader_a")
 PROVINCE_01_LABELS = tuple(k for k, (_r, _c, p) in ACCOUNTS.items() if p == "01")
@@ -358,3 +358,43 @@ async def test_every_action_is_read_by_someone_in_words(world: World) -> None:
         named = {int(index): html.unescape(name) for name, index in shown}
         words = catalog(lang)
         assert named == {i: words[ACTION_NAMES[a]] for i, a in enumerate(AuditAction)}, lang
+
+
+# --- rows read through their tip or their area (issue 18): the filters still apply ----------
+
+
+async def test_filters_apply_to_rows_read_through_a_tip_or_an_area(world: World) -> None:
+    tip = await world.tip(COMMUNE_A)
+    stranger = world.users["admin_79"]  # an actor outside the reader's province
+    async with world.session() as db:
+        await au.record(
+            db,
+            "tip.reveal",
+            actor_id=stranger.id,
+            actor_username=stranger.username,
+            subject=tip.code,
+            reason="Xác minh",
+            now=T0,
+        )
+        await au.record(
+            db,
+            "tips.export",
+            actor_username="cli",
+            subject=f"commune:{COMMUNE_A}",
+            detail="rows=1;contacts=1;fmt=json;out=stdout",
+            now=T0 + timedelta(days=1),
+        )
+        await db.commit()
+    client = await world.client("chief_a")
+    everything = (await client.get("/admin/audit")).text
+    assert tip.code in everything and "1 tin báo; có kèm họ tên" in everything
+    by_actor = (await client.get("/admin/audit", params={"actor": "cli"})).text
+    assert "1 tin báo" in by_actor and tip.code not in by_actor
+    by_action = (await client.get("/admin/audit", params={"action": "tip.reveal"})).text
+    assert tip.code in by_action and "1 tin báo" not in by_action
+    by_day = (await client.get("/admin/audit", params={"from": "2026-12-01"})).text
+    assert "1 tin báo" in by_day and tip.code not in by_day
+    other = (await (await world.client("chief_b")).get("/admin/audit")).text
+    assert tip.code not in other and "1 tin báo" not in other
+    data = (await client.get("/api/v1/audit", params={"actor": "cli"})).json()
+    assert [i["subject"] for i in data["items"]] == [f"commune:{COMMUNE_A}"]

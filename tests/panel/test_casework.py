@@ -17,9 +17,9 @@ from handlers.casework.ports import Contact
 from handlers.tipmodel import Visibility
 from handlers.tips.words import TipStatus
 from storage import casework as cw
-from storage.casework import SqlCaseStore, listing, search
+from storage.casework import listing, search
 from storage.models import AuditLog, OutboxMessage, Tip
-from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, World
+from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, World, case_store
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 10:00 in Vietnam
 TODAY = date(2026, 11, 25)
@@ -134,32 +134,30 @@ async def test_the_whole_lifecycle_with_deadlines_audit_and_outbox(world: World)
     chief, officer = world.users["chief_a"], world.users["officer_a"]
     async with world.session() as session:
         with pytest.raises(errors.Forbidden):
-            await cases.assign(SqlCaseStore(session), officer, tip.id, officer.id)
+            await cases.assign(case_store(session), officer, tip.id, officer.id)
         with pytest.raises(errors.Invalid):
-            await cases.assign(SqlCaseStore(session), chief, tip.id, world.users["officer_b"].id)
-        await cases.assign(SqlCaseStore(session), chief, tip.id, officer.id, now=NOW)
-        await cases.acknowledge(
-            SqlCaseStore(session), officer, tip.id, now=NOW + timedelta(hours=1)
-        )
+            await cases.assign(case_store(session), chief, tip.id, world.users["officer_b"].id)
+        await cases.assign(case_store(session), chief, tip.id, officer.id, now=NOW)
+        await cases.acknowledge(case_store(session), officer, tip.id, now=NOW + timedelta(hours=1))
         with pytest.raises(errors.Invalid) as twice:
-            await cases.acknowledge(SqlCaseStore(session), officer, tip.id)
+            await cases.acknowledge(case_store(session), officer, tip.id)
         assert twice.value.code == "transition"
         await cases.ask_reporter(
-            SqlCaseStore(session), officer, tip.id, "  Anh/chị nhớ biển số xe không? "
+            case_store(session), officer, tip.id, "  Anh/chị nhớ biển số xe không? "
         )
-        await cases.verify(SqlCaseStore(session), officer, tip.id)
+        await cases.verify(case_store(session), officer, tip.id)
         # Before the forward no decision deadline runs, and the decisions are not ours yet.
         with pytest.raises(errors.Invalid) as unforwarded:
             await cases.extend_deadline(
-                SqlCaseStore(session), officer, tip.id, "Cần xác minh thêm", now=NOW
+                case_store(session), officer, tip.id, "Cần xác minh thêm", now=NOW
             )
         assert unforwarded.value.code == "extension_none"
         with pytest.raises(errors.Invalid) as undecided:
-            await cases.close(SqlCaseStore(session), officer, tip.id, "not_prosecuted", now=NOW)
+            await cases.close(case_store(session), officer, tip.id, "not_prosecuted", now=NOW)
         assert undecided.value.code == "decision_unforwarded"
         forwarded_at = NOW + timedelta(days=2)  # 27/11: the body's 20 days start
         await cases.forward(
-            SqlCaseStore(session),
+            case_store(session),
             officer,
             tip.id,
             "Cơ quan Cảnh sát điều tra Công an thành phố Hà Nội",
@@ -169,17 +167,17 @@ async def test_the_whole_lifecycle_with_deadlines_audit_and_outbox(world: World)
         assert after_forward.decision_due == date(2026, 12, 17)
         later = NOW + timedelta(days=3)
         await cases.extend_deadline(
-            SqlCaseStore(session), officer, tip.id, "Cần xác minh thêm tại ngân hàng", now=later
+            case_store(session), officer, tip.id, "Cần xác minh thêm tại ngân hàng", now=later
         )
         extended = await cw.tip_detail(session, officer, tip.id, today=TODAY)
         assert extended.decision_due == date(2027, 1, 27)  # 2 months from the forward
         with pytest.raises(errors.Invalid) as alone:
             await cases.extend_deadline(
-                SqlCaseStore(session), officer, tip.id, "Chờ kết quả giám định", now=later
+                case_store(session), officer, tip.id, "Chờ kết quả giám định", now=later
             )
         assert alone.value.code == "decision_number"
         await cases.extend_deadline(
-            SqlCaseStore(session),
+            case_store(session),
             officer,
             tip.id,
             "Chờ kết quả giám định",
@@ -189,21 +187,21 @@ async def test_the_whole_lifecycle_with_deadlines_audit_and_outbox(world: World)
         )
         with pytest.raises(errors.Invalid) as third:
             await cases.extend_deadline(
-                SqlCaseStore(session), officer, tip.id, "Lần thứ ba", now=later
+                case_store(session), officer, tip.id, "Lần thứ ba", now=later
             )
         assert third.value.code == "extension_limit"
         with pytest.raises(errors.Invalid):
-            await cases.close(SqlCaseStore(session), officer, tip.id, "whatever")
-        await cases.add_note(SqlCaseStore(session), officer, tip.id, "Đã gọi ngân hàng")
+            await cases.close(case_store(session), officer, tip.id, "whatever")
+        await cases.add_note(case_store(session), officer, tip.id, "Đã gọi ngân hàng")
         sealer = runtime.sealer(world.settings)
         with pytest.raises(errors.Invalid):
-            await cases.reveal_identity(SqlCaseStore(session), officer, tip.id, "ok", sealer)
+            await cases.reveal_identity(case_store(session), officer, tip.id, "ok", sealer)
         contact = await cases.reveal_identity(
-            SqlCaseStore(session), officer, tip.id, "Cần mời làm việc", sealer, ip="10.0.0.1"
+            case_store(session), officer, tip.id, "Cần mời làm việc", sealer, ip="10.0.0.1"
         )
         assert contact == Contact("Nguyễn Văn A", "0912345678")
         await cases.close(
-            SqlCaseStore(session),
+            case_store(session),
             officer,
             tip.id,
             "not_prosecuted",
@@ -260,24 +258,24 @@ async def test_anonymous_tip_has_nothing_to_reveal_and_officers_only_take(world:
         )
         with pytest.raises(errors.Invalid) as anonymous:
             await cases.reveal_identity(
-                SqlCaseStore(session),
+                case_store(session),
                 officer,
                 tip.id,
                 "Cần mời làm việc",
                 runtime.sealer(world.settings),
             )
         assert anonymous.value.code == "anonymous"
-        await cases.take(SqlCaseStore(session), officer, tip.id)
+        await cases.take(case_store(session), officer, tip.id)
         detail = await cw.tip_detail(session, world.users["officer_a2"], tip.id)
         assert detail.assignee == world.usernames["officer_a"]
         mine = await cw.queue(session, officer, cw.QueueFilter(assignee="me"))
         assert [i.code for i in mine.items] == [tip.code]
-        people = await cases.colleagues(SqlCaseStore(session), world.users["chief_a"], COMMUNE_A)
+        people = await cases.colleagues(case_store(session), world.users["chief_a"], COMMUNE_A)
         assert {p.username for p in people} == {
             world.usernames[k] for k in ("officer_a", "officer_a2", "chief_a")
         }
         with pytest.raises(errors.NotFound):
-            await cases.colleagues(SqlCaseStore(session), world.users["chief_a"], COMMUNE_B)
+            await cases.colleagues(case_store(session), world.users["chief_a"], COMMUNE_B)
         rows = await cw.export_rows(session, world.users["officer_b"], cw.QueueFilter(status="all"))
         assert rows == []
 
@@ -340,15 +338,13 @@ async def test_an_overdue_decision_cannot_be_extended(world: World) -> None:
     tip = await world.tip(COMMUNE_A, received=NOW - timedelta(days=40))
     officer = world.users["officer_a"]
     async with world.session() as session:
-        await cases.acknowledge(
-            SqlCaseStore(session), officer, tip.id, now=NOW - timedelta(days=39)
-        )
+        await cases.acknowledge(case_store(session), officer, tip.id, now=NOW - timedelta(days=39))
         # Not forwarded: no decision deadline, so nothing to extend, however early.
         early = await cw.tip_detail(session, officer, tip.id, today=TODAY - timedelta(days=39))
         assert early.decision_due is None and rules.Action.EXTEND not in early.allowed
         with pytest.raises(errors.Invalid) as none:
             await cases.extend_deadline(
-                SqlCaseStore(session),
+                case_store(session),
                 officer,
                 tip.id,
                 "Cần thêm thời gian",
@@ -356,7 +352,7 @@ async def test_an_overdue_decision_cannot_be_extended(world: World) -> None:
             )
         assert none.value.code == "extension_none"
         await cases.forward(
-            SqlCaseStore(session),
+            case_store(session),
             officer,
             tip.id,
             "Cơ quan Cảnh sát điều tra Công an thành phố Hà Nội",
@@ -367,7 +363,7 @@ async def test_an_overdue_decision_cannot_be_extended(world: World) -> None:
         assert rules.Action.EXTEND not in detail.allowed
         with pytest.raises(errors.Invalid) as late:
             await cases.extend_deadline(
-                SqlCaseStore(session), officer, tip.id, "Cần thêm thời gian", now=NOW
+                case_store(session), officer, tip.id, "Cần thêm thời gian", now=NOW
             )
         assert late.value.code == "extension_late"
         before = await cw.tip_detail(session, officer, tip.id, today=TODAY - timedelta(days=25))

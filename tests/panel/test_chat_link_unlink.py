@@ -271,7 +271,7 @@ async def test_every_refusal_reason_and_channel_is_in_words_on_the_audit_page(
         for action, details in ACTION_DETAILS.items():
             page = (await chief.get("/admin/audit", params={"action": action, "lang": lang})).text
             assert html.escape(words[ACTION_NAMES[action]]) in page, (lang, action)
-            shown = {html.unescape(s) for s in re.findall(r"<span>([^<]+)</span>", page)}
+            shown = {html.unescape(s) for s in re.findall(r"<span[^>]*>([^<]+)</span>", page)}
             for code, msgid in details.items():
                 assert words[msgid] in shown, (lang, action, code)
                 assert code not in shown, (lang, action, code)

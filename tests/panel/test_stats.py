@@ -17,10 +17,9 @@ from handlers import casework as cases
 from handlers.errors import Forbidden, Invalid
 from handlers.people import AdminRole
 from storage import stats
-from storage.casework import SqlCaseStore
 from storage.models import Tip
 from storage.stats import Period
-from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, World
+from tests.panel.conftest import COMMUNE_A, COMMUNE_B, COMMUNE_C, World, case_store
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 25/11/2026, 10:00 in Vietnam
 # A commune of Hà Nội no other test uses, so that PostgreSQL's shared database cannot skew it.
@@ -49,14 +48,14 @@ async def _known_tips(world: World, commune: str, label: str) -> dict[str, str]:
     async with world.session() as session:
         # t1: acknowledged after 96 h, on Friday 6/11 (due Thu 5/11): late; forwarded the same
         # day (due 9/11), so the body's 20 days run to 26/11; its decision recorded 10/11.
-        await cases.acknowledge(SqlCaseStore(session), actor, ids["t1"], now=at(6, 2))
-        await cases.forward(SqlCaseStore(session), actor, ids["t1"], body, now=at(6, 3))
-        await cases.close(SqlCaseStore(session), actor, ids["t1"], "not_prosecuted", now=at(10, 2))
+        await cases.acknowledge(case_store(session), actor, ids["t1"], now=at(6, 2))
+        await cases.forward(case_store(session), actor, ids["t1"], body, now=at(6, 3))
+        await cases.close(case_store(session), actor, ids["t1"], "not_prosecuted", now=at(10, 2))
         # t2: forwarded after 24 h, which also tells the reporter (ack due Fri 6/11): on time;
         # the body's decision was due 24/11 and is still not recorded.
-        await cases.forward(SqlCaseStore(session), actor, ids["t2"], body, now=at(4, 1))
+        await cases.forward(case_store(session), actor, ids["t2"], body, now=at(4, 1))
         # t5: closed straight away as a duplicate: answered, on time.
-        await cases.close(SqlCaseStore(session), actor, ids["t5"], "duplicate", now=at(19, 3))
+        await cases.close(case_store(session), actor, ids["t5"], "duplicate", now=at(19, 3))
         for name, rating in (("t1", 5), ("t5", 3)):
             await session.execute(update(Tip).where(Tip.id == ids[name]).values(rating=rating))
         await session.commit()
@@ -156,7 +155,7 @@ async def test_median_of_an_odd_count_and_of_nothing(world: World) -> None:
         tip = await world.tip(COMMUNE_A, received=at(2, 0))
         async with world.session() as session:
             await cases.acknowledge(
-                SqlCaseStore(session), actor, tip.id, now=at(2, 0) + timedelta(hours=hours)
+                case_store(session), actor, tip.id, now=at(2, 0) + timedelta(hours=hours)
             )
             await session.commit()
     async with world.session() as session:

@@ -20,9 +20,8 @@ from handlers import casework as cases
 from handlers import deadlines
 from handlers.deadlines import NO_DUE
 from storage import stats
-from storage.casework import SqlCaseStore
 from storage.models import Tip
-from tests.panel.conftest import COMMUNE_A, World
+from tests.panel.conftest import COMMUNE_A, World, case_store
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 25/11/2026, 10:00 in Vietnam
 BODY = "Cơ quan Cảnh sát điều tra Công an quận Ba Đình"
@@ -38,7 +37,7 @@ def text_of(page: str) -> str:
 
 async def _forward(world: World, tip_id: str, when: datetime) -> None:
     async with world.session() as session:
-        await cases.forward(SqlCaseStore(session), world.users["officer_a"], tip_id, BODY, now=when)
+        await cases.forward(case_store(session), world.users["officer_a"], tip_id, BODY, now=when)
         await session.commit()
 
 
@@ -69,7 +68,7 @@ async def test_decision_counts_only_tracks_with_a_decision_deadline(world: World
     open_dispute = await world.tip(COMMUNE_A, received=at(2, 2), category="other")
     agreed = await world.tip(COMMUNE_A, received=at(3, 2), category="other")
     async with world.session() as session:
-        store = SqlCaseStore(session)
+        store = case_store(session)
         # The investigation body's 20 days run from the forward: due 23/11, still undecided.
         await cases.forward(store, officer, crime.id, BODY, now=at(3, 2))
         # Suspended (CPC art. 147(1)): a decision, recorded on 24/11, the last of its 20 days
@@ -163,7 +162,7 @@ async def test_export_has_the_new_columns_and_never_9999(world: World) -> None:
     dispute = await world.tip(COMMUNE_A, received=now - timedelta(days=2), category="other")
     waiting = await world.tip(COMMUNE_A, received=now - timedelta(days=1), category="drugs")
     async with world.session() as session:
-        store = SqlCaseStore(session)
+        store = case_store(session)
         await cases.protect(store, officer, crime.id, "secret", now=now - timedelta(hours=2))
         await cases.forward(store, officer, crime.id, BODY, now=now - timedelta(hours=1))
         await cases.change_track(store, officer, dispute.id, "mediation", "Tranh chấp ranh giới")

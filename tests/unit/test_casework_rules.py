@@ -21,6 +21,7 @@ def _allowed(status: TipStatus, **overrides: object) -> frozenset[Action]:
         "takes_work": True,
         "assigns_work": False,
         "today": TODAY,
+        "reveals": False,
     }
     changes = {"decision_due": date(2026, 12, 15)}
     changes.update({k: v for k, v in overrides.items() if k not in facts})  # type: ignore[misc]
@@ -55,7 +56,11 @@ def test_an_acknowledged_tip_can_be_verified_or_forwarded() -> None:
 
 def test_a_closed_tip_takes_only_notes_and_a_reveal() -> None:
     assert _allowed(TipStatus.CLOSED) == {Action.NOTE}
-    assert _allowed(TipStatus.CLOSED, contact_sealed="sealed") == {Action.NOTE, Action.REVEAL}
+    assert _allowed(TipStatus.CLOSED, contact_sealed="sealed") == {Action.NOTE}
+    assert _allowed(TipStatus.CLOSED, contact_sealed="sealed", reveals=True) == {
+        Action.NOTE,
+        Action.REVEAL,
+    }
 
 
 def test_who_may_take_and_assign() -> None:

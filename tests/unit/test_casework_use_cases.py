@@ -235,7 +235,7 @@ async def test_a_closed_tip_takes_notes_and_nothing_else(world: World) -> None:
 
 
 async def test_bad_input_is_refused_with_its_code(world: World) -> None:
-    tip = world.tip(contact_sealed="sealed:A")
+    tip = world.tip(contact_sealed="sealed:A", assignee_id=world.officer.id)
     cases_and_codes: list[tuple[Callable[..., Awaitable[Any]], tuple[Any, ...], str]] = [
         (cases.ask_reporter, ("   ",), "question"),
         (cases.ask_reporter, ("x" * 1001,), "question"),
@@ -317,6 +317,48 @@ async def test_reveal_only_for_a_reporter_who_left_contact_and_always_audited(
     )
     assert world.events(named) == [("revealed", Visibility.INTERNAL, "")]
     assert world.notices(named) == []  # the reporter is never told who looked
+
+
+async def test_only_the_assigned_officer_and_the_chief_may_reveal(world: World) -> None:
+    """Issue 18, as the consent text promises: another officer of the commune, a province
+    admin, a leader or an officer elsewhere is refused, and nothing is written."""
+    unassigned = world.tip(contact_sealed="sealed:A")
+    assigned = world.tip(contact_sealed="sealed:A", assignee_id=world.officer.id)
+    refusals = [
+        (world.officer, unassigned, Forbidden),  # no one's yet: only the chief
+        (world.officer2, assigned, Forbidden),  # a colleague's tip
+        (world.admin_01, assigned, Forbidden),  # the province admin of its province
+        (world.leader, assigned, Forbidden),
+        (world.officer_b, assigned, NotFound),  # another commune does not find it
+        (world.admin_79, assigned, NotFound),
+    ]
+    for who, tip, refusal in refusals:
+        with pytest.raises(refusal):
+            await world.run(cases.reveal_identity, who, tip.id, "Cần mời làm việc", Opener())
+    assert world.written() == (0, 0, 0)
+    for who, tip in ((world.officer, assigned), (world.chief, unassigned), (world.chief, assigned)):
+        contact = await world.run(cases.reveal_identity, who, tip.id, "Cần mời làm việc", Opener())
+        assert contact.name == "Nguyễn Văn A"
+    assert [a[:2] for a in world.audits(assigned)] == [
+        ("tip.reveal", "officer_a"),
+        ("tip.reveal", "chief_a"),
+    ]
+
+
+async def test_a_colleagues_tip_is_not_taken_over_to_reveal_its_reporter(world: World) -> None:
+    """Issue 18: taking a tip would make the officer its assigned officer, who may reveal;
+    a tip a colleague holds changes hands only through the chief."""
+    tip = world.tip(contact_sealed="sealed:A", assignee_id=world.officer.id)
+    with pytest.raises(Conflict) as refused:
+        await world.run(cases.take, world.officer2, tip.id)
+    assert refused.value.code == "taken" and world.stored(tip).assignee_id == world.officer.id
+    with pytest.raises(Forbidden):
+        await world.run(cases.reveal_identity, world.officer2, tip.id, "Cần mời làm việc", Opener())
+    await world.run(cases.take, world.chief, tip.id)  # the chief may take any of the commune's
+    assert world.stored(tip).assignee_id == world.chief.id
+    free = world.tip(contact_sealed="sealed:A")
+    await world.run(cases.take, world.officer2, free.id)  # a tip no one holds
+    assert world.stored(free).assignee_id == world.officer2.id
 
 
 async def test_colleagues_of_a_commune_in_the_area(world: World) -> None:

@@ -17,6 +17,8 @@ COMPOSITION_ROOTS = {
     "bot/app.py",
     "bot/runtime.py",
     "bot/indicators_cli.py",
+    "bot/keys_cli.py",
+    "bot/retention_cli.py",
     "admin/cli.py",
 }
 

@@ -282,6 +282,7 @@ def test_every_flow_is_registered_under_the_name_its_state_keeps() -> None:
         "leader_notice",
         "learn",
         "menu",
+        "mydata",
         "mytips",
         "neighbourhood",
         "report",

@@ -37,7 +37,7 @@ from bot.delivery import (
     background_limit,
 )
 from bot.dispatcher import Dispatcher
-from bot.runtime import Runtime, sealer
+from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.model import Media, RenderedReply
 from handlers.ports import MediaUnavailable, utc_now
@@ -324,7 +324,7 @@ def build(settings: Settings, rt: Runtime) -> ZaloOaChannel:
         app_id=app_id,
         oa_secret_key=settings.zalo_oa_secret_key.get_secret_value(),
         client=OaClient(settings.zalo_oa_api_base, settings.zalo_oa_oauth_base, app_id, app_secret),
-        tokens=SqlZaloOaTokens(rt.sessions, sealer(settings), app_id),
+        tokens=SqlZaloOaTokens(rt.sessions, rt.account_sealer, app_id),
         interactions=SqlZaloOaInteractions(rt.sessions, app_id),
         dispatcher=rt.dispatcher,
         delivery=rt.delivery,
