@@ -110,3 +110,31 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def phone_page(browser: Any, **options: Any) -> Iterator[Any]:
+    """A phone-sized page in a fresh context (no cookie: a new conversation); fails the test
+    on a script error in the page."""
+    context = browser.new_context(
+        viewport=PHONE, locale="vi-VN", has_touch=True, is_mobile=True, **options
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert not errors, errors
+
+
+def choice_button(page: Any, choice_id: str) -> Any:
+    """The web chat's button of an offered choice."""
+    return page.locator(f'button[data-choice="{choice_id}"]')
+
+
+def type_in(page: Any, text: str) -> None:
+    """Type a message in the web chat and send it."""
+    box = page.get_by_role("textbox")
+    box.fill(text)
+    box.press("Enter")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from handlers import mydata
-from tests.e2e.real_browser import PHONE, TIMEOUT_MS, chromium, serve
+from tests.e2e.real_browser import choice_button, chromium, phone_page, serve, type_in
 
 pytestmark = pytest.mark.e2e
 
@@ -26,27 +26,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def page(server: str) -> Iterator[Any]:
-    with chromium() as browser:
-        context = browser.new_context(
-            viewport=PHONE, locale="vi-VN", has_touch=True, is_mobile=True, accept_downloads=True
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    with chromium() as browser, phone_page(browser, accept_downloads=True) as tab:
         yield tab
-        context.close()
-        assert not errors, errors
-
-
-def _choice(page: Any, choice_id: str) -> Any:
-    return page.locator(f'button[data-choice="{choice_id}"]')
-
-
-def _type(page: Any, text: str) -> None:
-    box = page.get_by_role("textbox")
-    box.fill(text)
-    box.press("Enter")
 
 
 def test_the_copy_downloads_as_json_and_is_not_kept_in_the_page(
@@ -55,14 +36,14 @@ def test_the_copy_downloads_as_json_and_is_not_kept_in_the_page(
     from playwright.sync_api import expect
 
     page.goto(f"{server}/chat")
-    _choice(page, "lang:vi").click()
-    expect(_choice(page, "province:01")).to_be_visible()
-    _type(page, "ha noi")
-    expect(_choice(page, "area:province")).to_be_visible()
-    _type(page, "Phường Ba Đình")
-    _choice(page, "menu:settings").click()
-    _choice(page, "settings:mydata").click()
-    _choice(page, mydata.COPY).click()
+    choice_button(page, "lang:vi").click()
+    expect(choice_button(page, "province:01")).to_be_visible()
+    type_in(page, "ha noi")
+    expect(choice_button(page, "area:province")).to_be_visible()
+    type_in(page, "Phường Ba Đình")
+    choice_button(page, "menu:settings").click()
+    choice_button(page, "settings:mydata").click()
+    choice_button(page, mydata.COPY).click()
     link = page.locator("a.file")
     expect(link).to_be_visible()
     expect(link).to_contain_text("binhyen-du-lieu-cua-toi-")

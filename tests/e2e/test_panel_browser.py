@@ -18,7 +18,15 @@ from typing import Any
 import pytest
 
 from content.i18n import translate
-from tests.e2e.real_browser import PHONE, TIMEOUT_MS, chromium, serve, server_env
+from tests.e2e.real_browser import (
+    PHONE,
+    TIMEOUT_MS,
+    choice_button,
+    chromium,
+    serve,
+    server_env,
+    type_in,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -69,46 +77,38 @@ def _context(browser: Any, **options: Any) -> Any:
     return context
 
 
-def _choice(page: Any, choice_id: str) -> Any:
-    return page.locator(f'button[data-choice="{choice_id}"]')
-
-
-def _type(page: Any, text: str) -> None:
-    box = page.get_by_role("textbox")
-    box.fill(text)
-    box.press("Enter")
-
-
 def _send_tip(chat: Any, base: str) -> str:
     """An anonymous theft tip through the web chat; returns its code."""
     from playwright.sync_api import expect
 
     chat.goto(f"{base}/chat")
-    _choice(chat, "lang:vi").click()
-    expect(_choice(chat, "province:01")).to_be_visible()
-    _type(chat, "ha noi")
-    expect(_choice(chat, "area:province")).to_be_visible()
-    _type(chat, "Phường Ba Đình")
-    _choice(chat, "menu:tip").click()
-    _choice(chat, "tip:consent_yes").click()
-    _choice(chat, "cat:theft_robbery").click()
-    _type(chat, "Tối qua có hai người lạ đi xe máy lấy trộm xe đạp trước nhà số 12")
-    _choice(chat, "tip:done").click()
-    _choice(chat, "when:today").click()
+    choice_button(chat, "lang:vi").click()
+    expect(choice_button(chat, "province:01")).to_be_visible()
+    type_in(chat, "ha noi")
+    expect(choice_button(chat, "area:province")).to_be_visible()
+    type_in(chat, "Phường Ba Đình")
+    choice_button(chat, "menu:tip").click()
+    choice_button(chat, "tip:consent_yes").click()
+    choice_button(chat, "cat:theft_robbery").click()
+    type_in(chat, "Tối qua có hai người lạ đi xe máy lấy trộm xe đạp trước nhà số 12")
+    choice_button(chat, "tip:done").click()
+    choice_button(chat, "when:today").click()
     expect(chat.locator(".geo")).to_be_visible()
-    _type(chat, "Số 12 ngõ 5 phố Đội Cấn")
-    _choice(chat, "tip:media_done").click()
-    _choice(chat, "tip:details_no").click()
-    _choice(chat, "id:anonymous").click()
+    type_in(chat, "Số 12 ngõ 5 phố Đội Cấn")
+    choice_button(chat, "tip:media_done").click()
+    choice_button(chat, "tip:details_no").click()
+    choice_button(chat, "id:anonymous").click()
     # An anonymous reporter is offered a few checkable details; this one skips them.
     for _ in range(6):
-        expect(_choice(chat, "tip:skip").or_(_choice(chat, "tip:confirm"))).to_be_visible()
-        if _choice(chat, "tip:confirm").count():
+        expect(
+            choice_button(chat, "tip:skip").or_(choice_button(chat, "tip:confirm"))
+        ).to_be_visible()
+        if choice_button(chat, "tip:confirm").count():
             break
         replies = chat.locator(".bot").count()
-        _choice(chat, "tip:skip").click()
+        choice_button(chat, "tip:skip").click()
         expect(chat.locator(".bot")).not_to_have_count(replies)
-    _choice(chat, "tip:confirm").click()
+    choice_button(chat, "tip:confirm").click()
     receipt = chat.locator(".bot", has_text="Mã PIN")
     expect(receipt).to_contain_text("BY-")
     found = re.search(r"BY-[0-9A-Z]{4}-[0-9A-Z]{2}", receipt.inner_text())
@@ -168,8 +168,8 @@ def test_a_chat_tip_from_queue_to_outcome(site: tuple[str, Path], browser: Any) 
         # The resident sees the acknowledgement and the question, and answers.
         expect(chat.locator(".bot", has_text=QUESTION)).to_be_visible(timeout=ARRIVAL_MS)
         expect(chat.locator(".bot", has_text=code).first).to_be_visible()
-        _choice(chat, f"answer:{code}").last.click()
-        _type(chat, ANSWER)
+        choice_button(chat, f"answer:{code}").last.click()
+        type_in(chat, ANSWER)
         expect(chat.locator(".me").last).to_have_text(ANSWER)
 
         # The answer arrives in the panel without a reload.
@@ -182,8 +182,8 @@ def test_a_chat_tip_from_queue_to_outcome(site: tuple[str, Path], browser: Any) 
         panel.locator("#action-close").click()
         expect(panel.locator("#tip-status")).to_have_text(vi("panel.status.closed"))
 
-        expect(_choice(chat, f"rate:{code}:5")).to_be_visible(timeout=ARRIVAL_MS)
-        _choice(chat, f"rate:{code}:5").click()
+        expect(choice_button(chat, f"rate:{code}:5")).to_be_visible(timeout=ARRIVAL_MS)
+        choice_button(chat, f"rate:{code}:5").click()
         expect(chat.locator(".me").last).to_contain_text("5")
         panel.reload()
         expect(panel.locator('#timeline [data-kind="rating"]')).to_contain_text("5")

@@ -17,7 +17,13 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.real_browser import PHONE, TIMEOUT_MS, chromium, serve
+from tests.e2e.real_browser import (
+    choice_button,
+    chromium,
+    phone_page,
+    serve,
+    type_in,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -45,24 +51,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
     """A phone-sized page in a fresh context: no cookie, so a new conversation."""
-    context = browser.new_context(viewport=PHONE, locale="vi-VN", has_touch=True, is_mobile=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield tab
-    context.close()
-    assert not errors, errors
-
-
-def _choice(page: Any, choice_id: str) -> Any:
-    return page.locator(f'button[data-choice="{choice_id}"]')
-
-
-def _type(page: Any, text: str) -> None:
-    box = page.get_by_role("textbox")
-    box.fill(text)
-    box.press("Enter")
+    with phone_page(browser) as tab:
+        yield tab
 
 
 def test_onboarding_then_emergency_on_a_phone(page: Any, server: str) -> None:
@@ -72,23 +62,23 @@ def test_onboarding_then_emergency_on_a_phone(page: Any, server: str) -> None:
     expect(page).to_have_title("Bình Yên")
     expect(page.locator(".bot").first).to_contain_text("Bình Yên")  # the greeting
     expect(page.locator("#send")).to_be_enabled()
-    _choice(page, "lang:vi").click()
+    choice_button(page, "lang:vi").click()
     expect(page.locator(".me").last).to_have_text("Tiếng Việt")
-    expect(_choice(page, "province:01")).to_be_visible()
+    expect(choice_button(page, "province:01")).to_be_visible()
 
-    _type(page, "ha noi")
+    type_in(page, "ha noi")
     expect(page.get_by_role("textbox")).to_have_value("")
-    expect(_choice(page, "area:province")).to_be_visible()
-    _type(page, "Phường Ba Đình")
-    expect(_choice(page, "menu:tip")).to_be_visible()
-    expect(_choice(page, "menu:settings")).to_be_visible()
-    expect(_choice(page, "province:01")).to_have_count(0)  # only the last reply's choices
+    expect(choice_button(page, "area:province")).to_be_visible()
+    type_in(page, "Phường Ba Đình")
+    expect(choice_button(page, "menu:tip")).to_be_visible()
+    expect(choice_button(page, "menu:settings")).to_be_visible()
+    expect(choice_button(page, "province:01")).to_have_count(0)  # only the last reply's choices
 
     page.locator("#sos").click()
     call = page.locator('a[href="tel:113"]').first
     expect(call).to_be_visible()
     expect(call).to_contain_text("113")
-    expect(_choice(page, "nav:menu")).to_be_visible()
+    expect(choice_button(page, "nav:menu")).to_be_visible()
     if SCREENSHOT:
         page.screenshot(path=SCREENSHOT, full_page=False)
 
@@ -110,11 +100,11 @@ def test_text_is_shown_as_text_and_survives_a_reload(page: Any, server: str) -> 
     from playwright.sync_api import expect
 
     page.goto(f"{server}/chat")
-    expect(_choice(page, "lang:vi")).to_be_visible()
+    expect(choice_button(page, "lang:vi")).to_be_visible()
     hostile = '<img src=x onerror="window.pwned=1">\nline two'
-    _type(page, hostile)
+    type_in(page, hostile)
     expect(page.locator(".me").last).to_have_text(hostile)
-    expect(_choice(page, "lang:vi")).to_be_visible()
+    expect(choice_button(page, "lang:vi")).to_be_visible()
     assert page.locator("#log img").count() == 0
     assert page.evaluate("window.pwned") is None
 
@@ -122,7 +112,7 @@ def test_text_is_shown_as_text_and_survives_a_reload(page: Any, server: str) -> 
     page.on("request", lambda r: sent.append(r.url) if r.url.endswith("/messages") else None)
     page.reload()
     expect(page.locator(".me").last).to_have_text(hostile)
-    expect(_choice(page, "lang:vi")).to_be_visible()
+    expect(choice_button(page, "lang:vi")).to_be_visible()
     assert sent == [], "a reload with a transcript must not send /start again"
 
 
@@ -140,7 +130,7 @@ def test_a_lost_request_is_retried_with_the_same_message_id(page: Any, server: s
 
     page.route("**/chat/api/messages", flaky)
     page.goto(f"{server}/chat")
-    expect(_choice(page, "lang:vi")).to_be_visible()
+    expect(choice_button(page, "lang:vi")).to_be_visible()
     assert [b["text"] for b in bodies] == ["/start", "/start"]
     assert bodies[0]["message_id"] == bodies[1]["message_id"]
 
@@ -162,7 +152,7 @@ def test_a_lost_answer_shows_the_current_step_again(page: Any, server: str) -> N
 
     page.route("**/chat/api/messages", answer_lost)
     page.goto(f"{server}/chat")
-    expect(_choice(page, "lang:vi")).to_be_visible()
+    expect(choice_button(page, "lang:vi")).to_be_visible()
     assert bodies[0]["message_id"] == bodies[1]["message_id"]
     assert bodies[2]["choice"] == "nav:back"
 
@@ -185,7 +175,7 @@ def test_the_resend_button_after_two_failures(page: Any, server: str) -> None:
     expect(resend).to_be_visible()
     expect(page.locator('#log .note a[href="tel:113"]')).to_be_visible()
     resend.click()
-    expect(_choice(page, "lang:vi")).to_be_visible()
+    expect(choice_button(page, "lang:vi")).to_be_visible()
     expect(page.locator("#log .note")).to_have_count(0)
     assert len({b["message_id"] for b in bodies}) == 1
 
@@ -201,20 +191,20 @@ def test_a_whole_tip_with_a_photo_on_a_phone(page: Any, server: str, server_dir:
     from playwright.sync_api import expect
 
     page.goto(f"{server}/chat")
-    _choice(page, "lang:vi").click()
-    expect(_choice(page, "province:01")).to_be_visible()
-    _type(page, "ha noi")
-    expect(_choice(page, "area:province")).to_be_visible()
-    _type(page, "Phường Ba Đình")
-    _choice(page, "menu:tip").click()
-    _choice(page, "tip:consent_yes").click()
-    _choice(page, "cat:theft_robbery").click()
-    _type(page, "Tối qua có hai người lạ lấy trộm xe đạp trước nhà số 12")
-    _choice(page, "tip:done").click()
-    _choice(page, "when:today").click()
+    choice_button(page, "lang:vi").click()
+    expect(choice_button(page, "province:01")).to_be_visible()
+    type_in(page, "ha noi")
+    expect(choice_button(page, "area:province")).to_be_visible()
+    type_in(page, "Phường Ba Đình")
+    choice_button(page, "menu:tip").click()
+    choice_button(page, "tip:consent_yes").click()
+    choice_button(page, "cat:theft_robbery").click()
+    type_in(page, "Tối qua có hai người lạ lấy trộm xe đạp trước nhà số 12")
+    choice_button(page, "tip:done").click()
+    choice_button(page, "when:today").click()
     expect(page.locator(".geo")).to_be_visible()  # the reply asks for a location
-    _type(page, "Số 12 ngõ 5 phố Đội Cấn")
-    expect(_choice(page, "tip:media_done")).to_be_visible()
+    type_in(page, "Số 12 ngõ 5 phố Đội Cấn")
+    expect(choice_button(page, "tip:media_done")).to_be_visible()
 
     attach = page.get_by_role("button", name="Gửi ảnh, tệp")
     expect(attach).to_be_visible()
@@ -228,18 +218,18 @@ def test_a_whole_tip_with_a_photo_on_a_phone(page: Any, server: str, server_dir:
     [held] = (server_dir / "media" / "received").iterdir()
     assert held.read_bytes() == PNG
 
-    _choice(page, "tip:media_done").click()
-    _choice(page, "tip:details_no").click()
-    _choice(page, "id:named").click()
-    _type(page, "Nguyễn Văn An")
-    _type(page, "0912 345 678")
+    choice_button(page, "tip:media_done").click()
+    choice_button(page, "tip:details_no").click()
+    choice_button(page, "id:named").click()
+    type_in(page, "Nguyễn Văn An")
+    type_in(page, "0912 345 678")
     expect(page.locator(".bot").last).to_contain_text("Tệp đính kèm: 1")
-    _choice(page, "tip:confirm").click()
+    choice_button(page, "tip:confirm").click()
     receipt = page.locator(".bot", has_text="Mã PIN")
     expect(receipt).to_contain_text("BY-")
     found = re.search(r"BY-[0-9A-Z]{4}-[0-9A-Z]{2}.*?PIN: (\d{6})", receipt.inner_text(), re.S)
     assert found, receipt.inner_text()
-    expect(_choice(page, "menu:tip")).to_be_visible()
+    expect(choice_button(page, "menu:tip")).to_be_visible()
     digest = hashlib.sha256(PNG).hexdigest()
     assert (server_dir / "media" / digest[:2] / digest).read_bytes() == PNG
     assert not held.exists()
