@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, or_, select, update
+from sqlalchemy import Select, Table, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.notices import Notice
@@ -250,8 +250,8 @@ async def _forget_tips(session: AsyncSession, message_ids: list[int]) -> None:
             .values(
                 tip_id=None,
                 payload={},
-                created_at=OUTBOX.c.sent_at,
-                due_at=OUTBOX.c.sent_at,
+                created_at=func.coalesce(OUTBOX.c.sent_at, OUTBOX.c.created_at),
+                due_at=func.coalesce(OUTBOX.c.sent_at, OUTBOX.c.due_at),
             )
         )
 
