@@ -93,7 +93,9 @@ async def on_event(ctx: Ctx) -> list[Reply]:
         ctx.state.step = "overview"
         return [say("mydata.kept"), *prompt(ctx)]
     if ctx.state.step == "confirm" and event.kind is Kind.TEXT:
-        return [say("mydata.not_erased"), *prompt(ctx)]
+        # Short, with the same buttons: the whole confirmation again after every unclear
+        # word was a screenful on a phone (found by a review).
+        return [with_nav(ask(Msg("mydata.not_erased"), _confirm_choices()))]
     return [not_understood(event.kind), *prompt(ctx)]
 
 
