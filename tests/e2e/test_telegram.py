@@ -150,6 +150,41 @@ async def test_malformed_and_unknown_updates_get_200_and_nothing_else(
     assert "sửa lại" not in caplog.text
 
 
+async def test_updates_the_bot_api_would_never_send_get_200_and_nothing_else(
+    app: FastAPI, hook: httpx.AsyncClient, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 19's fuzzing: a message without its chat, an entity's offset that is no number,
+    a file's type that is no text, a member update without its new member. Each answered 500
+    (and Telegram would send it again and again); now each is logged by kind and dropped."""
+    caplog.set_level(logging.INFO, "binhyen.telegram")
+    no_chat = fake.updates.text(81, "xin chào")
+    del no_chat["message"]["chat"]
+    offsets = fake.updates.command(82, "/start")
+    offsets["message"]["entities"][0]["offset"] = "đầu"
+    mime = fake.updates.text(83, "ảnh")
+    mime["message"]["document"] = {"file_id": "f", "file_unique_id": "u", "mime_type": 7}
+    member = {
+        "update_id": 999_001,
+        "my_chat_member": {
+            "chat": {"id": 84, "type": "private"},
+            "from": {"id": 84, "is_bot": False, "first_name": "A"},
+            "date": 1,
+            "old_chat_member": {
+                "status": "member",
+                "user": {"id": 1, "is_bot": True, "first_name": "B"},
+            },
+        },
+    }
+    for body in (no_chat, offsets, mime, member):
+        response = await hook.post(HOOK, json=body)
+        assert response.status_code == 200, (body, response.text)
+    await app.state.runtime.delivery.drain()
+    # Nobody to answer without a chat; what still reads as a message may be answered.
+    assert {c.params["chat_id"] for c in fake.calls("sendMessage")} <= {82, 83}
+    assert "malformed update ignored: AttributeError" in caplog.text
+    assert "xin chào" not in caplog.text
+
+
 async def test_an_oversized_body_is_refused(hook: httpx.AsyncClient) -> None:
     response = await hook.post(HOOK, content=b"{" + b" " * 1_000_001 + b"}")
     assert response.status_code == 413

@@ -104,7 +104,13 @@ class TelegramChannel:
         await self.handle(update)
 
     async def handle(self, update: telegram.Update) -> None:
-        event = to_event(update, self.account)
+        try:
+            event = to_event(update, self.account)
+        except Exception as exc:  # a body the Bot API never sends (a message without its
+            # chat, an offset that is no number): dropped like an unparsable one, not a 500
+            # that Telegram would send again and again (issue 19's fuzzing)
+            log.warning("malformed update ignored: %s", type(exc).__name__)
+            return
         query = update.callback_query
         if event is None:
             kinds = sorted(k for k, v in update.to_dict().items() if k != "update_id" and v)
