@@ -437,8 +437,15 @@ async def test_downloads_are_capped_and_web_only() -> None:
         return httpx.Response(200, content=b"jpeg")
 
     client = mock_client(handle)
-    assert await client.download("https://cdn.example/ok", 100) == b"jpeg"
-    for url in ("https://cdn.example/big", "https://cdn.example/gone", "file:///etc/passwd"):
+    # The API's own host is trusted (a local fake in the end-to-end tests); any other host
+    # must resolve to a public address, which nothing does here (tests/unit/test_fetch_public.py).
+    assert await client.download("https://bot-api.example/ok", 100) == b"jpeg"
+    for url in (
+        "https://bot-api.example/big",
+        "https://bot-api.example/gone",
+        "file:///etc/passwd",
+        "http://127.0.0.1:8080/metrics",
+    ):
         with pytest.raises(MediaUnavailable):
             await client.download(url, 100)
 

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bot.channels.common import fetch_public
 from bot.delivery import RetryLater, Transient, Unreachable
-from handlers.ports import MediaUnavailable
 
 POLL_TIMEOUT = 30  # seconds a getUpdates call waits for news (Zalo's default)
 CALL_TIMEOUT = 10.0
@@ -187,26 +187,12 @@ class ZaloBotClient:
         return await self.call("sendChatAction", {"chat_id": chat_id, "action": action})
 
     async def download(self, url: str, max_bytes: int) -> bytes:
-        """The bytes at an http(s) URL (a photo a resident sent), refused past `max_bytes`."""
-        if not _is_web_url(url):
-            raise MediaUnavailable("not an http(s) URL")
-        try:
-            async with self._http.stream(
-                "GET", url, timeout=DOWNLOAD_TIMEOUT, follow_redirects=True
-            ) as response:
-                if response.status_code != 200:
-                    raise MediaUnavailable(f"HTTP {response.status_code}")
-                length = response.headers.get("content-length", "")
-                if length.isdigit() and int(length) > max_bytes:
-                    raise MediaUnavailable("file too large")
-                data = bytearray()
-                async for chunk in response.aiter_bytes():
-                    data += chunk
-                    if len(data) > max_bytes:
-                        raise MediaUnavailable("file too large")
-                return bytes(data)
-        except httpx.HTTPError as exc:
-            raise MediaUnavailable(type(exc).__name__) from None
+        """The bytes at an http(s) URL (a photo a resident sent), refused past `max_bytes` or
+        from an address that is not public, this API's own host aside (bot/channels/common.py)."""
+        trusted = frozenset({urlsplit(self._base).hostname or ""})
+        return await fetch_public(
+            self._http, url, max_bytes, trusted=trusted, timeout=DOWNLOAD_TIMEOUT
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()

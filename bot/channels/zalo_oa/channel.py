@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
-
+from bot.channels.common import fetch_public
 from bot.channels.zalo_oa.client import (
     CS_PATH,
     GONE,
@@ -283,24 +283,12 @@ class ZaloOaChannel:
 
     async def fetch(self, _account: str, media: Media) -> bytes:
         """The bytes behind an attachment URL (what MediaKeeper asks), at most max_download."""
-        if not media.ref.startswith(("https://", "http://")):
-            raise MediaUnavailable("not a URL")
         if media.size is not None and media.size > self.max_download:
             raise MediaUnavailable("file too large")
-        try:
-            async with self.client.http.stream("GET", media.ref, follow_redirects=True) as got:
-                if got.status_code != 200:
-                    raise MediaUnavailable(f"HTTP {got.status_code}")
-                chunks: list[bytes] = []
-                total = 0
-                async for chunk in got.aiter_bytes():
-                    total += len(chunk)
-                    if total > self.max_download:
-                        raise MediaUnavailable("file too large")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except httpx.HTTPError as exc:
-            raise MediaUnavailable(type(exc).__name__) from exc
+        # Only from a public address (or the OA API's own host, a local fake in the tests):
+        # a forged event must not fetch the service's own pages (bot/channels/common.py).
+        trusted = frozenset({urlsplit(self.client.api_base).hostname or ""})
+        return await fetch_public(self.client.http, media.ref, self.max_download, trusted=trusted)
 
     async def stop(self) -> None:
         await self.delivery.drain()
