@@ -6,6 +6,7 @@ resident answers every question by number or by label, as a person would type it
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -154,6 +155,25 @@ async def test_malformed_unknown_and_group_updates_get_200_and_nothing_else(
     assert "malformed update ignored" in caplog.text
     assert "update ignored: message.text.received (group chat)" in caplog.text
     assert "báo tin" not in caplog.text and "group-77" not in caplog.text
+
+
+async def test_events_that_are_not_messages_get_no_reply_and_a_forged_name_no_500(
+    app: FastAPI, hook: httpx.AsyncClient, fake: FakeZaloBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 19: typing and reactions each got two replies (a hint and the menu); an event
+    name with a lone surrogate answered 500."""
+    caplog.set_level(logging.INFO, "binhyen.zalo_bot")
+    typing = fake.updates.event("user.typing", "chat-1")
+    reaction = fake.updates.event("reaction.added", "chat-1")
+    forged = fake.updates.text("chat-1", "xin chào")
+    forged["event_name"] = "message.text.received\ud800"
+    for body in (typing, reaction):
+        assert (await hook.post(HOOK, json=body)).status_code == 200
+    raw = json.dumps(forged).encode()  # ensure_ascii: the surrogate as \\ud800, valid JSON
+    assert (await hook.post(HOOK, content=raw)).status_code == 200
+    await app.state.runtime.delivery.drain()
+    assert fake.calls("sendMessage") == []
+    assert "update ignored: user.typing (not a message)" in caplog.text
 
 
 async def test_an_oversized_body_is_refused(hook: httpx.AsyncClient) -> None:

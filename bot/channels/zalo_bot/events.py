@@ -89,6 +89,11 @@ def _caption(message: dict[str, Any]) -> str | None:
 
 def ignored_reason(update: Update) -> str | None:
     """Why an update is not for the bot (safe to log), or None when it is."""
+    name = update.event_name
+    if not (isinstance(name, str) and _EVENT_NAME.fullmatch(name)):
+        return "no event name"  # a forged one (a lone surrogate answered 500: issue 19)
+    if not name.startswith("message."):
+        return "not a message"  # typing, reactions: nothing to answer, not even a hint
     message = update.message
     chat = message.get("chat")
     chat = chat if isinstance(chat, dict) else {}
