@@ -101,16 +101,22 @@ async def _notify(session: AsyncSession, tip: Tip, resident: str) -> int | None:
     )
 
 
+async def _resident_and_tip(session: AsyncSession) -> tuple[str, Tip]:
+    """A resident, and a tip no one is tied to, to queue that resident's notices about."""
+    me = str(uuid.uuid4())
+    session.add(Resident(id=me))
+    await session.flush()
+    tip = _old_tip(None, 1)
+    session.add(tip)
+    await session.flush()
+    return me, tip
+
+
 async def test_a_delivered_notice_forgets_its_tip(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     sessions = make_sessions(engine)
-    me = str(uuid.uuid4())
     async with sessions() as session:
-        session.add(Resident(id=me))
-        await session.flush()
-        tip = _old_tip(None, 1)
-        session.add(tip)
-        await session.flush()
+        me, tip = await _resident_and_tip(session)
         sent = await _notify(session, tip, me)
         kept = await _notify(session, tip, me)
         assert sent is not None and kept is not None
@@ -159,13 +165,8 @@ async def test_a_notice_for_an_erased_reporter_is_dropped_not_failed(sqlite_url:
 async def test_a_notice_the_web_chat_fetched_forgets_its_tip(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     sessions = make_sessions(engine)
-    me = str(uuid.uuid4())
     async with sessions() as session:
-        session.add(Resident(id=me))
-        await session.flush()
-        tip = _old_tip(None, 1)
-        session.add(tip)
-        await session.flush()
+        me, tip = await _resident_and_tip(session)
         await _notify(session, tip, me)
         [due] = await outbox.take_for_chat(session, me, NOW)
         assert due.payload["code"] == tip.code  # the resident gets it whole
