@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException  # what FastAPI raises; its own is a subclass
 
 from admin import auth, errors, filters, web
 from admin.api_models import (
@@ -50,6 +51,9 @@ from storage.db import AsyncSession
 MAX_BODY = 64 * 1024
 
 
+BODY_UNREADABLE = [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]
+
+
 def _fields(exc: RequestValidationError) -> list[dict[str, Any]]:
     # Never the input itself: it may be a resident's words.
     return [
@@ -74,6 +78,12 @@ class ApiRoute(APIRoute):
                 response = await handler(request)
             except RequestValidationError as exc:
                 return errors.error_response(request, 422, "invalid_input", fields=_fields(exc))
+            except HTTPException as exc:
+                if exc.status_code != 400:
+                    raise
+                # FastAPI's own answer to a body it cannot read at all (not UTF-8, nested past
+                # what json reads), in its shape: the API's instead, as for any other bad JSON.
+                return errors.error_response(request, 422, "invalid_input", fields=BODY_UNREADABLE)
             for name, value in errors.NO_STORE.items():
                 response.headers.setdefault(name, value)
             return response
@@ -149,6 +159,9 @@ Caller = Annotated[Identity, Depends(_caller)]
 TipId = Annotated[
     str, Path(description="The tip's id (a UUID) or its receipt code.", max_length=64)
 ]
+# The database's row numbers are 32-bit integers: a number past them is no row, and it made
+# the query itself fail, a 500 (issue 19's schemathesis run).
+RowId = Annotated[int, Path(description="The row's number.", ge=-(2**31), le=2**31 - 1)]
 
 
 def client_ip(request: Request) -> str:
@@ -331,7 +344,7 @@ async def get_tip(caller: Caller, db: web.Db, tip_id: TipId) -> TipOut:
     tags=["tips"],
 )
 async def download_attachment(
-    request: Request, caller: Caller, db: web.Db, tip_id: TipId, attachment_id: int
+    request: Request, caller: Caller, db: web.Db, tip_id: TipId, attachment_id: RowId
 ) -> Response:
     ref = await casework.attachment(db, caller, tip_id, attachment_id)
     response = await attachment_response(request, ref, inline_images=False)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -31,6 +31,8 @@ from storage.indicator_review import IndicatorFilter, IndicatorItem
 router = APIRouter(prefix="/admin", include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["indicators"])
 LIST = "/admin/indicators"
+# A row's number past the database's integers is no row (it made the query fail, a 500).
+IndicatorId = Annotated[int, Path(ge=-(2**31), le=2**31 - 1)]
 KEEP = ("status", "kind", "q", "mine")  # what a decision's redirect keeps of the list
 
 
@@ -125,7 +127,7 @@ async def decide_form(
     request: Request,
     db: web.Db,
     user: web.FormOfficer,
-    indicator_id: int,
+    indicator_id: IndicatorId,
     decision: str,
     back: Annotated[str, Form()] = "",
 ) -> Response:
@@ -224,7 +226,7 @@ async def _decide_api(request: Request, db: web.Db, indicator_id: int, decision:
     responses={401: {}, 403: {}, 404: {}},
     summary="Confirm that an indicator serves a scam (audited)",
 )
-async def confirm_api(request: Request, db: web.Db, indicator_id: int) -> Response:
+async def confirm_api(request: Request, db: web.Db, indicator_id: IndicatorId) -> Response:
     return await _decide_api(request, db, indicator_id, "confirm")
 
 
@@ -234,5 +236,5 @@ async def confirm_api(request: Request, db: web.Db, indicator_id: int) -> Respon
     responses={401: {}, 403: {}, 404: {}},
     summary="Reject an indicator: the reports were unfounded (audited)",
 )
-async def reject_api(request: Request, db: web.Db, indicator_id: int) -> Response:
+async def reject_api(request: Request, db: web.Db, indicator_id: IndicatorId) -> Response:
     return await _decide_api(request, db, indicator_id, "reject")

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
 
-from admin import auth, errors, tip_actions, tip_words, web
+from admin import auth, delivery_words, errors, tip_actions, tip_words, web
 from admin.files import attachment_response
 from admin.filters import filter_query, parse_filter
 from content import areas, tips
@@ -29,7 +29,7 @@ from handlers.casework.rules import Action
 from handlers.errors import BadInput, Invalid, NotFound
 from handlers.people import AdminRole, Identity
 from handlers.tips.words import Resolution, TipStatus
-from storage import casework, mediation
+from storage import casework, mediation, outbox
 from storage.casework import QueueFilter, SqlCaseStore
 from storage.db import AsyncSession
 
@@ -172,6 +172,8 @@ async def _tip_response(
     teams = []
     if Action.MEDIATE in detail.allowed:  # the commune's active mediation teams to pick from
         teams = await mediation.teams(db, detail.commune_code)
+    # The reporter's messages not delivered yet: waiting for them to come back, or not sent.
+    deliveries = delivery_words.listed(await outbox.undelivered_of_tip(db, detail.id))
     context.setdefault("done", "")
     context.setdefault("error", "")
     context.setdefault("error_params", {})
@@ -185,6 +187,7 @@ async def _tip_response(
         tip=detail,
         colleagues=colleagues,
         teams=teams,
+        deliveries=deliveries,
         # Every outcome, old ones included, so that any tip's outcome reads in words; the
         # close form offers only its track's (tip_words.outcomes).
         resolutions=[r.value for r in Resolution],
@@ -213,7 +216,11 @@ async def timeline(request: Request, tip_id: str, db: web.Db) -> Response:
 
 @router.get("/tips/{tip_id}/attachments/{attachment_id}")
 async def attachment(
-    request: Request, tip_id: str, attachment_id: int, db: web.Db, user: web.Officer
+    request: Request,
+    tip_id: str,
+    attachment_id: Annotated[int, Path(ge=1, le=2**31 - 1)],  # a bigger one is no row
+    db: web.Db,
+    user: web.Officer,
 ) -> Response:
     ref = await casework.attachment(db, user.identity, tip_id, attachment_id)
     response = await attachment_response(request, ref, inline_images=True)

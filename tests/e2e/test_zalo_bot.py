@@ -54,6 +54,8 @@ def settings_for(fake: FakeZaloBot, sqlite_url: str, media: Path, **extra: Any) 
         "zalo_bot_api_base": fake.api_base,
         "zalo_bot_webhook_secret": SECRET,
         "public_url": "https://binhyen.example",
+        # The fake serves the residents' files: fetched from its exact origin, over http.
+        "zalo_media_test_origins": fake.api_base,
     }
     return app_settings(sqlite_url, media, **(channel | extra))
 

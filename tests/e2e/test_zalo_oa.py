@@ -69,6 +69,7 @@ def settings_for(fake: FakeZaloOA, sqlite_url: str, media: Path) -> Settings:
         zalo_oa_refresh_token="ref-0",
         zalo_oa_api_base=fake.api_base,
         zalo_oa_oauth_base=fake.api_base,
+        zalo_media_test_origins=fake.api_base,  # the fake serves the attachments
     )
 
 

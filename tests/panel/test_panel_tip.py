@@ -127,6 +127,9 @@ async def test_attachments_are_served_only_to_the_area_with_safe_headers(world: 
     other = await world.tip()
     assert (await client.get(f"/admin/tips/{other.id}/attachments/{ids[0]}")).status_code == 404
     assert (await client.get(f"/admin/tips/{tip.id}/attachments/999999")).status_code == 404
+    # A number no row can have (the database's integer overflows): refused, not a 500.
+    huge = await client.get(f"/admin/tips/{tip.id}/attachments/{2**63}")
+    assert huge.status_code == 422
     outsider = await world.client("officer_b")
     refused = await outsider.get(f"/admin/tips/{tip.id}/attachments/{ids[0]}")
     assert refused.status_code == 404 and refused.content != PNG

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from bot.channels.common import ZALO_MEDIA_HOSTS, FetchPolicy
 from bot.channels.zalo_bot import (
     DEFAULT_RETRY_AFTER,
     TEXT_LIMIT,
@@ -298,9 +299,9 @@ Handler = Callable[[httpx.Request], httpx.Response]
 TOKEN = "777:very-secret-token-value"
 
 
-def mock_client(handler: Handler) -> ZaloBotClient:
+def mock_client(handler: Handler, media: FetchPolicy | None = None) -> ZaloBotClient:
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return ZaloBotClient(TOKEN, "https://bot-api.example", http=http)
+    return ZaloBotClient(TOKEN, "https://bot-api.example", http=http, media=media)
 
 
 def answer(status: int, body: Any) -> Handler:
@@ -436,9 +437,8 @@ async def test_downloads_are_capped_and_web_only() -> None:
             return httpx.Response(404)
         return httpx.Response(200, content=b"jpeg")
 
-    client = mock_client(handle)
-    # The API's own host is trusted (a local fake in the end-to-end tests); any other host
-    # must resolve to a public address, which nothing does here (tests/unit/test_fetch_public.py).
+    # Only from Zalo's CDN or a test origin (here the mock's), tests/unit/test_fetch_public.py.
+    client = mock_client(handle, FetchPolicy.of("", "https://bot-api.example:443", ()))
     assert await client.download("https://bot-api.example/ok", 100) == b"jpeg"
     for url in (
         "https://bot-api.example/big",
@@ -470,7 +470,9 @@ def fake(fake_zalo_bot: FakeZaloBot) -> FakeZaloBot:
 
 @pytest.fixture
 async def client(fake: FakeZaloBot) -> AsyncIterator[ZaloBotClient]:
-    c = ZaloBotClient(fake.token, fake.api_base)
+    # The fake serves files too: fetched from its exact origin, over http (a test origin).
+    media = FetchPolicy.of("", fake.api_base, ZALO_MEDIA_HOSTS)
+    c = ZaloBotClient(fake.token, fake.api_base, media=media)
     yield c
     await c.aclose()
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.channels.common import fetch_public
+from bot.channels.common import ZALO_MEDIA_HOSTS, FetchPolicy, fetch_public
 from bot.delivery import RetryLater, Transient, Unreachable
 
 POLL_TIMEOUT = 30  # seconds a getUpdates call waits for news (Zalo's default)
@@ -80,12 +80,14 @@ class ZaloBotClient:
         *,
         http: httpx.AsyncClient | None = None,
         timeout: float = CALL_TIMEOUT,
+        media: FetchPolicy | None = None,
     ) -> None:
         # httpx logs every request URL at INFO, and these URLs carry the token.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         self._token = token
         self._base = api_base.rstrip("/")
         self._timeout = timeout
+        self._media = media or FetchPolicy(ZALO_MEDIA_HOSTS)
         self._http = http or httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
@@ -187,12 +189,9 @@ class ZaloBotClient:
         return await self.call("sendChatAction", {"chat_id": chat_id, "action": action})
 
     async def download(self, url: str, max_bytes: int) -> bytes:
-        """The bytes at an http(s) URL (a photo a resident sent), refused past `max_bytes` or
-        from an address that is not public, this API's own host aside (bot/channels/common.py)."""
-        trusted = frozenset({urlsplit(self._base).hostname or ""})
-        return await fetch_public(
-            self._http, url, max_bytes, trusted=trusted, timeout=DOWNLOAD_TIMEOUT
-        )
+        """The bytes at a URL an update named (a photo a resident sent), refused past
+        `max_bytes` or from anywhere but Zalo's CDN (the client's `media`, common.py)."""
+        return await fetch_public(self._http, url, max_bytes, self._media, timeout=DOWNLOAD_TIMEOUT)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -14,6 +14,9 @@ from bot.channels.zalo_bot.config import CHANNEL
 from handlers.model import InboundEvent, Kind, Media, MediaType
 
 _EVENT_NAME = re.compile(r"[a-z][a-z0-9_.]{0,63}")
+# No JSON encoder of real text writes a lone surrogate, and PostgreSQL refuses NUL in text:
+# a string holding one is forged, and never reaches the core (issue 19).
+_FORGED = re.compile("[\x00\ud800-\udfff]")
 
 TEXT_EVENT = "message.text.received"
 IMAGE_EVENT = "message.image.received"
@@ -45,10 +48,14 @@ def parse_update(data: Any) -> Update:
     return Update(name, message)
 
 
+def _forged(value: Any) -> bool:
+    return isinstance(value, str) and _FORGED.search(value) is not None
+
+
 def _id(value: Any) -> str:
     """Ids are opaque strings; a number is taken as its decimal text."""
     if isinstance(value, str):
-        return value.strip()
+        return "" if _forged(value) else value.strip()
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return ""
@@ -59,8 +66,12 @@ def _event_id(update: Update) -> str:
     if message_id:
         return f"{update.event_name}:{message_id}"
     # No message id (an unsupported event may lack one): the same body is the same event.
-    canonical = json.dumps(update.message, sort_keys=True, ensure_ascii=False, default=str)
-    return f"{update.event_name}:#{hashlib.sha256(canonical.encode()).hexdigest()[:24]}"
+    try:
+        canonical = json.dumps(update.message, sort_keys=True, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):  # nested deeper than JSON writes back: forged
+        canonical = str(sorted(update.message))
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{update.event_name}:#{digest[:24]}"
 
 
 def _text_event(base: InboundEvent, text: str) -> InboundEvent:
@@ -75,7 +86,7 @@ def _text_event(base: InboundEvent, text: str) -> InboundEvent:
 def _url(message: dict[str, Any], *fields: str) -> str:
     for name in fields:
         value = message.get(name)
-        if isinstance(value, str) and _is_web_url(value.strip()):
+        if isinstance(value, str) and not _forged(value) and _is_web_url(value.strip()):
             return value.strip()
     return ""
 
@@ -101,6 +112,8 @@ def ignored_reason(update: Update) -> str | None:
     sender = sender if isinstance(sender, dict) else {}
     if not _id(chat.get("id")):
         return "no chat"
+    if _forged(message.get("text")) or _forged(message.get("caption")):
+        return "forged text"
     chat_type = chat.get("chat_type")
     if isinstance(chat_type, str):
         if chat_type.upper() != "PRIVATE":

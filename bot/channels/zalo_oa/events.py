@@ -54,9 +54,10 @@ def _media(kind: str, message: dict[str, Any]) -> Media | None:
         )
     if kind == "file":
         mime = _guess(_str(payload.get("name")), "application/octet-stream")
-        size = _number(payload.get("size"))
+        size = _number(payload.get("size"))  # a string of digits, as Zalo sends it
+        known = int(size) if size is not None and 0 <= size < 2**63 else None
         media_type = MediaType.PHOTO if mime.startswith("image/") else MediaType.FILE
-        return Media(media_type, url, mime, int(size) if size is not None else None, caption)
+        return Media(media_type, url, mime, known, caption)
     if kind == "audio":
         return Media(MediaType.VOICE, url, _guess(url, "audio/aac"))
     return Media(MediaType.VIDEO, url, _guess(url, "video/mp4"), None, caption)
