@@ -13,6 +13,9 @@ from typing import Any, Protocol
 
 STATE_TTL_SECONDS = 30 * 24 * 3600
 DEDUPE_TTL_SECONDS = 24 * 3600
+# A chat's lock shared between processes is a lease this long, renewed every third of it
+# while its turn runs: a process killed holding a chat frees it within this time.
+LEASE_SECONDS = 5.0
 # Issue 18: a tip not sent within a day is dropped, with what it said and its (sealed)
 # contact details: the report flow's draft, or the draft a scam check keeps to go back to.
 DRAFT_TTL_SECONDS = 24 * 3600
@@ -90,15 +93,29 @@ class StateStore(Protocol):
 
 
 class EventClaims(Protocol):
-    """Dedupe of platform event ids: the first claim wins, later ones are duplicates."""
+    """Dedupe of platform event ids: the first claim wins, later ones are duplicates.
+
+    A claim is "taken" while its event is handled and "done" once its turn ended
+    (`finish`). A claim found taken by someone who holds the chat's lock belongs to a turn
+    that never ended: its process died in the middle (issue 19), and the event is handled
+    again or its owed replies sent (bot/dispatcher.py), not dropped as a duplicate.
+    """
 
     async def claim(self, event_key: str, ttl: int = DEDUPE_TTL_SECONDS) -> bool: ...
+
+    async def finished(self, event_key: str) -> bool:
+        """Whether an existing claim's turn ended (False: taken, or no claim at all)."""
+        ...
+
+    async def finish(self, event_key: str, ttl: int = DEDUPE_TTL_SECONDS) -> None: ...
 
     async def release(self, event_key: str) -> None: ...
 
 
 class ChatLocks(Protocol):
-    """Serialises the handling of one chat's events; other chats run concurrently."""
+    """Serialises the handling of one chat's events; other chats run concurrently. A lock
+    shared between processes is a lease of a few seconds that its holder renews while it
+    runs, so that a process killed while it held a chat frees it within LEASE_SECONDS."""
 
     def hold(self, chat_key: str) -> AbstractAsyncContextManager[None]: ...
 
@@ -108,6 +125,9 @@ class Turn(Protocol):
 
     claimed: bool
     state: ConversationState | None
+    # The event was claimed before by a turn that never ended (its process died holding the
+    # chat): that turn may have committed, and its replies may be owed.
+    unfinished: bool
 
     def keep(self, state: ConversationState) -> None:
         """Save this state when the turn ends."""

@@ -7,11 +7,14 @@ send that must wait for one limit does not use up another. A `pause` stops every
 under a key for a while: what a platform's "retry after N seconds" asks for.
 
 On Redis the check runs in one Lua script with the server's clock, so several processes
-share the same budget without trusting each other's clocks.
+share the same budget without trusting each other's clocks. The embedded default (one
+process, no Redis) keeps its buckets in memory and in a file across restarts (KeptLimiter).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -155,3 +158,106 @@ class RedisLimiter:
     async def pause(self, pause_key: str, seconds: float) -> None:
         key = self._prefix + "pause:" + pause_key
         await self._pause(keys=[key], args=[round(seconds * 1_000_000)])
+
+
+TAT, PAUSE = "tat", "pause"  # the kinds of row a KeptLimiter writes
+FLUSH_SECONDS = 1.0
+log = logging.getLogger("binhyen.limits")
+
+
+class Buckets(Protocol):
+    """Where a KeptLimiter keeps its buckets across restarts (storage/state_sqlite.py): rows
+    of (kind, key, until), `kind` TAT or PAUSE, `until` a wall-clock time (time.time())."""
+
+    async def load_buckets(self, now: float) -> list[tuple[str, str, float]]:
+        """The rows whose `until` is after `now`."""
+        ...
+
+    async def save_buckets(self, rows: Sequence[tuple[str, str, float]]) -> None: ...
+
+
+class KeptLimiter(MemoryLimiter):
+    """For one process that restarts (the embedded default): MemoryLimiter's buckets, written
+    to `buckets` within `flush_every` seconds of a booking and at once after a pause, and read
+    back before the first call after a start. A restart keeps each resident's inbound limit,
+    each chat's pace and a platform's "retry after"; a process killed loses at most the last
+    second of bookings (a few sends a little early), never a pause. Nothing is written on the
+    way of a send: a slot costs what it costs in memory."""
+
+    def __init__(
+        self,
+        buckets: Buckets,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        flush_every: float = FLUSH_SECONDS,
+    ) -> None:
+        super().__init__(clock)
+        self._buckets = buckets
+        self._wall = wall
+        self._flush_every = flush_every
+        self._restored = False
+        self._restoring = asyncio.Lock()
+        self._dirty: set[tuple[str, str]] = set()
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def book(
+        self, limits: Sequence[Limit], pause_key: str, *, headroom: int = 0, within: float = 0.0
+    ) -> tuple[bool, float]:
+        if not self._restored:
+            await self._restore()
+        booked, wait = await super().book(limits, pause_key, headroom=headroom, within=within)
+        if booked:
+            self._dirty.update((TAT, limit.key) for limit in limits)
+            if self._flushing is None or self._flushing.done():
+                self._flushing = asyncio.get_running_loop().create_task(self._flush_later())
+        return booked, wait
+
+    async def pause(self, pause_key: str, seconds: float) -> None:
+        if not self._restored:
+            await self._restore()
+        await super().pause(pause_key, seconds)
+        self._dirty.add((PAUSE, pause_key))
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write the buckets changed since the last flush (those still in the future)."""
+        dirty, self._dirty = self._dirty, set()
+        now, wall = self._clock(), self._wall()
+        rows: list[tuple[str, str, float]] = []
+        for kind, key in dirty:
+            until = (self._tat if kind == TAT else self._paused).get(key, now)
+            if until > now:
+                rows.append((kind, key, until - now + wall))
+        if not rows:
+            return
+        try:
+            await self._buckets.save_buckets(rows)
+        except Exception as exc:  # sends go on from memory; the next flush tries again
+            self._dirty |= dirty
+            log.warning("keeping the rate limits failed: %s", type(exc).__name__)
+
+    async def close(self) -> None:
+        """Stop the pending flush and write what it would have."""
+        if self._flushing is not None and not self._flushing.done():
+            self._flushing.cancel()
+        await self.flush()
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self._flush_every)
+        await self.flush()
+
+    async def _restore(self) -> None:
+        async with self._restoring:
+            if self._restored:
+                return
+            try:
+                rows = await self._buckets.load_buckets(self._wall())
+            except Exception as exc:  # limits start empty, as after a first start
+                log.warning("reading the kept rate limits failed: %s", type(exc).__name__)
+                rows = []
+            now, wall = self._clock(), self._wall()
+            for kind, key, until in rows:
+                at = until - wall + now
+                kept = self._tat if kind == TAT else self._paused
+                kept[key] = max(kept.get(key, at), at)
+            self._restored = True

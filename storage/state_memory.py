@@ -19,6 +19,8 @@ from handlers.state import (
 )
 
 log = logging.getLogger("binhyen.state")
+# An event's claim while its turn runs, and once it ended (handlers/state.py EventClaims).
+TAKEN, DONE = "taken", "done"
 
 
 class _Expiring:
@@ -88,8 +90,14 @@ class MemoryEventClaims:
     async def claim(self, event_key: str, ttl: int = DEDUPE_TTL_SECONDS) -> bool:
         if self._seen.get(event_key) is not None:
             return False
-        self._seen.put(event_key, "1", ttl)
+        self._seen.put(event_key, TAKEN, ttl)
         return True
+
+    async def finished(self, event_key: str) -> bool:
+        return self._seen.get(event_key) == DONE
+
+    async def finish(self, event_key: str, ttl: int = DEDUPE_TTL_SECONDS) -> None:
+        self._seen.put(event_key, DONE, ttl)
 
     async def release(self, event_key: str) -> None:
         self._seen.pop(event_key)
@@ -120,8 +128,10 @@ class MemoryChatLocks:
 
 
 class TurnRecord:
-    def __init__(self, claimed: bool, state: ConversationState | None) -> None:
-        self.claimed, self.state = claimed, state
+    def __init__(
+        self, claimed: bool, state: ConversationState | None, unfinished: bool = False
+    ) -> None:
+        self.claimed, self.state, self.unfinished = claimed, state, unfinished
         self.kept: ConversationState | None = None
         self.failed = False
 
@@ -149,19 +159,25 @@ class ComposedConversations:
     @asynccontextmanager
     async def turn(self, chat_key: str, event_key: str) -> AsyncIterator[TurnRecord]:
         async with self.locks.hold(chat_key):
+            unfinished = False
             if not await self.claims.claim(event_key):
-                yield TurnRecord(False, None)
-                return
-            turn = TurnRecord(True, await self.states.load(chat_key))
+                # Taken, and this turn holds the chat: the turn that took it never ended.
+                unfinished = not await self.claims.finished(event_key)
+                if not unfinished:
+                    yield TurnRecord(False, None)
+                    return
+            turn = TurnRecord(True, await self.states.load(chat_key), unfinished)
             yield turn
             if turn.failed:
                 try:
                     await self.claims.release(event_key)
                 except Exception as exc:  # the claim expires in a day; the apology goes out
                     log.error("claim release failed error=%s", type(exc).__name__)
-            elif turn.kept is not None:
+                return
+            if turn.kept is not None:
                 ttl = min(ttl_of(turn.kept), self.state_ttl)
                 await self.states.save(chat_key, turn.kept, ttl)
+            await self.claims.finish(event_key)
 
     async def forget(self, chat_key: str) -> None:
         await self.states.delete(chat_key)

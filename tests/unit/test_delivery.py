@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot import metrics
 from bot.delivery import Delivery, RetryLater, Target, Transient, Unreachable
-from storage.limits import Limit, Limiter, MemoryLimiter, RedisLimiter
+from storage.limits import KeptLimiter, Limit, Limiter, MemoryLimiter, RedisLimiter
+from storage.state_sqlite import StateFile
 from tests.conftest import connect_redis, drop_keys, key_prefix
 
 
@@ -23,10 +25,17 @@ class FakeClock:
         return self.now
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def limiter(request: pytest.FixtureRequest) -> AsyncIterator[Limiter]:
+@pytest.fixture(params=["memory", "redis", "sqlite"])
+async def limiter(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Limiter]:
     if request.param == "memory":
         yield MemoryLimiter()
+        return
+    if request.param == "sqlite":  # the embedded default's, kept in its state file
+        file = StateFile(tmp_path / "binhyen.state.db")
+        kept = KeptLimiter(file)
+        yield kept
+        await kept.close()
+        await file.close()
         return
     redis = await connect_redis()
     prefix = key_prefix()

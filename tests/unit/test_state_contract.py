@@ -1,10 +1,12 @@
-"""One contract for conversation state, event claims and chat locks, on both backends."""
+"""One contract for conversation state, event claims and chat locks, on every backend: in
+process, Redis, and the embedded default's SQLite file."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from handlers.state import ConversationState
 from storage.state_memory import MemoryChatLocks, MemoryEventClaims, MemoryStateStore
 from storage.state_redis import RedisChatLocks, RedisEventClaims, RedisStateStore
+from storage.state_sqlite import SqliteEventClaims, SqliteStateStore, StateFile
 from tests.conftest import connect_redis, drop_keys, key_prefix
 
 
@@ -22,10 +25,15 @@ class Backend:
     locks: Any
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+@pytest.fixture(params=["memory", "redis", "sqlite"])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     if request.param == "memory":
         yield Backend(MemoryStateStore(), MemoryEventClaims(), MemoryChatLocks())
+        return
+    if request.param == "sqlite":
+        file = StateFile(tmp_path / "binhyen.state.db")
+        yield Backend(SqliteStateStore(file), SqliteEventClaims(file), MemoryChatLocks())
+        await file.close()
         return
     redis = await connect_redis()
     prefix = key_prefix()
@@ -159,13 +167,19 @@ async def test_a_failed_unlock_does_not_fail_the_message() -> None:
 # --- turns: lock, claim and state together (composed in process, fused scripts in Redis) ---
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def conversations(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+@pytest.fixture(params=["memory", "redis", "sqlite"])
+async def conversations(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
     from storage.state_memory import memory_conversations
     from storage.state_redis import RedisConversations
+    from storage.state_sqlite import SqliteConversations
 
     if request.param == "memory":
         yield memory_conversations()
+        return
+    if request.param == "sqlite":
+        file = StateFile(tmp_path / "binhyen.state.db")
+        yield SqliteConversations(file)
+        await file.close()
         return
     redis = await connect_redis()
     prefix = key_prefix()
@@ -226,3 +240,153 @@ async def test_a_duplicate_arriving_together_is_claimed_once(conversations: Any)
 
     await asyncio.gather(*(work() for _ in range(10)))
     assert claimed.count(True) == 1
+
+
+# --- issue 19: a claim whose turn never ended is not a duplicate ---
+
+
+async def test_a_claim_is_taken_until_finished(backend: Backend) -> None:
+    assert await backend.claims.claim("tg:1:77") is True
+    assert await backend.claims.finished("tg:1:77") is False
+    await backend.claims.finish("tg:1:77")
+    assert await backend.claims.finished("tg:1:77") is True
+    assert await backend.claims.claim("tg:1:77") is False
+    assert await backend.claims.finished("never-claimed") is False
+
+
+async def test_a_turn_cut_short_leaves_its_event_unfinished(conversations: Any) -> None:
+    """A turn that never ended (its process died; here its task is cancelled mid-way): the
+    event's retry is claimed again and told so; a turn that ended is a duplicate."""
+    inside = asyncio.Event()
+
+    async def hang() -> None:
+        async with conversations.turn("chat-u", "ev-1") as turn:
+            turn.keep(ConversationState(flow="report"))
+            inside.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.get_running_loop().create_task(hang())
+    await asyncio.wait_for(inside.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with conversations.turn("chat-u", "ev-1") as turn:
+        assert turn.claimed and turn.unfinished
+        assert turn.state is None  # the cut-short turn saved nothing
+        turn.keep(ConversationState(flow="menu"))
+    async with conversations.turn("chat-u", "ev-1") as turn:
+        assert not turn.claimed  # ended this time: a duplicate
+    async with conversations.turn("chat-u", "ev-2") as turn:
+        assert turn.claimed and not turn.unfinished
+        assert turn.state is not None and turn.state.flow == "menu"
+
+
+async def test_a_long_turn_keeps_its_chat_past_the_lease() -> None:
+    """The lease is renewed while a turn runs: a second process's turn of the same chat
+    waits for it even when it lasts longer than LEASE_SECONDS."""
+    from storage.state_redis import LOCK_TTL_MS, RedisConversations
+
+    redis = await connect_redis()
+    prefix = key_prefix()
+    one, two = RedisConversations(redis, prefix), RedisConversations(redis, prefix)
+    order: list[str] = []
+    inside = asyncio.Event()
+
+    async def long() -> None:
+        async with one.turn("chat-l", "ev-a"):
+            order.append("a-in")
+            inside.set()
+            await asyncio.sleep(LOCK_TTL_MS / 1000 * 1.5)
+            order.append("a-out")
+
+    async def after() -> None:
+        await inside.wait()
+        async with two.turn("chat-l", "ev-b"):
+            order.append("b-in")
+
+    await asyncio.gather(long(), after())
+    assert order == ["a-in", "a-out", "b-in"]
+    await drop_keys(redis, prefix)
+    await redis.aclose()
+
+
+async def test_a_dead_holders_lease_ends_by_itself() -> None:
+    """A process killed holding a chat (its lock key left behind, nobody renewing it): the
+    chat is free again once the lease runs out, not after 30 s."""
+    from storage.state_redis import LOCK_TTL_MS, RedisConversations
+
+    redis = await connect_redis()
+    prefix = key_prefix()
+    await redis.set(f"{prefix}lock:chat-k", "dead-process", px=LOCK_TTL_MS)
+    await redis.set(f"{prefix}event:ev-k", "taken", ex=60)
+    conversations = RedisConversations(redis, prefix)
+    async with asyncio.timeout(LOCK_TTL_MS / 1000 + 2):
+        async with conversations.turn("chat-k", "ev-k") as turn:
+            assert turn.claimed and turn.unfinished
+    await drop_keys(redis, prefix)
+    await redis.aclose()
+
+
+# --- issue 19: the embedded default's file keeps it all across a restart ---
+
+
+async def test_the_state_file_keeps_states_and_claims_across_a_restart(tmp_path: Path) -> None:
+    from storage.state_sqlite import SqliteConversations
+
+    path = tmp_path / "binhyen.state.db"
+    before = SqliteConversations(StateFile(path))
+    draft = ConversationState(flow="report", step="describe", data={"lines": ["Có trộm"]})
+    async with before.turn("chat-r", "ev-1") as turn:
+        turn.keep(draft)
+    inside = asyncio.Event()
+
+    async def killed() -> None:  # the process dies in the middle of ev-2's turn
+        async with before.turn("chat-r", "ev-2") as turn:
+            turn.keep(ConversationState(flow="menu"))
+            inside.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.get_running_loop().create_task(killed())
+    await asyncio.wait_for(inside.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await before.claims.claim("ev-3") is True
+    await before.claims.finish("ev-3")
+    await before.file.close()
+
+    after = SqliteConversations(StateFile(path))
+    async with after.turn("chat-r", "ev-1") as turn:
+        assert not turn.claimed  # handled before the restart: a duplicate
+    async with after.turn("chat-r", "ev-3") as turn:
+        assert not turn.claimed
+    async with after.turn("chat-r", "ev-2") as turn:
+        assert turn.claimed and turn.unfinished  # its turn never ended
+        assert turn.state == draft  # the half-written tip is still there
+        turn.keep(ConversationState(flow="menu"))
+    async with after.turn("chat-r", "ev-2") as turn:
+        assert not turn.claimed
+    async with after.turn("chat-r", "ev-4") as turn:
+        assert turn.claimed and not turn.unfinished
+        assert turn.state is not None and turn.state.flow == "menu"
+    await after.forget("chat-r")
+    await after.file.close()
+    again = SqliteConversations(StateFile(path))
+    assert await again.states.load("chat-r") is None  # forgotten for good
+    await again.file.close()
+
+
+async def test_the_state_file_keeps_expiry_across_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "binhyen.state.db"
+    file = StateFile(path)
+    await SqliteStateStore(file).save("short", ConversationState(flow="menu"), ttl=1)
+    await SqliteStateStore(file).save("long", ConversationState(flow="menu"), ttl=3600)
+    assert await SqliteEventClaims(file).claim("ev-short", ttl=1)
+    await file.close()
+    await asyncio.sleep(1.2)
+    file = StateFile(path)
+    states, claims = SqliteStateStore(file), SqliteEventClaims(file)
+    assert await states.load("short") is None
+    assert await states.load("long") is not None
+    assert await claims.claim("ev-short") is True  # expired: a new claim
+    await file.close()
