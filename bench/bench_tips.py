@@ -48,10 +48,17 @@ class Resident:
         self.user = f"bench-{n}-{secrets.token_hex(3)}"
 
     def event(self, kind: Kind, **values: Any) -> InboundEvent:
-        return InboundEvent("bench", "acc", self.user, self.user, uuid.uuid4().hex, kind, **values)
+        # As a Telegram resident: the turns that write record their replies (bot/owed.py),
+        # and the channel settles them once sent (issue 19), both counted here.
+        return InboundEvent(
+            "telegram", "acc", self.user, self.user, uuid.uuid4().hex, kind, **values
+        )
 
     async def send(self, kind: Kind, **values: Any) -> str:
         replies = await self.dispatcher.dispatch(self.event(kind, **values))
+        sent = getattr(self.dispatcher, "sent", None)  # None before issue 19
+        if replies and sent is not None:
+            await sent(replies)
         return "\n".join(r.text for r in replies or [])
 
     async def onboard(self) -> None:

@@ -1,8 +1,15 @@
 """The inbound pipeline shared by every channel.
 
-hold the chat and claim the event id → load state → handle → commit → render → save state
+hold the chat and claim the event id → load state → handle → render → commit → save state
 and let go of the chat. Duplicates return None. A failure rolls back, releases the claim so
 a retry can succeed, and answers a short apology: no chat is left stuck.
+
+A turn that changed the database records its replies in its own commit (bot/owed.py), for a
+channel that pushes them after the event was answered (`journaled`): a process killed
+before they went out leaves them owed. A redelivered event whose turn never ended (its
+process died holding the chat: `Turn.unfinished`) sends what it owes rather than being
+handled twice, or is handled again when it committed nothing; a duplicate of an ended turn
+sends replies whose sender's lease ran out, else nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.exc import DBAPIError
 
 from bot import metrics, render
+from bot.owed import Journal, Opened, Replies
 from content.i18n import DEFAULT_LANGUAGE
 from content.text import clean
 from handlers import router
@@ -34,19 +42,29 @@ class Dispatcher:
     config: Config
     media: MediaKeeper
     max_text_length: int = 4000
+    journal: Journal | None = None  # bot/owed.py; None: no reply is recorded
+    journaled: frozenset[str] = frozenset()  # the channels whose replies are recorded
 
-    async def dispatch(self, event: InboundEvent) -> list[RenderedReply] | None:
+    async def dispatch(self, event: InboundEvent) -> Replies | None:
         """Handle one event; None when it is a duplicate of one already handled."""
         claim = f"{event.channel}:{event.account}:{event.event_id}"
         # The chat is held before the claim, so that one chat's events run in arrival order.
         async with self.conversations.turn(event.chat_key, claim) as turn:
             if not turn.claimed:
                 metrics.DUPLICATES[event.channel] += 1
-                return None
+                owed = await self._owed(event, claim, stale_only=True)
+                return None if owed is None else owed.owed
+            if turn.unfinished:
+                # Its process died holding the chat: what it committed is owed, not redone.
+                owed = await self._owed(event, claim, stale_only=False)
+                if owed is not None:
+                    if owed.state is not None:
+                        turn.keep(owed.state)
+                    return owed.owed
             metrics.EVENTS[(event.channel, event.kind.value)] += 1
             state = turn.state or ConversationState()
             try:
-                state, rendered = await self._handle_once_more_if_dropped(event, state)
+                state, rendered = await self._handle_once_more_if_dropped(event, claim, state)
             except Exception as exc:
                 turn.fail()  # a platform's retry of this event is not a duplicate
                 metrics.FAILURES[event.channel] += 1
@@ -58,29 +76,47 @@ class Dispatcher:
                     type(exc).__name__,
                     "".join(traceback.format_tb(exc.__traceback__)),
                 )
-                return render.replies([say("error.internal")], DEFAULT_LANGUAGE)
+                return Replies.of(render.replies([say("error.internal")], DEFAULT_LANGUAGE))
             turn.keep(state)
             return rendered
 
+    async def sent(self, replies: list[RenderedReply], n: int | None = None) -> None:
+        """A channel sent the first `n` (all, by default) of a turn's replies: they are owed
+        no more (bot/owed.py; no database call for a turn that recorded nothing)."""
+        if self.journal is not None and isinstance(replies, Replies):
+            await self.journal.sent(replies, len(replies) if n is None else n)
+
+    async def _owed(self, event: InboundEvent, claim: str, *, stale_only: bool) -> Opened | None:
+        if self.journal is None or event.channel not in self.journaled:
+            return None
+        try:
+            owed = await self.journal.of_event(claim, stale_only=stale_only)
+        except Exception as exc:  # the database away: the sweep sends them later
+            log.error("owed replies not read: %s", type(exc).__name__)
+            return None
+        if owed is not None:
+            metrics.OWED[(event.channel, "redelivered")] += 1
+        return owed
+
     async def _handle_once_more_if_dropped(
-        self, event: InboundEvent, state: ConversationState
-    ) -> tuple[ConversationState, list[RenderedReply]]:
+        self, event: InboundEvent, claim: str, state: ConversationState
+    ) -> tuple[ConversationState, Replies]:
         """Handle the event; once more on a fresh connection when the database had dropped
         the pooled one (a restart or a failover). SQLAlchemy empties the pool on such an
         error, so the second try connects anew; nothing was committed by the first. This
         replaces a ping on every checkout, which cost a round trip per message."""
         snapshot = state.to_json()
         try:
-            return state, await self._handle(event, state)
+            return state, await self._handle(event, claim, state)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
             metrics.RECONNECTS[event.channel] += 1
             log.warning("database connection lost; handling the event again")
             state = ConversationState.from_json(snapshot)
-            return state, await self._handle(event, state)
+            return state, await self._handle(event, claim, state)
 
-    async def _handle(self, event: InboundEvent, state: ConversationState) -> list[RenderedReply]:
+    async def _handle(self, event: InboundEvent, claim: str, state: ConversationState) -> Replies:
         uow = self.unit_of_work()
         try:
             profile = await self._profile(uow, event, state)
@@ -89,17 +125,20 @@ class Dispatcher:
                 ctx = Ctx(self._sanitise(event), state, uow, profile, self.config, self.media)
                 replies = await router.handle(ctx)
                 profile = ctx.profile
+            rendered = render.replies(replies, profile.lang or DEFAULT_LANGUAGE)
+            offered = next((r.choices for r in reversed(rendered) if r.choices), None)
+            if offered is not None:
+                state.pending = [[c.id, c.label] for c in offered]
+            owed_id = None
+            if self.journal is not None and event.channel in self.journaled and uow.wrote:
+                owed_id = await self.journal.record(uow, event, claim, rendered, state)
             await uow.commit()
         except BaseException:
             await uow.rollback()
             raise
         finally:
             await uow.close()
-        rendered = render.replies(replies, profile.lang or DEFAULT_LANGUAGE)
-        offered = next((r.choices for r in reversed(rendered) if r.choices), None)
-        if offered is not None:
-            state.pending = [[c.id, c.label] for c in offered]
-        return rendered
+        return Replies.of(rendered, owed_id)
 
     async def _profile(
         self, uow: UnitOfWork, event: InboundEvent, state: ConversationState
@@ -108,7 +147,8 @@ class Dispatcher:
         if cached is not None:
             return cached
         profile = await uow.residents.for_identity(event.channel, event.account, event.user_id)
-        state.profile = profile.to_cache()
+        # Merged: what an erasure kept of the chat (its PIN tries, handlers/mydata.py) stays.
+        state.profile = {**state.profile, **profile.to_cache()}
         return profile
 
     def _precheck(self, event: InboundEvent) -> list[Reply] | None:

@@ -15,6 +15,15 @@ prometheus_client picks where values live from PROMETHEUS_MULTIPROC_DIR when it 
 imported, so this module imports it only in `setup()`, after setting that variable; which
 also keeps it out of `binhyen --help`.
 
+Who may read them (`status_for`, for the /metrics route of bot/app.py): with
+BINHYEN_METRICS_TOKEN set, whoever sends it as `Authorization: Bearer <token>`, from anywhere;
+anyone else gets 401. Unset, only a client on this machine: its address is loopback and the
+request carries no proxy's forwarding header (a proxy on the same machine would otherwise
+make every visitor look local), and only while the service has no public URL and is not in
+production; anyone else gets 404, as if there were no such page. The numbers name no
+resident, but they show how busy each channel is and how deliveries fail, which is nobody
+else's business.
+
 Uptime: `binhyen_uptime_seconds` is the seconds since this process started, or, with a
 metrics directory, since the most recent start of a running process (a restart of any of them
 shows), from `binhyen_process_start_time_seconds` (gauge, multiprocess mode 'livemax': a
@@ -25,14 +34,18 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hmac
+import ipaddress
 import os
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# Headers a reverse proxy adds: a request carrying one came from elsewhere through it.
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip", "x-forwarded-host")
 START_TIME = "binhyen_process_start_time_seconds"
 UPTIME = "binhyen_uptime_seconds"
 _LIVE_FILE = re.compile(r"gauge_live[a-z]+_(\d+)\.db")
@@ -100,7 +113,14 @@ OUTBOX = Family(
     "Messages from the police to residents by outcome.",
     ("channel", "outcome"),
 )
-_FAMILIES = (EVENTS, DUPLICATES, FAILURES, RECONNECTS, DELIVERIES, OUTBOX)
+# A turn's owed replies (bot/owed.py): sent again by a redelivery ("redelivered") or a sweep
+# ("sent"), a sweep that failed ("failed"), a row with nothing to send ("empty").
+OWED = Family(
+    "binhyen_owed_replies_total",
+    "Replies sent after their first sender stopped, by outcome.",
+    ("channel", "outcome"),
+)
+_FAMILIES = (EVENTS, DUPLICATES, FAILURES, RECONNECTS, DELIVERIES, OUTBOX, OWED)
 
 
 @dataclass
@@ -245,3 +265,30 @@ def exposition() -> tuple[bytes, str]:
     for family in _FAMILIES:
         family.counter()  # declared even before the first count, as before
     return generate_latest(registry), CONTENT_TYPE_PLAIN_0_0_4
+
+
+def status_for(
+    token: str, headers: Mapping[str, str], peer: str | None, *, local_only_ok: bool
+) -> int:
+    """Whether a request may read the metrics: 200; 401 (a token is set and was not sent);
+    404 (no token is set and the client is not on this machine, or `local_only_ok` is off:
+    a public URL, production). `headers` are the request's, with lower-case names."""
+    if token:
+        scheme, _, sent = headers.get("authorization", "").strip().partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            sent.strip().encode(), token.encode()
+        ):
+            return 200
+        return 401
+    if not local_only_ok or any(name in headers for name in PROXY_HEADERS):
+        return 404
+    return 200 if _loopback(peer) else 404
+
+
+def _loopback(peer: str | None) -> bool:
+    try:
+        address = ipaddress.ip_address(peer or "")
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
@@ -23,6 +23,17 @@ if TYPE_CHECKING:  # both import this module's words
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class Attempts(Protocol):
+    """Attempts counted under a key, shared by every process (storage/attempts.py): what a
+    resident may try, counted where a new chat would not reset it (InboundEvent.origin)."""
+
+    async def take(self, key: str, limit: int, per: timedelta) -> bool:
+        """Count one attempt under `key` when about `limit` or fewer were counted within
+        `per` (`limit` back to back, then one every `per / limit`); False, nothing counted,
+        otherwise."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,12 @@ class Config:
     # service operator".
     operator_name: str = ""
     operator_contact: str = ""
+    # What is counted per origin (InboundEvent.origin); None counts nothing (unit tests).
+    attempts: Attempts | None = None
+    # Tips a day from one origin (the web chat's network), whatever the chat: a new cookie
+    # does not buy new tips; a few times max_tips_per_day, for residents behind one NAT.
+    # From BINHYEN_WEB_TIPS_PER_ADDRESS; 0: no such limit.
+    tips_per_origin: int = 20
 
 
 @dataclass(frozen=True)
@@ -391,8 +408,31 @@ class Indicators(Protocol):
         ...
 
 
+class OwedReplies(Protocol):
+    """A turn's replies kept with its commit until they are sent (storage/owed_replies.py)."""
+
+    async def add(
+        self,
+        event_key: str,
+        channel: str,
+        account: str,
+        sealed: str,
+        *,
+        now: datetime,
+        lease: timedelta,
+    ) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One unit of work per inbound event: repositories share a session, committed once."""
+
+    @property
+    def wrote(self) -> bool:
+        """Whether this unit of work changed anything so far (its replies are then owed)."""
+        ...
+
+    @property
+    def owed(self) -> OwedReplies: ...
 
     @property
     def residents(self) -> Residents: ...

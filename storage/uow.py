@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage.awareness import SqlAwareness
 from storage.broadcasts import SqlBroadcastStore
 from storage.chat_links import SqlChatLinks
 from storage.indicators import SqlIndicators
 from storage.mydata import SqlMyData
+from storage.owed_replies import SqlOwedReplies
 from storage.residents import SqlResidents
 from storage.sealing import Sealer
 from storage.tips import SqlTips
+
+WROTE = "binhyen.wrote"
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_writes(state: ORMExecuteState) -> None:
+    """An INSERT, UPDATE or DELETE run through a session marks it as having written; the ORM's
+    own flushes show in session.new/dirty/deleted until they run (SqlUnitOfWork.wrote)."""
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: object) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_writes(session: Session) -> None:
+    session.info.pop(WROTE, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(WROTE, None)
 
 
 class SqlUnitOfWork:
@@ -28,6 +56,17 @@ class SqlUnitOfWork:
         if self._session is None:
             self._session = self._sessions()
         return self._session
+
+    @property
+    def wrote(self) -> bool:
+        session = self._session
+        if session is None:
+            return False
+        return bool(session.info.get(WROTE) or session.new or session.dirty or session.deleted)
+
+    @property
+    def owed(self) -> SqlOwedReplies:
+        return SqlOwedReplies(self.session)
 
     @property
     def residents(self) -> SqlResidents:

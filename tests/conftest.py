@@ -46,7 +46,14 @@ PG_ADMIN_URL = os.environ.get("BINHYEN_TEST_PG", "postgresql://postgres@127.0.0.
 REDIS_URL = os.environ.get("BINHYEN_TEST_REDIS", "redis://127.0.0.1:6379/0")
 REQUIRE = os.environ.get("BINHYEN_TEST_REQUIRE_SERVICES") == "1"
 T = TypeVar("T")
-PER_TEST_TABLES = ("tip_events", "tip_attachments", "tips", "channel_identities", "residents")
+PER_TEST_TABLES = (
+    "owed_replies",
+    "tip_events",
+    "tip_attachments",
+    "tips",
+    "channel_identities",
+    "residents",
+)
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 

@@ -87,7 +87,7 @@ async def converse(
         line = await loop.run_in_executor(None, stdin.readline)
         if not line:
             break
-        replies = await dispatcher.dispatch(to_event(line, user)) or []
+        replies: list[RenderedReply] = await dispatcher.dispatch(to_event(line, user)) or []
         for reply in replies:
             saved = save_files(reply, directory or Path.cwd())
             stdout.write(draw(reply, saved) + "\n")

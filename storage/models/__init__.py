@@ -17,7 +17,7 @@ from storage.models.campaigns import CampaignSetting, ScheduledSend
 from storage.models.indicators import Indicator, IndicatorTip
 from storage.models.leader_chats import LeaderChat, LeaderChatCode
 from storage.models.officer_notifications import OfficerNotificationPrefs
-from storage.models.outbox import OutboxMessage
+from storage.models.outbox import OutboxMessage, OwedReply
 from storage.models.residents import AwarenessProgress, ChannelIdentity, Resident, Subscription
 from storage.models.tips import (
     OPEN_TIP,
@@ -52,6 +52,7 @@ __all__ = [
     "Neighbourhood",
     "OfficerNotificationPrefs",
     "OutboxMessage",
+    "OwedReply",
     "Resident",
     "ResidentNeighbourhood",
     "ScheduledSend",

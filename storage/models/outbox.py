@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -74,4 +75,29 @@ class OutboxMessage(Base):
             postgresql_where=text("broadcast_id IS NOT NULL"),
             sqlite_where=text("broadcast_id IS NOT NULL"),
         ),
+    )
+
+
+class OwedReply(Base):
+    """The replies of one turn of a chat, written in the turn's transaction and deleted once
+    sent (bot/owed.py). Whom to and what are sealed; `event_ref` is a digest of the
+    platform's event id; `due_at` is the sending process's lease."""
+
+    __tablename__ = "owed_replies"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    event_ref: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str] = mapped_column(String(64))
+    sealed: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_owed_replies_event", "event_ref"),
+        Index("ix_owed_replies_due", "due_at"),
     )

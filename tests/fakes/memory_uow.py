@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from content import scamcheck
 from content.scamcheck import Found, Known
@@ -241,6 +241,20 @@ class MemoryIndicators:
         return False
 
 
+class MemoryOwedReplies:
+    async def add(
+        self,
+        event_key: str,
+        channel: str,
+        account: str,
+        sealed: str,
+        *,
+        now: datetime,
+        lease: timedelta,
+    ) -> int:
+        raise NotImplementedError("owed replies are kept in the database only")
+
+
 class MemoryUnitOfWork:
     """Repositories sharing one transaction over a MemoryDatabase, committed once."""
 
@@ -250,6 +264,14 @@ class MemoryUnitOfWork:
         self._sealer = sealer
         self._leaders = MemoryChatLinks(db.broadcasting)
         self._broadcasts = MemoryBroadcastStore(db.broadcasting)
+
+    @property
+    def wrote(self) -> bool:
+        return False  # the memory core records no owed replies (bot/owed.py is SQL only)
+
+    @property
+    def owed(self) -> MemoryOwedReplies:
+        return MemoryOwedReplies()
 
     @property
     def residents(self) -> MemoryResidents:

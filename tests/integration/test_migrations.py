@@ -311,3 +311,43 @@ def test_export_rows_of_the_command_take_the_one_spelling_and_stay_append_only(
     in_thread(migrate.downgrade, empty_url, "2026_11_25_0007")
     assert actions() == [("cli", "tips_export"), ("chief.a", "tips.export"), ("", "signin.failure")]
     assert_append_only()
+
+
+def test_tokens_of_accounts_deactivated_before_0017_are_revoked(empty_url: str) -> None:
+    """Deactivating revokes an account's tokens since issue 19; an account deactivated
+    before would get its old tokens back when reactivated, so migration 0017 revokes them."""
+    in_thread(migrate.upgrade, empty_url, "2026_12_05_0016")
+    at = "'2026-12-01 00:00:00+00'"
+
+    async def go(*sql: str) -> list[Any]:
+        engine = create_async_engine(empty_url)
+        async with engine.begin() as conn:
+            result: list[Any] = []
+            for one in sql:
+                found = await conn.execute(text(one))
+                result = list(found) if found.returns_rows else []
+        await engine.dispose()
+        return result
+
+    in_thread(
+        lambda: asyncio.run(
+            go(
+                "INSERT INTO admin_users (username, password_hash, role, commune_code, active)"
+                " VALUES ('gone', 'h', 'officer', '00004', false),"
+                " ('here', 'h', 'officer', '00004', true)",
+                "INSERT INTO api_tokens (user_id, token_hash, name, created_at, expires_at)"
+                f" SELECT id, 'hash-' || username, 't', {at}, '2027-12-01 00:00:00+00'"
+                " FROM admin_users",
+            )
+        )
+    )
+    in_thread(migrate.upgrade, empty_url)
+    rows = in_thread(
+        lambda: asyncio.run(
+            go(
+                "SELECT u.username, t.revoked_at IS NOT NULL FROM api_tokens t"
+                " JOIN admin_users u ON u.id = t.user_id ORDER BY u.username"
+            )
+        )
+    )
+    assert [tuple(r) for r in rows] == [("gone", True), ("here", False)]

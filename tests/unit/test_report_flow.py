@@ -238,9 +238,12 @@ async def test_duplicate_delivery_of_the_confirmation_makes_one_tip(chat: Chat) 
     assert await count(chat, "tips") == 1
 
 
-async def test_a_crash_between_commit_and_receipt_keeps_the_tip_and_repeats_the_receipt(
+async def test_a_failure_while_the_receipt_is_made_stores_nothing_and_the_retry_does_once(
     chat: Chat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The replies are rendered before the commit (they are recorded with it, bot/owed.py):
+    a failure there rolls the tip back, and the platform's retry stores it once. A process
+    killed after the commit is tests/integration/test_owed_replies.py's."""
     from bot import dispatcher as dispatcher_module
 
     await to_review(chat)
@@ -251,14 +254,14 @@ async def test_a_crash_between_commit_and_receipt_keeps_the_tip_and_repeats_the_
         nonlocal crashed
         if not crashed and any("tip.receipt" in str(r.text) for r in items):
             crashed = True
-            raise RuntimeError("process died after the commit")
+            raise RuntimeError("failed before the commit")
         return real(items, lang)
 
     monkeypatch.setattr(dispatcher_module.render, "replies", crash_once)
     event = chat.event(Kind.CHOICE, choice="tip:confirm", event_id="confirm-crash")
     first = await chat.dispatcher.dispatch(event)
     assert first and "đã có lỗi" in first[0].text
-    assert await count(chat, "tips") == 1  # committed before the receipt
+    assert await count(chat, "tips") == 0  # rolled back with the turn
     retry = await chat.dispatcher.dispatch(event)  # the platform delivers it again
     assert retry is not None
     code, _pin = receipt_of(retry[0].text)
