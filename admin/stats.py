@@ -247,6 +247,12 @@ class StatsOut(BaseModel):
         "suspended tips not counted."
     )
     overdue_now: int = Field(description="Open tips of the area past their deadline, any age.")
+    messages_waiting: int = Field(
+        default=0,
+        description="Messages to reporters of the area's tips (any age) waiting for them to "
+        "come back: they blocked the bot or are outside Zalo OA's 7-day window; each goes out "
+        "when they next write.",
+    )
     ratings: int
     rating_average: float | None
 
@@ -277,6 +283,7 @@ def stats_out(result: TipStats) -> StatsOut:
             "forward": _compliance(result.forward),
             "decision": _compliance(result.decision),
             "overdue_now": result.overdue_now,
+            "messages_waiting": result.messages_waiting,
             "ratings": result.ratings,
             "rating_average": result.rating_average,
         }

@@ -169,7 +169,7 @@ class Delivery:
         log.error("message not delivered channel=%s error=%s", target.channel, type(exc).__name__)
         return None
 
-    def post(self, target: Target, job: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+    def post(self, target: Target, job: Callable[[], Awaitable[object]]) -> asyncio.Task[None]:
         """Run `job` (a channel's sends for one event) in the background, after every job
         posted earlier for the same chat."""
 
@@ -219,7 +219,9 @@ class Pushed(enum.StrEnum):
     """What pushing one message no event asked for (bot/outbox.py) came to."""
 
     SENT = "sent"
-    UNREACHABLE = "unreachable"  # blocked, gone, or (Zalo OA) outside its 7-day window
+    UNREACHABLE = "unreachable"  # blocked, or gone
+    # Zalo OA: the resident has not written for 7 days; they may, and then it goes out.
+    OUTSIDE_WINDOW = "outside_window"
     RETRY = "retry"  # not sent this time; the same message may go out later
 
 

@@ -10,9 +10,20 @@ it, under delivery's rate limits and 429 pauses:
   delivery.py): a cancelled broadcast → status cancelled, a resident who stopped the
   subscription (STOP / DỪNG) or left the area → opted_out, and nothing is sent;
 - sent → status sent, with the time and the channel;
-- blocked (403, …) → that identity is marked unreachable and the next one is tried; with
-  none left the row is unreachable. Zalo OA outside its 7-day window counts as unreachable
-  for now (no paid template messages yet);
+- blocked (403, …), or Zalo OA outside its 7-day window (no paid template message is
+  sent) → that identity is marked unreachable, its chat "away" (handlers/reachability.py),
+  and the next one is tried;
+- none left: a message owed to the resident (priority 0: a tip's notice, a leader's, an
+  officer's; not a broadcast's copy) waits for them (status waiting, its date and order
+  kept; the log says why: blocked, outside_window, no_channel) while they have a chat
+  account that may come back, and goes out, before anything queued since, as soon as they
+  write, unblock or follow (storage/residents.py set_reachable releases it). Each row left
+  waiting marks the resident's refused chats "away" again (a mark made at the refusal may
+  have failed: the chat's lock held by a long turn, the state store away); while a mark
+  cannot be made, the row stays pending and is tried again in MARK_RETRY, so that a resident
+  who keeps chatting is never left without what they are owed. A broadcast's copy, an
+  officer's morning digest or the weekly scam digest (storage/outbox.py NOT_OWED), or a
+  resident with no chat account at all, is unreachable;
 - any other failure → tried again later, 30 s after the first, doubling up to 1 h
   (retry.OUTBOX), and after MAX_ATTEMPTS given up as failed.
 The web chat has no push: a resident reachable only there keeps the row pending, marked for
@@ -41,7 +52,7 @@ import contextlib
 import hashlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -63,7 +74,7 @@ from bot.delivery import Delivery, Pushed, Pusher, Target
 from bot.runtime import Runtime, mark_unreachable
 from content.holidays import calendar, parse_dates
 from content.i18n import language
-from handlers import learn, menu, mytips, notices
+from handlers import learn, menu, mytips, notices, reachability
 from handlers.broadcasts import message as broadcast_message
 from handlers.broadcasts.message import Copy
 from handlers.broadcasts.words import MessageState
@@ -73,13 +84,15 @@ from handlers.state import Conversations, ConversationState
 from storage import officer_notifications, outbox, scam_week
 from storage.broadcasts.delivery import copy_for
 from storage.limits import Limiter
-from storage.outbox import WEB, Due, Identity, OutboxStatus
+from storage.outbox import WEB, Due, Identity, OutboxStatus, WaitReason
 
 log = logging.getLogger("binhyen.outbox")
 
 MAX_ATTEMPTS = 10
 LEASE = timedelta(minutes=5)  # how long a claimed row is left to its worker
 WEB_RECHECK = timedelta(hours=1)  # a web-only resident may have gained a channel since
+# A message owed to a resident whose chats could not be marked away is tried again after this.
+MARK_RETRY = timedelta(minutes=1)
 BATCH = 20
 TICK = timedelta(minutes=1)  # how often the loop runs its scheduled jobs
 Scheduled = Callable[[async_sessionmaker[AsyncSession], datetime], Awaitable[object]]
@@ -99,6 +112,7 @@ class Outcome(StrEnum):
     RETRY = "retry"
     FAILED = "failed"
     UNREACHABLE = "unreachable"
+    WAITING = "waiting"  # owed to a resident who cannot be reached now: waits for them
     WEB = "web"  # waits for the web chat to fetch it
     OPTED_OUT = "opted_out"  # a broadcast's copy for a resident no longer subscribed
     CANCELLED = "cancelled"  # a broadcast's copy of a cancelled broadcast
@@ -241,16 +255,21 @@ class OutboxWorker:
             await self._settle(due, Outcome.FAILED, "", outbox.UNKNOWN_AFTER_CRASH)
             return
         parts: dict[str, Any] = {}
+        away: list[Identity] = []
         try:
-            outcome, channel, error = await self._send(due, parts)
+            outcome, channel, error = await self._send(due, parts, away)
         except Exception as exc:  # a bug or the database: try again later
             outcome, channel, error = Outcome.RETRY, "", type(exc).__name__
-        await self._settle(due, outcome, channel, error, parts)
+        await self._settle(due, outcome, channel, error, parts, away)
 
-    async def _send(self, due: Due, parts: dict[str, Any]) -> tuple[Outcome, str, str]:
+    async def _send(
+        self, due: Due, parts: dict[str, Any], away: list[Identity]
+    ) -> tuple[Outcome, str, str]:
         """Push the row's message; `parts` gets what went out of a message that did not go
         out whole ({"to": the chat, "sent": calls}), so that the next try goes on from
-        there rather than sending its photo or first piece again."""
+        there rather than sending its photo or first piece again; `away`, for a row that
+        waits, the resident's chat accounts it waits on (marked unreachable before, or
+        refused now)."""
         copy: Copy | None = None
         async with self.sessions() as session:
             if due.broadcast_id is not None:
@@ -275,6 +294,8 @@ class OutboxWorker:
             photo = await self.photos.media(copy.broadcast)
             message = replace(message, media=(photo,)) if photo is not None else message
         web = False
+        refused: list[WaitReason] = []
+        refusing: list[Identity] = []
         for identity in who.identities:
             if identity.channel == WEB:
                 web = True
@@ -296,9 +317,25 @@ class OutboxWorker:
                 if made > 0:
                     parts.update(to=to, sent=made)
                 return Outcome.RETRY, identity.channel, "not delivered"
+            outside = result is Pushed.OUTSIDE_WINDOW  # unreachable until the resident writes
+            refused.append(WaitReason.OUTSIDE_WINDOW if outside else WaitReason.BLOCKED)
+            refusing.append(identity)
         if web:
             return Outcome.WEB, WEB, ""
+        gone = [i for i in who.away if i.channel != WEB]
+        if due.owed and (refused or gone):
+            away.extend([*refusing, *gone])
+            return Outcome.WAITING, "", (refused[0] if refused else WaitReason.NO_CHANNEL).value
         return Outcome.UNREACHABLE, "", "no reachable channel"
+
+    async def _mark(self, identity: Identity) -> None:
+        """Mark an identity unreachable, as delivery does for a 403: Zalo OA's window closed
+        is known before any call is made."""
+        user = identity.user_id
+        try:
+            await self.mark_unreachable(Target(identity.channel, identity.account, user, user))
+        except Exception as exc:  # the message waits all the same
+            log.error("could not mark a resident unreachable: %s", type(exc).__name__)
 
     async def _mark_sending(self, due: Due) -> None:
         async with self.sessions() as session:
@@ -339,6 +376,8 @@ class OutboxWorker:
                 log.warning("outbox: buttons not offered to the chat: %s", type(exc).__name__)
         if probe.hit and result is not Pushed.SENT:
             return Pushed.UNREACHABLE, delivery.made
+        if result in (Pushed.UNREACHABLE, Pushed.OUTSIDE_WINDOW):  # said so without a call
+            await self._mark(identity)
         return result, delivery.made
 
     async def _settle(
@@ -348,8 +387,12 @@ class OutboxWorker:
         channel: str,
         error: str,
         parts: Mapping[str, Any] | None = None,
+        away: Sequence[Identity] = (),
     ) -> None:
         now = self.clock()
+        if outcome is Outcome.WAITING:
+            await self._wait(due, WaitReason(error), away)
+            return
         values: dict[str, object]
         if outcome is Outcome.SENT:
             values = {
@@ -392,6 +435,51 @@ class OutboxWorker:
             channel or "-",
             f" error={error}" if error else "",
         )
+
+    async def _wait(self, due: Due, reason: WaitReason, away: Sequence[Identity]) -> None:
+        """Leave the row waiting for its resident, their chats on `away` marked so that their
+        next message releases it; should a mark fail, pending and tried again in MARK_RETRY
+        (a row that waits is claimed no more, and would wait for a release that might not
+        come); should one of their accounts on a channel run here have become reachable
+        meanwhile, due again at once."""
+        marked = await self._mark_away(away)
+        now = self.clock()
+        retry_at = None if marked else now + MARK_RETRY
+        pushable = [(name, channel.account) for name, channel in self.channels.items()]
+        async with self.sessions() as session:
+            became = await outbox.wait_for_resident(
+                session, due.id, due.resident_id, reason, pushable, now, retry_at=retry_at
+            )
+            await session.commit()
+        if became is None:
+            return  # settled by something else meanwhile
+        outcome = Outcome.WAITING if became is OutboxStatus.WAITING else Outcome.RETRY
+        metrics.OUTBOX[("none", outcome.value)] += 1
+        why = ""
+        if outcome is Outcome.RETRY:
+            why = " (chat not marked away: tried again)" if not marked else " (reachable again)"
+        log.info(
+            "outbox message %d kind=%s outcome=%s channel=- reason=%s%s",
+            due.id,
+            due.kind,
+            outcome.value,
+            reason.value,
+            why,
+        )
+
+    async def _mark_away(self, away: Sequence[Identity]) -> bool:
+        """Mark each chat of `away` again (the mark made at its refusal may have failed);
+        whether all of them are marked now. Marking a marked chat changes nothing."""
+        if self.conversations is None or not away:
+            return True
+        conversations = self.conversations
+        done = await asyncio.gather(
+            *(
+                reachability.mark_away(conversations, f"{i.channel}:{i.account}:{i.user_id}")
+                for i in dict.fromkeys(away)
+            )
+        )
+        return all(done)
 
     # -- the loop --
 
@@ -526,7 +614,7 @@ def build(runtime: Runtime, channels: Mapping[str, Pusher | None]) -> OutboxWork
         sessions=runtime.sessions,
         channels=running,
         limiter=runtime.delivery.limiter,
-        mark_unreachable=mark_unreachable(runtime.sessions),
+        mark_unreachable=mark_unreachable(runtime.sessions, runtime.dispatcher.conversations),
         conversations=runtime.dispatcher.conversations,
         photos=photo_source(runtime),
         public_url=runtime.settings.public_url,

@@ -30,6 +30,7 @@ from handlers import (
     my_neighbourhood,
     mydata,
     mytips,
+    reachability,
     receipt,
     report,
     scammed,
@@ -141,7 +142,7 @@ async def system_event(ctx: Ctx) -> list[Reply] | None:
     event = ctx.event
     if event.kind is not Kind.SYSTEM:
         return None
-    reachable = event.system in (SystemEvent.UNBLOCKED, SystemEvent.FOLLOW)
+    reachable = reachability.system_event(ctx)  # reachable again: what waited goes out
     await ctx.uow.residents.set_reachable(event.channel, event.account, event.user_id, reachable)
     return _home(ctx) if event.system is SystemEvent.FOLLOW else []
 
@@ -494,6 +495,7 @@ CHECKS: tuple[Check, ...] = (
 
 
 async def handle(ctx: Ctx) -> list[Reply]:
+    await reachability.came_back(ctx)  # a chat marked away writes: reachable again
     replies = await _handled(ctx)
     # Something forwarded before onboarding is checked once the chat reaches the menu.
     return await forwarded.pending_check(ctx, replies) or replies

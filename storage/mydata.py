@@ -107,7 +107,8 @@ class SqlMyData:
         return tuple(held)
 
     async def _messages(self, resident_id: str) -> dict[str, int]:
-        pending = OUTBOX.c.status == OutboxStatus.PENDING.value
+        # Not sent yet: pending, or waiting for the resident to come back (issue 19).
+        pending = OUTBOX.c.status.in_((OutboxStatus.PENDING.value, OutboxStatus.WAITING.value))
         query = (
             select(pending.label("waiting"), func.count())
             .where(OUTBOX.c.resident_id == resident_id)

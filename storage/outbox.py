@@ -21,16 +21,30 @@ SENDING in a committed transaction of its own just before its push; a row claime
 that mark is one whose push may or may not have reached the platform when its worker died,
 and it is never pushed again but counted as failed, "unknown after a crash" (at most once:
 at most one copy per dead worker is in doubt, and it is reported, not repeated).
+
+What is owed to one resident (priority 0, not a broadcast's copy) is never settled
+unreachable while they have a chat account that may come back: a row that finds none of
+their accounts reachable, or is refused on each (blocked, or Zalo OA's 7-day window closed),
+is set WAITING (`wait_for_resident`), out of claim_due's way, its created_at and payload
+kept. When the resident writes again, unblocks or follows (storage/residents.py
+set_reachable(…, True)), their waiting rows are released (`released`): pending again and due
+at their own created_at, so that they go out at once, before anything queued since, in the
+order they were written. A resident with no chat account at all, and a broadcast's copy, end
+unreachable as before, and so does a summary that is only worth its day (NOT_OWED: an
+officer's morning digest, the weekly scam digest), which would otherwise pile up for someone
+away and arrive all at once. A waiting row older than the chat period is deleted by retention
+(storage/retention.py), as a web chat message nobody fetched.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, func, or_, select, update
+from sqlalchemy import Select, Table, Update, and_, case, exists, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.notices import Notice
@@ -41,14 +55,19 @@ __all__ = [
     "Notice",
     "OutboxStatus",
     "Recipient",
+    "Undelivered",
+    "WaitReason",
     "claim_due",
     "mark_sending",
     "notify_reporter",
     "recipient",
+    "released",
     "resident_of",
     "settle",
     "settle_taken",
     "take_for_chat",
+    "undelivered_of_tip",
+    "wait_for_resident",
 ]
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
@@ -67,6 +86,24 @@ class OutboxStatus(StrEnum):
     UNREACHABLE = "unreachable"
     OPTED_OUT = "opted_out"  # a broadcast's row: the resident stopped the subscription first
     CANCELLED = "cancelled"  # a broadcast's row: the broadcast was cancelled first
+    # Owed to a resident who cannot be reached now: goes out when they come back.
+    WAITING = "waiting"
+
+
+STATUSES = frozenset(s.value for s in OutboxStatus)
+
+
+# Priority 0 but not owed: a summary of a day (or a week) that the next one replaces. It is
+# not kept for someone away, to arrive with a pile of others when they come back.
+NOT_OWED = frozenset({str(Notice.OFFICER_DIGEST), str(Notice.WEEKLY_DIGEST)})
+
+
+class WaitReason(StrEnum):
+    """Why a row waits (its last_error, and the worker's log line): never whom for."""
+
+    BLOCKED = "blocked"  # the platform refused: the resident blocked the bot, or left
+    OUTSIDE_WINDOW = "outside_window"  # Zalo OA takes no free message after 7 days
+    NO_CHANNEL = "no_channel"  # none of the resident's chat accounts is reachable now
 
 
 async def notify_reporter(
@@ -114,6 +151,9 @@ class Due:
     attempts: int
     broadcast_id: str | None = None
     in_doubt: bool = False  # a copy whose previous push's outcome is unknown (SENDING)
+    # Owed to this one resident (priority 0, no broadcast, not a summary of the day): waits
+    # for them rather than ending unreachable.
+    owed: bool = False
 
 
 _DUE_COLUMNS = (
@@ -131,7 +171,10 @@ _DUE_COLUMNS = (
 def _due(row: Any) -> Due:
     payload = row.payload if isinstance(row.payload, dict) else {}
     in_doubt = row.broadcast_id is not None and row.last_error == SENDING
-    return Due(row.id, row.resident_id, row.kind, payload, row.attempts, row.broadcast_id, in_doubt)
+    owed = row.broadcast_id is None and row.priority == 0 and row.kind not in NOT_OWED
+    return Due(
+        row.id, row.resident_id, row.kind, payload, row.attempts, row.broadcast_id, in_doubt, owed
+    )
 
 
 def _in_order(rows: Any) -> list[Due]:
@@ -152,10 +195,10 @@ async def _chosen(session: AsyncSession, rows: Select[Any]) -> Any:
 async def claim_due(
     session: AsyncSession, now: datetime, *, limit: int, lease: timedelta
 ) -> list[Due]:
-    """Take up to `limit` pending rows that are due, for `lease`: every due row owed to one
-    resident (priority 0) before any broadcast's (1), each oldest first (the index
-    ix_outbox_pending_priority). The caller commits at once, so that the rows are locked for
-    a moment only."""
+    """Take up to `limit` pending rows that are due, for `lease` (a waiting row is not: it
+    waits for its resident): every due row owed to one resident (priority 0) before any
+    broadcast's (1), each oldest first (the index ix_outbox_pending_priority). The caller
+    commits at once, so that the rows are locked for a moment only."""
     now = now.astimezone(UTC)
     due = (
         select(OUTBOX.c.id)
@@ -197,10 +240,12 @@ class Identity:
 
 @dataclass(frozen=True)
 class Recipient:
-    """A resident's language and reachable channel identities, the newest first."""
+    """A resident's language and reachable channel identities, the newest first; `away`:
+    those marked unreachable (blocked, or Zalo OA's window closed), which may come back."""
 
     lang: str
     identities: tuple[Identity, ...]
+    away: tuple[Identity, ...] = ()
 
 
 async def recipient(session: AsyncSession, resident_id: str) -> Recipient | None:
@@ -208,12 +253,119 @@ async def recipient(session: AsyncSession, resident_id: str) -> Recipient | None
     if lang is None:
         return None
     query = (
-        select(ChannelIdentity.channel, ChannelIdentity.account, ChannelIdentity.platform_user_id)
-        .where(ChannelIdentity.resident_id == resident_id, ChannelIdentity.reachable.is_(True))
+        select(
+            ChannelIdentity.channel,
+            ChannelIdentity.account,
+            ChannelIdentity.platform_user_id,
+            ChannelIdentity.reachable,
+        )
+        .where(ChannelIdentity.resident_id == resident_id)
         .order_by(ChannelIdentity.created_at.desc(), ChannelIdentity.id.desc())
     )
     rows = (await session.execute(query)).all()
-    return Recipient(lang, tuple(Identity(r[0], r[1], r[2]) for r in rows))
+    reachable = tuple(Identity(r[0], r[1], r[2]) for r in rows if r[3])
+    away = tuple(Identity(r[0], r[1], r[2]) for r in rows if not r[3])
+    return Recipient(lang, reachable, away)
+
+
+async def wait_for_resident(
+    session: AsyncSession,
+    message_id: int,
+    resident_id: str,
+    reason: WaitReason,
+    pushable: Iterable[tuple[str, str]],
+    now: datetime,
+    *,
+    retry_at: datetime | None = None,
+) -> OutboxStatus | None:
+    """Set a claimed row WAITING for its resident to come back; what it became, None when
+    something else settled it first. One statement: should one of the resident's accounts
+    on a channel the worker pushes on (`pushable`: channel, account) have become reachable
+    meanwhile (they wrote between the refusal and now, and their waiting rows were released
+    before this one waited), the row stays PENDING and due now instead, never left waiting
+    for a resident who is back. With `retry_at` (the resident's chats could not be marked
+    away, so their next message might not release it: bot/outbox.py), the row stays PENDING,
+    due then, its attempts not counted."""
+    now = now.astimezone(UTC)
+    later = OUTBOX.c.due_at if retry_at is None else retry_at.astimezone(UTC)
+    otherwise = OutboxStatus.WAITING if retry_at is None else OutboxStatus.PENDING
+    channels = [
+        and_(ChannelIdentity.channel == channel, ChannelIdentity.account == account)
+        for channel, account in pushable
+    ]
+    back = (
+        exists().where(
+            ChannelIdentity.resident_id == resident_id,
+            ChannelIdentity.reachable.is_(True),
+            or_(*channels),
+        )
+        if channels
+        else false()
+    )
+    done = await session.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == message_id, OUTBOX.c.status == OutboxStatus.PENDING.value)
+        .values(
+            status=case((back, OutboxStatus.PENDING.value), else_=otherwise.value),
+            due_at=case((back, now), else_=later),
+            last_error=reason.value,
+        )
+        .returning(OUTBOX.c.status)
+    )
+    status = done.scalar()
+    return None if status is None else OutboxStatus(status)
+
+
+def released(resident: str | Select[Any]) -> Update:
+    """The statement that releases the waiting rows of `resident` (an id, or a query of
+    ids): pending again, due at their own created_at (due now, and ahead of anything queued
+    since, in the order they were written). The index ix_outbox_resident (resident_id,
+    status) finds them."""
+    of = (
+        OUTBOX.c.resident_id == resident
+        if isinstance(resident, str)
+        else OUTBOX.c.resident_id.in_(resident)
+    )
+    return (
+        update(OUTBOX)
+        .where(of, OUTBOX.c.status == OutboxStatus.WAITING.value)
+        .values(
+            status=OutboxStatus.PENDING.value, due_at=OUTBOX.c.created_at, channel="", last_error=""
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A message to a tip's reporter not delivered (yet), as the tip page lists it;
+    `channel` is WEB for a pending one kept for the web chat until its page fetches it."""
+
+    kind: str
+    status: OutboxStatus
+    created_at: datetime
+    channel: str = ""
+
+
+async def undelivered_of_tip(session: AsyncSession, tip_id: str) -> list[Undelivered]:
+    """The tip's messages to its reporter that have not been delivered, oldest first (a
+    delivered one forgets its tip: _forget_tips). The caller checked the tip is the
+    reader's."""
+    query = (
+        select(OUTBOX.c.kind, OUTBOX.c.status, OUTBOX.c.created_at, OUTBOX.c.channel)
+        .where(OUTBOX.c.tip_id == tip_id, OUTBOX.c.status != OutboxStatus.SENT.value)
+        .order_by(OUTBOX.c.id)
+    )
+    rows = (await session.execute(query)).all()
+    return [
+        Undelivered(kind, OutboxStatus(status), _aware(created_at), channel or "")
+        for kind, status, created_at, channel in rows
+        if status in STATUSES
+    ]
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they are stored in UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 async def settle(session: AsyncSession, message_id: int, **values: Any) -> bool:

@@ -1,4 +1,14 @@
-"""Residents, their channel identities, and the neighbourhood they said they live in."""
+"""Residents, their channel identities, and the neighbourhood they said they live in.
+
+An identity a platform refused (blocked, gone, Zalo OA's 7-day window closed) is marked
+unreachable, and the messages owed to its resident wait (storage/outbox.py). It becomes
+reachable again as soon as the resident is heard from on it: an unblock or a follow
+(`set_reachable(…, True)`, from handlers/router.py), or any message at all: the profile is
+read with the identity's flag (`for_identity`, no query more), and a chat whose cached
+profile was loaded before the refusal is marked "away" in its state (handlers/reachability.py)
+so that its next message asks here. Coming back releases the resident's waiting messages in
+the same statement on PostgreSQL (a data-modifying WITH), two on SQLite.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +16,7 @@ import uuid
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import ColumnElement, Table, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.ports import Neighbourhood, Profile, by_name
 from storage.models import ChannelIdentity, Resident, ResidentNeighbourhood
 from storage.models import Neighbourhood as NeighbourhoodRow
+from storage.outbox import released
 
 RESIDENT_NEIGHBOURHOODS = cast(Table, ResidentNeighbourhood.__table__)
 
@@ -32,17 +43,28 @@ class SqlResidents:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def _find(self, channel: str, account: str, user_id: str) -> Resident | None:
-        query = (
-            select(Resident)
-            .join(ChannelIdentity, ChannelIdentity.resident_id == Resident.id)
-            .where(
-                ChannelIdentity.channel == channel,
-                ChannelIdentity.account == account,
-                ChannelIdentity.platform_user_id == user_id,
-            )
+    def _identity(self, channel: str, account: str, user_id: str) -> ColumnElement[bool]:
+        return and_(
+            ChannelIdentity.channel == channel,
+            ChannelIdentity.account == account,
+            ChannelIdentity.platform_user_id == user_id,
         )
-        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def _find(self, channel: str, account: str, user_id: str) -> Resident | None:
+        """The resident behind the identity; an identity marked unreachable is made reachable
+        again on the way (its resident is writing), in the rare case it was."""
+        query = (
+            select(Resident, ChannelIdentity.reachable)
+            .join(ChannelIdentity, ChannelIdentity.resident_id == Resident.id)
+            .where(self._identity(channel, account, user_id))
+        )
+        row = (await self.session.execute(query)).one_or_none()
+        if row is None:
+            return None
+        resident, reachable = row
+        if not reachable:
+            await self.set_reachable(channel, account, user_id, True)
+        return resident
 
     async def for_identity(self, channel: str, account: str, user_id: str) -> Profile:
         found = await self._find(channel, account, user_id)
@@ -141,15 +163,24 @@ class SqlResidents:
     async def set_reachable(
         self, channel: str, account: str, user_id: str, reachable: bool
     ) -> None:
-        await self.session.execute(
+        """Mark the identity (un)reachable. Reachable again, its resident's messages that
+        waited for them are released (storage/outbox.py `released`)."""
+        mark = (
             update(ChannelIdentity)
-            .where(
-                ChannelIdentity.channel == channel,
-                ChannelIdentity.account == account,
-                ChannelIdentity.platform_user_id == user_id,
-            )
+            .where(self._identity(channel, account, user_id))
             .values(reachable=reachable)
         )
+        if not reachable:
+            await self.session.execute(mark)
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            back = mark.returning(ChannelIdentity.resident_id).cte("back")
+            await self.session.execute(released(select(back.c.resident_id)).add_cte(back))
+            return
+        found = await self.session.execute(mark.returning(ChannelIdentity.resident_id))
+        resident_id = found.scalar()
+        if resident_id is not None:
+            await self.session.execute(released(str(resident_id)))
 
     async def accept_consent(self, resident_id: str, version: str, at: datetime) -> None:
         await self.session.execute(

@@ -13,10 +13,11 @@ this order:
    A reporter no longer finds it under "my tips"; its code and PIN still open it.
 2. **Outbox messages** created more than BINHYEN_RETENTION_CHAT_DAYS ago and settled (sent,
    failed, unreachable, opted out, cancelled), or still waiting for the web chat to fetch
-   them (its inbox), are deleted: each names a resident beside a kind of message, and a
-   tip's notice its code. A broadcast's copies are kept, since the broadcast's counts in the
-   panel are read from them and they name no tip; a copy the web chat never fetched is
-   recorded failed ("expired") instead of being shown months late.
+   them (its inbox), or for their resident to come back (status waiting: blocked, or out of
+   Zalo OA's window, all that time), are deleted: each names a resident beside a kind of
+   message, and a tip's notice its code. A broadcast's copies are kept, since the
+   broadcast's counts in the panel are read from them and they name no tip; a copy the web
+   chat never fetched is recorded failed ("expired") instead of being shown months late.
 3. **Blob files** (storage/blobs.py) that no attachment row and no broadcast refers to any
    more, and that nobody sent again within the chat period (BlobStore.put renews a file's
    time: a photo in a draft the conversation state still holds is that young), are deleted,
@@ -113,7 +114,9 @@ PURGED = "purged"  # the tip event's kind
 ACTOR = "retention"  # the tip events' actor; the audit's actor for the worker's runs
 CLI_ACTOR = "cli"  # the audit's actor for `binhyen retention run`
 EXPIRED = "expired"  # last_error of a broadcast's copy the web chat never fetched
-SETTLED = tuple(s.value for s in OutboxStatus if s is not OutboxStatus.PENDING)
+SETTLED = tuple(
+    s.value for s in OutboxStatus if s not in (OutboxStatus.PENDING, OutboxStatus.WAITING)
+)
 BLOB_NAME = re.compile(r"[0-9a-f]{64}")
 PREFIX_NAME = re.compile(r"[0-9a-f]{2}")
 
@@ -363,9 +366,11 @@ async def _purge(session: AsyncSession, ids: list[str], now: datetime) -> tuple[
 
 def _outbox_due(before: datetime) -> ColumnElement[bool]:
     """Old enough and done with: settled (a broadcast's copies aside), or waiting for the
-    web chat."""
+    web chat, or for a resident who has not come back in all that time (never a copy: those
+    end unreachable), as a web chat message nobody fetched."""
     waiting_for_web = and_(OUTBOX.c.status == OutboxStatus.PENDING.value, OUTBOX.c.channel == WEB)
-    settled = and_(OUTBOX.c.broadcast_id.is_(None), OUTBOX.c.status.in_(SETTLED))
+    ended = (*SETTLED, OutboxStatus.WAITING.value)
+    settled = and_(OUTBOX.c.broadcast_id.is_(None), OUTBOX.c.status.in_(ended))
     return and_(OUTBOX.c.created_at < before, or_(settled, waiting_for_web))
 
 

@@ -23,6 +23,10 @@ Every count is of the tip's current track and deadlines: a tip moved to another 
 by the new one's.
 "Overdue now" is every open tip of the area whose current deadline (`next_due`) has passed,
 whatever its day of receipt: the oldest ones matter most.
+"Messages waiting" is, likewise now and whatever the day of receipt, every message to the
+reporter of one of the area's tips that waits for them to come back (blocked the bot, or out
+of Zalo OA's 7-day window: storage/outbox.py), or for a web chat reporter's page to fetch it
+(pending, marked for the web chat): not lost, not delivered yet.
 
 One grouped query reads the period; the median time to acknowledge is `percentile_cont` on
 PostgreSQL and the middle row(s) by OFFSET on SQLite (the same interpolated median).
@@ -45,6 +49,7 @@ from handlers.people import AdminRole, Identity
 from handlers.tips.words import TipStatus, Track
 from storage.casework.area import scope
 from storage.models import Tip
+from storage.outbox import OUTBOX, WEB, OutboxStatus
 
 DEFAULT_WEEKS = 12
 MAX_DAYS = 2 * 366  # two years of weeks still draw as a readable chart
@@ -129,6 +134,8 @@ class TipStats:
     ratings: int
     rating_average: float | None
     today: date
+    # Messages to the area's reporters waiting for them to come back, now.
+    messages_waiting: int = 0
 
 
 def area_clause(actor: Identity, commune: str | None) -> ColumnElement[bool]:
@@ -296,6 +303,7 @@ async def tip_stats(
         ratings=ratings,
         rating_average=rating_sum / ratings if ratings else None,
         today=today,
+        messages_waiting=await _waiting(session, area),
     )
 
 
@@ -327,5 +335,21 @@ async def _median_ack_hours(session: AsyncSession, where: ColumnElement[bool]) -
 async def _overdue(session: AsyncSession, area: ColumnElement[bool], today: date) -> int:
     query = select(func.count()).where(
         area, Tip.status != TipStatus.CLOSED.value, Tip.next_due < today
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def _waiting(session: AsyncSession, area: ColumnElement[bool]) -> int:
+    query = (
+        select(func.count())
+        .select_from(OUTBOX)
+        .join(Tip, Tip.id == OUTBOX.c.tip_id)
+        .where(
+            area,
+            or_(
+                OUTBOX.c.status == OutboxStatus.WAITING.value,
+                and_(OUTBOX.c.status == OutboxStatus.PENDING.value, OUTBOX.c.channel == WEB),
+            ),
+        )
     )
     return int((await session.execute(query)).scalar_one())

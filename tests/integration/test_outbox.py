@@ -209,18 +209,24 @@ async def test_blocked_marks_the_identity_and_the_next_one_is_tried(
     assert reachable == {"telegram": True, "zalo_bot": False}
 
 
-async def test_nobody_to_reach_is_unreachable(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_nobody_to_reach_is_unreachable_and_a_blocked_resident_is_waited_for(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     clock = Clock()
     blocked = FakeChannel("telegram", blocked=True)
-    outside = FakeChannel("zalo_oa", answers=[Pushed.UNREACHABLE])  # its 7-day window
+    outside = FakeChannel("zalo_oa", answers=[Pushed.UNREACHABLE])
     nobody = await resident(sessions, "vi")
     gone = await resident(sessions, "vi", "telegram:1", "zalo_oa:2")
     rows = [await notify(sessions, nobody), await notify(sessions, gone)]
     assert await worker(sessions, clock, telegram=blocked, zalo_oa=outside).run_once() == 2
-    for row_id in rows:
-        stored = await row(sessions, row_id)
-        assert (stored.status, stored.sent_at) == ("unreachable", None)
-        assert stored.last_error == "no reachable channel"
+    never = await row(sessions, rows[0])  # no chat at all: nothing to wait for
+    assert (never.status, never.sent_at, never.last_error) == (
+        "unreachable",
+        None,
+        "no reachable channel",
+    )
+    later = await row(sessions, rows[1])  # blocked everywhere: owed when they come back
+    assert (later.status, later.sent_at) == ("waiting", None)
 
 
 async def test_a_failed_send_is_retried_later_and_given_up_after_a_while(

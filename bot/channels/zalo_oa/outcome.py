@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.delivery import Pushed
 from bot.render import text as render_text
 from handlers.model import Msg
 
@@ -22,6 +23,17 @@ _EXPLAINED = {
     SendStatus.OUTSIDE_WINDOW: Msg("zalo_oa.undeliverable_window"),
     SendStatus.UNREACHABLE: Msg("zalo_oa.undeliverable_unreachable"),
     SendStatus.FAILED: Msg("zalo_oa.undeliverable_failed"),
+}
+
+
+# What a push (bot/outbox.py) came to, in the outbox's words: outside the window, the message
+# waits for the resident to write again (no paid template message is sent); a failure is
+# tried again later.
+PUSHED = {
+    SendStatus.SENT: Pushed.SENT,
+    SendStatus.OUTSIDE_WINDOW: Pushed.OUTSIDE_WINDOW,
+    SendStatus.UNREACHABLE: Pushed.UNREACHABLE,
+    SendStatus.FAILED: Pushed.RETRY,
 }
 
 
