@@ -72,6 +72,11 @@ class InboundEvent:
     # contact card that is not the sender's own. The scam check is offered for it
     # (handlers/forwarded.py); a CONTACT without it is the resident's own number.
     forwarded: bool = False
+    # Where the event came from beyond its chat, for a channel whose chats cost nothing to
+    # make (the web chat: a new cookie is a new resident): an opaque key of the client's
+    # network, which names no address and changes daily (bot/channels/web_guard.py). What a new
+    # chat must not reset is also counted under it (Config.attempts). Empty elsewhere.
+    origin: str = ""
 
     @property
     def chat_key(self) -> str:

@@ -27,6 +27,7 @@ import re
 from datetime import datetime
 
 from content.text import fold
+from handlers import pin_tries
 from handlers.audit import AuditAction, compact
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
@@ -203,9 +204,12 @@ def _channel(ctx: Ctx) -> str:
 
 
 def _forget(ctx: Ctx) -> None:
-    """The chat's state as a new chat's: the next message loads (and makes) a new resident."""
+    """The chat's state as a new chat's: the next message loads (and makes) a new resident.
+    Its PIN tries (the `pin_*` keys, handlers/pin_tries.py) stay: they name no resident and
+    no code, only the times of tries and keyed hashes of tips, held under the chat's key
+    as before, and starting over must not give a guesser its tries back."""
     ctx.state.go("")
-    ctx.state.profile = {}
+    ctx.state.profile = pin_tries.kept(ctx.state.profile)
     ctx.state.pending = []
     ctx.leader = None
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from content.tips import category
-from handlers import menu, receipt
+from handlers import menu, pin_tries, receipt
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.deadlines import LOCAL_TZ
@@ -16,9 +16,6 @@ from handlers.tips.words import TipStatus
 
 FLOW = "mytips"
 LISTED = 10
-FREE_FAILURES = 3  # wrong PINs before each further try is locked out for a while
-MAX_LOCK = timedelta(hours=24)
-CHAT_ATTEMPTS = 10  # PIN tries per chat per hour, whatever the code
 
 STATUS_MSG = {
     TipStatus.NEW: Msg("tip.status_new"),
@@ -212,42 +209,26 @@ async def _on_pin(ctx: Ctx) -> list[Reply]:
     return [say("tip.pin_needed", code=code, length=receipt.PIN_LENGTH), _pin_prompt()]
 
 
-def _chat_attempts(ctx: Ctx, now: datetime) -> list[str]:
-    recent = [
-        t
-        for t in ctx.state.profile.get("pin_tries", [])
-        if datetime.fromisoformat(t) > now - timedelta(hours=1)
-    ]
-    ctx.state.profile["pin_tries"] = recent  # outlives flows: kept with the profile
-    return recent
-
-
 async def _check_pin(ctx: Ctx, code: str, pin: str) -> list[Reply]:
     """One try of a PIN for a code: the tip when it is right; else the PIN asked for again,
-    the code kept. Tries are limited per chat and, past a few wrong ones, slowed per tip."""
+    the code kept. The guesser is slowed (handlers/pin_tries.py), never the code's owner's
+    own chat: wrong PINs typed by anyone else never refuse a right one there."""
     now = ctx.config.clock()
-    tries = _chat_attempts(ctx, now)
-    if len(tries) >= CHAT_ATTEMPTS:
+    if not await pin_tries.may_try(ctx, now):
         return [say("tip.pin_locked"), *menu.show(ctx)]
-    tries.append(now.isoformat())
     check = await ctx.uow.tips.pin_check(code)
-    if check is not None and check.locked_until is not None and check.locked_until > now:
+    if check is not None and await pin_tries.refused(ctx, check, now):
         return [say("tip.pin_locked"), *menu.show(ctx)]
     if check is not None and receipt.verify_pin(ctx.config.pin_secret, code, pin, check.pin_hash):
-        await ctx.uow.tips.set_pin_failures(check.tip_id, 0, None)
+        pin_tries.right(ctx, check)
+        if check.failures or check.locked_until is not None:
+            await ctx.uow.tips.set_pin_failures(check.tip_id, 0, None)
         tip = await ctx.uow.tips.view(check.tip_id)
         if tip is not None:
             return await _show(ctx, tip)
+    guard = pin_tries.wrong(ctx, check, now)
     if check is not None:
-        failures = check.failures + 1
-        await ctx.uow.tips.set_pin_failures(check.tip_id, failures, _lock_until(failures, now))
+        await ctx.uow.tips.set_pin_failures(check.tip_id, check.failures + 1, guard)
     # The same answer whether the code exists or not; the code is kept for the next try.
     ctx.state.go(FLOW, "pin", code=code)
     return [say("tip.pin_wrong"), _pin_prompt()]
-
-
-def _lock_until(failures: int, now: datetime) -> datetime | None:
-    """Slower with every wrong PIN past the first few: 1, 2, 4 … minutes, at most a day."""
-    if failures < FREE_FAILURES:
-        return None
-    return now + min(timedelta(minutes=2 ** (failures - FREE_FAILURES)), MAX_LOCK)

@@ -4,7 +4,9 @@ The token is shown once, when it is made; the database keeps only HMAC-SHA256(ke
 key being derived from the secret key as for panel sessions. Looking a token up by that keyed
 hash through the unique index compares no secret byte by byte in Python, so the time taken does
 not depend on how much of a guess is right, and a copy of the database alone yields no usable
-token. A token stops working when it expires, is revoked, or its account is deactivated.
+token. A token stops working when it expires, is revoked, or its account is deactivated;
+deactivating an account also revokes its tokens (handlers/accounts/manage.py), so reactivating
+it brings none of them back.
 """
 
 from __future__ import annotations

@@ -20,7 +20,9 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from bot import outbox
+from bot.channels import web_guard
 from bot.dispatcher import Dispatcher
+from bot.inbound import Inbound
 from handlers.model import InboundEvent, Kind, Media, MediaType, RenderedReply
 from handlers.ports import utc_now
 from storage import outbox as stored_outbox
@@ -124,13 +126,16 @@ def _chat_id(request: Request) -> tuple[str, bool]:
 
 async def _answer(request: Request, event: InboundEvent, new_chat: bool) -> JSONResponse:
     """Dispatch one event and answer with the replies; a new browser gets its cookie."""
+    event = replace(event, origin=web_guard.origin_of(request))  # counts past new cookies
     dispatcher: Dispatcher = request.app.state.runtime.dispatcher
-    replies = await dispatcher.dispatch(event)
+    inbound: Inbound = request.app.state.runtime.inbound
+    # Past the resident's limit: no replies, or the one notice (bot/inbound.py).
+    replies = await inbound.dispatch(dispatcher, event)
     result = JSONResponse(
         {"duplicate": replies is None, "replies": [reply_json(r) for r in replies or []]}
     )
-    if new_chat:
-        secure = request.url.scheme == "https"
+    secure = web_guard.secure_cookie(request)
+    if new_chat or secure:  # again on each answer: a cookie set before https becomes Secure
         result.set_cookie(
             COOKIE,
             event.chat_id,
@@ -159,8 +164,9 @@ async def _read_capped(upload: UploadFile, limit: int) -> bytes | None:
 
 
 @router.get("/chat", include_in_schema=False)
-async def page() -> FileResponse:
-    return FileResponse(PAGE, media_type="text/html; charset=utf-8")
+async def page(request: Request) -> FileResponse:
+    headers: dict[str, str] = request.app.state.chat_headers  # bot/channels/web_guard.py
+    return FileResponse(PAGE, media_type="text/html; charset=utf-8", headers=headers)
 
 
 @router.post("/chat/api/messages")

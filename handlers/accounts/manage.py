@@ -127,17 +127,20 @@ async def set_active(
     ip: str = "",
     now: datetime | None = None,
 ) -> None:
-    """Deactivate (ending the account's sessions) or reactivate an account, not one's own;
-    what is already so changes nothing and writes nothing."""
+    """Deactivate (ending the account's sessions and revoking its API tokens, so that
+    reactivating it brings none of them back) or reactivate an account, not one's own; what
+    is already so changes nothing and writes nothing."""
     account = await _managed(store, actor, account_id)
     if account.active == active:
         return
     account.active = active
     await store.save(account)
+    now = clock.now_or(now)
     if not active:
         await store.end_sessions(account.id)
+        await store.revoke_tokens(account.id, now)
     action = AuditAction.USER_ACTIVATE if active else AuditAction.USER_DEACTIVATE
-    await store.audit(actor, action, subject=account.username, ip=ip, now=clock.now_or(now))
+    await store.audit(actor, action, subject=account.username, ip=ip, now=now)
 
 
 async def unlock(

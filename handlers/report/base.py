@@ -83,6 +83,18 @@ async def over_limit(ctx: Ctx) -> bool:
     return sent >= ctx.config.max_tips_per_day
 
 
+async def origin_allows(ctx: Ctx) -> bool:
+    """A tip about to be stored from an origin (the web chat's network, InboundEvent.origin)
+    also counts toward that origin's daily cap, which a new chat does not reset: counted
+    here when it allows the tip, nothing counted when it does not. Asked only for a tip not
+    stored yet (review.submit looks for a retry first), so a retry counts nothing; a turn
+    rolled back after this count has used one up (the buckets are not transactional)."""
+    attempts, origin, cap = ctx.config.attempts, ctx.event.origin, ctx.config.tips_per_origin
+    if attempts is None or not origin or cap <= 0:
+        return True
+    return await attempts.take(f"tips:{origin}", cap, timedelta(days=1))
+
+
 def prompt(ctx: Ctx) -> list[Reply]:
     step = STEPS.get(ctx.state.step)
     return [step.prompt(ctx)] if step else menu.show(ctx)

@@ -25,6 +25,7 @@ from handlers.report.base import (
     chosen,
     data_of,
     note_sent,
+    origin_allows,
     over_limit,
     unclear,
 )
@@ -195,13 +196,14 @@ def initial_deadlines(tip: TipDraft, now: datetime, workdays: deadlines.Calendar
 async def submit(ctx: Ctx) -> list[Reply]:
     data = data_of(ctx)
     tips = ctx.uow.tips
-    tip = None
     told: list[Msg] = []  # of the files: their metadata removed, any not kept (issue 18)
-    if await over_limit(ctx):
-        # Only a retry of a tip already stored (a crash before its receipt) gets through.
-        tip = await tips.find_submission(data["submission"])
-        if tip is None:
-            return [say("tip.limit", limit=ctx.config.max_tips_per_day), review_prompt(ctx)]
+    # A retry of a tip already stored (a crash before its receipt, the page sending again)
+    # gets its receipt, and is counted against no limit: looked up before any is.
+    tip = await tips.find_submission(data["submission"])
+    if tip is None and await over_limit(ctx):
+        return [say("tip.limit", limit=ctx.config.max_tips_per_day), review_prompt(ctx)]
+    if tip is None and not await origin_allows(ctx):
+        return [say("tip.limit_origin"), review_prompt(ctx)]
     if tip is None:
         now = ctx.config.clock()
         tip_draft = draft(ctx)

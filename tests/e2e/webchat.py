@@ -16,8 +16,9 @@ Body = dict[str, Any]
 
 
 def browser(app: FastAPI) -> httpx.AsyncClient:
-    """A client with its own cookie jar, like one phone's browser."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    """A client with its own cookie jar, like one phone's browser, over https as residents
+    reach the service (its cookie is Secure when BINHYEN_PUBLIC_URL is https)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
 
 
 def vi(msgid: str, **params: object) -> str:

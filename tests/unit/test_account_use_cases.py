@@ -236,7 +236,7 @@ async def test_the_command_line_makes_accounts_by_the_same_rules(world: World) -
 # --- changing ------------------------------------------------------------------------------
 
 
-async def test_deactivating_ends_the_sessions_and_reactivating_does_not_bring_them_back(
+async def test_deactivating_ends_the_sessions_and_tokens_and_reactivating_brings_none_back(
     world: World,
 ) -> None:
     target = world.officer
@@ -247,7 +247,7 @@ async def test_deactivating_ends_the_sessions_and_reactivating_does_not_bring_th
     await world.run(manage.set_active, world.admin, target.id, False, now=NOW)
     assert not world.stored(target).active
     assert world.data.sessions == {theirs: world.chief.id}
-    assert world.data.live_tokens(target.id) == 1  # kept, refused while the account is off
+    assert world.data.live_tokens(target.id) == 0  # revoked: reactivating brings none back
     unchanged = world.written()
     await world.run(manage.set_active, world.admin, target.id, False)
     assert world.written() == unchanged  # already so: nothing written
