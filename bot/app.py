@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,14 +13,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
-from bot import runtime
+from bot import access_log, runtime
 from bot.settings import Settings
+
+log = logging.getLogger("binhyen.app")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.load()
     settings.check()
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    if settings.is_production and not metrics_token:
+        # /metrics then answers nobody; the token is also what keeps it closed when the
+        # service is not in production, behind a proxy that says nothing (README).
+        log.warning("BINHYEN_METRICS_TOKEN is not set: /metrics answers 404 to every scraper")
     runtime.load_content()
+    access_log.install()  # officers' searches (phone numbers) stay out of the access log
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -29,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for name, channel in channels(settings, rt).items():
             setattr(app.state, name, channel)
         app.state.outbox = _outbox(settings, rt, app)
+        app.state.owed = _owed(rt, app)
         # Everything loaded so far (catalogs, 3,321 communes, packs, the app) lives as long
         # as the process: keep it out of the cyclic collector's full passes, which otherwise
         # walk it all and showed up as tail latency (docs/BENCHMARKS.md §5).
@@ -38,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.outbox.stop()
+            await app.state.owed.stop()
             for name in ("telegram", "zalo_bot", "zalo_oa"):
                 channel = getattr(app.state, name)
                 if channel is not None:
@@ -84,16 +95,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        from bot.metrics import exposition
+    async def metrics(request: Request) -> Response:
+        from bot.metrics import exposition, status_for
 
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+        peer = request.client.host if request.client else None
+        local_only_ok = not settings.public_url and not settings.is_production
+        status = status_for(token, request.headers, peer, local_only_ok=local_only_ok)
+        if status == 401:
+            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        if status != 200:
+            return Response(status_code=status)
         body, content_type = exposition()
         return Response(body, media_type=content_type)
 
     from admin.routes import install as install_admin
+    from admin.web import security_headers
     from bot.broadcast_photos import router as photo_router
     from bot.channels.web import router as web_router
+    from bot.channels.web_guard import page_sources
 
+    # The web chat's page keeps the panel's policy, with its own inline code by hash.
+    app.state.chat_headers = security_headers(**page_sources(settings.public_url))
     app.include_router(web_router, include_in_schema=False)
     app.include_router(photo_router)
     install_admin(app)
@@ -123,6 +146,16 @@ def _outbox(settings: Settings, rt: runtime.Runtime, app: FastAPI) -> Any:
     if settings.outbox_worker:
         worker.start()
     return worker
+
+
+def _owed(rt: runtime.Runtime, app: FastAPI) -> Any:
+    """Sends the replies a process recorded and did not live to send (bot/owed.py): every
+    serving process sweeps, so that whichever survives sends them."""
+    from bot import owed
+
+    sweeper = owed.sweeper(rt, {n: getattr(app.state, n) for n in owed.PUSHING})
+    sweeper.start()
+    return sweeper
 
 
 def channels(settings: Settings, rt: runtime.Runtime, *, poll: bool = True) -> dict[str, Any]:
@@ -168,6 +201,7 @@ def _telegram(settings: Settings, rt: runtime.Runtime, poll: bool) -> Any:
         dispatcher=rt.dispatcher,
         delivery=rt.delivery,
         rates=telegram.Rates(per_bot=settings.telegram_rate),
+        inbound=rt.inbound,
     )
     rt.media.register(telegram.CHANNEL, channel.fetch)
     if poll and not settings.public_url:

@@ -151,13 +151,15 @@ async def _worker() -> None:
     them receiving (no webhook, no polling: that stays with the web service)."""
     import signal
 
-    from bot import app, outbox, runtime
+    from bot import app, outbox, owed, runtime
 
     settings = _settings()
     await runtime.prepare_database(settings)
     rt = runtime.build(settings)
     channels = app.channels(settings, rt, poll=False)
     worker = outbox.build(rt, channels)
+    sweeper = owed.sweeper(rt, {n: channels.get(n) for n in owed.PUSHING})
+    sweeper.start()  # replies a dead serving process owed (bot/owed.py)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with suppress(NotImplementedError):  # not on Windows
@@ -166,6 +168,7 @@ async def _worker() -> None:
     try:
         await worker.run()
     finally:
+        await sweeper.stop()
         for channel in channels.values():
             if channel is not None:
                 await channel.stop()
@@ -317,8 +320,10 @@ async def _telegram_command(settings: Settings, command: str, drop_pending: bool
     bot = telegram.make_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base)
     try:
         if command == "set-webhook":
-            url = await telegram.set_webhook(bot, secret, settings.public_url, drop_pending)
-            return f"webhook set: {url}"
+            url = await telegram.set_webhook(
+                bot, secret, settings.public_url, drop_pending, settings.telegram_max_connections
+            )
+            return f"webhook set: {url} (max_connections {settings.telegram_max_connections})"
         if command == "delete-webhook":
             await bot.delete_webhook()
             return "webhook deleted"
@@ -327,6 +332,8 @@ async def _telegram_command(settings: Settings, command: str, drop_pending: bool
             f"url: {info.url or '(none: the bot polls)'}",
             f"pending updates: {info.pending_update_count}",
         ]
+        if info.max_connections:
+            lines.append(f"max connections: {info.max_connections}")
         if info.last_error_message:
             lines.append(f"last error: {info.last_error_message}")
         return "\n".join(lines)

@@ -2,30 +2,39 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import metrics
 from bot.delivery import Delivery, Target
 from bot.dispatcher import Dispatcher
+from bot.inbound import Inbound, InboundLimit
+from bot.owed import PUSHING, Journal
 from bot.settings import Settings
 from content.holidays import calendar, parse_dates
+from handlers import reachability
 from handlers.ports import Config, MediaKeeper
 from handlers.state import Conversations
 from storage import migrate
+from storage.attempts import LimitedAttempts
 from storage.blobs import BlobStore, MediaKeeperImpl
 from storage.chat_links import link_key
-from storage.db import make_engine, make_sessions
-from storage.limits import Limiter, MemoryLimiter, RedisLimiter
+from storage.db import is_sqlite, make_engine, make_sessions
+from storage.limits import KeptLimiter, Limiter, MemoryLimiter, RedisLimiter
 from storage.owners import Owners, move_links
 from storage.residents import SqlResidents
 from storage.sealing import Sealer, derive_key
 from storage.state_memory import memory_conversations
+from storage.state_sqlite import SqliteConversations, StateFile, path_beside
 from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger("binhyen.runtime")
 
 
 @dataclass
@@ -39,11 +48,17 @@ class Runtime:
     sealer: Sealer  # reporters' contact details (the panel reads it here)
     account_sealer: Sealer  # panel accounts' TOTP secrets and the Zalo OA tokens
     redis: Any = None
+    # Every channel's inbound limit per resident and webhook back-pressure (bot/inbound.py).
+    inbound: Inbound = field(default_factory=Inbound)
+    # Closed in this order after the engine: the embedded default's limiter, then its state file.
+    closing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:
         await self.engine.dispose()
         if self.redis is not None:
             await self.redis.aclose()
+        for close in self.closing:
+            await close()
         metrics.stopped()
 
 
@@ -87,6 +102,7 @@ def tip_config(settings: Settings) -> Config:
         retention_closed_tip_days=settings.retention_closed_tip_days,
         operator_name=settings.operator_name.strip(),
         operator_contact=settings.operator_contact.strip(),
+        tips_per_origin=settings.web_tips_per_address,
     )
 
 
@@ -123,7 +139,25 @@ def core(
         config=config,
         media=media,
         max_text_length=max_text_length,
+        journal=Journal(sessions, seal),
+        journaled=frozenset(PUSHING),
     )
+
+
+def state_file(settings: Settings) -> StateFile | None:
+    """Where the embedded default keeps conversation state, dedupe and rate limits without
+    Redis (storage/state_sqlite.py): BINHYEN_STATE_PATH, else beside the SQLite database.
+    None keeps them in process, lost at a restart: a database in memory, or PostgreSQL
+    without the setting (production runs Redis beside PostgreSQL)."""
+    if settings.state_path:
+        return StateFile(settings.state_path)
+    if not is_sqlite(settings.database_url):
+        log.warning("no Redis and no BINHYEN_STATE_PATH: conversation state is not kept")
+        return None
+    name = make_url(settings.database_url).database or ""
+    if name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    return StateFile(path_beside(name))
 
 
 def build(settings: Settings) -> Runtime:
@@ -146,34 +180,51 @@ def build(settings: Settings) -> Runtime:
         conversations: Conversations = RedisConversations(
             redis, settings.redis_prefix, state_ttl(settings)
         )
+    elif (kept := state_file(settings)) is not None:
+        conversations = SqliteConversations(kept, state_ttl(settings))
     else:
         conversations = memory_conversations(state_ttl(settings))
     dispatcher = core(sessions, conversations, config, media, seal, settings.max_text_length)
-    limiter: Limiter = (
-        RedisLimiter(redis, settings.redis_prefix) if redis is not None else MemoryLimiter()
-    )
+    limiter: Limiter = MemoryLimiter()
+    closing: list[Callable[[], Awaitable[None]]] = []
+    if redis is not None:
+        limiter = RedisLimiter(redis, settings.redis_prefix)
+    elif isinstance(conversations, SqliteConversations):
+        limiter = KeptLimiter(conversations.file)
+        closing = [limiter.close, conversations.file.close]
+    # Counted per origin (the web chat's network) in the same buckets: tips a day, PIN tries.
+    dispatcher.config = replace(dispatcher.config, attempts=LimitedAttempts(limiter))
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
         dispatcher=dispatcher,
         media=media,
-        delivery=Delivery(limiter, mark_unreachable(sessions)),
+        delivery=Delivery(limiter, mark_unreachable(sessions, conversations)),
         sealer=seal,
         account_sealer=account_sealer(settings),
         redis=redis,
+        closing=closing,
+        inbound=Inbound(InboundLimit(limiter, settings.inbound_per_minute, settings.inbound_burst)),
     )
 
 
 def mark_unreachable(
     sessions: async_sessionmaker[AsyncSession],
+    conversations: Conversations | None = None,
 ) -> Callable[[Target], Awaitable[None]]:
-    """What delivery does when a platform says the resident blocked the bot."""
+    """What delivery does when a platform says the resident blocked the bot (and the outbox
+    when Zalo OA's window is closed): the account is marked unreachable, then its chat
+    "away", so that the resident's next message makes it reachable again
+    (handlers/reachability.py)."""
 
     async def mark(target: Target) -> None:
         async with sessions() as session:
             residents = SqlResidents(session)
             await residents.set_reachable(target.channel, target.account, target.user_id, False)
             await session.commit()
+        if conversations is not None:  # the resident's own chat with the bot
+            chat = f"{target.channel}:{target.account}:{target.user_id}"
+            await reachability.mark_away(conversations, chat)
 
     return mark

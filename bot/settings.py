@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./binhyen.db"
     redis_url: str = ""
     redis_prefix: str = "binhyen:"
+    # Without Redis: the SQLite file that keeps conversation state, event dedupe and rate
+    # limits across restarts (storage/state_sqlite.py). Empty: beside a SQLite database
+    # (binhyen.state.db beside binhyen.db); with PostgreSQL, in process (not kept).
+    state_path: str = ""
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     public_url: str = ""
     max_text_length: int = 4000
@@ -31,6 +35,10 @@ class Settings(BaseSettings):
     contact_key: SecretStr | None = None
     account_key: SecretStr | None = None
     max_tips_per_day: int = 5
+    # Tips a day through the web chat from one network (an IPv4 address, an IPv6 /64),
+    # whatever the cookie: clearing cookies does not buy new tips. A few times the above, for
+    # a family or a commune behind one NAT. 0: no such limit (bot/channels/web_guard.py).
+    web_tips_per_address: int = Field(default=20, ge=0, le=10_000)
     # Broadcasts a neighbourhood leader may make in a day (the police have no such limit).
     leader_broadcasts_per_day: int = Field(default=5, ge=1, le=100)
     holidays: str = ""
@@ -51,12 +59,28 @@ class Settings(BaseSettings):
     # metrics, for /metrics to add them up; empty: PROMETHEUS_MULTIPROC_DIR, else kept in
     # this process. One directory per machine, emptied at boot (bot/metrics.py).
     metrics_dir: str = ""
+    # /metrics answers a request with `Authorization: Bearer <this>`; unset (or empty), only a
+    # client on this machine (loopback, not through a proxy), never with a public URL or in
+    # production (bot/metrics.py, status_for).
+    metrics_token: SecretStr | None = None
+    # What one resident (a channel, account and user) may send: this many events a minute on
+    # average, `burst` of them back to back (bot/inbound.py). Past it an event is not handled
+    # and the first of a spell gets one polite "please slow down"; the emergency button and
+    # danger words still go through. 0: no limit. A resident tapping through a whole tip
+    # (onboarding and some 15 steps) in a minute stays under it; a flood does not.
+    inbound_per_minute: float = Field(default=30.0, ge=0)
+    inbound_burst: int = Field(default=20, ge=1, le=1000)
 
     telegram_token: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
     telegram_webhook_secret: SecretStr | None = None
     # Messages per second to all chats of the bot (Telegram's guidance: about 30).
     telegram_rate: float = 30.0
+    # Webhook requests Telegram keeps open at once (setWebhook's max_connections, 1-100; set
+    # by `binhyen telegram set-webhook`). 40 is Telegram's own default: a webhook answers in
+    # milliseconds (replies go out in the background), so 40 is far more than one process
+    # needs, and fewer would let one slow update (a file, a slow commit) hold up the rest.
+    telegram_max_connections: int = Field(default=40, ge=1, le=100)
     zalo_bot_token: SecretStr | None = None
     zalo_bot_api_base: str = "https://bot-api.zaloplatforms.com"
     zalo_bot_webhook_secret: SecretStr | None = None
@@ -69,6 +93,33 @@ class Settings(BaseSettings):
     # refresh; not the OA secret key above, which signs the webhooks.
     zalo_oa_app_secret: SecretStr | None = None
     zalo_oa_oauth_base: str = "https://oauth.zaloapp.com"
+    # Where the files Zalo's webhooks name (photos, voice clips, attachments) are fetched
+    # from: host suffixes, comma-separated, over https and at public addresses only. Empty:
+    # Zalo's own CDN (bot/channels/common.py, ZALO_MEDIA_HOSTS).
+    zalo_media_hosts: str = ""
+    # Tests and local fakes only, refused in production: exact origins, comma-separated
+    # (http://127.0.0.1:8081), whose files are fetched over http and at a private address.
+    zalo_media_test_origins: str = ""
+
+    def _check_media_origins(self) -> None:
+        from urllib.parse import urlsplit
+
+        origins = [o.strip() for o in self.zalo_media_test_origins.split(",") if o.strip()]
+        if origins and self.is_production:
+            raise SystemExit(
+                "BINHYEN_ZALO_MEDIA_TEST_ORIGINS is for tests: unset it in production."
+            )
+        for origin in origins:
+            parts = urlsplit(origin)
+            try:
+                port = parts.port
+            except ValueError:
+                port = None
+            if parts.scheme not in ("http", "https") or not parts.hostname or port is None:
+                raise SystemExit(
+                    "BINHYEN_ZALO_MEDIA_TEST_ORIGINS: each origin is scheme://host:port "
+                    "(http://127.0.0.1:8081)."
+                )
 
     @classmethod
     def load(cls) -> Settings:
@@ -119,6 +170,9 @@ class Settings(BaseSettings):
             parse_dates(self.holidays)
         except ValueError as exc:
             raise SystemExit(f"BINHYEN_HOLIDAYS: {exc}") from None
+        if self.metrics_token is not None and 0 < len(self.metrics_token.get_secret_value()) < 16:
+            raise SystemExit("BINHYEN_METRICS_TOKEN must be at least 16 characters.")
+        self._check_media_origins()
         if self.metrics_dir:
             import os
 

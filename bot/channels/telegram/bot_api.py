@@ -23,6 +23,7 @@ from bot.settings import Settings
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 POLL_TIMEOUT = 25  # seconds a getUpdates call waits for news
 SEND_CONCURRENCY = 8
+MAX_CONNECTIONS = 40  # webhook requests Telegram keeps open at once (its own default)
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -127,15 +128,28 @@ def make_bot(token: str, api_base: str) -> telegram.Bot:
     )
 
 
-async def set_webhook(bot: telegram.Bot, secret: str, public_url: str, drop_pending: bool) -> str:
+async def set_webhook(
+    bot: telegram.Bot,
+    secret: str,
+    public_url: str,
+    drop_pending: bool,
+    max_connections: int = MAX_CONNECTIONS,
+) -> str:
     """Register this service's webhook with its secret, and the command menu (vi by
-    default, en for English-language clients); the URL Telegram now calls."""
+    default, en for English-language clients); the URL Telegram now calls.
+
+    `max_connections` (BINHYEN_TELEGRAM_MAX_CONNECTIONS) is set every time, never left to
+    whatever was registered before: the webhook answers as soon as an update is committed
+    and waits only while the process is behind with its sends (bot/inbound.py), so these
+    connections are what holds Telegram back then, and 40 leaves room for a slow update
+    (a file, a slow commit) without holding up the rest."""
     url = public_url.rstrip("/") + "/webhooks/telegram"
     await bot.set_webhook(
         url,
         secret_token=secret,
         allowed_updates=ALLOWED_UPDATES,
         drop_pending_updates=drop_pending,
+        max_connections=max_connections,
     )
     await bot.set_my_commands(commands("vi"))
     await bot.set_my_commands(commands("en"), language_code="en")

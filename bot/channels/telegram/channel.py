@@ -28,6 +28,8 @@ from bot.channels.telegram.events import CHANNEL, to_event
 from bot.channels.telegram.render import Outgoing, render
 from bot.delivery import Delivery, Pushed, Target, background_limit
 from bot.dispatcher import Dispatcher
+from bot.inbound import Inbound
+from bot.owed import Replies, posted
 from handlers.model import Media, RenderedReply
 from handlers.ports import MediaUnavailable
 from storage.limits import Limit
@@ -35,7 +37,6 @@ from storage.limits import Limit
 log = logging.getLogger("binhyen.telegram")
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves files up to 20 MB
-REPLY_WAIT = 5.0  # seconds an update's handling waits for its replies to go out
 PACE = 0.98  # of per_bot: the bot's slots, spaced for senders who wake a little late
 SPACING = 1.01  # × 1/per_bot: the least time between two messages leaving this process
 FILE_IDS = 64  # uploaded photos whose file_id a process keeps (the latest broadcasts')
@@ -69,6 +70,7 @@ class TelegramChannel:
         dispatcher: Dispatcher,
         delivery: Delivery,
         rates: Rates | None = None,
+        inbound: Inbound | None = None,
     ) -> None:
         self.bot = make_bot(token, api_base)
         self.sender = Sender(token, api_base)
@@ -77,6 +79,7 @@ class TelegramChannel:
         self.dispatcher = dispatcher
         self.delivery = delivery
         self.rates = rates or Rates()
+        self.inbound = inbound or Inbound()  # the runtime's: the limit and back-pressure
         self._polling: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._sending = asyncio.Semaphore(SEND_CONCURRENCY)
@@ -118,16 +121,18 @@ class TelegramChannel:
             if query is not None:  # a button in a group: still stop its spinner
                 self._post_answer(query.id, str(query.from_user.id))
             return
-        replies = await self.dispatcher.dispatch(event)
+        # Past the resident's limit: no replies, or the one notice (bot/inbound.py).
+        replies = await self.inbound.dispatch(self.dispatcher, event)
         if replies is None:  # a duplicate delivery of an update already handled
             return
-        target = self._target(event.chat_id, event.user_id)
         answer = query.id if query is not None else None
+        if not replies and answer is None:  # dropped: nothing to send (a tap's spinner
+            return  # is still stopped: _send answers it first)
+        target = self._target(event.chat_id, event.user_id)
         sending = self.delivery.post(target, lambda: self._send(target, replies, answer))
-        # Back-pressure: the webhook answers once the replies are out, or after a few
-        # seconds (a rate-limit pause goes on in the background). Without it a burst
-        # queues sends without bound and every send gets slower (docs/BENCHMARKS.md §5).
-        await asyncio.wait({sending}, timeout=REPLY_WAIT)
+        # The webhook never waits for this chat's pacing; only while the whole process is
+        # behind with its sends (bot/inbound.py, docs/BENCHMARKS.md §5).
+        await self.inbound.settle(target.chat_key, sending)
 
     def _post_answer(self, query_id: str, user_id: str) -> None:
         target = self._target(user_id, user_id)
@@ -169,12 +174,22 @@ class TelegramChannel:
 
     async def _send(
         self, target: Target, replies: list[RenderedReply], callback_query: str | None
-    ) -> None:
+    ) -> bool:
+        """Send a turn's replies in order, each counted as it goes (bot/owed.py); whether
+        all of them went out."""
         if callback_query is not None:
             await self._answer(target, callback_query)
-        for reply in replies:
+        for n, reply in enumerate(replies, 1):
             if not await self.deliver(target, reply):
-                return  # blocked, or failed for good: the rest would fail too
+                return False  # blocked, or failed for good: the rest would fail too
+            await self.dispatcher.sent(replies, n)
+        return True
+
+    async def resend(self, chat_id: str, user_id: str, replies: Replies) -> bool:
+        """A turn's replies that its process did not send (bot/owed.py), in order with the
+        chat's other messages; whether all of them went out."""
+        target = self._target(chat_id, user_id)
+        return await posted(self.delivery, target, lambda: self._send(target, replies, None))
 
     async def deliver(
         self, target: Target, reply: RenderedReply, delivery: Delivery | None = None

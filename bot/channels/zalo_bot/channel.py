@@ -10,7 +10,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot import retry
-from bot.channels.common import cancel
+from bot.channels.common import cancel, zalo_media
 from bot.channels.zalo_bot.client import (
     DEFAULT_RETRY_AFTER,
     POLL_TIMEOUT,
@@ -24,6 +24,8 @@ from bot.channels.zalo_bot.events import _EVENT_NAME, Update, ignored_reason, pa
 from bot.channels.zalo_bot.rendering import render
 from bot.delivery import Delivery, Pushed, Target, background_limit
 from bot.dispatcher import Dispatcher
+from bot.inbound import Inbound
+from bot.owed import Replies, posted
 from bot.settings import Settings
 from handlers.model import Media, RenderedReply
 from handlers.ports import MediaUnavailable
@@ -46,6 +48,7 @@ class ZaloBotChannel:
         rates: Rates | None = None,
         max_download: int = 20 * 1024 * 1024,
         poll_timeout: int = POLL_TIMEOUT,
+        inbound: Inbound | None = None,
     ) -> None:
         self.client = client
         self.account = client.bot_id
@@ -55,6 +58,7 @@ class ZaloBotChannel:
         self.rates = rates or Rates()
         self.max_download = max_download
         self.poll_timeout = poll_timeout
+        self.inbound = inbound or Inbound()  # the runtime's: the limit and back-pressure
         self._polling: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
 
@@ -79,11 +83,15 @@ class ZaloBotChannel:
             name = update.event_name if _EVENT_NAME.fullmatch(update.event_name) else "unknown"
             log.info("update ignored: %s (%s)", name, ignored_reason(update))
             return
-        replies = await self.dispatcher.dispatch(event)
-        if replies is None:  # a repeated delivery of an event already handled
+        # Past the resident's limit: no replies, or the one notice (bot/inbound.py).
+        replies = await self.inbound.dispatch(self.dispatcher, event)
+        if not replies:  # a repeated delivery of an event already handled, or dropped
             return
         target = self._target(event.chat_id, event.user_id)
-        self.delivery.post(target, lambda: self._send(target, replies))
+        sending = self.delivery.post(target, lambda: self._send(target, replies))
+        # The webhook never waits for this chat's pacing; only while the whole process is
+        # behind with its sends (bot/inbound.py).
+        await self.inbound.settle(target.chat_key, sending)
 
     # -- outbound --
 
@@ -96,10 +104,20 @@ class ZaloBotChannel:
         background = (background_limit(bot, self.rates.per_bot),)
         return Target(CHANNEL, self.account, chat_id, user_id, limits, background)
 
-    async def _send(self, target: Target, replies: list[RenderedReply]) -> None:
-        for reply in replies:
+    async def _send(self, target: Target, replies: list[RenderedReply]) -> bool:
+        """Send a turn's replies in order, each counted as it goes (bot/owed.py); whether
+        all of them went out."""
+        for n, reply in enumerate(replies, 1):
             if not await self.deliver(target, reply):
-                return  # blocked, or failed for good: the rest would fail too
+                return False  # blocked, or failed for good: the rest would fail too
+            await self.dispatcher.sent(replies, n)
+        return True
+
+    async def resend(self, chat_id: str, user_id: str, replies: Replies) -> bool:
+        """A turn's replies that its process did not send (bot/owed.py), in order with the
+        chat's other messages; whether all of them went out."""
+        target = self._target(chat_id, user_id)
+        return await posted(self.delivery, target, lambda: self._send(target, replies))
 
     async def deliver(
         self, target: Target, reply: RenderedReply, delivery: Delivery | None = None
@@ -218,11 +236,12 @@ def build(settings: Settings, rt: Runtime, *, poll: bool = True) -> ZaloBotChann
     except ValueError as exc:
         raise SystemExit(f"{exc}.") from None
     channel = ZaloBotChannel(
-        ZaloBotClient(token, settings.zalo_bot_api_base),
+        ZaloBotClient(token, settings.zalo_bot_api_base, media=zalo_media(settings)),
         secret,
         rt.dispatcher,
         rt.delivery,
         max_download=rt.media.max_bytes,
+        inbound=rt.inbound,
     )
     rt.media.register(CHANNEL, channel.fetch)
     if poll and not settings.public_url:

@@ -8,9 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from bot.channels.common import fetch_public
+from bot.channels.common import ZALO_MEDIA_HOSTS, FetchPolicy, fetch_public, zalo_media
 from bot.channels.zalo_oa.client import (
     CS_PATH,
     GONE,
@@ -24,7 +23,7 @@ from bot.channels.zalo_oa.client import (
 )
 from bot.channels.zalo_oa.events import CHANNEL, _interacting, to_event
 from bot.channels.zalo_oa.fields import _dict, _str
-from bot.channels.zalo_oa.outcome import SendResult, SendStatus
+from bot.channels.zalo_oa.outcome import PUSHED, SendResult, SendStatus
 from bot.channels.zalo_oa.render import render
 from bot.channels.zalo_oa.signature import event_time, is_fresh, verify
 from bot.delivery import (
@@ -37,6 +36,8 @@ from bot.delivery import (
     background_limit,
 )
 from bot.dispatcher import Dispatcher
+from bot.inbound import Inbound
+from bot.owed import Replies, posted
 from bot.runtime import Runtime
 from bot.settings import Settings
 from handlers.model import Media, RenderedReply
@@ -78,6 +79,8 @@ class ZaloOaChannel:
         max_download: int = 20 * 1024 * 1024,
         rates: Rates | None = None,
         app_secret: str = "",
+        inbound: Inbound | None = None,
+        media: FetchPolicy | None = None,
     ) -> None:
         self.account = app_id
         self._secret = oa_secret_key
@@ -88,7 +91,9 @@ class ZaloOaChannel:
         self.dispatcher = dispatcher
         self.delivery = delivery
         self.max_download = max_download
+        self.media = media or FetchPolicy(ZALO_MEDIA_HOSTS)  # where attachments come from
         self.rates = rates or Rates()
+        self.inbound = inbound or Inbound()  # the runtime's: the limit and back-pressure
         self.clock = utc_now
         self._seed: tuple[str, str] | None = seed
         self._pair: TokenPair | None = None
@@ -105,7 +110,7 @@ class ZaloOaChannel:
             data = json.loads(body)
             if not isinstance(data, dict):
                 raise ValueError("not an object")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested too deep
             log.warning("malformed webhook ignored: %s", type(exc).__name__)
             return 200
         stamp = _str(data.get("timestamp"))
@@ -140,17 +145,19 @@ class ZaloOaChannel:
         if _interacting(data):
             now = self.clock()
             await self.interactions.touch(event.user_id, min(event_time(data) or now, now))
-        replies = await self.dispatcher.dispatch(event)
-        if replies is None:  # a duplicate of an event already handled
+        # Past the resident's limit: no replies, or the one notice (bot/inbound.py).
+        replies = await self.inbound.dispatch(self.dispatcher, event)
+        if not replies:  # a duplicate of an event already handled, or dropped
             return
         target = self._target(event.user_id)
 
         async def job() -> None:
-            for reply in replies:
-                if await self.deliver(target, reply) is not SendStatus.SENT:
-                    return  # the rest would fail the same way
+            await self._send(target, replies)
 
-        self.delivery.post(target, job)
+        sending = self.delivery.post(target, job)
+        # The webhook never waits for this chat's pacing; only while the whole process is
+        # behind with its sends (bot/inbound.py).
+        await self.inbound.settle(target.chat_key, sending)
 
     # -- outbound --
 
@@ -162,6 +169,22 @@ class ZaloOaChannel:
         )
         background = (background_limit(app, r.per_app),)
         return Target(CHANNEL, self.account, user_id, user_id, limits, background)
+
+    async def _send(self, target: Target, replies: list[RenderedReply]) -> bool:
+        """Send a turn's replies in order, each counted as it goes (bot/owed.py); whether
+        all of them went out."""
+        for n, reply in enumerate(replies, 1):
+            if await self.deliver(target, reply) is not SendStatus.SENT:
+                return False  # the rest would fail the same way
+            if self.dispatcher is not None:
+                await self.dispatcher.sent(replies, n)
+        return True
+
+    async def resend(self, chat_id: str, user_id: str, replies: Replies) -> bool:
+        """A turn's replies that its process did not send (bot/owed.py), in order with the
+        chat's other messages; whether all of them went out."""
+        target = self._target(user_id)
+        return await posted(self.delivery, target, lambda: self._send(target, replies))
 
     async def send_to(self, user_id: str, reply: RenderedReply) -> SendResult:
         """Send a message no inbound event asked for. Outside the 7-day window nothing is
@@ -181,11 +204,12 @@ class ZaloOaChannel:
 
     async def push(self, chat_id: str, reply: RenderedReply, delivery: Delivery) -> Pushed:
         """A message no event asked for (bot/outbox.py). Outside the 7-day window Zalo takes
-        no consultation message; a paid template message would be needed, which this channel
-        does not send yet, so for now such a resident counts as unreachable here."""
+        no consultation message (a paid template message would be needed, which this channel
+        does not send): OUTSIDE_WINDOW, and the outbox keeps the message until the resident
+        writes again, which opens the window."""
         last = await self.interactions.last(chat_id)
         if last is None or self.clock() - last > WINDOW:
-            return Pushed.UNREACHABLE
+            return await self._window_closed(chat_id, last)
         target = self._target(chat_id)
         outcome: list[SendStatus] = []
 
@@ -194,11 +218,21 @@ class ZaloOaChannel:
 
         await self.delivery.post(target, job)  # in order with the chat's other messages
         status = outcome[0] if outcome else SendStatus.FAILED
-        if status is SendStatus.SENT:
-            return Pushed.SENT
-        if status in (SendStatus.OUTSIDE_WINDOW, SendStatus.UNREACHABLE):
-            return Pushed.UNREACHABLE
-        return Pushed.RETRY
+        if status is SendStatus.OUTSIDE_WINDOW:  # Zalo said so (-230, -232)
+            return await self._window_closed(chat_id, last)
+        return PUSHED[status]
+
+    async def _window_closed(self, chat_id: str, seen: datetime | None) -> Pushed:
+        """OUTSIDE_WINDOW, unless the resident wrote after `seen` was read and the window is
+        open now: their message was being recorded while this push looked, and the outbox
+        would mark them away just after they came back. RETRY then: the next try goes out.
+        (A message recorded between this read and the outbox's mark still leaves them
+        marked; their next message releases what waits.)"""
+        last = await self.interactions.last(chat_id)
+        wrote = last is not None and (seen is None or last > seen)
+        if wrote and last is not None and self.clock() - last <= WINDOW:
+            return Pushed.RETRY
+        return Pushed.OUTSIDE_WINDOW
 
     async def deliver(
         self, target: Target, reply: RenderedReply, delivery: Delivery | None = None
@@ -285,10 +319,9 @@ class ZaloOaChannel:
         """The bytes behind an attachment URL (what MediaKeeper asks), at most max_download."""
         if media.size is not None and media.size > self.max_download:
             raise MediaUnavailable("file too large")
-        # Only from a public address (or the OA API's own host, a local fake in the tests):
-        # a forged event must not fetch the service's own pages (bot/channels/common.py).
-        trusted = frozenset({urlsplit(self.client.api_base).hostname or ""})
-        return await fetch_public(self.client.http, media.ref, self.max_download, trusted=trusted)
+        # Only from Zalo's CDN, at a public address: a forged event must not fetch the
+        # service's own pages (bot/channels/common.py).
+        return await fetch_public(self.client.http, media.ref, self.max_download, self.media)
 
     async def stop(self) -> None:
         await self.delivery.drain()
@@ -322,6 +355,8 @@ def build(settings: Settings, rt: Runtime) -> ZaloOaChannel:
         ),
         max_download=rt.media.max_bytes,
         app_secret=app_secret,
+        inbound=rt.inbound,
+        media=zalo_media(settings),
     )
     rt.media.register(CHANNEL, channel.fetch)
     return channel
