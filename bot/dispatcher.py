@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.exc import DBAPIError
 
 from bot import metrics, render
-from bot.owed import Journal, Opened, Replies
+from bot.owed import WEB, Journal, Opened, Replies
 from content.i18n import DEFAULT_LANGUAGE
 from content.text import clean
 from handlers import router
@@ -33,6 +33,10 @@ from handlers.ports import Config, MediaKeeper, Profile, UnitOfWork
 from handlers.state import Conversations, ConversationState
 
 log = logging.getLogger("binhyen.dispatcher")
+
+
+class LeaseLost(Exception):
+    """The chat's lease went to another process while this turn ran."""
 
 
 @dataclass
@@ -52,7 +56,10 @@ class Dispatcher:
         async with self.conversations.turn(event.chat_key, claim) as turn:
             if not turn.claimed:
                 metrics.DUPLICATES[event.channel] += 1
-                owed = await self._owed(event, claim, stale_only=True)
+                # The web chat resends a message whose answer it lost (the phone's connection
+                # dropped): that answer is what the turn owes it. A platform's copy gets only
+                # what a dead sender left (its lease ran out).
+                owed = await self._owed(event, claim, stale_only=event.channel != WEB)
                 return None if owed is None else owed.owed
             if turn.unfinished:
                 # Its process died holding the chat: what it committed is owed, not redone.
@@ -64,7 +71,15 @@ class Dispatcher:
             metrics.EVENTS[(event.channel, event.kind.value)] += 1
             state = turn.state or ConversationState()
             try:
-                state, rendered = await self._handle_once_more_if_dropped(event, claim, state)
+                state, rendered = await self._handle_once_more_if_dropped(
+                    event, claim, state, lambda: turn.lost
+                )
+            except LeaseLost:
+                # Another process took the chat while this turn ran (its lease could not be
+                # renewed): it handles the event; this turn committed nothing and says nothing.
+                turn.abandon()
+                log.warning("chat lease lost during a turn channel=%s", event.channel)
+                return None
             except Exception as exc:
                 turn.fail()  # a platform's retry of this event is not a duplicate
                 metrics.FAILURES[event.channel] += 1
@@ -99,7 +114,11 @@ class Dispatcher:
         return owed
 
     async def _handle_once_more_if_dropped(
-        self, event: InboundEvent, claim: str, state: ConversationState
+        self,
+        event: InboundEvent,
+        claim: str,
+        state: ConversationState,
+        lost: Callable[[], bool] = lambda: False,
     ) -> tuple[ConversationState, Replies]:
         """Handle the event; once more on a fresh connection when the database had dropped
         the pooled one (a restart or a failover). SQLAlchemy empties the pool on such an
@@ -107,16 +126,22 @@ class Dispatcher:
         replaces a ping on every checkout, which cost a round trip per message."""
         snapshot = state.to_json()
         try:
-            return state, await self._handle(event, claim, state)
+            return state, await self._handle(event, claim, state, lost)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
             metrics.RECONNECTS[event.channel] += 1
             log.warning("database connection lost; handling the event again")
             state = ConversationState.from_json(snapshot)
-            return state, await self._handle(event, claim, state)
+            return state, await self._handle(event, claim, state, lost)
 
-    async def _handle(self, event: InboundEvent, claim: str, state: ConversationState) -> Replies:
+    async def _handle(
+        self,
+        event: InboundEvent,
+        claim: str,
+        state: ConversationState,
+        lost: Callable[[], bool] = lambda: False,
+    ) -> Replies:
         uow = self.unit_of_work()
         try:
             profile = await self._profile(uow, event, state)
@@ -132,6 +157,8 @@ class Dispatcher:
             owed_id = None
             if self.journal is not None and event.channel in self.journaled and uow.wrote:
                 owed_id = await self.journal.record(uow, event, claim, rendered, state)
+            if lost():
+                raise LeaseLost
             await uow.commit()
         except BaseException:
             await uow.rollback()

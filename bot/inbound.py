@@ -87,6 +87,11 @@ def is_emergency(event: InboundEvent) -> bool:
     return whole_intent(text) == "emergency" or bool(urgency(text))
 
 
+# A network's limit in the web chat, in residents' (carrier NAT puts many phones behind one
+# address): a flooder dropping the cookie gets this far, a crowded network still chats.
+NETWORK_TIMES = 20
+
+
 @dataclass
 class InboundLimit:
     """The limit per resident; `per_minute` 0 turns it off."""
@@ -100,7 +105,7 @@ class InboundLimit:
         if self.per_minute <= 0 or event.kind is Kind.SYSTEM:
             return Verdict.HANDLE
         who = f"{event.channel}:{event.account}:{event.user_id}"
-        if await self._take(f"inbound:{who}"):
+        if await self._take(f"inbound:{who}") and await self._network(event):
             return Verdict.HANDLE
         if is_emergency(event):  # read only past the limit: most events never need it
             return Verdict.HANDLE if await self._take(f"inbound:sos:{who}") else Verdict.DROP
@@ -121,9 +126,17 @@ class InboundLimit:
             log.info("inbound limit reached channel=%s", event.channel)
         return Verdict.NOTICE if first else Verdict.DROP
 
-    async def _take(self, key: str) -> bool:
-        limit = Limit(key, self.per_minute / 60, self.burst)
+    async def _take(self, key: str, times: int = 1) -> bool:
+        limit = Limit(key, self.per_minute * times / 60, self.burst * times)
         return await self.limiter.reserve([limit], key) == 0
+
+    async def _network(self, event: InboundEvent) -> bool:
+        """The web chat's resident is only a cookie, which a flooder drops at will: its
+        network (a keyed hash of the address, the day's, bot/channels/web_guard.py) has a
+        limit of its own, NETWORK_TIMES a resident's, as many phones share one address."""
+        if not event.origin:
+            return True
+        return await self._take(f"inbound:net:{event.channel}:{event.origin}", NETWORK_TIMES)
 
 
 class Backlog:

@@ -36,7 +36,7 @@ from bot import metrics
 from bot.delivery import Delivery, Target
 from handlers.model import InboundEvent, Media, MediaType, RenderedChoice, RenderedReply, Request
 from handlers.ports import UnitOfWork, utc_now
-from handlers.state import ConversationState
+from handlers.state import Conversations, ConversationState
 from storage import owed_replies
 from storage.owed_replies import Owed
 from storage.sealing import Sealer
@@ -44,8 +44,14 @@ from storage.sealing import Sealer
 log = logging.getLogger("binhyen.owed")
 
 # How long the process that recorded a turn has to send its replies before a sweeper may:
-# longer than a chat's paced replies take (Telegram's 1 a second per chat).
-LEASE = timedelta(seconds=30)
+# longer than a chat's paced replies take (Telegram's 1 a second per chat) and most 429
+# pauses. A sweeper's resend checks, when its turn in the chat comes, that they are still
+# owed, so a first sender of this process that was slower still sends them once.
+LEASE = timedelta(seconds=60)
+# The web chat answers in the request: when the answer is lost (a phone's connection drops
+# and the page resends the same message after 25 s), its resend gets them from the row for
+# this long; then the row goes, unsent (there is no push to the web chat).
+WEB_LEASE = timedelta(minutes=10)
 KEEP = timedelta(days=1)  # then an unsendable row is dropped
 MAX_ATTEMPTS = 5  # sweeps of one row before it is dropped
 SWEEP_EVERY = 2.0  # seconds
@@ -53,6 +59,8 @@ BATCH = 50
 # The channels that send a turn's replies after the event was answered: their replies are
 # recorded. The web chat answers them in the request itself, the terminal at once.
 PUSHING = ("telegram", "zalo_bot", "zalo_oa")
+WEB = "web"
+RECORDED = (*PUSHING, WEB)  # the channels whose writing turns record their replies
 
 
 class Replies(list[RenderedReply]):
@@ -131,6 +139,7 @@ class Opened:
     replies: list[RenderedReply]  # those that did not go out yet
     done: int  # those that did
     state: ConversationState | None
+    event_key: str = ""  # the event whose turn owes them
 
     @property
     def owed(self) -> Replies:
@@ -160,12 +169,14 @@ class Journal:
             {
                 "chat": event.chat_id,
                 "user": event.user_id,
+                "event": event_key,
                 "replies": json.dumps(dump(replies), ensure_ascii=False),
                 "state": state.to_json(),
             }
         )
+        lease = WEB_LEASE if event.channel == WEB else self.lease
         return await uow.owed.add(
-            event_key, event.channel, event.account, sealed, now=self.clock(), lease=self.lease
+            event_key, event.channel, event.account, sealed, now=self.clock(), lease=lease
         )
 
     def open(self, owed: Owed) -> Opened:
@@ -173,7 +184,31 @@ class Journal:
         state = ConversationState.from_json(d["state"]) if d.get("state") else None
         replies = load(json.loads(d.get("replies") or "[]"))[owed.sent :]
         return Opened(
-            owed.id, owed.channel, owed.account, d["chat"], d["user"], replies, owed.sent, state
+            owed.id,
+            owed.channel,
+            owed.account,
+            d["chat"],
+            d["user"],
+            replies,
+            owed.sent,
+            state,
+            d.get("event", ""),
+        )
+
+    async def still_owed(self, replies: Replies) -> Replies | None:
+        """What of `replies` is owed now (another sender may have sent some or all of them
+        since they were read): None when nothing is."""
+        if replies.owed_id is None:
+            return replies
+        async with self.sessions() as session:
+            sent = await owed_replies.sent_of(session, replies.owed_id)
+        if sent is None:
+            return None
+        skip = max(0, sent - replies.done)
+        return (
+            Replies.of(replies[skip:], replies.owed_id, replies.done + skip)
+            if skip < len(replies)
+            else None
         )
 
     async def of_event(self, event_key: str, *, stale_only: bool) -> Opened | None:
@@ -215,13 +250,21 @@ class Journal:
 # -- the sweeper -------------------------------------------------------------------------------
 
 
-async def posted(delivery: Delivery, target: Target, send: Callable[[], Awaitable[bool]]) -> bool:
-    """Run `send` (a channel's sends of owed replies) in order with the chat's other
-    messages (Delivery.post) and wait for it; whether it sent them all."""
+async def posted(
+    delivery: Delivery,
+    target: Target,
+    journal: Journal | None,
+    replies: Replies,
+    send: Callable[[Replies], Awaitable[bool]],
+) -> bool:
+    """Send owed replies (a channel's `send`) in order with the chat's other messages
+    (Delivery.post) and wait for it; whether they all went out. When their turn in the chat
+    comes, what is still owed is read again: their first sender may have sent them since."""
     done: list[bool] = []
 
     async def job() -> None:
-        done.append(await send())
+        owed = replies if journal is None else await journal.still_owed(replies)
+        done.append(True if owed is None else await send(owed))
 
     await delivery.post(target, job)
     return bool(done) and done[0]
@@ -241,6 +284,8 @@ class Resender(Protocol):
 class Sweeper:
     journal: Journal
     channels: Mapping[str, Resender]
+    # The chats' state: a turn that died before saving its state gets the one it left.
+    conversations: Conversations | None = None
     interval: float = SWEEP_EVERY
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
@@ -261,6 +306,9 @@ class Sweeper:
         return len(taken)
 
     async def _send(self, owed: Owed) -> None:
+        if owed.channel == WEB:  # the page had its time to ask again: nothing is pushed
+            await self.journal.settle(owed.id)
+            return
         channel = self.channels.get(owed.channel)
         if channel is None or channel.account != owed.account:
             return  # not run by this process: its lease ends again and another takes it
@@ -270,6 +318,7 @@ class Sweeper:
             log.error("owed replies unreadable: %s", type(exc).__name__)
             await self.journal.settle(owed.id)
             return
+        await self._keep_state(opened)
         # The channel counts each reply as it goes and deletes the row after the last.
         sent = bool(opened.replies) and await channel.resend(
             opened.chat_id, opened.user_id, opened.owed
@@ -279,6 +328,19 @@ class Sweeper:
         log.info("owed replies %d channel=%s outcome=%s", owed.id, owed.channel, outcome)
         if not opened.replies or (not sent and owed.attempts >= MAX_ATTEMPTS):
             await self.journal.settle(owed.id)
+
+    async def _keep_state(self, opened: Opened) -> None:
+        """The state the turn left, when the turn died before saving it (its claim still
+        taken): the resident's buttons are then those of the replies about to go out."""
+        if self.conversations is None or opened.state is None or not opened.event_key:
+            return
+        chat_key = f"{opened.channel}:{opened.account}:{opened.chat_id}"
+        try:
+            async with self.conversations.turn(chat_key, opened.event_key) as turn:
+                if turn.claimed:  # never ended (or its claim is gone): nothing saved since
+                    turn.keep(opened.state)
+        except Exception as exc:  # the replies go out all the same
+            log.warning("owed replies: state not kept: %s", type(exc).__name__)
 
     async def run(self) -> None:
         while not self._stop.is_set():
@@ -292,15 +354,17 @@ class Sweeper:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self.run())
 
-    async def stop(self) -> None:
+    async def stop(self, wait: float = 5.0) -> None:
+        """Stop, waiting `wait` s at most for a round under way (a resend may sit in a 429
+        pause): what it did not send is swept again by a process still running."""
         self._stop.set()
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._task, wait)
 
 
 def sweeper(runtime: Any, channels: Mapping[str, Resender | None]) -> Sweeper:
     """The sweeper over a runtime's journal and this process's running channels."""
     running = {name: channel for name, channel in channels.items() if channel is not None}
     journal = runtime.dispatcher.journal or Journal(runtime.sessions, runtime.sealer)
-    return Sweeper(journal, running)
+    return Sweeper(journal, running, runtime.dispatcher.conversations)

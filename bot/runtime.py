@@ -15,7 +15,7 @@ from bot import metrics
 from bot.delivery import Delivery, Target
 from bot.dispatcher import Dispatcher
 from bot.inbound import Inbound, InboundLimit
-from bot.owed import PUSHING, Journal
+from bot.owed import RECORDED, Journal
 from bot.settings import Settings
 from content.holidays import calendar, parse_dates
 from handlers import reachability
@@ -140,7 +140,7 @@ def core(
         media=media,
         max_text_length=max_text_length,
         journal=Journal(sessions, seal),
-        journaled=frozenset(PUSHING),
+        journaled=frozenset(RECORDED),
     )
 
 

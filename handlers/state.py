@@ -128,6 +128,8 @@ class Turn(Protocol):
     # The event was claimed before by a turn that never ended (its process died holding the
     # chat): that turn may have committed, and its replies may be owed.
     unfinished: bool
+    # The chat's lease was lost while the turn ran (another process may have the chat now).
+    lost: bool
 
     def keep(self, state: ConversationState) -> None:
         """Save this state when the turn ends."""
@@ -135,6 +137,10 @@ class Turn(Protocol):
 
     def fail(self) -> None:
         """The event was not handled: let a retry of it through."""
+        ...
+
+    def abandon(self) -> None:
+        """Leave the event's claim as it is and save nothing (the chat is another's now)."""
         ...
 
 

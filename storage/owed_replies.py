@@ -120,6 +120,12 @@ async def claim_stale(
     return sorted((_owed(r) for r in taken), key=lambda o: o.id)
 
 
+async def sent_of(session: AsyncSession, owed_id: int) -> int | None:
+    """How many of a row's replies went out; None when the row is gone (all of them)."""
+    found = await session.execute(select(OWED.c.sent).where(OWED.c.id == owed_id))
+    return found.scalar_one_or_none()
+
+
 async def progress(session: AsyncSession, owed_id: int, sent: int) -> None:
     """`sent` of the row's replies went out: a later try sends the rest only."""
     await session.execute(update(OWED).where(OWED.c.id == owed_id).values(sent=sent))

@@ -134,12 +134,17 @@ class TurnRecord:
         self.claimed, self.state, self.unfinished = claimed, state, unfinished
         self.kept: ConversationState | None = None
         self.failed = False
+        self.lost = False  # set by a store whose lease could not be renewed
+        self.abandoned = False
 
     def keep(self, state: ConversationState) -> None:
         self.kept = state
 
     def fail(self) -> None:
         self.failed = True
+
+    def abandon(self) -> None:
+        self.abandoned = True
 
 
 class ComposedConversations:
@@ -168,6 +173,8 @@ class ComposedConversations:
                     return
             turn = TurnRecord(True, await self.states.load(chat_key), unfinished)
             yield turn
+            if turn.abandoned:
+                return
             if turn.failed:
                 try:
                     await self.claims.release(event_key)

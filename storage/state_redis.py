@@ -45,8 +45,11 @@ return 0
 
 
 @asynccontextmanager
-async def _renewing(redis: Redis, renew: Any, key: str, token: str) -> AsyncIterator[None]:
-    """Renew a held lock's lease every third of it until the block ends."""
+async def _renewing(
+    redis: Redis, renew: Any, key: str, token: str, turn: TurnRecord | None = None
+) -> AsyncIterator[None]:
+    """Renew a held lock's lease every third of it until the block ends; a lease found
+    lost marks `turn` so (the dispatcher then commits nothing)."""
 
     async def renewing() -> None:
         while True:
@@ -54,6 +57,8 @@ async def _renewing(redis: Redis, renew: Any, key: str, token: str) -> AsyncIter
             try:
                 if not await renew(keys=[key], args=[token, LOCK_TTL_MS]):
                     log.warning("a chat's lease was lost while its turn ran")
+                    if turn is not None:
+                        turn.lost = True
                     return
             except RedisError as exc:
                 log.warning("renewing a chat's lease failed: %s", type(exc).__name__)
@@ -213,9 +218,9 @@ class RedisConversations:
             turn = TurnRecord(True, state, len(got) > 3 and bool(int(got[3])))
             ended = False
             try:
-                async with _renewing(self.redis, self._renew, keys[0], token):
+                async with _renewing(self.redis, self._renew, keys[0], token, turn):
                     yield turn
-                ended = True
+                ended = not turn.abandoned
             finally:
                 saved = turn.kept.to_json() if turn.kept is not None and not turn.failed else ""
                 ttl = self.state_ttl if turn.kept is None else ttl_of(turn.kept)

@@ -173,6 +173,10 @@ def path_beside(database: str) -> Path:
     return db.with_name(f"{db.stem}.state.db")
 
 
+class NewerFile(sqlite3.DatabaseError):
+    """The state file was made by a newer release: refused, never set aside."""
+
+
 class StateFile:
     """The file and its one connection, used from one thread of its own."""
 
@@ -203,6 +207,23 @@ class StateFile:
             return self._conn
         if self._closed:
             raise sqlite3.ProgrammingError("the state file is closed")
+        try:
+            return self._open()
+        except NewerFile:
+            raise
+        except sqlite3.DatabaseError as exc:
+            # Not a database (a disk fault, a file written over): the file holds no source
+            # of truth (chats resume from the menu; claims and limits start afresh), so it is
+            # set aside, for whoever looks into it, and a new one begun, rather than every
+            # turn failing until someone notices.
+            aside = self.path.with_name(f"{self.path.name}.broken-{int(time.time())}")
+            log.error("the state file is unreadable (%s): moved aside", type(exc).__name__)
+            for suffix in ("", "-wal", "-shm"):
+                with suppress(FileNotFoundError):
+                    os.replace(f"{self.path}{suffix}", f"{aside}{suffix}")
+            return self._open()
+
+    def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with suppress(FileExistsError):  # what residents wrote: readable by this user only
             os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
@@ -215,7 +236,7 @@ class StateFile:
             with _transaction(conn):
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
-                    raise sqlite3.DatabaseError("the state file was made by a newer version")
+                    raise NewerFile("the state file was made by a newer version")
                 for statement in _SCHEMA:
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -426,6 +447,8 @@ class SqliteConversations:
             # A body that raises or is cancelled ends here: the claim stays taken, and the
             # event's retry is told its turn never ended (handlers/state.py EventClaims).
             yield turn
+            if turn.abandoned:
+                return
             try:
                 if turn.failed:
                     await self.file.release(event_key)

@@ -5,6 +5,7 @@ on PostgreSQL with Redis (tests/conftest.py sql_dispatcher)."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -64,10 +65,8 @@ async def test_a_turn_that_writes_owes_its_replies_until_sent(dispatcher: Dispat
     assert all("Ba Đình" not in s and chat.user not in s for s in raw)  # sealed
 
 
-async def test_a_channel_that_answers_in_the_request_records_nothing(
-    dispatcher: Dispatcher,
-) -> None:
-    chat = Chat(dispatcher, channel="web")
+async def test_the_terminal_records_nothing(dispatcher: Dispatcher) -> None:
+    chat = Chat(dispatcher, channel="cli")  # it prints its replies at once
     await chat.onboard()
     assert await owed_count(dispatcher) == 0
 
@@ -227,3 +226,99 @@ async def test_replies_are_counted_as_they_go_so_a_kill_between_owes_the_rest_on
     assert again.done == 1
     await dispatcher.sent(again, len(again))
     assert await owed_count(dispatcher) == before
+
+
+async def test_the_web_chat_resending_a_lost_answer_gets_the_receipt_again(
+    dispatcher: Dispatcher,
+) -> None:
+    """The page resends a message whose answer never arrived (the phone lost its
+    connection): the receipt with its PIN, shown once only, comes back, and no second tip."""
+    chat = Chat(dispatcher, channel="web")
+    await start_tip(chat)
+    await through_description(chat)
+    await to_review(chat, anonymous=True)
+    confirm = chat.event(Kind.CHOICE, choice="tip:confirm")
+    first = await dispatcher.dispatch(confirm)
+    assert first is not None and RECEIPT.search("\n".join(r.text for r in first))
+    again = await dispatcher.dispatch(confirm)  # the same message id, sent again
+    assert again is not None and [r.text for r in again] == [r.text for r in first]
+    assert len(await rows(dispatcher, "SELECT id FROM tips")) == 1
+    # Once its time is over the row goes unsent: nothing is pushed to the web chat.
+    await expire_leases(dispatcher)
+    channel = FakeChannel(dispatcher)
+    await Sweeper(journal_of(dispatcher), {"web": channel}).run_once()  # type: ignore[dict-item]
+    assert channel.got == [] and await owed_count(dispatcher) == 0
+
+
+async def test_a_resend_finds_what_its_first_sender_sent_meanwhile(dispatcher: Dispatcher) -> None:
+    """The sweep took a row whose first sender was only slow (a 429 pause): when the
+    resend's turn in the chat comes, what went out since is not sent again."""
+    chat = telegram_chat(dispatcher)
+    await start_tip(chat)
+    await through_description(chat)
+    await to_review(chat, anonymous=True)
+    first = await dispatcher.dispatch(chat.event(Kind.CHOICE, choice="tip:confirm"))
+    assert isinstance(first, Replies) and len(first) >= 2
+    journal = journal_of(dispatcher)
+    taken = Replies.of(list(first), first.owed_id, 0)  # as the sweep read it
+    await dispatcher.sent(first, 1)  # meanwhile the receipt went out
+    rest = await journal.still_owed(taken)
+    assert rest is not None and [r.text for r in rest] == [r.text for r in first[1:]]
+    assert rest.done == 1
+    await dispatcher.sent(first)  # and then the rest
+    assert await journal.still_owed(taken) is None
+
+
+async def test_the_sweep_keeps_the_state_a_dead_turn_left(dispatcher: Dispatcher) -> None:
+    """A turn died after its commit and before saving the chat's state, with no redelivery
+    (Zalo Bot's polling, or the webhook had answered): the sweep sends its replies and
+    saves the state it left, so the menu it sends has live buttons."""
+    chat = telegram_chat(dispatcher)
+    await start_tip(chat)
+    await through_description(chat)
+    await to_review(chat, anonymous=True)
+    confirm = chat.event(Kind.CHOICE, choice="tip:confirm")
+    conversations = dispatcher.conversations
+    async with conversations.turn(f"telegram:acc:{chat.user}", "peek") as turn:
+        at_review = turn.state
+    first = await dispatcher.dispatch(confirm)
+    assert first is not None and at_review is not None
+    key = f"telegram:acc:{confirm.event_id}"
+    await died_in_the_turn(dispatcher, key)
+    async with conversations.turn(f"telegram:acc:{chat.user}", "put-back") as turn:
+        turn.keep(at_review)  # the dead turn never saved its state
+    await expire_leases(dispatcher)
+    channel = FakeChannel(dispatcher)
+    sweeper = Sweeper(journal_of(dispatcher), {"telegram": channel}, conversations)
+    await sweeper.run_once()
+    assert any(RECEIPT.search(t) for _, texts in channel.got for t in texts)
+    async with conversations.turn(f"telegram:acc:{chat.user}", "look") as turn:
+        assert turn.state is not None and turn.state.flow != at_review.flow
+    text = await chat.pick("menu:mytips")
+    assert "nút này" not in text.casefold()
+
+
+async def test_a_turn_whose_lease_was_lost_commits_nothing_and_says_nothing(
+    dispatcher: Dispatcher, monkeypatch: Any
+) -> None:
+    """Another process took the chat while this turn ran (its lease could not be renewed):
+    it handles the event; this turn must not commit a second copy of it."""
+    chat = telegram_chat(dispatcher)
+    await chat.say("/start")
+    real = dispatcher.conversations.turn
+
+    @contextlib.asynccontextmanager
+    async def losing(chat_key: str, event_key: str) -> Any:
+        async with real(chat_key, event_key) as turn:
+            turn.lost = True
+            yield turn
+
+    monkeypatch.setattr(dispatcher.conversations, "turn", losing)
+    before = await rows(dispatcher, "SELECT count(*) FROM residents")
+    event = chat.event(Kind.CHOICE, choice="lang:vi")
+    assert await dispatcher.dispatch(event) is None
+    assert await rows(dispatcher, "SELECT count(*) FROM residents") == before
+    monkeypatch.undo()
+    # The claim was left as it was: the process that has the chat now handles the event.
+    again = await dispatcher.dispatch(event)
+    assert again is not None and again

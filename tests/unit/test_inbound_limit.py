@@ -108,6 +108,25 @@ async def test_another_resident_is_not_affected(limiter: Limiter) -> None:
     assert sum(e.user_id == "neighbour" for e in core.handled) == BURST
 
 
+async def test_a_web_flooder_dropping_the_cookie_meets_the_networks_limit(
+    limiter: Limiter,
+) -> None:
+    """On the web chat a resident is a cookie: each message from a new one is a new
+    resident, but the network they come from has a limit of its own (NETWORK_TIMES theirs);
+    another network is not touched."""
+    from bot.inbound import NETWORK_TIMES
+
+    inbound, core = gate(limiter), Core()
+    crowd = BURST * NETWORK_TIMES
+    for n in range(crowd + 20):
+        event = replace(text(f"cookie-{n}", channel="web"), origin="net-a")
+        await inbound.dispatch(core, event)
+    assert len(core.handled) == crowd
+    other = replace(text("cookie-x", channel="web"), origin="net-b")
+    replies = await inbound.dispatch(core, other)
+    assert replies and replies[0].text.startswith("reply to")
+
+
 @pytest.mark.parametrize(
     "emergency",
     [

@@ -135,6 +135,20 @@ async def test_a_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     await file.close()
 
 
+async def test_an_unreadable_file_is_set_aside_and_a_new_one_begun(tmp_path: Path) -> None:
+    """Garbage where the state file should be (a disk fault): every turn failing until
+    someone notices would silence the bot; the file holds no source of truth, so it is
+    moved aside and the chats go on from a new one."""
+    path = tmp_path / "binhyen.state.db"
+    path.write_bytes(b"this is not a database, it is garbage" * 200)
+    file = StateFile(path)
+    await file.save("chat", ConversationState(flow="menu").to_json(), 60)
+    assert await file.load("chat") is not None
+    await file.close()
+    aside = list(tmp_path.glob("binhyen.state.db.broken-*"))
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not a database")
+
+
 def test_where_the_state_is_kept(tmp_path: Path) -> None:
     def where(database_url: str, state_path: str = "") -> Path | None:
         kept = state_file(Settings(database_url=database_url, state_path=state_path))

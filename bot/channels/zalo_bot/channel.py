@@ -117,7 +117,10 @@ class ZaloBotChannel:
         """A turn's replies that its process did not send (bot/owed.py), in order with the
         chat's other messages; whether all of them went out."""
         target = self._target(chat_id, user_id)
-        return await posted(self.delivery, target, lambda: self._send(target, replies))
+        journal = self.dispatcher.journal
+        return await posted(
+            self.delivery, target, journal, replies, lambda r: self._send(target, r)
+        )
 
     async def deliver(
         self, target: Target, reply: RenderedReply, delivery: Delivery | None = None

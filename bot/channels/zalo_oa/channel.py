@@ -184,7 +184,10 @@ class ZaloOaChannel:
         """A turn's replies that its process did not send (bot/owed.py), in order with the
         chat's other messages; whether all of them went out."""
         target = self._target(user_id)
-        return await posted(self.delivery, target, lambda: self._send(target, replies))
+        journal = self.dispatcher.journal if self.dispatcher is not None else None
+        return await posted(
+            self.delivery, target, journal, replies, lambda r: self._send(target, r)
+        )
 
     async def send_to(self, user_id: str, reply: RenderedReply) -> SendResult:
         """Send a message no inbound event asked for. Outside the 7-day window nothing is
