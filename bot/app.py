@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 if channel is not None:
                     await channel.stop()
             await rt.delivery.drain()
+            if rt.dispatcher.journal is not None:  # the replies sent while draining
+                await rt.dispatcher.journal.flush()
             await rt.close()
 
     app = FastAPI(

@@ -173,6 +173,8 @@ async def _worker() -> None:
             if channel is not None:
                 await channel.stop()
         await rt.delivery.drain()
+        if rt.dispatcher.journal is not None:  # the replies sent while draining
+            await rt.dispatcher.journal.flush()
         await rt.close()
 
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import OwedReply
 
@@ -58,18 +58,22 @@ class SqlOwedReplies:
         lease: timedelta,
     ) -> int:
         now = now.astimezone(UTC)
-        row = OwedReply(
-            event_ref=event_ref(event_key),
-            channel=channel,
-            account=account,
-            sealed=sealed,
-            attempts=0,
-            created_at=now,
-            due_at=now + lease,
+        # Core, not the ORM: one INSERT … RETURNING, no unit-of-work flush of its own.
+        made = await self.session.execute(
+            insert(OWED)
+            .values(
+                event_ref=event_ref(event_key),
+                channel=channel,
+                account=account,
+                sealed=sealed,
+                attempts=0,
+                sent=0,
+                created_at=now,
+                due_at=now + lease,
+            )
+            .returning(OWED.c.id)
         )
-        self.session.add(row)
-        await self.session.flush()
-        return row.id
+        return int(made.scalar_one())
 
 
 def _owed(row: Any) -> Owed:
@@ -126,12 +130,16 @@ async def sent_of(session: AsyncSession, owed_id: int) -> int | None:
     return found.scalar_one_or_none()
 
 
-async def progress(session: AsyncSession, owed_id: int, sent: int) -> None:
+async def progress(session: AsyncSession | AsyncConnection, owed_id: int, sent: int) -> None:
     """`sent` of the row's replies went out: a later try sends the rest only."""
     await session.execute(update(OWED).where(OWED.c.id == owed_id).values(sent=sent))
 
 
-async def settle(session: AsyncSession, owed_id: int) -> None:
+async def settle_many(session: AsyncSession | AsyncConnection, owed_ids: set[int]) -> None:
+    await session.execute(delete(OWED).where(OWED.c.id.in_(sorted(owed_ids))))
+
+
+async def settle(session: AsyncSession | AsyncConnection, owed_id: int) -> None:
     await session.execute(delete(OWED).where(OWED.c.id == owed_id))
 
 

@@ -32,6 +32,7 @@ async def rows(dispatcher: Dispatcher, sql: str) -> list[Any]:
 
 
 async def owed_count(dispatcher: Dispatcher) -> int:
+    await journal_of(dispatcher).flush()  # what went out is written a moment later
     return len(await rows(dispatcher, "SELECT id FROM owed_replies"))
 
 
