@@ -4,17 +4,13 @@ retries with backoff, per-chat order."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot import metrics
 from bot.delivery import Delivery, RetryLater, Target, Transient, Unreachable
-from storage.limits import KeptLimiter, Limit, Limiter, MemoryLimiter, RedisLimiter
-from storage.state_sqlite import StateFile
-from tests.conftest import connect_redis, drop_keys, key_prefix
+from storage.limits import Limit, Limiter, MemoryLimiter
 
 
 class FakeClock:
@@ -23,25 +19,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(params=["memory", "redis", "sqlite"])
-async def limiter(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Limiter]:
-    if request.param == "memory":
-        yield MemoryLimiter()
-        return
-    if request.param == "sqlite":  # the embedded default's, kept in its state file
-        file = StateFile(tmp_path / "binhyen.state.db")
-        kept = KeptLimiter(file)
-        yield kept
-        await kept.close()
-        await file.close()
-        return
-    redis = await connect_redis()
-    prefix = key_prefix()
-    yield RedisLimiter(redis, prefix)
-    await drop_keys(redis, prefix)
-    await redis.aclose()
 
 
 async def test_a_burst_goes_at_once_then_the_rate_holds(limiter: Limiter) -> None:

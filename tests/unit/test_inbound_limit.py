@@ -5,7 +5,6 @@ In process and on Redis."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,19 +14,12 @@ from bot.inbound import Backlog, Inbound, InboundLimit, Verdict, is_emergency
 from content.i18n import translate
 from handlers.common import NAV_EMERGENCY
 from handlers.model import InboundEvent, Kind, RenderedReply, SystemEvent
-from storage.limits import KeptLimiter, Limiter, MemoryLimiter, RedisLimiter
+from storage.limits import KeptLimiter, Limiter, MemoryLimiter
 from storage.state_sqlite import StateFile
-from tests.conftest import Chat, connect_redis, drop_keys, key_prefix
+from tests.conftest import Chat
+from tests.unit.test_delivery import FakeClock
 
 PER_MINUTE, BURST = 6.0, 3  # one event every 10 s after a burst of 3
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Core:
@@ -56,25 +48,6 @@ def tap(user: str, choice: str) -> InboundEvent:
 
 def notice(lang: str = "vi") -> str:
     return translate("inbound.slow_down", lang)
-
-
-@pytest.fixture(params=["memory", "redis", "sqlite"])
-async def limiter(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Limiter]:
-    if request.param == "memory":
-        yield MemoryLimiter()
-        return
-    if request.param == "sqlite":  # the embedded default's, kept in its state file
-        file = StateFile(tmp_path / "binhyen.state.db")
-        kept = KeptLimiter(file)
-        yield kept
-        await kept.close()
-        await file.close()
-        return
-    redis = await connect_redis()
-    prefix = key_prefix()
-    yield RedisLimiter(redis, prefix)
-    await drop_keys(redis, prefix)
-    await redis.aclose()
 
 
 def gate(limiter: Limiter) -> Inbound:
