@@ -56,7 +56,7 @@ KEEP = timedelta(days=1)  # then an unsendable row is dropped
 MAX_ATTEMPTS = 5  # sweeps of one row before it is dropped
 SWEEP_EVERY = 2.0  # seconds
 BATCH = 50
-FLUSH_EVERY = 0.02  # seconds: how soon what went out is written (Journal.sent)
+FLUSH_EVERY = 0.005  # seconds: how soon what went out is written (Journal.sent)
 # The channels that send a turn's replies after the event was answered: their replies are
 # recorded. The web chat answers them in the request itself, the terminal at once.
 PUSHING = ("telegram", "zalo_bot", "zalo_oa")
@@ -159,6 +159,7 @@ class Journal:
     _settled: set[int] = field(default_factory=set, repr=False)
     _counted: dict[int, int] = field(default_factory=dict, repr=False)
     _flushing: asyncio.Task[None] | None = field(default=None, repr=False)
+    _writing: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     async def record(
         self,
@@ -237,9 +238,9 @@ class Journal:
 
     async def sent(self, replies: Replies, n: int) -> None:
         """The first `n` of `replies` went out: counted, and the row goes with the last.
-        Written a moment later, many at once (`flush`): two short transactions per
-        recorded turn cost a busy process a quarter of its tips a second (bench_tips), and a
-        reply is sent again only when a process dies within FLUSH_EVERY of sending it."""
+        Written a moment later, many at once (`flush`): a transaction per recorded turn
+        cost a busy process a quarter of its tips a second (bench_tips); a reply is sent
+        again only when a process dies within FLUSH_EVERY of sending it."""
         if replies.owed_id is None:
             return
         if n >= len(replies):
@@ -262,7 +263,13 @@ class Journal:
             await self.flush()
 
     async def flush(self) -> None:
-        """Write what went out since the last flush, in one transaction."""
+        """Write what went out since the last flush, in one transaction; after a flush
+        already under way, so that a caller about to close the engine (the app's shutdown)
+        finds everything written when this returns."""
+        async with self._writing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         settled, counted = self._settled, self._counted
         if not settled and not counted:
             return

@@ -41,6 +41,9 @@ class Door:
         is written after them (a chat's claim marked done, a limit's bucket) in the file."""
         runtime = self.app.state.runtime
         await runtime.delivery.drain()
+        # What went out is written a moment after the sends (bot/owed.py Journal.flush): now.
+        if runtime.dispatcher.journal is not None:
+            await runtime.dispatcher.journal.flush()
         # The embedded default's limiter writes its buckets a second after a booking: now.
         flush = getattr(runtime.delivery.limiter, "flush", None)
         if flush is not None:
