@@ -153,6 +153,21 @@ LEGACY_OUTCOMES = frozenset(
 )
 
 
+# Outcomes that mean the tip led somewhere (issue 20): a case opened, a violation
+# sanctioned, a victim protected, a hazard put right, a dispute settled. A tip whose scam
+# indicator the police confirmed is useful too (storage decides that, by the indicator).
+# Such a tip may be thanked and counts as useful in the movement's reports.
+USEFUL_OUTCOMES = frozenset(
+    {
+        Resolution.PROSECUTED,
+        Resolution.SANCTIONED,
+        Resolution.PROTECTED,
+        Resolution.FIXED,
+        Resolution.AGREED,
+    }
+)
+
+
 class Protection(enum.StrEnum):
     """What the reporter asked of the police about themselves (CPC arts. 484-486)."""
 

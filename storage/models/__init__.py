@@ -22,10 +22,12 @@ from storage.models.residents import AwarenessProgress, ChannelIdentity, Residen
 from storage.models.tips import (
     OPEN_TIP,
     POSTGRES_ONLY_INDEXES,
+    HonourEntry,
     MediationTeam,
     Tip,
     TipAttachment,
     TipEvent,
+    TipTerm,
 )
 from storage.models.zalo import ZaloOaInteraction, ZaloOaToken
 
@@ -37,6 +39,7 @@ __all__ = [
     "ApiToken",
     "AuditLog",
     "AwarenessProgress",
+    "HonourEntry",
     "Base",
     "Broadcast",
     "BroadcastCommune",
@@ -60,6 +63,7 @@ __all__ = [
     "Tip",
     "TipAttachment",
     "TipEvent",
+    "TipTerm",
     "ZaloOaInteraction",
     "ZaloOaToken",
 ]

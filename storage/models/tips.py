@@ -106,6 +106,8 @@ class Tip(Base):
     reporter_sealed: Mapped[str] = mapped_column(Text, default="", server_default="")
     # When retention removed the contact details and files of the closed tip.
     personal_data_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Issue 20: when the chief thanked the reporter for a useful tip.
+    thanked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_tips_commune_status_due", "commune_code", "status", "decision_due"),
@@ -186,6 +188,33 @@ class TipAttachment(Base):
     )
     metadata_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     metadata_removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class TipTerm(Base):
+    """A phone number (E.164), bank account (digits), domain or receipt code found in a tip,
+    for the panel's search (migration 0018)."""
+
+    __tablename__ = "tip_terms"
+
+    tip_id: Mapped[str] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+    __table_args__ = (Index("ix_tip_terms_value", "value", "kind"),)
+
+
+class HonourEntry(Base):
+    """A reporter who chose to be named in the unit's 19/8 honour list, for one useful tip:
+    the name they gave, sealed. Withdrawing deletes the row."""
+
+    __tablename__ = "honour_entries"
+
+    tip_id: Mapped[str] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(5))
+    name_sealed: Mapped[str] = mapped_column(Text)
+    opted_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_honour_entries_commune", "commune_code", "opted_in_at"),)
 
 
 class TipEvent(Base):
