@@ -9,41 +9,44 @@ get 403 (`NotAllowed`, answered by admin/errors.py).
 Every row is shown in words: the action by its label, a detail of counts and codes
 ("rows=12;contacts=1;fmt=csv") as a sentence, an area subject by its name, the filters of a
 panel export by their labels; the raw pairs never reach the reader. The API gives both, the
-raw fields and the words (`label`, `summary`, `area`).
+raw fields and the words (`label`, `area`, and the row as a sentence: `summary`, `sentence`).
+
+Issue 20: each row is also one plain sentence (admin/audit_words.py: who did what to which
+tip, its code linked), the log filters by tip code too, and /admin/audit/export.csv|xlsx
+gives the filtered log for an inspection (admin/audit_export.py), itself audited.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-from typing import Annotated
-from urllib.parse import parse_qsl, urlencode
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from admin import api, auth, errors, filters, web
-from admin.api_chat_links import CHANNEL_NAMES
-from admin.export import describe
+from admin import api, audit_export, auth, errors, web
+from admin.audit_details import (
+    ACTION_NAMES,
+    actor_name,
+    area_name,
+)
+from admin.audit_words import Sentence, filter_reason, filters_in_words, sentence
 from admin.timefmt import local_time
 from content import areas
 from content.i18n import translate
 from handlers.audit import (
-    COMMUNE_SUBJECT,
-    FACT_WORDS,
     LABELS,
-    PROVINCE_SUBJECT,
     SYSTEM_ACTIONS,
-    SYSTEM_ACTORS,
     AuditAction,
-    Facts,
-    facts_of,
+    compact,
 )
-from handlers.chat_links import Linked
+from handlers.deadlines import local_date
 from handlers.errors import BadInput
-from handlers.people import Identity
-from storage import audit
+from handlers.people import AdminRole, Identity
+from storage import admin_users, audit
 from storage.audit import AuditFilter, AuditPage, AuditRow, InvalidFilter
 from storage.db import AsyncSession
 
@@ -57,132 +60,34 @@ def _(msgid: str) -> str:
     return msgid
 
 
-# Every audit action in words, in both catalogs (handlers/audit.py LABELS, the one vocabulary;
-# tests/panel/test_audit.py holds them to it).
-ACTION_NAMES: dict[str, str] = {str(action): msgid for action, msgid in LABELS.items()}
-# Details that are codes rather than free text, put in words.
-DETAIL_NAMES = {
-    "unknown_user": _("panel.audit.detail.unknown_user"),
-    "bad_password": _("panel.audit.detail.bad_password"),
-    "bad_code": _("panel.audit.detail.bad_code"),
-    "locked": _("panel.audit.detail.locked"),
-    "inactive": _("panel.audit.detail.inactive"),
-    "self": _("panel.audit.detail.self"),
-    "admin": _("panel.audit.detail.admin"),
-    "everywhere": _("panel.audit.detail.everywhere"),
-    "cli": _("panel.audit.detail.cli"),
-    "whole_commune": _("panel.audit.detail.whole_commune"),
-    "approval_on": _("panel.audit.detail.approval_on"),
-    "approval_off": _("panel.audit.detail.approval_off"),
-}
-# Details that are codes of one action only, in that action's words: why a code typed to the
-# bot was refused (handlers/chat_links.py `Linked`), and the channel of a chat unlinked.
-ACTION_DETAILS: dict[str, dict[str, str]] = {
-    AuditAction.CHAT_LINK_REFUSE: {
-        Linked.UNKNOWN: _("panel.audit.detail.chat_link.unknown"),
-        Linked.USED: _("panel.audit.detail.chat_link.used"),
-        Linked.EXPIRED: _("panel.audit.detail.chat_link.expired"),
-        Linked.NOT_LEADER: _("panel.audit.detail.chat_link.not_leader"),
-        Linked.INACTIVE: _("panel.audit.detail.chat_link.inactive"),  # issue 15: officers
-        Linked.OTHER_ACCOUNT: _("panel.audit.detail.chat_link.other_account"),
-        Linked.LIMITED: _("panel.audit.detail.chat_link.limited"),
-        Linked.PAUSED: _("panel.audit.detail.chat_link.paused"),
-    },
-    AuditAction.CHAT_UNLINK: CHANNEL_NAMES,
-}
-
-
-def detail_name(action: str, detail: str) -> str:
-    """The words of a detail that is a code, or "" where it is free text."""
-    return ACTION_DETAILS.get(action, {}).get(detail) or DETAIL_NAMES.get(detail, "")
-
-
-_FACT_WORDS: dict[str, Facts] = {str(action): words for action, words in FACT_WORDS.items()}
-_LEGACY_ROWS = re.compile(r"(\d+) rows")
-
-
-def _legacy_facts(action: str, detail: str) -> dict[str, str]:
-    """Export details written before the compact pairs: "12 rows", "csv", "json,with_contact"."""
-    if action != AuditAction.TIPS_EXPORT:
-        return {}
-    if found := _LEGACY_ROWS.fullmatch(detail):
-        return {"rows": found.group(1)}
-    fmt, _sep, contacts = detail.partition(",")
-    if fmt in ("csv", "json") and contacts in ("", "with_contact"):
-        return {"fmt": fmt, "contacts": "1" if contacts else "0"}
-    return {}
-
-
-def in_words(action: str, detail: str, lang: str) -> str:
-    """A detail of counts and codes as a sentence in `lang`; "" when it is not one, or when
-    no pair of it has words (the pairs themselves are never shown)."""
-    pairs = facts_of(detail) or _legacy_facts(action, detail)
-    table = _FACT_WORDS.get(action, {})
-    phrases: list[str] = []
-    for key, value in pairs.items():
-        words = table.get(key)
-        if isinstance(words, dict):
-            if msgid := words.get(value):
-                phrases.append(translate(msgid, lang))
-        elif words and value.isdigit():
-            phrases.append(translate(words, lang, {"n": int(value)}))
-    text = "; ".join(phrases)
-    return text[:1].upper() + text[1:]
-
-
-def detail_text(action: str, detail: str, lang: str) -> str:
-    """What the page shows of a detail: its words, or the free text; never raw pairs."""
-    if not detail:
-        return ""
-    if words := in_words(action, detail, lang):
-        return words
-    if name := detail_name(action, detail):
-        return translate(name, lang)
-    return "" if facts_of(detail) else detail
-
-
-def area_name(subject: str) -> str:
-    """The name of the province or commune an area subject ("province:01") names, or ""."""
-    kind, _sep, code = subject.partition(":")
-    if kind + ":" == PROVINCE_SUBJECT:
-        province = areas.province(code)
-        return f"{province.name} ({code})" if province else code
-    if kind + ":" == COMMUNE_SUBJECT:
-        commune = areas.commune(code)
-        return f"{commune.name} ({code})" if commune else code
-    return ""
-
-
-def actor_name(actor_id: int | None, username: str, lang: str) -> str:
-    """The account's username, or in words the part of the system that acted."""
-    if actor_id is None and username in SYSTEM_ACTORS:
-        return translate(SYSTEM_ACTORS[username], lang)
-    return username
-
-
-def export_filters(action: str, reason: str, lang: str) -> str:
-    """The filters of a panel export (kept as a query string in `reason`) by their labels."""
-    if action != AuditAction.TIPS_EXPORT or not reason:
-        return ""
-    try:
-        f = filters.parse_filter(dict(parse_qsl(reason)))
-    except BadInput:
-        return ""
-    return "; ".join(f"{label}: {value}" for label, value in describe(f, lang))
-
-
 def shown(row: AuditRow, lang: str) -> dict[str, str]:
     """A row as the page and the API put it in words."""
     system = row.action in SYSTEM_ACTIONS and row.actor_id is None
     area = area_name(row.subject)
     return {
         "label": translate(ACTION_NAMES[row.action], lang) if row.action in ACTION_NAMES else "",
-        "summary": detail_text(row.action, row.detail, lang),
         "area": area,
         # A system row's subject ("keys") says nothing more than its label.
         "subject": "" if area or system else row.subject,
         "actor": actor_name(row.actor_id, row.actor_username, lang),
-        "filters": export_filters(row.action, row.reason, lang),
+        "filters": filters_in_words(row, lang),
+        # A query string kept as `reason` is an export's filters, never shown as a reason.
+        "reason": "" if filter_reason(row) else row.reason,
+    }
+
+
+def page_row(row: AuditRow, said: Sentence, lang: str) -> dict[str, Any]:
+    """A row as the page lists it: when and who, then the sentence, its tip code a link."""
+    words = shown(row, lang)
+    return {
+        **words,
+        # The area once, in the sentence where it says it (an export's, the honour list's).
+        "area": "" if words["area"] in said.text else words["area"],
+        "parts": said.parts,
+        "time": local_time(row.created_at),
+        "iso": row.created_at.isoformat(),
+        "code": row.action,
+        "ip": row.ip,
     }
 
 
@@ -193,8 +98,23 @@ FILTER_ERRORS = {
     "to": _("panel.audit.error.date"),
     "dates": _("panel.audit.error.dates"),
     "cursor": _("panel.audit.error.cursor"),
+    "tip": _("panel.audit.error.tip"),
+    "year": _("panel.audit.error.year"),
 }
-FILTER_KEYS = ("action", "actor", "from", "to")
+# The API's words for the same refusals: they name the query parameters and the one date form
+# the filter takes (the tip list's message, "panel.error.filter", speaks of statuses and
+# communes this filter has none of).
+API_FILTER_ERRORS = {
+    "action": _("panel.audit.api_error.action"),
+    "actor": _("panel.audit.api_error.actor"),
+    "from": _("panel.audit.api_error.date"),
+    "to": _("panel.audit.api_error.date"),
+    "dates": _("panel.audit.api_error.dates"),
+    "tip": _("panel.audit.api_error.tip"),
+    "year": _("panel.audit.api_error.year"),
+    "limit": _("panel.audit.api_error.limit"),
+}
+FILTER_KEYS = ("action", "actor", "tip", "from", "to")
 
 
 def _params(request: Request) -> dict[str, str]:
@@ -227,17 +147,9 @@ async def audit_page(request: Request, db: Db, user: web.Officer) -> Response:
             FILTER_ERRORS.get(exc.code, "panel.audit.error.cursor"),
         )
         found = AuditPage([], None)
-    rows = [
-        {
-            **shown(r, user.lang),
-            "time": local_time(r.created_at),
-            "code": r.action,
-            # A panel export keeps its filters as the reason: they are shown in words instead.
-            "reason": "" if r.action == AuditAction.TIPS_EXPORT else r.reason,
-            "ip": r.ip,
-        }
-        for r in found.rows
-    ]
+    named = await audit.named(db, found.rows)
+    rows = [page_row(r, sentence(r, named, user.lang), user.lang) for r in found.rows]
+    kept = {k: params[k] for k in FILTER_KEYS if params.get(k)}
     return web.page(
         request,
         user,
@@ -248,9 +160,67 @@ async def audit_page(request: Request, db: Db, user: web.Officer) -> Response:
         params=params,
         filtered=any(params.get(k) for k in FILTER_KEYS),
         older=_older_link(params, found.next_cursor) if found.next_cursor else "",
+        # The export takes the filters as they are; a bad one gets the page's message there.
+        export_query=urlencode(kept) if not error else "",
         first_page=not params.get("cursor"),
         error=error,
     )
+
+
+# --- Export for an inspection ----------------------------------------------------------------
+
+
+def _area(actor: Identity) -> str:
+    """The reader's area, as the export's file name and second sheet name it."""
+    if actor.role is AdminRole.PROVINCE_ADMIN:
+        province = areas.province(actor.province_code)
+        return f"{province.name} ({actor.province_code})" if province else actor.province_code
+    return area_name(f"commune:{actor.commune_code}") or actor.commune_code
+
+
+async def _export(request: Request, db: AsyncSession, user: web.SignedIn, fmt: str) -> Response:
+    """The filtered log in the reader's scope, audited (the export is itself a row), then
+    built away from the event loop; a bad filter gets the page and its message."""
+    identity = user.identity
+    audit.scope(identity)  # NotAllowed for officers and leaders, before anything is read
+    params = _params(request)
+    try:
+        f = audit.parse_filter(params)
+    except InvalidFilter:
+        return await audit_page(request, db, user)
+    now = datetime.now(UTC)
+    found, cut = await audit.audit_rows(db, identity, f)
+    named = await audit.named(db, found)
+    lines = [audit_export.line(r, named, user.lang) for r in found]
+    kept = {k: params[k] for k in FILTER_KEYS if params.get(k)}
+    await admin_users.record_by(
+        db,
+        identity,
+        AuditAction.AUDIT_EXPORT,
+        detail=compact(rows=len(lines), fmt=fmt),
+        reason=urlencode(kept),  # the filters, shown in words, never as a reason
+        ip=auth.client_ip(request),
+        now=now,
+    )
+    code = identity.province_code if identity.role is AdminRole.PROVINCE_ADMIN else ""
+    name = audit_export.filename(code or identity.commune_code, local_date(now), fmt)
+    headers = {**errors.NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "csv":
+        body = await asyncio.to_thread(audit_export.to_csv, lines, user.lang)
+        return Response(body, media_type=audit_export.CSV_TYPE, headers=headers)
+    about = audit_export.About(now, identity.username, _area(identity), f, len(lines), cut)
+    body = await asyncio.to_thread(audit_export.to_xlsx, lines, user.lang, about)
+    return Response(body, media_type=audit_export.XLSX_TYPE, headers=headers)
+
+
+@router.get("/audit/export.csv")
+async def audit_export_csv(request: Request, db: Db, user: web.Officer) -> Response:
+    return await _export(request, db, user, "csv")
+
+
+@router.get("/audit/export.xlsx")
+async def audit_export_xlsx(request: Request, db: Db, user: web.Officer) -> Response:
+    return await _export(request, db, user, "xlsx")
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -268,7 +238,14 @@ class AuditItemOut(BaseModel):
     )
     area: str = Field(description="The province or commune an area subject names, or empty")
     detail: str = Field(description="As stored: free text, a code or key=value pairs")
-    summary: str = Field(description="The detail in words, in the caller's language")
+    summary: str = Field(
+        description="The row in plain words, in the caller's language: the same sentence as "
+        "`sentence` (it once held the detail alone, where a code could show as it is stored)"
+    )
+    sentence: str = Field(
+        description="The whole row as one sentence in the caller's language: who did what"
+    )
+    filters: str = Field(description="An export's filters in words (kept in `reason`), or empty")
     reason: str = Field(description="The reason given for a reveal or an extension")
     ip: str
 
@@ -276,6 +253,17 @@ class AuditItemOut(BaseModel):
 class AuditListOut(BaseModel):
     items: list[AuditItemOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for older rows; null at the end")
+
+
+def _bad_filter(request: Request, code: str) -> JSONResponse:
+    """422 "filter", with the words of what was wrong in the caller's language."""
+    bounds = {
+        "first": audit.YEARS.start,
+        "last": audit.YEARS.stop - 1,
+        "max": audit.MAX_PAGE_SIZE,
+    }
+    msgid = API_FILTER_ERRORS.get(code, _("panel.audit.api_error.filter"))
+    return errors.error_response(request, 422, "filter", msgid=msgid, params=bounds)
 
 
 @api_router.get(
@@ -291,27 +279,39 @@ async def audit_json(
     actor: str = "",
     date_from: Annotated[str, Query(alias="from")] = "",
     date_to: Annotated[str, Query(alias="to")] = "",
+    tip: str = "",
     cursor: str = "",
     limit: str = "",
 ) -> Response:
-    """Filters: `action` (e.g. `tip.reveal`), `actor` (username), `from`/`to` (YYYY-MM-DD,
-    Vietnam days, inclusive); `limit` 1-200 (50). Pass `next_cursor` back as `cursor` for
-    older rows; it is null on the last page."""
+    """Filters: `action` (e.g. `tip.reveal`), `actor` (username), `tip` (a receipt code),
+    `from`/`to` (YYYY-MM-DD, years 2000-2100, Vietnam days, inclusive); `limit` 1-200 (50). Pass
+    `next_cursor` back as `cursor` for older rows; it is null on the last page."""
     identity = await auth.api_identity(request, db)
     if identity is None:
         raise errors.Unauthenticated()
-    params = {"action": action, "actor": actor, "from": date_from, "to": date_to, "cursor": cursor}
+    params = {
+        "action": action,
+        "actor": actor,
+        "tip": tip,
+        "from": date_from,
+        "to": date_to,
+        "cursor": cursor,
+    }
     params = {k: v[:64] for k, v in params.items()}
     if limit and not (limit.isdigit() and 1 <= int(limit) <= audit.MAX_PAGE_SIZE):
-        raise BadInput("filter", f"limit is 1-{audit.MAX_PAGE_SIZE}")
+        return _bad_filter(request, "limit")
     try:
         _f, found = await _read(db, identity, params, int(limit or audit.PAGE_SIZE))
     except InvalidFilter as exc:  # the API names only a bad cursor, any other is "filter"
-        raise BadInput("cursor" if exc.code == "cursor" else "filter", str(exc)) from None
+        if exc.code == "cursor":
+            raise BadInput("cursor", str(exc)) from None
+        return _bad_filter(request, exc.code)
     lang = errors.api_lang(request)
+    named = await audit.named(db, found.rows)
     items = []
     for r in found.rows:
         words = shown(r, lang)
+        said = sentence(r, named, lang).text
         items.append(
             AuditItemOut(
                 id=r.id,
@@ -323,7 +323,9 @@ async def audit_json(
                 subject=r.subject,
                 area=words["area"],
                 detail=r.detail,
-                summary=words["summary"],
+                summary=said,
+                sentence=said,
+                filters=words["filters"],
                 reason=r.reason,
                 ip=r.ip,
             )

@@ -23,6 +23,8 @@ class AuditAction(enum.StrEnum):
     TIP_QUESTION = "tip.question"
     TIP_TRACK = "tip.track"  # the procedure changed (issue 17)
     TIP_PROTECT = "tip.protect"  # the reporter's protection recorded
+    TIP_THANK = "tip.thank"  # the chief thanked the reporter of a useful tip (issue 20)
+    HONOUR_READ = "honour.read"  # the unit's 19/8 honour list read or exported (issue 20)
     MEDIATION_TEAMS = "mediation.teams"  # a commune's mediation teams changed
     TIPS_EXPORT = "tips.export"  # from the panel or `binhyen tips export` (actor "cli")
     INDICATOR_CONFIRM = "indicator.confirm"
@@ -57,6 +59,7 @@ class AuditAction(enum.StrEnum):
     KEYS_ROTATE = "keys.rotate"  # every sealed value sealed again under the newest key
     RESIDENT_ERASE = "resident.erase"  # a resident erased their account (no identity kept)
     RESIDENT_EXPORT = "resident.export"  # a resident took a copy of their data
+    AUDIT_EXPORT = "audit.export"  # the audit log itself exported for an inspection (issue 20)
 
 
 def _(msgid: str) -> str:
@@ -79,6 +82,8 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.TIP_QUESTION: _("panel.audit.action.tip.question"),
     AuditAction.TIP_TRACK: _("panel.audit.action.tip.track"),
     AuditAction.TIP_PROTECT: _("panel.audit.action.tip.protect"),
+    AuditAction.TIP_THANK: _("panel.audit.action.tip.thank"),
+    AuditAction.HONOUR_READ: _("panel.audit.action.honour.read"),
     AuditAction.MEDIATION_TEAMS: _("panel.audit.action.mediation.teams"),
     AuditAction.TIPS_EXPORT: _("panel.audit.action.tips.export"),
     AuditAction.INDICATOR_CONFIRM: _("panel.audit.action.indicator.confirm"),
@@ -112,6 +117,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.KEYS_ROTATE: _("panel.audit.action.keys.rotate"),
     AuditAction.RESIDENT_ERASE: _("panel.audit.action.resident.erase"),
     AuditAction.RESIDENT_EXPORT: _("panel.audit.action.resident.export"),
+    AuditAction.AUDIT_EXPORT: _("panel.audit.action.audit.export"),
 }
 
 # --- Who reads which rows (storage/audit.py) --------------------------------------------------
@@ -234,6 +240,16 @@ FACT_WORDS: dict[AuditAction, Facts] = {
     AuditAction.RESIDENT_ERASE: {
         "tips": _("panel.audit.fact.erase.tips"),
         "channel": _CHANNELS,
+    },
+    # The unit's 19/8 honour list read (issue 20): which year's, how many names, in what form.
+    AuditAction.HONOUR_READ: {
+        "year": _("panel.audit.fact.honour.year"),
+        "rows": _("panel.audit.fact.honour.rows"),
+        "fmt": {
+            "page": _("panel.audit.fact.fmt.page"),
+            "csv": _("panel.audit.fact.fmt.csv"),
+            "xlsx": _("panel.audit.fact.fmt.xlsx"),
+        },
     },
     # A resident's copy of their data: the channel and the form it took.
     AuditAction.RESIDENT_EXPORT: {

@@ -14,7 +14,9 @@ rotations, residents' erasures and copies), which no one area owns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,11 +37,18 @@ from handlers.errors import BadInput
 from handlers.people import AdminRole, Identity
 from storage.admin_users import province_accounts
 from storage.db import utc
-from storage.models import AdminUser, AuditLog, Tip
+from storage.models import AdminUser, AuditLog, Broadcast, Indicator, Tip
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+MAX_EXPORT_ROWS = 20_000  # an inspection reads months of a commune's work, not years of a province
+# A tip's receipt code as a filter: "BY-7K3F-Q9", any case (older codes have other shapes).
+TIP_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,15}")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The years a date filter may name: the log holds none before the service, and a date near
+# year 1 or 9999 would overflow when turned into a bound in UTC (a 500, found by a review).
+YEARS = range(2000, 2101)
 # Rows with no actor that province admins read: guesses that name no account.
 UNATTRIBUTED = (AuditAction.SIGNIN_FAILURE.value, AuditAction.CHAT_LINK_REFUSE.value)
 
@@ -54,6 +63,7 @@ class AuditFilter:
     actor: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    tip: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +86,8 @@ class AuditPage:
 
 
 def parse_filter(params: dict[str, str]) -> AuditFilter:
-    """Read ?action=&actor=&from=&to= (dates as YYYY-MM-DD); InvalidFilter on a bad value."""
+    """Read ?action=&actor=&tip=&from=&to= (dates as YYYY-MM-DD, years 2000-2100);
+    InvalidFilter on a bad value."""
     action = params.get("action", "").strip()
     if action and action not in {a.value for a in AuditAction}:
         raise InvalidFilter("action")
@@ -86,7 +97,10 @@ def parse_filter(params: dict[str, str]) -> AuditFilter:
     start, end = _date(params.get("from", ""), "from"), _date(params.get("to", ""), "to")
     if start and end and start > end:
         raise InvalidFilter("dates")
-    return AuditFilter(action, actor, start, end)
+    tip = params.get("tip", "").strip().upper()
+    if tip and not TIP_CODE.fullmatch(tip):
+        raise InvalidFilter("tip")
+    return AuditFilter(action, actor, start, end, tip)
 
 
 def _date(raw: str, code: str) -> date | None:
@@ -94,9 +108,16 @@ def _date(raw: str, code: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        # fromisoformat alone also takes "20261130" and week dates: only the form the page's
+        # date field sends, and the API documents, is a date here.
+        if not _ISO_DAY.fullmatch(raw):
+            raise ValueError(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InvalidFilter(code) from None
+    if day.year not in YEARS:
+        raise InvalidFilter("year")
+    return day
 
 
 def _local_midnight(day: date) -> datetime:
@@ -148,6 +169,8 @@ def _clauses(f: AuditFilter) -> list[ColumnElement[bool]]:
         where.append(AuditLog.action == f.action)
     if f.actor:
         where.append(AuditLog.actor_username == f.actor)
+    if f.tip:  # a receipt code is upper case; usernames, the other subjects, are not
+        where.append(AuditLog.subject == f.tip)
     if f.date_from:
         where.append(AuditLog.created_at >= _local_midnight(f.date_from))
     if f.date_to:
@@ -179,19 +202,96 @@ async def audit_page(
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     query = select(AuditLog).where(*where).order_by(AuditLog.id.desc()).limit(limit + 1)
     found = list((await session.execute(query)).scalars())
-    rows = [
-        AuditRow(
-            r.id,
-            utc(r.created_at),
-            r.actor_id,
-            r.actor_username,
-            r.action,
-            r.subject,
-            r.detail,
-            r.reason,
-            r.ip,
-        )
-        for r in found[:limit]
-    ]
+    rows = [_row(r) for r in found[:limit]]
     more = len(found) > limit
     return AuditPage(rows, str(rows[-1].id) if more and rows else None)
+
+
+def _row(r: AuditLog) -> AuditRow:
+    return AuditRow(
+        r.id,
+        utc(r.created_at),
+        r.actor_id,
+        r.actor_username,
+        r.action,
+        r.subject,
+        r.detail,
+        r.reason,
+        r.ip,
+    )
+
+
+async def audit_rows(
+    session: AsyncSession, actor: Identity, f: AuditFilter, *, limit: int = MAX_EXPORT_ROWS
+) -> tuple[list[AuditRow], bool]:
+    """Every row `actor` may read under `f`, newest first, for an export; at most `limit`
+    (the flag says whether more were left out)."""
+    query = (
+        select(AuditLog)
+        .where(scope(actor), *_clauses(f))
+        .order_by(AuditLog.id.desc())
+        .limit(limit + 1)
+    )
+    found = list((await session.execute(query)).scalars())
+    return [_row(r) for r in found[:limit]], len(found) > limit
+
+
+# --- What the rows name, looked up so that a sentence can say it in words ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NamedTip:
+    code: str
+    status: str
+    resolution: str
+
+
+@dataclass(frozen=True, slots=True)
+class NamedIndicator:
+    kind: str
+    value: str
+    bank: str
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """The tips, indicators and broadcasts a page of rows names, by their audit subject."""
+
+    tips: dict[str, NamedTip] = field(default_factory=dict)
+    indicators: dict[str, NamedIndicator] = field(default_factory=dict)
+    broadcasts: dict[str, str] = field(default_factory=dict)  # id -> kind (alert, awareness)
+
+
+def _subjects(rows: Iterable[AuditRow], actions: Iterable[str]) -> list[str]:
+    wanted = set(actions)
+    return sorted({r.subject for r in rows if r.action in wanted and r.subject})[:MAX_EXPORT_ROWS]
+
+
+async def named(session: AsyncSession, rows: list[AuditRow]) -> Named:
+    """What the rows' subjects are: a tip (its outcome once closed), a scam indicator (its
+    value, which the row itself never held), a broadcast (its kind). A subject that is gone
+    is left out; the sentence then says what the row holds."""
+    tips, indicators, broadcasts = Named().tips, Named().indicators, Named().broadcasts
+    for chunk in _chunks(_subjects(rows, TIP_ACTIONS)):
+        by_code = select(Tip.code, Tip.status, Tip.resolution).where(Tip.code.in_(chunk))
+        for code, status, resolution in (await session.execute(by_code)).all():
+            tips[code] = NamedTip(code, status, resolution or "")
+    indicator_actions = (AuditAction.INDICATOR_CONFIRM, AuditAction.INDICATOR_REJECT)
+    ids = [int(s) for s in _subjects(rows, indicator_actions) if s.isdigit() and len(s) < 18]
+    for chunk in _chunks(ids):
+        by_id = select(Indicator.id, Indicator.kind, Indicator.value, Indicator.bank).where(
+            Indicator.id.in_(chunk)
+        )
+        for key, kind, value, bank in (await session.execute(by_id)).all():
+            indicators[str(key)] = NamedIndicator(kind, value, bank or "")
+    broadcast_actions = [a for a in AuditAction if a.value.startswith("broadcast.")]
+    for chunk in _chunks(_subjects(rows, broadcast_actions)):
+        kinds = select(Broadcast.id, Broadcast.kind).where(Broadcast.id.in_(chunk))
+        broadcasts.update({key: kind for key, kind in (await session.execute(kinds)).all()})
+    return Named(tips, indicators, broadcasts)
+
+
+def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    """Bounded IN lists: an export of thousands of rows names thousands of subjects."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -24,7 +24,7 @@ from handlers.tipmodel import TipDraft
 from storage import key_rotation
 from storage.db import make_engine, make_sessions
 from storage.key_rotation import Rotation, rotate
-from storage.models import AdminUser, AuditLog, Tip, ZaloOaToken
+from storage.models import AdminUser, AuditLog, HonourEntry, Tip, ZaloOaToken
 from storage.owners import Owners
 from storage.residents import SqlResidents
 from storage.sealing import Sealer, SealError
@@ -96,6 +96,17 @@ async def _seed(world: World, residents: int = 3) -> None:
             )
         )
         await session.commit()
+    async with world.sessions() as session:  # one reporter named in the honour list
+        first = (await session.execute(select(Tip.id).order_by(Tip.id).limit(1))).scalar_one()
+        session.add(
+            HonourEntry(
+                tip_id=first,
+                commune_code="00004",
+                name_sealed=BEFORE.seal({"name": NAME}),
+                opted_in_at=utc_now(),
+            )
+        )
+        await session.commit()
     await SqlZaloOaTokens(world.sessions, BEFORE, APP_ID).seed("acc-0", "ref-0")
 
 
@@ -114,7 +125,9 @@ async def _sealed(world: World) -> list[tuple[str, str]]:
         tips = (await session.execute(select(Tip.contact_sealed, Tip.reporter_sealed))).all()
         totp = (await session.execute(select(AdminUser.totp_sealed))).scalars().all()
         tokens = (await session.execute(select(ZaloOaToken.tokens_sealed))).scalars().all()
+        names = (await session.execute(select(HonourEntry.name_sealed))).scalars().all()
     values = [("contacts", v) for row in tips for v in row if v]
+    values += [("contacts", v) for v in names]
     values += [("accounts", v) for v in [*totp, *tokens] if v]
     return values
 
@@ -123,6 +136,8 @@ async def _opens_with(world: World, contacts: Sealer, accounts: Sealer) -> None:
     async with world.sessions() as session:
         tips = (await session.execute(select(Tip.contact_sealed, Tip.reporter_sealed))).all()
         totp = (await session.execute(select(AdminUser.totp_sealed))).scalars().all()
+        names = (await session.execute(select(HonourEntry.name_sealed))).scalars().all()
+    assert [contacts.open(n)["name"] for n in names] == [NAME]
     assert sorted(contacts.open(c)["phone"] for c, _ in tips if c) == [PHONE] * 3
     owners = Owners.of(contacts)
     assert sorted(owners.open(r) or "" for _, r in tips) == sorted(world.residents * 2)
@@ -157,6 +172,7 @@ async def test_everything_ends_under_the_newest_keys_and_the_old_key_can_go(
     done = await rotate(world.sessions, CONTACTS, ACCOUNTS, batch_size=2)
     assert (done.contacts.resealed, done.reporters.resealed, done.owner_refs) == (3, 6, 6)
     assert (done.totp.resealed, done.zalo.resealed, done.unopened) == (1, 1, 0)
+    assert done.honour.resealed == 1
     for ring, value in await _sealed(world):
         if ring == "contacts":
             assert CONTACTS.is_current(value)
@@ -170,9 +186,7 @@ async def test_everything_ends_under_the_newest_keys_and_the_old_key_can_go(
     await _opens_with(world, AFTER, ACCOUNTS_AFTER)  # the old key removed
     assert await _found_by_owner(world, CONTACTS) == [2, 2, 2]
     assert await _found_by_owner(world, AFTER) == [2, 2, 2]
-    assert await _audits(world) == [
-        ("keys.rotate", "cli", "contact=3 reporter=6 owner=6 totp=1 zalo=1")
-    ]
+    assert await _audits(world) == [("keys.rotate", "cli", "c=3;r=6;o=6;t=1;z=1;h=1")]
     # Again: nothing left to do.
     again = await rotate(world.sessions, CONTACTS, ACCOUNTS, batch_size=2)
     assert (again.contacts.resealed, again.reporters.resealed, again.owner_refs) == (0, 0, 0)
@@ -302,4 +316,5 @@ def test_rotation_lines_name_each_kind() -> None:
         "owner references",
         "TOTP secrets",
         "Zalo OA tokens",
+        "honour list names",
     ]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from admin import auth
-from admin.audit import ACTION_NAMES
+from admin.audit_details import ACTION_NAMES
 from content.i18n import LANGUAGES, catalog
 from handlers.accounts.errors import NotAllowed
 from handlers.audit import AuditAction
@@ -41,8 +41,15 @@ async def seed(world: World) -> None:
         await db.commit()
 
 
-def subjects(html: str) -> set[str]:
-    return set(re.findall(r'class="code">S-([a-z0-9_]+)<', html))
+def says(page: str) -> list[str]:
+    """The rows' sentences, tags and entities aside: a row's subject is named there, the
+    line above it holds only the time and the person."""
+    found = re.findall(r'<p class="says">(.*?)</p>', page, flags=re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", s)) for s in found]
+
+
+def subjects(page: str) -> set[str]:
+    return {m for s in says(page) for m in re.findall(r"\bS-([a-z0-9_]+)", s)}
 
 
 async def token_for(world: World, label: str) -> str:
@@ -110,9 +117,10 @@ async def test_link_codes_that_name_no_account_are_the_province_admins_to_read(
         await db.commit()
     wanted = {"action": "chat_link.refuse"}
     seen = await (await world.client("admin_01")).get("/admin/audit", params=wanted)
-    assert "telegram:42" in seen.text
+    (refused,) = says(seen.text)
+    assert "Một mã liên kết nhập vào Bình Yên bị từ chối" in refused
     hidden = await (await world.client("chief_a")).get("/admin/audit", params=wanted)
-    assert "telegram:42" not in hidden.text
+    assert says(hidden.text) == [] and "telegram:42" not in hidden.text
 
 
 async def test_the_api_has_the_same_scope(world: World) -> None:
@@ -160,13 +168,16 @@ async def test_rows_in_words_and_vietnam_time(world: World) -> None:
     client = await world.client("chief_a")
     page = await client.get("/admin/audit", params={"action": "tip.reveal"})
     assert "30/11/2026 23:30" in page.text
-    assert "Xem danh tính người báo tin" in page.text and "BY-7K3M" in page.text
+    # The line above the sentence: the time and the person, no label or code.
+    top = re.search(r'<span class="line1">(.*?)</span>\s*<p class="says">', page.text, re.S)
+    assert top and "30/11/2026 23:30" in top.group(1) and chief.username in top.group(1)
+    assert "BY-7K3M" not in top.group(1) and "Xem danh tính" not in top.group(1)
+    assert says(page.text) == [f"{chief.username} xem danh tính người báo tin của tin báo BY-7K3M."]
     assert "Cần liên hệ người báo tin để xác minh" in page.text and "192.0.2.4" in page.text
-    assert chief.username in page.text
     english = await client.get("/admin/audit", params={"action": "tip.reveal", "lang": "en"})
-    assert "Revealed a reporter&#39;s identity" in english.text
+    assert "revealed the reporter's identity on tip BY-7K3M" in says(english.text)[0]
     signin = await client.get("/admin/audit", params={"action": "signin.success", "lang": "vi"})
-    assert "Đăng nhập" in signin.text and "BY-7K3M" not in signin.text
+    assert "đăng nhập" in says(signin.text)[0] and "BY-7K3M" not in signin.text
     data = (await client.get("/api/v1/audit", params={"action": "tip.reveal"})).json()
     (item,) = data["items"]
     assert item["reason"] == "Cần liên hệ người báo tin để xác minh"
@@ -252,12 +263,12 @@ async def test_keyset_pages_newest_first(world: World) -> None:
     client = await world.client("chief_a")
     params = {"action": "tip.urgency"}
     first = await client.get("/admin/audit", params=params)
-    shown = re.findall(r'class="code">P-(\d+)<', first.text)
+    shown = [m for s in says(first.text) for m in re.findall(r"\bP-(\d+)", s)]
     assert shown == [f"{i:03d}" for i in range(61, 11, -1)]
     older = re.search(r'href="(/admin/audit\?[^"]+)"[^>]*>Xem các mục cũ hơn', first.text)
     assert older and "action=tip.urgency" in older.group(1)
     second = await client.get(older.group(1).replace("&amp;", "&"))
-    assert re.findall(r'class="code">P-(\d+)<', second.text) == [
+    assert [m for s in says(second.text) for m in re.findall(r"\bP-(\d+)", s)] == [
         f"{i:03d}" for i in range(11, -1, -1)
     ]
     assert "Xem các mục cũ hơn" not in second.text and "Về các mục mới nhất" in second.text
@@ -353,11 +364,15 @@ async def test_every_action_is_read_by_someone_in_words(world: World) -> None:
     assert unread == []
     client = await world.client("chief_a")
     for lang in LANGUAGES:
-        page = (await client.get("/admin/audit", params={"lang": lang})).text
-        shown = re.findall(r'<strong>([^<]+)</strong>\s*<span class="code">V-(\d+)<', page)
-        named = {int(index): html.unescape(name) for name, index in shown}
-        words = catalog(lang)
-        assert named == {i: words[ACTION_NAMES[a]] for i, a in enumerate(AuditAction)}, lang
+        # Each row's sentence (as the API gives it, by subject) is on the page, in words.
+        page = says((await client.get("/admin/audit", params={"lang": lang})).text)
+        items = (await client.get("/api/v1/audit", params={"lang": lang, "limit": "200"})).json()
+        said = {i["subject"]: i["sentence"] for i in items["items"] if i["subject"][:2] == "V-"}
+        assert set(said) == {f"V-{i}" for i, _a in enumerate(AuditAction)}, lang
+        for index, action in enumerate(AuditAction):
+            text = said[f"V-{index}"]
+            assert f"{text}." in page, (lang, action)
+            assert action.value not in text and "{" not in text, (lang, action)
 
 
 # --- rows read through their tip or their area (issue 18): the filters still apply ----------

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from admin.audit import detail_text, in_words
+from admin.audit_details import detail_text, in_words
 from bot import runtime
 from content import areas
 from content.i18n import LANGUAGES, catalog
@@ -103,7 +103,7 @@ def test_details_in_words_in_both_languages() -> None:
     assert in_words(AuditAction.TIPS_EXPORT, export_row, "vi") == (
         "12 tin báo; có kèm họ tên và số điện thoại người báo tin; tệp CSV; ghi ra tệp trên máy chủ"
     )
-    assert in_words(AuditAction.TIPS_EXPORT, export_row, "en").startswith("12 tip(s); with ")
+    assert in_words(AuditAction.TIPS_EXPORT, export_row, "en").startswith("12 tips; with ")
     retention = compact(contacts=12, files=3)
     assert in_words(AuditAction.RETENTION_RUN, retention, "vi") == (
         "Đã xóa thông tin liên hệ của 12 tin báo đã đóng; đã xóa 3 tệp đính kèm của tin báo đã đóng"
@@ -172,7 +172,7 @@ async def test_a_terminal_export_with_contacts_reaches_each_provinces_admins(
         assert (await (await world.client(label)).get("/admin/audit")).status_code == 403
 
     english = await (await world.client("admin_01")).get("/admin/audit", params={"lang": "en"})
-    assert "3 tip(s); with reporters&#39; names and phone numbers" in english.text
+    assert "3 tips; with reporters&#39; names and phone numbers" in english.text
     assert "the server&#39;s command line" in english.text
 
     api = await (await world.client("admin_01")).get("/api/v1/audit", params=wanted)
@@ -181,7 +181,9 @@ async def test_a_terminal_export_with_contacts_reaches_each_provinces_admins(
     assert item["subject"] == "province:01" and item["area"] == province("01")
     assert item["label"] == "Xuất danh sách tin báo"
     assert item["detail"] == "rows=3;contacts=1;fmt=csv;out=file"
-    assert item["summary"].startswith("3 tin báo; có kèm họ tên")
+    # The row in words, never a code as stored (a review found "closed>verifying" there).
+    assert "3 tin báo; có kèm họ tên" in item["summary"] and "=" not in item["summary"]
+    assert item["summary"] == item["sentence"]
 
 
 async def test_without_contacts_the_row_says_so(world: World) -> None:
@@ -254,7 +256,7 @@ async def test_reveals_are_read_by_the_tips_chief_and_province_admins_with_the_r
     wanted = {"action": "tip.reveal"}
     for label in ("chief_a", "admin_01"):
         seen = listing((await (await world.client(label)).get("/admin/audit", params=wanted)).text)
-        assert tip.code in seen and "Xem danh tính người báo tin" in seen, label
+        assert tip.code in seen and "xem danh tính người báo tin" in seen, label
         assert f"Lý do: {REASON} officer_b" in seen and f"Lý do: {REASON} admin_01" in seen
         assert NAME not in seen and PHONE not in seen
     chief_b = listing(
@@ -297,18 +299,19 @@ async def test_system_actions_are_read_by_every_province_admin_in_words(world: W
     assert {a for a, _u, _d in rows} == SYSTEM_ACTIONS
     for label in ("admin_01", "admin_79"):
         seen = listing((await (await world.client(label)).get("/admin/audit")).text)
-        assert "Xóa dữ liệu đã hết thời hạn lưu giữ" in seen
+        assert "Dữ liệu hết thời hạn lưu giữ được xóa" in seen
         assert "Đã xóa thông tin liên hệ của 12 tin báo đã đóng" in seen
         assert "việc tự động xóa dữ liệu hết hạn" in seen
+        assert "Dữ liệu được niêm phong lại bằng khóa mới nhất" in seen
         assert "Niêm phong lại thông tin liên hệ của 5 tin báo bằng khóa mới" in seen
         assert "niêm phong lại 2 khóa xác thực hai bước" in seen
         assert "2 tin báo được giữ lại làm hồ sơ của công an" in seen and "qua Telegram" in seen
-        assert "Người dân nhận bản sao dữ liệu của mình" in seen and "tệp JSON" in seen
+        assert "Một người dân đã lấy bản sao dữ liệu của mình" in seen and "tệp JSON" in seen
         assert "người dân (không ghi danh tính)" in seen
         assert not PAIR.search(seen) and " keys " not in seen, label
     for label in ("chief_a", "chief_b"):
         seen = listing((await (await world.client(label)).get("/admin/audit")).text)
-        assert "12 tin báo" not in seen and "Đổi khóa" not in seen, label
+        assert "12 tin báo" not in seen and "niêm phong lại" not in seen, label
     only = await (await world.client("admin_79")).get(
         "/admin/audit", params={"action": "retention.run"}
     )

@@ -11,7 +11,7 @@ import re
 import httpx
 from sqlalchemy import select
 
-from admin.audit import ACTION_NAMES
+from admin.audit_details import ACTION_NAMES
 from content.i18n import translate
 from storage import mediation
 from storage.models import AuditLog, MediationTeam
