@@ -283,6 +283,16 @@ async def note(
     return await _act(request, db, caller, tip_id, cases.add_note, body.body)
 
 
+@_action(
+    "thank",
+    "Thank the reporter of a closed, useful tip in the commune police's name, once; the bot"
+    " sends the thank-you by the tip code (the commune's chief)",
+    conflict="`thank_not_closed`, `thank_not_useful`, `thank_twice`, `no_reporter`",
+)
+async def thank(request: Request, caller: api.Caller, db: web.Db, tip_id: api.TipId) -> TipOut:
+    return await _act(request, db, caller, tip_id, cases.thank)
+
+
 @router.post(
     "/tips/{tip_id}/reveal",
     summary="The reporter's contact details, for a reason written to the audit log",

@@ -24,6 +24,7 @@ from admin.files import attachment_response
 from admin.filters import filter_query, parse_filter
 from content import areas, tips
 from handlers import casework as cases
+from handlers.casework import thanks
 from handlers.casework.ports import Colleague
 from handlers.casework.rules import Action
 from handlers.errors import BadInput, Invalid, NotFound
@@ -174,6 +175,7 @@ async def _tip_response(
         teams = await mediation.teams(db, detail.commune_code)
     # The reporter's messages not delivered yet: waiting for them to come back, or not sent.
     deliveries = delivery_words.listed(await outbox.undelivered_of_tip(db, detail.id))
+    context.setdefault("can_thank", await _can_thank(db, user.identity, detail))
     context.setdefault("done", "")
     context.setdefault("error", "")
     context.setdefault("error_params", {})
@@ -193,6 +195,16 @@ async def _tip_response(
         resolutions=[r.value for r in Resolution],
         **context,
     )
+
+
+async def _can_thank(db: AsyncSession, identity: Identity, detail: casework.TipDetail) -> bool:
+    """Whether the tip page offers the thank-you (tips/_thanks.html): the commune's chief, a
+    closed useful tip not thanked yet (handlers/casework/thanks.py). Other pages cost no
+    query."""
+    if identity.role is not AdminRole.CHIEF or detail.status is not TipStatus.CLOSED:
+        return False
+    store = SqlCaseStore(db)
+    return await thanks.may_thank(store, identity, await store.load(identity, detail.id))
 
 
 @router.get("/tips/{tip_id}")

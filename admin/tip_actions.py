@@ -140,6 +140,13 @@ async def _note(c: Call) -> None:
     await cases.add_note(c.store, c.who, c.tip, c.field("body"), ip=c.ip)
 
 
+async def _thank(c: Call) -> None:
+    await cases.thank(c.store, c.who, c.tip, ip=c.ip)
+
+
+THANK = "thank"  # issue 20: its form is the partial tips/_thanks.html
+
+
 # Every action of the generic route (reveal has its own page and answer).
 RUNS: dict[str, Run] = {
     Action.TAKE: _take,
@@ -156,6 +163,7 @@ RUNS: dict[str, Run] = {
     Action.PROTECT: _protect,
     Action.CLOSE: _close,
     Action.NOTE: _note,
+    THANK: _thank,
 }
 ACTIONS = frozenset(RUNS)
 

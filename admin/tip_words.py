@@ -117,6 +117,7 @@ BUILT_IDS = (
     _("panel.event.protection"),
     _("panel.event.extension_decision"),
     _("panel.event.purged"),  # retention removed the contact details and files (issue 18)
+    _("panel.event.thanked"),  # the chief thanked the reporter for a useful tip (issue 20)
     _("panel.action.take"),
     _("panel.action.assign"),
     _("panel.action.urgency"),

@@ -3,7 +3,8 @@ a copy of it, and erasing their account.
 
 - What is held (handlers/held.py): the area and neighbourhood, the language, the chat
   account, the consent, the subscriptions, the awareness progress and the tips they sent, by
-  code.
+  code; and here, the names they gave for the 19/8 honour list (issue 20), each with the year
+  of its list and its tip's code, so that the right of access covers them too.
 - The copy is one JSON document (`held.document`), the same for every channel: the web chat
   offers it as a file to download and the terminal writes it to a file (`FILE_CHANNELS`);
   Telegram and Zalo get it as a message (`held.summary`). A tip shows only its code, category,
@@ -31,8 +32,10 @@ from handlers import pin_tries
 from handlers.audit import AuditAction, compact
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
-from handlers.held import TIPS_HELD, document, file_name, gather, local_time, summary
+from handlers.deadlines import LOCAL_TZ
+from handlers.held import TIPS_HELD, Held, document, file_name, gather, local_time, summary
 from handlers.model import Choice, Kind, Label, Media, MediaType, Msg, Reply
+from handlers.ports import HeldHonour
 from handlers.tipmodel import TipView
 from handlers.tips.words import TipStatus
 
@@ -56,9 +59,15 @@ async def begin(ctx: Ctx, back: str = "") -> list[Reply]:
     """What is held, with a copy and erasure on offer; `back` returns whence it was opened
     ("menu:settings"), which the router handles at every step."""
     held = await gather(ctx)
+    named = await _honour(ctx, held)
     ctx.state.go(FLOW, "overview", back=back)
     _count_tips(ctx, held.tips)
-    text = (Msg("mydata.title"), *summary(held, TIPS_SHOWN), Msg("mydata.what_next"))
+    text = (
+        Msg("mydata.title"),
+        *summary(held, TIPS_SHOWN),
+        *_honour_summary(held, named, TIPS_SHOWN),
+        Msg("mydata.what_next"),
+    )
     return [with_nav(ask(text, _overview_choices(ctx)))]
 
 
@@ -219,16 +228,75 @@ def _forget(ctx: Ctx) -> None:
 
 async def _copy(ctx: Ctx) -> list[Reply]:
     held, now = await gather(ctx), ctx.config.clock()
+    named = await _honour(ctx, held)
     as_file = ctx.event.channel in FILE_CHANNELS
     form = "json" if as_file else "summary"
     detail = compact(channel=_channel(ctx), fmt=form, tips=len(held.tips))
     await ctx.uow.mydata.record(AuditAction.RESIDENT_EXPORT, detail=detail, now=now)
     _count_tips(ctx, held.tips)
     if as_file:
-        data = json.dumps(document(held, now), ensure_ascii=False, indent=2).encode("utf-8")
+        copied = {**document(held, now), "honour_list": _honour_json(held, named)}
+        data = json.dumps(copied, ensure_ascii=False, indent=2).encode("utf-8")
         media = Media(MediaType.FILE, file_name(now), "application/json", len(data), data=data)
         copy = Reply((Msg("mydata.copy_file"), Msg("mydata.copy_note")), media=(media,))
     else:
         stamp = Msg("mydata.copy_title", {"at": local_time(now)})
-        copy = Reply((stamp, *summary(held, LINES_SENT), Msg("mydata.copy_note")))
+        lines = (*summary(held, LINES_SENT), *_honour_summary(held, named, LINES_SENT))
+        copy = Reply((stamp, *lines, Msg("mydata.copy_note")))
     return [copy, *prompt(ctx)]
+
+
+# -- the 19/8 honour list -------------------------------------------------------------------------
+
+
+async def _honour(ctx: Ctx, held: Held) -> list[HeldHonour]:
+    """The names the resident gave for the honour list, for the tips of theirs held."""
+    return await ctx.uow.honour.given([tip.id for tip in held.tips])
+
+
+def _codes(held: Held) -> dict[str, str]:
+    return {tip.id: tip.code for tip in held.tips}
+
+
+def _honour_json(held: Held, named: list[HeldHonour]) -> list[dict[str, object]]:
+    codes = _codes(held)
+    return [
+        {
+            "name": entry.name,
+            "list_year": entry.year,
+            "tip": codes.get(entry.tip_id, ""),
+            "given_at": entry.given_at.isoformat(),
+        }
+        for entry in named
+    ]
+
+
+def _honour_summary(held: Held, named: list[HeldHonour], most: int) -> list[Label]:
+    """One paragraph of the names given, if any (being named is never the default, so a
+    resident who gave none is not told about the list here)."""
+    if not named:
+        return []
+    codes = _codes(held)
+    lines: list[Label] = [
+        Msg(
+            "mydata.honour_line",
+            {
+                "name": entry.name,
+                "year": entry.year,
+                "code": codes.get(entry.tip_id, ""),
+                "date": f"{entry.given_at.astimezone(LOCAL_TZ):%d/%m/%Y}",
+            },
+        )
+        for entry in named[:most]
+    ]
+    if len(named) > most:
+        lines.append(Msg("mydata.more", {"count": len(named) - most}))
+    return [Msg("mydata.honour", {"lines": _joined(lines)})]
+
+
+def _joined(lines: list[Label]) -> Label:
+    """Lines one under another as one label (as handlers/held.py joins them)."""
+    joined = lines[-1]
+    for line in reversed(lines[:-1]):
+        joined = Msg("mydata.lines", {"first": line, "rest": joined})
+    return joined

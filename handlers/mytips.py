@@ -10,7 +10,15 @@ from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.deadlines import LOCAL_TZ
 from handlers.model import Choice, Kind, Localized, Msg, Reply
-from handlers.notices import BadNotice, outcome, procedure, show_date, track_of
+from handlers.notices import (
+    BadNotice,
+    honour_choice,
+    honour_out_choice,
+    outcome,
+    procedure,
+    show_date,
+    track_of,
+)
 from handlers.tipmodel import TimelineEntry, TipView
 from handlers.tips.words import TipStatus
 
@@ -33,6 +41,7 @@ EVENT_MSG = {
     "question": Msg("tip.event_question"),
     "reporter_answer": Msg("tip.event_reporter_answer"),
     "suspended": Msg("tip.event_suspended"),
+    "thanked": Msg("tip.event_thanked"),
 }
 UPDATE_MSG = Msg("tip.event_update")
 QUOTED = frozenset({"question", "reporter_answer"})  # words the police or the reporter wrote
@@ -113,8 +122,24 @@ async def _show(ctx: Ctx, tip: TipView) -> list[Reply]:
     lines = tuple(_line(e) for e in timeline)
     head = detail(tip)
     ctx.state.go(FLOW, "list")
-    back = [choice("mytips:list", "tip.back_to_list")]
-    return [with_nav(ask((head, *lines), back))]
+    honour, items = await _honour(ctx, tip)
+    items.append(choice("mytips:list", "tip.back_to_list"))
+    return [with_nav(ask((head, *lines, *honour), items))]
+
+
+async def _honour(ctx: Ctx, tip: TipView) -> tuple[list[Msg], list[Choice]]:
+    """The 19/8 honour list for a thanked tip (issue 20): be named, or withdraw one's name.
+    Only in the chat that sent the tip (the buttons work there with no PIN)."""
+    if await ctx.uow.tips.view(tip.id, resident_id=ctx.profile.resident_id) is None:
+        return [], []
+    standing = await ctx.uow.honour.standing(tip.id)
+    if standing.named:
+        return [Msg("honour.named_line")], [
+            choice(honour_out_choice(tip.code), "honour.withdraw_button")
+        ]
+    if standing.thanked:
+        return [], [choice(honour_choice(tip.code), "thanks.opt_in_button")]
+    return [], []
 
 
 def detail(tip: TipView) -> Msg:

@@ -16,7 +16,7 @@ import re
 from datetime import date
 from enum import StrEnum
 
-from content import legal
+from content import areas, legal
 from content.tips import category
 from handlers import scam_week
 from handlers.common import choice
@@ -25,6 +25,9 @@ from handlers.tips.words import Protection, Resolution, Track
 
 ANSWER_PREFIX = "answer:"
 RATE_PREFIX = "rate:"
+# Issue 20: the thank-you's buttons (handlers/honour.py): be named in the honour list, withdraw.
+HONOUR_PREFIX = "honour:"
+HONOUR_OUT_PREFIX = "honour-out:"
 RATINGS = range(1, 6)
 
 
@@ -40,6 +43,8 @@ class Notice(StrEnum):
     MEDIATING = "tip.mediating"
     SUSPENDED = "tip.suspended"
     RESUMED = "tip.resumed"
+    # Issue 20: the commune's chief thanks the reporter of a useful tip.
+    THANKED = "tip.thanked"
     # To a leader's linked chat: the police's decision on their notice (no tip code).
     BROADCAST_APPROVED = "broadcast.approved"
     BROADCAST_REJECTED = "broadcast.rejected"
@@ -203,6 +208,8 @@ def message(kind: str, code: str, params: dict[str, str]) -> Reply:
         return Reply(Msg("notice.resumed", {"code": code, "date": due}))
     if notice is Notice.QUESTION:
         return _question(code, params)
+    if notice is Notice.THANKED:
+        return thanked(code, params)
     if notice in OFFICER_NOTICES:
         return _told_officer(notice, code, params)
     return _closed(code, params)
@@ -236,6 +243,36 @@ def _question(code: str, params: dict[str, str]) -> Reply:
         raise BadNotice("a question without text")
     text = Msg("notice.question", {"code": code, "question": question})
     return Reply(text, (choice(answer_choice(code), "notice.answer_button"),))
+
+
+def honour_choice(code: str) -> str:
+    return f"{HONOUR_PREFIX}{code}"
+
+
+def honour_out_choice(code: str) -> str:
+    return f"{HONOUR_OUT_PREFIX}{code}"
+
+
+def unit(commune_code: str) -> Msg:
+    """The commune police as a unit ("Công an Phường Ba Đình"); a commune this code does not
+    know (an old row) reads as the commune police in general."""
+    found = areas.commune(commune_code)
+    if found is None:
+        return Msg("thanks.unit_any")
+    return Msg("thanks.unit", {"commune": found.name})
+
+
+def thanked(code: str, params: dict[str, str]) -> Reply:
+    """The unit's thank-you, and the invitation to the 19/8 honour list: optional, off unless
+    the reporter taps, withdrawable. Only a reporter who stayed anonymous is told that the
+    police do not know who they are (`anonymous` "1"): a named reporter gave their name and
+    phone with the tip, and an old row that does not say is told nothing of it."""
+    said = {"code": code, "unit": unit(params.get("commune", ""))}
+    text = [Msg("thanks.message", said)]
+    if params.get("anonymous") == "1":
+        text.append(Msg("thanks.anonymous"))
+    text.append(Msg("thanks.invite", said))
+    return Reply(tuple(text), (choice(honour_choice(code), "thanks.opt_in_button"),))
 
 
 def _closed(code: str, params: dict[str, str]) -> Reply:

@@ -24,6 +24,7 @@ from handlers import (
     check,
     emergency,
     forwarded,
+    honour,
     leader_notice,
     learn,
     menu,
@@ -65,6 +66,18 @@ class _Answering:
         return [*await answer.on_answer(ctx), *prompt(ctx)]
 
 
+class _Naming:
+    """Giving one's name for the honour list (handlers/honour.py), an aside as answering is."""
+
+    FLOW = honour.FLOW
+
+    def prompt(self, ctx: Ctx) -> list[Reply]:
+        return honour.prompt(ctx)
+
+    async def on_event(self, ctx: Ctx) -> list[Reply]:
+        return [*await honour.on_answer(ctx), *prompt(ctx)]
+
+
 def _by_name(*flows: Flow) -> Mapping[str, Flow]:
     return {flow.FLOW: flow for flow in flows}
 
@@ -86,6 +99,7 @@ FLOWS = _by_name(
     scammed,
     understood,
     _Answering(),
+    _Naming(),
 )
 
 
@@ -123,6 +137,8 @@ async def _intent(ctx: Ctx, intent: str) -> list[Reply]:
     if intent == "cancel":
         if ctx.state.flow == answer.FLOW:  # back to what the chat was doing before
             return [*answer.cancel(ctx), *prompt(ctx)]
+        if ctx.state.flow == honour.FLOW:
+            return [*honour.cancel(ctx), *prompt(ctx)]
         ctx.state.go("")
         return [say("nav.cancelled"), *_home(ctx)]
     if intent == "stop":  # STOP / DỪNG: end every subscription, from any step
@@ -269,7 +285,7 @@ async def choice_typed(ctx: Ctx) -> None:
     elif report.consenting(ctx):  # consent: whole phrases, never a look-alike word
         typed = report.typed_consent(ctx, event.text)
     else:
-        loose = ctx.state.flow != answer.FLOW
+        loose = ctx.state.flow not in (answer.FLOW, honour.FLOW)  # free text, a name
         typed = typed_choice(ctx.state.pending, event.text, loose=loose)
     if typed:
         ctx.event = replace(event, kind=Kind.CHOICE, choice=typed)
@@ -300,6 +316,8 @@ async def pushed_button(ctx: Ctx) -> list[Reply] | None:
     if not ctx.profile.lang:
         return None
     said = await answer.pushed(ctx, typed=ctx.state.flow != report.FLOW)
+    if said is None:
+        said = await honour.pushed(ctx)
     if said is None:
         return None
     if ctx.event.kind is Kind.TEXT and urgency(ctx.event.text):  # "TRẢ LỜI BY-…: cứu với"
@@ -372,7 +390,7 @@ async def keyword(ctx: Ctx) -> list[Reply] | None:
     """A message that is one of the global words (menu, help, hủy, dừng, khẩn cấp, …)."""
     if ctx.event.kind is not Kind.TEXT:
         return None
-    if ctx.state.flow == answer.FLOW:  # only menu, hủy, or a sentence asking to stop
+    if ctx.state.flow in (answer.FLOW, honour.FLOW):  # only menu, hủy, or asking to stop
         intent = read(ctx.event.text, where=Where.ANSWER).intent
     else:
         at_menu = ctx.state.flow in ("", menu.FLOW)

@@ -26,6 +26,7 @@ from handlers.ports import (
     Subscription,
     SubscriptionKind,
 )
+from storage import honour
 from storage.admin_users.audit_log import record
 from storage.db import utc
 from storage.models import (
@@ -122,6 +123,9 @@ class SqlMyData:
 
     async def erase(self, resident_id: str) -> Erased:
         await self._forget_zalo_followers(resident_id)
+        # Issue 20: the tips were detached first (SqlTips.detach_owner); a name given for the
+        # honour list no one can withdraw any more goes with the account.
+        await honour.forget_unowned(self.session)
         removed = {}
         for name, column in HANGING_OFF:
             statement = delete(column.table).where(column == resident_id)

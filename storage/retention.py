@@ -76,6 +76,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from handlers.audit import AuditAction, compact
 from handlers.tipmodel import Visibility
 from handlers.tips.words import TipStatus
+from storage import honour
 from storage.admin_users.audit_log import record
 from storage.blobs import RECEIVED_TTL_SECONDS, BlobStore
 from storage.db import utc
@@ -348,6 +349,7 @@ async def _purge(session: AsyncSession, ids: list[str], now: datetime) -> tuple[
     if not purged:
         return 0, 0
     gone = await session.execute(delete(ATTACHMENTS).where(ATTACHMENTS.c.tip_id.in_(purged)))
+    await honour.forget_tips(session, purged)  # issue 20: a name given for the tip goes too
     event = select(
         TIPS.c.id,
         literal(now, EVENTS.c.at.type),

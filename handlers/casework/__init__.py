@@ -16,6 +16,7 @@ from handlers.casework.actions import (
 )
 from handlers.casework.assignment import assign, colleagues, set_urgency, take
 from handlers.casework.reveal import reveal_identity
+from handlers.casework.thanks import thank
 
 __all__ = [
     "acknowledge",
@@ -33,5 +34,6 @@ __all__ = [
     "reveal_identity",
     "set_urgency",
     "take",
+    "thank",
     "verify",
 ]

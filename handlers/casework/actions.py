@@ -27,13 +27,21 @@ FORWARD_TO_LIMIT = MAX_BODY
 
 
 async def _move(
-    store: CaseStore, actor: Identity, tip: CaseTip, target: TipStatus, ip: str, now: datetime
+    store: CaseStore,
+    actor: Identity,
+    tip: CaseTip,
+    target: TipStatus,
+    ip: str,
+    now: datetime,
+    reason: str = "",
 ) -> None:
     current = tip.status
     tip.status = rules.checked_move(current, target, tip.track)
     tip.updated_at = now
     detail = f"{current.value}>{target.value}"
-    await store.audit(actor, AuditAction.TIP_STATUS, tip, detail=detail, ip=ip, now=now)
+    await store.audit(
+        actor, AuditAction.TIP_STATUS, tip, detail=detail, reason=reason, ip=ip, now=now
+    )
 
 
 async def acknowledge(
@@ -253,7 +261,7 @@ async def resume(
     reason = rules.checked_reason(reason)
     now = now_or(now)
     target = TipStatus.FORWARDED if tip.forwarded_at is not None else TipStatus.VERIFYING
-    await _move(store, actor, tip, target, ip, now)
+    await _move(store, actor, tip, target, ip, now, reason)  # the audit log keeps why
     tip.outcome_due = None
     tip.resolution = ""
     tip.decided_at = None

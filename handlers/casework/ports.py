@@ -64,6 +64,8 @@ class CaseTip:
     # A named reporter's contact details removed by retention (issue 18): nothing to reveal,
     # though the reporter did not stay anonymous.
     contact_removed: bool = False
+    # Issue 20: when the commune's chief thanked the reporter (a tip is thanked once).
+    thanked_at: datetime | None = None
 
     @property
     def deadlines(self) -> Deadlines:
@@ -183,6 +185,11 @@ class CaseStore(Protocol):
     ) -> None:
         """Queue a message to the reporter of a tip this store loaded, in the outbox (nothing
         when they are gone)."""
+        ...
+
+    async def confirmed_indicator(self, tip: CaseTip) -> bool:
+        """Whether a scam indicator the tip reported was confirmed by the police (issue 20:
+        such a tip counts as useful, whatever its outcome)."""
         ...
 
 

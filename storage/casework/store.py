@@ -20,9 +20,11 @@ from storage import admin_users, officer_notifications, outbox
 from storage.casework.area import load
 from storage.casework.views import utc_or_none
 from storage.db import utc
-from storage.models import AdminUser, Resident, Tip, TipEvent
+from storage.models import AdminUser, Indicator, IndicatorTip, Resident, Tip, TipEvent
 from storage.owners import Owners
 from storage.sealing import Sealer
+
+CONFIRMED = "confirmed"  # an indicator the police confirmed (storage/indicators.py)
 
 # What an action may change; save() copies exactly these back to the row.
 CHANGEABLE = (
@@ -45,6 +47,7 @@ CHANGEABLE = (
     "extension_decision_on",
     "mediation_team",
     "updated_at",
+    "thanked_at",
 )
 
 
@@ -149,6 +152,15 @@ class SqlCaseStore:
             now=now,
         )
 
+    async def confirmed_indicator(self, tip: CaseTip) -> bool:
+        query = (
+            select(IndicatorTip.indicator_id)
+            .join(Indicator, Indicator.id == IndicatorTip.indicator_id)
+            .where(IndicatorTip.tip_id == tip.id, Indicator.status == CONFIRMED)
+            .limit(1)
+        )
+        return (await self.session.execute(query)).first() is not None
+
     async def notify(
         self, tip: CaseTip, notice: Notice, params: dict[str, str], now: datetime
     ) -> None:
@@ -213,4 +225,5 @@ def _case(row: Tip) -> CaseTip:
         resolution_note=row.resolution_note,
         forwarded_to=row.forwarded_to,
         updated_at=utc_or_none(row.updated_at),
+        thanked_at=utc_or_none(row.thanked_at),
     )

@@ -112,6 +112,8 @@ class MemoryCasework:
     events: list[CaseEvent] = field(default_factory=list)
     audits: list[AuditRow] = field(default_factory=list)
     notices: list[NoticeRow] = field(default_factory=list)
+    # Tips whose reported scam indicator the police confirmed (issue 20: useful tips).
+    confirmed: set[str] = field(default_factory=set)
     event_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     user_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -220,6 +222,9 @@ class MemoryCaseStore:
         if resident_id is None:
             return
         self._notices.append(NoticeRow(tip.id, resident_id, notice, tip.code, dict(params), now))
+
+    async def confirmed_indicator(self, tip: CaseTip) -> bool:
+        return tip.id in self.data.confirmed
 
     def commit(self) -> None:
         self.data.tips.update(self._tips)

@@ -61,6 +61,11 @@ class MemoryMyData:
             tx.progress.delete(pair)
         for identity in chats:
             tx.identities.delete(identity)
+        # Issue 20: a name in the honour list whose tip no longer has an owner goes too.
+        for entry in tx.honour.all():
+            tip = tx.tips.get(entry.tip_id)
+            if tip is None or (tip.owner_ref is None and not tip.reporter_sealed):
+                tx.honour.delete(entry.tip_id)
         return Erased(
             resident=tx.residents.delete(resident_id),  # with the neighbourhood it names
             chats=len(chats),

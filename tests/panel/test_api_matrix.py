@@ -124,6 +124,12 @@ TABLE: dict[tuple[str, str], Case] = {
     # Only a forwarded crime report has a decision deadline to extend.
     ("POST", "/api/v1/tips/{tip_id}/extend"): _action("forwarded", body={"reason": REASON}),
     ("POST", "/api/v1/tips/{tip_id}/close"): _action(body={"resolution": "duplicate"}),
+    # Thanking the reporter of a useful tip is the chief's (issue 20).
+    ("POST", "/api/v1/tips/{tip_id}/thank"): Case(
+        tip_route(officer_a=403, admin_01=403),
+        state="useful",
+        codes={"officer_a": "thank_chief", "admin_01": "thank_chief"},
+    ),
     ("POST", "/api/v1/tips/{tip_id}/track"): _action(
         body={"track": "administrative", "reason": REASON}
     ),
@@ -214,17 +220,19 @@ class Scene:
             category=category,
         )
         chief = self.world.users["chief_a"]
-        if state in ("acknowledged", "mediation", "forwarded", "suspended"):
+        if state in ("acknowledged", "mediation", "forwarded", "suspended", "useful"):
             async with self.world.session() as session:
                 store = case_store(session)
                 await cases.acknowledge(store, chief, stored.id)
-                if state in ("forwarded", "suspended"):
+                if state in ("forwarded", "suspended", "useful"):
                     # The investigation body's decisions (a suspension) follow a forward.
                     await cases.forward(store, chief, stored.id, "Cơ quan CSĐT Công an TP")
                 if state == "suspended":
                     # Decided once the 20 days ran out (CPC art. 148(1)).
                     later = datetime.now(UTC) + timedelta(days=21)
                     await cases.close(store, chief, stored.id, "suspended", now=later)
+                if state == "useful":  # a case opened: the chief may thank the reporter
+                    await cases.close(store, chief, stored.id, "prosecuted")
                 await session.commit()
         return stored.id
 

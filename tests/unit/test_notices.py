@@ -31,6 +31,7 @@ def test_storage_and_handlers_share_one_notice_enum() -> None:
         "tip.mediating",
         "tip.suspended",
         "tip.resumed",
+        "tip.thanked",  # issue 20: the chief thanks the reporter of a useful tip
         "broadcast.approved",  # to a leader's linked chat (handlers/chat_links.py)
         "broadcast.rejected",
         "officer.urgent_tip",  # to an officer's linked chat (storage/officer_notifications.py)
