@@ -9,6 +9,9 @@ count as reported.
 A check offered in the middle of a tip (a message forwarded at a step that waits for a button,
 handlers/forwarded.py) keeps the tip as it was: one choice goes back to it, from the offer or
 from the verdict.
+
+Each check run is counted for the movement's reports (UnitOfWork.scam_checks): the resident's
+commune, the Vietnam day and the verdict's level, nothing else.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from content.scamcheck import Found, Level, Reason, Verdict
 from handlers import report
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
+from handlers.deadlines import local_date
 from handlers.model import Choice, Kind, Localized, Msg, Reply
 
 FLOW = "check"
@@ -151,7 +155,16 @@ async def run(ctx: Ctx, text: str) -> list[Reply]:
         cards=list(result.cards),
         found=[[f.kind, f.value, f.bank] for f in result.found],
     )
+    # Counted last: the count's row stays locked until the turn commits, so no longer.
+    await _count(ctx, result.level)
     return [with_nav(ask(_verdict_text(result), _next_choices(ctx)))]
+
+
+async def _count(ctx: Ctx, level: Level) -> None:
+    """One more check for the movement's reports: the resident's commune, the Vietnam day and
+    the verdict's level, nothing of what was checked nor who checked it."""
+    day = local_date(ctx.config.clock())
+    await ctx.uow.scam_checks.count(ctx.profile.commune_code, day, level.value)
 
 
 def _verdict_text(result: Verdict) -> tuple[Msg, ...]:

@@ -11,7 +11,8 @@ tips of the communes asked about; a run over every commune reads the table once.
 count the scam types their words match; the text never leaves this function, only the types'
 counts do.
 
-Scam checks are not counted: a resident's check is not stored, nor is its commune.
+Scam checks are only counted, per commune, day and verdict (`scam_check_counts`, for the
+movement's reports): the text of a check is not stored, so a spike is read from tips alone.
 """
 
 from __future__ import annotations

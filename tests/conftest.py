@@ -48,6 +48,7 @@ REQUIRE = os.environ.get("BINHYEN_TEST_REQUIRE_SERVICES") == "1"
 T = TypeVar("T")
 PER_TEST_TABLES = (
     "owed_replies",
+    "scam_check_counts",
     "tip_events",
     "tip_attachments",
     "tips",

@@ -19,6 +19,7 @@ COMPOSITION_ROOTS = {
     "bot/indicators_cli.py",
     "bot/keys_cli.py",
     "bot/retention_cli.py",
+    "bot/report_cli.py",
     "admin/cli.py",
 }
 
