@@ -1,9 +1,13 @@
 """`binhyen admin create|token|unlock`: panel accounts from the command line.
 
 `create` adds an account. Commune roles (officer, chief, leader) take `--commune` as a 5-digit
-GSO commune code; a province admin takes it as the 2-digit province code, since the stable CLI
-has one area option. `token` makes an API token for an account and prints it once; `unlock`
-lifts a sign-in lockout. Each is audited like the same change in the panel.
+GSO commune code (leading zeros optional) or as a name that stands for one commune alone, now
+or before 2025, with the marks typed; a province admin takes it as the 2-digit province code
+or the province's name, since the stable CLI has one area option. A name that may mean
+several communes is refused with their codes listed, and the account created is printed with
+its commune's (or province's) code, name and province.
+`token` makes an API token for an account and prints it once; `unlock` lifts a sign-in
+lockout. Each is audited like the same change in the panel.
 """
 
 from __future__ import annotations
@@ -13,14 +17,14 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Protocol, TypeVar
 
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content import areas
+from content import area_search, areas
 from handlers.accounts import (
     MAX_DISPLAY_NAME_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -38,6 +42,7 @@ from storage.admin_users import SqlAccountStore, passwords
 PASSWORD_ENV = "BINHYEN_ADMIN_PASSWORD"
 EXIT_USAGE = 2
 EXIT_CONFLICT = 1
+MAX_LISTED = 12  # communes listed when a name is several or none
 T = TypeVar("T")
 
 
@@ -68,19 +73,89 @@ def parse_role(role: str) -> AdminRole:
 
 def area_codes(role: AdminRole, code: str) -> tuple[str, str]:
     """(commune code, province code) for the account, checked against the area list."""
-    code = code.strip()
+    code = " ".join(code.split())
     if role is AdminRole.PROVINCE_ADMIN:
-        if areas.province(code) is None:
-            raise CreateUserError(
-                f"province_admin needs --commune set to a 2-digit province code, not {code!r}"
-            )
-        return "", code
+        return "", find_province(code).code
     if not code:
-        raise CreateUserError(f"role {role.value} needs --commune CODE (5-digit commune code)")
-    commune = areas.commune(code)
-    if commune is None:
-        raise CreateUserError(f"unknown commune code {code!r} (expected a 5-digit GSO code)")
+        raise CreateUserError(
+            f"role {role.value} needs --commune CODE (a commune's 5-digit code or its name)"
+        )
+    commune = find_commune(code)
     return commune.code, commune.province_code
+
+
+def _listed(matches: Sequence[area_search.Match]) -> str:
+    """The communes a name may mean, one a line: code, name, province, and the old unit whose
+    name led there."""
+    lines = [f"  {m.commune.code}  {m.commune.name}, {m.province}{_formerly(m)}" for m in matches]
+    shown = lines[:MAX_LISTED]
+    if len(lines) > MAX_LISTED:
+        shown.append(f"  ... and {len(lines) - MAX_LISTED} more (binhyen areas search NAME)")
+    return "\n".join(shown)
+
+
+def _formerly(match: area_search.Match) -> str:
+    return f" (formerly {match.before.place})" if match.before else ""
+
+
+def _province_name(code: str) -> str:
+    found = areas.province(code)
+    return found.name if found else code
+
+
+def area_label(commune_code: str, province_code: str) -> str:
+    """'00004 Phường Ba Đình, Thành phố Hà Nội' or '04 Cao Bằng': what the account was given,
+    spelt out so that the operator sees a wrong commune before anyone signs in."""
+    commune = areas.commune(commune_code) if commune_code else None
+    if commune is not None:
+        return f"{commune.code} {commune.name}, {_province_name(commune.province_code)}"
+    return f"{province_code} {_province_name(province_code)}"
+
+
+def find_commune(text: str) -> areas.Commune:
+    """The commune `--commune` names: its code, leading zeros optional ("4" is 00004), or a
+    name that stands for that commune alone (content/area_search.py `named`): what `binhyen
+    areas search` gives is that one commune, by its whole name now or before 2025, spelt with
+    the marks typed. Anything else is refused with the communes it may mean, for the operator
+    to give a code: an account in a wrong commune reads another commune's tips."""
+    if text.isdecimal():
+        by_code = area_search.commune_by_code(text)
+        if by_code is None:
+            raise CreateUserError(
+                f"no commune has the code {text!r}; find it with: binhyen areas search NAME"
+            )
+        return by_code
+    named = area_search.named(text)
+    if named.one is not None:
+        return named.one.commune
+    matches = named.found.matches
+    if len(matches) > 1:
+        raise CreateUserError(
+            f"{len(matches)} communes match {text!r}; give the code of one:\n{_listed(matches)}"
+        )
+    near = list(matches) or [
+        area_search.Match(n.unit) for n in named.found.nearest if isinstance(n.unit, areas.Commune)
+    ]
+    hint = f"; did you mean:\n{_listed(near)}" if near else "; see: binhyen areas search NAME"
+    raise CreateUserError(f"no commune is named {text!r}{hint}")
+
+
+def find_province(text: str) -> areas.Area:
+    """The province a province admin's `--commune` names: its 2-digit code, or its name whole
+    ("Hà Nội", "ha noi", "HCM"). A shorter code is refused: "4" is commune 00004 for the other
+    roles, and must not quietly become province 04 (Cao Bằng) here."""
+    if text.isdecimal():
+        found = areas.province(text) if len(text) == area_search.PROVINCE_DIGITS else None
+    else:
+        found = area_search.province_named(text)
+    if found is None:
+        padded = area_search.province_by_code(text) if text.isdecimal() else None
+        hint = f" ({padded.code} is {padded.name})" if padded is not None else ""
+        raise CreateUserError(
+            "province_admin needs --commune set to a province: its 2-digit code or its name,"
+            f" not {text!r}{hint}"
+        )
+    return found
 
 
 def check_username(username: str) -> str:
@@ -166,7 +241,7 @@ def run(settings: Settings, username: str, role: str, commune: str, display_name
     except UsernameTaken as exc:
         print(f"binhyen admin create: error: {exc}", file=sys.stderr)
         return EXIT_CONFLICT
-    area = identity.commune_code or identity.province_code
+    area = area_label(identity.commune_code, identity.province_code)
     print(f"created {identity.username} ({identity.role.value}, {area})")
     return 0
 

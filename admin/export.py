@@ -165,7 +165,7 @@ class ExportInfo:
     filters: list[tuple[str, str]]  # (label, value) of each filter in use
 
 
-def _xlsx_cell(ws: Any, value: Any, *, bold: bool = False) -> WriteOnlyCell:
+def xlsx_cell(ws: Any, value: Any, *, bold: bool = False) -> WriteOnlyCell:
     if isinstance(value, str):
         value = _ILLEGAL.sub("", value)
     cell = WriteOnlyCell(ws, value=value)
@@ -187,9 +187,9 @@ def to_xlsx(rows: Sequence[ExportRow], lang: str, info: ExportInfo) -> bytes:
     sheet.freeze_panes = "A2"
     for index, column in enumerate(COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.append([_xlsx_cell(sheet, h, bold=True) for h in header(lang)])
+    sheet.append([xlsx_cell(sheet, h, bold=True) for h in header(lang)])
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, c.value(row, lang)) for c in COLUMNS])
+        sheet.append([xlsx_cell(sheet, c.value(row, lang)) for c in COLUMNS])
     about = book.create_sheet(translate("panel.export.sheet_filters", lang)[:31])
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 60
@@ -201,7 +201,7 @@ def to_xlsx(rows: Sequence[ExportRow], lang: str, info: ExportInfo) -> bytes:
     ]
     lines += info.filters or [(translate("panel.export.no_filter", lang), "")]
     for label, value in lines:
-        about.append([_xlsx_cell(about, label, bold=True), _xlsx_cell(about, value)])
+        about.append([xlsx_cell(about, label, bold=True), xlsx_cell(about, value)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

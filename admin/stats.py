@@ -3,7 +3,11 @@
 Query parameters (both): `from`, `to` (days of receipt, YYYY-MM-DD or dd/mm/yyyy; by default
 the last 12 ISO weeks) and, for a province admin, `commune` (one commune of the province).
 The numbers come from storage/stats.py, scoped to the caller's area. The page draws them as
-inline SVG with the same numbers in tables; it has no script and fits a phone.
+inline SVG with the same numbers in tables; it has no script and fits a phone: on a narrow
+screen each table row becomes a block of "label: value" lines, so nothing scrolls sideways.
+Weeks are named in the panel's language ("Tuần 38", its dates), never as ISO codes.
+`/admin/stats/export.csv` and `.xlsx` give the page's numbers, same query, as a file
+(admin/stats_export.py).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -22,7 +27,7 @@ from content import areas, legal, tips
 from content.i18n import translate
 from content.legal import Rule
 from handlers.deadlines import local_date
-from handlers.errors import Invalid
+from handlers.errors import BadInput, Invalid
 from handlers.people import AdminRole
 from handlers.tips.words import Track
 from storage import stats
@@ -41,6 +46,7 @@ def _(msgid: str) -> str:
 BUILT_IDS = (
     _("panel.error.period_order"),
     _("panel.error.period_long"),
+    _("panel.error.period_future"),
     _("panel.error.commune"),
 )
 # Each track's name, in the table of tips by track and in the export's track column.
@@ -118,14 +124,35 @@ def compliance_note(lang: str) -> str:
     )
 
 
-def parse_query(params: Mapping[str, str], today: date) -> tuple[Period, str | None]:
+@dataclass(frozen=True)
+class Query:
+    """The period and commune asked for. An end after today is cut to today: the days to come
+    have no tips yet, and a file "to 31/12" taken on 6/12 would look complete."""
+
+    period: Period
+    commune: str | None
+    cut_from: date | None = None  # the end asked for, when it was after today
+
+
+def parse_query(params: Mapping[str, str], today: date) -> Query:
     """The period and commune asked for; `BadInput` names what is wrong."""
     # One at a time, so that a period the wrong way round gets its own message.
     start = filters.parse_filter({"from": params.get("from", "")}).received_from
-    end = filters.parse_filter({"to": params.get("to", "")}).received_to or today
+    asked = filters.parse_filter({"to": params.get("to", "")}).received_to or today
+    end = min(asked, today)
     commune = filters.parse_filter({"commune": params.get("commune", "")}).commune
     start = start or stats.default_period(end).start
-    return stats.check_period(Period(start, end)), commune
+    if start > today:
+        raise BadInput("period_future", "the period starts after today")
+    return Query(stats.check_period(Period(start, end)), commune, asked if asked > end else None)
+
+
+def cut_note(query: Query, lang: str) -> str:
+    """ "The end date asked for is still to come: the figures run to today, 06/12/2026"."""
+    if query.cut_from is None:
+        return ""
+    params = {"asked": charts.day(query.cut_from), "today": charts.day(query.period.end)}
+    return translate("panel.stats.cut_to_today", lang, params)
 
 
 def category_name(category: str, lang: str) -> str:
@@ -159,7 +186,7 @@ def _context(result: TipStats, lang: str) -> dict[str, Any]:
         "order": order,
         "names": names,
         "palette": charts.colours(order),
-        "chart": charts.weekly_bars(result.weeks, order, names),
+        "chart": charts.weekly_bars(result.weeks, order, names, lang=lang),
         "deadlines": rows,
         "bars": [row.bar for row in rows],
         "compliance_note": compliance_note(lang),
@@ -177,10 +204,11 @@ async def stats_page(request: Request, db: web.Db, user: web.Officer) -> Respons
     access.require_police(user.identity)
     today = local_date(datetime.now(UTC))
     params = request.query_params
-    status, error = 200, ""
+    status, error, note = 200, "", ""
     try:
-        period, commune = parse_query(params, today)
-        result = await stats.tip_stats(db, user.identity, period, commune=commune)
+        query = parse_query(params, today)
+        note = cut_note(query, user.lang)
+        result = await stats.tip_stats(db, user.identity, query.period, commune=query.commune)
     except Invalid as exc:
         # Show what was asked with the reason, and the default period's numbers beneath.
         status, error = errors.status_of(exc), access.error_message(exc.code, user.lang)
@@ -194,11 +222,21 @@ async def stats_page(request: Request, db: web.Db, user: web.Officer) -> Respons
         "stats/index.html",
         status,
         error=error,
+        cut_note=note,
         form=form,
         communes=_communes(user),
         presets=_presets(today),
+        export_query=export_query(result),
         **_context(result, user.lang),
     )
+
+
+def export_query(result: TipStats) -> str:
+    """The page's period and commune as the query of its export links."""
+    query = {"from": result.period.start.isoformat(), "to": result.period.end.isoformat()}
+    if result.commune:
+        query["commune"] = result.commune
+    return urlencode(query)
 
 
 # -- JSON -----------------------------------------------------------------------------------
@@ -298,7 +336,7 @@ def stats_out(result: TipStats) -> StatsOut:
 )
 async def stats_api(request: Request, db: web.Db) -> Response:
     caller = await access.api_police(request, db)
-    period, commune = parse_query(request.query_params, local_date(datetime.now(UTC)))
-    result = await stats.tip_stats(db, caller, period, commune=commune)
+    query = parse_query(request.query_params, local_date(datetime.now(UTC)))
+    result = await stats.tip_stats(db, caller, query.period, commune=query.commune)
     body = stats_out(result).model_dump(mode="json", by_alias=True)
     return JSONResponse(body, headers=errors.NO_STORE)

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Form, Path, Request, Response
 
 from admin import auth, errors, web
 from admin.timefmt import local_date
-from content import areas
+from content import area_search, areas
 from handlers.accounts import MIN_PASSWORD_LENGTH, manage
 from handlers.accounts.errors import AccountError, NoSuchUser
 from handlers.accounts.ports import Account
@@ -74,6 +74,13 @@ def _missing(request: Request, user: web.SignedIn, exc: NoSuchUser) -> Response:
 
 def _communes(province_code: str) -> list[tuple[str, str]]:
     return [(c.code, c.name) for c in areas.communes_of(province_code)]
+
+
+def _commune_code(text: str) -> str:
+    """A commune code sent without its leading zeros ("4", by a script or an old bookmark)
+    as the 5-digit code it stands for; anything else as sent, for the use case to check."""
+    found = area_search.commune_by_code(text)
+    return found.code if found else text.strip()
 
 
 def _commune_name(code: str) -> str:
@@ -158,6 +165,7 @@ async def create(
     repeat: Annotated[str, Form()] = "",
 ) -> Response:
     _manager(user)
+    commune = _commune_code(commune[:16])
     values = {
         "username": username[:64],
         "display_name": display_name[:100],

@@ -217,7 +217,12 @@ def test_chart_geometry() -> None:
     chart = weekly_bars(weeks, ["fraud_phone", "drugs"], {"drugs": "Ma túy"})
     assert chart.maximum == 5 and [t.label for t in chart.y_ticks] == ["0", "1", "2", "3", "4", "5"]
     bottom, top = chart.rects
-    assert bottom.title.endswith("fraud_phone: 3") and top.title == "2026-W45 · Ma túy: 2"
+    assert (
+        bottom.title.endswith("fraud_phone: 3") and top.title == "Tuần 45 (2/11–8/11) · Ma túy: 2"
+    )
+    assert [(t.label, t.sub) for t in chart.x_ticks] == [("Tuần 45", "2/11")]
+    english = weekly_bars(weeks, ["drugs"], {"drugs": "Drugs"}, lang="en")
+    assert english.rects[0].title == "Week 45 (2/11–8/11) · Drugs: 2"
     assert bottom.height == pytest.approx(chart.plot_height * 3 / 5, abs=0.1)
     assert top.y + top.height == pytest.approx(bottom.y, abs=0.1)
 
