@@ -163,11 +163,15 @@ def error_response(
 # -- the handlers -----------------------------------------------------------------------------
 
 
-def _page(request: Request, status: int, error: str) -> Response:
+def _page(
+    request: Request, status: int, error: str, params: dict[str, Any] | None = None
+) -> Response:
+    """The panel's error page; `params` fill the message's placeholders ("{first}")."""
     user = web.current_user(request)
+    said = {"error": error, "error_params": {k: str(v) for k, v in (params or {}).items()}}
     if user is None:
-        return web.html("error.html", auth.request_lang(request), status, error=error)
-    return web.page(request, user, "error.html", status, error=error)
+        return web.html("error.html", auth.request_lang(request), status, **said)
+    return web.page(request, user, "error.html", status, **said)
 
 
 async def _refusal(request: Request, exc: Exception) -> Response:
@@ -175,8 +179,9 @@ async def _refusal(request: Request, exc: Exception) -> Response:
     answer = answer_of(exc)
     if request.url.path.startswith(API_PREFIX):
         return error_response(request, answer.status, exc.code, params=exc.params)
-    error = exc.code if _has_words(f"panel.error.{exc.code}") else answer.page
-    return _page(request, answer.status, error)
+    if _has_words(f"panel.error.{exc.code}"):
+        return _page(request, answer.status, exc.code, exc.params)
+    return _page(request, answer.status, answer.page)
 
 
 async def _unauthenticated(request: Request, exc: Exception) -> Response:

@@ -38,15 +38,22 @@ def _flag(value: str, name: str) -> bool | None:
     raise BadInput("filter", f"{name} must be 1 or 0")
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the dates a filter takes
+
+
 def _date(value: str, name: str) -> date | None:
     value = value.strip()
     if not value:
         return None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(value, pattern).date()
+            day = datetime.strptime(value, pattern).date()
         except ValueError:
             continue
+        # Year 1 or 9999 would overflow the day's bounds in UTC (a 500, issue 20).
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise BadInput("filter", f"{name} must be a date between {FIRST_YEAR} and {LAST_YEAR}")
+        return day
     raise BadInput("filter", f"{name} must be a date like 2026-11-25 or 25/11/2026")
 
 

@@ -18,11 +18,14 @@ from admin import (
     campaigns,
     errors,
     export,
+    honour,
     indicators,
     mediation,
     neighbourhoods,
     panel,
+    reports,
     stats,
+    stats_export,
     users,
 )
 from admin.web import STATIC
@@ -34,7 +37,10 @@ def install(application: FastAPI) -> None:
         application.include_router(module.router)
     application.include_router(neighbourhoods.router)
     application.include_router(mediation.router)
+    application.include_router(honour.router)
     application.include_router(campaigns.router)
+    application.include_router(reports.router)
+    application.include_router(stats_export.router)
     # Before api.router: /api/v1/tips/export must not be taken for a tip's id.
     for module in (export, stats, indicators, audit):
         application.include_router(module.api_router)

@@ -116,9 +116,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from bot.broadcast_photos import router as photo_router
     from bot.channels.web import router as web_router
     from bot.channels.web_guard import page_sources
+    from bot.landing import router as landing_router
 
     # The web chat's page keeps the panel's policy, with its own inline code by hash.
     app.state.chat_headers = security_headers(**page_sources(settings.public_url))
+    app.state.landing_headers = security_headers()  # `/`: no script, the panel's stylesheet
+    app.include_router(landing_router)
     app.include_router(web_router, include_in_schema=False)
     app.include_router(photo_router)
     install_admin(app)

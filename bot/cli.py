@@ -114,6 +114,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--dry-run", action="store_true", help="count what would go, change nothing")
     purge.add_argument("--batch", type=int, help="rows per transaction (default: 100)")
+    areas = sub.add_parser("areas", help="provinces and communes (GSO codes)")
+    areas_sub = areas.add_subparsers(dest="areas_command", required=True)
+    find = areas_sub.add_parser(
+        "search", help="communes matching a name now or before 2025, with their 5-digit codes"
+    )
+    find.add_argument("text", metavar="TEXT", help='a name ("ba dinh") or a code')
+    find.add_argument("--province", default="", help="only this province (code or name)")
+    movement = sub.add_parser(
+        "report", help="the movement's report of a commune or province over a period"
+    )
+    movement.add_argument(
+        "--period", required=True, help="2026-H1, 2026-H2, 2026, 2026-Q1..Q4 or 2026-07"
+    )
+    where = movement.add_mutually_exclusive_group(required=True)
+    where.add_argument("--commune", help="a commune's GSO code (leading zeros optional)")
+    where.add_argument("--province", help="a province's 2-digit code")
+    movement.add_argument("--output", help="write it as XLSX to this .xlsx file")
+    movement.add_argument(
+        "--cutoff",
+        choices=("calendar", "decree09"),
+        default="calendar",
+        help="the period's days: calendar (default), or decree09: the closing days of Decree "
+        "09/2019/ND-CP art. 12 (2026-H1 is 15/12/2025 to 14/06/2026)",
+    )
+    movement.add_argument("--lang", choices=("vi", "en"), default="vi")
     campaigns = sub.add_parser("campaigns", help="seasonal awareness campaigns (content packs)")
     campaigns_sub = campaigns.add_subparsers(dest="campaigns_command", required=True)
     for name, what in (
@@ -139,11 +164,11 @@ def _settings() -> Settings:
 
 
 def _serve(host: str, port: int) -> None:
-    import uvicorn
-
     from bot.app import create_app
+    from bot.serve import serve
 
-    uvicorn.run(create_app(_settings()), host=host, port=port, log_level="info")
+    settings = _settings()
+    serve(create_app(settings), host, port, settings.public_url)
 
 
 async def _worker() -> None:
@@ -408,10 +433,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.keys_cli import run as keys_command
 
         return keys_command(_settings(), args.dry_run)
+    elif args.command == "report":
+        from bot.report_cli import run as report_run
+
+        return report_run(
+            _settings(),
+            args.period,
+            args.commune,
+            args.province,
+            args.output,
+            args.lang,
+            cutoff=args.cutoff,
+        )
     elif args.command == "retention":
         from bot.retention_cli import run as retention_run
 
         return retention_run(_settings(), args.dry_run, args.batch)
+    elif args.command == "areas":
+        from bot.areas_cli import run as areas_search
+
+        return areas_search(args.text, args.province)
     elif args.command == "campaigns":
         from bot.campaigns_cli import run as campaigns_command
 

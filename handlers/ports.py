@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
@@ -423,6 +423,54 @@ class OwedReplies(Protocol):
     ) -> int: ...
 
 
+@dataclass(frozen=True)
+class HonourStanding:
+    """Where a resident's tip stands for the unit's 19/8 honour list (issue 20)."""
+
+    thanked: bool = False  # the chief thanked them for it: they may be named
+    named: bool = False  # they chose to be named (a name is kept, sealed)
+
+
+@dataclass(frozen=True)
+class HeldHonour:
+    """A name the resident gave for the 19/8 honour list, for their copy of their data."""
+
+    tip_id: str
+    name: str
+    year: int  # the year of the list it is in (handlers/honour_year.py)
+    given_at: datetime
+
+
+class Honour(Protocol):
+    """The 19/8 honour list, as the reporter of a thanked tip sees it (handlers/honour.py).
+    The caller has checked that the tip is the resident's own."""
+
+    async def standing(self, tip_id: str) -> HonourStanding: ...
+
+    async def name(self, tip_id: str, name: str, now: datetime) -> bool:
+        """Keep (or replace) the name to show, sealed; False when the tip was not thanked."""
+        ...
+
+    async def withdraw(self, tip_id: str) -> bool:
+        """Take the name off the list; False when there was none."""
+        ...
+
+    async def given(self, tip_ids: Sequence[str]) -> list[HeldHonour]:
+        """The names given for these tips (the caller's own), oldest first."""
+        ...
+
+
+class ScamChecks(Protocol):
+    """How many scam checks were run, for the movement's reports (issue 20): counts only."""
+
+    async def count(self, commune_code: str, day: date, outcome: str) -> None:
+        """One more check by a resident of `commune_code` ("" when none is chosen) on the
+        Vietnam `day`, with the verdict level `outcome` (content.scamcheck.Level), in the
+        turn's own transaction. A count changes nothing the turn's replies depend on (it
+        makes no reply owed, UnitOfWork.wrote)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One unit of work per inbound event: repositories share a session, committed once."""
 
@@ -459,6 +507,16 @@ class UnitOfWork(Protocol):
     @property
     def broadcasts(self) -> BroadcastStore:
         """What a linked leader composes through, as the panel does."""
+        ...
+
+    @property
+    def honour(self) -> Honour:
+        """The 19/8 honour list, for the reporter of a thanked tip (issue 20)."""
+        ...
+
+    @property
+    def scam_checks(self) -> ScamChecks:
+        """Scam checks counted per commune, day and verdict (issue 20)."""
         ...
 
     async def commit(self) -> None: ...

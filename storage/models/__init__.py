@@ -19,6 +19,7 @@ from storage.models.leader_chats import LeaderChat, LeaderChatCode
 from storage.models.officer_notifications import OfficerNotificationPrefs
 from storage.models.outbox import OutboxMessage, OwedReply
 from storage.models.residents import AwarenessProgress, ChannelIdentity, Resident, Subscription
+from storage.models.scam_checks import ScamCheckCount
 from storage.models.tips import (
     OPEN_TIP,
     POSTGRES_ONLY_INDEXES,
@@ -39,13 +40,13 @@ __all__ = [
     "ApiToken",
     "AuditLog",
     "AwarenessProgress",
-    "HonourEntry",
     "Base",
     "Broadcast",
     "BroadcastCommune",
     "CampaignSetting",
     "ChannelIdentity",
     "CommuneSetting",
+    "HonourEntry",
     "Indicator",
     "IndicatorTip",
     "LeaderChat",
@@ -58,6 +59,7 @@ __all__ = [
     "OwedReply",
     "Resident",
     "ResidentNeighbourhood",
+    "ScamCheckCount",
     "ScheduledSend",
     "Subscription",
     "Tip",

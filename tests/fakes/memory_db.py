@@ -10,6 +10,7 @@ Ids come from sequences that, as in a database, do not go back on a rollback.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
@@ -98,6 +99,17 @@ class StoredTip:
     resolution: str = ""
     rating: int | None = None
     reporter_replied_at: datetime | None = None
+    thanked_at: datetime | None = None  # issue 20: the chief thanked the reporter
+
+
+@dataclass(frozen=True)
+class StoredHonour:
+    """A reporter's choice to be named in the 19/8 honour list (honour_entries), sealed."""
+
+    tip_id: str
+    commune_code: str
+    name_sealed: str
+    opted_in_at: datetime
 
 
 TIP_COLUMNS = tuple(f.name for f in fields(StoredTip))
@@ -300,6 +312,9 @@ class MemoryDatabase:
             lambda n: (n.commune_code, n.name)
         )
         self.audit: Table[int, StoredAudit] = Table()
+        self.honour: Table[str, StoredHonour] = Table()
+        # scam_check_counts: checks by (commune_code, day, outcome), added to at commit.
+        self.scam_checks: Counter[tuple[str, date, str]] = Counter()
         self._ids = itertools.count(1)
         # Broadcasts and leaders' chats keep their own fake (tests/fakes/memory_broadcasts.py).
         self.broadcasting = MemoryBroadcasting()
@@ -386,6 +401,7 @@ class MemoryDatabase:
             "indicator_tips": self.links,
             "neighbourhoods": self.neighbourhoods,
             "audit_log": self.audit,
+            "honour_entries": self.honour,
         }
 
 
@@ -405,6 +421,10 @@ class Tx:
         self.links = Rows(db.links)
         self.neighbourhoods = Rows(db.neighbourhoods)
         self.audit = Rows(db.audit)
+        self.honour = Rows(db.honour)
+        # Counts are added, not rows replaced: two units counting at once both count, as the
+        # SQL upsert's checks = checks + 1 does.
+        self.tallies: Counter[tuple[str, date, str]] = Counter()
         self._all: tuple[Rows[Any, Any], ...] = (
             self.residents,
             self.identities,
@@ -417,6 +437,7 @@ class Tx:
             self.links,
             self.neighbourhoods,
             self.audit,
+            self.honour,
         )
 
     def commit(self) -> None:
@@ -424,7 +445,10 @@ class Tx:
             rows.check()  # all or nothing
         for rows in self._all:
             rows.apply()
+        self.db.scam_checks.update(self.tallies)
+        self.tallies.clear()
 
     def rollback(self) -> None:
         for rows in self._all:
             rows.discard()
+        self.tallies.clear()

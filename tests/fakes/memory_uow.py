@@ -37,8 +37,10 @@ from tests.fakes.memory_db import (
     StoredSubscription,
     Tx,
 )
+from tests.fakes.memory_honour import MemoryHonour
 from tests.fakes.memory_media import MemoryMediaKeeper
 from tests.fakes.memory_mydata import MemoryMyData
+from tests.fakes.memory_scam_checks import MemoryScamChecks
 from tests.fakes.memory_tips import MemoryTips
 
 
@@ -300,6 +302,14 @@ class MemoryUnitOfWork:
     @property
     def broadcasts(self) -> MemoryBroadcastStore:
         return self._broadcasts
+
+    @property
+    def honour(self) -> MemoryHonour:
+        return MemoryHonour(self._tx, self._sealer)
+
+    @property
+    def scam_checks(self) -> MemoryScamChecks:
+        return MemoryScamChecks(self._tx)
 
     async def commit(self) -> None:
         self._tx.commit()

@@ -122,6 +122,9 @@ async def test_a_bad_filter_says_so_and_keeps_the_input(world: World) -> None:
     assert page.status_code == 422
     assert 'role="alert"' in page.text and "Bộ lọc không hợp lệ" in page.text
     assert 'value="31/02/2026"' in page.text and 'value="xe may"' in page.text
+    for far in ("from=0001-01-01", "to=9999-12-31", "to=31/12/9999"):
+        refused = await client.get(f"/admin/tips?{far}")
+        assert refused.status_code == 422 and "Bộ lọc không hợp lệ" in refused.text, far
     bad_cursor = await client.get("/admin/tips?cursor=not-a-cursor")
     assert bad_cursor.status_code == 422 and "Con trỏ trang" in bad_cursor.text
 
