@@ -203,7 +203,9 @@ def _queue_filter(
     received_to: Annotated[
         str, Query(alias="to", description="received on or before, YYYY-MM-DD", max_length=10)
     ] = "",
-    q: Annotated[str, Query(description="words of the text, code or address", max_length=200)] = "",
+    # No max_length: a long search is cut to its first 200 characters (admin/filters.py), as
+    # on the panel, and answers an empty page rather than a 422 (issue 20).
+    q: Annotated[str, Query(description="words, a phone number, account, link or tip code")] = "",
     commune: Annotated[
         str, Query(description="5-digit commune code (province admins)", max_length=5)
     ] = "",

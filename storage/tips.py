@@ -18,9 +18,10 @@ from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibi
 from handlers.tips.words import TipStatus
 from storage import officer_notifications
 from storage.db import insert_ignoring_conflicts, utc
-from storage.models import Tip, TipAttachment, TipEvent
+from storage.models import Tip, TipAttachment, TipEvent, TipTerm
 from storage.owners import Owners
 from storage.sealing import Sealer
+from storage.search_terms import code_term, content_terms, spoken_digits, term_rows
 
 CODE_ATTEMPTS = 8
 
@@ -28,6 +29,7 @@ CODE_ATTEMPTS = 8
 TIPS = cast(Table, Tip.__table__)
 ATTACHMENTS = cast(Table, TipAttachment.__table__)
 EVENTS = cast(Table, TipEvent.__table__)
+TERMS = cast(Table, TipTerm.__table__)
 
 
 _VIEW_COLUMNS = [
@@ -80,10 +82,14 @@ def _view(tip: Tip) -> TipView:
     )
 
 
-def search_text(code: str, draft: TipDraft) -> str:
-    """What the panel's search looks in, folded so that "cho tot" finds "Chợ Tốt"."""
+def search_text(code: str, draft: TipDraft, terms: set[tuple[str, str]] | None = None) -> str:
+    """What the panel's search looks in, folded so that "cho tot" finds "Chợ Tốt", with the
+    national digits of the tip's numbers (its `terms`) joined, so that "185601" finds "0983
+    185 601" (storage/search_terms.py)."""
     parts = [code, draft.description, draft.address, *draft.details.values()]
-    return fold(" ".join(p for p in parts if p))
+    text = fold(" ".join(p for p in parts if p))
+    digits = spoken_digits(terms or set(), text)
+    return f"{text} {digits}" if digits else text
 
 
 class SqlTips:
@@ -124,8 +130,11 @@ class SqlTips:
         The caller looks for the submission first; a concurrent delivery of the same
         confirmation still meets the unique submission key here and gets the stored tip.
         """
+        terms = content_terms(draft.description, draft.address, draft.details)
         for _ in range(CODE_ATTEMPTS):
-            row = self._row(submission_key, resident_id, draft, new_code(), pin, deadlines, now)
+            code = new_code()
+            row = self._row(submission_key, resident_id, draft, code, pin, deadlines, now)
+            row["search_text"] = search_text(code, draft, terms)  # with the numbers' digits
             # Core inserts, not the ORM's flush: this is the hot path of every confirmation.
             # A taken code or submission key inserts nothing instead of failing the transaction.
             inserted = (await self.session.execute(self._insert_tip(), row)).first()
@@ -139,6 +148,7 @@ class SqlTips:
                     ATTACHMENTS.insert(), self._attachments(row["id"], draft)
                 )
             await self.session.execute(EVENTS.insert(), self._created_events(row["id"], draft, now))
+            await self._add_terms(row["id"], row["code"], terms)
             if draft.urgent:  # issue 15: the commune's linked officers are told at once
                 await officer_notifications.urgent_tip(self.session, row["id"], now)
             if draft.protection:  # issue 17: and its chiefs, of a reporter asking protection
@@ -192,6 +202,12 @@ class SqlTips:
             search_text=search_text(code, draft),
             updated_at=now,
         )
+
+    async def _add_terms(self, tip_id: str, code: str, terms: set[tuple[str, str]]) -> None:
+        """The numbers, accounts, domains, links and code the panel's search looks up (issue
+        20). A tip's text is never changed after this, so its terms are written once."""
+        rows = term_rows(tip_id, {*terms, code_term(code)})
+        await self.session.execute(TERMS.insert(), rows)
 
     @staticmethod
     def _attachments(tip_id: str, draft: TipDraft) -> list[dict[str, Any]]:

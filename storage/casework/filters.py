@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true, union
+from sqlalchemy.orm import aliased
 
-from content.text import fold
 from handlers.casework.rules import DUE_SOON_DAYS
 from handlers.deadlines import local_date
 from handlers.errors import BadInput
 from handlers.people import Identity
 from handlers.tips.words import TipStatus, Track
 from storage.casework.views import QueueFilter
-from storage.models import AdminUser, Tip
+from storage.models import AdminUser, Tip, TipTerm
+from storage.search_terms import Term, read_query
 
 QUEUE_ORDER = (Tip.urgent.desc(), Tip.next_due, Tip.id)
 
@@ -29,13 +30,54 @@ def _like(word: str) -> str:
 
 
 def search_clauses(q: str, *, indexed: bool = True) -> list[ColumnElement[bool]]:
-    """Every word of a search, without diacritics, somewhere in the tip's search text.
-    `indexed=False` writes the same test so that no index can answer it: for a search
+    """What a search asks for (storage/search_terms.py reads it): each term (a phone number,
+    an account, a domain, a receipt code) in the tip's `tip_terms`, and every other word,
+    without diacritics, somewhere in the tip's search text.
+    `indexed=False` writes the words' test so that no index can answer it: for a search
     within a few thousand tips already found, where PostgreSQL's generic plan of a prepared
     statement (after five runs) would otherwise guess the trigram index cheap and read every
-    tip holding a common word (docs/BENCHMARKS.md §15)."""
+    tip holding a common word (docs/BENCHMARKS.md §15). Terms always take their index: a
+    term names a handful of tips."""
+    found = read_query(q)
     text = Tip.search_text if indexed else Tip.search_text.concat("")
-    return [text.like(_like(word), escape="\\") for word in fold(q).split()[:8]]
+    return [
+        *(_term_clause(term) for term in found.terms),
+        *(text.like(_like(word), escape="\\") for word in found.words),
+    ]
+
+
+def _term_clause(term: Term) -> ColumnElement[bool]:
+    """The tips holding a term: an IN over tip_terms' (value, kind) index, or over the union
+    of that and the search text's (trigram) index when texts count too. A union, not an OR:
+    PostgreSQL cannot answer `id IN (…) OR text LIKE …` from two indexes and would walk
+    every tip of the area."""
+    ids = select(TipTerm.tip_id).where(_held(term))
+    if not term.texts:
+        return Tip.id.in_(ids)
+    other = aliased(Tip)
+    held = or_(
+        *(
+            and_(*(other.search_text.like(_like(piece), escape="\\") for piece in group))
+            for group in term.texts
+        )
+    )
+    return Tip.id.in_(union(ids, select(other.id).where(held)))
+
+
+def _held(term: Term) -> ColumnElement[bool]:
+    """tip_terms rows of any of the term's (kind, value): one index condition per kind."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, value in term.held:
+        by_kind.setdefault(kind, []).append(value)
+    return or_(
+        *(
+            and_(
+                TipTerm.value == values[0] if len(values) == 1 else TipTerm.value.in_(values),
+                TipTerm.kind == kind,
+            )
+            for kind, values in by_kind.items()
+        )
+    )
 
 
 def filter_clauses(f: QueueFilter, actor: Identity, today: date) -> list[ColumnElement[bool]]:

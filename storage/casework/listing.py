@@ -12,7 +12,6 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from content.text import fold
 from handlers.casework.rules import due, shown_due
 from handlers.deadlines import next_due
 from handlers.errors import BadInput
@@ -20,11 +19,12 @@ from handlers.people import AdminRole, Identity
 from handlers.tips.words import Protection, TipStatus, Track
 from storage.casework.area import scope
 from storage.casework.filters import filter_clauses, page_query, search_clauses, today_or
-from storage.casework.search import search_counts, search_near
+from storage.casework.search import search_counts, search_near, selective
 from storage.casework.store import case_of
 from storage.casework.views import QueueFilter, QueueItem, QueuePage, utc_or_none
 from storage.db import utc
 from storage.models import Tip
+from storage.search_terms import read_query
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -73,7 +73,8 @@ async def queue(
         clauses.append(_after(cursor))
     words = search_clauses(f.q)
     near = search_clauses(f.q, indexed=False)
-    rows = await search_near(session, clauses, near, limit) if words else None
+    window = words and not selective(f.q)  # a term goes straight to its index
+    rows = await search_near(session, clauses, near, limit) if window else None
     if rows is None:
         query = page_query(limit).where(*clauses, *words)
         rows = list((await session.execute(query)).all())
@@ -132,13 +133,14 @@ async def status_counts(
     With a search, the matches are counted only when there are at most SEARCH_COUNT_CAP of
     them (None otherwise: a common word would mean reading every tip of the area)."""
     clauses = [scope(actor), *filter_clauses(replace(f, status="all"), actor, today_or(today))]
-    if fold(f.q).split():
+    if read_query(f.q):
         # Within one commune (at most some ten thousand tips) the capped count walks the
         # commune's tips and stops at the cap: no plan that reads every tip of the country
         # holding a common word (docs/BENCHMARKS.md §15). A province keeps the search index.
         one_commune = bool(f.commune) or actor.role in (AdminRole.OFFICER, AdminRole.CHIEF)
-        # A word with a digit (a receipt code, a number) is rare: the index finds it at once.
-        rare = any(ch.isdigit() for ch in f.q)
+        # A term (a number, an account, a link, a code) or a word with a digit is rare: the
+        # index finds it at once.
+        rare = selective(f.q) or any(ch.isdigit() for ch in f.q)
         if one_commune and not rare:
             plain = filter_clauses(replace(f, status="all", q=""), actor, today_or(today))
             clauses = [scope(actor), *plain, *search_clauses(f.q, indexed=False)]

@@ -1,8 +1,13 @@
-"""A search of the queue: words without diacritics, matched in the tip's search text.
+"""A search of the queue: terms (phone numbers, accounts, domains, receipt codes) looked up
+in `tip_terms`, and words without diacritics matched in the tip's search text
+(storage/search_terms.py reads a search, storage/casework/filters.py writes its clauses).
 
 Common words fill a page from the head of the queue, read in the queue's own order; rare
-ones go to the trigram index (docs/BENCHMARKS.md §7). Counting a search's matches stops at
-SEARCH_COUNT_CAP, past which a common word would mean reading every tip of the area."""
+ones go to the trigram index (docs/BENCHMARKS.md §7). A search with a term goes straight to
+the index: a number names a handful of tips, which the term index finds at once, and walking
+the queue for them would read the whole window for nothing (docs/BENCHMARKS.md §20).
+Counting a search's matches stops at SEARCH_COUNT_CAP, past which a common word would mean
+reading every tip of the area."""
 
 from __future__ import annotations
 
@@ -14,9 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.tips.words import TipStatus
 from storage.casework.filters import QUEUE_ORDER, page_query
 from storage.models import Tip
+from storage.search_terms import read_query
 
 SEARCH_WINDOW = 2_000  # tips of the queue a search reads in order before the search index
 SEARCH_COUNT_CAP = 500  # and gives up counting a search's matches past this many
+
+
+def selective(q: str) -> bool:
+    """Whether a search names a term (a number, an account, a link, a code): its matches
+    are few, and their index finds them at once."""
+    return bool(read_query(q).terms)
 
 
 async def search_near(
