@@ -47,7 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--username", required=True)
     create.add_argument("--role", required=True, help="officer, chief, province_admin or leader")
     create.add_argument(
-        "--commune", default="", help="commune code (for province_admin: province code)"
+        "--commune",
+        default="",
+        help="commune code (leading zeros optional) or a name that leads to one commune only;"
+        " for province_admin the 2-digit province code or the province's name",
     )
     create.add_argument("--display-name", default="", help="the person's full name")
     token = admin_sub.add_parser("token", help="make an API token for an account, printed once")

@@ -48,7 +48,10 @@ MAX_NAME = 60
 # Besides letters and combining marks of any script, ASCII digits and spaces: the
 # punctuation of names and addresses ("Tổ 5", "Nguyễn Thị B.", "Bác Ba (khu phố 2)").
 _PUNCTUATION = frozenset(".,'()-")
-_LINK_LIKE = re.compile(r"://|www\.|@|\.[a-z]{2,}(?:\b|/)", re.IGNORECASE)
+# A link's marks; a dot after an initial ("Trần T.Hoa", "Nguyễn V.An") is a name's, not a
+# domain's: a domain's label before the dot has two characters or more, and its ending is
+# all lower case or all capitals ("shop.vn", "SHOP.VN"), never "Hoa".
+_LINK_LIKE = re.compile(r"://|www\.|@|[^\W_]{2,}\.(?:[a-z]{2,}|[A-Z]{2,})(?:\b|/)")
 MAX_DIGITS = 4  # "tổ 12, khu 3" yes; a phone number or an account, no
 
 

@@ -26,7 +26,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -82,11 +82,14 @@ class SqlHonour:
                     tip_id=tip_id,
                     commune_code=row.commune_code,
                     name_sealed=sealed,
-                    opted_in_at=now,
+                    # In UTC: SQLite keeps the wall time without its zone, and the list's
+                    # bounds are compared in UTC too (a name at 01:00 on 1/8 in Vietnam is
+                    # 18:00 on 31/7 in UTC, and must not land in the list already open).
+                    opted_in_at=now.astimezone(UTC),
                 )
             )
-        else:  # a new name replaces the old one, and counts from now
-            entry.name_sealed, entry.opted_in_at = sealed, now
+        else:  # a corrected name keeps its place: its list is the one it was first given for
+            entry.name_sealed = sealed
         await self.session.flush()
         return True
 
@@ -236,7 +239,7 @@ async def honour_list(
                 "honour_not_open", "the list opens on 1/8", year=year, opens=show_day(opens(year))
             )
         return HonourList(year, area, [], opened=False)
-    start, end = window(year)
+    start, end = (bound.astimezone(UTC) for bound in window(year))  # stored in UTC
     query = select(HonourEntry.name_sealed, HonourEntry.commune_code).where(
         HonourEntry.commune_code.in_(_communes(actor)),
         HonourEntry.opted_in_at >= start,

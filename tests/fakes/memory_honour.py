@@ -29,7 +29,9 @@ class MemoryHonour:
         if tip is None or tip.thanked_at is None:
             return False
         sealed = self._sealer.seal({FIELD: name})
-        self.tx.honour.put(tip_id, StoredHonour(tip_id, tip.commune_code, sealed, now))
+        kept = self.tx.honour.get(tip_id)  # a corrected name keeps its place, as in SQL
+        given = kept.opted_in_at if kept is not None else now
+        self.tx.honour.put(tip_id, StoredHonour(tip_id, tip.commune_code, sealed, given))
         return True
 
     async def withdraw(self, tip_id: str) -> bool:

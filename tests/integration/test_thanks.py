@@ -363,3 +363,45 @@ async def test_retention_purging_the_closed_tip_takes_the_name_off(world: World)
     assert await world.entries() == []
     async with world.sessions() as session:  # the tip stays, as the police record it is
         assert (await session.scalar(select(func.count()).select_from(Tip)) or 0) >= 1
+
+
+async def test_a_name_given_at_one_in_the_morning_of_the_first_of_august_waits_a_year(
+    world: World,
+) -> None:
+    """The bot's clock is UTC: 01:00 on 1/8 in Vietnam is 18:00 on 31/7 in UTC. The name is
+    next year's, as the bot tells the reporter, and never shows in the list just opened
+    (SQLite keeps timestamps without their zone: bounds and values are compared in UTC)."""
+    chat, code = await reported(world)
+    chief = await world.user(AdminRole.CHIEF)
+    tip_id = await world.close(code)
+    await world.thank(chief, code)
+    one_am = (OPENED + timedelta(hours=1)).astimezone(UTC)
+    async with world.sessions() as session:
+        assert await honour.SqlHonour(session, SEALER).name(tip_id, "Chú Tư", one_am)
+        await session.commit()
+    later = one_am + timedelta(hours=1)
+    assert (await world.read_list(chief, 2027, now=later)).names == []
+    year_after = opens(2028)
+    assert [h.name for h in (await world.read_list(chief, 2028, now=year_after)).names] == [
+        "Chú Tư"
+    ]
+    del chat
+
+
+async def test_a_corrected_name_keeps_its_list(world: World) -> None:
+    """Fixing a typo after the list opened does not move the name to next year's list."""
+    chat, code = await reported(world)
+    chief = await world.user(AdminRole.CHIEF)
+    tip_id = await world.close(code)
+    await world.thank(chief, code)
+    before = (OPENED - timedelta(days=10)).astimezone(UTC)
+    after = (OPENED + timedelta(days=4)).astimezone(UTC)
+    async with world.sessions() as session:
+        assert await honour.SqlHonour(session, SEALER).name(tip_id, "Chú Tu", before)
+        await session.commit()
+    async with world.sessions() as session:
+        assert await honour.SqlHonour(session, SEALER).name(tip_id, "Chú Tư", after)
+        await session.commit()
+    shown = await world.read_list(chief, 2027, now=after)
+    assert [h.name for h in shown.names] == ["Chú Tư"]
+    del chat

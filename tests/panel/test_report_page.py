@@ -191,7 +191,10 @@ async def test_the_closing_days_of_decree_09(world: World) -> None:
     page = await _get(officer, "period=2026-H1&cutoff=decree09")
     assert page.status_code == 200
     html = page.text
-    assert "Số liệu chốt theo Điều 12 Nghị định 09/2019/NĐ-CP: từ 15/12/2025 đến 14/06/2026" in html
+    assert (
+        "Số liệu chốt theo cách tính của Điều 12 Nghị định 09/2019/NĐ-CP: "
+        "từ 15/12/2025 đến 14/06/2026" in html
+    )
     # 9/9/2025 falls in the previous half by the decree's days: 15/06/2025 to 14/12/2025.
     assert _figures(html, RECEIVED) == ["2", "1", "+1 (+100,0%)"]
     assert '<option value="decree09" selected>Chốt số liệu theo Nghị định 09/2019</option>' in html

@@ -147,7 +147,7 @@ def test_the_xlsx_opens_with_the_figures(known: Settings, tmp_path: Path) -> Non
     by_label = {row[0]: row for row in values if row[0]}
     assert by_label["Tin báo đã tiếp nhận"][1:5] == (6, 1, 5, 5.0)
     # t1, t4, t5; not b1 of Tân Phong: its indicator is confirmed, but it is still open.
-    assert by_label["Tin báo có giá trị"][1:4] == (3, 1, 2)
+    assert by_label["Tin báo có ích"][1:4] == (3, 1, 2)
     assert by_label["Lượt kiểm tra lừa đảo"][1:5] == (6, 1, 5, 5.0)  # A's and B's
     assert by_label["Có dấu hiệu đáng ngờ, chưa ai báo"][1:4] == (2, 0, 2)
     assert by_label[THEFT][1:4] == (1, 0, 1)
@@ -182,7 +182,8 @@ def test_the_closing_days_of_decree_09(known: Settings) -> None:
     lines = out.getvalue().splitlines()
     assert lines[2] == "6 tháng cuối năm 2031"
     assert lines[3].startswith(
-        "Số liệu chốt theo Điều 12 Nghị định 09/2019/NĐ-CP: từ 15/06/2031 đến 14/12/2031"
+        "Số liệu chốt theo cách tính của Điều 12 Nghị định 09/2019/NĐ-CP: "
+        "từ 15/06/2031 đến 14/12/2031"
     )
     assert "Kỳ trước: 6 tháng đầu năm 2031" in lines
     received = next(line for line in lines if "Tin báo đã tiếp nhận" in line)

@@ -139,13 +139,15 @@ async def test_the_report_names_the_decree_and_its_days() -> None:
     ]
     line = report_sheet.cutoff_line(made, "vi")
     assert line.startswith(
-        "Số liệu chốt theo Điều 12 Nghị định 09/2019/NĐ-CP: từ 15/12/2025 đến 14/06/2026"
+        "Số liệu chốt theo cách tính của Điều 12 Nghị định 09/2019/NĐ-CP: "
+        "từ 15/12/2025 đến 14/06/2026"
     )
     assert "kỳ trước: từ 15/06/2025 đến 14/12/2025" in line
     assert "Decree 09/2019/NĐ-CP" in report_sheet.cutoff_line(made, "en")
     table = report_sheet.text_table(made, "vi")
     assert (
-        "Số liệu chốt theo Điều 12 Nghị định 09/2019/NĐ-CP: từ 15/12/2025 đến 14/06/2026" in table
+        "Số liệu chốt theo cách tính của Điều 12 Nghị định 09/2019/NĐ-CP: "
+        "từ 15/12/2025 đến 14/06/2026" in table
     )
     sheet = load_workbook(io.BytesIO(report_sheet.to_xlsx(made, "vi"))).active
     assert sheet is not None and sheet.cell(row=5, column=1).value == line
@@ -193,7 +195,7 @@ async def test_the_sheet_shows_small_changes_with_more_decimals() -> None:
         if row[0].value and row[4].value is not None
     }
     assert formats["Tin báo đã tiếp nhận"] == "0.0##%"
-    assert formats["Tin báo có giá trị"] == "0.0##%"
+    assert formats["Tin báo có ích"] == "0.0##%"
 
 
 async def test_the_terminal_table_fits_100_columns() -> None:

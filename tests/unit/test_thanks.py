@@ -173,7 +173,10 @@ def test_the_thank_you_names_the_unit_and_invites_without_pressing(lang: str) ->
     assert code in old.text and "{" not in old.text
 
 
-ANONYMOUS_SAYS = {"vi": "công an không biết bạn là ai", "en": "the police do not know who you are"}
+ANONYMOUS_SAYS = {
+    "vi": "Bình Yên không cho công an biết bạn là ai",
+    "en": "Bình Yên did not tell the police who you are",
+}
 # The longest commune name of the pack, to measure the longest message.
 LONGEST = max(
     (c for p in areas.provinces() for c in areas.communes_of(p.code)), key=lambda c: len(c.name)
@@ -517,3 +520,14 @@ def test_counts_of_names_are_singular_or_plural(n: int, en: str) -> None:
     unreadable = _counted("panel.honour.unreadable", n, "en")
     assert unreadable.startswith(en + " ") and "(s)" not in unreadable
     assert ("is not shown" in unreadable) is (n == 1)
+
+
+@pytest.mark.parametrize("name", ["Trần T.Hoa", "Nguyễn V.An", "Bác Ba (khu phố 2)"])
+def test_a_name_with_an_initial_is_a_name(name: str) -> None:
+    assert checked_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["Shop ban.vn", "xem SHOP.VN nhé", "Lan www.x", "Lan a@b"])
+def test_a_name_with_a_domain_is_refused(name: str) -> None:
+    said = checked_name(name)
+    assert isinstance(said, Msg) and said.id == "honour.name_contact"

@@ -132,6 +132,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("honour_entries")
-    with op.batch_alter_table("tips") as batch:
-        batch.drop_column("thanked_at")
+    # A plain DROP COLUMN (SQLite has it since 3.35): a batch rebuild of `tips` would make its
+    # queue indexes again without their `urgent DESC`.
+    op.execute("ALTER TABLE tips DROP COLUMN thanked_at")
     op.drop_table("tip_terms")
