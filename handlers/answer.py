@@ -17,10 +17,10 @@ flows' registry out of here, and this module out of an import cycle with the rou
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from content.keywords import answer_words
 from content.text import fold
+from handlers import detour
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Kind, Msg, Reply
@@ -77,7 +77,7 @@ async def _begin(ctx: Ctx, code: str, answer: str, *, typed: bool = False) -> li
         return [refused]
     if answer:
         return await _store(ctx, tip.id, tip.code, answer)
-    ctx.state.go(FLOW, "text", tip_id=tip.id, code=tip.code, resume=_snapshot(ctx))
+    ctx.state.go(FLOW, "text", tip_id=tip.id, code=tip.code, resume=detour.snapshot(ctx, FLOW))
     return []  # the router shows this flow's step: the question
 
 
@@ -91,24 +91,6 @@ async def _refusal(ctx: Ctx, tip: TipView) -> Reply | None:
     return None
 
 
-def _snapshot(ctx: Ctx) -> dict[str, Any]:
-    """Where the chat was, to go back to afterwards (kept once, not nested)."""
-    state = ctx.state
-    if state.flow == FLOW:
-        resume = state.data.get("resume")
-        return dict(resume) if isinstance(resume, dict) else {}
-    return {"flow": state.flow, "step": state.step, "data": state.data}
-
-
-def _resume(ctx: Ctx) -> None:
-    """Go back to what the chat was doing before the answer."""
-    saved = ctx.state.data.get("resume")
-    saved = saved if isinstance(saved, dict) else {}
-    ctx.state.go(str(saved.get("flow", "")), str(saved.get("step", "")))
-    data = saved.get("data")
-    ctx.state.data = dict(data) if isinstance(data, dict) else {}
-
-
 def prompt(ctx: Ctx) -> list[Reply]:
     code = str(ctx.state.data.get("code", ""))
     text = Msg("answer.ask", {"code": code, "limit": MAX_ANSWER})
@@ -117,7 +99,7 @@ def prompt(ctx: Ctx) -> list[Reply]:
 
 def cancel(ctx: Ctx) -> list[Reply]:
     """Cancel (the button, or "hủy" typed): nothing is sent, the chat goes back."""
-    _resume(ctx)
+    detour.resume(ctx)
     return [say("answer.cancelled")]
 
 
@@ -132,10 +114,10 @@ async def on_answer(ctx: Ctx) -> list[Reply]:
     tip_id, code = str(ctx.state.data.get("tip_id", "")), str(ctx.state.data.get("code", ""))
     tip = await ctx.uow.tips.view(tip_id, resident_id=ctx.profile.resident_id)
     if tip is None:  # gone since the question (deleted with its reporter's data)
-        _resume(ctx)
+        detour.resume(ctx)
         return [say("answer.unknown", code=code)]
     if tip.status is TipStatus.CLOSED:
-        _resume(ctx)
+        detour.resume(ctx)
         return [say("answer.closed", code=code)]
     return await _store(ctx, tip.id, code, event.text)
 
@@ -146,7 +128,7 @@ async def _store(ctx: Ctx, tip_id: str, code: str, answer: str) -> list[Reply]:
     await ctx.uow.tips.add_reporter_answer(tip_id, answer, ctx.config.clock())
     # Typed in one message from elsewhere, the chat was never put aside: it just goes on.
     if ctx.state.flow == FLOW:
-        _resume(ctx)
+        detour.resume(ctx)
     return [say("answer.saved", code=code)]
 
 

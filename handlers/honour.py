@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
 from content import scamcheck
 from content.text import clean
+from handlers import detour
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
 from handlers.deadlines import local_date
@@ -113,7 +113,7 @@ async def _begin(ctx: Ctx, raw_code: str) -> list[Reply]:
     standing = await ctx.uow.honour.standing(tip.id)
     if not standing.thanked:
         return [say("honour.not_thanked", code=tip.code)]
-    ctx.state.go(FLOW, "name", tip_id=tip.id, code=tip.code, resume=_snapshot(ctx))
+    ctx.state.go(FLOW, "name", tip_id=tip.id, code=tip.code, resume=detour.snapshot(ctx, FLOW))
     return []  # the router shows this flow's step: the name is asked
 
 
@@ -124,43 +124,25 @@ async def _ask_withdraw(ctx: Ctx, raw_code: str) -> list[Reply]:
         return [say("input.stale_choice")]
     if not (await ctx.uow.honour.standing(tip.id)).named:
         return [say("honour.not_named", code=tip.code)]
-    ctx.state.go(FLOW, "withdraw", tip_id=tip.id, code=tip.code, resume=_snapshot(ctx))
+    ctx.state.go(FLOW, "withdraw", tip_id=tip.id, code=tip.code, resume=detour.snapshot(ctx, FLOW))
     return []  # the router shows the step: the question
 
 
 async def _on_withdraw(ctx: Ctx) -> list[Reply]:
     event = ctx.event
     if event.kind is Kind.CHOICE and event.choice == KEEP:
-        _resume(ctx)
+        detour.resume(ctx)
         return [say("honour.kept")]
     if event.kind is not Kind.CHOICE or event.choice != WITHDRAW:
         return [not_understood(event.kind)]
     tip_id, code = str(ctx.state.data.get("tip_id", "")), str(ctx.state.data.get("code", ""))
-    _resume(ctx)
+    detour.resume(ctx)
     tip = await ctx.uow.tips.view(tip_id, resident_id=ctx.profile.resident_id)
     if tip is None:  # gone since (their data erased)
         return [say("input.stale_choice")]
     if await ctx.uow.honour.withdraw(tip.id):
         return [say("honour.withdrawn", code=code)]
     return [say("honour.not_named", code=code)]
-
-
-def _snapshot(ctx: Ctx) -> dict[str, Any]:
-    """Where the chat was, to go back to afterwards (kept once, not nested)."""
-    state = ctx.state
-    if state.flow == FLOW:
-        resume = state.data.get("resume")
-        return dict(resume) if isinstance(resume, dict) else {}
-    return {"flow": state.flow, "step": state.step, "data": state.data}
-
-
-def _resume(ctx: Ctx) -> None:
-    """Back to what the chat was doing; the name typed is forgotten with the step."""
-    saved = ctx.state.data.get("resume")
-    saved = saved if isinstance(saved, dict) else {}
-    ctx.state.go(str(saved.get("flow", "")), str(saved.get("step", "")))
-    data = saved.get("data")
-    ctx.state.data = dict(data) if isinstance(data, dict) else {}
 
 
 def prompt(ctx: Ctx) -> list[Reply]:
@@ -183,7 +165,7 @@ def prompt(ctx: Ctx) -> list[Reply]:
 def cancel(ctx: Ctx) -> list[Reply]:
     """Cancel (the button, or "huỷ" typed): nothing changes, the chat goes back."""
     withdrawing = ctx.state.step == "withdraw"
-    _resume(ctx)
+    detour.resume(ctx)
     return [say("honour.kept")] if withdrawing else [say("honour.cancelled")]
 
 
@@ -217,7 +199,7 @@ async def _on_confirm(ctx: Ctx) -> list[Reply]:
         return [not_understood(event.kind)]
     data = ctx.state.data
     tip_id, code, name = str(data.get("tip_id", "")), str(data.get("code", "")), data.get("name")
-    _resume(ctx)
+    detour.resume(ctx)
     tip = await ctx.uow.tips.view(tip_id, resident_id=ctx.profile.resident_id)
     if tip is None or not isinstance(name, str):  # gone since (their data erased)
         return [say("input.stale_choice")]
