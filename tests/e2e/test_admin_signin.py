@@ -281,7 +281,10 @@ async def test_cli_creates_a_user_who_can_sign_in(
         cli, "--username", "Truong.CA", "--role", "chief", "--commune", BA_DINH
     )
     assert code == 0
-    assert "created truong.ca (chief, 00004)" in capsys.readouterr().out
+    assert (
+        "created truong.ca (chief, 00004 Phường Ba Đình, Thành phố Hà Nội)"
+        in capsys.readouterr().out
+    )
     async with panel(sqlite_url) as client:
         assert (await sign_in(client, "truong.ca")).status_code == 303
         assert "Trưởng Công an xã, phường" in (await client.get("/admin/account")).text
@@ -296,9 +299,9 @@ async def test_cli_creates_a_user_who_can_sign_in(
     ("args", "message"),
     [
         (["--role", "janitor", "--commune", BA_DINH], "unknown role 'janitor'"),
-        (["--role", "officer", "--commune", "99999"], "unknown commune code '99999'"),
+        (["--role", "officer", "--commune", "99999"], "no commune has the code '99999'"),
         (["--role", "officer"], "needs --commune"),
-        (["--role", "province_admin", "--commune", BA_DINH], "2-digit province code"),
+        (["--role", "province_admin", "--commune", BA_DINH], "its 2-digit code or its name"),
         (["--role", "officer", "--commune", BA_DINH, "--username", "x y"], "invalid username"),
     ],
 )

@@ -282,8 +282,8 @@ async def test_the_audit_log_names_the_changes(world: World) -> None:
     await add(chief, "Thôn Đông")
     await post(chief, "/approval", commune=COMMUNE_A, required="0")
     log = text_of((await chief.get("/admin/audit", params={"lang": "en"})).text)
-    assert "Added a neighbourhood" in log and "Thôn Đông" in log
-    assert "Changed the approval of leaders' notices" in log and "approval off" in log
+    assert "added the neighbourhood “Thôn Đông”" in log  # one sentence a row (issue 20)
+    assert "turned off approval of leaders' notices in" in log
 
 
 async def test_the_page_keeps_to_the_content_security_policy(world: World) -> None:

@@ -279,6 +279,7 @@ def test_every_flow_is_registered_under_the_name_its_state_keeps() -> None:
         "answer",
         "area",
         "check",
+        "honour",  # issue 20: giving a name for the honour list
         "leader_notice",
         "learn",
         "menu",
