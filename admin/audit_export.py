@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from admin.audit_words import (
@@ -32,6 +29,7 @@ from admin.audit_words import (
     full_text,
     sentence,
 )
+from admin.export import xlsx_cell  # the queue export's cells: text stays text
 from admin.timefmt import local_time
 from content.i18n import translate
 from handlers.audit import LABELS, TIP_ACTIONS
@@ -41,8 +39,6 @@ from storage.tips_export import spreadsheet_safe
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MOMENT_FORMAT = "DD/MM/YYYY HH:MM"
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # XML refuses them in a cell
 _LABEL_OF = {action.value: msgid for action, msgid in LABELS.items()}
 _TIP_ACTIONS = frozenset(a.value for a in TIP_ACTIONS)
 
@@ -143,29 +139,15 @@ class About:
     cut: bool  # more rows matched than an export holds
 
 
-def _cell(ws: Any, value: Any, *, bold: bool = False) -> WriteOnlyCell:
-    if isinstance(value, str):
-        value = _ILLEGAL.sub("", value)
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # text stays text, even "=1+1"
-    elif isinstance(value, datetime | date):
-        cell.number_format = MOMENT_FORMAT
-    if bold:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
-    return cell
-
-
 def to_xlsx(lines: list[Line], lang: str, about: About) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(translate("panel.audit.sheet.rows", lang)[:31])
     sheet.freeze_panes = "A2"
     for index, (_title, width) in enumerate(COLUMNS, 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.append([_cell(sheet, h, bold=True) for h in header(lang)])
+    sheet.append([xlsx_cell(sheet, h, bold=True) for h in header(lang)])
     for item in lines:
-        sheet.append([_cell(sheet, text) for text in item.cells()])
+        sheet.append([xlsx_cell(sheet, text) for text in item.cells()])
     info = book.create_sheet(translate("panel.audit.sheet.about", lang)[:31])
     info.column_dimensions["A"].width = 30
     info.column_dimensions["B"].width = 60
@@ -184,7 +166,7 @@ def to_xlsx(lines: list[Line], lang: str, about: About) -> bytes:
         (translate("panel.audit.says.no_filter", lang), "")
     ]
     for label, value in pairs:
-        info.append([_cell(info, label, bold=True), _cell(info, value)])
+        info.append([xlsx_cell(info, label, bold=True), xlsx_cell(info, value)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
