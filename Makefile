@@ -25,8 +25,11 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/binhyen serve
 
+# Two test processes (pytest-xdist), a test file each at a time: each has its own PostgreSQL
+# database and Redis key prefix (tests/conftest.py). TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff format --check $(CHECKED)

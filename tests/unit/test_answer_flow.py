@@ -230,6 +230,17 @@ BARE = CODE.replace("-", "")
         (f"tôi muốn trả lời {CODE}", None),
         ("trả lời sau", None),
     ],
+    # the code is new each run: ids that do not name it, so that every test process
+    # collects the same tests
+    ids=[
+        "capitals",
+        "bare_code",
+        "spaced_code",
+        "english",
+        "code_alone",
+        "in_a_sentence",
+        "no_code",
+    ],
 )
 def test_typed_answers_are_read_with_the_words_of_the_keyword_pack(
     text: str, expected: tuple[str, str] | None

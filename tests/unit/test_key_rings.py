@@ -119,13 +119,16 @@ def test_owner_references_follow_the_ring() -> None:
 @pytest.mark.parametrize(
     "value",
     [OLD.decode(), f"{NEW.decode()},{OLD.decode()}", f" {NEW.decode()} , {DERIVED} "],
+    ids=["one_key", "two_keys", "spaces_and_derived"],  # the keys are new each run
 )
 def test_ring_entries_accepts_keys_newest_first(value: str) -> None:
     assert ring_entries(value)[0] in (OLD.decode(), NEW.decode())
 
 
 @pytest.mark.parametrize(
-    "value", ["", "not-a-key", f"{NEW.decode()},", f"{NEW.decode()},,{OLD.decode()}", "khóa"]
+    "value",
+    ["", "not-a-key", f"{NEW.decode()},", f"{NEW.decode()},,{OLD.decode()}", "khóa"],
+    ids=["empty", "not_a_key", "trailing_comma", "empty_entry", "vietnamese_word"],
 )
 def test_ring_entries_refuses_what_is_not_a_key(value: str) -> None:
     with pytest.raises(ValueError):
