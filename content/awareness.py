@@ -90,15 +90,20 @@ def find_card(card_id: str) -> tuple[Topic, Card] | None:
     return None
 
 
+_GOLDEN = 0.6180339887498949  # spreads the topics' starting points evenly
+
+
 @cache
 def _rotation() -> tuple[tuple[Topic, Card], ...]:
     """Every card once, each topic's cards spread evenly over the cycle so topics alternate.
 
-    Card i of a topic with n cards sits at i/n of the cycle (ties in menu order): a topic with
-    10 cards comes back about every 10th of the cycle, one with 3 cards about every third.
+    Card i of a topic with n cards sits at (i + offset)/n of the cycle (ties in menu order): a
+    topic with 18 cards comes back about every 18th of the cycle, one with 5 cards about every
+    fifth. Each topic's offset is its menu position times the golden ratio, modulo 1, so that
+    topics do not all start together and a week of days shows many topics, not two or three.
     """
     placed = [
-        (i / len(t.cards), order, i, t, c)
+        ((i + (order * _GOLDEN) % 1.0) / len(t.cards), order, i, t, c)
         for order, t in enumerate(topics())
         for i, c in enumerate(t.cards)
     ]

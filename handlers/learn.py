@@ -9,8 +9,9 @@ show a step again without the database.
 
 from __future__ import annotations
 
-from content import awareness
+from content import awareness, keywords
 from content.awareness import Card, Question, Text, Topic
+from content.screen import card_buttons
 from handlers import subscriptions
 from handlers.common import ask, choice, not_understood, say, with_nav
 from handlers.context import Ctx
@@ -29,10 +30,26 @@ def _l(text: Text) -> Localized:
 # --- The topic list -------------------------------------------------------------------------
 
 
-async def begin(ctx: Ctx) -> list[Reply]:
+TOPICS_PER_PAGE = 8  # a phone screen of topic buttons; more topics go on the next page
+
+
+async def begin(ctx: Ctx, page: int | None = None) -> list[Reply]:
+    """The list of topics, at `page`, or at the page of the topic the chat was in."""
+    if page is None:
+        page = _page_of(_topic_in_state(ctx))
     progress = await ctx.uow.awareness.progress(ctx.profile.resident_id)
-    ctx.state.go(FLOW, "topics", progress=_summary(progress))
+    ctx.state.go(FLOW, "topics", progress=_summary(progress), page=page)
     return [_topics(ctx)]
+
+
+def _pages() -> int:
+    return max(1, -(-len(awareness.topics()) // TOPICS_PER_PAGE))
+
+
+def _page_of(topic: Topic | None) -> int:
+    if topic is None or topic not in awareness.topics():
+        return 0
+    return awareness.topics().index(topic) // TOPICS_PER_PAGE
 
 
 def _summary(progress: dict[str, TopicProgress]) -> dict[str, list[int]]:
@@ -69,10 +86,16 @@ def _topic_label(topic: Topic, seen: int, best: int) -> Label:
 def _topics(ctx: Ctx) -> Reply:
     raw = ctx.state.data.get("progress")
     progress = raw if isinstance(raw, dict) else {}
+    page = _index(ctx.state.data.get("page"), _pages()) or 0
+    shown = awareness.topics()[page * TOPICS_PER_PAGE : (page + 1) * TOPICS_PER_PAGE]
     items: list[Choice] = []
-    for topic in awareness.topics():
+    for topic in shown:
         seen, best = progress.get(topic.id) or [0, NOT_DONE]
         items.append(Choice(f"learn:topic:{topic.id}", _topic_label(topic, seen, best)))
+    if page + 1 < _pages():
+        items.append(choice(f"learn:topics:{page + 1}", "learn.more_topics"))
+    if page > 0:
+        items.append(choice(f"learn:topics:{page - 1}", "learn.earlier_topics"))
     items += [choice("learn:tip", "learn.tip_of_day"), choice("learn:subs", "subs.open")]
     return with_nav(ask(Msg("learn.topics"), items))
 
@@ -102,14 +125,15 @@ def _card_parts(card: Card) -> dict[str, Localized]:
 
 
 def _card_reply(topic: Topic, index: int) -> Reply:
-    items: list[Choice] = []
-    if index + 1 < len(topic.cards):
-        items.append(choice(f"learn:card:{topic.id}:{index + 1}", "learn.next"))
-    if index > 0:
-        items.append(choice(f"learn:card:{topic.id}:{index - 1}", "learn.previous"))
-    if topic.quiz:
-        items.append(choice(f"learn:quiz:{topic.id}", "learn.take_quiz"))
-    items.append(choice("learn:topics", "learn.back_to_topics"))
+    # The buttons the screen measure counts (content/screen.py), in its order.
+    target = {
+        "learn.next": f"learn:card:{topic.id}:{index + 1}",
+        "learn.previous": f"learn:card:{topic.id}:{index - 1}",
+        "learn.take_quiz": f"learn:quiz:{topic.id}",
+        "learn.back_to_topics": "learn:topics",
+    }
+    buttons = card_buttons(index, len(topic.cards), bool(topic.quiz))
+    items: list[Choice] = [choice(target[msgid], msgid) for msgid in buttons]
     return with_nav(ask(_card_text(topic, index), items))
 
 
@@ -151,8 +175,8 @@ async def tip_of_the_day(ctx: Ctx) -> list[Reply]:
 
 def _tip_reply(topic: Topic, card: Card, day: str) -> Reply:
     head = Msg("learn.tip_card", {"day": day, "topic": _l(topic.title), **_card_parts(card)})
-    items = [
-        choice(f"learn:topic:{topic.id}", "learn.open_topic"),
+    items = [  # the topic, opened at this card
+        choice(f"learn:topic:{topic.id}:{topic.cards.index(card)}", "learn.open_topic"),
         choice("learn:topics", "learn.back_to_topics"),
     ]
     return with_nav(ask(head, items))
@@ -239,6 +263,17 @@ async def _answer(ctx: Ctx, topic: Topic, index: int, picked: int) -> list[Reply
 # --- Showing a step again, and events ------------------------------------------------------
 
 
+async def _typed(ctx: Ctx) -> list[Reply] | None:
+    """The quiz or the list of topics asked for in words, from any step inside a topic."""
+    meaning = keywords.learn_word(ctx.event.text)
+    topic = _topic_in_state(ctx)
+    if meaning == "topics":
+        return await begin(ctx)
+    if meaning == "quiz" and topic is not None and topic.quiz and ctx.state.step != "quiz":
+        return await _start_quiz(ctx, topic)
+    return None
+
+
 def _topic_in_state(ctx: Ctx) -> Topic | None:
     return awareness.topic(str(ctx.state.data.get("topic", "")))
 
@@ -268,11 +303,15 @@ def prompt(ctx: Ctx) -> list[Reply]:
             return [_question(topic, index)]
         if index is not None and answered is not None:
             return [_after_answer(topic, index, answered)]
-    ctx.state.go(FLOW, "topics", progress=data.get("progress") or {})
+    ctx.state.go(FLOW, "topics", progress=data.get("progress") or {}, page=data.get("page", 0))
     return [_topics(ctx)]
 
 
 async def on_event(ctx: Ctx) -> list[Reply]:
+    if ctx.event.kind is Kind.TEXT:  # "trắc nghiệm", "các chủ đề": no button on every page
+        said = await _typed(ctx)
+        if said is not None:
+            return said
     picked = ctx.event.choice if ctx.event.kind is Kind.CHOICE else ""
     if picked == "learn:topics":
         return await begin(ctx)
@@ -281,12 +320,18 @@ async def on_event(ctx: Ctx) -> list[Reply]:
     if picked == "learn:subs":
         return await subscriptions.begin(ctx, back="menu:learn")
     parts = picked.split(":")
+    if parts[:2] == ["learn", "topics"] and len(parts) == 3:
+        page = _index(parts[2], _pages())
+        if page is not None:
+            return await begin(ctx, page)
     topic = awareness.topic(parts[2]) if len(parts) >= 3 else None
     if topic is None:
         return [not_understood(ctx.event.kind), *prompt(ctx)]
     head, args = ":".join(parts[:2]), parts[3:]
-    if head == "learn:topic" and not args:
-        return await _show_card(ctx, topic, 0, intro=True)
+    if head == "learn:topic" and len(args) <= 1:
+        index = _index(args[0], len(topic.cards)) if args else 0
+        if index is not None:
+            return await _show_card(ctx, topic, index, intro=True)
     if head == "learn:card" and len(args) == 1:
         index = _index(args[0], len(topic.cards))
         if index is not None:

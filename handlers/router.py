@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from content import scamcheck
 from content.keywords import intent_of
-from content.text import fold, has_words
+from content.text import has_words, letters, typed_as
 from content.understand import Reading, Where, named_language, read, urgency
 from handlers import (
     answer,
@@ -31,6 +31,7 @@ from handlers import (
     my_neighbourhood,
     mydata,
     mytips,
+    police_contact,
     reachability,
     receipt,
     report,
@@ -98,6 +99,7 @@ FLOWS = _by_name(
     leader_notice,
     scammed,
     understood,
+    police_contact,
     _Answering(),
     _Naming(),
 )
@@ -370,7 +372,10 @@ _ITEMS: dict[str, Callable[[Ctx], Awaitable[list[Reply]]]] = {
 
 
 async def menu_item(ctx: Ctx) -> list[Reply] | None:
-    """A menu item, wherever it was offered, starts its flow once the resident has a commune."""
+    """A menu item, wherever it was offered, starts its flow once the resident has a commune
+    (the commune police's page offers to choose one)."""
+    if ctx.event.kind is Kind.CHOICE and ctx.event.choice == police_contact.ITEM:
+        return await police_contact.begin(ctx)
     if ctx.event.kind is not Kind.CHOICE or not ctx.profile.has_area:
         return None
     if ctx.event.choice == "menu:settings":
@@ -471,6 +476,8 @@ async def _free_intent(ctx: Ctx, reading: Reading, text: str) -> list[Reply]:
         return await (learn.open_topic(ctx, reading.topic) if reading.topic else learn.begin(ctx))
     if intent == "follow":
         return await mytips.begin(ctx)
+    if intent == "contact":
+        return await police_contact.begin(ctx)
     if intent == "settings":
         lang = named_language(text)
         if lang is not None:  # "đổi sang tiếng Anh": done at once, then the menu
@@ -530,24 +537,31 @@ async def _handled(ctx: Ctx) -> list[Reply]:
 # -- reading typed choices ---------------------------------------------------------------------
 
 
-def _label_key(text: str) -> str:
-    return "".join(ch for ch in fold(text) if ch.isalnum() or ch == " ").strip()
+def _begins(label: str, said: str) -> bool:
+    """Whether a label's words begin with what was typed, marks left out allowed but never
+    other ones (content.text.typed_as): "lam trac" begins "📝 Làm trắc nghiệm"; "đừng"
+    does not begin "Đúng, phải làm ngay"."""
+    words = letters(label)
+    head = words[: len(said)]
+    return len(words) > len(said) and words[len(said)] == " " and typed_as(said, head)
 
 
 def typed_choice(pending: list[list[str]], text: str, *, loose: bool = True) -> str | None:
     """The id of the offered choice a typed message names, by its number or its label
-    (`loose`: also by its number or the first words of its label)."""
+    (`loose`: also by its number or the first words of its label). A label is named with
+    its marks or without them, never with other ones: "dung" names "Đúng", "đừng" does not
+    (nor "Dùng …"), so that a resident's word is never read as another one."""
     typed = text.strip().rstrip(".)")
     if loose and typed.isdecimal() and 1 <= int(typed) <= len(pending):
         return pending[int(typed) - 1][0]
-    key = _label_key(text)
-    if not key:
+    said = letters(text)
+    if not said:
         return None
-    exact = [cid for cid, label in pending if _label_key(label) == key]
+    exact = [cid for cid, label in pending if typed_as(said, label)]
     if exact or not loose:
         return exact[0] if exact else None
     # The first words of one label only ("Không" for "Không, tiếp tục").
-    starts = [cid for cid, label in pending if _label_key(label).startswith(key + " ")]
+    starts = [cid for cid, label in pending if _begins(label, said)]
     if intent_of(text) == "stop":  # "dừng" stops, even where a label begins "Dùng …"
         return None
     return starts[0] if len(starts) == 1 else None

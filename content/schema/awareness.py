@@ -10,30 +10,38 @@
         title:  {vi: ..., en: ...}
         body:   {vi: ..., en: ...}   # the facts and the red flags
         action: {vi: ..., en: ...}   # what to do and whom to call
-        source: {vi: ..., en: ...}   # the law or agency, and its date
+        source: {vi: ..., en: ...}   # the law or agency, article or page, and its date
+        refs: [...]            # optional: the fuller trail, for reviewers
     quiz:                      # at least MIN_QUESTIONS
       - id: q1                 # unique within the topic
         prompt:  {vi: ..., en: ...}
         options: [{vi: ..., en: ...}, ...]   # 2 to 4
         answer: 0              # index into options
         explanation: {vi: ..., en: ...}
+        card: escape_fire      # optional: the card of this topic the question tests
 
 The rules, each a constraint or a validator below:
 
 * No key beyond these; every text has a non-empty `vi` and `en`, in Unicode NFC; Vietnamese
   titles, bodies, actions, summaries, prompts and explanations carry diacritics (at least one
   non-ASCII letter). Ids are snake_case; `order` and `answer` are whole numbers.
-* One phone screen per card, per language: the title is at most TITLE_MAX (60) characters; body
-  and action together at most SCREEN_MAX (600) characters on at most SCREEN_LINES (12) lines; the
-  source at most SOURCE_MAX (120) characters. A cheap 5-inch phone shows about 18 rows of 36
-  characters in a chat bubble, so 60 + 600 + 120 characters, with the line breaks, fit one screen.
-* The source names a year (19xx or 20xx), so a reader can tell how current the fact is.
+* One phone screen per card, per language, measured as residents see it (content/screen.py):
+  the card drawn from the catalog's template with its header, title, body, action, source line
+  and one row per button, wrapped at 36 characters, takes at most 18 rows, both at its place in
+  the topic and as the advice of the day. The title is at most TITLE_MAX (60) characters and the
+  source at most SOURCE_MAX (120).
+* Every fact has its source: the source names a year (19xx or 20xx), so a reader can tell how
+  current the fact is; a legal document it names comes with the article ("Điều 32", "Article
+  32"); and every document number the title, body or action cites ("168/2024") is in it. The
+  optional `refs` keep the fuller trail for reviewers (document or agency, article or page,
+  date, address), which the bot does not show (docs/CONTENT.md).
 * The action says whom to call or where to go: it holds a number of three or more digits (113,
   114, 115, 111, 112, 156, 5656, a bank or utility hotline) or names the police ("Công an" in
   Vietnamese, "police" in English).
 * A quiz question has 2 to 4 distinct options of at most OPTION_MAX characters, a valid answer
   index and an explanation; the prompt with its options is at most QUESTION_MAX characters and
-  the explanation at most EXPLANATION_MAX. Question ids do not repeat within a topic.
+  the explanation at most EXPLANATION_MAX. Question ids do not repeat within a topic, and the
+  card a question names is a card of its topic.
 * Across the folder (the `Folder` validation context): the topic id is its file's name (so no
   two files hold one topic), no two topics share an order, no two cards an id. The required
   topics (TOPIC_IDS) and the scam cards other features link to (SCAM_CARD_IDS) exist, the scam
@@ -55,7 +63,8 @@ from pydantic import (
     model_validator,
 )
 
-from content.schema.base import LANGS, Id, Model, Text, refuse, repeated
+from content.schema.base import LANGS, Id, Line, Model, Text, refuse, repeated
+from content.screen import SCREEN_COLUMNS, SCREEN_ROWS, advice_lines, card_lines
 
 TOPIC_IDS = (
     "scam_phone",
@@ -66,6 +75,15 @@ TOPIC_IDS = (
     "drugs_ecig",
     "gangs_racing",
     "day_19_8",
+    # issue 21: the topics the directives ask for
+    "false_info",
+    "personal_data",
+    "gambling_betting",
+    "tet_safety",
+    "drowning_summer",
+    "loan_jobs",
+    "mediation",
+    "recognition",
 )
 SCAM_TOPIC_IDS = ("scam_phone", "scam_online")
 SCAM_CARD_IDS = (
@@ -89,8 +107,6 @@ SCAM_CARD_IDS = (
 )
 
 TITLE_MAX = 60
-SCREEN_MAX = 600
-SCREEN_LINES = 12
 SOURCE_MAX = 120
 OPTION_MAX = 80
 QUESTION_MAX = 400
@@ -101,7 +117,28 @@ MIN_OPTIONS, MAX_OPTIONS = 2, 4
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _NUMBER = re.compile(r"\d{3,}")
+# A legal document named in a source, and the article it must then name.
+_DOCUMENT = re.compile(
+    r"\b(?:Luật|Bộ luật|Nghị định|Thông tư|Law|Code|Decree|Circular)\b|NĐ-CP|/QH\d"
+)
+_ARTICLE = re.compile(r"\b(?:Điều|Article|Articles|Art\.)\s*\d", re.IGNORECASE)
+# A document's number as texts cite it: 168/2024, 44/2019, 521/QĐ-TTg.
+_DOC_NUMBER = re.compile(r"(?<![\d/])\d{1,4}/(?:(?:19|20)\d{2}|[A-ZĐ]{2,}[\w-]*)")
 _WHOM = {"vi": re.compile(r"công an", re.IGNORECASE), "en": re.compile(r"police", re.IGNORECASE)}
+
+
+def source_problems(source: str) -> list[str]:
+    """What a source line lacks: a year, and the article of a legal document it names."""
+    problems = [] if _YEAR.search(source) else ["names no year"]
+    if _DOCUMENT.search(source) and not _ARTICLE.search(source):
+        problems.append("names a legal document but not its article")
+    return problems
+
+
+def uncited(texts: list[str], source: str) -> list[str]:
+    """The document numbers the texts cite ("168/2024", "521/QĐ-TTg") that the source lacks."""
+    cited = {number for text in texts for number in _DOC_NUMBER.findall(text)}
+    return sorted(number for number in cited if number not in source)
 
 
 def _accented(text: Text) -> Text:
@@ -121,21 +158,6 @@ def _longer(text: Text, limit: int) -> list[str]:
         for lang in LANGS
         if len(text.get(lang)) > limit
     ]
-
-
-def _screen(body: Text, action: Text) -> list[str]:
-    """Body and action must fit one phone screen together, in each language."""
-    problems: list[str] = []
-    for lang in LANGS:
-        screen = body.get(lang) + "\n" + action.get(lang)
-        if len(screen) > SCREEN_MAX:
-            problems.append(
-                f"{lang} body + action have {len(screen)} characters (max {SCREEN_MAX})"
-            )
-        lines = len(screen.splitlines())
-        if lines > SCREEN_LINES:
-            problems.append(f"{lang} body + action have {lines} lines (max {SCREEN_LINES})")
-    return problems
 
 
 @dataclass
@@ -163,7 +185,8 @@ class Card(Model):
     title: Prose
     body: Prose  # the facts and the red flags
     action: Prose  # what to do and whom to call
-    source: Text  # the law or agency, and its date
+    source: Text  # the law or agency, article or page, and its date
+    refs: tuple[Line, ...] = ()  # the fuller trail, for reviewers; not shown
 
     @field_validator("id")
     @classmethod
@@ -187,9 +210,6 @@ class Card(Model):
             for lang in LANGS
             if not (_NUMBER.search(action.get(lang)) or _WHOM[lang].search(action.get(lang)))
         ]
-        body = info.data.get("body")  # absent when the body itself is wrong
-        if isinstance(body, Text):
-            problems += _screen(body, action)
         refuse(problems)
         return action
 
@@ -197,11 +217,23 @@ class Card(Model):
     @classmethod
     def _dated(cls, source: Text) -> Text:
         problems = _longer(source, SOURCE_MAX)
-        problems += [
-            f"{lang} names no year" for lang in LANGS if not _YEAR.search(source.get(lang))
-        ]
+        for lang in LANGS:
+            problems += [f"{lang} {problem}" for problem in source_problems(source.get(lang))]
         refuse(problems)
         return source
+
+    @model_validator(mode="after")
+    def _cited(self) -> Card:
+        """A document the card cites is one its source names."""
+        problems: list[str] = []
+        for lang in LANGS:
+            texts = [part.get(lang) for part in (self.title, self.body, self.action)]
+            problems += [
+                f"source: {lang} does not name {number}, which the card cites"
+                for number in uncited(texts, self.source.get(lang))
+            ]
+        refuse(problems)
+        return self
 
 
 class Question(Model):
@@ -210,6 +242,7 @@ class Question(Model):
     options: tuple[Text, ...] = Field(min_length=MIN_OPTIONS, max_length=MAX_OPTIONS)
     answer: StrictInt  # index into options
     explanation: Prose
+    card: Id | None = None  # the card of the topic the question tests
 
     @field_validator("options")
     @classmethod
@@ -279,6 +312,40 @@ class Topic(Model):
     def _question_ids(cls, quiz: tuple[Question, ...]) -> tuple[Question, ...]:
         refuse([f"question id {q} is used twice" for q in repeated(q.id for q in quiz)])
         return quiz
+
+    @model_validator(mode="after")
+    def _fits_and_refers(self) -> Topic:
+        """Each card fits one phone screen where it is shown; each question's card exists."""
+        problems: list[str] = []
+        total = len(self.cards)
+        for index, card in enumerate(self.cards):
+            for lang in LANGS:
+                parts = {
+                    "title": card.title.get(lang),
+                    "body": card.body.get(lang),
+                    "action": card.action.get(lang),
+                    "source": card.source.get(lang),
+                }
+                shown = len(
+                    card_lines(parts, lang, index=index, total=total, has_quiz=bool(self.quiz))
+                )
+                advice = len(advice_lines(parts, self.title.get(lang), lang))
+                worst = max(shown, advice)
+                if worst > SCREEN_ROWS:
+                    where = "in the topic" if shown >= advice else "as the advice of the day"
+                    problems.append(
+                        f"cards[{index}] (id {card.id}): screen: {lang} takes {worst} rows "
+                        f"of {SCREEN_COLUMNS} characters {where} (max {SCREEN_ROWS}): "
+                        "shorten the card or split it in two"
+                    )
+        ids = {card.id for card in self.cards}
+        problems += [
+            f"quiz[{n}] (id {q.id}): card: {q.card} is no card of this topic"
+            for n, q in enumerate(self.quiz)
+            if q.card is not None and q.card not in ids
+        ]
+        refuse(problems)
+        return self
 
 
 class Library(Model):

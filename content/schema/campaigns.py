@@ -29,7 +29,9 @@ The rules, each a constraint or a validator below:
 * The card is a card of the awareness packs (checked when they load).
 * The text fits TEXT_MAX (1,000) characters per language: the notice adds the card pointer, the
   sender line and the stop hint, and the whole must fit one Zalo message of 2,000 characters.
-* The source names a year (19xx or 20xx), so an editor can tell how current the fact is.
+* The source names a year (19xx or 20xx), so an editor can tell how current the fact is, the
+  article of a legal document it names, and every document number the text cites (the rules
+  of the awareness cards, content/schema/awareness.py).
 
 Checks across fields need the file's context (`Scope`): the run read so far, the ids and days
 used, the cards there are. Pydantic validates fields in their order, so `runs` is in the scope
@@ -52,7 +54,7 @@ from pydantic import (
     model_validator,
 )
 
-from content.schema.awareness import Prose
+from content.schema.awareness import Prose, source_problems, uncited
 from content.schema.base import LANGS, Id, Line, Model, Text, refuse, repeated
 
 TEXT_MAX = 1000
@@ -60,7 +62,6 @@ SOURCE_MAX = 300
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _LEAP = 2000  # a year with every month-day, to check one exists
 
 
@@ -256,10 +257,20 @@ class Message(Model):
         problems = []
         if len(source) > SOURCE_MAX:
             problems.append(f"has {len(source)} characters (max {SOURCE_MAX})")
-        if not _YEAR.search(source):
-            problems.append("names no year")
-        refuse(problems)
+        refuse(problems + source_problems(source))
         return source
+
+    @model_validator(mode="after")
+    def _cited(self) -> Message:
+        """A document the notice cites is one its source names."""
+        texts = [self.text.get(lang) for lang in LANGS]
+        refuse(
+            [
+                f"source: does not name {number}, which the text cites"
+                for number in uncited(texts, self.source)
+            ]
+        )
+        return self
 
 
 class Campaign(Model):

@@ -4,7 +4,8 @@ The rules, each a constraint or a validator below:
 
 * keywords.yaml: every intent (menu, emergency, cancel, help, start, follow, stop, thanks) and
   the answer words have at least one word; a word (lower case, with its marks, as written)
-  names one intent only.
+  names one intent only. The words of a topic (`learn_quiz`, `learn_topics`, read only inside
+  the learn flow) are neither an intent's nor each other's.
 * emergency_words.yaml: at least one phrase in each list; a phrase is danger or not danger,
   never both.
 * tip_categories.yaml: at least one category; ids snake_case and unique; a label in vi and
@@ -37,15 +38,20 @@ class Keywords(Model):
     thanks: Lines
     answer: Lines  # before a tip code: the rest of the message answers the police
     polite: Lines  # at the end of a whole-message word, left out: "dừng nhé", "cảm ơn ạ"
+    learn_quiz: Lines  # inside a topic: its quiz ("trắc nghiệm")
+    learn_topics: Lines  # inside a topic: the list of topics ("các chủ đề")
 
     def intent_words(self) -> dict[str, tuple[str, ...]]:
         return {intent: getattr(self, intent) for intent in INTENTS}
+
+    def learn_words(self) -> dict[str, tuple[str, ...]]:
+        return {"quiz": self.learn_quiz, "topics": self.learn_topics}
 
     @model_validator(mode="after")
     def _one_intent_each(self) -> Keywords:
         # A word in two lists would silently mean whichever was read last.
         owners: dict[str, list[str]] = {}
-        for intent, words in self.intent_words().items():
+        for intent, words in (self.intent_words() | self.learn_words()).items():
             for word in words:
                 owners.setdefault(" ".join(word.casefold().split()), []).append(intent)
         refuse([f"{w!r} is a word of {' and '.join(i)}" for w, i in owners.items() if len(i) > 1])

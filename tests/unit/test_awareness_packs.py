@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from bot.cli import main
-from content import awareness
+from content import awareness, screen
 from content.check import check_all
 from content.schema.base import PackError
 
@@ -49,6 +49,15 @@ TOPICS = [
     "drugs_ecig",
     "gangs_racing",
     "day_19_8",
+    # issue 21: the topics the directives ask for
+    "false_info",
+    "personal_data",
+    "gambling_betting",
+    "tet_safety",
+    "drowning_summer",
+    "loan_jobs",
+    "mediation",
+    "recognition",
 ]
 
 
@@ -144,13 +153,41 @@ def test_required_topics_and_scam_cards_exist() -> None:
 
 def test_cards_fit_one_screen_and_say_whom_to_call() -> None:
     for topic in awareness.topics():
-        for card in topic.cards:
+        for index, card in enumerate(topic.cards):
             for lang in ("vi", "en"):
+                parts = {
+                    "title": card.title.get(lang),
+                    "body": card.body.get(lang),
+                    "action": card.action.get(lang),
+                    "source": card.source.get(lang),
+                }
+                shown = screen.card_lines(
+                    parts, lang, index=index, total=len(topic.cards), has_quiz=True
+                )
+                advice = screen.advice_lines(parts, topic.title.get(lang), lang)
+                assert len(shown) <= 18 and len(advice) <= 18, (card.id, lang)
+                assert all(screen.width(row) <= 36 for row in shown + advice)
                 assert len(card.title.get(lang)) <= awareness.TITLE_MAX
-                assert len(card.body.get(lang) + "\n" + card.action.get(lang)) <= 600
-                assert any(ch.isdigit() for ch in card.source.get(lang))
-            assert re.search(r"\d{3,}|Công an", card.action.vi)
-            assert re.search(r"\d{3,}|police", card.action.en)
+                assert re.search(r"(?:19|20)\d\d", card.source.get(lang))
+            assert re.search(r"\d{3,}|công an", card.action.vi, re.IGNORECASE)
+            assert re.search(r"\d{3,}|police", card.action.en, re.IGNORECASE)
+
+
+def test_a_phone_row_is_36_columns_wrapped_at_spaces() -> None:
+    assert screen.wrap("Gọi 113 ngay") == ["Gọi 113 ngay"]
+    words = "Không chuyển tiền cho người lạ qua điện thoại"
+    assert screen.wrap(words) == ["Không chuyển tiền cho người lạ qua", "điện thoại"]
+    assert screen.wrap("x" * 80) == ["x" * 36, "x" * 36, "x" * 8]  # a link is cut
+    assert screen.width("👉 Gọi 114") == 10  # an emoji takes two columns
+    assert screen.rows("a\n\nb") == ["a", "", "b"]  # an empty line is a row
+    assert screen.card_buttons(0, 3, True) == ("learn.next", "learn.back_to_topics")
+    assert screen.card_buttons(1, 3, True) == ("learn.next", "learn.previous")
+    assert screen.card_buttons(2, 3, True) == (
+        "learn.previous",
+        "learn.take_quiz",
+        "learn.back_to_topics",
+    )
+    assert screen.card_buttons(0, 1, False) == ("learn.back_to_topics",)
 
 
 def test_text_is_nfc_vietnamese_with_diacritics_and_english() -> None:
@@ -193,7 +230,7 @@ def test_tip_of_the_day_is_deterministic_and_changes_daily() -> None:
     topics = [awareness.tip_of_the_day(d)[0].id for d in days]
     for start in range(len(topics)):  # topics alternate: no run of one topic's cards
         week = (topics + topics)[start : start + 7]
-        assert len(set(week)) >= 4, week
+        assert len(set(week)) >= 5, week
 
 
 def test_tip_of_the_day_card_belongs_to_its_topic() -> None:
@@ -220,6 +257,31 @@ def _not_nfc(raw: dict[str, Any]) -> None:
 
 def _too_long(raw: dict[str, Any]) -> None:
     _card(raw, "fake_authority")["body"]["en"] += " More words." * 20
+
+
+def _many_lines(raw: dict[str, Any]) -> None:
+    # Short lines, few characters: the rows a phone shows are what counts.
+    _card(raw, "fake_authority")["body"]["vi"] = "\n".join(["• Cẩn thận."] * 12)
+
+
+def _cites_another_document(raw: dict[str, Any]) -> None:
+    _card(raw, "fake_authority")["body"]["en"] = "Fined under Decree 100/2019/NĐ-CP."
+
+
+def _no_source(raw: dict[str, Any]) -> None:
+    del _card(raw, "fake_authority")["source"]  # a card of numbers with nothing to check them by
+
+
+def _law_without_article(raw: dict[str, Any]) -> None:
+    _card(raw, "fake_authority")["source"]["vi"] = "Bộ luật Hình sự 2015"
+
+
+def _quiz_names_no_card(raw: dict[str, Any]) -> None:
+    raw["quiz"][0]["card"] = "no_such_card"
+
+
+def _empty_refs(raw: dict[str, Any]) -> None:
+    _card(raw, "fake_authority")["refs"] = ["  "]
 
 
 def _long_title(raw: dict[str, Any]) -> None:
@@ -297,7 +359,14 @@ def _ids_not_snake_case(raw: dict[str, Any]) -> None:
     [
         (_without_vi, f"{SP}: {FAKE}: title.vi: is missing"),
         (_not_nfc, f"{SP}: {FAKE}: body.vi: is not NFC (near "),
-        (_too_long, f"{SP}: {FAKE}: action: en body + action have "),
+        (_too_long, f"{SP}: {FAKE}: screen: en takes "),
+        (_many_lines, f"{SP}: {FAKE}: screen: vi takes "),
+        (_cites_another_document, f"{SP}: {FAKE}: source: en does not name 100/2019"),
+        (_no_source, f"{SP}: {FAKE}: source: is missing"),
+        (_law_without_article,
+         f"{SP}: {FAKE}: source: vi names a legal document but not its article"),
+        (_quiz_names_no_card, f"{SP}: {Q0}: card: no_such_card is no card of this topic"),
+        (_empty_refs, f"{SP}: {FAKE}: refs[0] ('  '): is empty"),
         (_long_title, f"{SP}: {FAKE}: title: vi has 89 characters (max 60)"),
         (_bad_answer, f"{SP}: {Q0}: answer: 7 is outside options 0..2"),
         (_text_answer, f"{SP}: {Q0}: answer: Input should be a valid integer"),

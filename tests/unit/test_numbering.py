@@ -146,3 +146,43 @@ async def test_the_web_chat_gets_one_list_per_turn(chat: Chat) -> None:
     assert sum(1 for found in lists if found) == 1
     last: Any = next(found for found in reversed(lists) if found)
     assert [item["id"] for item in last] == [cid for cid, _label in await pending(chat)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Đúng", "yes"),
+        ("dung", "yes"),  # no marks at all: the label without its marks
+        ("đúng rồi", None),  # more than the label and not its first words
+        ("DỪNG", None),  # other marks: another word (and STOP), never the answer "Đúng"
+        ("đừng", None),
+        ("dũng", None),
+        ("Sai", "no"),
+        ("sái", None),
+    ],
+)
+def test_a_label_is_typed_with_its_marks_or_none_never_with_others(
+    typed: str, expected: str | None
+) -> None:
+    assert typed_choice([["yes", "Đúng"], ["no", "Sai"]], typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("lam trac", "quiz"),
+        ("Làm trắc", "quiz"),
+        ("lắm trắc", None),
+        ("Đúng", "now"),  # with its marks: one label only
+        ("dung", None),  # without them: "Đúng, …" and "Dùng …", two labels, so neither
+        ("dùng", "charger"),
+        ("đừng", None),
+    ],
+)
+def test_the_first_words_of_a_label_keep_their_marks(typed: str, expected: str | None) -> None:
+    offered = [
+        ["quiz", "📝 Làm trắc nghiệm"],
+        ["now", "Đúng, phải làm ngay"],
+        ["charger", "Dùng bộ sạc nào cũng được"],
+    ]
+    assert typed_choice(offered, typed) == expected

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from content import awareness
 from handlers.ports import Subscription, SubscriptionKind
 from handlers.router import typed_choice
 from tests.conftest import Chat
@@ -49,7 +50,7 @@ async def test_opt_in_and_out_with_one_tap_from_the_learn_menu(chat: Chat) -> No
     await chat.pick("menu:learn")
     text = await chat.pick("learn:subs")
     assert "Nhận tin từ Bình Yên (chỉ khi bạn đăng ký)" in text
-    assert "Mẹo phòng tránh lừa đảo, cháy nổ, tai nạn: chưa nhận" in text
+    assert "Lời khuyên phòng tránh lừa đảo, cháy nổ, tai nạn: chưa nhận" in text
     assert "Cảnh báo của Công an Phường Ba Đình: chưa nhận" in text
     # What each brings and how often, before it is turned on.
     assert "Cảnh báo và thông báo của tổ dân phố, thôn chỉ gửi khi có việc." in text
@@ -63,7 +64,7 @@ async def test_opt_in_and_out_with_one_tap_from_the_learn_menu(chat: Chat) -> No
         "nav:emergency",
     ]
     text = await chat.pick(ON_AWARENESS)
-    assert "Đã đăng ký nhận mẹo phòng tránh" in text
+    assert "Đã đăng ký nhận lời khuyên phòng tránh" in text
     assert "tai nạn: ✅ đang nhận" in text
     assert chat.choices[:2] == [OFF_AWARENESS, ON_ALERTS]
     text = await chat.pick(ON_ALERTS)
@@ -71,9 +72,9 @@ async def test_opt_in_and_out_with_one_tap_from_the_learn_menu(chat: Chat) -> No
     assert "Phường Ba Đình: ✅ đang nhận" in text
     assert await active(chat) == [AWARENESS, ALERTS]
     labels = [c.label for c in chat.last[-1].choices]
-    assert labels[:2] == ["🔕 Ngừng nhận mẹo", "🔕 Ngừng cảnh báo ở Phường Ba Đình"]
+    assert labels[:2] == ["🔕 Ngừng nhận lời khuyên", "🔕 Ngừng cảnh báo ở Phường Ba Đình"]
     text = await chat.pick(OFF_AWARENESS)
-    assert "Đã ngừng gửi mẹo phòng tránh" in text
+    assert "Đã ngừng gửi lời khuyên phòng tránh" in text
     assert await active(chat) == [ALERTS]
     text = await chat.pick("menu:learn")  # back
     assert "Tìm hiểu để phòng tránh" in text
@@ -118,7 +119,11 @@ async def go_to(chat: Chat, step: str) -> None:
     elif step in ("card", "quiz"):
         await chat.pick("menu:learn")
         await chat.pick("learn:topic:fire_safety")
-        if step == "quiz":
+        if step == "quiz":  # the quiz is offered under the topic's last card
+            fire = awareness.topic("fire_safety")
+            assert fire is not None
+            for index in range(1, len(fire.cards)):
+                await chat.pick(f"learn:card:fire_safety:{index}")
             await chat.pick("learn:quiz:fire_safety")
     elif step == "tip":
         await chat.pick("menu:learn")
@@ -147,7 +152,7 @@ async def test_stop_ends_every_subscription_from_any_step(chat: Chat, step: str,
     await subscribed_to_both(chat)
     await go_to(chat, step)
     text = await chat.say(word)
-    assert "Đã dừng: Bình Yên sẽ không gửi mẹo hay cảnh báo nào cho bạn nữa." in text
+    assert "Đã dừng: Bình Yên sẽ không gửi lời khuyên hay cảnh báo nào cho bạn nữa." in text
     assert await active(chat) == []
     assert chat.choices[0] == "subs:resume"
     if step in STAYS:
@@ -201,7 +206,7 @@ async def test_stop_before_a_commune_is_chosen_keeps_the_step(chat: Chat) -> Non
 
 
 def test_stop_wins_over_a_label_it_only_begins() -> None:
-    pending = [["a", "Dùng mật khẩu mạnh"], ["c", "Stop safety tips"]]
+    pending = [["a", "Dùng mật khẩu mạnh"], ["c", "Stop safety advice"]]
     assert typed_choice(pending, "dừng") is None  # stop, not "Dùng mật khẩu mạnh"
     assert typed_choice(pending, "dung") is None  # typed without marks: DỪNG, as the bot says
     assert typed_choice(pending, "STOP") is None
@@ -235,15 +240,15 @@ async def test_english_subscriptions_and_stop(chat: Chat) -> None:
     await chat.say("ha noi")
     await chat.say("phuong ba dinh")
     await chat.pick("menu:settings")
-    assert "🔔 Messages (tips, alerts)" in [c.label for c in chat.last[-1].choices]
+    assert "🔔 Messages (advice, alerts)" in [c.label for c in chat.last[-1].choices]
     text = await chat.pick("settings:subs")
     assert "Messages from Bình Yên (only if you sign up)" in text
     assert "Alerts from the police of Phường Ba Đình: off" in text
     text = await chat.pick(ON_AWARENESS)
-    assert "You will get safety tips. Send STOP at any time" in text
+    assert "You will get safety advice. Send STOP at any time" in text
     assert "accidents: ✅ on" in text
     text = await chat.say("stop")
-    assert "Stopped: Bình Yên will send you no more tips or alerts." in text
+    assert "Stopped: Bình Yên will send you no more advice or alerts." in text
     assert chat.last[-1].choices[0].label == "🔔 Sign up again"
     text = await chat.pick("subs:resume")
     assert "You are signed up again." in text
