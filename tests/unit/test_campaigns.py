@@ -91,7 +91,7 @@ def test_tet_2027_runs_once_around_the_sixth_of_february() -> None:
     assert tet.runs.covers(date(2027, 2, 6))  # mùng 1 Tết Đinh Mùi
     assert not tet.runs.covers(date(2027, 3, 1))
     assert not tet.runs.covers(date(2028, 2, 6))
-    assert {m.card for m in tet.messages} >= {"zero_alcohol", "check_before_transfer"}
+    assert {m.card for m in tet.messages} >= {"zero_alcohol", "tet_ticket_scams"}
     assert all(isinstance(m.date, date) for m in tet.messages)
 
 
@@ -350,7 +350,7 @@ def test_campaigns_preview_prints_what_residents_get(capsys: pytest.CaptureFixtu
     for message in tet.messages:
         assert campaigns.notice(message, "vi") in out
         assert message.date.isoformat() in out  # type: ignore[union-attr]
-    assert "card: scam_online/check_before_transfer" in out
+    assert "card: tet_safety/tet_ticket_scams" in out
     assert out.index("fake_tickets") < out.index("fake_li_xi")
 
 
@@ -382,3 +382,28 @@ def test_campaigns_on_a_broken_pack(packs: Path, capsys: pytest.CaptureFixture[s
     captured = capsys.readouterr()
     assert "messages[0] (id fake_tickets): date: 2027-02-30 is no date" in captured.err
     assert "Traceback" not in captured.err
+
+
+def test_a_cited_document_must_be_in_the_source_and_a_law_needs_its_article(
+    packs: Path,
+) -> None:
+    _replace(
+        packs,
+        "back_to_school",
+        "Nhiều em đã phải đi cấp cứu sau khi dùng thử.",
+        "Nhiều em đã phải đi cấp cứu sau khi dùng thử (Nghị định 100/2019/NĐ-CP).",
+    )
+    (problem,) = _problems(packs)
+    assert problem.endswith(
+        "(id disguised_drugs): source: does not name 100/2019, which the text cites"
+    )
+    _replace(
+        packs,
+        "back_to_school",
+        'source: "Báo An ninh Thủ đô (Công an TP. Hà Nội) và Dân trí, 12/2022"',
+        'source: "Nghị định 100/2019/NĐ-CP (2019)"',
+    )
+    (problem,) = _problems(packs)
+    assert problem.endswith(
+        "(id disguised_drugs): source: names a legal document but not its article"
+    )

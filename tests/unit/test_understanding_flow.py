@@ -57,7 +57,7 @@ async def test_dung_or_dung_never_unsubscribes(chat: Chat) -> None:
 async def test_i_was_scammed_goes_to_what_to_do_now_then_the_tip(chat: Chat) -> None:
     await chat.onboard()
     text = await chat.say("tôi bị lừa mất tiền rồi, phải làm sao")
-    assert "tổng đài ngân hàng" in text and "113" in text
+    assert "tổng đài ngân hàng" in text and "Công an xã, phường" in text
     assert "scammed:tip" in chat.choices
     text = await chat.pick("scammed:tip")
     assert "tip:consent_yes" in chat.choices
