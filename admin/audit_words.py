@@ -252,6 +252,23 @@ def _mediation(c: Ctx) -> Said:
     return msgid, {"name": name}, ""
 
 
+def _commune_page(c: Ctx) -> Said:
+    """A commune's page for residents (issue 21): "page", or a contact's "add:", "edit:",
+    "remove:" and its name (handlers/commune_page.py)."""
+    change, sep, name = c.row.detail.partition(":")
+    commune = area_name(c.row.subject)
+    if change == "page" and not sep and commune:
+        return _("panel.audit.says.commune_page.page"), {"commune": commune}, ""
+    msgid = {
+        "add": _("panel.audit.says.commune_page.add"),
+        "edit": _("panel.audit.says.commune_page.edit"),
+        "remove": _("panel.audit.says.commune_page.remove"),
+    }.get(change)
+    if not sep or msgid is None or not commune:
+        return _("panel.audit.says.commune_page.plain"), {}, ""
+    return msgid, {"name": name, "commune": commune}, ""
+
+
 def _facts(c: Ctx) -> str:
     return in_words(c.row.action, c.row.detail, c.lang)
 
@@ -413,6 +430,7 @@ BUILDERS: dict[str, Builder] = {
     "tip.thank": _on_tip(_("panel.audit.says.tip.thank")),
     "honour.read": _honour_read,
     AuditAction.MEDIATION_TEAMS: _mediation,
+    AuditAction.COMMUNE_PAGE: _commune_page,
     AuditAction.TIPS_EXPORT: _tips_export,
     AuditAction.INDICATOR_CONFIRM: _indicator(confirm=True),
     AuditAction.INDICATOR_REJECT: _indicator(confirm=False),

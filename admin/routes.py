@@ -16,6 +16,7 @@ from admin import (
     audit,
     broadcasts,
     campaigns,
+    commune_page,
     errors,
     export,
     honour,
@@ -37,6 +38,7 @@ def install(application: FastAPI) -> None:
         application.include_router(module.router)
     application.include_router(neighbourhoods.router)
     application.include_router(mediation.router)
+    application.include_router(commune_page.router)
     application.include_router(honour.router)
     application.include_router(campaigns.router)
     application.include_router(reports.router)

@@ -6,7 +6,13 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+# Control and invisible formatting characters, and the blanks that look like nothing: the
+# Arabic letter mark, the Mongolian vowel separator, the Hangul fillers, the blank braille
+# pattern and the tag characters.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f"
+    "\u2800\u3164\ufeff\uffa0\U000e0000-\U000e007f]"
+)
 
 
 def fold(text: str) -> str:

@@ -50,6 +50,9 @@ CLOSE = 1.0
 INDICATOR_WEIGHT = 3.0
 # A sentence asking to stop messages is read as such only when it is short.
 STOP_WORDS = 12
+# Intents that, sure beside a way to reach the police, say what the message is for ("liên hệ
+# công an để tố cáo" is a tip; "tôi bị lừa, liên hệ công an thế nào", the help for it).
+_BEFORE_CONTACT = ("report", "scammed", "check", "follow")
 
 
 class Where(enum.StrEnum):
@@ -188,6 +191,17 @@ def _urgency_lists() -> dict[str, _Phrases]:
 @cache
 def _other_senders() -> _Phrases:
     return _Phrases((p, "other", 1.0) for p in _intents().other_senders)
+
+
+@cache
+def _contact_words() -> tuple[_Phrases, _Phrases]:
+    """intents.yaml's `contact_words`: a call received, and the police needed now (labelled
+    with the phrase itself, to tell a word typed as written from one only spelled)."""
+    found = _intents().contact_words
+    return (
+        _Phrases((p, "received", 1.0) for p in found.received),
+        _Phrases((split_weight(p)[0], split_weight(p)[0], 1.0) for p in found.now),
+    )
 
 
 @cache
@@ -398,7 +412,8 @@ def read(text: str, *, where: Where = Where.MENU, indicators: bool = False) -> R
         return Reading(intent="emergency", urgent=urgent)
     if named_language(text):  # "đổi sang tiếng Anh giúp tôi": asked for, plainly
         return Reading(intent="settings")
-    return _free_reading(said, indicators=indicators)
+    dated = bool(_DATED.search(_unquoted(text)))
+    return _free_reading(said, indicators=indicators, dated=dated)
 
 
 def _about_messages(said: list[str]) -> bool:
@@ -449,7 +464,7 @@ def _asks_to_stop(said: list[str]) -> bool:
     return any(hit.label == "stop" for hit in _free()[0].find(said, folded))
 
 
-def _free_reading(said: list[str], *, indicators: bool) -> Reading:
+def _free_reading(said: list[str], *, indicators: bool, dated: bool = False) -> Reading:
     folded = _folded(said)
     intents, categories, topics = _free()
     scores: dict[str, float] = {}
@@ -482,8 +497,15 @@ def _free_reading(said: list[str], *, indicators: bool) -> Reading:
             scores["learn"] = scores.get("learn", 0.0) + named  # the topic's name alone
     if indicators:
         scores["check"] = scores.get("check", 0.0) + INDICATOR_WEIGHT
+        # "số điện thoại công an 0912…": about that number (a check), never the way to the
+        # commune police's own page.
+        scores.pop("contact", None)
     if "scammed" in scores and scores.get("learn", 0.0) >= SURE:  # "làm sao để tránh bị lừa"
         scores["scammed"] /= 2
+    if "contact" in scores:
+        urgent = _contact_urgent(said, scores, dated=dated)
+        if urgent:
+            return Reading(intent="emergency", category=category, topic=topic, urgent=urgent)
     ranked = sorted(scores, key=lambda key: scores[key], reverse=True)
     if not ranked:
         return Reading(category=category, topic=topic)
@@ -494,6 +516,67 @@ def _free_reading(said: list[str], *, indicators: bool) -> Reading:
         maybe = tuple(ranked[:3])
         return Reading(category=category, topic=topic, maybe=maybe, scores=scores)
     return Reading(intent=first, category=category, topic=topic, scores=scores)
+
+
+def _contact_urgent(said: list[str], scores: dict[str, float], *, dated: bool) -> tuple[str, ...]:
+    """A way to reach the police, read with the rest of the message: the words saying someone
+    is in danger now, when they do (the emergency numbers, not the page); otherwise `scores`
+    without "contact" when the police are the caller or the sender ("số công an phường gọi
+    tôi …": a call from someone calling themselves police, a tip when nothing else is read),
+    when another intent is sure ("liên hệ công an để tố cáo"), or when a word typed without
+    its marks may say it is urgent ("gap": "gấp" or "gặp")."""
+    folded = _folded(said)
+    received, now = _contact_words()
+    if received.find(said, folded):
+        weight = scores.pop("contact")
+        if not any(scores.get(intent) for intent in _BEFORE_CONTACT):  # nothing else read
+            scores["report"] = weight
+        return ()
+    # The way to the police read as no other words ("so" of "so dien thoai" is no "sợ"): a
+    # danger urgency() would have seen without them.
+    ways = [h for h in _free()[0].find(said, folded) if h.label == "contact"]
+    rest = [BREAK if any(h.start <= i < h.end for h in ways) else w for i, w in enumerate(said)]
+    urgent = _urgency_of(rest, dated=dated)
+    if urgent:
+        return urgent
+    # What the rest of the message asks for, sure, comes first: "số điện thoại" names a
+    # category of tips, but only beside the way to the police it is part of.
+    other = _free_reading(rest, indicators=False, dated=dated).scores
+    if any(other.get(intent, 0.0) >= SURE for intent in _BEFORE_CONTACT):
+        del scores["contact"]
+        return ()
+    # Asking for the police makes a danger now ("liên hệ công an có người bị đánh"), unless
+    # the message puts it in the past, a question, a what-if or a scam's story.
+    hits, spelled = _needed_now(rest, now, dated=dated)
+    if hits:
+        return hits
+    if spelled:
+        del scores["contact"]
+    return ()
+
+
+def _needed_now(rest: list[str], now: _Phrases, *, dated: bool) -> tuple[tuple[str, ...], bool]:
+    """The words of a danger, or of the police needed now, in `rest` (the message but its way
+    to the police), and whether a word of urgency was only spelled, not typed as written."""
+    folded = _folded(rest)
+    lists = _urgency_lists()
+    found = {name: phrases.find(rest, folded) for name, phrases in lists.items()}
+    if dated or found["past"] or found["unreal"] or found["story"]:
+        return (), False
+    other_meaning = [(h.start, h.end) for h in found["not_danger"]]
+
+    def meant(hit: _Hit) -> bool:
+        overlaps = any(hit.start < end and start < hit.end for start, end in other_meaning)
+        return not overlaps and _near_before(found["negation"], hit.start) is None
+
+    dangers = [h for h in found["danger"] + found["needs_now"] if meant(h)]
+    if dangers:
+        return (" ".join(rest[dangers[0].start : dangers[0].end]),), False
+    urgent = [h for h in now.find(rest, folded) if meant(h)]
+    written = [h for h in urgent if " ".join(rest[h.start : h.end]) == h.label]
+    if written:
+        return (" ".join(rest[written[0].start : written[0].end]),), False
+    return (), bool(urgent)
 
 
 def problems(folder: Path | None = None) -> list[str]:

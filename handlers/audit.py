@@ -26,6 +26,7 @@ class AuditAction(enum.StrEnum):
     TIP_THANK = "tip.thank"  # the chief thanked the reporter of a useful tip (issue 20)
     HONOUR_READ = "honour.read"  # the unit's 19/8 honour list read or exported (issue 20)
     MEDIATION_TEAMS = "mediation.teams"  # a commune's mediation teams changed
+    COMMUNE_PAGE = "commune.page"  # a commune's page for residents changed (issue 21)
     TIPS_EXPORT = "tips.export"  # from the panel or `binhyen tips export` (actor "cli")
     INDICATOR_CONFIRM = "indicator.confirm"
     INDICATOR_REJECT = "indicator.reject"
@@ -85,6 +86,7 @@ LABELS: dict[AuditAction, str] = {
     AuditAction.TIP_THANK: _("panel.audit.action.tip.thank"),
     AuditAction.HONOUR_READ: _("panel.audit.action.honour.read"),
     AuditAction.MEDIATION_TEAMS: _("panel.audit.action.mediation.teams"),
+    AuditAction.COMMUNE_PAGE: _("panel.audit.action.commune.page"),
     AuditAction.TIPS_EXPORT: _("panel.audit.action.tips.export"),
     AuditAction.INDICATOR_CONFIRM: _("panel.audit.action.indicator.confirm"),
     AuditAction.INDICATOR_REJECT: _("panel.audit.action.indicator.reject"),

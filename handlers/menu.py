@@ -19,6 +19,7 @@ ITEMS = (
     choice("menu:mytips", "menu.mytips"),
     choice(NAV_EMERGENCY, "menu.emergency"),
     choice("menu:settings", "menu.settings"),
+    choice("menu:police", "menu.police"),  # handlers/police_contact.py (issue 21)
 )
 
 

@@ -19,6 +19,7 @@ from handlers.tipmodel import PinCheck, TimelineEntry, TipDraft, TipView, Visibi
 if TYPE_CHECKING:  # both import this module's words
     from handlers.broadcasts.ports import BroadcastStore
     from handlers.chat_links import ChatLinks
+    from handlers.commune_page import PageReader
 
 
 def utc_now() -> datetime:
@@ -517,6 +518,11 @@ class UnitOfWork(Protocol):
     @property
     def scam_checks(self) -> ScamChecks:
         """Scam checks counted per commune, day and verdict (issue 20)."""
+        ...
+
+    @property
+    def commune_pages(self) -> PageReader:
+        """The commune's own page: how residents reach their police (issue 21)."""
         ...
 
     async def commit(self) -> None: ...

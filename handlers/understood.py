@@ -34,6 +34,7 @@ FREE_AT: dict[str, frozenset[str] | None] = {
     "subs": None,
     "check": frozenset({"offer", "verdict"}),
     "mytips": frozenset({"list"}),
+    "police": frozenset({"page"}),  # the commune police's page, not its choice of commune
 }
 # The question's button for each likely intent.
 CHOICES = {
@@ -43,6 +44,7 @@ CHOICES = {
     "learn": choice(PREFIX + "learn", "menu.learn"),
     "follow": choice(PREFIX + "follow", "menu.mytips"),
     "settings": choice(PREFIX + "settings", "menu.settings"),
+    "contact": choice(PREFIX + "contact", "menu.police"),
     "help": choice(PREFIX + "help", "understood.choice_help"),
     "stop": choice(PREFIX + "stop", "understood.choice_stop"),
 }

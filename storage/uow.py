@@ -9,6 +9,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from storage.awareness import SqlAwareness
 from storage.broadcasts import SqlBroadcastStore
 from storage.chat_links import SqlChatLinks
+from storage.commune_page import SqlCommunePages
 from storage.honour import SqlHonour
 from storage.indicators import SqlIndicators
 from storage.mydata import SqlMyData
@@ -112,6 +113,10 @@ class SqlUnitOfWork:
     @property
     def scam_checks(self) -> SqlScamChecks:
         return SqlScamChecks(self.session)
+
+    @property
+    def commune_pages(self) -> SqlCommunePages:
+        return SqlCommunePages(self.session)
 
     async def commit(self) -> None:
         if self._session is not None:

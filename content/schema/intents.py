@@ -8,7 +8,7 @@ The rules, each a constraint or a validator below:
 * a phrase is "words" or "words | weight", the weight a number from 0.5 to 9; a phrase is
   written once per list;
 * an abbreviation is one lower-case word standing for one or more words;
-* `other_senders` holds at least one phrase.
+* `other_senders` holds at least one phrase, and so does each list of `contact_words`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ FREE_INTENTS = (
     "check",
     "scammed",
     "follow",
+    "contact",
     "learn",
     "settings",
     "help",
@@ -72,6 +73,15 @@ def _once(name: str, phrases: tuple[str, ...]) -> list[str]:
     ]
 
 
+class ContactWords(Model):
+    """Words that change what a way to reach the police asks for (content/understand.py)."""
+
+    # The police as the caller or the sender ("… gọi tôi", "… yêu cầu"): a call received.
+    received: Phrases
+    # The police needed now ("gấp", "someone is attacking me"): the emergency numbers.
+    now: Phrases
+
+
 class Intents(Model):
     version: Literal[1]
     abbreviations: dict[Short, Line]
@@ -87,6 +97,7 @@ class Intents(Model):
     # A language asked for ("đổi sang tiếng Anh"): switched at once; only right after an ask.
     language_asks: tuple[Line, ...] = Field(min_length=1)
     languages: dict[Literal["vi", "en"], Phrases]
+    contact_words: ContactWords
 
     @model_validator(mode="after")
     def _known_and_once(self) -> Intents:

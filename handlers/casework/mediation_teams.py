@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from handlers.commune_lists import check_free, in_area, one_line
+from handlers import commune_lists as lists
+from handlers.commune_lists import check_free, one_line
 from handlers.errors import BadInput, Conflict, Forbidden, NotFound
 from handlers.people import AdminRole, Identity
 from handlers.ports import utc_now
@@ -36,7 +37,7 @@ MAX_AREA = 200
 MAX_MEMBERS = 2000
 MAX_LINES = 50
 MIN_MEMBERS = 3  # Luật Hòa giải ở cơ sở 2013 art. 12: at least 3 mediators
-READERS = frozenset({AdminRole.OFFICER, AdminRole.CHIEF, AdminRole.PROVINCE_ADMIN})
+READERS = lists.READERS
 HIDDEN_PHONE = "•••"
 # A run of digits that may be a phone number: 6 digits or more, with the separators people
 # write between them ("0912 345 678", "+84-912.345.678", "(024) 3823 4567").
@@ -83,19 +84,12 @@ class TeamStore(Protocol):
 
 
 def check_reads(actor: Identity, commune_code: str) -> None:
-    if actor.role not in READERS:
-        raise Forbidden(detail="only the police read mediation teams")
-    if not in_area(actor, commune_code):
-        raise NotFound(detail="no such commune in your area")
+    lists.check_reads(actor, commune_code, "mediation teams")
 
 
 def manages(actor: Identity, commune_code: str) -> bool:
     """Only the commune's own chief keeps its teams."""
-    return (
-        actor.role is AdminRole.CHIEF
-        and bool(commune_code)
-        and (commune_code == actor.commune_code)
-    )
+    return lists.is_chief_of(actor, commune_code)
 
 
 def check_manages(actor: Identity, commune_code: str) -> None:

@@ -14,6 +14,7 @@ from storage.models.broadcasts import (
     ResidentNeighbourhood,
 )
 from storage.models.campaigns import CampaignSetting, ScheduledSend
+from storage.models.commune_pages import CommuneContact, CommunePage
 from storage.models.indicators import Indicator, IndicatorTip
 from storage.models.leader_chats import LeaderChat, LeaderChatCode
 from storage.models.officer_notifications import OfficerNotificationPrefs
@@ -45,6 +46,8 @@ __all__ = [
     "BroadcastCommune",
     "CampaignSetting",
     "ChannelIdentity",
+    "CommuneContact",
+    "CommunePage",
     "CommuneSetting",
     "HonourEntry",
     "Indicator",

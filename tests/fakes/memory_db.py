@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from content.scamcheck import Known
+from handlers.commune_page import PublicPage
 from tests.fakes.memory_broadcasts import MemoryBroadcasting
 
 K = TypeVar("K", bound=Hashable)
@@ -315,6 +316,8 @@ class MemoryDatabase:
         self.honour: Table[str, StoredHonour] = Table()
         # scam_check_counts: checks by (commune_code, day, outcome), added to at commit.
         self.scam_checks: Counter[tuple[str, date, str]] = Counter()
+        # The communes' own pages (issue 21), written by the panel: residents only read them.
+        self.commune_pages: dict[str, PublicPage] = {}
         self._ids = itertools.count(1)
         # Broadcasts and leaders' chats keep their own fake (tests/fakes/memory_broadcasts.py).
         self.broadcasting = MemoryBroadcasting()

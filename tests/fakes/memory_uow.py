@@ -26,6 +26,7 @@ from handlers.ports import (
 )
 from storage.sealing import Sealer
 from tests.fakes.memory_broadcasts import MemoryBroadcastStore, MemoryChatLinks
+from tests.fakes.memory_commune_pages import MemoryCommunePages
 from tests.fakes.memory_db import (
     MemoryDatabase,
     StoredIdentity,
@@ -310,6 +311,10 @@ class MemoryUnitOfWork:
     @property
     def scam_checks(self) -> MemoryScamChecks:
         return MemoryScamChecks(self._tx)
+
+    @property
+    def commune_pages(self) -> MemoryCommunePages:
+        return MemoryCommunePages(self._tx.db)
 
     async def commit(self) -> None:
         self._tx.commit()

@@ -20,7 +20,7 @@ async def test_any_first_message_greets(chat: Chat) -> None:
 async def test_english_onboarding_and_menu(chat: Chat) -> None:
     await chat.say("/start")
     text = await chat.pick("lang:en")
-    assert "From now on I will speak English." in text
+    assert "From now on Bình Yên will answer in English." in text
     assert "Which province" in text
     text = await chat.say("Đà Nẵng")
     assert "Which commune or ward of Thành phố Đà Nẵng" in text
@@ -34,6 +34,7 @@ async def test_english_onboarding_and_menu(chat: Chat) -> None:
         "menu:mytips",
         "nav:emergency",
         "menu:settings",
+        "menu:police",  # issue 21: the commune police's page
     ]
 
 
@@ -120,10 +121,10 @@ async def test_profile_outlives_the_conversation_state(chat: Chat) -> None:
         ("", "Tin nhắn trống"),
         ("   \n\t ", "Tin nhắn trống"),
         ("\x00\x07\x1b", "Tin nhắn trống"),
-        ("🙂🙂🙂", "Tôi chưa hiểu"),
-        ("asdfgh", "Tôi chưa hiểu"),
+        ("🙂🙂🙂", "Bình Yên chưa hiểu"),
+        ("asdfgh", "Bình Yên chưa hiểu"),
         ("/foo", "Không có lệnh “/foo”"),
-        ("99", "Tôi chưa hiểu"),
+        ("99", "Bình Yên chưa hiểu"),
     ],
 )
 async def test_bad_input_gets_a_short_reply_and_the_chat_goes_on(
@@ -162,8 +163,16 @@ async def test_a_button_from_an_old_menu(chat: Chat) -> None:
 async def test_media_location_and_contact_where_not_expected(chat: Chat) -> None:
     await chat.onboard()
     for kind, values, expected in (
-        (Kind.LOCATION, {"lat": 21.03, "lon": 105.83}, "chưa dùng vị trí"),
-        (Kind.CONTACT, {"phone": "+84912345678"}, "chưa dùng vị trí hay số điện thoại"),
+        (
+            Kind.LOCATION,
+            {"lat": 21.03, "lon": 105.83},
+            "vị trí hay số điện thoại bạn gửi chưa được dùng",
+        ),
+        (
+            Kind.CONTACT,
+            {"phone": "+84912345678"},
+            "vị trí hay số điện thoại bạn gửi chưa được dùng",
+        ),
         (Kind.MEDIA, {"media": Media(MediaType.PHOTO, "x")}, "tệp không được lưu"),
     ):
         await chat.send_event(chat.event(kind, **values))

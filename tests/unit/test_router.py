@@ -286,6 +286,7 @@ def test_every_flow_is_registered_under_the_name_its_state_keeps() -> None:
         "mydata",
         "mytips",
         "neighbourhood",
+        "police",  # issue 21: the commune police's page
         "report",
         "scammed",
         "settings",

@@ -1,0 +1,93 @@
+"""Migration 0020 (issue 21): the communes' own pages, up and down, on SQLite and PostgreSQL.
+(That the whole chain builds what the models describe is tests/integration/test_migrations.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from storage import migrate
+from tests.conftest import PG_ADMIN_URL, _pg_admin, _unavailable, in_thread
+
+BEFORE = "2026_12_05_0019"
+THIS = "2026_12_06_0020"
+TABLES = {"commune_pages", "commune_contacts"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+        return
+    name = f"binhyen_mig_{secrets.token_hex(4)}"
+    try:
+        in_thread(lambda: asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"')))
+    except Exception as exc:
+        _unavailable("PostgreSQL", exc)
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    yield f"{base}/{name}"
+    in_thread(lambda: asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+
+
+def run(url: str, *statements: str) -> list[Any]:
+    async def go() -> list[Any]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                results = [await conn.execute(text(s)) for s in statements]
+                return [r.all() for r in results if r.returns_rows]
+        finally:
+            await engine.dispose()
+
+    return in_thread(lambda: asyncio.run(go()))
+
+
+def tables(url: str) -> set[str]:
+    async def go() -> set[str]:
+        engine = create_async_engine(url)
+        async with engine.connect() as conn:
+            found = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        await engine.dispose()
+        return found
+
+    return in_thread(lambda: asyncio.run(go()))
+
+
+def test_the_pages_come_and_go_with_their_revision(empty_url: str) -> None:
+    in_thread(migrate.upgrade, empty_url, BEFORE)
+    assert not TABLES & tables(empty_url)
+    in_thread(migrate.upgrade, empty_url, THIS)
+    assert tables(empty_url) >= TABLES
+    at = "'2026-12-06 01:00:00+00'"
+    run(
+        empty_url,
+        "INSERT INTO commune_pages (commune_code, phone, updated_at)"
+        f" VALUES ('00004', '+842438234567', {at})",
+        "INSERT INTO commune_contacts (commune_code, kind, name, phone, created_at, updated_at)"
+        f" VALUES ('00004', 'leader', 'Nguyễn Văn An', '+84912345678', {at}, {at})",
+    )
+    [pages, contacts] = run(
+        empty_url,
+        "SELECT commune_code, phone, address, hours, note, updated_by FROM commune_pages",
+        "SELECT kind, name, area, position FROM commune_contacts",
+    )
+    assert [tuple(r) for r in pages] == [("00004", "+842438234567", "", "", "", "")]
+    assert [tuple(r) for r in contacts] == [("leader", "Nguyễn Văn An", "", 0)]
+    with pytest.raises(IntegrityError):  # only the three kinds
+        run(
+            empty_url,
+            "INSERT INTO commune_contacts (commune_code, kind, name, phone, created_at,"
+            f" updated_at) VALUES ('00004', 'boss', 'X', '+84912345678', {at}, {at})",
+        )
+    in_thread(migrate.downgrade, empty_url, BEFORE)
+    assert not TABLES & tables(empty_url)
+    in_thread(migrate.upgrade, empty_url, THIS)  # and up again, empty
+    assert run(empty_url, "SELECT count(*) FROM commune_contacts") == [[(0,)]]
