@@ -185,7 +185,13 @@ async def test_correct_password_opens_the_landing_page(db_url: str) -> None:
 
 async def test_landing_page_names_each_role(sqlite_only: str) -> None:
     cases = [
-        (AdminRole.CHIEF, BA_DINH, "01", "Trưởng Công an xã, phường", "Commune police chief"),
+        (
+            AdminRole.CHIEF,
+            BA_DINH,
+            "01",
+            "Trưởng Công an xã, phường",
+            "Chief of the commune or ward police",
+        ),
         (AdminRole.LEADER, BA_DINH, "01", "Tổ trưởng tổ dân phố, trưởng thôn", "Neighbourhood"),
         (AdminRole.PROVINCE_ADMIN, "", "79", "Quản trị viên cấp tỉnh", "Province administrator"),
     ]

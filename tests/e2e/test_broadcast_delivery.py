@@ -398,7 +398,7 @@ async def test_a_leader_links_a_chat_composes_there_and_is_told_the_decision(
     await phone.press("lnotice:nophoto")  # no photo (tests/e2e/test_leader_photo.py sends one)
     preview = await phone.press("lnotice:kind:alert")
     assert copy(text, "📣 Thông báo của Tổ dân phố số 5, Phường Ba Đình") in preview
-    assert "Đang chờ Công an xã duyệt" in await phone.press("lnotice:send")
+    assert "Đang chờ Công an xã, phường duyệt" in await phone.press("lnotice:send")
     assert await pushed(town.app) == 0
     police = await officer(town.app)
     async with town.app.state.runtime.sessions() as session:
@@ -408,6 +408,6 @@ async def test_a_leader_links_a_chat_composes_there_and_is_told_the_decision(
     sender = "📣 Thông báo của Tổ dân phố số 5, Phường Ba Đình"
     assert town.received(neighbour)[-1] == copy(text, sender)
     told = town.received(phone)[-1]
-    assert "Công an xã đã duyệt thông báo của bạn" in told and "Tổ dân phố số 5 dọn" in told
+    assert "Công an xã, phường đã duyệt thông báo của bạn" in told and "Tổ dân phố số 5 dọn" in told
     sent = "".join(town.received(neighbour))
     assert LEADER_NAME not in sent and LEADER_LOGIN not in sent

@@ -68,5 +68,5 @@ def test_a_whole_tip_typed_at_the_terminal_then_followed_up_elsewhere(tmp_path: 
     assert "Gõ mã tin báo" in ask_code
     assert "Gõ mã PIN 6 số" in ask_pin
     assert f"Tin báo {code} — Trộm cắp – cướp" in shown
-    assert "Tình trạng: Mới nhận, chờ xác nhận" in shown
+    assert "Tình trạng: Mới nhận, chờ thông báo tiếp nhận" in shown
     assert "Nguyễn" not in shown and "0912" not in shown

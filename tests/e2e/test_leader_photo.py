@@ -95,7 +95,7 @@ async def test_a_leader_sends_a_notice_with_a_photo_from_telegram(town: Town) ->
     assert photo.files["photo"].content == PNG  # uploaded: a document's id is not a photo's
     assert text.params["text"] == copy(TEXT, SENDER)
 
-    assert "Đang chờ Công an xã duyệt" in await phone.press("lnotice:send")
+    assert "Đang chờ Công an xã, phường duyệt" in await phone.press("lnotice:send")
     police = await officer(town.app)
     async with town.app.state.runtime.sessions() as session:
         (pending,) = await read.listing(SqlBroadcastStore(session), police, status="pending")

@@ -414,7 +414,7 @@ async def test_the_morning_digest_counts_and_goes_once_to_who_wants_it(
     text = shown(row)
     assert "07/12/2026" in text and f"{PUBLIC}/admin/tips" in text
     assert "4 tin mới" in text and "1 tin khẩn" in text
-    assert "1 tin phải xác nhận" in text and "1 tin đã quá hạn" in text
+    assert "1 tin phải gửi thông báo tiếp nhận" in text and "1 tin đã quá hạn" in text
     nothing_private(row)
     assert urgent not in text
     await job(sessions, MONDAY.replace(hour=11))  # once a day, whichever process

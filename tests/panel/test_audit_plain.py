@@ -65,8 +65,9 @@ async def test_a_status_change_reads_as_a_sentence_with_the_tip_linked(world: Wo
     page = await client.get("/admin/audit", params={"action": "tip.status"})
     assert page.status_code == 200
     chief = world.usernames["chief_a"]
-    assert f"{chief} chuyển tin báo {code} từ “Mới tiếp nhận” sang “Đã báo nhận”." in says(
-        page.text
+    assert (
+        f"{chief} chuyển tin báo {code} từ “Mới tiếp nhận” sang “Đã gửi thông báo tiếp nhận”."
+        in says(page.text)
     )
     assert f'<a href="/admin/tips/{code}" class="tipref">{code}</a>' in page.text
     assert "new&gt;acknowledged" not in page.text and "new>acknowledged" not in page.text
@@ -230,7 +231,10 @@ async def test_csv_export_has_the_sentence_and_the_raw_columns(world: World) -> 
     assert reveal[0].startswith(f"01/12/2026 23:30: {chief} xem danh tính người báo tin")
     # A reason that looks like a formula is text: an apostrophe in front, in every cell.
     assert reveal[7] == "'" + REVEAL_REASON
-    assert status[4] == "tip.status" and "“Mới tiếp nhận” sang “Đã báo nhận”" in status[0]
+    assert (
+        status[4] == "tip.status"
+        and "“Mới tiếp nhận” sang “Đã gửi thông báo tiếp nhận”" in status[0]
+    )
     for cells in body:
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
 
@@ -251,7 +255,7 @@ async def test_xlsx_export_keeps_text_as_text_and_says_what_was_filtered(world: 
     reason = sheet.cell(row=2, column=8)
     assert reason.value == REVEAL_REASON and reason.data_type == "s"  # never a formula
     facts = {r[0]: r[1] for r in about.iter_rows(values_only=True)}
-    assert facts["Tip code"] == code and facts["Entries"] == 1
+    assert facts["Receipt code"] == code and facts["Entries"] == 1
     assert facts["Action"] == "Revealed a reporter's identity"
 
 
@@ -326,7 +330,7 @@ async def test_filters_words_and_export_on_postgres(pg_world: World) -> None:
     [
         ({"action": "tip.delete"}, "action must be an audit action code, e.g. tip.reveal"),
         ({"actor": "x y"}, "actor must be a username"),
-        ({"tip": "x" * 40}, "tip must be a tip code as on the receipt, e.g. BY-7K3F-Q9"),
+        ({"tip": "x" * 40}, "tip must be a receipt code, e.g. BY-7K3F-Q9"),
         ({"from": "30/11/2026"}, "from and to are dates written year-month-day, e.g. 2026-11-25"),
         ({"to": "9999-12-31"}, "from and to must fall in the years 2000 to 2100"),
         ({"from": "2026-12-02", "to": "2026-12-01"}, "from must not be after to"),

@@ -133,11 +133,11 @@ async def test_times_are_vietnam_time(world: World) -> None:
     client = await world.client("officer_a")
     (row,) = read_csv(await client.get("/admin/tips/export.csv"))
     local = moment + timedelta(hours=7)  # 17:30 UTC is 00:30 the next day in Vietnam
-    assert row["Thời điểm báo nhận"] == local.strftime("%d/%m/%Y 00:30")
-    assert row["Trạng thái"] == "Đã báo nhận"
+    assert row["Thời điểm thông báo tiếp nhận"] == local.strftime("%d/%m/%Y 00:30")
+    assert row["Trạng thái"] == "Đã gửi thông báo tiếp nhận"
     sheet = read_xlsx(await client.get("/admin/tips/export.xlsx")).worksheets[0]
     header = [c.value for c in sheet[1]]
-    cell = sheet.cell(row=2, column=header.index("Thời điểm báo nhận") + 1)
+    cell = sheet.cell(row=2, column=header.index("Thời điểm thông báo tiếp nhận") + 1)
     assert cell.value == local.replace(tzinfo=None) and cell.number_format == "DD/MM/YYYY HH:MM"
 
 
@@ -176,7 +176,7 @@ async def test_english_panel_exports_english_headers(world: World) -> None:
     await _tips(world)
     client = await world.client("officer_a")
     rows = read_csv(await client.get("/admin/tips/export.csv?lang=en"))
-    assert set(rows[0]) >= {"Tip code", "Received on", "Category", "Status", "Description"}
+    assert set(rows[0]) >= {"Receipt code", "Received on", "Category", "Status", "Description"}
     assert {r["Category"] for r in rows} == {"Phone scam", "Drugs"}
     book = read_xlsx(await client.get("/api/v1/tips/export?format=xlsx&lang=en"))
     assert book.sheetnames == ["Tips", "Export details"]

@@ -116,7 +116,7 @@ async def test_a_refusal_is_shown_again_with_why_and_keeps_nothing(world: World)
         f"{PAGE}/add?lang=en",
         data={"csrf": csrf_of(taken.text), "commune": COMMUNE_A, "name": "x" * 101},
     )
-    assert "A neighbourhood's name has 2 to 100 characters." in text_of(english.text)
+    assert "A neighbourhood's name must have 2 to 100 characters." in text_of(english.text)
     assert list(await kept(world)) == ["Tổ dân phố số 5"]
     assert [a[0] for a in await audits(world)] == ["neighbourhood.add"]
 

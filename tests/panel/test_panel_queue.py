@@ -180,7 +180,7 @@ async def test_overdue_and_due_soon_stand_out_in_colour_and_words(world: World) 
     # Every badge says which deadline it is: the acknowledgement, forwarding or decision.
     assert badge(late) == (
         "ack",
-        f"QUÁ HẠN báo nhận 3 ngày (hạn {on - timedelta(days=3):%d/%m/%Y})",
+        f"QUÁ HẠN thông báo tiếp nhận 3 ngày (hạn {on - timedelta(days=3):%d/%m/%Y})",
     )
     assert badge(due_today) == ("decision", f"Hạn giải quyết: hôm nay ({on:%d/%m/%Y})")
     assert badge(soon) == (
@@ -211,7 +211,11 @@ async def test_each_kind_of_deadline_names_itself_when_overdue_or_ahead(world: W
         },
     }
     words = {
-        "ack": ("QUÁ HẠN báo nhận 2 ngày", "Hạn báo nhận: hôm nay", "Hạn báo nhận: ngày mai"),
+        "ack": (
+            "QUÁ HẠN thông báo tiếp nhận 2 ngày",
+            "Hạn thông báo tiếp nhận: hôm nay",
+            "Hạn thông báo tiếp nhận: ngày mai",
+        ),
         "forward": (
             "QUÁ HẠN chuyển CQĐT 2 ngày",
             "Hạn chuyển CQĐT: hôm nay",
@@ -223,7 +227,11 @@ async def test_each_kind_of_deadline_names_itself_when_overdue_or_ahead(world: W
             "Hạn giải quyết: ngày mai",
         ),
     }
-    lefts = {"ack": "Hạn báo nhận", "forward": "Hạn chuyển CQĐT", "decision": "Hạn giải quyết"}
+    lefts = {
+        "ack": "Hạn thông báo tiếp nhận",
+        "forward": "Hạn chuyển CQĐT",
+        "decision": "Hạn giải quyết",
+    }
     client = await world.client("officer_a")
     for kind, (overdue, today_words, tomorrow_words) in words.items():
         expected = {

@@ -50,11 +50,11 @@ async def test_the_tip_page_shows_everything_the_resident_sent(world: World, lab
     )
     assert "Đối tượng" in page and "Hai nam thanh niên" in page and "Wave đỏ" in page
     assert "Hôm nay" in page  # when
-    assert "Hạn báo tiếp nhận" in page and "Hạn chuyển Cơ quan điều tra" in page
+    assert "Hạn thông báo tiếp nhận" in page and "Hạn chuyển Cơ quan điều tra" in page
     # The decision deadline is the investigation body's: none runs before the forward.
     assert 'id="due-decision"' not in page and "Hạn giải quyết" not in page
     head = page.split('id="tip-code"')[1].split("</div>")[0]
-    assert 'data-kind="ack"' in head and "Hạn báo nhận" in head
+    assert 'data-kind="ack"' in head and "Hạn thông báo tiếp nhận" in head
     assert re.search(r"Tiếp nhận</dt><dd>\d\d/\d\d/\d{4} \d\d:\d\d</dd>", page)
     assert 'id="timeline"' in page and "Tiếp nhận tin báo" in page
     # The receipt code opens the same page.
@@ -67,7 +67,7 @@ async def test_english_page(world: World) -> None:
     client = await world.client("officer_a")
     page = (await client.get(f"/admin/tips/{tip.id}?lang=en")).text
     assert '<html lang="en">' in page and f"Tip {tip.code}" in page and "Drugs" in page
-    assert "Acknowledge to the reporter" in page and "Timeline" in page
+    assert "Send the acknowledgement of receipt" in page and "Timeline" in page
 
 
 async def test_outside_the_area_is_not_found_and_leaders_are_forbidden(world: World) -> None:

@@ -134,7 +134,7 @@ async def test_an_urgent_crime_reports_forward_row_counts_hours(world: World) ->
     page = await page_of(client, tip)
     forward_row = unescape(page.split('id="due-forward"')[1].split("</dd>")[0])
     by = local_time(row.created_at + timedelta(days=1))
-    assert f">trong 24 giờ, trước {by}" in forward_row
+    assert f">trong 24 giờ, chậm nhất lúc {by}" in forward_row
     # 24 hours is point a of art. 8(5) (the 7 days are point b).
     rule = legal.rule("crime", "forward")
     assert rule is not None
@@ -142,7 +142,7 @@ async def test_an_urgent_crime_reports_forward_row_counts_hours(world: World) ->
     assert point_a.startswith("Điểm a khoản 5 Điều 8")
     assert point_a in page.split('id="cite-forward"')[1]
     english = unescape(await page_of(client, tip, "en"))
-    assert f"within 24 hours, before {by}" in english
+    assert f"within 24 hours, by {by}" in english
 
     # Back to normal: seven days again, shown as a date.
     assert (await act(client, tip, "urgency", urgent="0")).status_code == 303

@@ -111,7 +111,7 @@ async def test_outside_the_scope_is_refused_with_words(world: World) -> None:
     for query in (f"period=2026-H1&commune={COMMUNE_B}", f"period=2026-H1&commune={COMMUNE_C}"):
         refused = await _get(officer, query)
         assert refused.status_code == 403
-        assert "Bạn không được xem báo cáo của địa bàn này" in refused.text
+        assert "Tài khoản này không được xem báo cáo của địa bàn đó" in refused.text
         assert RECEIVED not in refused.text
         download = await officer.get(f"/admin/reports/report.xlsx?{query}")
         assert download.status_code == 403

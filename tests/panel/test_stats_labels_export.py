@@ -96,7 +96,9 @@ async def test_csv_holds_what_the_page_shows(world: World) -> None:
     assert weeks[-1] == ["Tổng", "01/09/2026", "31/10/2026", "2", "2", "4"]
     deadlines = _after(rows, "Chấp hành thời hạn")
     assert deadlines[0][-2:] == ["Tỷ lệ đúng hạn (%)", "Căn cứ"]
-    assert deadlines[1][0] == "Báo nhận đúng hạn" and deadlines[1][-1]  # its legal source
+    assert (
+        deadlines[1][0] == "Thông báo tiếp nhận đúng hạn" and deadlines[1][-1]
+    )  # its legal source
     assert ["Tố giác, tin báo về tội phạm", "4"] in _after(rows, "Theo thủ tục giải quyết")
     assert ["Mới tiếp nhận", "4"] in _after(rows, "Theo trạng thái")
     assert _after(rows, "Tin đã kết thúc, theo kết quả") == [["Kết quả giải quyết", "Số tin"]]

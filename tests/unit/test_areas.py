@@ -196,7 +196,7 @@ async def test_browsing_by_first_letter(chat: Chat) -> None:
     [
         ("a" * 200, "Tin bạn gõ dài quá (200 ký tự)"),
         ("12345", "Chỉ có số thì chưa biết là nơi nào"),
-        ("🏠🏠", "Tôi chưa hiểu"),
+        ("🏠🏠", "Bình Yên chưa hiểu"),
         ("xyzabc", "Không tìm thấy xã, phường nào tên “xyzabc”"),
     ],
 )

@@ -137,7 +137,10 @@ def test_a_status_change_names_the_statuses_and_links_the_tip() -> None:
     named = Named(tips={TIP: NamedTip(TIP, "acknowledged", "")})
     r = row("tip.status", subject=TIP, detail="new>acknowledged")
     vi = sentence(r, named, "vi")
-    assert vi.text == f"chief_a chuyển tin báo {TIP} từ “Mới tiếp nhận” sang “Đã báo nhận”"
+    assert (
+        vi.text
+        == f"chief_a chuyển tin báo {TIP} từ “Mới tiếp nhận” sang “Đã gửi thông báo tiếp nhận”"
+    )
     assert [p.href for p in vi.parts if p.href] == [f"/admin/tips/{TIP}"]
     en = said(r, "en", named)
     assert "new>acknowledged" not in en and "“Acknowledged”" in en and TIP in en

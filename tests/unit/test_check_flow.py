@@ -79,7 +79,7 @@ async def test_nothing_known_gives_general_advice_and_never_says_safe(chat: Chat
     text = await chat.pick("check:again")
     assert "Kiểm tra lừa đảo" in text
     text = await chat.say("Chào bạn, chiều nay họp tổ dân phố nhé")
-    assert "Mình không thấy số điện thoại, đường link hay số tài khoản nào" in text
+    assert "Không thấy số điện thoại, đường link hay số tài khoản nào" in text
     never_safe(text)
 
 

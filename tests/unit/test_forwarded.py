@@ -16,7 +16,7 @@ SCAM = (
     "Tôi là cán bộ Công an TP Hà Nội. Anh có liên quan đến đường dây rửa tiền, phải chuyển "
     "tiền vào tài khoản tạm giữ để xác minh. Gọi lại ngay 0912 345 678."
 )
-OFFERED = "Mình có thể kiểm tra tin này xem có dấu hiệu lừa đảo"
+OFFERED = "Bình Yên có thể kiểm tra tin này xem có dấu hiệu lừa đảo"
 VERDICT = "Nhớ rằng"  # the general advice every verdict ends with
 
 

@@ -147,7 +147,7 @@ async def test_compose_preview_then_send_waits_for_the_police(chat: Chat) -> Non
     assert "💡 Thông báo của Phường Ba Đình" in preview  # the sender line, never a name
     assert "Tối nay 19h họp tổ dân phố" in preview and LEADER.username not in preview
     assert chat.choices[:4] == ["lnotice:send", "lnotice:edit", "lnotice:photo", "lnotice:drop"]
-    assert "Đang chờ Công an xã duyệt" in await chat.pick("lnotice:send")
+    assert "Đang chờ Công an xã, phường duyệt" in await chat.pick("lnotice:send")
     (made,) = data_of(chat).broadcasts.values()
     assert made.status is BroadcastStatus.PENDING and made.sender_id == LEADER.id
     assert made.text == "Tối nay 19h họp tổ dân phố tại nhà văn hoá."

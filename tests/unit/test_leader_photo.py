@@ -116,7 +116,7 @@ async def test_a_telegram_photo_goes_out_with_the_notice(chat: Chat) -> None:
         "lnotice:unphoto",
         "lnotice:drop",
     ]
-    assert "Đang chờ Công an xã duyệt" in await chat.pick("lnotice:send")
+    assert "Đang chờ Công an xã, phường duyệt" in await chat.pick("lnotice:send")
     (made,) = data_of(chat).broadcasts.values()
     assert (made.photo_ref, made.photo_mime, made.text) == (blob(JPEG), "image/jpeg", TEXT)
 

@@ -121,7 +121,7 @@ async def test_settings_show_what_is_held(chat: Chat) -> None:
     assert "• Khu vực: Phường Ba Đình, Thành phố Hà Nội" in text
     assert "• Tổ dân phố/thôn: Tổ 5" in text
     assert "• Ngôn ngữ: Tiếng Việt" in text
-    assert "• Mẹo phòng tránh: đang nhận, từ 23/11/2026" in text
+    assert "• Lời khuyên phòng tránh: đang nhận, từ 23/11/2026" in text
     assert "• Cảnh báo của Công an Phường Ba Đình: đang nhận" in text
     assert "trắc nghiệm cao nhất 3/4" in text
     assert f"📝 Tin báo bạn đã gửi (1)\n• {code} · Trộm cắp – cướp · Mới nhận" in text

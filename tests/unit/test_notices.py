@@ -52,7 +52,7 @@ def test_the_acknowledgement_names_the_procedure_of_an_old_row(lang: str) -> Non
         assert "chuyển Cơ quan điều tra có thẩm quyền" in reply.text  # CPC art. 146(3)
         assert "Bộ luật Tố tụng hình sự" in reply.text
     else:
-        assert "commune police received" in reply.text
+        assert "commune or ward police have received" in reply.text
         assert "competent investigation body" in reply.text
         assert "Criminal Procedure Code" in reply.text
     assert reply.choices == ()

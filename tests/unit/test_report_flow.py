@@ -334,7 +334,7 @@ async def test_huge_and_odd_input_inside_the_flow(chat: Chat) -> None:
     text = await chat.pick("tip:done")
     assert "còn ngắn quá" in text
     await chat.say("🙂🙂🙂")
-    assert "Tôi chưa hiểu" in chat.text
+    assert "Bình Yên chưa hiểu" in chat.text
     await chat.say("thêm mô tả về sự việc cho đủ dài")
     await chat.pick("tip:done")
     text = await chat.pick("when:date")
@@ -352,7 +352,7 @@ async def test_my_tips_and_follow_up_from_another_account(dispatcher: Any) -> No
     assert code in text or code in str(reporter.last[-1].choices)
     tip_choice = next(c for c in reporter.choices if c.startswith("mytip:"))
     text = await reporter.pick(tip_choice)
-    assert "Mới nhận, chờ xác nhận" in text and "Đã nhận tin báo." in text
+    assert "Mới nhận, chờ thông báo tiếp nhận" in text and "Đã nhận tin báo." in text
 
     other = Chat(dispatcher, channel="other")
     await other.onboard()
@@ -362,8 +362,8 @@ async def test_my_tips_and_follow_up_from_another_account(dispatcher: Any) -> No
     await other.say(code.lower().replace("-", " "))
     text = await other.say(pin)
     # Not forwarded yet: no decision deadline runs (the investigation body's, from its receipt).
-    assert f"Tin báo {code}" in text and "Hạn xác nhận tiếp nhận: 26/11/2026" in text
-    assert "Hạn Cơ quan điều tra giải quyết" not in text
+    assert f"Tin báo {code}" in text and "Thông báo tiếp nhận: chậm nhất ngày 26/11/2026" in text
+    assert "Cơ quan điều tra giải quyết" not in text
 
 
 async def test_wrong_pins_are_limited_and_slowed(dispatcher: Any) -> None:

@@ -90,7 +90,7 @@ def test_the_notice_reads_plainly_in_both_languages() -> None:
     assert vi.endswith("Gõ DỪNG để ngừng nhận.")
     assert unicodedata.is_normalized("NFC", vi) and "{" not in vi
     en = render.reply(message(Notice.WEEKLY_DIGEST, "", params), "en").text
-    assert "This week's scams in Thành phố Hà Nội" in en and "• Phone scam: 3 reports" in en
+    assert "This week's scams in Thành phố Hà Nội" in en and "• Phone scam: 3 tips" in en
     assert en.endswith("Send STOP to stop getting these.")
 
 

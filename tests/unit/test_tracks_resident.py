@@ -111,7 +111,7 @@ async def test_a_crime_report_keeps_the_twenty_days_of_the_code(chat: Chat) -> N
         chat, "theft_robbery", "Tối qua có hai người lạ đi xe máy", "lấy trộm xe đạp trước nhà"
     )
     assert "Bộ luật Tố tụng hình sự" in text
-    assert "xác nhận tiếp nhận chậm nhất ngày 26/11/2026" in text
+    assert "gửi thông báo tiếp nhận chậm nhất ngày 26/11/2026" in text
     # The commune's own deadline is promised; the investigation body's 20 days described.
     assert "chuyển Cơ quan điều tra có thẩm quyền chậm nhất ngày 30/11/2026" in text
     assert "20 ngày kể từ khi nhận" in text and "13/12/2026" not in text
@@ -540,7 +540,10 @@ async def test_my_tips_shows_no_decision_date_for_a_mediation(chat: Chat) -> Non
     [pick] = [c for c in chat.choices if c.startswith("mytip:")]
     text = await chat.pick(pick)
     assert f"Tin báo {only_tip(chat).code}" in text and "Giải quyết theo" in text
-    assert "Hạn xác nhận tiếp nhận: 26/11/2026" in text and "Hạn giải quyết" not in text
+    assert (
+        "Thông báo tiếp nhận: chậm nhất ngày 26/11/2026" in text
+        and "giải quyết: chậm nhất" not in text
+    )
 
 
 async def test_an_answer_typed_as_a_contact_card_is_no_threat(chat: Chat) -> None:
