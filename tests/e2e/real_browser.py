@@ -133,8 +133,18 @@ def choice_button(page: Any, choice_id: str) -> Any:
     return page.locator(f'button[data-choice="{choice_id}"]')
 
 
+_IDLE = "() => !document.body.classList.contains('busy')"
+
+
 def type_in(page: Any, text: str) -> None:
-    """Type a message in the web chat and send it."""
+    """Type a message in the web chat, send it and wait for the answer. The page keeps what
+    is typed while the previous message is still on its way (Enter does nothing then), as a
+    resident would see it; a test that typed on at once would lose its next message."""
+    from playwright.sync_api import expect
+
     box = page.get_by_role("textbox")
+    page.wait_for_function(_IDLE)
     box.fill(text)
     box.press("Enter")
+    expect(box).to_have_value("")  # taken: sent, not left waiting in the box
+    page.wait_for_function(_IDLE)
