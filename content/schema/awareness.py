@@ -204,7 +204,7 @@ class Card(Model):
 
     @field_validator("action")
     @classmethod
-    def _whom_and_screen(cls, action: Text, info: ValidationInfo) -> Text:
+    def _whom(cls, action: Text) -> Text:
         problems = [
             f"{lang} names no number to call and not the police"
             for lang in LANGS
