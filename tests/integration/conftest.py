@@ -4,7 +4,9 @@ ports runs on the in-memory unit of work and on both databases."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from bot.dispatcher import Dispatcher
 from storage import migrate
 from storage.db import make_engine, make_sessions
-from tests.conftest import in_thread
+from tests.conftest import PG_ADMIN_URL, _pg_admin, _unavailable, in_thread
 from tests.integration.port_backends import (
     Backend,
     copy_database,
@@ -25,6 +27,22 @@ from tests.integration.port_backends import (
 @pytest.fixture
 def dispatcher(sql_dispatcher: Dispatcher) -> Dispatcher:
     return sql_dispatcher
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind, for the migrations to build and take down."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+        return
+    name = f"binhyen_mig_{secrets.token_hex(4)}"
+    try:
+        in_thread(lambda: asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"')))
+    except Exception as exc:
+        _unavailable("PostgreSQL", exc)
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    yield f"{base}/{name}"
+    in_thread(lambda: asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,26 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage import migrate
-from tests.conftest import PG_ADMIN_URL, _pg_admin, _unavailable, in_thread
+from tests.conftest import in_thread
 
 BEFORE = "2026_12_05_0019"
 THIS = "2026_12_06_0020"
 TABLES = {"commune_pages", "commune_contacts"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
-        return
-    name = f"binhyen_mig_{secrets.token_hex(4)}"
-    try:
-        in_thread(lambda: asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"')))
-    except Exception as exc:
-        _unavailable("PostgreSQL", exc)
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    yield f"{base}/{name}"
-    in_thread(lambda: asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
 
 
 def run(url: str, *statements: str) -> list[Any]:

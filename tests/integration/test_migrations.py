@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage import migrate
 from storage.models import POSTGRES_ONLY_INDEXES, Base
-from tests.conftest import PG_ADMIN_URL, _pg_admin, _unavailable, in_thread
+from tests.conftest import in_thread
 
 
 def _modelled(obj: Any, name: str | None, kind: str, reflected: bool, _other: Any) -> bool:
@@ -43,21 +42,6 @@ def _diff(url: str) -> tuple[list[Any], set[str]]:
         return result
 
     return in_thread(lambda: asyncio.run(go()))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
-        return
-    name = f"binhyen_mig_{secrets.token_hex(4)}"
-    try:
-        in_thread(lambda: asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"')))
-    except Exception as exc:
-        _unavailable("PostgreSQL", exc)
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    yield f"{base}/{name}"
-    in_thread(lambda: asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
 
 
 def test_upgrade_matches_the_models_and_downgrade_empties(empty_url: str) -> None:
