@@ -15,8 +15,10 @@ owed (the table owed_replies is empty):
   key, so a message it accepted just before the kill may go again. Those are counted per
   kill and may be at most SEND_CONCURRENCY (the sends a process has open at once), as
   tests/e2e/test_broadcast_kill.py allows the copies under way of a broadcast, plus those
-  sent within bot.owed.FLUSH_EVERY before the kill (their deletion is written a moment
-  after the send);
+  whose deletion was not yet written: sent within bot.owed.FLUSH_EVERY before the kill, or
+  while the flush before was being written, or during the flush the kill cut short
+  (FLUSH_WRITE: a transaction on a machine as busy as CI's; with 2 test processes beside it
+  one write of 10 ms let a tenth copy through in a round where 9 were allowed);
 - each resident's next tap on the menu they were sent is answered ("my tips" lists the
   tip), never with "this button belongs to an earlier menu";
 - a dead process's chat locks are leases: at each kill none has more than 5 s left.
@@ -74,6 +76,8 @@ PER_ROUND = 40
 # The bot's messages a second: fast enough for 200 residents, slow enough that a burst's
 # receipts take a while.
 RATE = 200
+# The longest a flush's transaction (bot.owed.Journal.flush) is allowed on a busy machine.
+FLUSH_WRITE = 0.02
 KILLS = 2  # per round: one in the burst, one in the recovery
 FIRST_CHAT = 810_000_000
 SECRET = "receipt-kill_secret"
@@ -623,7 +627,7 @@ async def test_kill_9_in_bursts_of_confirms_every_receipt_arrives_once(
     # A second copy only of a receipt whose send was under way at a kill, a few per kill.
     assert {n for n, k in explained.items() if k is None} == set(), "sent twice, no kill between"
     per_kill = Counter(k.name for k in explained.values() if k is not None)
-    at_most = SEND_CONCURRENCY + math.ceil(RATE * FLUSH_EVERY)
+    at_most = SEND_CONCURRENCY + math.ceil(RATE * (FLUSH_EVERY + 2 * FLUSH_WRITE))
     assert all(n <= at_most for n in per_kill.values()), f"sent again: {per_kill}"
     # No dead button: the next tap is answered, and "my tips" lists the tip.
     assert dead == set()
