@@ -1017,6 +1017,38 @@ class FakeTelegram(ThreadedServer, CallRecorder[Call]):
         self._record(call)
         return JSONResponse({"ok": True, "result": call.result})
 
+    def answered(self, body: bytes | str | dict[str, Any] | None) -> Call | None:
+        """What Telegram does with the body of a bot's answer to a webhook request: a JSON
+        object naming a `method` is that call, made as if the bot had sent it (checked against
+        the spec and recorded like any other call, `transport` "webhook answer"); Telegram
+        tells the bot nothing about how it went. Anything else (empty, no method) is no call.
+        Every test that posts updates to the bot passes each answer's body here."""
+        if body is None or body in (b"", ""):
+            return None
+        payload = body if isinstance(body, dict) else json.loads(body)
+        if not isinstance(payload, dict) or "method" not in payload:
+            return None
+        raw = {k: v for k, v in payload.items() if k != "method"}
+        name = str(payload["method"])
+        call = Call(method=name, params=raw, at=time.monotonic(), http_method="POST")
+        call.transport = "webhook answer"
+        try:
+            spec = self.spec.method(name)
+            if spec is None:
+                raise ApiError(404, "Not Found: method not found")
+            if spec["name"] == "getUpdates":
+                raise ApiError.bad("getUpdates can't be used in a webhook answer")
+            call.method = spec["name"]
+            call.params = self._decode(spec, raw, {})
+            _check_semantics(call.method, call.params)
+            self._check_blocked_and_injected(call.method, call.params)
+            call.result = self._dispatch(spec, call.params, {})
+        except Exception as exc:
+            error = exc if isinstance(exc, ApiError) else ApiError(500, f"fake crashed: {exc!r}")
+            call.ok, call.error_code, call.description = False, error.code, error.description
+        self._record(call)
+        return call
+
     async def _download(self, request: Request) -> Response:
         if request.path_params["token"] != self.token:
             return JSONResponse(ApiError(401, "Unauthorized").body(), status_code=401)

@@ -642,3 +642,30 @@ def test_update_ids_increase_and_callbacks_find_sent_messages(
     assert other["message"]["contact"]["user_id"] == 555
     with pytest.raises(ValueError, match="unsupported"):
         fake.updates.my_chat_member(CHAT, "member", "administrator")
+
+
+def test_a_method_in_a_webhook_answer_is_made_as_telegram_would(fake: FakeTelegram) -> None:
+    body = b'{"method": "sendMessage", "chat_id": 42, "text": "Xin ch\xc3\xa0o"}'
+    call = fake.answered(body)
+    assert call is not None and call.ok and call.transport == "webhook answer"
+    assert fake.sent_texts(42) == ["Xin chào"]
+    assert fake.chat_messages(42)[0]["text"] == "Xin chào"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"{}", b'{"ok": true}', None],
+    ids=["empty", "empty-object", "no-method", "none"],
+)
+def test_an_answer_without_a_method_is_no_call(fake: FakeTelegram, body: bytes | None) -> None:
+    assert fake.answered(body) is None
+    assert fake.calls() == []
+
+
+def test_a_bad_call_in_a_webhook_answer_is_recorded_as_failed(fake: FakeTelegram) -> None:
+    call = fake.answered({"method": "sendMessage", "chat_id": 42, "text": "x", "colour": "red"})
+    assert call is not None and not call.ok and call.error_code == 400
+    fake.block_chat(7)
+    blocked = fake.answered({"method": "sendMessage", "chat_id": 7, "text": "x"})
+    assert blocked is not None and blocked.error_code == 403
+    assert fake.sent_texts() == []
