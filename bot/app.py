@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from bot import access_log, runtime
+from bot.ops_metrics import SharedGauges
 from bot.settings import Settings
 
 log = logging.getLogger("binhyen.app")
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             setattr(app.state, name, channel)
         app.state.outbox = _outbox(settings, rt, app)
         app.state.owed = _owed(rt, app)
+        app.state.shared_gauges = SharedGauges(rt.sessions)
         # Everything loaded so far (catalogs, 3,321 communes, packs, the app) lives as long
         # as the process: keep it out of the cyclic collector's full passes, which otherwise
         # walk it all and showed up as tail latency (docs/BENCHMARKS.md §5).
@@ -108,7 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
         if status != 200:
             return Response(status_code=status)
-        body, content_type = exposition()
+        shared = await request.app.state.shared_gauges.values()
+        body, content_type = exposition(shared)
         return Response(body, media_type=content_type)
 
     from admin.routes import install as install_admin

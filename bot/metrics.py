@@ -250,21 +250,43 @@ class _AllProcesses:
             yield _uptime(started)
 
 
-def exposition() -> tuple[bytes, str]:
+class _Shared:
+    """Gauges of the state every process shares (the database's: storage/ops_gauges.py),
+    read by the scraped process just before: the same numbers from any process, so the
+    alert rules take their max, never their sum."""
+
+    def __init__(self, gauges: Mapping[str, tuple[str, float]]) -> None:
+        self._gauges = gauges
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import GaugeMetricFamily
+
+        for name, (documentation, value) in self._gauges.items():
+            yield GaugeMetricFamily(name, documentation, value=value)
+
+
+def exposition(shared: Mapping[str, tuple[str, float]] | None = None) -> tuple[bytes, str]:
     """The Prometheus text exposition (format 0.0.4, which every Prometheus reads) and its
-    content type."""
+    content type; `shared`: gauges of the shared state, name → (help, value)."""
     from prometheus_client import CollectorRegistry, generate_latest
     from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
     backend = _backend()
-    registry = backend.registry
-    if registry is None:
+    for family in _FAMILIES:
+        family.counter()  # declared even before the first count, as before
+    if backend.registry is None:
         # A fresh registry per scrape, as prometheus_client's multi-process docs ask.
         registry = CollectorRegistry(auto_describe=False)
         registry.register(_AllProcesses(backend.directory))
-    for family in _FAMILIES:
-        family.counter()  # declared even before the first count, as before
-    return generate_latest(registry), CONTENT_TYPE_PLAIN_0_0_4
+        if shared:
+            registry.register(_Shared(shared))
+        return generate_latest(registry), CONTENT_TYPE_PLAIN_0_0_4
+    body = generate_latest(backend.registry)
+    if shared:
+        extra = CollectorRegistry(auto_describe=False)
+        extra.register(_Shared(shared))
+        body += generate_latest(extra)
+    return body, CONTENT_TYPE_PLAIN_0_0_4
 
 
 def status_for(

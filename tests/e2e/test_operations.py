@@ -51,3 +51,53 @@ async def test_metrics_count_events_and_duplicates(app: FastAPI, client: httpx.A
         _count(before, "binhyen_duplicates_total", duplicates) + 1
     )
     assert re.search(r"^binhyen_uptime_seconds \d+\.0$", after, re.M)
+
+
+def _gauge(metrics: str, name: str) -> float | None:
+    found = re.search(rf"^{name} (\S+)$", metrics, re.M)
+    return float(found[1]) if found else None
+
+
+async def test_metrics_carry_the_shared_state_for_the_alert_rules(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    from bot import ops_metrics
+
+    body = (await client.get("/metrics")).text
+    for name in ops_metrics.HELP:
+        assert f"# TYPE {name} gauge" in body, name
+    assert _gauge(body, "binhyen_database_up") == 1.0
+    assert _gauge(body, "binhyen_tips_overdue") == 0.0  # a fresh database
+    # A failed sign-in shows in the next read (the gauges are read every 15 s at most).
+    from storage import admin_users
+
+    async with app.state.runtime.sessions() as session:
+        refused = await admin_users.sign_in(session, "nobody", "wrong", ip="127.0.0.1")
+        await session.commit()
+    assert refused.identity is None
+    app.state.shared_gauges._read_at = float("-inf")
+    body = (await client.get("/metrics")).text
+    assert (_gauge(body, "binhyen_signin_failures_recent") or 0) >= 1.0
+
+
+async def test_metrics_say_when_the_database_does_not_answer(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    app.state.shared_gauges._sessions = _broken_sessions
+    app.state.shared_gauges._read_at = float("-inf")
+    body = (await client.get("/metrics")).text
+    assert _gauge(body, "binhyen_database_up") == 0.0
+    assert _gauge(body, "binhyen_tips_overdue") is None
+    assert "binhyen_events_total" in body  # the counters still show
+
+
+class _Broken:
+    async def __aenter__(self) -> None:
+        raise ConnectionRefusedError("database down")
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+def _broken_sessions() -> _Broken:
+    return _Broken()
