@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             setattr(app.state, name, channel)
         app.state.outbox = _outbox(settings, rt, app)
         app.state.owed = _owed(rt, app)
-        app.state.shared_gauges = SharedGauges(rt.sessions)
+        app.state.shared_gauges = SharedGauges(rt.sessions, rt.redis, settings.redis_prefix)
         # Everything loaded so far (catalogs, 3,321 communes, packs, the app) lives as long
         # as the process: keep it out of the cyclic collector's full passes, which otherwise
         # walk it all and showed up as tail latency (docs/BENCHMARKS.md §5).

@@ -69,6 +69,7 @@ from bot import (
     retry,
     weekly_schedule,
 )
+from bot import heartbeat as beats
 from bot.broadcast_media import PhotoSource
 from bot.delivery import Delivery, Pushed, Pusher, Target
 from bot.runtime import Runtime, mark_unreachable
@@ -223,6 +224,8 @@ class OutboxWorker:
     batch: int = BATCH
     concurrency: int = CONCURRENCY
     interval: float = 1.0
+    # A sign of life each round, for /metrics (bot/heartbeat.py); None without Redis.
+    heartbeat: beats.Heartbeat | None = None
     _task: asyncio.Task[None] | None = field(default=None, repr=False)
     _ticked: datetime | None = field(default=None, repr=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
@@ -486,17 +489,23 @@ class OutboxWorker:
     async def run(self) -> None:
         """Rounds until stopped: at once while there is more to send, else every
         `interval` seconds."""
-        while not self._stop.is_set():
-            await self._every_minute()
-            try:
-                handled = await self.run_once()
-            except Exception as exc:  # the database away for a moment: the next round
-                log.error("outbox round failed: %s", type(exc).__name__)
-                handled = 0
-            if handled >= self.batch:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=self.interval)
+        try:
+            while not self._stop.is_set():
+                if self.heartbeat is not None:
+                    await self.heartbeat.beat()
+                await self._every_minute()
+                try:
+                    handled = await self.run_once()
+                except Exception as exc:  # the database away for a moment: the next round
+                    log.error("outbox round failed: %s", type(exc).__name__)
+                    handled = 0
+                if handled >= self.batch:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), timeout=self.interval)
+        finally:
+            if self.heartbeat is not None:  # a clean stop leaves the count at once
+                await self.heartbeat.stop()
 
     async def _every_minute(self) -> None:
         """The scheduled jobs (the campaigns' messages), at most once a minute."""
@@ -618,6 +627,11 @@ def build(runtime: Runtime, channels: Mapping[str, Pusher | None]) -> OutboxWork
         conversations=runtime.dispatcher.conversations,
         photos=photo_source(runtime),
         public_url=runtime.settings.public_url,
+        heartbeat=(
+            beats.Heartbeat(runtime.redis, runtime.settings.redis_prefix, beats.OUTBOX)
+            if runtime.redis is not None
+            else None
+        ),
         scheduled=(
             campaign_schedule.queue_due,
             digest_schedule.digests(calendar(parse_dates(runtime.settings.holidays))),

@@ -14,7 +14,9 @@ DEFAULT_SECRET = "dev-only-secret-change-me"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BINHYEN_", extra="ignore")
+    # A variable set to "" is as if unset (compose's `${X:-}` passes "" for what the operator
+    # left out: a token or key that is not there, not one that is wrong).
+    model_config = SettingsConfigDict(env_prefix="BINHYEN_", extra="ignore", env_ignore_empty=True)
 
     # Anything else stops start-up: a typo must not silently turn off the production checks.
     env: Literal["development", "production", "test"] = "development"

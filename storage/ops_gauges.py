@@ -4,7 +4,8 @@ bot/metrics.py; these are the state all processes share, read when scraped:
 
 - open tips whose current legal deadline (`next_due`, a date in Vietnam) has passed;
 - the police's messages to residents that are due and not yet sent (the outbox's backlog),
-  and how long the oldest has waited;
+  and how long the oldest about a tip has waited (a receipt's notice, an officer's question:
+  a broadcast's copies wait their turn behind the bot's rate for an hour or more, rightly);
 - turns' replies still owed (bot/owed.py) whose first sender's lease ran out, and the oldest;
 - failed sign-ins to the panel in the last 15 minutes (the audit log's rows; an attack on
   passwords shows here whichever process answered it).
@@ -35,7 +36,7 @@ WEB = "web"  # the web chat's rows are fetched by the page, or dropped unsent (b
 class OpsGauges:
     tips_overdue: int
     outbox_due: int
-    outbox_oldest_seconds: float
+    outbox_oldest_tip_seconds: float
     owed_stale: int
     owed_oldest_seconds: float
     signin_failures: int
@@ -53,9 +54,9 @@ async def read(session: AsyncSession, now: datetime) -> OpsGauges:
     """The gauges at `now` (aware, UTC)."""
     today = local_date(now)
     overdue = select(func.count()).where(Tip.status != TipStatus.CLOSED.value, Tip.next_due < today)
-    due = select(func.count(), func.min(OUTBOX.c.due_at)).where(
-        OUTBOX.c.status == "pending", OUTBOX.c.channel != WEB, OUTBOX.c.due_at <= now
-    )
+    waiting = (OUTBOX.c.status == "pending", OUTBOX.c.channel != WEB, OUTBOX.c.due_at <= now)
+    due = select(func.count()).where(*waiting)
+    oldest_tip = select(func.min(OUTBOX.c.due_at)).where(*waiting, OUTBOX.c.tip_id.is_not(None))
     stale = select(func.count(), func.min(OWED.c.created_at)).where(
         OWED.c.channel != WEB, OWED.c.due_at <= now
     )
@@ -64,13 +65,14 @@ async def read(session: AsyncSession, now: datetime) -> OpsGauges:
         AuditLog.created_at >= now - SIGNIN_WINDOW,
     )
     n_overdue = int((await session.execute(overdue)).scalar_one())
-    n_due, oldest_due = (await session.execute(due)).one()
+    n_due = int((await session.execute(due)).scalar_one())
+    oldest_due = (await session.execute(oldest_tip)).scalar_one()
     n_stale, oldest_owed = (await session.execute(stale)).one()
     n_failures = int((await session.execute(failures)).scalar_one())
     return OpsGauges(
         tips_overdue=n_overdue,
-        outbox_due=int(n_due),
-        outbox_oldest_seconds=_age(now, oldest_due),
+        outbox_due=n_due,
+        outbox_oldest_tip_seconds=_age(now, oldest_due),
         owed_stale=int(n_stale),
         owed_oldest_seconds=_age(now, oldest_owed),
         signin_failures=n_failures,

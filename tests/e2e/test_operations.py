@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import httpx
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 
 from bot.app import create_app
 from bot.settings import Settings
+from tests.conftest import REDIS_URL, connect_redis, drop_keys, key_prefix
 from tests.e2e.webchat import browser, send
 
 pytestmark = pytest.mark.e2e
@@ -64,8 +66,9 @@ async def test_metrics_carry_the_shared_state_for_the_alert_rules(
     from bot import ops_metrics
 
     body = (await client.get("/metrics")).text
-    for name in ops_metrics.HELP:
+    for name in set(ops_metrics.HELP) - {ops_metrics.OUTBOX_SENDERS}:
         assert f"# TYPE {name} gauge" in body, name
+    assert ops_metrics.OUTBOX_SENDERS not in body  # counted in Redis: there is none here
     assert _gauge(body, "binhyen_database_up") == 1.0
     assert _gauge(body, "binhyen_tips_overdue") == 0.0  # a fresh database
     # A failed sign-in shows in the next read (the gauges are read every 15 s at most).
@@ -101,3 +104,25 @@ class _Broken:
 
 def _broken_sessions() -> _Broken:
     return _Broken()
+
+
+async def test_metrics_count_the_processes_sending_the_outbox(sqlite_url: str) -> None:
+    prefix = key_prefix()
+    settings = Settings(database_url=sqlite_url, redis_url=REDIS_URL, redis_prefix=prefix)
+    app = create_app(settings)
+    redis = await connect_redis()
+    try:
+        async with app.router.lifespan_context(app), browser(app) as client:
+            for _ in range(100):  # the outbox loop's first round beats
+                if await redis.exists(
+                    *[k async for k in redis.scan_iter(f"{prefix}alive:*")] or ["-"]
+                ):
+                    break
+                await asyncio.sleep(0.02)
+            body = (await client.get("/metrics")).text
+        assert _gauge(body, "binhyen_outbox_senders") == 1.0
+        # Stopped cleanly: it leaves the count at once.
+        assert [k async for k in redis.scan_iter(f"{prefix}alive:*")] == []
+    finally:
+        await drop_keys(redis, prefix)
+        await redis.aclose()

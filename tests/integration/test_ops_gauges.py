@@ -57,10 +57,12 @@ def tip(status: str, due_in_days: int) -> Tip:
     )
 
 
-def message(resident: str, status: str, channel: str, due: datetime) -> OutboxMessage:
+def message(
+    resident: str, status: str, channel: str, due: datetime, about: Tip | None = None
+) -> OutboxMessage:
     return OutboxMessage(
         resident_id=resident,
-        tip_id=None,
+        tip_id=about.id if about is not None else None,
         kind="tip_status",
         payload={"code": "", "params": {}},
         status=status,
@@ -97,17 +99,21 @@ async def test_each_gauge_counts_what_it_says_and_nothing_else(session: AsyncSes
     session.add(Resident(id=resident, commune_code="00004", province_code="01"))
     await session.flush()
     week_ago = NOW - timedelta(days=7)
+    late = tip("new", -1)
+    session.add(late)
+    await session.flush()
     session.add_all(
         [
             # Past its deadline and open: counts; closed, or due tomorrow or today: does not.
-            tip("new", -1),
             tip("closed", -3),
             tip("new", 1),
             tip("new", 0),
             # Due and unsent: counts; the web chat's (fetched by the page), sent ones, ones
             # waiting for an unreachable resident and ones due later: do not.
-            message(resident, "pending", "telegram", week_ago),
-            message(resident, "pending", "", NOW - timedelta(minutes=1)),
+            # The oldest about a tip is a week old; a broadcast's copy (no tip) waits longer
+            # and is counted, but is not the oldest about a tip.
+            message(resident, "pending", "telegram", week_ago, about=late),
+            message(resident, "pending", "", NOW - timedelta(days=8)),
             message(resident, "pending", "web", NOW - timedelta(days=9)),
             message(resident, "sent", "telegram", NOW - timedelta(days=9)),
             message(resident, "waiting", "telegram", NOW - timedelta(days=9)),
@@ -126,7 +132,10 @@ async def test_each_gauge_counts_what_it_says_and_nothing_else(session: AsyncSes
     after = await ops_gauges.read(session, NOW)
     assert after.tips_overdue - before.tips_overdue == 1
     assert after.outbox_due - before.outbox_due == 2
-    assert after.outbox_oldest_seconds >= timedelta(days=7).total_seconds()
+    week = timedelta(days=7).total_seconds()
+    assert week <= after.outbox_oldest_tip_seconds < week + 3600 or (
+        before.outbox_oldest_tip_seconds >= after.outbox_oldest_tip_seconds  # older ones stored
+    )
     assert after.owed_stale - before.owed_stale == 1
     assert after.owed_oldest_seconds >= timedelta(hours=2).total_seconds()
     assert after.signin_failures - before.signin_failures == 1
@@ -135,6 +144,6 @@ async def test_each_gauge_counts_what_it_says_and_nothing_else(session: AsyncSes
 async def test_nothing_waiting_reads_zero_ages(session: AsyncSession) -> None:
     # Far in the past, before any row any test stores: nothing was due yet.
     gauges = await ops_gauges.read(session, datetime(2001, 1, 1, tzinfo=UTC))
-    assert gauges.outbox_due == 0 and gauges.outbox_oldest_seconds == 0.0
+    assert gauges.outbox_due == 0 and gauges.outbox_oldest_tip_seconds == 0.0
     assert gauges.owed_stale == 0 and gauges.owed_oldest_seconds == 0.0
     assert gauges.signin_failures == 0
