@@ -1,5 +1,6 @@
 # Bình Yên: one image for `binhyen serve` and `binhyen worker`, installed from uv.lock.
-FROM python:3.11-slim
+# compose.yaml runs it (docs/OPERATIONS.md); the base image is pinned to a patch release.
+FROM python:3.11.11-slim-bookworm
 
 # The uv release the lock names (tests/unit/test_packaging.py keeps the two equal).
 ARG UV_VERSION=0.13.9
@@ -23,11 +24,19 @@ COPY handlers ./handlers
 COPY content ./content
 COPY storage ./storage
 COPY admin ./admin
+# The two folders the service writes, made and handed to the service's user here, before
+# VOLUME: a named volume mounted on /app/media starts as a copy of the image's folder, owner
+# included, so the non-root user can write it (a bind mount keeps the host folder's owner:
+# chown it to 10001 there). Anything a step put in /app/media after VOLUME would be dropped.
 RUN uv sync --locked --no-editable \
     && useradd --system --uid 10001 binhyen \
-    && mkdir -p /app/media && chown binhyen:binhyen /app/media
+    && mkdir -p /app/media /run/binhyen-metrics \
+    && chown binhyen:binhyen /app/media /run/binhyen-metrics
+# Every `binhyen serve` and `binhyen worker` of one container (one PID namespace) writes its
+# counts here and /metrics adds them up (bot/metrics.py); never share it across namespaces.
+ENV BINHYEN_METRICS_DIR=/run/binhyen-metrics
 USER binhyen
-# Tip attachments (BINHYEN_MEDIA_DIR, ./media): keep them on a volume.
+# Tip attachments (BINHYEN_MEDIA_DIR, ./media): keep them on a volume, or in object storage.
 VOLUME /app/media
 
 EXPOSE 8080

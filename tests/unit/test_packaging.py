@@ -43,13 +43,15 @@ def test_dockerfile_installs_the_package_migrates_then_serves() -> None:
 
 
 def test_compose_has_postgres_redis_and_the_app() -> None:
+    """The stack itself is linted in tests/unit/test_deploy_files.py."""
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
-    assert {"postgres", "redis", "app"} <= services.keys()
-    env = services["app"]["environment"]
+    assert {"postgres", "redis", "migrate", "serve-1", "serve-2", "worker"} <= services.keys()
+    env = services["serve-1"]["environment"]
     assert env["BINHYEN_DATABASE_URL"].startswith("postgresql+asyncpg://")
     assert env["BINHYEN_REDIS_URL"].startswith("redis://")
-    assert set(services["app"]["depends_on"]) == {"postgres", "redis"}
+    assert {"migrate", "redis"} <= set(services["serve-1"]["depends_on"])
+    assert set(services["migrate"]["depends_on"]) == {"postgres"}
 
 
 def test_help_lists_the_stable_commands_quickly() -> None:
