@@ -23,8 +23,10 @@ from fastapi.responses import JSONResponse
 from admin import auth, web
 from content.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate
 from handlers.errors import BadInput, Conflict, DomainError, Forbidden, NotFound
+from storage.blobs import BlobStoreUnavailable
 
 API_PREFIX = "/api/"
+STORE_DOWN = "store_unavailable"
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
@@ -67,6 +69,7 @@ def _(msgid: str) -> str:
 
 MESSAGES = {
     "unauthorized": _("panel.error.unauthorized"),
+    "store_unavailable": _("panel.error.store_unavailable"),
     "forbidden": _("panel.error.forbidden"),
     "not_found": _("panel.error.not_found"),
     "invalid_input": _("panel.error.invalid_input"),
@@ -184,6 +187,17 @@ async def _refusal(request: Request, exc: Exception) -> Response:
     return _page(request, answer.status, answer.page)
 
 
+async def _store_down(request: Request, exc: Exception) -> Response:
+    """The file store (object storage) did not answer: 503, try again; the tip is there."""
+    response: Response
+    if request.url.path.startswith(API_PREFIX):
+        response = error_response(request, 503, STORE_DOWN)
+    else:
+        response = _page(request, 503, STORE_DOWN)
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 async def _unauthenticated(request: Request, exc: Exception) -> Response:
     return error_response(request, 401, "unauthorized")
 
@@ -201,4 +215,5 @@ def install(app: FastAPI) -> None:
     for kind in ANSWERS:
         app.add_exception_handler(kind, _refusal)
     app.add_exception_handler(Unauthenticated, _unauthenticated)
+    app.add_exception_handler(BlobStoreUnavailable, _store_down)
     app.add_exception_handler(web.CsrfRefused, _csrf_refused)

@@ -28,7 +28,10 @@ async def attachment_response(
     store = request.app.state.runtime.media.store
     if found is None or not await asyncio.to_thread(store.has, found.group(1)):
         return None
-    data = await asyncio.to_thread(store.get, found.group(1))
+    try:
+        data = await asyncio.to_thread(store.get, found.group(1))
+    except FileNotFoundError:  # gone meanwhile, or not the bytes stored (refused, not served)
+        return None
     shown = "inline" if inline_images and ref.mime in INLINE_IMAGES else "attachment"
     return Response(
         data,

@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 from handlers.broadcasts.ports import Broadcast
 from handlers.model import Media, MediaType
-from storage.blobs import BlobStore
+from storage.blobs import Blobs
 from storage.broadcasts.photos import read
 
 log = logging.getLogger("binhyen.broadcasts")
@@ -46,7 +46,7 @@ class PhotoSource:
     the channels that upload. The bytes of the last few broadcasts are kept in memory, so
     that ten thousand copies read the file once."""
 
-    def __init__(self, store: BlobStore, public_url: str, secret: str, keep: int = 4) -> None:
+    def __init__(self, store: Blobs, public_url: str, secret: str, keep: int = 4) -> None:
         self.store = store
         self.public_url = public_url
         self.secret = secret

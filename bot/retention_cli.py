@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from bot.retention_schedule import periods
+from bot.runtime import blob_store, check_blob_store
 from bot.settings import Settings
 from handlers.ports import utc_now
 from storage import retention
-from storage.blobs import BlobStore
 
 EXIT_USAGE = 2
 MAX_BATCH = 1000  # a batch is one transaction over the tips: keep it short (BENCHMARKS §16)
@@ -35,13 +34,15 @@ async def execute(settings: Settings, dry_run: bool, batch: int) -> retention.Re
     found = await migrate.state(settings.database_url)
     if found != "current":
         raise NoDatabase(found)
+    blobs = blob_store(settings)
+    await check_blob_store(settings, blobs)
     engine = make_engine(settings.database_url)
     try:
         return await retention.run(
             make_sessions(engine),
             periods(settings),
             utc_now(),
-            blobs=BlobStore(Path(settings.media_dir)),
+            blobs=blobs,
             actor=retention.CLI_ACTOR,
             dry_run=dry_run,
             batch_size=batch,
@@ -53,6 +54,11 @@ async def execute(settings: Settings, dry_run: bool, batch: int) -> retention.Re
 def shown_url(url: str) -> str:
     """The database address without its password."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def files_in(settings: Settings) -> str:
+    """Where the files are (no secret): the folder as set, or the bucket."""
+    return blob_store(settings).describe() if settings.s3_bucket else settings.media_dir
 
 
 def lines(removed: retention.Removed, settings: Settings) -> list[str]:
@@ -76,9 +82,12 @@ def run(settings: Settings, dry_run: bool, batch: int | None = None) -> int:
     if not 1 <= batch <= MAX_BATCH:
         print(f"{NAME}: error: --batch must be from 1 to {MAX_BATCH}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"{NAME}: database {shown_url(settings.database_url)}, files in {settings.media_dir}")
+    print(f"{NAME}: database {shown_url(settings.database_url)}, files in {files_in(settings)}")
     try:
         removed = asyncio.run(execute(settings, dry_run, batch))
+    except SystemExit as exc:  # the file store cannot be used (bot/runtime.py)
+        print(f"{NAME}: error: {exc}", file=sys.stderr)
+        return 1
     except NoDatabase as exc:
         if str(exc) == "behind":
             print(
@@ -106,7 +115,8 @@ def run(settings: Settings, dry_run: bool, batch: int | None = None) -> int:
     if removed.files_refused:
         print(
             f"{NAME}: warning: files were left alone: the file store holds files but the "
-            "database no tip nor broadcast (the wrong database, or the wrong BINHYEN_MEDIA_DIR?)",
+            "database no tip nor broadcast (the wrong database, or the wrong BINHYEN_MEDIA_DIR "
+            "or BINHYEN_S3_BUCKET?)",
             file=sys.stderr,
         )
         return 1

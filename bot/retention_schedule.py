@@ -21,7 +21,7 @@ from bot.settings import Settings
 from handlers.deadlines import LOCAL_TZ
 from handlers.state import Conversations
 from storage import retention
-from storage.blobs import BlobStore
+from storage.blobs import Blobs
 from storage.db import insert_ignoring_conflicts
 from storage.models import ScheduledSend
 from storage.state_memory import ComposedConversations, MemoryStateStore
@@ -77,7 +77,7 @@ class DailyRetention:
     def __init__(
         self,
         periods: retention.Periods,
-        blobs: BlobStore | None,
+        blobs: Blobs | None,
         states: Callable[[], int] | None = None,
         file_states: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
@@ -123,7 +123,7 @@ class DailyRetention:
 
 
 def daily(
-    settings: Settings, blobs: BlobStore | None, conversations: Conversations | None
+    settings: Settings, blobs: Blobs | None, conversations: Conversations | None
 ) -> DailyRetention:
     return DailyRetention(
         periods(settings), blobs, state_sweeper(conversations), file_sweeper(conversations)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,7 @@ from handlers.ports import Config, MediaKeeper
 from handlers.state import Conversations
 from storage import migrate
 from storage.attempts import LimitedAttempts
-from storage.blobs import BlobStore, MediaKeeperImpl
+from storage.blobs import Blobs, BlobStore, BlobStoreUnavailable, MediaKeeperImpl
 from storage.chat_links import link_key
 from storage.db import is_sqlite, make_engine, make_sessions
 from storage.limits import KeptLimiter, Limiter, MemoryLimiter, RedisLimiter
@@ -75,9 +76,39 @@ def load_content() -> None:
 
 
 async def prepare_database(settings: Settings) -> None:
-    """The embedded default migrates itself so that a fresh machine just runs."""
+    """The embedded default migrates itself so that a fresh machine just runs; the file
+    store must be there (object storage: its bucket)."""
     await migrate.prepare(settings.database_url)
     await move_owner_links(settings)
+    await check_blob_store(settings)
+
+
+def blob_store(settings: Settings) -> Blobs:
+    """Where tips' files and notices' photos are: object storage when BINHYEN_S3_BUCKET is
+    set (several machines share it), else the local folder BINHYEN_MEDIA_DIR. The one place
+    the choice is made (serve, worker, `binhyen retention run`)."""
+    if not settings.s3_bucket:
+        return BlobStore(Path(settings.media_dir))
+    from storage.blobs_s3 import S3BlobStore
+
+    secret = settings.s3_secret_access_key
+    return S3BlobStore.connect(
+        bucket=settings.s3_bucket,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=secret.get_secret_value() if secret is not None else "",
+        prefix=settings.s3_key_prefix,
+    )
+
+
+async def check_blob_store(settings: Settings, store: Blobs | None = None) -> None:
+    """Stop start-up, in words for an operator, when the file store cannot be used (a
+    bucket missing, refused or out of reach); the folder has nothing to check."""
+    try:
+        await asyncio.to_thread((store or blob_store(settings)).check)
+    except BlobStoreUnavailable as exc:
+        raise SystemExit(str(exc)) from None
 
 
 async def move_owner_links(settings: Settings) -> int:
@@ -166,7 +197,7 @@ def build(settings: Settings) -> Runtime:
     sessions = make_sessions(engine)
     config = tip_config(settings)
     seal = sealer(settings)
-    media = MediaKeeperImpl(BlobStore(Path(settings.media_dir)), config.max_attachment_bytes)
+    media = MediaKeeperImpl(blob_store(settings), config.max_attachment_bytes)
     redis = None
     if settings.redis_url:
         from redis.asyncio import BlockingConnectionPool, Redis

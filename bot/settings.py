@@ -31,6 +31,16 @@ class Settings(BaseSettings):
     public_url: str = ""
     max_text_length: int = 4000
     media_dir: str = "./media"
+    # Tips' files and notices' photos in S3-compatible object storage (MinIO, a cloud's), for a
+    # service on several machines (storage/blobs_s3.py): set the bucket (created beforehand,
+    # never by the service); unset, they stay in BINHYEN_MEDIA_DIR. Empty endpoint: the
+    # provider's default; empty keys: boto3's own chain (an instance role).
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = ""
     # Key rings (storage/sealing.py): one Fernet key or several separated by commas, newest
     # first; unset, a key derived from the secret. Contacts: reporters' details; accounts:
     # TOTP secrets and Zalo OA tokens.
@@ -102,6 +112,52 @@ class Settings(BaseSettings):
     # Tests and local fakes only, refused in production: exact origins, comma-separated
     # (http://127.0.0.1:8081), whose files are fetched over http and at a private address.
     zalo_media_test_origins: str = ""
+
+    @property
+    def s3_key_prefix(self) -> str:
+        """BINHYEN_S3_PREFIX as the keys start: "" or ending in one slash."""
+        prefix = self.s3_prefix.strip("/")
+        return f"{prefix}/" if prefix else ""
+
+    def _check_s3(self) -> None:
+        import re
+        from urllib.parse import urlsplit
+
+        if not self.s3_bucket:
+            return
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", self.s3_bucket):
+            raise SystemExit(
+                "BINHYEN_S3_BUCKET must be a bucket name: 3-63 lowercase letters, digits, dots "
+                "and hyphens."
+            )
+        if self.s3_endpoint_url:
+            parts = urlsplit(self.s3_endpoint_url)
+            try:
+                parts.port  # noqa: B018 (raises on a port that is not one)
+            except ValueError:
+                parts = parts._replace(netloc="")
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise SystemExit(
+                    "BINHYEN_S3_ENDPOINT_URL must be an http(s) URL (http://minio:9000), "
+                    "or empty for the provider's default."
+                )
+            if parts.username or parts.password or parts.query or parts.path not in ("", "/"):
+                raise SystemExit(
+                    "BINHYEN_S3_ENDPOINT_URL is scheme://host[:port] only: the keys go in "
+                    "BINHYEN_S3_ACCESS_KEY_ID and BINHYEN_S3_SECRET_ACCESS_KEY."
+                )
+        if not re.fullmatch(r"[a-z0-9-]{1,32}", self.s3_region):
+            raise SystemExit("BINHYEN_S3_REGION must be a region name (us-east-1).")
+        secret = self.s3_secret_access_key.get_secret_value() if self.s3_secret_access_key else ""
+        if bool(self.s3_access_key_id) != bool(secret):
+            raise SystemExit(
+                "BINHYEN_S3_ACCESS_KEY_ID and BINHYEN_S3_SECRET_ACCESS_KEY go together: set both, "
+                "or neither (boto3's own credentials, an instance role)."
+            )
+        if not re.fullmatch(r"[A-Za-z0-9._/-]{0,200}", self.s3_prefix) or "//" in self.s3_prefix:
+            raise SystemExit(
+                "BINHYEN_S3_PREFIX: letters, digits and . _ - / only (tips or binhyen/files)."
+            )
 
     def _check_media_origins(self) -> None:
         from urllib.parse import urlsplit
@@ -175,6 +231,7 @@ class Settings(BaseSettings):
         if self.metrics_token is not None and 0 < len(self.metrics_token.get_secret_value()) < 16:
             raise SystemExit("BINHYEN_METRICS_TOKEN must be at least 16 characters.")
         self._check_media_origins()
+        self._check_s3()
         if self.metrics_dir:
             import os
 

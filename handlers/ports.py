@@ -104,6 +104,11 @@ class MediaUnavailable(Exception):
     """The platform would not hand over the file (gone, too large, or the fetch failed)."""
 
 
+class MediaStoreDown(MediaUnavailable):
+    """The file store did not answer (object storage down): the file may well still be
+    there, it could not be reached now."""
+
+
 class MediaKeeper(Protocol):
     async def keep(self, channel: str, account: str, media: Media) -> StoredMedia:
         """A tip's file, received while the tip is written: held apart, as it came, until

@@ -22,13 +22,15 @@ import secrets
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from handlers import tip_files
 from handlers.broadcasts.photo import photo_type
 from handlers.media_metadata import check
 from handlers.model import Media
-from handlers.ports import MediaUnavailable, SettledMedia, StoredMedia
+from handlers.ports import MediaStoreDown, MediaUnavailable, SettledMedia, StoredMedia
 
 Fetcher = Callable[[str, Media], Awaitable[bytes]]
 DEFAULT_MIME = {
@@ -46,10 +48,84 @@ RECEIVED_DIR = "received"
 # older ones at most this often, and the daily retention run too.
 RECEIVED_TTL_SECONDS = 24 * 3600
 SWEEP_EVERY_SECONDS = 3600
+PREFIX_NAME = re.compile(r"[0-9a-f]{2}")
+TEMP_PREFIX = "tmp.retention."  # a file moved aside to be deleted (swept as a temporary one)
 log = logging.getLogger("binhyen.blobs")
 
 
+class BlobStoreUnavailable(OSError):
+    """The store could not be reached or refused the request (object storage down, denied):
+    nothing is known of the file. The local folder never raises it."""
+
+
+class BlobCorrupted(FileNotFoundError):
+    """A stored file whose bytes are not those its name (their SHA-256) says: refused, as if
+    gone, rather than served."""
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A file of one prefix folder, as retention sees it: its name and when it was last
+    written (put renews it); None when that could not be read."""
+
+    name: str
+    modified: float | None
+
+
+class Blobs(Protocol):
+    """What the keeper, the panel, broadcasts and retention (storage/retention.py) need of a
+    store of files: the local folder below, or object storage (storage/blobs_s3.py)."""
+
+    def put(self, data: bytes) -> str:
+        """Stores the bytes under their SHA-256 (returned); an existing file is renewed."""
+        ...
+
+    def get(self, sha256: str) -> bytes:
+        """The bytes; FileNotFoundError when not stored (BlobCorrupted when not whole)."""
+        ...
+
+    def has(self, sha256: str) -> bool: ...
+
+    def receive(self, data: bytes) -> str: ...
+
+    def received(self, ref: str) -> bytes | None: ...
+
+    def forget(self, ref: str) -> None: ...
+
+    def sweep_received(
+        self, max_age_seconds: float, now: float | None = None, *, dry_run: bool = False
+    ) -> int: ...
+
+    def prefixes(self) -> list[str]:
+        """The prefix folders (two hex digits) that may hold files, sorted."""
+        ...
+
+    def listing(self, prefix: str) -> list[Listed]:
+        """The files of a prefix folder; OSError when it cannot be listed."""
+        ...
+
+    def delete_if_older(self, prefix: str, name: str, limit: float) -> bool:
+        """Delete the file unless a put renewed it to `limit` or later; whether it went."""
+        ...
+
+    def holds_files(self) -> bool:
+        """Whether any prefix folder holds a file (retention's guard against a wrong
+        database)."""
+        ...
+
+    def check(self) -> None:
+        """At start-up: BlobStoreUnavailable, in words for an operator, when the store
+        cannot be used."""
+        ...
+
+    def describe(self) -> str:
+        """Where the files are, for an operator (no secret)."""
+        ...
+
+
 class BlobStore:
+    """The embedded default: files in a local folder (BINHYEN_MEDIA_DIR)."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
@@ -131,15 +207,65 @@ class BlobStore:
                 continue
         return removed
 
+    def prefixes(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name for p in self.root.iterdir() if PREFIX_NAME.fullmatch(p.name) and p.is_dir()
+        )
+
+    def listing(self, prefix: str) -> list[Listed]:
+        found: list[Listed] = []
+        for entry in os.scandir(self.root / prefix):
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                found.append(Listed(entry.name, entry.stat(follow_symlinks=False).st_mtime))
+            except FileNotFoundError:
+                continue
+            except OSError:
+                found.append(Listed(entry.name, None))
+        return found
+
+    def delete_if_older(self, prefix: str, name: str, limit: float) -> bool:
+        return delete_aside(str(self.root / prefix / name), limit)
+
+    def holds_files(self) -> bool:
+        return any(any((self.root / p).iterdir()) for p in self.prefixes())
+
+    def check(self) -> None:
+        """Nothing to check: the folder is made by the first file."""
+
+    def describe(self) -> str:
+        return str(self.root)
+
+
+def delete_aside(path: str, limit: float) -> bool:
+    """Delete an old file, unless it is sent again at this very moment: it is first moved
+    aside (BlobStore.put then writes it anew), and put back if put renewed its time just
+    before (same name, same bytes). Whether it was deleted."""
+    folder, name = os.path.split(path)
+    aside = os.path.join(folder, f"{TEMP_PREFIX}{name}")
+    os.rename(path, aside)
+    if os.stat(aside).st_mtime >= limit:
+        os.replace(aside, path)
+        return False
+    os.unlink(aside)
+    return True
+
 
 class _Shelf:
-    """The keeper's shelf for handlers/tip_files.py: held files and stored ones on disk."""
+    """The keeper's shelf for handlers/tip_files.py: held files and stored ones. A store that
+    cannot be reached is a file unavailable: the tip goes without it, the reporter is told."""
 
-    def __init__(self, store: BlobStore) -> None:
+    def __init__(self, store: Blobs) -> None:
         self.store = store
 
     async def received(self, ref: str) -> bytes | None:
-        return await asyncio.to_thread(self.store.received, ref)
+        try:
+            return await asyncio.to_thread(self.store.received, ref)
+        except BlobStoreUnavailable as exc:
+            raise MediaStoreDown("the file store is unavailable") from exc
 
     async def stored(self, sha256: str) -> bytes | None:
         if not re.fullmatch(r"[0-9a-f]{64}", sha256):
@@ -148,16 +274,24 @@ class _Shelf:
             return await asyncio.to_thread(self.store.get, sha256)
         except FileNotFoundError:
             return None
+        except BlobStoreUnavailable as exc:
+            raise MediaStoreDown("the file store is unavailable") from exc
 
     async def put(self, data: bytes) -> str:
-        return await asyncio.to_thread(self.store.put, data)
+        try:
+            return await asyncio.to_thread(self.store.put, data)
+        except BlobStoreUnavailable as exc:
+            raise MediaStoreDown("the file store is unavailable") from exc
 
     async def forget(self, ref: str) -> None:
-        await asyncio.to_thread(self.store.forget, ref)
+        try:
+            await asyncio.to_thread(self.store.forget, ref)
+        except BlobStoreUnavailable:  # stored already: the held copy goes with the sweep
+            log.warning("a held file was not removed: the file store is unavailable")
 
 
 class MediaKeeperImpl:
-    def __init__(self, store: BlobStore, max_bytes: int) -> None:
+    def __init__(self, store: Blobs, max_bytes: int) -> None:
         self.store = store
         self.max_bytes = max_bytes
         self.fetchers: dict[str, Fetcher] = {}
@@ -182,9 +316,12 @@ class MediaKeeperImpl:
         data = await self._bytes(channel, account, media)
         if len(data) > self.max_bytes:
             raise MediaUnavailable("file too large")
-        await self._sweep_now_and_then()
-        checked = await asyncio.to_thread(check, data)
-        ref = await asyncio.to_thread(self.store.receive, data)
+        try:
+            await self._sweep_now_and_then()
+            checked = await asyncio.to_thread(check, data)
+            ref = await asyncio.to_thread(self.store.receive, data)
+        except BlobStoreUnavailable as exc:
+            raise MediaStoreDown("the file store is unavailable") from exc
         return tip_files.received_media(ref, mime, data, checked)
 
     async def settle(self, kept: StoredMedia, anonymous: bool) -> SettledMedia | None:
@@ -216,7 +353,10 @@ class MediaKeeperImpl:
             return None
 
     async def _put(self, data: bytes, mime: str) -> StoredMedia:
-        digest = await asyncio.to_thread(self.store.put, data)
+        try:
+            digest = await asyncio.to_thread(self.store.put, data)
+        except BlobStoreUnavailable as exc:
+            raise MediaStoreDown("the file store is unavailable") from exc
         return StoredMedia(ref=f"blob:{digest}", mime=mime, size=len(data), sha256=digest)
 
     async def _bytes(self, channel: str, account: str, media: Media) -> bytes:

@@ -18,12 +18,13 @@ this order:
    message, and a tip's notice its code. A broadcast's copies are kept, since the
    broadcast's counts in the panel are read from them and they name no tip; a copy the web
    chat never fetched is recorded failed ("expired") instead of being shown months late.
-3. **Blob files** (storage/blobs.py) that no attachment row and no broadcast refers to any
-   more, and that nobody sent again within the chat period (BlobStore.put renews a file's
-   time: a photo in a draft the conversation state still holds is that young), are deleted,
-   and so are temporary files a crash left behind. Files go only after the rows that named
-   them were committed, and are found again by this sweep on every run: a run killed
-   between the two, or a file that could not be deleted, is finished by the next run.
+3. **Blob files** (storage/blobs.py; the local folder or object storage, storage/blobs_s3.py)
+   that no attachment row and no broadcast refers to any more, and that nobody sent again
+   within the chat period (a store's put renews a file's time: a photo in a draft the
+   conversation state still holds is that young), are deleted, and so are temporary files a
+   crash left behind. Files go only after the rows that named them were committed, and are
+   found again by this sweep on every run: a run killed between the two, or a file that
+   could not be deleted, is finished by the next run.
 4. **Conversation state** past the chat period: Redis keys expire by themselves (their TTL,
    storage/state_redis.py); the in-process store of the embedded default is swept here
    when the run is in its process (`states`). A scam check's text lives nowhere else:
@@ -43,14 +44,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -78,7 +77,7 @@ from handlers.tipmodel import Visibility
 from handlers.tips.words import TipStatus
 from storage import honour
 from storage.admin_users.audit_log import record
-from storage.blobs import RECEIVED_TTL_SECONDS, BlobStore
+from storage.blobs import RECEIVED_TTL_SECONDS, Blobs, delete_aside
 from storage.db import utc
 from storage.models import Broadcast, OutboxMessage, Tip, TipAttachment, TipEvent
 from storage.outbox import WEB, OutboxStatus
@@ -102,7 +101,6 @@ OUTBOX_SPAN = 20_000
 # first row this much younger than the cut-off.
 CREATED_SLACK = timedelta(days=1)
 TEMP_GRACE = timedelta(days=1)  # a temporary file a put left behind (storage/blobs.py)
-TEMP_PREFIX = "tmp.retention."  # a file moved aside to be deleted (swept as a temporary one)
 
 # Every GIN index of tips (the queue's trigram search), its pending list merged.
 GIN_CLEAN = (
@@ -119,7 +117,6 @@ SETTLED = tuple(
     s.value for s in OutboxStatus if s not in (OutboxStatus.PENDING, OutboxStatus.WAITING)
 )
 BLOB_NAME = re.compile(r"[0-9a-f]{64}")
-PREFIX_NAME = re.compile(r"[0-9a-f]{2}")
 
 AfterBatch = Callable[[], Awaitable[None]]
 
@@ -188,7 +185,7 @@ async def run(
     periods: Periods,
     now: datetime,
     *,
-    blobs: BlobStore | None = None,
+    blobs: Blobs | None = None,
     actor: str = ACTOR,
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
@@ -469,19 +466,16 @@ def _referenced(dialect: str, closed_before: datetime | None) -> Select[Any]:
 
 async def _sweep(
     sessions: async_sessionmaker[AsyncSession],
-    blobs: BlobStore,
+    blobs: Blobs,
     periods: Periods,
     now: datetime,
     removed: Removed,
     *,
     dry_run: bool,
 ) -> None:
-    root = blobs.root
-    if not root.is_dir():
+    prefixes = await asyncio.to_thread(blobs.prefixes)
+    if not prefixes:
         return
-    prefixes = sorted(
-        p.name for p in root.iterdir() if PREFIX_NAME.fullmatch(p.name) and p.is_dir()
-    )
     old = periods.chat_before(now).timestamp()  # younger: a conversation may still hold it
     temp = (now - TEMP_GRACE).timestamp()
     async with sessions() as session:
@@ -497,7 +491,7 @@ async def _sweep(
                     held.add(upcoming)
                 upcoming = await anext(refs, None)
             deleted, failed = await asyncio.to_thread(
-                _sweep_dir, root / prefix, held, old, temp, dry_run
+                _sweep_dir, blobs, prefix, held, old, temp, dry_run
             )
             removed.files += deleted
             removed.undeleted_files += failed
@@ -505,19 +499,19 @@ async def _sweep(
 
 
 def _sweep_dir(
-    folder: Path, held: set[str], old: float, temp: float, dry_run: bool
+    blobs: Blobs, prefix: str, held: set[str], old: float, temp: float, dry_run: bool
 ) -> tuple[int, int]:
     """Delete (or count) the files of one prefix folder that no row names and that are old
     enough, and stale temporary files: how many, and how many could not be deleted."""
     deleted = failed = 0
     try:
-        entries = list(os.scandir(folder))
+        entries = blobs.listing(prefix)
     except OSError as exc:
         log.warning("retention: cannot list a blob folder: %s", type(exc).__name__)
         return 0, 1
     for entry in entries:
         name = entry.name
-        if BLOB_NAME.fullmatch(name) and name.startswith(folder.name):
+        if BLOB_NAME.fullmatch(name) and name.startswith(prefix):
             if name in held:
                 continue
             limit = old
@@ -526,11 +520,11 @@ def _sweep_dir(
         else:
             continue
         try:
-            if not entry.is_file(follow_symlinks=False):
+            if entry.modified is None:
+                raise OSError("its time could not be read")
+            if entry.modified >= limit:
                 continue
-            if entry.stat(follow_symlinks=False).st_mtime >= limit:
-                continue
-            if dry_run or _delete(entry.path, limit):
+            if dry_run or blobs.delete_if_older(prefix, name, limit):
                 deleted += 1
         except FileNotFoundError:
             continue
@@ -541,17 +535,9 @@ def _sweep_dir(
 
 
 def _delete(path: str, limit: float) -> bool:
-    """Delete an old file, unless it is sent again at this very moment: it is first moved
-    aside (BlobStore.put then writes it anew), and put back if put renewed its time just
-    before (same name, same bytes). Whether it was deleted."""
-    folder, name = os.path.split(path)
-    aside = os.path.join(folder, f"{TEMP_PREFIX}{name}")
-    os.rename(path, aside)
-    if os.stat(aside).st_mtime >= limit:
-        os.replace(aside, path)
-        return False
-    os.unlink(aside)
-    return True
+    """The local folder's delete (storage/blobs.py delete_aside): moved aside first, put back
+    when a put renewed it meanwhile."""
+    return delete_aside(path, limit)
 
 
 # -- dry run and audit -------------------------------------------------------------------------
@@ -561,7 +547,7 @@ async def _count(
     sessions: async_sessionmaker[AsyncSession],
     periods: Periods,
     now: datetime,
-    blobs: BlobStore | None,
+    blobs: Blobs | None,
     removed: Removed,
 ) -> None:
     closed_before = periods.tips_closed_before(now)
@@ -599,7 +585,7 @@ async def _count(
 
 
 async def _files_may_go(
-    sessions: async_sessionmaker[AsyncSession], blobs: BlobStore, removed: Removed
+    sessions: async_sessionmaker[AsyncSession], blobs: Blobs, removed: Removed
 ) -> bool:
     """Whether the file sweep may run: not against a database that holds no tip and no
     broadcast while the file store holds files (a run pointed at the wrong database, or an
@@ -609,10 +595,7 @@ async def _files_may_go(
         broadcasts = await session.scalar(select(BROADCASTS.c.id).limit(1))
     if tips is not None or broadcasts is not None:
         return True
-    root = blobs.root
-    has_files = root.is_dir() and any(
-        p.is_dir() and PREFIX_NAME.fullmatch(p.name) and any(p.iterdir()) for p in root.iterdir()
-    )
+    has_files = await asyncio.to_thread(blobs.holds_files)
     removed.files_refused = has_files
     return not has_files
 

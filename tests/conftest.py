@@ -35,6 +35,7 @@ from storage.db import make_engine, make_sessions
 from storage.sealing import Sealer, derive_key
 from storage.state_memory import memory_conversations
 from storage.state_redis import RedisConversations
+from tests.blob_stores import blobs, s3_bucket, s3_endpoint  # noqa: F401 (fixtures: both stores)
 from tests.fakes.memory_db import MemoryDatabase
 from tests.fakes.memory_media import MemoryMediaKeeper
 from tests.fakes.memory_uow import MemoryUnits

@@ -11,7 +11,7 @@ from typing import Any
 from handlers.context import Ctx
 from handlers.media_metadata import Status
 from handlers.model import Msg, Reply
-from handlers.ports import MediaUnavailable, StoredMedia
+from handlers.ports import MediaStoreDown, MediaUnavailable, StoredMedia
 from handlers.report.base import data_of
 from handlers.tipmodel import AttachmentIn
 
@@ -71,10 +71,13 @@ async def refused_as_anonymous(ctx: Ctx, stored: StoredMedia) -> bool:
 async def settle_all(ctx: Ctx, anonymous: bool) -> tuple[list[AttachmentIn], list[Msg]]:
     """The files the tip keeps (handlers/tip_files.py), and what its receipt says of them."""
     kept: list[AttachmentIn] = []
-    refused = expired = checked = 0
+    refused = expired = unsaved = checked = 0
     for a in data_of(ctx).get("attachments", []):
         try:
             settled = await ctx.media.settle(_kept(a), anonymous)
+        except MediaStoreDown:  # the tip goes all the same: it matters more than its file
+            unsaved += 1
+            continue
         except MediaUnavailable:
             expired += 1
             continue
@@ -101,6 +104,8 @@ async def settle_all(ctx: Ctx, anonymous: bool) -> tuple[list[AttachmentIn], lis
         told.append(Msg("tip.receipt_media_refused", {"count": refused}))
     if expired:
         told.append(Msg("tip.receipt_media_expired", {"count": expired}))
+    if unsaved:
+        told.append(Msg("tip.receipt_media_unsaved", {"count": unsaved}))
     return kept, told
 
 

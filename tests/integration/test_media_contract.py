@@ -1,6 +1,7 @@
 """The contract of the MediaKeeper port (a tip's files, a broadcast's photo), run against the
 in-memory keeper the flow tests use (tests/fakes/memory_media.py) and the one that keeps files
-on disk (storage/blobs.py)."""
+on disk (storage/blobs.py) or in object storage (storage/blobs_s3.py, on a loopback S3
+server: tests/blob_stores.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import hashlib
 import json
 import os
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,9 @@ from handlers.broadcasts.photo import MAX_PHOTO_BYTES
 from handlers.errors import BadInput
 from handlers.model import Media, MediaType
 from handlers.ports import MediaUnavailable
-from storage.blobs import RECEIVED_TTL_SECONDS, BlobStore, MediaKeeperImpl
+from storage.blobs import RECEIVED_TTL_SECONDS, BlobCorrupted, Blobs, BlobStore, MediaKeeperImpl
 from tests import photo_files
+from tests.blob_stores import age, blob_name, held_count, held_name, make_store, write_raw
 from tests.fakes.memory_media import MemoryMediaKeeper
 
 LIMIT = 64
@@ -43,13 +46,16 @@ async def fetch(_account: str, media: Media) -> bytes:
     return FILES[media.ref]
 
 
-@pytest.fixture(params=["memory", "disk"])
+def _keeper(request: pytest.FixtureRequest, tmp_path: Path, limit: int) -> Any:
+    if request.param == "memory":
+        return MemoryMediaKeeper(limit)
+    kind = "local" if request.param == "disk" else "s3"
+    return MediaKeeperImpl(make_store(kind, request, tmp_path), limit)
+
+
+@pytest.fixture(params=["memory", "disk", "s3"])
 def keeper(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    found: MemoryMediaKeeper | MediaKeeperImpl = (
-        MemoryMediaKeeper(LIMIT)
-        if request.param == "memory"
-        else MediaKeeperImpl(BlobStore(tmp_path / "media"), LIMIT)
-    )
+    found: MemoryMediaKeeper | MediaKeeperImpl = _keeper(request, tmp_path, LIMIT)
     found.register("test", fetch)
     return found
 
@@ -175,13 +181,9 @@ async def fetch_photo(_account: str, media: Media) -> bytes:
     return PHOTOS_WITH_METADATA[media.ref]
 
 
-@pytest.fixture(params=["memory", "disk"])
+@pytest.fixture(params=["memory", "disk", "s3"])
 def roomy(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    found: MemoryMediaKeeper | MediaKeeperImpl = (
-        MemoryMediaKeeper(ROOMY)
-        if request.param == "memory"
-        else MediaKeeperImpl(BlobStore(tmp_path / "media"), ROOMY)
-    )
+    found: MemoryMediaKeeper | MediaKeeperImpl = _keeper(request, tmp_path, ROOMY)
     found.register("test", fetch_photo)
     return found
 
@@ -190,8 +192,7 @@ def held(keeper: Any) -> int:
     """How many files the keeper holds for drafts."""
     if isinstance(keeper, MemoryMediaKeeper):
         return len(keeper.held)
-    folder = keeper.store.root / "received"
-    return len(list(folder.iterdir())) if folder.is_dir() else 0
+    return held_count(keeper.store)
 
 
 async def test_an_anonymous_tips_photo_is_stored_without_its_metadata(roomy: Any) -> None:
@@ -286,3 +287,121 @@ async def test_the_keeper_sweeps_now_and_then(tmp_path: Path) -> None:
     os.utime(path, (past, past))
     await keeper.keep("test", "acc", Media(MediaType.PHOTO, "tagged", "image/jpeg"))
     assert keeper.store.received(stale) is None and held(keeper) == 1
+
+
+# -- both stores: what only a store sees ------------------------------------------------------
+
+
+def test_held_files_of_drafts_never_sent_are_swept_on_either_store(blobs: Blobs) -> None:
+    """As above, on the local folder and on object storage alike (ages set on the server)."""
+    assert blobs.sweep_received(RECEIVED_TTL_SECONDS) == 0
+    old, young = blobs.receive(b"old"), blobs.receive(b"young")
+    age(blobs, held_name(old), datetime.now(UTC) - timedelta(seconds=RECEIVED_TTL_SECONDS + 60))
+    assert blobs.sweep_received(RECEIVED_TTL_SECONDS, dry_run=True) == 1
+    assert blobs.received(old) == b"old"
+    assert blobs.sweep_received(RECEIVED_TTL_SECONDS) == 1
+    assert (blobs.received(old), blobs.received(young)) == (None, b"young")
+    assert blobs.received("received:../../etc/passwd") is None
+    blobs.forget(young)
+    assert blobs.received(young) is None
+    blobs.forget(young)  # twice: nothing to do
+
+
+def test_a_stored_file_is_read_back_and_renewed_by_a_second_put(blobs: Blobs) -> None:
+    sha = blobs.put(b"a photo")
+    assert sha == hashlib.sha256(b"a photo").hexdigest()
+    assert blobs.has(sha) and blobs.get(sha) == b"a photo"
+    assert not blobs.has("0" * 64) and not blobs.has("abc")
+    with pytest.raises(FileNotFoundError):
+        blobs.get("0" * 64)
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    age(blobs, blob_name(sha), long_ago)
+    [listed] = blobs.listing(sha[:2])
+    assert listed.name == sha and listed.modified is not None
+    assert abs(listed.modified - long_ago.timestamp()) < 2
+    assert blobs.put(b"a photo") == sha  # the same file again: new again
+    [renewed] = blobs.listing(sha[:2])
+    assert renewed.modified is not None and renewed.modified > time.time() - 120
+    assert blobs.prefixes() == [sha[:2]] and blobs.holds_files()
+
+
+@pytest.mark.parametrize("kind", ["local", "s3"])
+def test_a_store_without_files_holds_none(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    store = make_store(kind, request, tmp_path)
+    store.check()
+    assert store.prefixes() == [] and not store.holds_files()
+    store.receive(b"held, not stored")
+    assert store.prefixes() == [] and not store.holds_files()
+
+
+async def test_object_storage_refuses_a_damaged_file(s3_endpoint: str, s3_bucket: str) -> None:
+    """Bytes on the server that are not those stored under that name (a damaged copy,
+    another program's write) are refused, never served: the keeper reads nothing, and a
+    put of the right bytes repairs it."""
+    from tests.blob_stores import s3_store
+
+    keeper = MediaKeeperImpl(s3_store(s3_endpoint, s3_bucket), ROOMY)
+    sha = keeper.store.put(b"the photo a resident sent")
+    write_raw(keeper.store, blob_name(sha), b"something else")
+    assert keeper.store.has(sha)
+    with pytest.raises(BlobCorrupted):
+        keeper.store.get(sha)
+    assert await keeper.read(f"blob:{sha}") is None
+    keeper.store.put(b"the photo a resident sent")
+    assert await keeper.read(f"blob:{sha}") == b"the photo a resident sent"
+    ref = keeper.store.receive(b"a held photo")
+    write_raw(keeper.store, held_name(ref), b"a held photo, altered")
+    assert keeper.store.received(ref) is None
+
+
+async def test_object_storage_down_makes_a_file_unavailable(
+    s3_endpoint: str, s3_bucket: str
+) -> None:
+    """Out of reach (here: a port nothing listens on), the keeper says the file is
+    unavailable (the resident is asked to send it again), not an error."""
+    from tests.blob_stores import s3_store
+
+    closed = s3_store("http://127.0.0.1:9", s3_bucket)
+    keeper = MediaKeeperImpl(closed, ROOMY)
+    keeper.register("test", fetch_photo)
+    with pytest.raises(MediaUnavailable):
+        await keeper.keep("test", "acc", Media(MediaType.PHOTO, "tagged", "image/jpeg"))
+    with pytest.raises(MediaUnavailable):
+        await keeper.keep_photo("test", "acc", Media(MediaType.PHOTO, "tagged", "image/jpeg"))
+    # A file received while it was up, sent while it is down: unavailable, nothing raised.
+    up = MediaKeeperImpl(s3_store(s3_endpoint, s3_bucket), ROOMY)
+    up.register("test", fetch_photo)
+    kept = await up.keep("test", "acc", Media(MediaType.PHOTO, "tagged", "image/jpeg"))
+    with pytest.raises(MediaUnavailable):
+        await keeper.settle(kept, anonymous=False)
+    assert (await up.settle(kept, anonymous=False)) is not None  # back up: it was kept
+
+
+async def test_a_notices_photo_is_kept_and_read_for_its_copies(blobs: Blobs) -> None:
+    """storage/broadcasts/photos.py and the copies' media (bot/broadcast_media.py) on either
+    store; a photo whose file is gone or damaged goes out as text."""
+    from bot.broadcast_media import PhotoSource
+    from handlers.broadcasts.ports import Broadcast, BroadcastKind, BroadcastStatus
+    from handlers.people import AdminRole
+    from storage.broadcasts import photos
+
+    ref, mime = await photos.keep(blobs, PNG)
+    assert (ref, mime) == (f"blob:{hashlib.sha256(PNG).hexdigest()}", "image/png")
+    assert await photos.read(blobs, ref) == PNG
+    with pytest.raises(BadInput):
+        await photos.keep(blobs, PHOTOS["gif"])
+    notice = Broadcast(
+        "b-1", BroadcastKind.ALERT, "Cảnh báo", BroadcastStatus.SENDING, None,
+        AdminRole.OFFICER, "01", ("00004",), (), datetime.now(UTC), ref, mime,
+    )  # fmt: skip
+    media = await PhotoSource(blobs, "https://binhyen.test", "secret").media(notice)
+    assert media is not None and media.data == PNG and media.mime == "image/png"
+    write_raw(blobs, blob_name(ref.removeprefix("blob:")), b"\x89PNG damaged")
+    if isinstance(blobs, BlobStore):  # the folder serves what it has, as before
+        assert await photos.read(blobs, ref) == b"\x89PNG damaged"
+    else:  # object storage checks every read
+        assert await photos.read(blobs, ref) is None
+        fresh = PhotoSource(blobs, "https://binhyen.test", "secret")
+        assert await fresh.media(notice) is None

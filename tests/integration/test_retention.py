@@ -1,6 +1,7 @@
 """Retention (storage/retention.py) on SQLite and PostgreSQL: what goes after its period and
 what stays, a dry run that only counts, the blob files, the outbox, a run stopped between
 batches and finished by the next, the audit row of each run, and the daily job claimed once.
+Each runs on both file stores: the local folder and object storage (tests/blob_stores.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import retention_schedule
 from handlers.state import ConversationState
 from storage import migrate, retention
-from storage.blobs import BlobStore
+from storage.blobs import Blobs, BlobStore
 from storage.db import make_engine, make_sessions, utc
 from storage.models import (
     AuditLog,
@@ -37,6 +38,7 @@ from storage.models import (
 )
 from storage.retention import Periods
 from storage.state_memory import memory_conversations
+from tests.blob_stores import STORES, age, blob_name, exists_raw, held_name, make_store, write_raw
 from tests.conftest import in_thread
 from tests.integration.test_outbox import clean
 
@@ -51,13 +53,18 @@ RECENT = NOW - timedelta(days=2)
 @dataclass
 class Db:
     sessions: async_sessionmaker[AsyncSession]
-    store: BlobStore
+    store: Blobs
     resident: str
     first_audit: int
 
 
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Blobs:
+    return make_store(str(request.param), request, tmp_path)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Db]:
+async def db(request: pytest.FixtureRequest, store: Blobs) -> AsyncIterator[Db]:
     url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
     engine = make_engine(url)
     sessions = make_sessions(engine)
@@ -72,7 +79,7 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Db
         session.add(Resident(id=resident, lang="vi", province_code="01", commune_code="00004"))
         first = (await session.execute(select(func.coalesce(func.max(AuditLog.id), 0)))).scalar()
         await session.commit()
-    yield Db(sessions, BlobStore(tmp_path / "media"), resident, int(first or 0))
+    yield Db(sessions, store, resident, int(first or 0))
     if request.param == "postgres":
         await clean(sessions)
         async with sessions() as session:
@@ -87,7 +94,7 @@ def aged(path: Path, when: datetime) -> None:
 
 def file_of(db: Db, data: bytes, put_at: datetime = LONG_AGO) -> str:
     sha = db.store.put(data)
-    aged(db.store.path(sha), put_at)
+    age(db.store, blob_name(sha), put_at)
     return sha
 
 
@@ -392,21 +399,19 @@ async def test_the_sweep_deletes_old_files_nothing_refers_to(db: Db) -> None:
     young = file_of(db, b"a draft's photo", put_at=now - timedelta(days=3))
     sent_again = file_of(db, b"sent years ago, and again today", put_at=long_ago)
     db.store.put(b"sent years ago, and again today")  # renews its time
-    stale = db.store.root / photo[:2] / "tmpabc123"
-    stale.write_bytes(b"half a photo")
-    aged(stale, now - timedelta(days=2))
-    fresh = db.store.root / photo[:2] / "tmpdef456"
-    fresh.write_bytes(b"a photo being written")
-    stranger = db.store.root / "README"
-    stranger.write_text("not ours")
-    aged(stranger, long_ago)
+    stale, fresh, stranger = f"{photo[:2]}/tmpabc123", f"{photo[:2]}/tmpdef456", "README"
+    write_raw(db.store, stale, b"half a photo")
+    age(db.store, stale, now - timedelta(days=2))
+    write_raw(db.store, fresh, b"a photo being written")
+    write_raw(db.store, stranger, b"not ours")
+    age(db.store, stranger, long_ago)
 
     removed = await retention.run(db.sessions, PERIODS, now, blobs=db.store)
 
     assert db.store.has(photo)  # a broadcast's photo is never an orphan
-    assert not db.store.has(orphan) and not stale.exists()
+    assert not db.store.has(orphan) and not exists_raw(db.store, stale)
     assert db.store.has(young) and db.store.has(sent_again)
-    assert fresh.exists() and stranger.exists()
+    assert exists_raw(db.store, fresh) and exists_raw(db.store, stranger)
     assert removed.files == 2
 
 
@@ -430,6 +435,25 @@ async def test_a_file_put_while_it_is_being_deleted_stays(
     assert store.has(sha) and not list(path.parent.glob("tmp*"))
     assert retention._delete(str(path), datetime.now(UTC).timestamp() + 60) is True
     assert not store.has(sha) and not list(path.parent.glob("tmp*"))
+
+
+def test_an_object_put_after_it_was_listed_stays(s3_endpoint: str, s3_bucket: str) -> None:
+    """Object storage has no rename: the delete reads the object's time again just before,
+    and leaves it when a put renewed it since the listing."""
+    from tests.blob_stores import s3_store
+
+    store = s3_store(s3_endpoint, s3_bucket, prefix="binhyen/")
+    sha = store.put(b"photo")
+    age(store, blob_name(sha), LONG_AGO)
+    [listed] = store.listing(sha[:2])
+    limit = (NOW - timedelta(days=30)).timestamp()
+    assert listed.modified is not None and listed.modified < limit
+    store.put(b"photo")  # sent again between the listing and the delete
+    assert store.delete_if_older(sha[:2], sha, limit) is False and store.has(sha)
+    assert store.delete_if_older(sha[:2], sha, datetime.now(UTC).timestamp() + 60) is True
+    assert not store.has(sha)
+    with pytest.raises(FileNotFoundError):  # deleted meanwhile by another run: not an error
+        store.delete_if_older(sha[:2], sha, limit)
 
 
 # -- stopped half-way ------------------------------------------------------------------------------
@@ -584,9 +608,8 @@ async def test_a_drafts_held_files_go_a_day_after_they_came(db: Db) -> None:
     now = datetime.now(UTC)
     old_ref = db.store.receive(b"a photo of a draft never sent")
     new_ref = db.store.receive(b"a photo of a draft being written")
-    old_path, new_path = db.store.received_path(old_ref), db.store.received_path(new_ref)
-    assert old_path is not None and new_path is not None
-    aged(old_path, now - timedelta(hours=25))
+    age(db.store, held_name(old_ref), now - timedelta(hours=25))
     removed = await retention.run(db.sessions, PERIODS, now, blobs=db.store)
-    assert not old_path.exists() and new_path.exists()
+    assert not exists_raw(db.store, held_name(old_ref))
+    assert exists_raw(db.store, held_name(new_ref))
     assert removed.files >= 1

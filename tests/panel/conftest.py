@@ -37,6 +37,7 @@ from storage.db import AsyncSession
 from storage.models import ChannelIdentity, Resident
 from storage.sealing import Sealer
 from storage.tips import SqlTips
+from tests.blob_stores import s3_settings
 
 PASSWORD = "mật khẩu đủ dài 2026"
 COMMUNE_A = "00004"  # Phường Ba Đình, Hà Nội (01)
@@ -217,12 +218,13 @@ def case_store(session: AsyncSession) -> SqlCaseStore:
     return SqlCaseStore(session, Sealer.from_settings(PANEL_SECRET))
 
 
-async def _world(url: str, tmp_path: Path) -> AsyncIterator[World]:
+async def _world(url: str, tmp_path: Path, **extra: Any) -> AsyncIterator[World]:
     settings = Settings(
         database_url=url,
         redis_url="",
         media_dir=str(tmp_path / "media"),
         secret_key=SecretStr(PANEL_SECRET),
+        **extra,
     )
     application = create_app(settings)
     async with AsyncExitStack() as stack:
@@ -236,6 +238,16 @@ async def _world(url: str, tmp_path: Path) -> AsyncIterator[World]:
 @pytest.fixture
 async def world(sqlite_url: str, tmp_path: Path) -> AsyncIterator[World]:
     async for w in _world(sqlite_url, tmp_path):
+        yield w
+
+
+@pytest.fixture
+async def s3_world(
+    sqlite_url: str, tmp_path: Path, s3_endpoint: str, s3_bucket: str
+) -> AsyncIterator[World]:
+    """`world` with its files in object storage (a fresh bucket on the loopback S3 server,
+    tests/blob_stores.py): BINHYEN_MEDIA_DIR is set but never used."""
+    async for w in _world(sqlite_url, tmp_path, **s3_settings(s3_endpoint, s3_bucket, "tips")):
         yield w
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot import cli, retention_cli
 from bot.runtime import state_ttl
@@ -17,6 +19,7 @@ from bot.settings import Settings
 from handlers.state import DRAFT_TTL_SECONDS, ConversationState
 from storage import migrate, retention
 from storage.blobs import BlobStore
+from storage.blobs_s3 import S3BlobStore
 from storage.retention import Removed
 from storage.state_memory import (
     ComposedConversations,
@@ -24,6 +27,7 @@ from storage.state_memory import (
     MemoryEventClaims,
     MemoryStateStore,
 )
+from tests.blob_stores import KEY_ID, REGION, SECRET, age, blob_name, s3_store
 from tests.conftest import in_thread
 
 
@@ -163,3 +167,45 @@ def test_a_run_never_makes_a_database_nor_sweeps_files_against_an_empty_one(
     assert retention_cli.run(settings, dry_run=False) == 1
     assert "files were left alone" in capsys.readouterr().err
     assert store.has(kept)
+
+
+def s3_settings(url: str, endpoint: str, bucket: str, prefix: str = "") -> Settings:
+    return Settings(
+        database_url=url,
+        env="test",
+        s3_bucket=bucket,
+        s3_endpoint_url=endpoint,
+        s3_region=REGION,
+        s3_access_key_id=KEY_ID,
+        s3_secret_access_key=SecretStr(SECRET),
+        s3_prefix=prefix,
+    )
+
+
+def test_a_run_on_object_storage_never_sweeps_against_an_empty_database(
+    tmp_path: Path, s3_endpoint: str, s3_bucket: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As above, with the files in a bucket: left alone, and the operator told where."""
+    store: S3BlobStore = s3_store(s3_endpoint, s3_bucket, prefix="binhyen/")
+    kept = store.put(b"the photo of an open tip")
+    age(store, blob_name(kept), datetime.now(UTC) - timedelta(days=400))
+    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    in_thread(migrate.upgrade, url)
+    settings = s3_settings(url, s3_endpoint, s3_bucket, prefix="binhyen")
+    assert retention_cli.run(settings, dry_run=False) == 1
+    out, err = capsys.readouterr()
+    assert f"files in bucket {s3_bucket} at {s3_endpoint}, under binhyen/" in out
+    assert "files were left alone" in err and "BINHYEN_S3_BUCKET" in err
+    assert SECRET not in out + err
+    assert store.has(kept) and not (tmp_path / "media").exists()
+
+
+def test_a_run_against_a_missing_bucket_says_so(
+    tmp_path: Path, s3_endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'binhyen.db'}"
+    in_thread(migrate.upgrade, url)
+    assert retention_cli.run(s3_settings(url, s3_endpoint, "no-such-bucket"), dry_run=True) == 1
+    err = capsys.readouterr().err
+    assert f"bucket 'no-such-bucket' at {s3_endpoint} does not exist" in err
+    assert SECRET not in err
