@@ -94,7 +94,8 @@ def test_secrets_stop_compose_when_unset_and_no_setting_is_passed_empty() -> Non
     for key in ("BINHYEN_SECRET_KEY", "BINHYEN_METRICS_TOKEN", "BINHYEN_S3_SECRET_ACCESS_KEY"):
         assert re.fullmatch(r"\$\{\w+:\?[^}]+\}", env[key]), key
     assert ":?" in env["BINHYEN_DATABASE_URL"]  # the database password
-    # `${X:-}` would hand the service an empty token, which it refuses at start-up.
+    # `${X:-}` hands the service "" (read as unset since bot/settings.py ignores empty
+    # variables); optional settings go in binhyen.env all the same, where they are listed.
     text = (ROOT / "compose.yaml").read_text(encoding="utf-8")
     assert not re.search(r"\$\{\w+:-\}", text)
     for name in ("postgres", "minio"):
@@ -192,14 +193,26 @@ def test_redis_keeps_its_data() -> None:
     assert any(v.endswith(":/data") for v in redis["volumes"])
 
 
-def test_the_bucket_is_made_once_with_versioning() -> None:
+def test_the_bucket_is_made_once_for_a_user_of_its_own_and_keeps_no_old_versions() -> None:
     bucket = _services()["minio-bucket"]
     script = " ".join(bucket["command"])
-    assert "mc mb --ignore-existing" in script and "mc version enable" in script
+    assert "mc mb --ignore-existing" in script
+    # A deleted file (an anonymous reporter's original, retention's) must be gone for good.
+    assert "version enable" not in script
+    assert "mc admin user add" in script and "mc admin policy attach" in script
+    policy = re.search(r"printf '([^']+)'", script)
+    assert policy and "s3:DeleteObject" in policy[1] and "s3:*" not in policy[1]
     assert bucket["depends_on"]["minio"] == {"condition": "service_healthy"}
     for name in _by_command("serve"):
         needs = _services()[name]["depends_on"]["minio-bucket"]
         assert needs == {"condition": "service_completed_successfully"}
+    # The service signs in as that user, never as MinIO's root.
+    env = _app_services()["serve-1"]["environment"]
+    assert "MINIO_ROOT" not in env["BINHYEN_S3_ACCESS_KEY_ID"]
+    assert "MINIO_ROOT" not in env["BINHYEN_S3_SECRET_ACCESS_KEY"]
+    made = bucket["environment"]
+    assert made["BINHYEN_S3_ACCESS_KEY_ID"] == env["BINHYEN_S3_ACCESS_KEY_ID"]
+    assert made["BINHYEN_S3_SECRET_ACCESS_KEY"] == env["BINHYEN_S3_SECRET_ACCESS_KEY"]
 
 
 # -- Prometheus ------------------------------------------------------------------------------
