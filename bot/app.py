@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.prepare_database(settings)
+        await runtime.check_blob_store(settings)  # the file store must be there
         rt = runtime.build(settings)
         app.state.runtime = rt
         for name, channel in channels(settings, rt).items():

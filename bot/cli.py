@@ -183,6 +183,7 @@ async def _worker() -> None:
 
     settings = _settings()
     await runtime.prepare_database(settings)
+    await runtime.check_blob_store(settings)  # the outbox sends notices' photos
     rt = runtime.build(settings)
     channels = app.channels(settings, rt, poll=False)
     worker = outbox.build(rt, channels)

@@ -76,11 +76,11 @@ def load_content() -> None:
 
 
 async def prepare_database(settings: Settings) -> None:
-    """The embedded default migrates itself so that a fresh machine just runs; the file
-    store must be there (object storage: its bucket)."""
+    """The embedded default migrates itself so that a fresh machine just runs. The file
+    store is not looked at: only what uses files checks it (serve, worker, `binhyen
+    retention run`, with check_blob_store), so the other commands run while it is down."""
     await migrate.prepare(settings.database_url)
     await move_owner_links(settings)
-    await check_blob_store(settings)
 
 
 def blob_store(settings: Settings) -> Blobs:

@@ -158,6 +158,11 @@ class Settings(BaseSettings):
             raise SystemExit(
                 "BINHYEN_S3_PREFIX: letters, digits and . _ - / only (tips or binhyen/files)."
             )
+        if any(segment in (".", "..") for segment in self.s3_prefix.split("/")):
+            raise SystemExit(
+                'BINHYEN_S3_PREFIX: no "." or ".." between slashes: the files go under the '
+                "prefix as written (tips or binhyen/files)."
+            )
 
     def _check_media_origins(self) -> None:
         from urllib.parse import urlsplit

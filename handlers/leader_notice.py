@@ -32,7 +32,7 @@ from handlers.context import Ctx
 from handlers.errors import Conflict, DomainError, Invalid
 from handlers.model import Choice, Kind, Media, MediaType, Msg, Reply
 from handlers.people import AdminRole, Identity
-from handlers.ports import MediaUnavailable
+from handlers.ports import MediaStoreDown, MediaUnavailable
 
 FLOW = "leader_notice"
 ITEM = "menu:notice"
@@ -217,13 +217,26 @@ async def _with_bytes(ctx: Ctx, replies: list[Reply]) -> list[Reply]:
     ref = str(ctx.state.data.get("photo_ref", "")) if ctx.state.flow == FLOW else ""
     if not ref or not any(r.media for r in replies):
         return replies
-    data = await ctx.media.read(ref)
+    try:
+        data = await ctx.media.read(ref)
+    except MediaStoreDown:  # the photo is kept, but cannot be read now: shown without it
+        return _without_photo(replies)
     if data is None:
         return replies
     return [
         replace(r, media=tuple(replace(m, data=data) for m in r.media)) if r.media else r
         for r in replies
     ]
+
+
+def _without_photo(replies: list[Reply]) -> list[Reply]:
+    """The preview without its photo, said plainly after the copy it was drawn in."""
+    shown: list[Reply] = []
+    for r in replies:
+        shown.append(replace(r, media=()) if r.media else r)
+        if r.media:
+            shown.append(say("leader.photo_store_down"))
+    return shown
 
 
 async def _kind(ctx: Ctx, leader: Identity, kind: str) -> list[Reply]:

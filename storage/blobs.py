@@ -124,7 +124,9 @@ class Blobs(Protocol):
 
 
 class BlobStore:
-    """The embedded default: files in a local folder (BINHYEN_MEDIA_DIR)."""
+    """The embedded default: files in a local folder (BINHYEN_MEDIA_DIR). As in object
+    storage, a read is checked against the file's name (BlobCorrupted, never served) and a
+    put of the right bytes repairs a damaged copy."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -139,7 +141,9 @@ class BlobStore:
             # The same file sent again is new again: retention deletes a file no row names
             # only once it is older than a conversation can be (storage/retention.py).
             os.utime(target)
-            return digest
+            if _whole(target, digest):
+                return digest
+            log.error("a stored file did not match its SHA-256: written again (%s)", digest[:12])
         except FileNotFoundError:
             pass
         except OSError:
@@ -153,7 +157,11 @@ class BlobStore:
         return digest
 
     def get(self, sha256: str) -> bytes:
-        return self.path(sha256).read_bytes()
+        data = self.path(sha256).read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            log.error("a stored file does not match its SHA-256: refused (%s)", sha256[:12])
+            raise BlobCorrupted(sha256)
+        return data
 
     def has(self, sha256: str) -> bool:
         return len(sha256) == 64 and self.path(sha256).is_file()
@@ -238,6 +246,16 @@ class BlobStore:
 
     def describe(self) -> str:
         return str(self.root)
+
+
+def _whole(path: Path, digest: str) -> bool:
+    """Whether a stored file's bytes still hash to its name (a damaged copy is written
+    again by the next put of the right bytes)."""
+    found = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            found.update(chunk)
+    return found.hexdigest() == digest
 
 
 def delete_aside(path: str, limit: float) -> bool:
@@ -351,6 +369,8 @@ class MediaKeeperImpl:
             return await asyncio.to_thread(self.store.get, found.group(1))
         except FileNotFoundError:
             return None
+        except BlobStoreUnavailable as exc:
+            raise MediaStoreDown("the file store is unavailable") from exc
 
     async def _put(self, data: bytes, mime: str) -> StoredMedia:
         try:

@@ -6,7 +6,7 @@ service on several machines: the same store as the local folder (storage/blobs.p
     <prefix>received/<random>         a tip's file held as it came until the tip is sent
 
 Calls are blocking (boto3): the async callers run them in a thread, as for the folder. Path-
-style addresses (http://minio:9000/bucket/key), a few retries and short time-outs.
+style addresses (http://minio:9000/bucket/key), one retry and short time-outs.
 
 Every read is checked: a stored file's bytes must hash to its name, a held file's to the
 SHA-256 recorded in its metadata when it came; anything else is refused (BlobCorrupted, a
@@ -21,7 +21,8 @@ has no atomic "delete if not renewed", so a put landing within that one round tr
 lose to the delete (the same bytes sent again by a resident at that millisecond).
 
 The bucket is never created here: `check` (at start-up) says, for an operator, when it is
-missing, unreachable or refused.
+missing, unreachable or refused, or when a small file cannot be written, read back and
+deleted under the prefix (read-only credentials, a prefix the policy refuses).
 """
 
 from __future__ import annotations
@@ -53,14 +54,19 @@ log = logging.getLogger("binhyen.blobs")
 SHA256 = "sha256"  # the metadata entry of a file's digest
 NOT_FOUND = frozenset({"404", "NoSuchKey", "NotFound"})
 DELETE_BATCH = 1000  # DeleteObjects' limit
+CONNECT_TIMEOUT, READ_TIMEOUT, ATTEMPTS = 3, 8, 2
+CHECK_DIR = "check"  # the start-up probe: written, read back and deleted (never a prefix folder)
+CHECK_BYTES = b"binhyen start-up check"
 
 
 def client_config() -> Config:
     return Config(
         s3={"addressing_style": "path"},
-        retries={"max_attempts": 3, "mode": "standard"},
-        connect_timeout=5,
-        read_timeout=30,
+        # A store that hangs must not hold a tip back: at most two attempts in all (the
+        # first and one retry) of 3 s to connect and 8 s to answer each.
+        retries={"total_max_attempts": ATTEMPTS, "mode": "standard"},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
         max_pool_connections=32,  # the threads of asyncio.to_thread
         # Only the checksums S3 requires: not every S3-compatible server takes the newer
         # ones; each read is checked against the file's SHA-256 anyway.
@@ -293,6 +299,35 @@ class S3BlobStore:
             raise BlobStoreUnavailable(
                 f"BINHYEN_S3_ENDPOINT_URL: cannot reach the {where} ({type(exc).__name__})."
             ) from None
+        self._probe(where)
+
+    def _probe(self, where: str) -> None:
+        """A small file written, read back and deleted under the prefix: credentials that
+        only read, or a prefix the policy refuses, stop the start-up rather than a tip."""
+        key = f"{self.prefix}{CHECK_DIR}/{secrets.token_hex(8)}"
+        under = f"under {self.prefix!r}" if self.prefix else "at the top of the bucket"
+        step = "write"
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=CHECK_BYTES)
+            step = "read back"
+            read = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            step = "delete"
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            raise BlobStoreUnavailable(
+                f"BINHYEN_S3_BUCKET: the {where} refused to {step} a file {under} "
+                f"({_code(exc)}): the service writes, reads and deletes files there; check "
+                "the access key's permissions and BINHYEN_S3_PREFIX."
+            ) from None
+        except BotoCoreError as exc:
+            raise BlobStoreUnavailable(
+                f"BINHYEN_S3_ENDPOINT_URL: cannot reach the {where} ({type(exc).__name__})."
+            ) from None
+        if read != CHECK_BYTES:
+            raise BlobStoreUnavailable(
+                f"BINHYEN_S3_BUCKET: the {where} gave back other bytes than a file written "
+                f"{under}: it cannot keep files."
+            )
 
     def describe(self) -> str:
         shown = f"bucket {self.bucket} at {shown_endpoint(self.endpoint_url)}"

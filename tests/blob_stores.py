@@ -6,6 +6,8 @@ another program would, on either store."""
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -31,6 +33,66 @@ def s3_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+class Silent:
+    """A server on loopback that accepts every connection and never answers (a store that
+    hangs): how many connections it took, one for each attempt of a request."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.endpoint = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.listener.settimeout(0.05)
+        self.accepted: list[socket.socket] = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.accepted.append(conn)  # kept open, never read, never answered
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=5)
+        self.listener.close()
+        for conn in self.accepted:
+            conn.close()
+
+    def __enter__(self) -> Silent:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def attempts(self, at_least: int) -> int:
+        """How many connections it took, once `at_least` came (or a few seconds passed):
+        the client may give up before this thread took the last one from the backlog."""
+        for _ in range(100):
+            if len(self.accepted) >= at_least:
+                break
+            self.stopping.wait(0.05)
+        return len(self.accepted)
+
+
+def hanging_store(server: Silent, bucket: str = "binhyen-files") -> S3BlobStore:
+    """Object storage that hangs, with the service's retries and time-outs shortened (the
+    test counts attempts, it does not wait the 8 s)."""
+    from botocore.config import Config
+
+    client = boto3.session.Session().client(
+        "s3",
+        endpoint_url=server.endpoint,
+        region_name=REGION,
+        aws_access_key_id=KEY_ID,
+        aws_secret_access_key=SECRET,
+        config=client_config().merge(Config(connect_timeout=1, read_timeout=0.3)),
+    )
+    return S3BlobStore(client, bucket, "", server.endpoint)  # type: ignore[arg-type]
 
 
 def s3_client(endpoint: str) -> object:
@@ -120,6 +182,14 @@ def write_raw(store: Blobs, name: str, data: bytes) -> None:
         return
     assert isinstance(store, S3BlobStore)
     store.client.put_object(Bucket=store.bucket, Key=store.prefix + name, Body=data)
+
+
+def read_raw(store: Blobs, name: str) -> bytes:
+    """A file's bytes as they are in the store, unchecked."""
+    if isinstance(store, BlobStore):
+        return (store.root / name).read_bytes()
+    assert isinstance(store, S3BlobStore)
+    return store.client.get_object(Bucket=store.bucket, Key=store.prefix + name)["Body"].read()
 
 
 def exists_raw(store: Blobs, name: str) -> bool:

@@ -69,15 +69,18 @@ async def refused_as_anonymous(ctx: Ctx, stored: StoredMedia) -> bool:
 
 
 async def settle_all(ctx: Ctx, anonymous: bool) -> tuple[list[AttachmentIn], list[Msg]]:
-    """The files the tip keeps (handlers/tip_files.py), and what its receipt says of them."""
+    """The files the tip keeps (handlers/tip_files.py), and what its receipt says of them.
+    Once the file store is found down, the files left are not tried (each would wait for
+    the store's time-out): they are unsaved too."""
     kept: list[AttachmentIn] = []
     refused = expired = unsaved = checked = 0
-    for a in data_of(ctx).get("attachments", []):
+    files = data_of(ctx).get("attachments", [])
+    for number, a in enumerate(files):
         try:
             settled = await ctx.media.settle(_kept(a), anonymous)
         except MediaStoreDown:  # the tip goes all the same: it matters more than its file
-            unsaved += 1
-            continue
+            unsaved += len(files) - number
+            break
         except MediaUnavailable:
             expired += 1
             continue

@@ -7,7 +7,7 @@ from typing import Any
 from handlers.common import ask, choice, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Kind, Msg, Reply
-from handlers.ports import MediaUnavailable
+from handlers.ports import MediaStoreDown, MediaUnavailable
 from handlers.report import attachments as files
 from handlers.report.base import (
     MAX_FIELD,
@@ -44,6 +44,8 @@ async def on_media(ctx: Ctx) -> list[Reply]:
         return [say("tip.media_size", limit=limit_mb), media_prompt(ctx)]
     try:
         stored = await ctx.media.keep(ctx.event.channel, ctx.event.account, media)
+    except MediaStoreDown:  # the file came, but could not be saved now
+        return [say("tip.media_store_down"), media_prompt(ctx)]
     except MediaUnavailable:
         return [say("tip.media_failed", limit=limit_mb), media_prompt(ctx)]
     if await files.refused_as_anonymous(ctx, stored):

@@ -17,11 +17,29 @@ import pytest
 
 from handlers.broadcasts.photo import MAX_PHOTO_BYTES
 from handlers.errors import BadInput
-from handlers.model import Media, MediaType
-from handlers.ports import MediaUnavailable
-from storage.blobs import RECEIVED_TTL_SECONDS, BlobCorrupted, Blobs, BlobStore, MediaKeeperImpl
+from handlers.model import Kind, Media, MediaType
+from handlers.ports import MediaUnavailable, SettledMedia, StoredMedia
+from storage.blobs import (
+    RECEIVED_TTL_SECONDS,
+    BlobCorrupted,
+    Blobs,
+    BlobStore,
+    BlobStoreUnavailable,
+    MediaKeeperImpl,
+)
+from storage.blobs_s3 import S3BlobStore, client_config
 from tests import photo_files
-from tests.blob_stores import age, blob_name, held_count, held_name, make_store, write_raw
+from tests.blob_stores import (
+    Silent,
+    age,
+    blob_name,
+    hanging_store,
+    held_count,
+    held_name,
+    make_store,
+    read_raw,
+    write_raw,
+)
 from tests.fakes.memory_media import MemoryMediaKeeper
 
 LIMIT = 64
@@ -332,17 +350,17 @@ def test_a_store_without_files_holds_none(
     store = make_store(kind, request, tmp_path)
     store.check()
     assert store.prefixes() == [] and not store.holds_files()
+    if isinstance(store, S3BlobStore):  # the start-up probe left nothing behind
+        assert "Contents" not in store.client.list_objects_v2(Bucket=store.bucket)
     store.receive(b"held, not stored")
     assert store.prefixes() == [] and not store.holds_files()
 
 
-async def test_object_storage_refuses_a_damaged_file(s3_endpoint: str, s3_bucket: str) -> None:
-    """Bytes on the server that are not those stored under that name (a damaged copy,
+async def test_either_store_refuses_a_damaged_file(blobs: Blobs) -> None:
+    """Bytes in the store that are not those stored under that name (a damaged copy,
     another program's write) are refused, never served: the keeper reads nothing, and a
-    put of the right bytes repairs it."""
-    from tests.blob_stores import s3_store
-
-    keeper = MediaKeeperImpl(s3_store(s3_endpoint, s3_bucket), ROOMY)
+    put of the right bytes repairs it (the folder too: it no longer only renews the time)."""
+    keeper = MediaKeeperImpl(blobs, ROOMY)
     sha = keeper.store.put(b"the photo a resident sent")
     write_raw(keeper.store, blob_name(sha), b"something else")
     assert keeper.store.has(sha)
@@ -351,9 +369,101 @@ async def test_object_storage_refuses_a_damaged_file(s3_endpoint: str, s3_bucket
     assert await keeper.read(f"blob:{sha}") is None
     keeper.store.put(b"the photo a resident sent")
     assert await keeper.read(f"blob:{sha}") == b"the photo a resident sent"
-    ref = keeper.store.receive(b"a held photo")
-    write_raw(keeper.store, held_name(ref), b"a held photo, altered")
-    assert keeper.store.received(ref) is None
+    assert keeper.store.get(sha) == b"the photo a resident sent"
+
+
+def test_a_put_of_the_right_bytes_repairs_a_damaged_copy(blobs: Blobs) -> None:
+    sha = blobs.put(b"the photo a resident sent")
+    write_raw(blobs, blob_name(sha), b"something else")
+    assert blobs.put(b"the photo a resident sent") == sha
+    assert read_raw(blobs, blob_name(sha)) == b"the photo a resident sent"
+    assert blobs.put(b"the photo a resident sent") == sha  # whole: only renewed
+    assert read_raw(blobs, blob_name(sha)) == b"the photo a resident sent"
+
+
+async def test_object_storage_refuses_a_damaged_held_file(s3_endpoint: str, s3_bucket: str) -> None:
+    from tests.blob_stores import s3_store
+
+    store = s3_store(s3_endpoint, s3_bucket)
+    ref = store.receive(b"a held photo")
+    write_raw(store, held_name(ref), b"a held photo, altered")
+    assert store.received(ref) is None
+
+
+def test_the_object_store_waits_3_s_to_connect_8_s_for_an_answer_and_tries_twice() -> None:
+    config = client_config()
+    assert (config.connect_timeout, config.read_timeout) == (3, 8)
+    assert config.retries == {"total_max_attempts": 2, "mode": "standard"}
+
+
+def test_a_store_that_hangs_is_tried_twice_then_unavailable() -> None:
+    """A server that takes the connection and never answers: each request is tried twice
+    (two connections), then the store is unavailable, at start-up and for a held file."""
+    with Silent() as server:
+        store = hanging_store(server)
+        with pytest.raises(BlobStoreUnavailable) as stopped:
+            store.check()
+        assert "BINHYEN_S3_ENDPOINT_URL: cannot reach" in str(stopped.value)
+        assert server.attempts(2) == 2
+        with pytest.raises(BlobStoreUnavailable):
+            store.received("received:" + "0" * 32)
+        assert server.attempts(4) == 4
+
+
+class Switched:
+    """A store that starts up and hangs from when a test says so."""
+
+    def __init__(self, up: Blobs) -> None:
+        self.now = up
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.now, name)
+
+
+class Counted(MediaKeeperImpl):
+    settles = 0
+
+    async def settle(self, kept: StoredMedia, anonymous: bool) -> SettledMedia | None:
+        self.settles += 1
+        return await super().settle(kept, anonymous)
+
+
+async def test_a_tip_waits_for_one_file_only_when_the_store_hangs(
+    s3_endpoint: str, s3_bucket: str
+) -> None:
+    """Three files received while the store was up; it hangs when the tip is sent: the
+    first file is tried (twice), the two others are not, all three are told unsaved, and
+    the tip is stored."""
+    from tests.blob_stores import s3_store
+    from tests.conftest import Chat, memory_core, memory_of
+    from tests.unit.test_report_flow import through_description
+
+    store = Switched(s3_store(s3_endpoint, s3_bucket))
+    keeper = Counted(store, ROOMY)  # type: ignore[arg-type]
+    keeper.register("test", fetch)
+    dispatcher = memory_core()
+    dispatcher.media = keeper
+    chat = Chat(dispatcher)
+    await through_description(chat)
+    await chat.pick("when:today")
+    await chat.say("Số 12 ngõ 5 phố Đội Cấn")
+    for _ in range(3):
+        await chat.send_event(
+            chat.event(Kind.MEDIA, media=Media(MediaType.PHOTO, "photo-1", "image/jpeg"))
+        )
+    assert "Đã nhận 3 tệp" in chat.text, chat.text
+    await chat.pick("tip:media_done")
+    await chat.pick("tip:details_no")
+    await chat.pick("id:named")
+    await chat.say("Nguyễn Văn An")
+    await chat.say("0912 345 678")
+    with Silent() as server:
+        store.now = hanging_store(server)
+        done = await chat.pick("tip:confirm")
+        assert server.attempts(2) == 2  # the first file's read, tried twice
+    assert keeper.settles == 1  # the two others were not tried
+    assert "3 tệp chưa lưu được" in done, done
+    assert len(memory_of(dispatcher).all_tips()) == 1
 
 
 async def test_object_storage_down_makes_a_file_unavailable(
@@ -399,9 +509,6 @@ async def test_a_notices_photo_is_kept_and_read_for_its_copies(blobs: Blobs) -> 
     media = await PhotoSource(blobs, "https://binhyen.test", "secret").media(notice)
     assert media is not None and media.data == PNG and media.mime == "image/png"
     write_raw(blobs, blob_name(ref.removeprefix("blob:")), b"\x89PNG damaged")
-    if isinstance(blobs, BlobStore):  # the folder serves what it has, as before
-        assert await photos.read(blobs, ref) == b"\x89PNG damaged"
-    else:  # object storage checks every read
-        assert await photos.read(blobs, ref) is None
-        fresh = PhotoSource(blobs, "https://binhyen.test", "secret")
-        assert await fresh.media(notice) is None
+    assert await photos.read(blobs, ref) is None  # either store checks every read
+    fresh = PhotoSource(blobs, "https://binhyen.test", "secret")
+    assert await fresh.media(notice) is None
