@@ -11,15 +11,21 @@ danger words of content/understand.py pass on a bucket of their own, as large; p
 too (they have had the numbers many times over) they are dropped without a word. The
 platforms' notices (block, unblock, follow) always pass: reachability must stay right.
 
-**The back-pressure.** A webhook hands its replies to delivery and answers at once: it
-never waits for a chat's own pacing (1 message a second), which used to hold a flooding
-resident's webhook calls for seconds each and, through the platform's few connections
-(Telegram: 40), everyone else's messages behind them. It waits only while this process has
-replies queued for more than BACKLOG_CHATS chats, until they drain below that, and never
-longer than BACKLOG_WAIT: then sends as a whole are behind (the bot's budget, a pause after
-a 429, a slow network), and holding the platform's connections is what stops new work from
-piling up without bound (docs/BENCHMARKS.md §5). A chat counts once however many replies it
-has queued: its later ones wait for its own pace and take nothing from anyone else.
+**The chat's order.** A webhook hands its replies to delivery and answers once they are out,
+or after ORDER_WAIT seconds. The chat's next message may go to another process (several
+`serve` behind a proxy), whose delivery knows nothing of this one's queue; the platform sends a
+chat's next update only after the previous one's answer (Telegram delivers a chat's updates
+one at a time, waiting for each answer), so answering after the replies keeps them in the
+order of the resident's messages across processes (tests/e2e/test_many_processes.py). A
+resident who floods holds one connection of the platform (its chat's), not everyone's: past
+the resident's limit nothing is handled and nothing waited for. A pause longer than
+ORDER_WAIT (a 429's, the bot's whole budget taken) goes on in the background.
+
+**The back-pressure.** Past that, a webhook waits while this process has replies queued for
+more than BACKLOG_CHATS chats, until they drain below that, and never longer than
+BACKLOG_WAIT: then sends as a whole are behind (the bot's budget, a pause after a 429, a slow
+network), and holding the platform's connections is what stops new work from piling up
+without bound (docs/BENCHMARKS.md §5).
 
 Nothing here logs who a resident is or what they wrote.
 """
@@ -48,6 +54,7 @@ SPELL = 60.0  # s with nothing over the limit that end a spell: the next one is 
 EMERGENCY_COMMANDS = frozenset({"sos"})
 EMERGENCY_LABELS = ("menu.emergency", "nav.emergency")  # typed back where there are no buttons
 READ_CHARS = 1000  # of a text over the limit, read for danger words
+ORDER_WAIT = 5.0  # s a webhook waits at most for its chat's replies to be out
 BACKLOG_CHATS = 40  # chats with replies queued before a webhook waits
 BACKLOG_WAIT = 5.0  # s a webhook waits at most for them to drain
 LANGS_KEPT = 10_000  # residents whose language (other than the default) this process keeps
@@ -201,7 +208,10 @@ class Inbound:
         return []
 
     async def settle(self, chat_key: str, sending: asyncio.Future[None]) -> None:
+        """Return once the chat's replies are out (at most ORDER_WAIT s) and this process
+        is not too far behind with its sends (the back-pressure)."""
         await self.backlog.settle(chat_key, sending)
+        await asyncio.wait([sending], timeout=ORDER_WAIT)  # neither raises nor cancels
 
     # The notice is in the resident's language as their last replies were, when this
     # process made them: no state is loaded for an event that is not handled.
