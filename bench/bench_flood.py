@@ -4,9 +4,9 @@ What is timed: other residents' updates go in as `POST /webhooks/telegram`, each
 of its own, Poisson arrivals at `--others-rate`/s (default 10) for `--seconds` s (default
 12); half are a first "xin chào" (answered by the greeting, then the language question), half
 a tap on the emergency button (answered by the numbers). An update is done when the server's
-first `sendMessage` for its chat reaches the Bot API sink. Latency = arrival at the sink
-minus the time the update was due (one clock, `time.perf_counter`), so a wait for one of the
-webhook connections counts.
+first `sendMessage` for its chat reaches the Bot API sink, or arrives in the webhook's answer
+(bench/bench_telegram.py). Latency = that arrival minus the time the update was due (one
+clock, `time.perf_counter`), so a wait for one of the webhook connections counts.
 
 Two phases in one run, on one server, side by side:
 
@@ -146,11 +146,14 @@ async def _post(driver: Driver, body: bytes) -> int:
     data = driver.head + b"content-length: %d\r\n\r\n" % len(body) + body
     conn = await driver.pool.acquire()
     try:
-        return await conn.request(data)
+        status, answer, at = await conn.request(data)
     except ConnectionError:
         return 0
     finally:
         driver.pool.release(conn)
+    if status == 200 and answer[:1] == b"{":  # the reply, in the webhook's answer
+        driver.sink.answered(answer, at)
+    return status
 
 
 async def post_only(driver: Driver, chat: int, text: str, due: float, answered: list[float]) -> int:
@@ -159,11 +162,13 @@ async def post_only(driver: Driver, chat: int, text: str, due: float, answered: 
     data = driver.head + b"content-length: %d\r\n\r\n" % len(body) + body
     conn = await driver.pool.acquire()
     try:
-        status = await conn.request(data)
+        status, answer, at = await conn.request(data)
     except ConnectionError:
-        status = 0
+        status, answer, at = 0, b"", 0.0
     finally:
         driver.pool.release(conn)
+    if status == 200 and answer[:1] == b"{":  # the reply, in the webhook's answer
+        driver.sink.answered(answer, at)
     answered.append(time.perf_counter() - due)
     return status
 
@@ -279,7 +284,7 @@ async def measure(args: argparse.Namespace, env: dict[str, str], workdir: Path) 
     port = _free_port()
     log = workdir / "server.log"
     proc = start_server("binhyen", port, env, args.server_cpu, log)
-    driver = Driver(port, secret, sink, args.timeout, args.max_connections)
+    driver = Driver([port], secret, sink, args.timeout, args.max_connections)
     chats = itertools.count(2_000_000_000)
     flooders = itertools.count(1_900_000_000)
     out: dict[str, Any] = {"rounds": []}

@@ -125,14 +125,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The web chat's page keeps the panel's policy, with its own inline code by hash.
     app.state.chat_headers = security_headers(**page_sources(settings.public_url))
     app.state.landing_headers = security_headers()  # `/`: no script, the panel's stylesheet
+    if settings.telegram_token is not None:
+        from bot.channels.telegram import router as telegram_router
+
+        # First: a request is matched against the routes in order, and the webhook takes
+        # the most requests (behind the panel's routes, matching was ~10 % of an update's
+        # CPU, docs/BENCHMARKS.md §23).
+        app.include_router(telegram_router)
     app.include_router(landing_router)
     app.include_router(web_router, include_in_schema=False)
     app.include_router(photo_router)
     install_admin(app)
-    if settings.telegram_token is not None:
-        from bot.channels.telegram import router as telegram_router
-
-        app.include_router(telegram_router)
     if settings.zalo_bot_token is not None:
         from bot.channels.zalo_bot import router as zalo_bot_router
 
@@ -211,6 +214,7 @@ def _telegram(settings: Settings, rt: runtime.Runtime, poll: bool) -> Any:
         delivery=rt.delivery,
         rates=telegram.Rates(per_bot=settings.telegram_rate),
         inbound=rt.inbound,
+        answer_in_response=settings.telegram_answer_in_response,
     )
     rt.media.register(telegram.CHANNEL, channel.fetch)
     if poll and not settings.public_url:

@@ -98,6 +98,7 @@ class Delivery:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _order: MemoryChatLocks = field(default_factory=MemoryChatLocks)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _queued: dict[str, int] = field(default_factory=dict)  # chat key → jobs not finished
 
     async def send(
         self, target: Target, call: Callable[[], Awaitable[T]], *, limited: bool = True
@@ -146,6 +147,19 @@ class Delivery:
             self.made += 1
             return result
 
+    async def take_now(self, target: Target) -> bool:
+        """A slot of every limit of `target` if one is open right now, else nothing taken:
+        for a message that goes out in a webhook's answer (it cannot wait for a slot), still
+        counted in the budgets every process shares."""
+        booked, _wait = await self.limiter.book(target.limits, target.pause_key)
+        if booked:
+            metrics.DELIVERIES[(target.channel, "answered")] += 1
+        return booked
+
+    def idle(self, chat_key: str) -> bool:
+        """Whether no job of this chat is queued or under way."""
+        return chat_key not in self._queued
+
     async def _slot(self, target: Target) -> None:
         """Wait for a slot of every limit. Every send books the next slot when it opens soon
         (Limiter.book), and sleeps until it: slots are kept back to back, whenever their
@@ -183,9 +197,11 @@ class Delivery:
     def post(self, target: Target, job: Callable[[], Awaitable[object]]) -> asyncio.Task[None]:
         """Run `job` (a channel's sends for one event) in the background, after every job
         posted earlier for the same chat."""
+        key = target.chat_key
+        self._queued[key] = self._queued.get(key, 0) + 1
 
         async def in_order() -> None:
-            async with self._order.hold(target.chat_key):
+            async with self._order.hold(key):
                 try:
                     await job()
                 except Exception as exc:
@@ -194,7 +210,13 @@ class Delivery:
         task = asyncio.get_running_loop().create_task(in_order())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _task: self._finished(key))
         return task
+
+    def _finished(self, chat_key: str) -> None:
+        left = self._queued.pop(chat_key, 1) - 1
+        if left > 0:
+            self._queued[chat_key] = left
 
     @property
     def pending(self) -> int:

@@ -101,7 +101,9 @@ RECONNECTS = Family(
     "Events handled again after the database dropped a connection.",
     ("channel",),
 )
-# Outgoing messages by channel and outcome: sent, retried, rate_limited, unreachable, failed.
+# Outgoing messages by channel and outcome: sent, retried, rate_limited, unreachable, failed;
+# answered (a reply that went in a webhook's answer), rebooked (a sender woke too late for its
+# slot and booked another, bot/delivery.py).
 DELIVERIES = Family(
     "binhyen_deliveries_total", "Outgoing messages by outcome.", ("channel", "outcome")
 )

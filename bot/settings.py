@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     # milliseconds (replies go out in the background), so 40 is far more than one process
     # needs, and fewer would let one slow update (a file, a slow commit) hold up the rest.
     telegram_max_connections: int = Field(default=40, ge=1, le=100)
+    # A turn's one reply goes in the webhook's answer (no Bot API call of its own) when its
+    # loss would be harmless: the turn recorded nothing, nothing else of the chat is queued,
+    # and the shared limiter has its slot now (bot/channels/telegram/channel.py _in_answer).
+    telegram_answer_in_response: bool = True
     zalo_bot_token: SecretStr | None = None
     zalo_bot_api_base: str = "https://bot-api.zaloplatforms.com"
     zalo_bot_webhook_secret: SecretStr | None = None

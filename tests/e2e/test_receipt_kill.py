@@ -259,6 +259,7 @@ async def to_review(residents: list[Resident], env: dict[str, str], fake: FakeTe
                 before = len(inbox.of(resident.chat))
                 response = await client.post(HOOK, json=update)
                 assert response.status_code == 200, response.text
+                fake.answered(response.content)  # a reply may go in the webhook's answer
                 await app.state.runtime.delivery.drain()
                 return inbox.of(resident.chat)[before:]
 
@@ -362,12 +363,13 @@ class Delivery:
     failed: bool = False  # some try got no 200
 
 
-async def deliver(client: httpx.AsyncClient, delivery: Delivery) -> None:
+async def deliver(client: httpx.AsyncClient, delivery: Delivery, fake: FakeTelegram) -> None:
     deadline, pause = time.monotonic() + 120, RETRY_FIRST
     while True:
         try:
             response = await client.post(HOOK, json=delivery.update)
             if response.status_code == 200:
+                fake.answered(response.content)  # a reply may go in the webhook's answer
                 delivery.answered = time.monotonic()
                 return
         except httpx.TransportError:  # reset, refused: the server is dead or not up yet
@@ -458,7 +460,7 @@ async def run_round(
     seen = len(fake.calls_since(0))
     watch = Watch(fake, sessions, chats, deliveries, seen, tips=tips_before)
     since = time.monotonic()
-    sending = [asyncio.create_task(deliver(client, d)) for d in deliveries]
+    sending = [asyncio.create_task(deliver(client, d, fake)) for d in deliveries]
     for kill in kills:
         done = await watch.events()
         kill.step = int(kill.share * max(0, EVENTS * len(residents) - done))
@@ -493,7 +495,7 @@ async def next_tap(
     assert message is not None
     pressed = "menu:mytips" if "menu:mytips" in buttons else next(iter(buttons))
     before = len(inbox.of(resident.chat))
-    await deliver(client, Delivery(tap(fake, resident.chat, pressed, message)))
+    await deliver(client, Delivery(tap(fake, resident.chat, pressed, message)), fake)
     deadline = time.monotonic() + 60
     while not keyboard(inbox.of(resident.chat)[before:])[1]:
         assert time.monotonic() < deadline, "a tap was never answered"

@@ -4,6 +4,7 @@ the Bot API spec (tests/fakes/telegram_api.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -71,9 +72,16 @@ class Resident(channels.Resident[Call]):
         self.fake, self.chat = fake, chat
 
     async def post(self, update: dict[str, Any]) -> list[Call]:
+        """Post `update`; the answer's body goes to the fake, as Telegram applies a reply put
+        there (BINHYEN_TELEGRAM_ANSWER_IN_RESPONSE); then delivery is drained."""
+        before = len(self.fake.calls())
+        response = await self.hook.post(self.hook_path, json=update)
+        assert response.status_code == 200, (response.status_code, response.text)
+        self.fake.answered(response.content)
+        await self.app.state.runtime.delivery.drain()
         self.last = [
             c
-            for c in await self.exchange(self.fake.calls, json=update)
+            for c in self.fake.calls()[before:]
             if c.chat_id == self.chat or c.method == "answerCallbackQuery"
         ]
         return self.last
@@ -178,6 +186,7 @@ async def test_updates_the_bot_api_would_never_send_get_200_and_nothing_else(
     for body in (no_chat, offsets, mime, member):
         response = await hook.post(HOOK, json=body)
         assert response.status_code == 200, (body, response.text)
+        fake.answered(response.content)
     await app.state.runtime.delivery.drain()
     # Nobody to answer without a chat; what still reads as a message may be answered.
     assert {c.params["chat_id"] for c in fake.calls("sendMessage")} <= {82, 83}
@@ -324,6 +333,11 @@ async def test_a_blocked_bot_marks_the_resident_unreachable(
 ) -> None:
     await resident.onboard()
     fake.block_chat(resident.chat)
+    # A reply in the webhook's answer never hears of the 403: Telegram tells a bot nothing
+    # about an answer's call. Nothing is lost by it: who blocked the bot writes nothing to it,
+    # and blocking it sends a my_chat_member update, which marks them unreachable. The 403 of
+    # a call the bot makes itself is what is tested here.
+    resident.app.state.telegram.answer_in_response = False
     await resident.say("menu")
     assert fake.calls("sendMessage", ok=False)
     assert await db_rows(sqlite_url, "SELECT reachable FROM channel_identities") == [(False,)]
@@ -346,6 +360,92 @@ async def test_network_errors_are_retried(resident: Resident, fake: FakeTelegram
     fake.fail_next("sendMessage", 502, "Bad Gateway")
     await resident.say("/start")
     assert_retried(fake.calls("sendMessage", ok=None))
+
+
+# -- the reply in the webhook's answer (issue 22) ------------------------------------------
+
+ANSWER = "webhook answer"
+
+
+def _menus(fake: FakeTelegram) -> list[Call]:
+    return [c for c in fake.calls("sendMessage") if "menu:tip" in str(c.params)]
+
+
+async def test_a_lone_reply_of_a_turn_that_wrote_nothing_goes_in_the_webhook_answer(
+    resident: Resident, fake: FakeTelegram
+) -> None:
+    await resident.say("/start")
+    await resident.press("lang:vi")  # writes the language: recorded, sent by the bot itself
+    assert resident.last and all(c.transport == "json" for c in resident.last)
+    await resident.say("ha noi")
+    await resident.say("phuong ba dinh")
+    before = len(fake.calls())
+    await resident.say("menu")  # reads only, one reply
+    [menu] = fake.calls()[before:]
+    assert (menu.transport, menu.ok, menu.params["chat_id"]) == (ANSWER, True, resident.chat)
+    assert "menu:tip" in resident.buttons.values()
+    # A tap whose turn writes nothing: the reply in the answer, the spinner stopped by a call.
+    await resident.press("menu:tip")
+    assert [(c.method, c.transport) for c in resident.last] == [
+        ("sendMessage", ANSWER),
+        ("answerCallbackQuery", "json"),
+    ]
+
+
+async def test_a_reply_behind_others_of_its_chat_waits_its_turn_in_delivery(
+    resident: Resident, fake: FakeTelegram, app: FastAPI
+) -> None:
+    await resident.onboard()
+    channel = app.state.telegram
+    target = channel._target(str(resident.chat), str(resident.chat))
+    order: list[str] = []
+
+    async def earlier() -> None:
+        await asyncio.sleep(0.05)
+        order.append("earlier")
+
+    app.state.runtime.delivery.post(target, earlier)
+    before = len(fake.calls())
+    await resident.say("menu")
+    [menu] = fake.calls()[before:]
+    assert menu.transport != ANSWER and order == ["earlier"]
+
+
+async def test_a_paused_bot_answers_nothing_in_the_webhook(
+    resident: Resident, fake: FakeTelegram, app: FastAPI
+) -> None:
+    """A 429's pause (shared by every process) refuses the answer's slot: the reply waits
+    for the pause in delivery, as every other message does."""
+    await resident.onboard()
+    channel = app.state.telegram
+    await app.state.runtime.delivery.limiter.pause(f"telegram:{channel.account}", 0.3)
+    before = len(fake.calls())
+    await resident.say("menu")
+    [menu] = fake.calls()[before:]
+    assert menu.transport == "json" and menu.ok
+
+
+async def test_the_answer_in_the_webhook_can_be_switched_off(
+    fake: FakeTelegram, sqlite_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(fake, sqlite_url, tmp_path / "m", telegram_answer_in_response=False)
+    async with running_app(settings, telegram=UNPACED) as app:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=headers
+        ) as hook:
+            resident = Resident(app, hook, fake, 5550002)
+            await resident.onboard()
+            answers: list[bytes] = []
+            hook.event_hooks["response"].append(lambda r: _kept(r, answers))
+            await resident.say("menu")
+    assert answers == [b""]
+    assert _menus(fake) and all(c.transport == "json" for c in fake.calls("sendMessage"))
+
+
+async def _kept(response: httpx.Response, into: list[bytes]) -> None:
+    into.append(await response.aread())
 
 
 # -- polling and registration -------------------------------------------------------------

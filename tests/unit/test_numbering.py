@@ -127,12 +127,12 @@ async def test_typing_a_number_of_the_turn_does_what_it_says(chat: Chat) -> None
 async def test_telegram_buttons_of_a_turn_are_the_pending_choices_in_order(chat: Chat) -> None:
     turn = await emergency_category_turn(chat)
     buttons = [
-        button.callback_data
+        button["callback_data"]
         for r in turn
         for out in tg.render(r)
         if out.params.get("reply_markup") is not None
-        and hasattr(out.params["reply_markup"], "inline_keyboard")
-        for row in out.params["reply_markup"].inline_keyboard
+        and "inline_keyboard" in out.params["reply_markup"]
+        for row in out.params["reply_markup"]["inline_keyboard"]
         for button in row
     ]
     assert buttons == [choice_id for choice_id, _label in await pending(chat)]

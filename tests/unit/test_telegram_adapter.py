@@ -244,12 +244,14 @@ def test_a_request_beside_buttons_comes_as_its_own_message() -> None:
         request=Request.LOCATION,
     )
     first, second = render(reply)
-    assert isinstance(first.params["reply_markup"], telegram.InlineKeyboardMarkup)
+    assert first.params["reply_markup"] == {
+        "inline_keyboard": [[{"text": "Tại xã", "callback_data": "where:commune"}]]
+    }
     keyboard = second.params["reply_markup"]
-    assert isinstance(keyboard, telegram.ReplyKeyboardMarkup)
-    assert keyboard.keyboard[0][0].request_location
+    assert keyboard["keyboard"][0][0]["request_location"] is True
+    assert keyboard["resize_keyboard"] and keyboard["one_time_keyboard"]
     alone = render(RenderedReply(text="Số điện thoại?", request=Request.CONTACT))
-    assert len(alone) == 1 and alone[0].params["reply_markup"].keyboard[0][0].request_contact
+    assert len(alone) == 1 and alone[0].params["reply_markup"]["keyboard"][0][0]["request_contact"]
 
 
 def test_long_choice_ids_fit_in_callback_data() -> None:
@@ -258,7 +260,7 @@ def test_long_choice_ids_fit_in_callback_data() -> None:
     assert len(payload.encode()) <= CALLBACK_LIMIT and payload.startswith("#")
     assert button_payload("cat:drugs", CALLBACK_LIMIT) == "cat:drugs"
     button = render(RenderedReply(text="?", choices=(RenderedChoice(long_id, "x"),)))[0]
-    assert button.params["reply_markup"].inline_keyboard[0][0].callback_data == payload
+    assert button.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == payload
 
 
 async def test_the_core_resolves_a_shortened_choice(chat: Chat) -> None:

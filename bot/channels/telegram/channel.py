@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +42,9 @@ DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves files up to 20 MB
 PACE = 0.98  # of per_bot: the bot's slots, spaced for senders who wake a little late
 SPACING = 1.01  # × 1/per_bot: the least time between two messages leaving this process
 FILE_IDS = 64  # uploaded photos whose file_id a process keeps (the latest broadcasts')
+# s a chat's later messages wait at most for a webhook's answer to be written (a request
+# that ended without writing it: its process never learns, and the chat must not stall)
+ANSWER_WAIT = 5.0
 
 
 def _largest_photo(sent: Any) -> str:
@@ -48,6 +53,25 @@ def _largest_photo(sent: Any) -> str:
     if not isinstance(sizes, list) or not sizes or not isinstance(sizes[-1], dict):
         return ""
     return str(sizes[-1].get("file_id") or "")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply that goes out in the webhook's answer (`body`: the method and its parameters,
+    which Telegram calls as if the bot had; it never tells whether that worked). The chat's
+    later messages wait in delivery until the answer has been written (`done`)."""
+
+    body: dict[str, Any]
+    written: asyncio.Future[None]
+
+    def done(self) -> None:
+        if not self.written.done():
+            self.written.set_result(None)
+
+
+async def _until_written(written: asyncio.Future[None]) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(written, ANSWER_WAIT)
 
 
 @dataclass(frozen=True)
@@ -71,6 +95,7 @@ class TelegramChannel:
         delivery: Delivery,
         rates: Rates | None = None,
         inbound: Inbound | None = None,
+        answer_in_response: bool = True,
     ) -> None:
         self.bot = make_bot(token, api_base)
         self.sender = Sender(token, api_base)
@@ -80,6 +105,7 @@ class TelegramChannel:
         self.delivery = delivery
         self.rates = rates or Rates()
         self.inbound = inbound or Inbound()  # the runtime's: the limit and back-pressure
+        self.answer_in_response = answer_in_response  # BINHYEN_TELEGRAM_ANSWER_IN_RESPONSE
         self._polling: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._sending = asyncio.Semaphore(SEND_CONCURRENCY)
@@ -93,9 +119,10 @@ class TelegramChannel:
     def check_secret(self, given: str | None) -> bool:
         return hmac.compare_digest((given or "").encode(), self.secret.encode())
 
-    async def receive(self, body: bytes) -> None:
-        """One webhook body: parse, handle, hand the replies to delivery. Bad input is
-        logged and dropped (answering an error would make Telegram resend it forever)."""
+    async def receive(self, body: bytes) -> Answer | None:
+        """One webhook body: parse, handle, hand the replies to delivery; the reply that goes
+        in the webhook's answer, if one does (`_in_answer`). Bad input is logged and dropped
+        (answering an error would make Telegram resend it forever)."""
         try:
             data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
@@ -103,36 +130,87 @@ class TelegramChannel:
             update = telegram.Update.de_json(data, self.bot)
         except Exception as exc:
             log.warning("malformed update ignored: %s", type(exc).__name__)
-            return
-        await self.handle(update)
+            return None
+        return await self.handle(update, answerable=True)
 
-    async def handle(self, update: telegram.Update) -> None:
+    async def handle(self, update: telegram.Update, *, answerable: bool = False) -> Answer | None:
+        """Handle one update; with `answerable` (a webhook's, not a polled one) its reply
+        may come back to go in the webhook's answer."""
         try:
             event = to_event(update, self.account)
         except Exception as exc:  # a body the Bot API never sends (a message without its
             # chat, an offset that is no number): dropped like an unparsable one, not a 500
             # that Telegram would send again and again (issue 19's fuzzing)
             log.warning("malformed update ignored: %s", type(exc).__name__)
-            return
+            return None
         query = update.callback_query
         if event is None:
             kinds = sorted(k for k, v in update.to_dict().items() if k != "update_id" and v)
             log.info("update ignored: %s", ",".join(kinds) or "empty")
             if query is not None:  # a button in a group: still stop its spinner
                 self._post_answer(query.id, str(query.from_user.id))
-            return
+            return None
         # Past the resident's limit: no replies, or the one notice (bot/inbound.py).
         replies = await self.inbound.dispatch(self.dispatcher, event)
         if replies is None:  # a duplicate delivery of an update already handled
-            return
+            return None
         answer = query.id if query is not None else None
         if not replies and answer is None:  # dropped: nothing to send (a tap's spinner
-            return  # is still stopped: _send answers it first)
+            return None  # is still stopped: _send answers it first)
         target = self._target(event.chat_id, event.user_id)
+        if answerable and self.answer_in_response:
+            answered = await self._in_answer(target, replies)
+            if answered is not None:
+                if answer is not None:  # the spinner, stopped by a call of its own
+                    query_id = answer
+                    self.delivery.post(target, lambda: self._answer(target, query_id))
+                return answered
         sending = self.delivery.post(target, lambda: self._send(target, replies, answer))
-        # The webhook never waits for this chat's pacing; only while the whole process is
-        # behind with its sends (bot/inbound.py, docs/BENCHMARKS.md §5).
+        # The webhook answers once these are out (the chat's order across processes, at most
+        # bot.inbound.ORDER_WAIT), and waits longer only while the whole process is behind
+        # with its sends (bot/inbound.py, docs/BENCHMARKS.md §5). A reply in the answer is
+        # out with the answer.
         await self.inbound.settle(target.chat_key, sending)
+        return None
+
+    async def _in_answer(self, target: Target, replies: list[RenderedReply]) -> Answer | None:
+        """The turn's reply as the webhook's answer (docs/BENCHMARKS.md §23), saving the Bot
+        API call; None: it goes through delivery. Telegram never says whether an answer's call
+        worked, so only a reply whose loss would be harmless goes that way:
+
+        - the turn recorded nothing (bot/owed.py: a recorded turn's replies must be seen
+          sent): it changed nothing, and asking again gives the same reply;
+        - it is the turn's only reply, and one Bot API call (no upload, not in pieces);
+        - nothing of the chat is queued in delivery (its order), and from here until the
+          answer has been written the chat's later messages wait behind it;
+        - the shared limiter grants its slot now (the bot's and the chat's budgets count it
+          in every process; a 429's pause refuses it), and this process's spacing allows it.
+        """
+        if len(replies) != 1 or getattr(replies, "owed_id", None) is not None:
+            return None
+        calls = render(replies[0])
+        if len(calls) != 1 or calls[0].upload is not None:
+            return None
+        spacing = SPACING / self.rates.per_bot
+        if (
+            not self.delivery.idle(target.chat_key)
+            or self._spacing.locked()
+            or time.monotonic() - self._last_send < spacing
+        ):
+            return None
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.delivery.post(target, lambda: _until_written(written))  # the chat's turn, held
+        try:
+            granted = await self.delivery.take_now(target)
+        except Exception as exc:  # the limiter away: delivery's own tries say so, in turn
+            log.warning("webhook answer: limiter: %s", type(exc).__name__)
+            granted = False
+        if not granted or time.monotonic() - self._last_send < spacing:
+            written.set_result(None)
+            return None
+        self._last_send = time.monotonic()
+        out = calls[0]
+        return Answer({"method": out.method, **self._params(target, out)}, written)
 
     def _post_answer(self, query_id: str, user_id: str) -> None:
         target = self._target(user_id, user_id)
@@ -201,10 +279,7 @@ class TelegramChannel:
         went out."""
         delivery = delivery or self.delivery
         for out in render(reply):
-            params: dict[str, Any] = {"chat_id": int(target.chat_id)}
-            for key, value in out.params.items():
-                if value is not None:
-                    params[key] = value.to_dict() if hasattr(value, "to_dict") else value
+            params = self._params(target, out)
             call = self._uploading(out, params) if out.upload is not None else None
             if call is None:
 
@@ -216,6 +291,14 @@ class TelegramChannel:
             if await delivery.send(target, call) is None:
                 return False
         return True
+
+    @staticmethod
+    def _params(target: Target, out: Outgoing) -> dict[str, Any]:
+        params: dict[str, Any] = {"chat_id": int(target.chat_id)}
+        for key, value in out.params.items():
+            if value is not None:
+                params[key] = value.to_dict() if hasattr(value, "to_dict") else value
+        return params
 
     def _uploading(self, out: Outgoing, params: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
         """A photo sent by its file_id once Telegram has one for it, else uploaded (and its
@@ -249,11 +332,11 @@ class TelegramChannel:
         that wakes late (a slow commit, a busy loop) would otherwise leave close behind the
         one before and let 31 into some second: Telegram's 429, a pause of the whole bot."""
         async with self._spacing:
-            loop = asyncio.get_running_loop()
-            gap = self._last_send + SPACING / self.rates.per_bot - loop.time()
+            # time.monotonic, not the loop's clock: uvloop's counts whole milliseconds
+            gap = self._last_send + SPACING / self.rates.per_bot - time.monotonic()
             if gap > 0:
                 await asyncio.sleep(gap)
-            self._last_send = loop.time()
+            self._last_send = time.monotonic()
 
     def _remember(self, key: str, file_id: str) -> None:
         if not file_id:

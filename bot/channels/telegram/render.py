@@ -16,25 +16,28 @@ TEXT_LIMIT = 4096
 CALLBACK_LIMIT = 64  # bytes
 
 
-def _keyboard(reply: RenderedReply) -> telegram.InlineKeyboardMarkup | None:
+# Keyboards are the Bot API's JSON objects (InlineKeyboardMarkup, ReplyKeyboardMarkup) as
+# plain dicts: built as PTB objects and turned back into dicts, they were a tenth of a
+# webhook update's CPU (docs/BENCHMARKS.md §23).
+
+
+def _keyboard(reply: RenderedReply) -> dict[str, Any] | None:
     if not reply.choices:
         return None
     rows = [
-        [telegram.InlineKeyboardButton(c.label, callback_data=button_payload(c.id, CALLBACK_LIMIT))]
+        [{"text": c.label, "callback_data": button_payload(c.id, CALLBACK_LIMIT)}]
         for c in reply.choices
     ]
-    return telegram.InlineKeyboardMarkup(rows)
+    return {"inline_keyboard": rows}
 
 
-def _ask_keyboard(ask: Ask, lang: str) -> telegram.ReplyKeyboardMarkup:
+def _ask_keyboard(ask: Ask, lang: str) -> dict[str, Any]:
     button = (
-        telegram.KeyboardButton(translate("telegram.share_location", lang), request_location=True)
+        {"text": translate("telegram.share_location", lang), "request_location": True}
         if ask is Ask.LOCATION
-        else telegram.KeyboardButton(
-            translate("telegram.share_contact", lang), request_contact=True
-        )
+        else {"text": translate("telegram.share_contact", lang), "request_contact": True}
     )
-    return telegram.ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+    return {"keyboard": [[button]], "resize_keyboard": True, "one_time_keyboard": True}
 
 
 @dataclass(frozen=True, slots=True)
