@@ -111,7 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
         if status != 200:
             return Response(status_code=status)
-        shared = await request.app.state.shared_gauges.values()
+        gauges = getattr(request.app.state, "shared_gauges", None)  # None before start-up
+        shared = await gauges.values() if gauges is not None else None
         body, content_type = exposition(shared)
         return Response(body, media_type=content_type)
 

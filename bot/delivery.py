@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar, cast
@@ -169,22 +168,12 @@ class Delivery:
         limits, key = target.limits, target.pause_key
         if self.background:
             limits += target.background
-        rebooked = 0
         while True:
             booked, wait = await self.limiter.book(
                 limits, key, headroom=self.headroom, within=BOOK_AHEAD
             )
             if wait > 0:
-                until = time.monotonic() + wait
                 await self.sleep(wait if booked else max(wait - BOOK_AHEAD / 2, MIN_WAIT))
-                # A sender that wakes well after its slot (a busy machine, several processes
-                # on few cores) would land in the next second beside the senders on time:
-                # over the platform's limit (a 429 pauses every process). It lets that slot
-                # go unused and books another, a few times at most.
-                if booked and time.monotonic() - until > LATE and rebooked < REBOOKS:
-                    rebooked += 1
-                    metrics.DELIVERIES[(target.channel, "rebooked")] += 1
-                    continue
             if booked:
                 return
 
@@ -237,11 +226,6 @@ class Delivery:
 # How far ahead a send books its slot: a few of a bot's 30 a second. The outbox's lanes
 # (bot/outbox.py) hold one booking each, so a reply waits behind a handful at most.
 BOOK_AHEAD = 0.25
-# How late after its slot a sender may still use it (the bots' slots are spaced to leave
-# about 20 ms a second for late senders: bot/channels/telegram/channel.py PACE), and how
-# many times one message books again before it goes anyway.
-LATE = 0.015
-REBOOKS = 3
 MIN_WAIT = 0.005
 
 # What a background send may take of an account's rate: the rest is kept for replies.

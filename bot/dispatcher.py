@@ -126,14 +126,16 @@ class Dispatcher:
         replaces a ping on every checkout, which cost a round trip per message."""
         snapshot = state.to_json()
         try:
-            return state, await self._handle(event, claim, state, lost)
+            replies = await self._handle(event, claim, state, lost)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
             metrics.RECONNECTS[event.channel] += 1
             log.warning("database connection lost; handling the event again")
             state = ConversationState.from_json(snapshot)
-            return state, await self._handle(event, claim, state, lost)
+            replies = await self._handle(event, claim, state, lost)
+        replies.state_kept = state.to_json() == snapshot
+        return state, replies
 
     async def _handle(
         self,

@@ -11,15 +11,18 @@ danger words of content/understand.py pass on a bucket of their own, as large; p
 too (they have had the numbers many times over) they are dropped without a word. The
 platforms' notices (block, unblock, follow) always pass: reachability must stay right.
 
-**The chat's order.** A webhook hands its replies to delivery and answers once they are out,
-or after ORDER_WAIT seconds. The chat's next message may go to another process (several
+**The chat's order.** A Telegram webhook hands its replies to delivery and answers once they
+are out, or after ORDER_WAIT seconds. The chat's next message may go to another process (several
 `serve` behind a proxy), whose delivery knows nothing of this one's queue; the platform sends a
 chat's next update only after the previous one's answer (Telegram delivers a chat's updates
 one at a time, waiting for each answer), so answering after the replies keeps them in the
 order of the resident's messages across processes (tests/e2e/test_many_processes.py). A
 resident who floods holds one connection of the platform (its chat's), not everyone's: past
 the resident's limit nothing is handled and nothing waited for. A pause longer than
-ORDER_WAIT (a 429's, the bot's whole budget taken) goes on in the background.
+ORDER_WAIT (a 429's, the bot's whole budget taken) goes on in the background. Polling is one
+process, in order by delivery, and waits for nothing (one paced chat would hold up the
+rest); the Zalo platforms document no such sequencing of a chat's events, so their webhooks
+do not wait either (docs/OPERATIONS.md: their order across processes is not kept).
 
 **The back-pressure.** Past that, a webhook waits while this process has replies queued for
 more than BACKLOG_CHATS chats, until they drain below that, and never longer than
@@ -207,11 +210,15 @@ class Inbound:
             return render.replies([say("inbound.slow_down")], self._lang(event))
         return []
 
-    async def settle(self, chat_key: str, sending: asyncio.Future[None]) -> None:
-        """Return once the chat's replies are out (at most ORDER_WAIT s) and this process
-        is not too far behind with its sends (the back-pressure)."""
+    async def settle(
+        self, chat_key: str, sending: asyncio.Future[None], *, ordered: bool = False
+    ) -> None:
+        """Return once this process is not too far behind with its sends (the
+        back-pressure) and, `ordered` (a Telegram webhook's update), once the chat's replies
+        are out, at most ORDER_WAIT s."""
         await self.backlog.settle(chat_key, sending)
-        await asyncio.wait([sending], timeout=ORDER_WAIT)  # neither raises nor cancels
+        if ordered:
+            await asyncio.wait([sending], timeout=ORDER_WAIT)  # neither raises nor cancels
 
     # The notice is in the resident's language as their last replies were, when this
     # process made them: no state is loaded for an event that is not handled.

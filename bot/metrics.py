@@ -102,8 +102,7 @@ RECONNECTS = Family(
     ("channel",),
 )
 # Outgoing messages by channel and outcome: sent, retried, rate_limited, unreachable, failed;
-# answered (a reply that went in a webhook's answer), rebooked (a sender woke too late for its
-# slot and booked another, bot/delivery.py).
+# answered (a reply that went in a webhook's answer)).
 DELIVERIES = Family(
     "binhyen_deliveries_total", "Outgoing messages by outcome.", ("channel", "outcome")
 )

@@ -70,6 +70,9 @@ class Replies(list[RenderedReply]):
 
     owed_id: int | None = None
     done: int = 0
+    # The turn left the conversation state as it found it (its step, its offered choices):
+    # a reply lost on the way then leaves nothing behind that the resident did not see.
+    state_kept: bool = False
 
     @classmethod
     def of(cls, replies: list[RenderedReply], owed_id: int | None = None, done: int = 0) -> Replies:

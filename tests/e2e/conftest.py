@@ -9,7 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
+from tests.conftest import connect_redis, drop_keys, key_prefix
 from tests.e2e.channels import ChannelSetup, app_settings, running_app
 from tests.e2e.webchat import browser
 
@@ -47,3 +49,14 @@ async def hook(app: FastAPI, channel_setup: ChannelSetup) -> AsyncIterator[httpx
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with browser(app) as c:
         yield c
+
+
+@pytest.fixture
+async def chat_redis() -> AsyncIterator[tuple[Redis, str]]:
+    """A client of the local Redis and a key prefix of this test's own, its keys dropped
+    after (the processes a test starts get the prefix as BINHYEN_REDIS_PREFIX)."""
+    client = await connect_redis()
+    prefix = key_prefix()
+    yield client, prefix
+    await drop_keys(client, prefix)
+    await client.aclose()

@@ -63,7 +63,7 @@ from bot.owed import FLUSH_EVERY
 from bot.settings import Settings
 from storage.db import make_engine, make_sessions
 from storage.state_redis import LOCK_TTL_MS
-from tests.conftest import REDIS_URL, connect_redis, drop_keys, key_prefix
+from tests.conftest import REDIS_URL
 from tests.e2e.channels import running_app, vi
 from tests.e2e.clichat import BINHYEN
 from tests.fakes.telegram_api import Call, FakeTelegram
@@ -116,42 +116,47 @@ async def wipe(sessions: async_sessionmaker[AsyncSession]) -> None:
         await session.commit()
 
 
-@pytest.fixture
-async def redis() -> AsyncIterator[tuple[Redis, str]]:
-    client = await connect_redis()
-    prefix = key_prefix()
-    yield client, prefix
-    await drop_keys(client, prefix)
-    await client.aclose()
-
-
-@pytest.fixture
-def env(
+def webhook_env(
     pg_url: str,
-    redis: tuple[Redis, str],
-    fake_telegram: FakeTelegram,
+    prefix: str,
+    fake: FakeTelegram,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    secret_key: str,
 ) -> dict[str, str]:
-    """The environment of every `binhyen serve`; the app in-process reads the same, and only
-    that (no BINHYEN_ variable of the test's own environment leaks into either)."""
+    """The environment of `binhyen serve` in webhook mode on the shared PostgreSQL and Redis
+    (under `prefix`) and the fake Bot API; the app in-process reads the same, and only that
+    (no BINHYEN_ variable of the test's own environment leaks into either)."""
     for name in list(os.environ):
         if name.startswith(("BINHYEN_", "PROMETHEUS_")):
             monkeypatch.delenv(name)
     return {
         "BINHYEN_DATABASE_URL": pg_url,
         "BINHYEN_REDIS_URL": REDIS_URL,
-        "BINHYEN_REDIS_PREFIX": redis[1],
-        "BINHYEN_SECRET_KEY": "receipt-kill-test-secret",
+        "BINHYEN_REDIS_PREFIX": prefix,
+        "BINHYEN_SECRET_KEY": secret_key,
         "BINHYEN_PUBLIC_URL": "https://binhyen.example",  # webhooks, no polling
-        "BINHYEN_TELEGRAM_TOKEN": fake_telegram.token,
-        "BINHYEN_TELEGRAM_API_BASE": fake_telegram.api_base,
+        "BINHYEN_TELEGRAM_TOKEN": fake.token,
+        "BINHYEN_TELEGRAM_API_BASE": fake.api_base,
         "BINHYEN_TELEGRAM_WEBHOOK_SECRET": SECRET,
-        # fast enough for 200 residents, slow enough that a burst's receipts take a while
-        "BINHYEN_TELEGRAM_RATE": str(RATE),
         "BINHYEN_MEDIA_DIR": str(tmp_path / "media"),
         "BINHYEN_METRICS_DIR": str(tmp_path / "metrics"),
     }
+
+
+@pytest.fixture
+def env(
+    pg_url: str,
+    chat_redis: tuple[Redis, str],
+    fake_telegram: FakeTelegram,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, str]:
+    made = webhook_env(
+        pg_url, chat_redis[1], fake_telegram, tmp_path, monkeypatch, "receipt-kill-test-secret"
+    )
+    # fast enough for 200 residents, slow enough that a burst's receipts take a while
+    return {**made, "BINHYEN_TELEGRAM_RATE": str(RATE)}
 
 
 # -- what the bot sent ---------------------------------------------------------------------------
@@ -450,7 +455,7 @@ async def run_round(
     server: Server,
     fake: FakeTelegram,
     sessions: async_sessionmaker[AsyncSession],
-    redis: tuple[Redis, str],
+    chat_redis: tuple[Redis, str],
     residents: list[Resident],
     kills: list[Kill],
 ) -> None:
@@ -471,7 +476,7 @@ async def run_round(
         kill.at = time.monotonic() - since
         kill.killed = server.kill()
         kill.answered = sum(1 for d in deliveries if 0 < d.answered < kill.killed)
-        kill.lock_ms = await locks_left(*redis)
+        kill.lock_ms = await locks_left(*chat_redis)
         kill.stored = await count(sessions, "SELECT count(*) FROM tips") - tips_before
         kill.owed = await count(sessions, "SELECT count(*) FROM owed_replies")
         kill.restarted = server.start()
@@ -553,7 +558,7 @@ def report(
 
 async def test_kill_9_in_bursts_of_confirms_every_receipt_arrives_once(
     sessions: async_sessionmaker[AsyncSession],
-    redis: tuple[Redis, str],
+    chat_redis: tuple[Redis, str],
     fake_telegram: FakeTelegram,
     env: dict[str, str],
     tmp_path: Path,
@@ -587,7 +592,13 @@ async def test_kill_9_in_bursts_of_confirms_every_receipt_arrives_once(
             for n in range(ROUNDS):
                 mine = [r for r in residents if r.round == n]
                 await run_round(
-                    client, server, fake, sessions, redis, mine, [k for k in kills if k.round == n]
+                    client,
+                    server,
+                    fake,
+                    sessions,
+                    chat_redis,
+                    mine,
+                    [k for k in kills if k.round == n],
                 )
             bursts = time.monotonic()
             deadline = time.monotonic() + 120  # a lease (30 s) and a sweep (2 s), with room

@@ -384,12 +384,38 @@ async def test_a_lone_reply_of_a_turn_that_wrote_nothing_goes_in_the_webhook_ans
     [menu] = fake.calls()[before:]
     assert (menu.transport, menu.ok, menu.params["chat_id"]) == (ANSWER, True, resident.chat)
     assert "menu:tip" in resident.buttons.values()
-    # A tap whose turn writes nothing: the reply in the answer, the spinner stopped by a call.
+    # The same again: still in the answer (the conversation stays where it was).
+    await resident.say("menu")
+    assert [(c.method, c.transport) for c in resident.last] == [("sendMessage", ANSWER)]
+
+
+async def test_a_reply_that_moves_the_conversation_on_is_sent_by_a_call(
+    resident: Resident, fake: FakeTelegram
+) -> None:
+    """The tip flow's first question writes nothing to the database but moves the chat to
+    a step: lost with a webhook's answer (a copy of the update is a duplicate, answered with
+    nothing), the resident's next words would answer a question they never saw."""
+    await resident.onboard()
     await resident.press("menu:tip")
-    assert [(c.method, c.transport) for c in resident.last] == [
-        ("sendMessage", ANSWER),
-        ("answerCallbackQuery", "json"),
-    ]
+    sent = [c for c in resident.last if c.method == "sendMessage"]
+    assert sent and all(c.transport == "json" for c in sent)
+
+
+@pytest.mark.parametrize(
+    "words", ["/sos", "cứu tôi với, có người đang đánh tôi"], ids=["sos", "words"]
+)
+async def test_an_emergency_reply_never_goes_in_the_webhook_answer(
+    resident: Resident, fake: FakeTelegram, words: str
+) -> None:
+    """The emergency numbers go by a call that delivery retries, never in an answer that
+    could be lost with nothing to say so."""
+    await resident.onboard()
+    await resident.say("menu")  # the menu again: the answer is in use for this chat
+    assert resident.last[-1].transport == ANSWER
+    await resident.say(words)
+    sent = [c for c in resident.last if c.method == "sendMessage"]
+    assert sent and all(c.transport == "json" for c in sent)
+    assert any("113" in c.params["text"] for c in sent)
 
 
 async def test_a_reply_behind_others_of_its_chat_waits_its_turn_in_delivery(

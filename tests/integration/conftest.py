@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dispatcher import Dispatcher
 from storage import migrate
@@ -27,6 +28,20 @@ from tests.integration.port_backends import (
 @pytest.fixture
 def dispatcher(sql_dispatcher: Dispatcher) -> Dispatcher:
     return sql_dispatcher
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def sql_session(request: pytest.FixtureRequest) -> AsyncIterator[AsyncSession]:
+    """A session on a migrated SQLite file, then on the shared PostgreSQL database; what the
+    test wrote is rolled back."""
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    engine = make_engine(url)
+    try:
+        async with make_sessions(engine)() as s:
+            yield s
+            await s.rollback()
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -6,31 +6,16 @@ changed: what must count does, what must not does not."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.audit import AuditAction
 from handlers.deadlines import local_date
 from storage import ops_gauges
-from storage.db import make_engine, make_sessions
 from storage.models import AuditLog, OutboxMessage, OwedReply, Resident, Tip
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def session(request: pytest.FixtureRequest) -> AsyncIterator[AsyncSession]:
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
-    engine = make_engine(url)
-    try:
-        async with make_sessions(engine)() as s:
-            yield s
-            await s.rollback()
-    finally:
-        await engine.dispose()
 
 
 def tip(status: str, due_in_days: int) -> Tip:
@@ -93,16 +78,16 @@ def failure(at: datetime, action: AuditAction = AuditAction.SIGNIN_FAILURE) -> A
     return AuditLog(created_at=at, action=action.value, detail="bad_password")
 
 
-async def test_each_gauge_counts_what_it_says_and_nothing_else(session: AsyncSession) -> None:
-    before = await ops_gauges.read(session, NOW)
+async def test_each_gauge_counts_what_it_says_and_nothing_else(sql_session: AsyncSession) -> None:
+    before = await ops_gauges.read(sql_session, NOW)
     resident = str(uuid.uuid4())
-    session.add(Resident(id=resident, commune_code="00004", province_code="01"))
-    await session.flush()
+    sql_session.add(Resident(id=resident, commune_code="00004", province_code="01"))
+    await sql_session.flush()
     week_ago = NOW - timedelta(days=7)
     late = tip("new", -1)
-    session.add(late)
-    await session.flush()
-    session.add_all(
+    sql_session.add(late)
+    await sql_session.flush()
+    sql_session.add_all(
         [
             # Past its deadline and open: counts; closed, or due tomorrow or today: does not.
             tip("closed", -3),
@@ -128,8 +113,8 @@ async def test_each_gauge_counts_what_it_says_and_nothing_else(session: AsyncSes
             failure(NOW - timedelta(minutes=1), AuditAction.SIGNIN_SUCCESS),
         ]
     )
-    await session.flush()
-    after = await ops_gauges.read(session, NOW)
+    await sql_session.flush()
+    after = await ops_gauges.read(sql_session, NOW)
     assert after.tips_overdue - before.tips_overdue == 1
     assert after.outbox_due - before.outbox_due == 2
     week = timedelta(days=7).total_seconds()
@@ -141,9 +126,9 @@ async def test_each_gauge_counts_what_it_says_and_nothing_else(session: AsyncSes
     assert after.signin_failures - before.signin_failures == 1
 
 
-async def test_nothing_waiting_reads_zero_ages(session: AsyncSession) -> None:
+async def test_nothing_waiting_reads_zero_ages(sql_session: AsyncSession) -> None:
     # Far in the past, before any row any test stores: nothing was due yet.
-    gauges = await ops_gauges.read(session, datetime(2001, 1, 1, tzinfo=UTC))
+    gauges = await ops_gauges.read(sql_session, datetime(2001, 1, 1, tzinfo=UTC))
     assert gauges.outbox_due == 0 and gauges.outbox_oldest_tip_seconds == 0.0
     assert gauges.owed_stale == 0 and gauges.owed_oldest_seconds == 0.0
     assert gauges.signin_failures == 0

@@ -2,10 +2,11 @@
 
 Inbound, by webhook (`POST /webhooks/telegram`) or by long polling: the update is parsed by
 PTB, turned into the neutral event and handed to the dispatcher, which claims its
-update_id (24 h), handles it and commits. The webhook answers 200 once that is done; the
-replies go out through delivery in the background, in order per chat, but for a turn's one
-reply whose loss would be harmless, which goes in the webhook's answer as the Bot API call
-Telegram then makes (channel.py `_in_answer`, BINHYEN_TELEGRAM_ANSWER_IN_RESPONSE). A
+update_id (24 h), handles it and commits. The replies go out through delivery, in order per
+chat, and the webhook answers 200 once they are out (at most bot/inbound.py ORDER_WAIT), so
+that Telegram's next update of the chat, to whichever process, comes after them; but a turn's
+one reply whose loss would leave nothing behind goes in the webhook's answer as the Bot API
+call Telegram then makes (channel.py `_in_answer`, BINHYEN_TELEGRAM_ANSWER_IN_RESPONSE). A
 forwarded message (forward_origin, or the fields before Bot API 7.0) and a contact card that
 is not the sender's own are marked `forwarded`: the core offers them the scam check.
 

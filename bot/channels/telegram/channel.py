@@ -30,7 +30,7 @@ from bot.channels.telegram.events import CHANNEL, to_event
 from bot.channels.telegram.render import Outgoing, render
 from bot.delivery import Delivery, Pushed, Target, background_limit
 from bot.dispatcher import Dispatcher
-from bot.inbound import Inbound
+from bot.inbound import Inbound, is_emergency
 from bot.owed import Replies, posted
 from handlers.model import Media, RenderedReply
 from handlers.ports import MediaUnavailable
@@ -158,7 +158,7 @@ class TelegramChannel:
         if not replies and answer is None:  # dropped: nothing to send (a tap's spinner
             return None  # is still stopped: _send answers it first)
         target = self._target(event.chat_id, event.user_id)
-        if answerable and self.answer_in_response:
+        if answerable and self.answer_in_response and not is_emergency(event):
             answered = await self._in_answer(target, replies)
             if answered is not None:
                 if answer is not None:  # the spinner, stopped by a call of its own
@@ -169,24 +169,33 @@ class TelegramChannel:
         # The webhook answers once these are out (the chat's order across processes, at most
         # bot.inbound.ORDER_WAIT), and waits longer only while the whole process is behind
         # with its sends (bot/inbound.py, docs/BENCHMARKS.md §5). A reply in the answer is
-        # out with the answer.
-        await self.inbound.settle(target.chat_key, sending)
+        # out with the answer. Polling is one process, in order by delivery: no wait.
+        await self.inbound.settle(target.chat_key, sending, ordered=answerable)
         return None
 
     async def _in_answer(self, target: Target, replies: list[RenderedReply]) -> Answer | None:
         """The turn's reply as the webhook's answer (docs/BENCHMARKS.md §23), saving the Bot
         API call; None: it goes through delivery. Telegram never says whether an answer's call
-        worked, so only a reply whose loss would be harmless goes that way:
+        worked, and a copy of an update whose answer was lost is a duplicate that gets
+        nothing: so only a reply whose loss leaves nothing behind goes that way (the resident
+        asks again, and gets it):
 
-        - the turn recorded nothing (bot/owed.py: a recorded turn's replies must be seen
-          sent): it changed nothing, and asking again gives the same reply;
+        - not an emergency's (the numbers go by a call that delivery retries);
+        - the turn recorded nothing in the database (bot/owed.py: a recorded turn's replies
+          must be seen sent) and left the conversation state as it was (its step, the choices
+          it offers: `Replies.state_kept`);
         - it is the turn's only reply, and one Bot API call (no upload, not in pieces);
-        - nothing of the chat is queued in delivery (its order), and from here until the
+        - nothing of the chat is queued in this process's delivery (its order; another
+          process's sends are out before Telegram sends this update), and from here until the
           answer has been written the chat's later messages wait behind it;
         - the shared limiter grants its slot now (the bot's and the chat's budgets count it
           in every process; a 429's pause refuses it), and this process's spacing allows it.
         """
-        if len(replies) != 1 or getattr(replies, "owed_id", None) is not None:
+        if (
+            len(replies) != 1
+            or getattr(replies, "owed_id", None) is not None
+            or not getattr(replies, "state_kept", False)
+        ):
             return None
         calls = render(replies[0])
         if len(calls) != 1 or calls[0].upload is not None:
@@ -206,7 +215,8 @@ class TelegramChannel:
             log.warning("webhook answer: limiter: %s", type(exc).__name__)
             granted = False
         if not granted or time.monotonic() - self._last_send < spacing:
-            written.set_result(None)
+            if not written.done():  # a slow limiter: its wait may be over already
+                written.set_result(None)
             return None
         self._last_send = time.monotonic()
         out = calls[0]

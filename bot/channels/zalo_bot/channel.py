@@ -89,8 +89,9 @@ class ZaloBotChannel:
             return
         target = self._target(event.chat_id, event.user_id)
         sending = self.delivery.post(target, lambda: self._send(target, replies))
-        # The webhook never waits for this chat's pacing; only while the whole process is
-        # behind with its sends (bot/inbound.py).
+        # The webhook never waits for this chat's pacing (Zalo documents no per-chat order to
+        # keep by waiting); only while the whole process is behind with its sends
+        # (bot/inbound.py).
         await self.inbound.settle(target.chat_key, sending)
 
     # -- outbound --

@@ -155,8 +155,9 @@ class ZaloOaChannel:
             await self._send(target, replies)
 
         sending = self.delivery.post(target, job)
-        # The webhook never waits for this chat's pacing; only while the whole process is
-        # behind with its sends (bot/inbound.py).
+        # The webhook never waits for this chat's pacing (Zalo documents no per-chat order to
+        # keep by waiting); only while the whole process is behind with its sends
+        # (bot/inbound.py).
         await self.inbound.settle(target.chat_key, sending)
 
     # -- outbound --
