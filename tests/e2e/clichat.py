@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 BINHYEN = [sys.executable, "-m", "bot.cli"]
 
@@ -53,3 +60,38 @@ def turns_of(stdout: str) -> list[str]:
     if current:
         turns.append("\n".join(current))
     return turns
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(env: dict[str, str], ready: str = "/healthz", within: float = 60) -> Iterator[str]:
+    """`binhyen serve` as a process on a free port, once `ready` answers 200 (/readyz: the
+    database and Redis too); its base URL. Stopped with SIGTERM after, killed if it hangs."""
+    port = free_port()
+    command = [*BINHYEN, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + within
+        while True:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, f"binhyen serve was not ready in {within} s"
+            try:
+                if httpx.get(f"{base}{ready}", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)

@@ -14,12 +14,8 @@ import asyncio
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +25,7 @@ import pytest
 from bot.settings import Settings
 from tests.conftest import PG_ADMIN_URL, _pg_admin, _run, _unavailable
 from tests.e2e.channels import running_app
-from tests.e2e.clichat import BINHYEN
+from tests.e2e.clichat import BINHYEN, serving
 from tests.e2e.test_web_tip import PNG, receipt_of, to_files_step, to_phone_step, upload
 from tests.e2e.webchat import browser, send
 
@@ -101,40 +97,6 @@ def _cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Comp
     return done
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _serving(env: dict[str, str]) -> Iterator[str]:
-    """`binhyen serve` as a process, once /readyz answers 200 (database and all)."""
-    port = _free_port()
-    command = [*BINHYEN, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 45
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "binhyen serve was not ready in 45 s"
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-
 async def _send_a_named_tip_with_a_photo(db: Db, media: Path) -> str:
     """A resident's tip through the web chat of the app in-process; its code."""
     settings = Settings(
@@ -201,7 +163,7 @@ def test_a_dump_restored_into_an_empty_database_serves_the_tip_its_photo_and_its
     restored = _env(copy, restored_media, SECRET)
     checked = _cli(restored, "keys", "rotate", "--dry-run")
     assert "cannot be opened" not in checked.stdout + checked.stderr
-    with _serving(restored) as base:
+    with serving(restored, ready="/readyz", within=45) as base:
         _reads_the_tip(base, token, code)
 
     # Without the secret key: the token signs no one in, and the sealed contact is named as
@@ -210,6 +172,6 @@ def test_a_dump_restored_into_an_empty_database_serves_the_tip_its_photo_and_its
     refused = _cli(wrong, "keys", "rotate", "--dry-run", check=False)
     assert refused.returncode == 1, (refused.stdout, refused.stderr)
     assert "cannot be opened" in refused.stdout + refused.stderr
-    with _serving(wrong) as base:
+    with serving(wrong, ready="/readyz", within=45) as base:
         answer = httpx.get(f"{base}/api/v1/tips", headers={"Authorization": f"Bearer {token}"})
         assert answer.status_code == 401

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
 import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.clichat import BINHYEN, chat_env
+from tests.e2e.clichat import BINHYEN, chat_env, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -25,34 +21,6 @@ def _env(workdir: Path, metrics_dir: Path) -> dict[str, str]:
     workdir.mkdir()
     env = {k: v for k, v in chat_env(workdir).items() if not k.startswith("PROMETHEUS_")}
     return {**env, "BINHYEN_METRICS_DIR": str(metrics_dir)}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _serve(env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    command = [*BINHYEN, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=15)
 
 
 def _value(text: str, sample: str) -> float:
@@ -89,7 +57,7 @@ def test_metrics_add_up_the_processes_of_the_directory(tmp_path: Path) -> None:
         check=True,
     )
     before_serve = time.time()
-    with _serve(_env(tmp_path / "serve", metrics_dir)) as base:
+    with serving(_env(tmp_path / "serve", metrics_dir)) as base:
         # The dead process's live gauge was dropped at start; its counts were not.
         assert not (metrics_dir / f"gauge_livemax_{killed.pid}.db").exists()
         assert (metrics_dir / f"counter_{killed.pid}.db").exists()
