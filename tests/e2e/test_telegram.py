@@ -402,7 +402,9 @@ async def test_a_reply_that_moves_the_conversation_on_is_sent_by_a_call(
 
 
 @pytest.mark.parametrize(
-    "words", ["/sos", "cứu tôi với, có người đang đánh tôi"], ids=["sos", "words"]
+    "words",
+    ["/sos", "cứu tôi với, có người đang đánh tôi", "cuu toi voi co nguoi dang danh toi", "113"],
+    ids=["sos", "words", "no-marks", "number"],
 )
 async def test_an_emergency_reply_never_goes_in_the_webhook_answer(
     resident: Resident, fake: FakeTelegram, words: str
@@ -412,10 +414,11 @@ async def test_an_emergency_reply_never_goes_in_the_webhook_answer(
     await resident.onboard()
     await resident.say("menu")  # the menu again: the answer is in use for this chat
     assert resident.last[-1].transport == ANSWER
-    await resident.say(words)
-    sent = [c for c in resident.last if c.method == "sendMessage"]
-    assert sent and all(c.transport == "json" for c in sent)
-    assert any("113" in c.params["text"] for c in sent)
+    for _again in range(2):  # the second time the conversation is already where it goes
+        await resident.say(words)
+        sent = [c for c in resident.last if c.method == "sendMessage"]
+        assert sent and all(c.transport == "json" for c in sent)
+        assert any("113" in c.params["text"] for c in sent)
 
 
 async def test_a_reply_behind_others_of_its_chat_waits_its_turn_in_delivery(
