@@ -62,7 +62,8 @@ async def read(session: AsyncSession, now: datetime) -> OpsGauges:
     )
     failures = select(func.count()).where(
         AuditLog.action == AuditAction.SIGNIN_FAILURE.value,
-        AuditLog.created_at >= now - SIGNIN_WINDOW,
+        AuditLog.created_at > now - SIGNIN_WINDOW,
+        AuditLog.created_at <= now,
     )
     n_overdue = int((await session.execute(overdue)).scalar_one())
     n_due = int((await session.execute(due)).scalar_one())

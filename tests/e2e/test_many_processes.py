@@ -32,7 +32,7 @@ Then:
   process has open at once) plus those whose "sent" was not written yet (bot.owed
   FLUSH_EVERY, FLUSH_WRITE; tests/e2e/test_receipt_kill.py explains the bound);
 - each chat's replies came in the order of its updates: /q1's answer, its menu, /q2's answer…;
-- no 429 and no second with more than RATE messages (one more allowed: FAKE_JITTER), all
+- no 429 and no second with more than RATE messages (a few more allowed: FAKE_JITTER), all
   five processes sending: their limits are shared in Redis (alone, each could send RATE);
 - /metrics of each serve process gives the same events counter, which across step 2 grew by
   exactly the updates answered 200 (each process handled a share), and after step 1 holds at
@@ -98,10 +98,12 @@ CHATS = 16
 STEPS = 3  # unknown commands each resident types after their receipt
 RATE = 30  # the bot's messages a second (Telegram's guidance), in every process and the fake
 # The fake notes a message's arrival in a thread of this test process, whose own loop is busy
-# sending updates: it sees some tens of ms late, which can put a 31st message into the one
-# second where Telegram, timing at its edge, counts 30 (runs showed gaps of 3-11 ms between
-# slots the limiter keeps 34 ms apart). It refuses, and this test allows, one more.
-FAKE_JITTER = 1
+# sending updates, on a machine whose two CPUs also run the five processes, PostgreSQL, Redis
+# and (in CI) another test process: it sees arrivals late and bunched (gaps of 1-11 ms between
+# slots the limiter keeps 34 ms apart; 32 in one second by its clock in a CI run, where
+# Telegram, timing at its edge, would count 30). It refuses, and this test allows, a few more;
+# not sharing the limit would let the five processes send 150 a second.
+FAKE_JITTER = 5
 SERVES, WORKERS = 3, 2
 METRICS_TOKEN = "many-processes-metrics-token"
 QUIET = 10.0  # s a kill waits at most for its share of the burst
