@@ -68,6 +68,7 @@ BUILT_IDS = (
     _("panel.error.commune_contacts_full"),
     _("panel.error.commune_text_phone"),
     _("panel.error.commune_contact_area_words"),
+    _("panel.error.commune_contact_listed"),
 )
 
 

@@ -35,6 +35,8 @@ is already so writes nothing.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -69,6 +71,10 @@ CARD_ROWS = screen.SCREEN_ROWS - MAX_BUTTONS
 # hotline; "069.2196.777", Hanoi police's), which libphonenumber does not know.
 _POLICE_LINE = re.compile(r"(?:\+84|84|0)(69\d{7})")
 _SEPARATORS = re.compile(r"[ \t\u00a0.\-()]")
+# Whatever people put between the digits of a number to hide it from a reader: spaces,
+# dots, any dash, slashes, underscores, bars and brackets.
+_LOOSE_SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015\u2212\u30fc/\\_|()\[\]*+,]+")
+_DIGIT_RUN = re.compile(r"\+?\d(?:[\s.\-\u2010-\u2015\u2212\u30fc/\\_|()\[\]*+,]*\d)*")
 
 
 def _(msgid: str) -> str:
@@ -210,10 +216,29 @@ def checked_text(raw: str, code: str, longest: int) -> str:
     text = one_line(raw)
     if len(text) > longest:
         raise BadInput(code, f"at most {longest} characters", max=longest, length=len(text))
-    for start, end, number in phones.find(text):
-        if number.personal:  # a 1800/1900 service line is nobody's own
-            raise BadInput("commune_text_phone", "a number in a free field", phone=text[start:end])
+    hidden = next(hidden_numbers(text), None)
+    if hidden is not None:
+        raise BadInput("commune_text_phone", "a number in a free field", phone=hidden)
     return text
+
+
+def hidden_numbers(text: str) -> Iterator[str]:
+    """The personal phone numbers in a text, also written to slip past the phone reader:
+    in fullwidth, circled or another script's digits ("０９１２…"), split by dashes, slashes
+    or underscores ("0912–345–678", "0912/345/678") or digit by digit ("0 9 1 2 …"). A
+    1800/1900 service line is nobody's own; a date ("01/01/2026") or hours ("7:30–11:30")
+    are no valid number."""
+    plain = "".join(
+        str(unicodedata.digit(ch)) if ch.isdecimal() else ch
+        for ch in unicodedata.normalize("NFKC", text)
+    )
+    for start, end, number in phones.find(plain):
+        if number.personal:
+            yield plain[start:end]
+    for run in _DIGIT_RUN.finditer(plain):
+        joined = phones.parse(_LOOSE_SEPARATORS.sub("", run.group(0)))
+        if joined is not None and joined.personal:
+            yield run.group(0)
 
 
 def police_line(typed: str) -> str | None:
@@ -408,6 +433,8 @@ async def add_contact(
     if len(contacts) >= MAX_CONTACTS:
         raise BadInput("commune_contacts_full", "the list is full", max=MAX_CONTACTS)
     position = checked_position(typed.position, contacts)
+    if any(c.phone == phone and c.name.casefold() == name.casefold() for c in contacts):
+        raise BadInput("commune_contact_listed", "already on the list", name=name)
     if not typed.agreed:
         raise BadInput("commune_contact_consent", "the person's agreement is not confirmed")
     now = now or utc_now()

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from handlers.audit import AuditAction
 from handlers.commune_page import Contact, ContactKind, PublicPage, UnitPage, in_order
@@ -56,19 +58,27 @@ class SqlCommunePages:
         return PublicPage(unit, in_order(contacts))
 
     async def save(self, page: UnitPage) -> None:
+        """One statement that inserts the page or changes it: two saves of a commune's first
+        page at the same moment both land (the later one's text stays), neither is a 500."""
         at = (page.updated_at or datetime.now(UTC)).astimezone(UTC)
-        row = await self.session.get(CommunePage, page.commune_code)
-        if row is None:
-            row = CommunePage(commune_code=page.commune_code)
-            self.session.add(row)
-        row.phone, row.address, row.hours, row.note = (
-            page.phone,
-            page.address,
-            page.hours,
-            page.note,
+        values = {
+            "commune_code": page.commune_code,
+            "phone": page.phone,
+            "address": page.address,
+            "hours": page.hours,
+            "note": page.note,
+            "updated_at": at,
+            "updated_by": page.updated_by[:64],
+        }
+        changed = {key: value for key, value in values.items() if key != "commune_code"}
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(CommunePage).values(**values)
+        await self.session.execute(
+            upsert.on_conflict_do_update(index_elements=["commune_code"], set_=changed)
         )
-        row.updated_at, row.updated_by = at, page.updated_by[:64]
-        await self.session.flush()
+        loaded = self.session.identity_map.get(identity_key(CommunePage, page.commune_code))
+        if loaded is not None:
+            self.session.expire(loaded)  # read again, as saved, by whoever asks next
 
     async def contact(self, contact_id: int) -> Contact | None:
         row = await self.session.get(CommuneContact, contact_id)

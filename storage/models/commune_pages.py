@@ -35,6 +35,9 @@ class CommuneContact(Base):
             "kind IN ('leader', 'mediation', 'other')", name="ck_commune_contacts_kind"
         ),
         Index("ix_commune_contacts_commune", "commune_code", "position"),
+        # SQLite would give a removed contact's id to the next one added: an old button would
+        # then act on another person (migration 0021).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

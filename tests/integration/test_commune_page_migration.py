@@ -73,3 +73,33 @@ def test_the_pages_come_and_go_with_their_revision(empty_url: str) -> None:
     assert not TABLES & tables(empty_url)
     in_thread(migrate.upgrade, empty_url, THIS)  # and up again, empty
     assert run(empty_url, "SELECT count(*) FROM commune_contacts") == [[(0,)]]
+
+
+NEXT = "2026_12_06_0021"
+
+
+def test_a_removed_contacts_id_is_never_given_again_after_0021(empty_url: str) -> None:
+    in_thread(migrate.upgrade, empty_url, THIS)
+    at = "'2026-12-06 01:00:00+00'"
+    add = (
+        "INSERT INTO commune_contacts (commune_code, kind, name, area, phone, position,"
+        " created_at, updated_at) VALUES ('00004', 'leader', '{name}', 'Tổ 5', '+84912345678',"
+        f" 2, {at}, {at})"
+    )
+    run(empty_url, add.format(name="An"), add.format(name="Bình"))
+    in_thread(migrate.upgrade, empty_url, NEXT)
+    kept = "SELECT id, commune_code, kind, name, area, phone, position FROM commune_contacts"
+    [rows] = run(empty_url, kept + " ORDER BY id")
+    assert [tuple(r)[1:] for r in rows] == [
+        ("00004", "leader", "An", "Tổ 5", "+84912345678", 2),
+        ("00004", "leader", "Bình", "Tổ 5", "+84912345678", 2),
+    ]
+    last = rows[-1][0]
+    run(empty_url, f"DELETE FROM commune_contacts WHERE id = {last}", add.format(name="Chi"))
+    [[(given,)]] = run(empty_url, "SELECT id FROM commune_contacts WHERE name = 'Chi'")
+    assert given > last
+    with pytest.raises(IntegrityError):  # the kinds' check came along
+        run(empty_url, add.format(name="X").replace("'leader'", "'boss'"))
+    in_thread(migrate.downgrade, empty_url, THIS)
+    [[(count,)]] = run(empty_url, "SELECT count(*) FROM commune_contacts")
+    assert count == 2

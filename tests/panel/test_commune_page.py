@@ -7,12 +7,14 @@ then see is tests/unit/test_commune_page.py."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from admin.audit_details import ACTION_NAMES
@@ -281,6 +283,38 @@ async def test_no_number_is_published_through_a_free_field(world: World) -> None
     assert await audits(world) == [(world.usernames["chief_a"], f"commune:{COMMUNE_A}", "page")]
 
 
+DISGUISED = (
+    "Gọi anh Tuấn 0912–345–678",  # en dashes
+    "Zalo 0912/345/678",
+    "0912_345_678",
+    "Anh Tuấn ０９１２３４５６７８",  # fullwidth digits
+    "0 9 1 2 3 4 5 6 7 8",
+    "⓪⑨①②③④⑤⑥⑦⑧",
+)
+
+
+@pytest.mark.parametrize("typed", DISGUISED, ids=range(len(DISGUISED)))
+async def test_a_number_written_to_slip_past_the_reader_is_refused_too(
+    world: World, typed: str
+) -> None:
+    chief = await world.client("chief_a")
+    refused = await post(chief, "/save", **{**UNIT, "note": typed})
+    assert refused.status_code == 422
+    assert "là một số điện thoại" in text_of(refused.text)
+    added = await post(
+        chief, "/contacts/add", **{**LEADER, "name": typed}, phone="0912 345 679", agreed="1"
+    )
+    assert added.status_code == 422
+    assert await audits(world) == []
+
+
+async def test_dates_and_hours_in_the_note_are_no_number(world: World) -> None:
+    chief = await world.client("chief_a")
+    note = "Thứ 2–6: 7:30–11:30, 13:30–17:00; nghỉ từ 01/01/2026 đến 03/01/2026"
+    saved = await post(chief, "/save", **{**UNIT, "note": note})
+    assert saved.status_code == 303
+
+
 async def test_the_audit_names_a_contact_with_a_long_number_by_its_id(world: World) -> None:
     chief = await world.client("chief_a")
     async with world.session() as db:  # a name kept from before numbers were refused in it
@@ -365,3 +399,62 @@ async def test_a_number_under_a_new_name_needs_the_agreement_again(world: World)
     area_only = await post(chief, f"/contacts/{row.id}/edit", **{**moved, "area": "Tổ 7"})
     assert area_only.status_code == 303  # the same person and number: nothing to agree again
     assert "đổi số hoặc đổi tên" in text_of((await chief.get(PAGE)).text)
+
+
+# -- review 2: saves at the same moment, the same person twice, a stale button -----------------
+
+
+async def two_first_saves_at_once(world: World) -> None:
+    chief = await world.client("chief_a")
+    token = csrf_of((await chief.get("/admin/account")).text)
+    first = {"csrf": token, **UNIT, "address": "Số 1 phố Đội Cấn"}
+    second = {**first, "address": "Số 2 phố Đội Cấn"}
+    answers = await asyncio.gather(
+        chief.post(f"{PAGE}/save", data=first), chief.post(f"{PAGE}/save", data=second)
+    )
+    assert [a.status_code for a in answers] == [303, 303]
+    page, _ = await stored(world)
+    assert page is not None and page.address in {"Số 1 phố Đội Cấn", "Số 2 phố Đội Cấn"}
+
+
+async def test_two_first_saves_at_once_both_land(world: World) -> None:
+    await two_first_saves_at_once(world)
+
+
+async def test_two_first_saves_at_once_both_land_on_postgres(pg_world: World) -> None:
+    await two_first_saves_at_once(pg_world)
+
+
+async def test_the_same_person_is_not_listed_twice(world: World) -> None:
+    chief = await world.client("chief_a")
+    added = await post(chief, "/contacts/add", **LEADER, phone="0912 345 678", agreed="1")
+    assert added.status_code == 303
+    again = await post(
+        chief,
+        "/contacts/add",
+        **{**LEADER, "name": "nguyễn văn an"},
+        phone="0912.345.678",
+        agreed="1",
+    )
+    assert again.status_code == 422
+    assert "“nguyễn văn an” với số điện thoại này đã có trong danh sách" in text_of(again.text)
+    other = await post(chief, "/contacts/add", **LEADER, phone="0912 345 679", agreed="1")
+    assert other.status_code == 303  # a namesake with another number is someone else
+    assert len((await stored(world))[1]) == 2
+
+
+async def test_a_stale_button_never_acts_on_the_next_person_added(world: World) -> None:
+    chief = await world.client("chief_a")
+    await post(chief, "/contacts/add", **LEADER, phone="0912 345 678", agreed="1")
+    (first,) = (await stored(world))[1]
+    gone = first.id
+    assert (await post(chief, f"/contacts/{gone}/remove")).status_code == 303
+    named = {**LEADER, "name": "Trần Thị Bình"}
+    await post(chief, "/contacts/add", **named, phone="0987 654 321", agreed="1")
+    (second,) = (await stored(world))[1]
+    assert second.id != gone  # SQLite too: AUTOINCREMENT, no id given twice
+    stale = await post(chief, f"/contacts/{gone}/remove")  # the button left in another tab
+    assert stale.status_code == 404
+    stale = await post(chief, f"/contacts/{gone}/edit", **named, phone="0987 654 321", agreed="1")
+    assert stale.status_code == 404
+    assert [c.name for c in (await stored(world))[1]] == ["Trần Thị Bình"]
