@@ -39,6 +39,7 @@ from handlers.state import ConversationState
 from handlers.understood import meaning
 from tests.conftest import PIN_SECRET, SEALER, Chat, memory_of
 from tests.fakes.memory_uow import MemoryUnits
+from tests.unit.test_report_flow import start_tip
 
 BA_DINH = "00004"
 UNIT = UnitPage(
@@ -325,6 +326,18 @@ REACH = (
     "giờ làm việc của công an xã",
     "số điện thoại trưởng thôn",
     "contact the police",
+    # found by a review as residents ask
+    "số điện thoại của trưởng thôn",
+    "thời gian làm việc của công an phường",
+    "công an phường mấy giờ làm việc",
+    "số trưởng thôn",
+    "so to truong dan pho",
+    "số cảnh sát khu vực",
+    "hotline công an",
+    "đường dây nóng công an phường",
+    "tổ hòa giải ở đâu",
+    "contact police",
+    "where is the police station",
 )
 
 
@@ -344,6 +357,9 @@ ELSEWHERE = {
     "liên hệ công an gấp nhà tôi đang cháy": "emergency",
     "tôi muốn liên hệ công an để báo mất trộm xe": "report",
     "tôi muốn báo công an": "report",
+    "hotline công an gọi bảo tôi chuyển tiền": "report",
+    "số trưởng thôn 0912345678 có phải thật không": "check",
+    "tổ hòa giải làm gì": "learn",
 }
 
 
@@ -352,6 +368,14 @@ def test_words_that_must_not_open_the_page(text: str) -> None:
     reading = meaning(text, Where.MENU)
     assert reading.intent == ELSEWHERE[text], (text, reading)
     assert "contact" not in reading.maybe
+
+
+async def test_asked_for_at_the_tips_first_step_the_page_opens_not_a_tip(chat: Chat) -> None:
+    seed(chat)
+    await start_tip(chat)
+    await chat.say("số điện thoại công an xã")
+    assert chat.text.startswith("📞 Công an Phường Ba Đình\n☎️ Điện thoại: 024 3823 4567")
+    assert "Lừa đảo qua điện thoại" not in chat.text
 
 
 async def test_typed_at_the_menu_the_page_opens(chat: Chat) -> None:

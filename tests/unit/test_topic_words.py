@@ -1,0 +1,96 @@
+"""Every awareness topic is reached in a resident's own words from the main menu, with and
+without marks and in English, and those words do not turn a tip or a danger into a lesson
+(content/packs/intents.yaml `topics`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from content import awareness
+from content.schema.base import load
+from content.schema.intents import Intents
+from content.understand import PACKS, Where
+from handlers.understood import meaning
+from tests.conftest import Chat
+
+FIRST_EIGHT = {
+    "scam_phone",
+    "scam_online",
+    "fire_safety",
+    "drink_driving",
+    "drugs_ecig",
+    "gangs_racing",
+    "student_vehicles",
+    "day_19_8",
+}
+ASKED = [
+    ("làm sao biết tin trên facebook là tin giả", "false_info"),
+    ("chia se tin sai su that co bi phat khong", "false_info"),
+    ("how do I spot fake news", "false_info"),
+    ("cach bao ve du lieu ca nhan", "personal_data"),
+    ("bảo mật tài khoản ngân hàng ra sao cho an toàn", "personal_data"),
+    ("cài xác thực 2 lớp cho zalo thế nào", "personal_data"),
+    ("cá độ bóng đá qua mạng bị xử lý thế nào", "gambling_betting"),
+    ("ca do bong da co bi di tu khong", "gambling_betting"),
+    ("an toàn dịp tết", "tet_safety"),
+    ("tet nay ve que thi nha cua can luu y gi", "tet_safety"),
+    ("Lunar New Year safety", "tet_safety"),
+    ("phòng chống đuối nước cho trẻ", "drowning_summer"),
+    ("nghi he cho con di hoc boi o dau an toan", "drowning_summer"),
+    ("how to keep children safe from drowning", "drowning_summer"),
+    ("lam sao nhan biet tin dung den", "loan_jobs"),
+    ("đi xuất khẩu lao động cần cảnh giác gì", "loan_jobs"),
+    ("tổ hòa giải ở cơ sở làm gì", "mediation"),
+    ("hoa giai vien la ai", "mediation"),
+    ("người dân giúp công an có được khen thưởng không", "recognition"),
+    ("lừa đảo qua mạng", "scam_online"),
+    ("ngay 19/8 la ngay gi", "day_19_8"),
+]
+
+
+def test_every_topic_has_words_of_its_own_and_cases_here() -> None:
+    words = load(Intents, PACKS / "intents.yaml").topics
+    ids = {t.id for t in awareness.topics()}
+    assert ids <= set(words), f"topics nobody can ask for in words: {sorted(ids - set(words))}"
+    assert set(words) <= ids  # no words for a topic that is gone
+    # The first eight topics have their cases in tests/understanding/messages.yaml.
+    assert {topic for _, topic in ASKED} >= ids - FIRST_EIGHT
+
+
+@pytest.mark.parametrize("text,topic", ASKED, ids=[t for _, t in ASKED])
+def test_a_topic_asked_for_in_words_is_read_as_that_topic(text: str, topic: str) -> None:
+    reading = meaning(text, Where.MENU)
+    assert (reading.intent, reading.topic) == ("learn", topic)
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        ("o xom co nha to chuc danh bac ca dem", "report"),
+        ("tôi muốn báo một đường dây cá độ bóng đá ở quán bia đầu ngõ", "report"),
+        ("bọn cho vay nặng lãi đến nhà tôi đòi nợ, đập phá đồ", "report"),
+        ("cứu với có đứa bé đang đuối nước ở ao làng", "emergency"),
+        ("chet duoi o song Han co nguoi dang chim", "emergency"),
+        ("tôi lỡ đọc mã OTP cho người lạ rồi, giờ làm sao", "scammed"),
+    ],
+    ids=["gambling den", "betting ring", "loan sharks", "drowning", "drowning bare", "otp given"],
+)
+def test_topic_words_leave_a_tip_a_danger_or_a_loss_as_they_are(text: str, intent: str) -> None:
+    reading = meaning(text, Where.MENU)
+    assert reading.intent == intent
+    if intent == "emergency":
+        assert reading.urgent
+
+
+async def test_a_new_topic_opens_at_its_first_page_when_asked_for(chat: Chat) -> None:
+    await chat.onboard()
+    drowning = awareness.topic("drowning_summer")
+    assert drowning is not None
+    text = await chat.say("phong chong duoi nuoc cho tre")
+    assert f"Bài 1/{len(drowning.cards)} · {drowning.cards[0].title.vi}" in text
+    assert chat.choices[0] == "learn:card:drowning_summer:1"
+    text = await chat.say("menu")
+    text = await chat.say("how do I spot fake news")
+    false_info = awareness.topic("false_info")
+    assert false_info is not None
+    assert false_info.cards[0].title.vi in text
