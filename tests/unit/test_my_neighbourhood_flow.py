@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import Chat, Clock, memory_of
 
 BA_DINH = "00004"
-ASKED = "Bạn ở tổ dân phố/thôn nào? (không bắt buộc)"
+ASKED = "Bạn ở tổ dân phố, thôn nào? (không bắt buộc)"
 WHY = "Để thông báo của tổ trưởng, trưởng thôn đến đúng người."
 WAYS = ["hood:skip", "nav:menu", "nav:emergency"]
 
@@ -173,7 +173,7 @@ async def test_a_typed_mark_is_never_read_as_another_place(chat: Chat) -> None:
     await at_the_question(chat)
     for typed in ("Thôn Đồng", "Thôn Đống", "thôn đồng"):  # not "Thôn Đông", nor a guess
         text = await chat.say(typed)
-        assert f"Không thấy tổ dân phố/thôn nào tên “{typed}”." in text
+        assert f"Không thấy tổ dân phố, thôn nào tên “{typed}”." in text
         assert ASKED in text and ids["Thôn Đông"] in chat.choices
     assert await stored(chat) is None
     text = await chat.say("thon dong")  # unmarked, and only one place spelled so
@@ -215,7 +215,7 @@ async def test_a_number_names_its_place_only_when_it_names_one(chat: Chat) -> No
     await chat.pick("menu:settings")
     await chat.pick("settings:hood")
     text = await chat.say("99")
-    assert "Không thấy tổ dân phố/thôn nào tên “99”." in text
+    assert "Không thấy tổ dân phố, thôn nào tên “99”." in text
     assert await stored(chat) == hood(ids["Tổ 10"])
 
 
@@ -242,7 +242,7 @@ async def test_an_old_button_after_the_place_was_retired(chat: Chat) -> None:
     for left in ("Tổ 1", "Tổ 3"):
         memory_of(chat.dispatcher).retire_neighbourhood(hood(ids[left]))
     text = await chat.pick(ids["Tổ 1"])
-    assert "Xã, phường của bạn hiện chưa có danh sách tổ dân phố/thôn." in text
+    assert "Xã, phường của bạn hiện chưa có danh sách tổ dân phố, thôn." in text
     assert "menu:tip" in chat.choices
     text = await chat.pick(ids["Tổ 3"])  # a button of a step long gone
     assert "Nút này thuộc một menu cũ" in text
@@ -255,7 +255,7 @@ async def test_a_retired_place_is_no_longer_the_residents(chat: Chat) -> None:
     await chat.pick(ids["Tổ 1"])
     memory_of(chat.dispatcher).retire_neighbourhood(hood(ids["Tổ 1"]))
     await chat.pick("menu:settings")
-    assert "🏘️ Tổ dân phố/thôn: chưa chọn" in labels(chat)
+    assert "🏘️ Tổ dân phố, thôn: chưa chọn" in labels(chat)
 
 
 # -- moving, and settings ---------------------------------------------------------------------
@@ -300,7 +300,7 @@ async def test_settings_show_change_and_clear_the_place(chat: Chat) -> None:
         "settings:hood",
         "settings:subs",
     ]
-    assert labels(chat)[2] == "🏘️ Tổ dân phố/thôn: chưa chọn"
+    assert labels(chat)[2] == "🏘️ Tổ dân phố, thôn: chưa chọn"
     text = await chat.pick("settings:hood")
     assert ASKED in text and "Hiện bạn chọn" not in text
     assert chat.choices == [ids["Tổ 1"], ids["Tổ 2"], "menu:settings", "nav:menu", "nav:emergency"]
@@ -308,19 +308,19 @@ async def test_settings_show_change_and_clear_the_place(chat: Chat) -> None:
     text = await chat.say("to 2")
     assert "Đã lưu: bạn ở Tổ 2." in text
     await chat.pick("menu:settings")
-    assert labels(chat)[2] == "🏘️ Tổ dân phố/thôn: Tổ 2"
+    assert labels(chat)[2] == "🏘️ Tổ dân phố, thôn: Tổ 2"
     text = await chat.pick("settings:hood")
     assert "Hiện bạn chọn: Tổ 2." in text
     assert "hood:clear" in chat.choices
     assert labels(chat)[chat.choices.index("hood:clear")] == "✖️ Không chọn tổ/thôn nào"
     await chat.pick("menu:settings")  # back, nothing changed
-    assert labels(chat)[2] == "🏘️ Tổ dân phố/thôn: Tổ 2"
+    assert labels(chat)[2] == "🏘️ Tổ dân phố, thôn: Tổ 2"
     await chat.pick("settings:hood")
     text = await chat.pick("hood:clear")
-    assert "Đã xóa tổ dân phố/thôn của bạn." in text
+    assert "Đã xóa tổ dân phố, thôn của bạn." in text
     assert await stored(chat) is None
     await chat.pick("menu:settings")
-    assert labels(chat)[2] == "🏘️ Tổ dân phố/thôn: chưa chọn"
+    assert labels(chat)[2] == "🏘️ Tổ dân phố, thôn: chưa chọn"
 
 
 async def test_in_english(chat: Chat) -> None:
@@ -329,7 +329,7 @@ async def test_in_english(chat: Chat) -> None:
     await chat.pick("lang:en")
     await chat.say("ha noi")
     text = await chat.say("phuong ba dinh")
-    assert "Which neighbourhood (tổ dân phố/thôn) do you live in? (optional)" in text
+    assert "Which neighbourhood (tổ dân phố, thôn) do you live in? (optional)" in text
     assert labels(chat)[:2] == ["Tổ 1", "Skip"]
     text = await chat.pick("hood:skip")
     assert "You can choose it later in Settings." in text

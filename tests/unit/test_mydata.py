@@ -119,7 +119,7 @@ async def test_settings_show_what_is_held(chat: Chat) -> None:
     text = await open_my_data(chat)
     assert "Đây là những gì Bình Yên đang lưu về bạn" in text
     assert "• Khu vực: Phường Ba Đình, Thành phố Hà Nội" in text
-    assert "• Tổ dân phố/thôn: Tổ 5" in text
+    assert "• Tổ dân phố, thôn: Tổ 5" in text
     assert "• Ngôn ngữ: Tiếng Việt" in text
     assert "• Lời khuyên phòng tránh: đang nhận, từ 23/11/2026" in text
     assert "• Cảnh báo của Công an Phường Ba Đình: đang nhận" in text

@@ -301,7 +301,7 @@ async def test_english_weekly_scams(chat: Chat) -> None:
     await chat.say("phuong ba dinh")
     await chat.pick("menu:settings")
     text = await chat.pick("settings:subs")
-    assert "This week's scams in Thành phố Hà Nội: off" in text
+    assert "Weekly scam round-up for Thành phố Hà Nội: off" in text
     text = await chat.pick(ON_WEEKLY)
-    assert "You will get this week's scams in Thành phố Hà Nội." in text
-    assert "🔕 Stop this week's scams" in [c.label for c in chat.last[-1].choices]
+    assert "You will get the weekly scam round-up for Thành phố Hà Nội." in text
+    assert "🔕 Stop the weekly scam round-up" in [c.label for c in chat.last[-1].choices]

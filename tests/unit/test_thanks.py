@@ -175,7 +175,7 @@ def test_the_thank_you_names_the_unit_and_invites_without_pressing(lang: str) ->
 
 ANONYMOUS_SAYS = {
     "vi": "Bình Yên không cho công an biết bạn là ai",
-    "en": "Bình Yên did not tell the police who you are",
+    "en": "Bình Yên does not tell the police who you are",
 }
 # The longest commune name of the pack, to measure the longest message.
 LONGEST = max(
@@ -277,7 +277,7 @@ async def test_the_reporter_gives_a_name_confirms_and_withdraws(chat: Chat) -> N
     text = await chat.pick(honour_choice(code))  # a pushed button, never offered by the chat
     assert vi("honour.ask_name", code=code, min=2, max=MAX_NAME, **LIST) in text
     # Told plainly that a real name may give an anonymous tip away, and that a nickname does.
-    assert "nếu bạn báo tin này ẩn danh, tên thật có thể giúp công an xã, phường đoán ra" in text
+    assert "nếu bạn báo tin này ẩn danh, tên thật có thể giúp Công an xã, phường đoán ra" in text
     assert "không ghi tin báo nào" not in text
     text = await chat.say("Anh Nam 0912 345 678")
     assert vi("honour.name_contact") in text and named(chat, tip_id) is None
