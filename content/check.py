@@ -27,7 +27,7 @@ from content import (
 )
 from content.extract import extract
 from content.i18n import DOMAIN, LANGUAGES, po_path
-from content.schema.base import PackError
+from content.schema.base import PackError, shown, twice
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "content", "admin")
@@ -91,7 +91,29 @@ def check_packs() -> list[str]:
         + check_spikes()
         + campaigns.problems()
         + legal.problems()
+        + check_files()
     )
+
+
+def check_files(packs: Path | None = None) -> list[str]:
+    """What the models cannot see in the pack files: a topic or campaign saved as .yml (the
+    folder is read for *.yaml only, so it would be left out without a word), and a key given
+    twice in one mapping (YAML keeps the last and loses the first without a word)."""
+    folders = (
+        (packs / "awareness", packs / "campaigns")
+        if packs is not None
+        else (awareness.PACK_DIR, campaigns.PACK_DIR)
+    )
+    problems = [
+        f"{shown(path)}: is not read: a pack file ends in .yaml"
+        for folder in folders
+        for path in sorted(folder.glob("*"))
+        if path.suffix.lower() in (".yaml", ".yml") and path.suffix != ".yaml"
+    ]
+    root = packs if packs is not None else awareness.PACK_DIR.parent
+    for path in sorted(root.rglob("*.yaml")):
+        problems += twice(path)
+    return problems
 
 
 def check_spikes() -> list[str]:

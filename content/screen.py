@@ -37,8 +37,12 @@ _DAY = "28/12/2026"
 
 @cache
 def _width(ch: str) -> int:
-    """Columns a character takes: emoji and wide East Asian letters two, marks none."""
-    if unicodedata.combining(ch) or ch in "\u200b\u200d\ufe0f":
+    """Columns a character takes: emoji and wide East Asian letters two, marks none. The
+    emoji selector (U+FE0F) counts one: it turns the narrow sign before it ("⚠", "☎") into
+    a two-column emoji."""
+    if ch == "\ufe0f":
+        return 1
+    if unicodedata.combining(ch) or ch in "\u200b\u200d":
         return 0
     if unicodedata.east_asian_width(ch) in ("W", "F") or ord(ch) >= 0x1F000:
         return 2

@@ -32,7 +32,9 @@ The rules, each a constraint or a validator below:
   source at most SOURCE_MAX (120).
 * Every fact has its source: the source names a year (19xx or 20xx), so a reader can tell how
   current the fact is; a legal document it names comes with the article ("Điều 32", "Article
-  32"); and every document number the title, body or action cites ("168/2024") is in it. The
+  32"); and every document number the title, body or action cites ("168/2024", "Nghị định
+  100") is in it, and a law, code, decree or circular they cite by name only ("Bộ luật Hình
+  sự") makes a source that names a legal document. The
   optional `refs` keep the fuller trail for reviewers (document or agency, article or page,
   date, address), which the bot does not show (docs/CONTENT.md).
 * The action says whom to call or where to go: it holds a number of three or more digits (113,
@@ -124,6 +126,10 @@ _DOCUMENT = re.compile(
 _ARTICLE = re.compile(r"\b(?:Điều|Article|Articles|Art\.)\s*\d", re.IGNORECASE)
 # A document's number as texts cite it: 168/2024, 44/2019, 521/QĐ-TTg.
 _DOC_NUMBER = re.compile(r"(?<![\d/])\d{1,4}/(?:(?:19|20)\d{2}|[A-ZĐ]{2,}[\w-]*)")
+# A document cited by its number alone: "Nghị định 100", "Decree No. 100".
+_SHORT_NUMBER = re.compile(
+    r"\b(?:Nghị định|Thông tư|Luật|Decree|Circular|Law)\s+(?:số\s+|No\.?\s*)?(\d{1,4})(?![\d/])"
+)
 _WHOM = {"vi": re.compile(r"công an", re.IGNORECASE), "en": re.compile(r"police", re.IGNORECASE)}
 
 
@@ -136,9 +142,17 @@ def source_problems(source: str) -> list[str]:
 
 
 def uncited(texts: list[str], source: str) -> list[str]:
-    """The document numbers the texts cite ("168/2024", "521/QĐ-TTg") that the source lacks."""
+    """The documents the texts cite that the source lacks: by number ("168/2024", "521/QĐ-TTg",
+    "Nghị định 100"), or, when the source names no legal document at all, by name ("Bộ luật
+    Hình sự", "Decree")."""
     cited = {number for text in texts for number in _DOC_NUMBER.findall(text)}
-    return sorted(number for number in cited if number not in source)
+    cited |= {number for text in texts for number in _SHORT_NUMBER.findall(text)}
+    missing = sorted(number for number in cited if number not in source)
+    if not _DOCUMENT.search(source):
+        named = next((found for text in texts if (found := _DOCUMENT.search(text))), None)
+        if named is not None and not missing:
+            missing.append(f"a legal document ({named.group(0)!r})")
+    return missing
 
 
 def _accented(text: Text) -> Text:

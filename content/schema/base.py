@@ -140,8 +140,41 @@ def read(path: Path) -> Any:
         raise PackError([f"{shown(path)}: cannot be read: {' '.join(str(exc).split())}"]) from None
 
 
+class _Twice(_SAFE_LOADER):  # type: ignore[valid-type,misc]
+    """YAML that refuses a key given twice in one mapping (YAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first: dict[tuple[str, str], int] = {}
+        for key, _value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                continue
+            line = first.setdefault((key.tag, key.value), key.start_mark.line)
+            if line != key.start_mark.line:
+                raise yaml.MarkedYAMLError(
+                    problem=f"{key.value} is given twice (first on line {line + 1}): the "
+                    "first is lost; keep one",
+                    problem_mark=key.start_mark,
+                )
+        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
+
+
+def twice(path: Path) -> list[str]:
+    """A key given twice in one mapping of a pack, named with its line (empty when none, or
+    when the file cannot be read: `read` tells that)."""
+    try:
+        yaml.load(path.read_text(encoding="utf-8"), Loader=_Twice)
+    except yaml.MarkedYAMLError as exc:
+        if exc.problem and "given twice" in exc.problem and exc.problem_mark is not None:
+            return [f"{shown(path)}: line {exc.problem_mark.line + 1}: {exc.problem}"]
+    except (OSError, ValueError, yaml.YAMLError):
+        pass
+    return []
+
+
 def validate(model: type[_M], raw: Any, path: Path, context: Any = None) -> _M:
     """`raw` as the model, or PackError with every problem found in it."""
+    if raw is None:  # an empty file, or one of comments only
+        raise PackError([f"{shown(path)}: is empty: no YAML in it"])
     try:
         return model.model_validate(raw, context=context)
     except ValidationError as exc:
@@ -170,6 +203,8 @@ class Reader:
 # --- naming a problem -------------------------------------------------------------------------
 
 # Pydantic's words for the errors an editor makes most, in the words of a pack.
+LABEL_MAX = 60  # characters of a text item shown to name it
+
 _PLAIN = {
     "extra_forbidden": "unknown key",
     "missing": "is missing",
@@ -239,4 +274,8 @@ def _label(item: Any) -> str:
             if isinstance(item.get(key), str | int | dt.date):
                 return f" ({key} {item[key]})"
         return ""
-    return f" ({item!r})" if isinstance(item, str) else ""
+    if not isinstance(item, str):
+        return ""
+    # a long line (a reference, a sentence) by its start: the problem stays one line
+    short = item if len(item) <= LABEL_MAX else item[:LABEL_MAX] + "…"
+    return f" ({short!r})"
