@@ -2,11 +2,14 @@
 
 A cheap 5-inch phone shows about 18 rows of 36 characters in a chat bubble. A card is drawn
 from the catalog's template (`learn.card`, or `learn.tip_card` for the advice of the day): its
-header, title, body, action and source line, then its buttons. Telegram and the web chat put
-one button on a row and the Zalo Bot writes each as a numbered line, so every button is a
-line. `card_lines` wraps that text the way a chat bubble does (at spaces, a word longer than a
-line cut) and counts the rows; `content check` refuses a card that needs more than SCREEN_ROWS
-in either language, at every place it is shown.
+header, title, body, action and source line, then its buttons. Every button is a row:
+Telegram and the web chat put one button on a row; the Zalo Bot writes each as a numbered
+line, leaving out the blank line above them and the "reply with the number" hint under them
+when the message would not fit a screen with them (bot/channels/zalo_bot/rendering.py); a
+Zalo OA message shows up to four buttons, and a card has no more (MAX_CHOICES). `card_lines`
+wraps the text the way a chat bubble does (at spaces, a word longer than a line cut) and
+counts the rows; `content check` refuses a card that needs more than SCREEN_ROWS in either
+language, at every place it is shown.
 
 `card_buttons` is also what the learn flow (handlers/learn.py) offers under a card, so the
 measure and the bot cannot drift apart; the way home and the emergency numbers (NAV_BUTTONS)
@@ -23,6 +26,9 @@ from content.i18n import translate
 
 SCREEN_COLUMNS = 36
 SCREEN_ROWS = 18
+# A Zalo OA message carries at most four buttons; with more choices it would list them all as
+# numbered lines above the buttons as well (bot/channels/zalo_oa/render.py), five rows more.
+MAX_CHOICES = 4
 
 
 def _(msgid: str) -> str:
@@ -84,15 +90,18 @@ def rows(text: str, columns: int = SCREEN_COLUMNS) -> list[str]:
 def card_buttons(index: int, total: int, has_quiz: bool) -> tuple[str, ...]:
     """The message ids of the buttons under card `index` of `total`, in order: forward and
     back, the quiz after the last card, and the list of topics on the first card (for a
-    resident who opened the wrong topic) and the last (the way home is added later)."""
+    resident who opened the wrong topic) and on a last card without a quiz (the quiz's score
+    offers it). With the way home and the emergency numbers added later, a card never has
+    more than MAX_CHOICES."""
     buttons: list[str] = []
     if index + 1 < total:
         buttons.append(_("learn.next"))
     if index > 0:
         buttons.append(_("learn.previous"))
-    if has_quiz and index + 1 == total:
+    last = index + 1 == total
+    if has_quiz and last:
         buttons.append(_("learn.take_quiz"))
-    if index == 0 or index + 1 == total:
+    if index == 0 or (last and not has_quiz):
         buttons.append(_("learn.back_to_topics"))
     return tuple(buttons)
 

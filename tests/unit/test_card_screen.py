@@ -2,8 +2,10 @@
 
 Every card of every topic is opened through the dispatcher, in Vietnamese and in English, and
 the reply the bot sends (its text wrapped at 36 columns, then one row per button) must take
-exactly the rows the measure counted, and at most 18. So the check cannot pass a card that
-the bot draws longer, and a change to a template or a button shows here first."""
+exactly the rows the measure counted, and at most 18; drawn for Zalo OA (text and at most four
+buttons) and for the Zalo Bot (text and numbered choices) it also takes at most 18. So the
+check cannot pass a card that the bot draws longer, and a change to a template or a button
+shows here first."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.channels import zalo_oa
+from bot.channels.zalo_bot import rendering as zalo_bot
 from content import awareness, screen
 from content.awareness import Card, Topic
 from handlers.model import RenderedReply
@@ -26,6 +30,22 @@ def _drawn(reply: RenderedReply) -> list[str]:
     return screen.rows(reply.text) + [row for b in buttons for row in screen.wrap(b)]
 
 
+def _on_zalo_oa(reply: RenderedReply) -> list[str]:
+    """The rows a reply takes on Zalo OA: its text, then its buttons (no numbered list of the
+    same choices when they are four or fewer)."""
+    drawn = zalo_oa.render(reply)
+    text = [row for m in drawn if "text" in m for row in screen.rows(m["text"])]
+    payloads = [m.get("attachment", {}).get("payload", {}) for m in drawn]
+    buttons = [b["title"] for p in payloads for b in p.get("buttons", [])]
+    assert [m["text"] for m in drawn if "text" in m] == [reply.text.strip()]  # no list added
+    return text + [row for b in buttons for row in screen.wrap(b)]
+
+
+def _on_zalo_bot(reply: RenderedReply) -> list[str]:
+    """The rows a reply takes on the Zalo Bot: its messages' text, numbered choices included."""
+    return [row for call in zalo_bot.render(reply) for row in screen.rows(call.params["text"])]
+
+
 async def _open(chat: Chat, lang: str) -> None:
     await chat.say("/start")
     await chat.pick(f"lang:{lang}")
@@ -38,7 +58,8 @@ async def _open(chat: Chat, lang: str) -> None:
 async def test_every_card_as_sent_takes_the_rows_the_check_counted(chat: Chat, lang: str) -> None:
     await _open(chat, lang)
     for number, topic in enumerate(awareness.topics()):
-        await chat.pick("learn:topics")  # on the first and the last card
+        await chat.pick("nav:menu")
+        await chat.pick("menu:learn")
         if number >= 8:
             await chat.pick("learn:topics:1")  # the page of the list it is on
         await chat.pick(f"learn:topic:{topic.id}")
@@ -55,6 +76,13 @@ async def test_every_card_as_sent_takes_the_rows_the_check_counted(chat: Chat, l
             )
             assert drawn == counted, (topic.id, card.id, lang)
             assert len(drawn) <= screen.SCREEN_ROWS, (topic.id, card.id, lang, drawn)
+            reply = chat.last[-1]
+            assert len(reply.choices) <= screen.MAX_CHOICES == zalo_oa.MAX_BUTTONS
+            for channel, sent in (
+                ("zalo_oa", _on_zalo_oa(reply)),
+                ("zalo_bot", _on_zalo_bot(reply)),
+            ):
+                assert len(sent) <= screen.SCREEN_ROWS, (channel, topic.id, card.id, lang, sent)
 
 
 def _advice_days() -> list[tuple[date, Topic, Card]]:

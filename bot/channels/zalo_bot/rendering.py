@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.channels.zalo_bot.client import _is_web_url
 from bot.render import split
+from content import screen
 from content.i18n import translate
 from handlers.model import MediaType, RenderedReply
 from handlers.model import Request as Ask
@@ -25,9 +26,9 @@ class Outgoing:
     params: dict[str, str]
 
 
-def _tail(reply: RenderedReply) -> str:
+def _tail(reply: RenderedReply, *, hint: bool = True) -> str:
     """What stands in for buttons: a line asking to type what no button can send, then
-    the choices as a numbered list and how to answer it."""
+    the choices as a numbered list and (`hint`) how to answer it."""
     parts: list[str] = []
     if reply.request is Ask.LOCATION:
         parts.append(translate("zalo_bot.type_address", reply.lang))
@@ -35,9 +36,22 @@ def _tail(reply: RenderedReply) -> str:
         parts.append(translate("zalo_bot.type_phone", reply.lang))
     if reply.choices:
         lines = [f"{n}. {c.label}" for n, c in enumerate(reply.choices, start=1)]
-        lines.append(translate("zalo_bot.choose_hint", reply.lang))
+        if hint:
+            lines.append(translate("zalo_bot.choose_hint", reply.lang))
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def _with_tail(text: str, reply: RenderedReply) -> str:
+    """The text with its numbered choices under it. A message that fits one phone screen with
+    the blank line and the hint keeps them; one that would not (an awareness card, measured
+    with one row per choice, content/screen.py) loses the hint, then the blank line, so that
+    what fits as measured fits as sent. The menus, short, keep the hint residents learn from."""
+    for tail, gap in ((_tail(reply), "\n\n"), (_tail(reply, hint=False), "\n\n")):
+        whole = f"{text}{gap}{tail}"
+        if len(screen.rows(whole)) <= screen.SCREEN_ROWS:
+            return whole
+    return f"{text}\n{_tail(reply, hint=False)}"
 
 
 def render(reply: RenderedReply) -> list[Outgoing]:
@@ -61,7 +75,7 @@ def render(reply: RenderedReply) -> list[Outgoing]:
     tail = _tail(reply)
     if tail:
         if pieces and len(pieces[-1]) + 2 + len(tail) <= TEXT_LIMIT:
-            pieces[-1] = f"{pieces[-1]}\n\n{tail}"
+            pieces[-1] = _with_tail(pieces[-1], reply)
         else:
             pieces += split(tail, TEXT_LIMIT)
     calls += [Outgoing("sendMessage", {"text": piece}) for piece in pieces if piece.strip()]
