@@ -28,6 +28,7 @@ from bot.channels.zalo_bot import (
 )
 from bot.delivery import RetryLater, Transient, Unreachable
 from bot.settings import Settings
+from content import screen
 from content.i18n import translate
 from handlers.model import Kind, Media, MediaType, RenderedChoice, RenderedReply, Request
 from handlers.ports import MediaUnavailable
@@ -222,6 +223,29 @@ def test_the_hint_is_in_the_residents_language() -> None:
     reply = RenderedReply("Menu", choices=(RenderedChoice("a", "A"),), lang="en")
     assert texts(reply)[0].endswith(translate("zalo_bot.choose_hint", "en"))
     assert translate("zalo_bot.choose_hint", "en") != translate("zalo_bot.choose_hint", "vi")
+
+
+FOUR = tuple(RenderedChoice(f"c{n}", f"Lựa chọn {n}") for n in range(1, 5))
+
+
+@pytest.mark.parametrize(
+    ("lines", "hint", "gap"),
+    [(10, True, True), (13, False, True), (14, False, False), (30, True, True)],
+    ids=["fits with both", "fits without the hint", "fits as measured", "too long anyway"],
+)
+def test_a_message_near_a_screen_loses_the_hint_then_the_blank_line(
+    lines: int, hint: bool, gap: bool
+) -> None:
+    """A card of 14 rows and 4 choices is measured at 18 (content/screen.py): as sent it must
+    take no more; a list too long for a screen in any form keeps both."""
+    reply = RenderedReply("\n".join(f"Dòng {n}" for n in range(lines)), choices=FOUR)
+    (message,) = texts(reply)
+    said = translate("zalo_bot.choose_hint", "vi")
+    assert message.endswith(said) is hint
+    assert ("\n\n1. Lựa chọn 1" in message) is gap
+    assert "\n4. Lựa chọn 4" in message
+    if lines < 30:
+        assert len(screen.rows(message)) <= screen.SCREEN_ROWS
 
 
 @pytest.mark.parametrize(

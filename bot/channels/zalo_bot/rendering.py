@@ -46,12 +46,17 @@ def _with_tail(text: str, reply: RenderedReply) -> str:
     """The text with its numbered choices under it. A message that fits one phone screen with
     the blank line and the hint keeps them; one that would not (an awareness card, measured
     with one row per choice, content/screen.py) loses the hint, then the blank line, so that
-    what fits as measured fits as sent. The menus, short, keep the hint residents learn from."""
-    for tail, gap in ((_tail(reply), "\n\n"), (_tail(reply, hint=False), "\n\n")):
-        whole = f"{text}{gap}{tail}"
+    what fits as measured fits as sent. The menus, short, keep the hint residents learn from,
+    and so does a message too long for one screen in any form (a list to scroll anyway)."""
+    full = f"{text}\n\n{_tail(reply)}"
+    for whole in (
+        full,
+        f"{text}\n\n{_tail(reply, hint=False)}",
+        f"{text}\n{_tail(reply, hint=False)}",
+    ):
         if len(screen.rows(whole)) <= screen.SCREEN_ROWS:
             return whole
-    return f"{text}\n{_tail(reply, hint=False)}"
+    return full
 
 
 def render(reply: RenderedReply) -> list[Outgoing]:
