@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -44,7 +44,7 @@ from typing import Protocol
 
 from content import phones, screen
 from content.i18n import LANGUAGES, translate
-from content.text import has_words
+from content.text import fold, has_words
 from handlers import commune_lists as lists
 from handlers.audit import commune_subject
 from handlers.commune_lists import in_area, one_line
@@ -73,8 +73,14 @@ _POLICE_LINE = re.compile(r"(?:\+84|84|0)(69\d{7})")
 _SEPARATORS = re.compile(r"[ \t\u00a0.\-()]")
 # Whatever people put between the digits of a number to hide it from a reader: spaces,
 # dots, any dash, slashes, underscores, bars and brackets.
-_LOOSE_SEPARATORS = re.compile(r"[\s.\-\u2010-\u2015\u2212\u30fc/\\_|()\[\]*+,]+")
-_DIGIT_RUN = re.compile(r"\+?\d(?:[\s.\-\u2010-\u2015\u2212\u30fc/\\_|()\[\]*+,]*\d)*")
+# Separators the phone reader does not know, read as its "-" when looking for a hidden number
+# (a comma is not one: "tổ 09, 10, 11, 12, 13" is a list of groups, not a number).
+_ODD_SEPARATORS = re.compile(r"[\u2010-\u2015\u2212\u30fc\u3001/\\_|\[\]*~:;'\"#·•]")
+# A number written digit by digit, whatever between the digits ("0 9 1 2 …", "0-9-1-2 …"),
+# maybe after a country code ("+84 9 1 2 …").
+_ONE_BY_ONE = re.compile(r"(?:\+?\d{1,4}[^\w,]+)?\d(?:[^\w,]+\d(?!\d)){7,14}")
+# "O912…": a letter O typed for the first zero.
+_LETTER_ZERO = re.compile(r"(?<!\w)[Oo](?=\d{7})")
 
 
 def _(msgid: str) -> str:
@@ -223,20 +229,25 @@ def checked_text(raw: str, code: str, longest: int) -> str:
 
 
 def hidden_numbers(text: str) -> Iterator[str]:
-    """The personal phone numbers in a text, also written to slip past the phone reader:
-    in fullwidth, circled or another script's digits ("０９１２…"), split by dashes, slashes
-    or underscores ("0912–345–678", "0912/345/678") or digit by digit ("0 9 1 2 …"). A
-    1800/1900 service line is nobody's own; a date ("01/01/2026") or hours ("7:30–11:30")
-    are no valid number."""
+    """The personal phone numbers in a text, also written to slip past the phone reader: in
+    fullwidth, circled or another script's digits ("０９１２…"), with invisible characters or
+    marks between the digits, a letter O for the first zero, split by other separators
+    ("0912–345–678", "0912/345/678", "0912·345·678") or digit by digit ("0 9 1 2 …"). A
+    1800/1900 service line is nobody's own; a date ("01/01/2026"), hours ("7:30–11:30") or a
+    list of groups ("tổ 09, 10, 11, 12, 13") is no number."""
     plain = "".join(
         str(unicodedata.digit(ch)) if ch.isdecimal() else ch
         for ch in unicodedata.normalize("NFKC", text)
+        if unicodedata.category(ch) not in ("Cf", "Mn")  # soft hyphens, joiners, marks
     )
-    for start, end, number in phones.find(plain):
-        if number.personal:
-            yield plain[start:end]
-    for run in _DIGIT_RUN.finditer(plain):
-        joined = phones.parse(_LOOSE_SEPARATORS.sub("", run.group(0)))
+    plain = _LETTER_ZERO.sub("0", plain)
+    for written in (plain, _ODD_SEPARATORS.sub("-", plain)):
+        for start, end, number in phones.find(written):
+            if number.personal:
+                yield written[start:end]
+    for run in _ONE_BY_ONE.finditer(plain):
+        digits = "".join(ch for ch in run.group(0) if ch.isdigit())
+        joined = phones.parse(("+" if run.group(0).startswith("+") else "") + digits)
         if joined is not None and joined.personal:
             yield run.group(0)
 
@@ -433,8 +444,7 @@ async def add_contact(
     if len(contacts) >= MAX_CONTACTS:
         raise BadInput("commune_contacts_full", "the list is full", max=MAX_CONTACTS)
     position = checked_position(typed.position, contacts)
-    if any(c.phone == phone and c.name.casefold() == name.casefold() for c in contacts):
-        raise BadInput("commune_contact_listed", "already on the list", name=name)
+    _check_not_listed(contacts, name, phone)
     if not typed.agreed:
         raise BadInput("commune_contact_consent", "the person's agreement is not confirmed")
     now = now or utc_now()
@@ -442,6 +452,14 @@ async def add_contact(
     detail = f"add:{_named(made)}"
     await store.audit(actor, subject=_subject(commune_code), detail=detail, ip=ip, now=now)
     return made
+
+
+def _check_not_listed(
+    contacts: Sequence[Contact], name: str, phone: str, *, but: int | None = None
+) -> None:
+    """The same person (name as typed with or without marks, and number) is listed once."""
+    if any(c.id != but and c.phone == phone and fold(c.name) == fold(name) for c in contacts):
+        raise BadInput("commune_contact_listed", "already on the list", name=name)
 
 
 async def _held(store: PageStore, actor: Identity, contact_id: int) -> Contact:
@@ -471,6 +489,8 @@ async def update_contact(
     position = checked_position(typed.position or str(found.position), ())
     if (phone != found.phone or name != found.name) and not typed.agreed:
         raise BadInput("commune_contact_consent", "the person's agreement is not confirmed")
+    others = (await store.public(found.commune_code)).contacts
+    _check_not_listed(others, name, phone, but=found.id)
     wanted = replace(found, kind=kind, name=name, area=area, phone=phone, position=position)
     if wanted == found:
         return found

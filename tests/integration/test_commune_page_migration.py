@@ -103,3 +103,26 @@ def test_a_removed_contacts_id_is_never_given_again_after_0021(empty_url: str) -
     in_thread(migrate.downgrade, empty_url, THIS)
     [[(count,)]] = run(empty_url, "SELECT count(*) FROM commune_contacts")
     assert count == 2
+
+
+def test_ids_removed_before_0021_are_not_given_again_either(empty_url: str) -> None:
+    """On SQLite the last ids removed before the upgrade were already free to be given again;
+    the upgrade counts on from the number of contacts ever added (their audit rows)."""
+    in_thread(migrate.upgrade, empty_url, THIS)
+    at = "'2026-12-06 01:00:00+00'"
+    add = (
+        "INSERT INTO commune_contacts (commune_code, kind, name, phone, created_at, updated_at)"
+        f" VALUES ('00004', 'leader', '{{name}}', '+84912345678', {at}, {at})"
+    )
+    audit = (
+        "INSERT INTO audit_log (created_at, action, subject, detail)"
+        f" VALUES ({at}, 'commune.page', 'commune:00004', 'add:{{name}}')"
+    )
+    names = ("An", "Bình", "Chi")
+    run(empty_url, *(q.format(name=n) for n in names for q in (add, audit)))
+    [[(top,)]] = run(empty_url, "SELECT max(id) FROM commune_contacts")
+    run(empty_url, f"DELETE FROM commune_contacts WHERE id > {top - 2}")  # Bình and Chi
+    in_thread(migrate.upgrade, empty_url, NEXT)
+    run(empty_url, add.format(name="Dung"))
+    [[(given,)]] = run(empty_url, "SELECT id FROM commune_contacts WHERE name = 'Dung'")
+    assert given > top

@@ -290,6 +290,10 @@ DISGUISED = (
     "Anh Tuấn ０９１２３４５６７８",  # fullwidth digits
     "0 9 1 2 3 4 5 6 7 8",
     "⓪⑨①②③④⑤⑥⑦⑧",
+    "0912\u00ad345\u00ad678",  # soft hyphens, which nobody sees
+    "O912345678",  # a letter O for the zero
+    "0912·345·678",
+    "0912/345/678 0987/654/321",  # two, side by side
 )
 
 
@@ -313,6 +317,9 @@ async def test_dates_and_hours_in_the_note_are_no_number(world: World) -> None:
     note = "Thứ 2–6: 7:30–11:30, 13:30–17:00; nghỉ từ 01/01/2026 đến 03/01/2026"
     saved = await post(chief, "/save", **{**UNIT, "note": note})
     assert saved.status_code == 303
+    groups = {**LEADER, "kind": "mediation", "area": "Tổ 09, 10, 11, 12, 13"}
+    listed = await post(chief, "/contacts/add", **groups, phone="0912 345 679", agreed="1")
+    assert listed.status_code == 303  # five groups are a list, not a number
 
 
 async def test_the_audit_names_a_contact_with_a_long_number_by_its_id(world: World) -> None:
@@ -438,8 +445,16 @@ async def test_the_same_person_is_not_listed_twice(world: World) -> None:
     )
     assert again.status_code == 422
     assert "“nguyễn văn an” với số điện thoại này đã có trong danh sách" in text_of(again.text)
+    bare = {**LEADER, "name": "nguyen van an"}
+    again = await post(chief, "/contacts/add", **bare, phone="0912345678", agreed="1")
+    assert again.status_code == 422  # typed without marks, the same person
     other = await post(chief, "/contacts/add", **LEADER, phone="0912 345 679", agreed="1")
     assert other.status_code == 303  # a namesake with another number is someone else
+    second = next(c for c in (await stored(world))[1] if c.phone == "+84912345679")
+    edited = await post(
+        chief, f"/contacts/{second.id}/edit", **LEADER, phone="0912 345 678", agreed="1"
+    )
+    assert edited.status_code == 422  # edited into the first: listed twice, refused
     assert len((await stored(world))[1]) == 2
 
 
