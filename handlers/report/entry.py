@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from content import areas, scamcheck
+from content import areas
 from content.text import spells, typed_as, words
 from content.tips import categories, category
-from content.understand import Where, named_category, read
-from handlers import emergency, menu, police_contact
+from content.understand import named_category
+from handlers import emergency, menu
 from handlers.common import ask, choice, say, with_nav
 from handlers.context import Ctx
 from handlers.model import Choice, Kind, Localized, Msg, Reply
@@ -206,10 +206,6 @@ def category_prompt(ctx: Ctx) -> Reply:
 
 async def on_category(ctx: Ctx) -> list[Reply]:
     if ctx.event.kind is Kind.TEXT:
-        if _asks_for_the_police(ctx.event.text):
-            # "số điện thoại công an xã" before anything is written: the commune police's
-            # page (to call them instead), not a tip about a phone scam.
-            return await police_contact.begin(ctx)
         return _category_typed(ctx, ctx.event.text)
     found = category(chosen(ctx).removeprefix("cat:")) if chosen(ctx) else None
     if found is None:
@@ -224,11 +220,6 @@ async def on_category(ctx: Ctx) -> list[Reply]:
         ]
     data_of(ctx)["category"] = found.id
     return go(ctx, "description")
-
-
-def _asks_for_the_police(text: str) -> bool:
-    found = scamcheck.extract(text).found()  # "số công an 0912…": a number to check instead
-    return read(text, where=Where.MENU, indicators=bool(found)).intent == "contact"
 
 
 # Typed words that tell what happened are also the start of the description: four words or

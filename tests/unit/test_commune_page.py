@@ -370,12 +370,20 @@ def test_words_that_must_not_open_the_page(text: str) -> None:
     assert "contact" not in reading.maybe
 
 
-async def test_asked_for_at_the_tips_first_step_the_page_opens_not_a_tip(chat: Chat) -> None:
+@pytest.mark.parametrize(
+    "text",
+    ["nó dùng số điện thoại công an xã để lừa", "sdt cong an xa goi doa bat toi"],
+    ids=["used to scam", "threatened"],
+)
+async def test_at_a_tips_first_step_the_police_number_in_a_story_stays_the_tip(
+    chat: Chat, text: str
+) -> None:
+    """Once a resident chose to send a tip, the police's number in their words is the scam
+    they report, never the way to the page (a review found such tips dropped)."""
     seed(chat)
     await start_tip(chat)
-    await chat.say("số điện thoại công an xã")
-    assert chat.text.startswith("📞 Công an Phường Ba Đình\n☎️ Điện thoại: 024 3823 4567")
-    assert "Lừa đảo qua điện thoại" not in chat.text
+    said = await chat.say(text)
+    assert "Lừa đảo qua điện thoại" in said and "📞 Công an Phường Ba Đình" not in said
 
 
 async def test_typed_at_the_menu_the_page_opens(chat: Chat) -> None:

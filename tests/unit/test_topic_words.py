@@ -41,7 +41,7 @@ ASKED = [
     ("lam sao nhan biet tin dung den", "loan_jobs"),
     ("đi xuất khẩu lao động cần cảnh giác gì", "loan_jobs"),
     ("tổ hòa giải ở cơ sở làm gì", "mediation"),
-    ("hoa giai vien la ai", "mediation"),
+    ("hoa giai o co so la gi", "mediation"),
     ("người dân giúp công an có được khen thưởng không", "recognition"),
     ("lừa đảo qua mạng", "scam_online"),
     ("ngay 19/8 la ngay gi", "day_19_8"),
@@ -72,8 +72,32 @@ def test_a_topic_asked_for_in_words_is_read_as_that_topic(text: str, topic: str)
         ("cứu với có đứa bé đang đuối nước ở ao làng", "emergency"),
         ("chet duoi o song Han co nguoi dang chim", "emergency"),
         ("tôi lỡ đọc mã OTP cho người lạ rồi, giờ làm sao", "scammed"),
+        # from a review as residents type: a loss at Tết, water taking a child, a stranger
+        ("tet nay bi lua", "scammed"),
+        ("nghỉ tết bị lừa mua vé xe", "scammed"),
+        ("em bé tắm sông bị nước cuốn", "emergency"),
+        ("con tôi đi tắm biển bị sóng cuốn", "emergency"),
+        ("hai học sinh mất tích khi tắm sông", "emergency"),
+        ("đứa bé rơi xuống giếng", "emergency"),
+        ("a child fell in the river", "emergency"),
+        ("dịp tết có kẻ lạ lảng vảng trong xóm", "report"),
     ],
-    ids=["gambling den", "betting ring", "loan sharks", "drowning", "drowning bare", "otp given"],
+    ids=[
+        "gambling den",
+        "betting ring",
+        "loan sharks",
+        "drowning",
+        "drowning bare",
+        "otp given",
+        "tet scam bare",
+        "tet ticket scam",
+        "swept away",
+        "wave",
+        "missing swimming",
+        "well",
+        "river en",
+        "stranger at tet",
+    ],
 )
 def test_topic_words_leave_a_tip_a_danger_or_a_loss_as_they_are(text: str, intent: str) -> None:
     reading = meaning(text, Where.MENU)
@@ -94,3 +118,18 @@ async def test_a_new_topic_opens_at_its_first_page_when_asked_for(chat: Chat) ->
     false_info = awareness.topic("false_info")
     assert false_info is not None
     assert false_info.cards[0].title.vi in text
+
+
+@pytest.mark.parametrize(
+    "text,never",
+    [
+        ("công ty lừa tiền", "thanks"),  # "ty" is thanks only as a whole message
+        ("công ty xuất khẩu lao động lừa tiền", "thanks"),
+        ("vinh danh người dân", "emergency"),  # "danh người" is no "đánh người"
+        ("tôi ko muốn nhận tin giả", "stop"),  # fake news is another sender's
+    ],
+    ids=["company", "labour company", "honour", "fake news"],
+)
+def test_words_near_the_new_topics_are_not_misread(text: str, never: str) -> None:
+    reading = meaning(text, Where.MENU)
+    assert reading.intent != never and not reading.urgent
