@@ -18,6 +18,7 @@ are added to every reply by handlers/common.with_nav.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
@@ -115,13 +116,22 @@ def card_lines(
     """The rows card `index` takes in its topic: text, then one row per button."""
     text = translate("learn.card", lang, {"n": index + 1, "total": total, **parts})
     buttons = card_buttons(index, total, has_quiz) + NAV_BUTTONS
-    return rows(text) + _button_rows(buttons, lang)
+    return rows(text) + gap(text) + _button_rows(buttons, lang)
 
 
 def advice_lines(parts: dict[str, str], topic_title: str, lang: str) -> list[str]:
     """The rows the same card takes as the advice of the day."""
     text = translate("learn.tip_card", lang, {"day": _DAY, "topic": topic_title, **parts})
-    return rows(text) + _button_rows(ADVICE_BUTTONS + NAV_BUTTONS, lang)
+    return rows(text) + gap(text) + _button_rows(ADVICE_BUTTONS + NAV_BUTTONS, lang)
+
+
+NUMBERED = re.compile(r"(?m)^\d+\. ")
+
+
+def gap(text: str) -> list[str]:
+    """The blank row the Zalo Bot keeps between a card's own numbered list ("1. Dừng lại…")
+    and its numbered choices, so that the two lists do not read as one."""
+    return [""] if NUMBERED.search(text) else []
 
 
 def _button_rows(buttons: Sequence[str], lang: str) -> list[str]:

@@ -26,8 +26,10 @@ def _parts(card: Card, lang: str) -> dict[str, str]:
 
 
 def _drawn(reply: RenderedReply) -> list[str]:
+    """Text, the blank row kept above the choices after a numbered list, one row a choice."""
     buttons = [f"{n}. {c.label}" for n, c in enumerate(reply.choices, 1)]
-    return screen.rows(reply.text) + [row for b in buttons for row in screen.wrap(b)]
+    text = screen.rows(reply.text) + screen.gap(reply.text)
+    return text + [row for b in buttons for row in screen.wrap(b)]
 
 
 def _on_zalo_oa(reply: RenderedReply) -> list[str]:
@@ -110,6 +112,9 @@ async def test_the_advice_of_the_day_as_sent_takes_the_rows_the_check_counted(ch
         # the measure draws the widest day ("28/12/2026"); a day is always 10 characters
         assert len(drawn) == len(screen.advice_lines(_parts(card, "vi"), topic.title.vi, "vi"))
         assert len(drawn) <= screen.SCREEN_ROWS
+        reply = chat.last[-1]
+        for channel, sent in (("zalo_oa", _on_zalo_oa(reply)), ("zalo_bot", _on_zalo_bot(reply))):
+            assert len(sent) <= screen.SCREEN_ROWS, (channel, topic.id, card.id, sent)
 
 
 async def test_the_topic_list_comes_in_pages_that_fit_a_phone(chat: Chat) -> None:

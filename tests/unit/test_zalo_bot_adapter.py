@@ -225,7 +225,12 @@ def test_the_hint_is_in_the_residents_language() -> None:
     assert translate("zalo_bot.choose_hint", "en") != translate("zalo_bot.choose_hint", "vi")
 
 
-FOUR = tuple(RenderedChoice(f"c{n}", f"Lựa chọn {n}") for n in range(1, 5))
+PAGE_CHOICES = (
+    RenderedChoice("learn:card:fire_safety:1", "Lựa chọn 1"),
+    RenderedChoice("learn:topics", "Lựa chọn 2"),
+    RenderedChoice("nav:menu", "Lựa chọn 3"),
+    RenderedChoice("nav:emergency", "Lựa chọn 4"),
+)
 
 
 @pytest.mark.parametrize(
@@ -233,19 +238,31 @@ FOUR = tuple(RenderedChoice(f"c{n}", f"Lựa chọn {n}") for n in range(1, 5))
     [(10, True, True), (13, False, True), (14, False, False), (30, True, True)],
     ids=["fits with both", "fits without the hint", "fits as measured", "too long anyway"],
 )
-def test_a_message_near_a_screen_loses_the_hint_then_the_blank_line(
+def test_an_advice_page_near_a_screen_loses_the_hint_then_the_blank_line(
     lines: int, hint: bool, gap: bool
 ) -> None:
-    """A card of 14 rows and 4 choices is measured at 18 (content/screen.py): as sent it must
+    """A page of 14 rows and 4 choices is measured at 18 (content/screen.py): as sent it must
     take no more; a list too long for a screen in any form keeps both."""
-    reply = RenderedReply("\n".join(f"Dòng {n}" for n in range(lines)), choices=FOUR)
+    reply = RenderedReply("\n".join(f"Dòng {n}" for n in range(lines)), choices=PAGE_CHOICES)
     (message,) = texts(reply)
-    said = translate("zalo_bot.choose_hint", "vi")
-    assert message.endswith(said) is hint
+    assert message.endswith(translate("zalo_bot.choose_hint", "vi")) is hint
     assert ("\n\n1. Lựa chọn 1" in message) is gap
     assert "\n4. Lựa chọn 4" in message
     if lines < 30:
         assert len(screen.rows(message)) <= screen.SCREEN_ROWS
+
+
+def test_other_messages_and_numbered_pages_keep_their_blank_line() -> None:
+    long = "\n".join(f"Dòng {n}" for n in range(14))
+    steps = tuple(RenderedChoice(f"cat:{n}", f"Loại {n}") for n in range(4))
+    (message,) = texts(RenderedReply(long, choices=steps))  # a tip's step: all of it
+    assert message.endswith("\n\n1. Loại 0\n2. Loại 1\n3. Loại 2\n4. Loại 3\n" + HINT)
+    listed = "\n".join(f"{n}. Bước {n}" for n in range(1, 14))  # a page's own numbered list
+    (message,) = texts(RenderedReply(listed, choices=PAGE_CHOICES))
+    assert "13. Bước 13\n\n1. Lựa chọn 1" in message
+
+
+HINT = translate("zalo_bot.choose_hint", "vi")
 
 
 @pytest.mark.parametrize(
