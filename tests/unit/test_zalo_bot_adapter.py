@@ -254,9 +254,9 @@ def test_an_advice_page_near_a_screen_loses_the_hint_then_the_blank_line(
 
 def test_other_messages_and_numbered_pages_keep_their_blank_line() -> None:
     long = "\n".join(f"Dòng {n}" for n in range(14))
-    steps = tuple(RenderedChoice(f"cat:{n}", f"Loại {n}") for n in range(4))
-    (message,) = texts(RenderedReply(long, choices=steps))  # a tip's step: all of it
-    assert message.endswith("\n\n1. Loại 0\n2. Loại 1\n3. Loại 2\n4. Loại 3\n" + HINT)
+    steps = tuple(RenderedChoice(f"cat:{n}", f"Loại {n}") for n in range(5))
+    (message,) = texts(RenderedReply(long, choices=steps))  # a longer list: all of it
+    assert message.endswith("\n\n1. Loại 0\n2. Loại 1\n3. Loại 2\n4. Loại 3\n5. Loại 4\n" + HINT)
     listed = "\n".join(f"{n}. Bước {n}" for n in range(1, 14))  # a page's own numbered list
     (message,) = texts(RenderedReply(listed, choices=PAGE_CHOICES))
     assert "13. Bước 13\n\n1. Lựa chọn 1" in message

@@ -44,25 +44,18 @@ def _tail(reply: RenderedReply, *, hint: bool = True) -> str:
 
 def _with_tail(text: str, reply: RenderedReply) -> str:
     """The text with its numbered choices under it, after a blank line and with the hint.
-    An advice page (measured with one row per choice, content/screen.py) that would not fit
-    one phone screen so loses the hint, then the blank line, so that what fits as measured fits
-    as sent; a page whose text has a numbered list of its own keeps the blank line between
-    the two lists. Every other message (menus, a tip's steps) keeps both."""
+    A message of a few choices (an advice page: four at most, each measured as a row,
+    content/screen.py) that would not fit one phone screen so loses the hint, then the blank
+    line, so that what fits as measured fits as sent; a text with a numbered list of its own
+    keeps the blank line between the two lists. A longer list (a menu, a tip's categories)
+    keeps both, as does a message too long for a screen in any form."""
     full = f"{text}\n\n{_tail(reply)}"
-    if not _advice(reply):
+    if len(reply.choices) > screen.MAX_CHOICES:
         return full
     forms = [full, f"{text}\n\n{_tail(reply, hint=False)}"]
     if not screen.gap(text):
         forms.append(f"{text}\n{_tail(reply, hint=False)}")
     return next((f for f in forms if len(screen.rows(f)) <= screen.SCREEN_ROWS), full)
-
-
-# The choices of an advice page: its own ("learn:…") and the two ways home ("nav:…").
-_ADVICE_CHOICES = ("learn:", "nav:")
-
-
-def _advice(reply: RenderedReply) -> bool:
-    return bool(reply.choices) and all(c.id.startswith(_ADVICE_CHOICES) for c in reply.choices)
 
 
 def render(reply: RenderedReply) -> list[Outgoing]:
