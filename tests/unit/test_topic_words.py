@@ -133,3 +133,35 @@ async def test_a_new_topic_opens_at_its_first_page_when_asked_for(chat: Chat) ->
 def test_words_near_the_new_topics_are_not_misread(text: str, never: str) -> None:
     reading = meaning(text, Where.MENU)
     assert reading.intent != never and not reading.urgent
+
+
+NOT_NOW = (
+    "hàng xóm đốt pháo nổ vào 12 giờ đêm",
+    "nhà tôi bị pháo nổ làm vỡ kính",
+    "lúa bị nước cuốn hết",
+    "cả xóm đang chìm trong nợ nần",
+    "điện thoại rơi xuống giếng",
+    "my phone fell in the river",
+    "báo đưa tin học sinh bị nước cuốn",
+    "có người gọi bảo con tôi bị nước cuốn đang cấp cứu, chuyển tiền gấp",
+    "làm gì khi có người rơi xuống giếng",
+    "bé nhà tôi suýt rơi xuống giếng",
+)
+NOW = (
+    "em bé tắm sông bị nước cuốn",
+    "con tôi đi tắm biển bị sóng cuốn",
+    "có người nhảy xuống sông",
+    "ông cụ ngã xuống kênh",
+    "có đứa trẻ rơi xuống mương",
+    "thằng bé nhà bên đang chìm dưới ao",
+    "someone fell into the river",
+)
+
+
+@pytest.mark.parametrize("where", [Where.MENU, Where.TEXT], ids=["menu", "tip"])
+def test_water_and_fireworks_are_urgent_only_for_a_person_in_danger_now(where: Where) -> None:
+    """At the menu an urgent reading shows the emergency numbers; in a tip it marks the tip
+    urgent for the police. A thing swept away, a noise, the news, a scam's story, a lesson
+    or a near miss is neither."""
+    assert [t for t in NOT_NOW if meaning(t, where).urgent] == []
+    assert [t for t in NOW if not meaning(t, where).urgent] == []
