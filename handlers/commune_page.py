@@ -71,8 +71,6 @@ CARD_ROWS = screen.SCREEN_ROWS - MAX_BUTTONS
 # hotline; "069.2196.777", Hanoi police's), which libphonenumber does not know.
 _POLICE_LINE = re.compile(r"(?:\+84|84|0)(69\d{7})")
 _SEPARATORS = re.compile(r"[ \t\u00a0.\-()]")
-# Whatever people put between the digits of a number to hide it from a reader: spaces,
-# dots, any dash, slashes, underscores, bars and brackets.
 # Separators the phone reader does not know, read as its "-" when looking for a hidden number
 # (a comma is not one: "tổ 09, 10, 11, 12, 13" is a list of groups, not a number).
 _ODD_SEPARATORS = re.compile(r"[\u2010-\u2015\u2212\u30fc\u3001/\\_|\[\]*~:;'\"#·•]")

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
@@ -16,7 +15,7 @@ from handlers.audit import AuditAction
 from handlers.commune_page import Contact, ContactKind, PublicPage, UnitPage, in_order
 from handlers.people import Identity
 from storage.admin_users import record
-from storage.db import utc
+from storage.db import upsert, utc
 from storage.models import CommuneContact, CommunePage
 
 
@@ -71,10 +70,9 @@ class SqlCommunePages:
             "updated_by": page.updated_by[:64],
         }
         changed = {key: value for key, value in values.items() if key != "commune_code"}
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        upsert = dialect.insert(CommunePage).values(**values)
+        inserted = upsert(self.session, CommunePage).values(**values)
         await self.session.execute(
-            upsert.on_conflict_do_update(index_elements=["commune_code"], set_=changed)
+            inserted.on_conflict_do_update(index_elements=["commune_code"], set_=changed)
         )
         loaded = self.session.identity_map.get(identity_key(CommunePage, page.commune_code))
         if loaded is not None:

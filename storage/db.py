@@ -21,9 +21,15 @@ def utc(value: datetime) -> datetime:
 
 def insert_ignoring_conflicts(session: AsyncSession, table: Table) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING in the session's dialect (PostgreSQL or SQLite)."""
+    return upsert(session, table).on_conflict_do_nothing()
+
+
+def upsert(session: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of the session's dialect (PostgreSQL or SQLite), which both know how to end
+    with ON CONFLICT: `.on_conflict_do_update(...)` or `.on_conflict_do_nothing()`."""
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def is_sqlite(url: str) -> bool:
