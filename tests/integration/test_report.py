@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -25,7 +24,6 @@ from handlers.movement.ports import Figures
 from handlers.movement.scope import Area
 from handlers.people import AdminRole
 from handlers.ports import SubscriptionKind
-from storage.db import make_engine, make_sessions
 from storage.models import (
     AdminUser,
     AwarenessProgress,
@@ -51,16 +49,10 @@ H1 = (date(2031, 1, 1), date(2031, 6, 30))
 _numbers = itertools.count(1)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def session(request: pytest.FixtureRequest) -> AsyncIterator[AsyncSession]:
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
-    engine = make_engine(url)
-    try:
-        async with make_sessions(engine)() as s:
-            yield s
-            await s.rollback()
-    finally:
-        await engine.dispose()
+@pytest.fixture
+def session(sql_session: AsyncSession) -> AsyncSession:
+    """tests/integration/conftest.py's session, on SQLite then PostgreSQL, rolled back."""
+    return sql_session
 
 
 def at(day: date, clock: time = time(12)) -> datetime:

@@ -8,7 +8,6 @@ PostgreSQL database (dated now) never falls in these runs' days."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -17,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content import spikes
 from handlers.deadlines import LOCAL_TZ
 from handlers.spikes import History, Window, run
-from storage.db import make_engine, make_sessions
 from storage.models import Tip
 from storage.spikes import SqlSpikeSource
 
@@ -27,16 +25,10 @@ FAKE_POLICE = "Có người gọi tự xưng công an, nói tôi liên quan vụ
 WINDOW = Window.of(TODAY, spikes.rules())
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def session(request: pytest.FixtureRequest) -> AsyncIterator[AsyncSession]:
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
-    engine = make_engine(url)
-    try:
-        async with make_sessions(engine)() as s:
-            yield s
-            await s.rollback()
-    finally:
-        await engine.dispose()
+@pytest.fixture
+def session(sql_session: AsyncSession) -> AsyncSession:
+    """tests/integration/conftest.py's session, on SQLite then PostgreSQL, rolled back."""
+    return sql_session
 
 
 def at(day: date, clock: time = time(12)) -> datetime:
