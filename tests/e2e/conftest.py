@@ -10,10 +10,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import make_engine, make_sessions
 from tests.conftest import connect_redis, drop_keys, key_prefix
 from tests.e2e.channels import ChannelSetup, app_settings, running_app
 from tests.e2e.webchat import browser
+from tests.integration.test_outbox import clean
 
 
 @pytest.fixture
@@ -60,3 +64,22 @@ async def chat_redis() -> AsyncIterator[tuple[Redis, str]]:
     yield client, prefix
     await drop_keys(client, prefix)
     await client.aclose()
+
+
+async def _wipe(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await clean(sessions)
+    async with sessions() as session:
+        await session.execute(text("DELETE FROM owed_replies"))
+        await session.commit()
+
+
+@pytest.fixture
+async def sessions(pg_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions of the shared PostgreSQL database for the tests that start real processes on
+    it: no residents, tips, outbox or owed replies before the test, none left after."""
+    engine = make_engine(pg_url)
+    made = make_sessions(engine)
+    await _wipe(made)
+    yield made
+    await _wipe(made)
+    await engine.dispose()

@@ -31,12 +31,10 @@ from handlers.broadcasts.compose import Draft, compose
 from handlers.people import AdminRole, Identity
 from storage import outbox
 from storage.broadcasts import SqlBroadcastStore
-from storage.db import make_engine, make_sessions
 from storage.models import AdminUser
 from tests.conftest import REDIS_URL, connect_redis, drop_keys, key_prefix
 from tests.e2e.clichat import BINHYEN
 from tests.fakes.telegram_api import FakeTelegram
-from tests.integration.test_outbox import clean
 
 pytestmark = pytest.mark.e2e
 
@@ -62,16 +60,6 @@ SEED = (
     FROM generate_series(1, :n) AS n
     """,
 )
-
-
-@pytest.fixture
-async def sessions(pg_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = make_engine(pg_url)
-    made = make_sessions(engine)
-    await clean(made)
-    yield made
-    await clean(made)
-    await engine.dispose()
 
 
 @pytest.fixture

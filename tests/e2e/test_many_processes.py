@@ -52,7 +52,7 @@ import secrets
 import signal
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -72,7 +72,6 @@ from bot.settings import Settings
 from handlers import casework as cases
 from handlers.people import AdminRole, Identity
 from storage.casework import SqlCaseStore
-from storage.db import make_engine, make_sessions
 from storage.models import AdminUser
 from tests.e2e.processes import Answer, Telegram, Worker, counter_total, metrics_of
 from tests.e2e.test_receipt_kill import (
@@ -88,7 +87,6 @@ from tests.e2e.test_receipt_kill import (
     tips_by_resident,
     to_review,
     webhook_env,
-    wipe,
 )
 from tests.fakes.telegram_api import Call, FakeTelegram
 
@@ -118,16 +116,6 @@ def question(number: int) -> str:
 
 
 # -- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def sessions(pg_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = make_engine(pg_url)
-    made = make_sessions(engine)
-    await wipe(made)
-    yield made
-    await wipe(made)
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -46,7 +46,6 @@ import socket
 import subprocess
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,13 +60,11 @@ from bot.channels.telegram import Rates
 from bot.channels.telegram.bot_api import SEND_CONCURRENCY
 from bot.owed import FLUSH_EVERY
 from bot.settings import Settings
-from storage.db import make_engine, make_sessions
 from storage.state_redis import LOCK_TTL_MS
 from tests.conftest import REDIS_URL
 from tests.e2e.channels import running_app, vi
 from tests.e2e.clichat import BINHYEN
 from tests.fakes.telegram_api import Call, FakeTelegram
-from tests.integration.test_outbox import clean
 
 pytestmark = pytest.mark.e2e
 
@@ -97,23 +94,6 @@ UNPACED = Rates(per_bot=10_000, per_chat=10_000, chat_burst=10_000)
 
 
 # -- fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def sessions(pg_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = make_engine(pg_url)
-    made = make_sessions(engine)
-    await wipe(made)
-    yield made
-    await wipe(made)
-    await engine.dispose()
-
-
-async def wipe(sessions: async_sessionmaker[AsyncSession]) -> None:
-    await clean(sessions)
-    async with sessions() as session:
-        await session.execute(text("DELETE FROM owed_replies"))
-        await session.commit()
 
 
 def webhook_env(
