@@ -8,7 +8,6 @@ BINHYEN_TEST_REQUIRE_BROWSER=1 (as in CI), where they fail instead.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.e2e.clichat import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE = os.environ.get("BINHYEN_TEST_REQUIRE_BROWSER") == "1"
@@ -37,13 +38,6 @@ def unavailable(reason: str) -> None:
     if REQUIRE:
         pytest.fail(reason)
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:

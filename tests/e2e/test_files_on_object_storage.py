@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from storage.blobs_s3 import S3BlobStore
 from storage.models import Tip, TipAttachment
 from tests.blob_stores import SECRET, blob_name, exists_raw, new_bucket, s3_settings
 from tests.e2e.channels import ChannelSetup, app_settings, running_app
+from tests.e2e.clichat import free_port
 from tests.e2e.test_web_tip import PNG, receipt_of, stored_files, to_files_step, upload
 from tests.e2e.webchat import browser, send, texts, vi
 from tests.panel.conftest import PASSWORD, csrf_of
@@ -192,12 +192,6 @@ async def test_serve_and_the_worker_refuse_a_store_out_of_reach(
     with pytest.raises(SystemExit) as working:
         await cli._worker()
     assert said in str(working.value) and SECRET not in str(working.value)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -42,7 +42,6 @@ import random
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from collections import Counter, defaultdict
@@ -63,7 +62,7 @@ from bot.settings import Settings
 from storage.state_redis import LOCK_TTL_MS
 from tests.conftest import REDIS_URL
 from tests.e2e.channels import running_app, vi
-from tests.e2e.clichat import BINHYEN
+from tests.e2e.clichat import BINHYEN, free_port
 from tests.fakes.telegram_api import Call, FakeTelegram
 
 pytestmark = pytest.mark.e2e
@@ -272,12 +271,6 @@ async def to_review(residents: list[Resident], env: dict[str, str], fake: FakeTe
 
 
 # -- the real server, and Telegram delivering to it ----------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

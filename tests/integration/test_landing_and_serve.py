@@ -4,7 +4,6 @@ landing page linking them, with the emergency numbers and the service's security
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,22 +14,16 @@ import httpx
 import pytest
 
 from bot.serve import addresses, base_url
-from tests.e2e.clichat import BINHYEN, chat_env
+from tests.e2e.clichat import BINHYEN, chat_env, free_port
 
 PUBLIC = "https://binhyen.example.vn"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
 def _serving(tmp_path: Path, **env: str) -> Iterator[tuple[str, list[str]]]:
     """A `binhyen serve` on a free port: its address and the lines it printed to stdout
     until it answered; stdout's rest is checked once it stopped."""
-    port = _free_port()
+    port = free_port()
     command = [*BINHYEN, "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(
         command,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -13,20 +12,14 @@ from pathlib import Path
 import httpx
 
 from bot import access_log
-from tests.e2e.clichat import BINHYEN, chat_env
+from tests.e2e.clichat import BINHYEN, chat_env, free_port
 
 PHONE = "0912345678"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _serve_and_ask(tmp_path: Path, paths: list[str]) -> str:
     """Everything `binhyen serve` printed while it answered these requests."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [*BINHYEN, "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(
